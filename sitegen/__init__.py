@@ -1,0 +1,3 @@
+"""The IGS site generator: load → validate → model → render → write."""
+
+ENGINE_VERSION = "1"
