@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Command line of the IGS site generator.
+
+    python build.py [build] [--content DIR] [--output DIR] [--base-url URL] [--drafts]
+    python build.py check [--content DIR]
+    python build.py serve [--host 127.0.0.1] [--port 8000]
+
+Exit codes: 0 success, 1 content errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from sitegen.errors import ContentErrors, summary_line
+from sitegen.pipeline import BuildOptions, build_files, load_and_validate
+from sitegen.write import OutputPathError, check_output_dir, write_site
+
+ROOT = Path(__file__).resolve().parent
+COMMANDS = ("build", "check", "serve", "geo", "new")
+logger = logging.getLogger("build")
+
+
+def _add_site_options(parser: argparse.ArgumentParser, *, output: bool) -> None:
+    parser.add_argument("--content", type=Path, default=ROOT / "content", help="content folder (default: content/)")
+    parser.add_argument("--templates", type=Path, default=ROOT / "templates", help=argparse.SUPPRESS)
+    parser.add_argument("--assets", type=Path, default=ROOT / "assets", help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help="public address of the site, overrides base_url in site.yaml")
+    parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated articles")
+    if output:
+        parser.add_argument("--output", type=Path, default=ROOT / "output", help="output folder (default: output/)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build the IGS site from content/.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
+    commands = parser.add_subparsers(dest="command")
+    _add_site_options(commands.add_parser("build", help="build the site into output/ (default)"), output=True)
+    _add_site_options(commands.add_parser("check", help="validate the content, write nothing"), output=False)
+    serve = commands.add_parser("serve", help="build, serve with live reload and rebuild on changes")
+    _add_site_options(serve, output=True)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    commands.add_parser("geo", help="regenerate content/geo/ from registry packages", add_help=False)
+    return parser
+
+
+def _options(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(
+        content_dir=args.content,
+        templates_dir=args.templates,
+        assets_dir=args.assets,
+        base_url=args.base_url,
+        include_unpublished=args.drafts,
+    )
+
+
+def _report(errors: ContentErrors) -> int:
+    for error in errors.errors:
+        print(error.render(Path.cwd()), file=sys.stderr)
+    print(summary_line(len(errors.errors)), file=sys.stderr)
+    return 1
+
+
+def run_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        check_output_dir(args.output, [args.content, args.templates, args.assets, ROOT])
+    except OutputPathError as exc:
+        print(f"build.py: {exc}", file=sys.stderr)
+        return 2
+    try:
+        _, files = build_files(_options(args))
+    except ContentErrors as errors:
+        return _report(errors)
+    write_site(files, args.output)
+    pages = sum(1 for name in files if name.endswith(".html"))
+    print(f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({time.perf_counter() - started:.2f} s)")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        site = load_and_validate(_options(args))
+    except ContentErrors as errors:
+        return _report(errors)
+    print(f"Geen fouten: {len(site.igs)} IGS'en, {len(site.articles)} verhalen, {len(site.pages)} pagina's.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["geo"]:
+        from sitegen.geo import main as geo_main
+
+        return geo_main(argv[1:])
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "-v", "--verbose")):
+        argv.insert(0, "build")
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.command is None:
+        args = parser.parse_args([*argv, "build"])
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "check":
+        return run_check(args)
+    if args.command == "serve":
+        from sitegen.serve import serve
+
+        return serve(args, build=run_build)
+    return run_build(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

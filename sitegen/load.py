@@ -1,0 +1,259 @@
+"""Stage 1: read everything under content/ (and the assets) into plain data with source positions.
+
+Nothing here judges the content beyond what is needed to read it: a file that cannot be read or
+parsed yields a ContentError, the rest is left to validation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError
+from .yamlsrc import YamlDoc, parse_yaml
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_BYTES = 1_000_000
+MAX_IMAGE_BYTES = 10_000_000
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".svg")
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class MarkdownSource:
+    """A Markdown file: its front matter and its body, with the body's first line number."""
+
+    front: YamlDoc
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True)
+class RawContent:
+    content_dir: Path
+    site: YamlDoc
+    igs: tuple[tuple[str, YamlDoc], ...]
+    articles: tuple[tuple[str, MarkdownSource], ...]
+    pages: tuple[tuple[str, MarkdownSource], ...]
+    images: tuple[tuple[str, bytes], ...]  # (path relative to content/, bytes)
+    errors: tuple[ContentError, ...] = field(default=())
+
+    def display_path(self, rel: str) -> str:
+        return display_path(self.content_dir / rel)
+
+
+def display_path(path: Path) -> str:
+    """A path as editors see it: relative to the working directory when it lies below it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def read_text(path: Path, errors: list[ContentError]) -> str | None:
+    """Read a UTF-8 text file (BOM and CRLF accepted); problems become content errors."""
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        errors.append(ContentError(f"kan het bestand niet lezen: {exc.strerror}", shown))
+        return None
+    if len(data) > MAX_TEXT_BYTES:
+        errors.append(
+            ContentError(
+                f"het bestand is te groot ({len(data):,} bytes; hoogstens {MAX_TEXT_BYTES:,})".replace(",", "."),
+                shown,
+                hint="splits de tekst op of verwijder geplakte afbeeldingen of opmaak",
+            )
+        )
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        errors.append(
+            ContentError(
+                "het bestand is niet in UTF-8 opgeslagen (ongeldige byte "
+                f"0x{data[exc.start]:02x})",
+                shown,
+                line,
+                col,
+                "sla het bestand opnieuw op met codering UTF-8",
+            )
+        )
+        return None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        errors.append(ContentError("het bestand bevat een nul-teken (binair bestand?)", shown, line, 1))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_markdown_source(text: str, shown: str) -> tuple[MarkdownSource | None, list[ContentError]]:
+    """Split front matter and body; front-matter positions use the file's own line numbers."""
+    lines = text.split("\n")
+    if not lines or not _FRONT_MATTER_FENCE.match(lines[0]):
+        return None, [
+            ContentError(
+                "het bestand begint niet met front matter (een regel '---')",
+                shown,
+                1,
+                1,
+                "begin met '---', dan de velden (title:, summary: …), dan weer '---' en daarna de tekst",
+            )
+        ]
+    for index in range(1, len(lines)):
+        if _FRONT_MATTER_FENCE.match(lines[index]):
+            front_text = "\n".join(lines[1:index]) + "\n"
+            doc, errors = parse_yaml(front_text, shown, line_offset=1)
+            body = "\n".join(lines[index + 1 :])
+            return MarkdownSource(doc, body, index + 2), errors
+    return None, [
+        ContentError(
+            "de front matter wordt niet afgesloten met een regel '---'",
+            shown,
+            1,
+            1,
+            "zet een regel met enkel '---' tussen de velden en de tekst",
+        )
+    ]
+
+
+def _content_files(
+    folder: Path, suffix: str, content_dir: Path, errors: list[ContentError]
+) -> list[tuple[str, Path]]:
+    """The (slug, path) pairs in one content folder, sorted; strays and bad names are errors."""
+    if not folder.is_dir():
+        return []
+    found: list[tuple[str, Path]] = []
+    root = content_dir.resolve()
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith(".") or name.endswith("~"):
+            continue  # editor backups and hidden files
+        shown = display_path(path)
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            errors.append(ContentError("deze snelkoppeling wijst naar een bestand buiten content/", shown))
+            continue
+        if path.is_dir():
+            errors.append(ContentError("onverwachte map: hier horen alleen bestanden", shown))
+            continue
+        if not name.endswith(suffix):
+            errors.append(
+                ContentError(
+                    f"onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
+                    shown,
+                    hint=f"hernoem het naar {path.stem.lower()}{suffix} of verplaats het",
+                )
+            )
+            continue
+        slug = name[: -len(suffix)]
+        if not _SLUG.match(slug):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
+            errors.append(
+                ContentError(
+                    f"ongeldige bestandsnaam '{name}': gebruik alleen kleine letters a-z, cijfers en '-'",
+                    shown,
+                    hint=f"hernoem het bestand naar {suggestion}{suffix}",
+                )
+            )
+            continue
+        found.append((slug, path))
+    return found
+
+
+def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[str, bytes]]:
+    folder = content_dir / "images"
+    if not folder.is_dir():
+        return []
+    root = content_dir.resolve()
+    images: list[tuple[str, bytes]] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(content_dir).as_posix()
+        shown = display_path(path)
+        if not path.resolve().is_relative_to(root):
+            errors.append(ContentError("deze snelkoppeling wijst naar een bestand buiten content/", shown))
+            continue
+        if path.name.startswith("."):
+            continue
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            errors.append(
+                ContentError(
+                    f"onbekend afbeeldingsformaat '{path.suffix}'",
+                    shown,
+                    hint="gebruik .jpg, .png, .webp, .gif of .svg",
+                )
+            )
+            continue
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            errors.append(
+                ContentError(
+                    f"de afbeelding is te groot ({size // 1_000_000} MB; hoogstens 10 MB)",
+                    shown,
+                    hint="verklein ze eerst (een breedte van 2000 pixels is ruim genoeg)",
+                )
+            )
+            continue
+        images.append((rel, path.read_bytes()))
+    return images
+
+
+def load_content(content_dir: Path) -> RawContent:
+    """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md and images/ from `content_dir`."""
+    errors: list[ContentError] = []
+    if not content_dir.is_dir():
+        raise FileNotFoundError(f"content folder not found: {content_dir}")
+
+    site_path = content_dir / "site.yaml"
+    site_doc = YamlDoc(display_path(site_path), None)
+    if not site_path.is_file():
+        errors.append(ContentError("site.yaml ontbreekt", display_path(site_path)))
+    else:
+        text = read_text(site_path, errors)
+        if text is not None:
+            site_doc, found = parse_yaml(text, display_path(site_path))
+            errors.extend(found)
+
+    igs: list[tuple[str, YamlDoc]] = []
+    for slug, path in _content_files(content_dir / "igs", ".yaml", content_dir, errors):
+        text = read_text(path, errors)
+        if text is None:
+            continue
+        doc, found = parse_yaml(text, display_path(path))
+        errors.extend(found)
+        igs.append((slug, doc))
+
+    def markdown_folder(name: str) -> list[tuple[str, MarkdownSource]]:
+        sources = []
+        for slug, path in _content_files(content_dir / name, ".md", content_dir, errors):
+            text = read_text(path, errors)
+            if text is None:
+                continue
+            source, found = parse_markdown_source(text, display_path(path))
+            errors.extend(found)
+            if source is not None:
+                sources.append((slug, source))
+        return sources
+
+    articles = markdown_folder("articles")
+    pages = markdown_folder("pages")
+    images = _load_images(content_dir, errors)
+    logger.info("Loaded %d IGS, %d articles, %d pages, %d images", len(igs), len(articles), len(pages), len(images))
+    return RawContent(
+        content_dir=content_dir,
+        site=site_doc,
+        igs=tuple(igs),
+        articles=tuple(articles),
+        pages=tuple(pages),
+        images=tuple(images),
+        errors=tuple(errors),
+    )

@@ -1,0 +1,369 @@
+"""Stage 3: the immutable content model, built from validated data.
+
+Every page-producing object carries `src_path` (as shown to editors), `out_path` (relative to
+output/) and `url` (root-relative, before the base path is prefixed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .markup import RenderedMarkdown, render_markdown
+from .validate import ValidContent
+
+ARTICLE_TYPE_LABELS = {"interview": "BE/LICHT-interview", "spotlight": "GE/SPOT", "news": "Nieuws"}
+ARTICLE_TYPE_PLURALS = {"interview": "Interviews", "spotlight": "Projecten in de kijker", "news": "Nieuws"}
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str | None = None
+    email: str | None = None
+    photo: str | None = None  # path relative to content/
+    photo_alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str  # path relative to content/
+    alt: str
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    postcode: str
+    city: str
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Project:
+    title: str
+    summary: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member municipality as the IGS file names it, and where it lies now."""
+
+    name: str
+    current_name: str | None  # the municipality since 2025 (None when not in the register)
+    nis: str | None
+
+    @property
+    def merged(self) -> bool:
+        return self.current_name is not None and self.current_name != self.name
+
+
+@dataclass(frozen=True)
+class Igs:
+    slug: str
+    src_path: str
+    out_path: str
+    url: str
+    name: str
+    province: str
+    aliases: tuple[str, ...]
+    members: tuple[Member, ...]
+    members_complete: bool
+    members_note: str | None
+    summary: str
+    description: RenderedMarkdown | None
+    website: str | None
+    email: str | None
+    phone: str | None
+    address: Address | None
+    coordinator: Person | None
+    recognition: Period | None
+    projects: tuple[Project, ...]
+    color: str | None
+    sources: tuple[str, ...]
+
+    @property
+    def website_label(self) -> str | None:
+        if not self.website:
+            return None
+        parts = urlsplit(self.website)
+        return (parts.netloc + parts.path).removeprefix("www.").rstrip("/")
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    src_path: str
+    out_path: str
+    url: str
+    title: str
+    type: str
+    date: dt.date
+    igs: tuple[str, ...]
+    summary: str
+    person: Person | None
+    image: Image | None
+    tags: tuple[str, ...]
+    draft: bool
+    scheduled: bool  # dated in the future: only visible in previews
+    body: RenderedMarkdown
+
+    @property
+    def type_label(self) -> str:
+        return ARTICLE_TYPE_LABELS[self.type]
+
+    @property
+    def is_unpublished(self) -> bool:
+        return self.draft or self.scheduled
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    src_path: str
+    out_path: str
+    url: str
+    title: str
+    summary: str
+    nav: int | None
+    draft: bool
+    body: RenderedMarkdown
+
+
+@dataclass(frozen=True)
+class HomeBlock:
+    kind: str
+    id: str
+    label: str | None
+    title: str
+    body: RenderedMarkdown | None
+
+
+@dataclass(frozen=True)
+class NewsletterList:
+    id: str
+    label: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    title: str
+    intro: str | None
+    endpoint: str | None
+    unavailable: str
+    lists: tuple[NewsletterList, ...]
+
+
+@dataclass(frozen=True)
+class Consultant:
+    person: Person
+    igs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    url: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Tiles:
+    url: str
+    attribution: str
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    tagline: str | None
+    summary: str
+    base_url: str  # always ends with '/'
+    base_path: str  # path part of base_url, e.g. '/' or '/repo/'
+    as_of: dt.date
+    organisation: Organisation
+    newsletter: Newsletter
+    consultants: tuple[Consultant, ...]
+    home_title: str
+    home_intro: RenderedMarkdown | None
+    home_blocks: tuple[HomeBlock, ...]
+    boundaries: str | None
+    tiles: Tiles | None
+    igs: tuple[Igs, ...]  # sorted by name
+    articles: tuple[Article, ...]  # newest first
+    pages: tuple[Page, ...]  # sorted by nav position, then title
+    images: tuple[tuple[str, bytes], ...]
+    preview: bool  # built for `serve`/`--drafts`: unpublished articles included and marked
+
+    def igs_by_slug(self, slug: str) -> Igs:
+        return next(i for i in self.igs if i.slug == slug)
+
+    def articles_for(self, igs_slug: str) -> tuple[Article, ...]:
+        return tuple(a for a in self.articles if igs_slug in a.igs)
+
+    def latest(self, article_type: str) -> Article | None:
+        return next((a for a in self.articles if a.type == article_type), None)
+
+    @property
+    def nav_pages(self) -> tuple[Page, ...]:
+        return tuple(p for p in self.pages if p.nav is not None)
+
+
+def _person(data: dict[str, Any] | None) -> Person | None:
+    if not data:
+        return None
+    return Person(data["name"], data.get("role"), data.get("email"), data.get("photo"), data.get("photo_alt"))
+
+
+def normalise_base_url(base_url: str) -> tuple[str, str]:
+    """('https://x.be/repo/', '/repo/') from any spelling of the base URL."""
+    base = base_url.strip()
+    if not base.endswith("/"):
+        base += "/"
+    path = urlsplit(base).path or "/"
+    return base, path
+
+
+def build_model(
+    valid: ValidContent,
+    *,
+    images: tuple[tuple[str, bytes], ...],
+    resolve_member: Callable[[str], tuple[str, str] | None],
+    today: dt.date,
+    include_unpublished: bool,
+    base_url: str | None = None,
+) -> Site:
+    """Turn validated data into the frozen site model.
+
+    `resolve_member` maps a member name to (current municipality name, NIS code) or None.
+    Unpublished articles (drafts, future dates) are left out unless `include_unpublished`.
+    """
+    data = valid.site
+    base, base_path = normalise_base_url(base_url or data["base_url"])
+
+    def md(text: str | None) -> RenderedMarkdown | None:
+        return render_markdown(text, base_path) if text else None
+
+    igs_list = []
+    for slug, src_path, item in valid.igs:
+        members = []
+        for name in item["municipalities"]:
+            resolved = resolve_member(name)
+            members.append(Member(name, *(resolved or (None, None))))
+        address = item.get("address")
+        recognition = item.get("recognition")
+        igs_list.append(
+            Igs(
+                slug=slug,
+                src_path=src_path,
+                out_path=f"igs/{slug}/index.html",
+                url=f"/igs/{slug}/",
+                name=item["name"],
+                province=item["province"],
+                aliases=tuple(item["aliases"] or ()),
+                members=tuple(sorted(members, key=lambda m: m.name)),
+                members_complete=item["members_complete"],
+                members_note=item.get("members_note"),
+                summary=item["summary"],
+                description=md(item.get("description")),
+                website=item.get("website"),
+                email=item.get("email"),
+                phone=item.get("phone"),
+                address=Address(**address) if address else None,
+                coordinator=_person(item.get("coordinator")),
+                recognition=Period(recognition["from"], recognition["until"]) if recognition else None,
+                projects=tuple(Project(p["title"], p.get("summary"), p.get("url")) for p in item["projects"] or ()),
+                color=item.get("color"),
+                sources=tuple(item["sources"] or ()),
+            )
+        )
+
+    articles = []
+    for slug, src_path, item, body, _ in valid.articles:
+        scheduled = item["date"] > today
+        if (item["draft"] or scheduled) and not include_unpublished:
+            continue
+        image = item.get("image")
+        articles.append(
+            Article(
+                slug=slug,
+                src_path=src_path,
+                out_path=f"verhalen/{slug}/index.html",
+                url=f"/verhalen/{slug}/",
+                title=item["title"],
+                type=item["type"],
+                date=item["date"],
+                igs=tuple(item.get("igs") or ()),
+                summary=item["summary"],
+                person=_person(item.get("person")),
+                image=Image(image["src"], image["alt"]) if image else None,
+                tags=tuple(item["tags"] or ()),
+                draft=item["draft"],
+                scheduled=scheduled,
+                body=render_markdown(body, base_path),
+            )
+        )
+
+    pages = []
+    for slug, src_path, item, body, _ in valid.pages:
+        if item["draft"] and not include_unpublished:
+            continue
+        pages.append(
+            Page(
+                slug=slug,
+                src_path=src_path,
+                out_path=f"{slug}/index.html",
+                url=f"/{slug}/",
+                title=item["title"],
+                summary=item["summary"],
+                nav=item.get("nav"),
+                draft=item["draft"],
+                body=render_markdown(body, base_path),
+            )
+        )
+
+    newsletter = data["newsletter"]
+    home = data["home"]
+    map_settings = data.get("map") or {}
+    tiles = map_settings.get("tiles")
+    return Site(
+        title=data["title"],
+        tagline=data.get("tagline"),
+        summary=data["summary"],
+        base_url=base,
+        base_path=base_path,
+        as_of=data["as_of"],
+        organisation=Organisation(**data["organisation"]),
+        newsletter=Newsletter(
+            title=newsletter["title"],
+            intro=newsletter.get("intro"),
+            endpoint=newsletter.get("endpoint"),
+            unavailable=newsletter["unavailable"],
+            lists=tuple(NewsletterList(x["id"], x["label"], x.get("description")) for x in newsletter["lists"]),
+        ),
+        consultants=tuple(
+            Consultant(_person(c), tuple(c.get("igs") or ())) for c in data["consultants"] or ()  # type: ignore[arg-type]
+        ),
+        home_title=home["title"],
+        home_intro=md(home.get("intro")),
+        home_blocks=tuple(
+            HomeBlock(b["kind"], b["id"], b.get("label"), b["title"], md(b.get("body"))) for b in home["blocks"]
+        ),
+        boundaries=map_settings.get("boundaries"),
+        tiles=Tiles(tiles["url"], tiles["attribution"]) if tiles else None,
+        igs=tuple(sorted(igs_list, key=lambda i: (i.name.casefold(), i.slug))),
+        articles=tuple(sorted(articles, key=lambda a: (a.date, a.slug), reverse=True)),
+        pages=tuple(sorted(pages, key=lambda p: (p.nav if p.nav is not None else 10_000, p.title, p.slug))),
+        images=images,
+        preview=include_unpublished,
+    )

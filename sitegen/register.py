@@ -1,0 +1,241 @@
+"""The municipality register: current Flemish municipalities, their former names and postcodes.
+
+Reads `content/geo/municipalities.json`, which `python build.py geo` (sitegen/geo.py) generates.
+Standard library only: every build uses it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.errors import ContentError, did_you_mean
+
+logger = logging.getLogger(__name__)
+
+REGISTER_REL_PATH = Path("geo") / "municipalities.json"
+"""Where the register lives, relative to the content folder."""
+
+PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen")
+
+
+def name_key(name: str) -> str:
+    """A comparison key for a place name: case, accents, hyphens, spaces and apostrophes ignored.
+
+    "Sint-Niklaas", "sint niklaas" and "SINT-NIKLAAS" share one key.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    letters = (ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in "".join(letters).casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """A municipality as it exists since 1 January 2025."""
+
+    nis: str
+    name: str
+    province: str
+    postcodes: tuple[str, ...]
+    lat: float
+    lon: float
+    former: tuple[str, ...]
+    """Names of municipalities merged into this one on 2025-01-01 (other than its own name)."""
+
+
+@dataclass(frozen=True)
+class FormerMunicipality:
+    """A municipality as it existed until 31 December 2024 that took part in a 2025 merger."""
+
+    name: str
+    nis: str
+    """The NIS code of the municipality it belongs to now."""
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where part of the register comes from, for the attribution on the site."""
+
+    name: str
+    licence: str
+    url: str = ""
+    package: str = ""
+    used_for: str = ""
+
+
+@dataclass(frozen=True)
+class Register:
+    municipalities: tuple[Municipality, ...]
+    """Sorted by name."""
+    sources: tuple[Source, ...]
+    pre2025: tuple[FormerMunicipality, ...] = ()
+    """The pre-2025 municipalities that were merged on 2025-01-01, sorted by name."""
+    _by_key: dict[str, Municipality] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _former_keys: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _by_postcode: dict[str, tuple[Municipality, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_key: dict[str, Municipality] = {}
+        former_keys: set[str] = set()
+        by_postcode: dict[str, list[Municipality]] = {}
+        for municipality in self.municipalities:
+            by_key[name_key(municipality.name)] = municipality
+            for postcode in municipality.postcodes:
+                by_postcode.setdefault(postcode, []).append(municipality)
+        for municipality in self.municipalities:
+            for former in municipality.former:
+                key = name_key(former)
+                if key not in by_key:
+                    by_key[key] = municipality
+                    former_keys.add(key)
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_former_keys", frozenset(former_keys))
+        object.__setattr__(
+            self, "_by_postcode", {code: tuple(found) for code, found in by_postcode.items()}
+        )
+
+    def resolve(self, name: str) -> Municipality | None:
+        """The current municipality for a current or former name, or None."""
+        return self._by_key.get(name_key(name))
+
+    def is_former(self, name: str) -> bool:
+        """True for a name that no longer is a municipality (e.g. "Moerbeke"), False otherwise."""
+        return name_key(name) in self._former_keys
+
+    def is_current(self, name: str) -> bool:
+        """True for the name of a municipality that exists today (e.g. "Lokeren")."""
+        key = name_key(name)
+        return key in self._by_key and key not in self._former_keys
+
+    def names(self) -> tuple[str, ...]:
+        """All current and former names, sorted."""
+        former = (name for m in self.municipalities for name in m.former)
+        return tuple(sorted({m.name for m in self.municipalities} | set(former)))
+
+    def suggest(self, name: str) -> str:
+        """A Dutch did-you-mean hint for an unknown name, or an empty string."""
+        return did_you_mean(name, self.names())
+
+    def by_postcode(self, postcode: str) -> tuple[Municipality, ...]:
+        """The municipalities a postcode covers (usually one), sorted by name."""
+        return self._by_postcode.get(postcode.strip(), ())
+
+
+def load_register(content_dir: Path, display_root: Path) -> Register:
+    """Read the register; a malformed file raises ContentError with the path shown from display_root."""
+    path = content_dir / REGISTER_REL_PATH
+    shown = _display_path(path, display_root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ContentError(
+            f"gemeenteregister niet gevonden of onleesbaar ({e.strerror})",
+            shown,
+            hint="maak het opnieuw aan met 'python build.py geo'.",
+        ) from e
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ContentError(
+            f"gemeenteregister is geen geldige JSON: {e.msg}",
+            shown,
+            e.lineno,
+            e.colno,
+            hint="maak het opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken.",
+        ) from e
+    return register_from_data(data, shown, text)
+
+
+def register_from_data(data: object, shown: str, text: str = "") -> Register:
+    """Build a Register from parsed JSON; `text` (the raw file) lets errors point at a line."""
+    if not isinstance(data, dict) or not isinstance(data.get("municipalities"), list):
+        raise ContentError("gemeenteregister mist de lijst 'municipalities'", shown, 1, 1)
+    municipalities = []
+    for index, raw in enumerate(data["municipalities"]):
+        municipalities.append(_municipality(raw, index, shown, text))
+    pre2025 = []
+    for index, raw in enumerate(data.get("pre2025", [])):
+        try:
+            pre2025.append(
+                FormerMunicipality(
+                    name=str(raw["name"]),
+                    nis=str(raw["nis"]),
+                    lat=float(raw["lat"]),
+                    lon=float(raw["lon"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise ContentError(
+                f"voormalige gemeente nr. {index + 1} is onvolledig ({e})",
+                shown,
+                _line_of(text, str(raw.get("name", "")) if isinstance(raw, dict) else ""),
+            ) from e
+    sources = []
+    for raw in data.get("sources", []):
+        if not isinstance(raw, dict) or "name" not in raw or "licence" not in raw:
+            raise ContentError("bron zonder 'name' of 'licence' in gemeenteregister", shown)
+        sources.append(
+            Source(
+                name=str(raw["name"]),
+                licence=str(raw["licence"]),
+                url=str(raw.get("url", "")),
+                package=str(raw.get("package", "")),
+                used_for=str(raw.get("used_for", "")),
+            )
+        )
+    municipalities.sort(key=lambda m: (name_key(m.name), m.nis))
+    pre2025.sort(key=lambda f: (name_key(f.name), f.nis))
+    logger.debug("Loaded %d municipalities from %s", len(municipalities), shown)
+    return Register(tuple(municipalities), tuple(sources), tuple(pre2025))
+
+
+def _municipality(raw: object, index: int, shown: str, text: str) -> Municipality:
+    if not isinstance(raw, dict):
+        raise ContentError(f"gemeente nr. {index + 1} is geen object", shown)
+    line = _line_of(text, str(raw.get("nis", "")))
+    try:
+        municipality = Municipality(
+            nis=str(raw["nis"]),
+            name=str(raw["name"]),
+            province=str(raw["province"]),
+            postcodes=tuple(sorted(str(p) for p in raw.get("postcodes", []))),
+            lat=float(raw["lat"]),
+            lon=float(raw["lon"]),
+            former=tuple(str(f) for f in raw.get("former", [])),
+        )
+    except KeyError as e:
+        raise ContentError(f"gemeente nr. {index + 1} mist het veld {e}", shown, line) from e
+    except (TypeError, ValueError) as e:
+        raise ContentError(f"gemeente nr. {index + 1} heeft een ongeldige waarde ({e})", shown, line) from e
+    if municipality.province not in PROVINCES:
+        raise ContentError(
+            f"onbekende provincie '{municipality.province}' bij {municipality.name}",
+            shown,
+            line,
+            hint=f"verwacht een van {', '.join(PROVINCES)}.",
+        )
+    return municipality
+
+
+def _line_of(text: str, nis: str) -> int:
+    """The 1-based line of the first record naming `nis`, or 0 when unknown."""
+    if not text or not nis:
+        return 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if f'"{nis}"' in line:
+            return number
+    return 0
+
+
+def _display_path(path: Path, display_root: Path) -> str:
+    try:
+        return path.relative_to(display_root).as_posix()
+    except ValueError:
+        return path.as_posix()

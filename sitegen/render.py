@@ -1,0 +1,171 @@
+"""Stage 4: render the model to {out_path: bytes} in memory, through Jinja templates.
+
+Nothing is written here; the write stage gets the complete mapping or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup
+
+from .errors import ContentError
+from .load import display_path
+from .markup import RenderedMarkdown
+from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
+
+logger = logging.getLogger(__name__)
+
+FINGERPRINTED = (".css", ".js")
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Asset files with their output paths; CSS and JS carry a content hash in their name."""
+
+    files: dict[str, bytes]  # out_path -> bytes
+    names: dict[str, str]  # source name (relative to assets/) -> out_path
+
+    def out_path(self, name: str) -> str:
+        return self.names[name]
+
+
+def load_assets(assets_dir: Path) -> Assets:
+    files: dict[str, bytes] = {}
+    names: dict[str, str] = {}
+    for path in sorted(p for p in assets_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(assets_dir).as_posix()
+        data = path.read_bytes()
+        if path.suffix in FINGERPRINTED:
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            out = f"assets/{rel[: -len(path.suffix)]}.{digest}{path.suffix}"
+        else:
+            out = f"assets/{rel}"
+        files[out] = data
+        names[rel] = out
+    return Assets(files, names)
+
+
+def date_nl(value: dt.date) -> str:
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def make_environment(templates_dir: Path, site: Site, assets: Assets) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+    def href(url: str) -> str:
+        return site.base_path + url.lstrip("/")
+
+    def absolute(url: str) -> str:
+        return site.base_url + url.lstrip("/")
+
+    def asset(name: str) -> str:
+        return href(assets.out_path(name))
+
+    def html(rendered: RenderedMarkdown | None) -> Markup:
+        return Markup(rendered.html) if rendered else Markup("")
+
+    env.globals.update(
+        site=site,
+        href=href,
+        absolute=absolute,
+        asset=asset,
+        type_labels=ARTICLE_TYPE_LABELS,
+        type_plurals=ARTICLE_TYPE_PLURALS,
+    )
+    env.filters.update(date_nl=date_nl, html=html)
+    return env
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One output file: its template, context and the source file it renders (for errors)."""
+
+    out_path: str
+    template: str
+    src_path: str
+    context: dict[str, Any]
+
+
+def page_jobs(site: Site) -> list[PageJob]:
+    jobs = [
+        PageJob("index.html", "home.html", "content/site.yaml", {"url": "/"}),
+        PageJob("igs/index.html", "igs_list.html", "content/igs", {"url": "/igs/"}),
+        PageJob("verhalen/index.html", "articles.html", "content/articles", {"url": "/verhalen/"}),
+        PageJob("404.html", "404.html", "templates/404.html", {"url": "/404.html"}),
+        PageJob("feed.xml", "feed.xml", "content/articles", {"url": "/feed.xml"}),
+        PageJob("robots.txt", "robots.txt", "content/site.yaml", {"url": "/robots.txt"}),
+    ]
+    jobs += [PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i}) for i in site.igs]
+    jobs += [
+        PageJob(a.out_path, "article.html", a.src_path, {"url": a.url, "article": a, "lastmod": a.date})
+        for a in site.articles
+    ]
+    jobs += [PageJob(p.out_path, "page.html", p.src_path, {"url": p.url, "page": p}) for p in site.pages]
+    return jobs
+
+
+def render_site(
+    site: Site,
+    templates_dir: Path,
+    assets: Assets,
+    extra_jobs: Callable[[Site], list[PageJob]] | None = None,
+) -> dict[str, bytes]:
+    """Render every page; template errors become ContentErrors naming the template and line."""
+    env = make_environment(templates_dir, site, assets)
+    jobs = page_jobs(site) + (extra_jobs(site) if extra_jobs else [])
+    sitemap_entries = sorted(
+        (job.context["url"], job.context.get("lastmod")) for job in jobs if job.out_path.endswith("index.html")
+    )
+    jobs.append(PageJob("sitemap.xml", "sitemap.xml", "content", {"url": "/sitemap.xml", "sitemap_entries": sitemap_entries}))
+    output: dict[str, bytes] = dict(assets.files)
+    for rel, data in site.images:
+        output[rel] = data
+    errors: list[ContentError] = []
+    for job in jobs:
+        if job.out_path in output:
+            errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
+            continue
+        try:
+            text = env.get_template(job.template).render(job.context)
+        except TemplateError as exc:
+            errors.append(_template_error(exc, templates_dir, job))
+            continue
+        output[job.out_path] = text.encode("utf-8")
+    if errors:
+        from .errors import ContentErrors
+
+        raise ContentErrors(errors)
+    logger.info("Rendered %d files", len(output))
+    return output
+
+
+def _template_error(exc: TemplateError, templates_dir: Path, job: PageJob) -> ContentError:
+    filename = getattr(exc, "filename", None)
+    lineno = getattr(exc, "lineno", None) or 0
+    if filename is None:
+        # Runtime errors carry the template position only in the traceback.
+        import traceback
+
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.startswith(str(templates_dir)):
+                filename, lineno = frame.filename, frame.lineno or 0
+                break
+    shown = display_path(Path(filename)) if filename else f"templates/{job.template}"
+    return ContentError(f"sjabloonfout bij het maken van {job.out_path}: {exc.message or exc}", shown, lineno)

@@ -1,0 +1,428 @@
+"""Stage 2: check loaded content against the schema and across files; collect every problem.
+
+`validate_content` returns normalised plain data (defaults filled in, dates parsed, slugs as
+tuples) for the model stage, together with all errors found, so an editor sees them all at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ContentError, did_you_mean
+from .load import MarkdownSource, RawContent
+from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
+from .yamlsrc import KeyPath, YamlDoc, is_date
+
+RESERVED_PAGE_SLUGS = frozenset(
+    {"igs", "verhalen", "kaart", "gemeenten", "assets", "images", "zoeken", "404", "feed", "sitemap", "robots"}
+)
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069]")
+_TYPE_NAMES = {
+    "map": "een blok met velden",
+    "list": "een lijst (regels die met '- ' beginnen)",
+    "text": "een tekst",
+    "markdown": "een tekst",
+}
+
+
+class _Invalid:
+    """Marker for a value that failed validation (its error is already recorded)."""
+
+
+INVALID = _Invalid()
+
+
+@dataclass(frozen=True)
+class ValidContent:
+    site: dict[str, Any]
+    igs: tuple[tuple[str, str, dict[str, Any]], ...]  # (slug, display path, data)
+    articles: tuple[tuple[str, str, dict[str, Any], str, int], ...]  # + body, body line
+    pages: tuple[tuple[str, str, dict[str, Any], str, int], ...]
+
+
+def normalise_name(name: str) -> str:
+    """Compare names without case, accents, hyphens or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s\-‐–]+", " ", plain).strip().casefold()
+
+
+class _Checker:
+    def __init__(self, doc: YamlDoc, errors: list[ContentError], images: frozenset[str]) -> None:
+        self.doc = doc
+        self.errors = errors
+        self.images = images
+
+    def fail(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> _Invalid:
+        self.errors.append(self.doc.error(path, message, hint, key=key))
+        return INVALID
+
+    def check(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        kind = spec.kind
+        if value is None:
+            return None
+        handler: Callable[[Field, Any, KeyPath], Any] = getattr(self, f"check_{kind}")
+        return handler(spec, value, path)
+
+    def check_map(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        label = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "dit"
+        if not isinstance(value, dict):
+            return self.fail(path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen")
+        known = {f.name for f in spec.fields}
+        for key in value:
+            if key not in known:
+                hint = did_you_mean(key, known) or "toegelaten velden: " + ", ".join(sorted(known))
+                self.fail((*path, key), f"onbekend veld '{key}'", hint, key=True)
+        result: dict[str, Any] = {}
+        for field_spec in spec.fields:
+            raw = value.get(field_spec.name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                if field_spec.required:
+                    where = (*path, field_spec.name) if field_spec.name in value else path
+                    self.fail(
+                        where,
+                        f"verplicht veld '{field_spec.name}' ontbreekt" if field_spec.name not in value
+                        else f"verplicht veld '{field_spec.name}' is leeg",
+                        field_spec.description,
+                        key=field_spec.name in value,
+                    )
+                    result[field_spec.name] = INVALID
+                else:
+                    result[field_spec.name] = field_spec.default
+                continue
+            result[field_spec.name] = self.check(field_spec, raw, (*path, field_spec.name))
+        return result
+
+    def check_list(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        if not isinstance(value, list):
+            return self.fail(
+                path,
+                f"'{spec.name}' moet {_TYPE_NAMES['list']} zijn",
+                f"bv.\n      {spec.name}:\n        - …",
+            )
+        assert spec.items is not None
+        items = [self.check(spec.items, item, (*path, i)) for i, item in enumerate(value)]
+        for i, item in enumerate(items):
+            if item is None:
+                self.fail((*path, i), f"leeg element in de lijst '{spec.name}'", "verwijder de lege regel '- '")
+        return tuple(items)
+
+    def _as_text(self, spec: Field, value: Any, path: KeyPath) -> str | _Invalid:
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, dict | list) and path in self.doc.raw_scalars:
+            return self.doc.raw_scalars[path]  # e.g. a title that YAML would read as a number or a date
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return self.fail(path, f"'{spec.name}' moet een tekst zijn", "schrijf de waarde als gewone tekst op één regel")
+
+    def check_text(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        text = " ".join(text.split())
+        if _CONTROL.search(text):
+            return self.fail(path, f"'{spec.name}' bevat onzichtbare besturingstekens", "typ de tekst opnieuw in plaats van te plakken")
+        if spec.max_length and len(text) > spec.max_length:
+            return self.fail(
+                path,
+                f"'{spec.name}' is te lang: {len(text)} tekens, hoogstens {spec.max_length}",
+                "maak de tekst korter",
+            )
+        return text
+
+    def check_markdown(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        if _CONTROL.search(text):
+            return self.fail(path, f"'{spec.name}' bevat onzichtbare besturingstekens", "typ de tekst opnieuw in plaats van te plakken")
+        return text.strip() + "\n"
+
+    def check_enum(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        if text in spec.choices:
+            return text
+        hint = did_you_mean(text, spec.choices)
+        allowed = "toegelaten: " + ", ".join(spec.choices)
+        return self.fail(path, f"ongeldige waarde '{text}' voor '{spec.name}'", f"{hint} ({allowed})" if hint else allowed)
+
+    def check_bool(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        if isinstance(value, bool):
+            return value
+        return self.fail(path, f"'{spec.name}' moet true of false zijn", "schrijf true (ja) of false (nee)")
+
+    def check_int(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10_000:
+            return value
+        return self.fail(path, f"'{spec.name}' moet een geheel getal zijn", "bv. 3")
+
+    def check_date(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if is_date(value):
+            return value
+        if isinstance(value, str) and _DATE_TEXT.match(value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                return self.fail(path, f"de datum '{value}' bestaat niet", "gebruik JJJJ-MM-DD, bv. 2024-02-29")
+        shown = self.doc.raw_scalars.get(path, value)
+        return self.fail(path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", "gebruik JJJJ-MM-DD, bv. 2024-02-29")
+
+    def check_url(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        text = text.strip()
+        parts = urlsplit(text)
+        if parts.scheme == "http" and parts.netloc:
+            return self.fail(path, f"'{spec.name}' moet een beveiligd adres zijn (https://)", f"schrijf https://{text[7:]}")
+        if parts.scheme != "https" or not parts.netloc or " " in text or "." not in parts.netloc:
+            return self.fail(path, f"'{spec.name}' is geen geldig webadres: '{text}'", "een volledig adres begint met https://, bv. https://www.voorbeeld.be")
+        return text
+
+    def check_link(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, str) and text.startswith("/") and not text.startswith("//") and " " not in text:
+            return text
+        return self.check_url(spec, value, path)
+
+    def check_email(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        text = text.strip().removeprefix("mailto:")
+        if _EMAIL.match(text):
+            return text
+        return self.fail(path, f"'{text}' is geen geldig e-mailadres", "bv. info@voorbeeld.be")
+
+    def check_color(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, str) and _COLOR.match(text.strip()):
+            return text.strip().lower()
+        return self.fail(path, f"'{spec.name}' moet een kleur zijn als #rrggbb", "bv. '#1b6e8a' (met aanhalingstekens: # begint anders een commentaar)")
+
+    def check_slug(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, str) and _SLUG.match(text):
+            return text
+        return self.fail(path, f"'{value}' is geen geldige naam voor '{spec.name}'", "gebruik alleen kleine letters a-z, cijfers en '-', bv. mijn-naam")
+
+    def check_slugs(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        values = value if isinstance(value, list) else [value]
+        result = []
+        for i, item in enumerate(values):
+            item_path = (*path, i) if isinstance(value, list) else path
+            checked = self.check_slug(spec, item, item_path)
+            if isinstance(checked, _Invalid):
+                return checked
+            result.append(checked)
+        return tuple(result)
+
+    def check_image(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        rel = text.strip().lstrip("/")
+        if rel.startswith("content/"):
+            rel = rel[len("content/") :]
+        if ".." in rel.split("/") or not rel.startswith("images/"):
+            return self.fail(path, f"afbeelding '{text}' moet in content/images/ staan", "bv. images/foto.jpg")
+        if rel not in self.images:
+            hint = did_you_mean(rel, self.images) or "zet het bestand in content/images/ of verbeter de naam"
+            return self.fail(path, f"afbeelding '{text}' bestaat niet", hint)
+        return rel
+
+
+def _front(
+    kind: str,
+    items: tuple[tuple[str, MarkdownSource], ...],
+    spec: Field,
+    errors: list[ContentError],
+    images: frozenset[str],
+) -> list[tuple[str, str, dict[str, Any], str, int]]:
+    result = []
+    for slug, source in items:
+        doc = source.front
+        if doc.data is None and not any(e.path == doc.src_path for e in errors):
+            errors.append(ContentError(f"de front matter van dit {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"))
+            continue
+        data = _Checker(doc, errors, images).check_map(spec, doc.data, ())
+        if isinstance(data, dict):
+            if not source.body.strip():
+                errors.append(ContentError(f"dit {kind} heeft geen tekst onder de front matter", doc.src_path, source.body_line, 1))
+            result.append((slug, doc.src_path, data, source.body, source.body_line))
+    return result
+
+
+def _has_invalid(value: Any) -> bool:
+    if isinstance(value, _Invalid):
+        return True
+    if isinstance(value, dict):
+        return any(_has_invalid(v) for v in value.values())
+    if isinstance(value, tuple | list):
+        return any(_has_invalid(v) for v in value)
+    return False
+
+
+def validate_content(raw: RawContent, resolve_municipality: Callable[[str], object | None] | None,
+                     suggest_municipality: Callable[[str], str]) -> tuple[ValidContent | None, list[ContentError]]:
+    """Check every file and every cross-reference; returns the data only when there is no error."""
+    errors: list[ContentError] = list(raw.errors)
+    images = frozenset(path for path, _ in raw.images)
+
+    site: Any = INVALID
+    if raw.site.data is None:
+        if not any(e.path == raw.site.src_path for e in errors):
+            errors.append(ContentError("site.yaml is leeg", raw.site.src_path, 1, 1))
+    else:
+        site = _Checker(raw.site, errors, images).check_map(SITE_FILE, raw.site.data, ())
+
+    igs: list[tuple[str, str, dict[str, Any]]] = []
+    for slug, doc in raw.igs:
+        if doc.data is None:
+            if not any(e.path == doc.src_path for e in errors):
+                errors.append(ContentError("dit IGS-bestand is leeg", doc.src_path, 1, 1, "vul minstens name, province, municipalities en summary in"))
+            continue
+        data = _Checker(doc, errors, images).check_map(IGS_FILE, doc.data, ())
+        if isinstance(data, dict):
+            igs.append((slug, doc.src_path, data))
+            _check_igs(slug, doc, data, errors, resolve_municipality, suggest_municipality)
+    _check_membership_overlap(raw, igs, errors)
+
+    igs_slugs = {slug for slug, _, _ in igs}
+    articles = _front("verhaal", raw.articles, ARTICLE_FRONT_MATTER, errors, images)
+    pages = _front("pagina", raw.pages, PAGE_FRONT_MATTER, errors, images)
+    docs = {doc.src_path: doc for _, doc in raw.igs} | {s.front.src_path: s.front for _, s in raw.articles + raw.pages}
+    for _, src_path, data, _, _ in articles:
+        _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs, errors)
+        if data.get("type") == "interview" and not data.get("person"):
+            pass  # an interview without a named person is allowed: the article's text names them
+    for slug, src_path, _, _, _ in pages:
+        if slug in RESERVED_PAGE_SLUGS:
+            errors.append(ContentError(f"de naam '{slug}' is voorbehouden voor een vaste pagina van de site", src_path, hint=f"hernoem het bestand, bv. naar {slug}-info.md"))
+    if isinstance(site, dict):
+        _check_site(raw.site, site, igs_slugs, errors)
+
+    if errors or isinstance(site, _Invalid):
+        return None, errors
+    everything = [site] + [d for _, _, d in igs] + [a[2] for a in articles] + [p[2] for p in pages]
+    if any(_has_invalid(d) for d in everything):
+        return None, errors
+    return ValidContent(site=site, igs=tuple(igs), articles=tuple(articles), pages=tuple(pages)), errors
+
+
+def _check_igs(
+    slug: str,
+    doc: YamlDoc,
+    data: Mapping[str, Any],
+    errors: list[ContentError],
+    resolve: Callable[[str], object | None] | None,
+    suggest: Callable[[str], str],
+) -> None:
+    members = data.get("municipalities")
+    if isinstance(members, tuple):
+        seen: dict[str, int] = {}
+        for i, name in enumerate(members):
+            if not isinstance(name, str):
+                continue
+            key = normalise_name(name)
+            if key in seen:
+                errors.append(doc.error(("municipalities", i), f"'{name}' staat twee keer in de lijst", "verwijder één van beide"))
+            seen[key] = i
+            if resolve is not None and resolve(name) is None:
+                hint = suggest(name) or "controleer de spelling; de gemeentezoeker op de site toont alle namen"
+                errors.append(doc.error(("municipalities", i), f"onbekende gemeente '{name}'", hint))
+        if data.get("members_complete") is not False and len(members) < 2:
+            errors.append(
+                doc.error(
+                    ("municipalities",),
+                    "een IGS telt minstens twee gemeenten",
+                    "vul de lijst aan, of zet 'members_complete: false' als de ledenlijst niet bekend is",
+                )
+            )
+    coordinator = data.get("coordinator")
+    if isinstance(coordinator, dict) and coordinator.get("photo") and not coordinator.get("photo_alt"):
+        errors.append(doc.error(("coordinator", "photo"), "een foto heeft een beschrijving nodig (photo_alt)", "beschrijf in een zin wie of wat er op de foto staat"))
+    recognition = data.get("recognition")
+    if isinstance(recognition, dict):
+        start, end = recognition.get("from"), recognition.get("until")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
+            errors.append(doc.error(("recognition", "until"), "de einddatum ligt vóór de begindatum"))
+
+
+def _check_membership_overlap(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]) -> None:
+    docs = dict(raw.igs)
+    owner: dict[str, tuple[str, str]] = {}
+    for slug, _, data in igs:
+        members = data.get("municipalities")
+        if not isinstance(members, tuple):
+            continue
+        for i, name in enumerate(members):
+            if not isinstance(name, str):
+                continue
+            key = normalise_name(name)
+            if key in owner and owner[key][0] != slug:
+                other_slug, other_path = owner[key]
+                errors.append(
+                    docs[slug].error(
+                        ("municipalities", i),
+                        f"'{name}' hoort al bij het IGS '{other_slug}' ({other_path})",
+                        "een gemeente hoort bij hoogstens één IGS: schrap ze in één van beide bestanden",
+                    )
+                )
+            else:
+                owner.setdefault(key, (slug, docs[slug].src_path))
+
+
+def _check_igs_refs(doc: YamlDoc, path: KeyPath, value: Any, slugs: set[str], errors: list[ContentError]) -> None:
+    if not isinstance(value, tuple):
+        return
+    for i, ref in enumerate(value):
+        if isinstance(ref, str) and ref not in slugs:
+            where = (*path, i) if isinstance(doc.data, dict) and isinstance(_get(doc.data, path), list) else path
+            hint = did_you_mean(ref, slugs) or "de slug is de bestandsnaam in content/igs/ zonder .yaml"
+            errors.append(doc.error(where, f"onbekend IGS '{ref}'", hint))
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for key in path:
+        data = data[key] if isinstance(data, dict | list) else None
+    return data
+
+
+def _check_site(doc: YamlDoc, site: Mapping[str, Any], igs_slugs: set[str], errors: list[ContentError]) -> None:
+    home = site.get("home")
+    if isinstance(home, dict) and isinstance(home.get("blocks"), tuple):
+        seen: set[str] = set()
+        for i, block in enumerate(home["blocks"]):
+            if isinstance(block, dict) and isinstance(block.get("id"), str):
+                if block["id"] in seen:
+                    errors.append(doc.error(("home", "blocks", i, "id"), f"het blok-id '{block['id']}' komt twee keer voor", "elk blok heeft een eigen id"))
+                seen.add(block["id"])
+    newsletter = site.get("newsletter")
+    if isinstance(newsletter, dict) and isinstance(newsletter.get("lists"), tuple):
+        ids: set[str] = set()
+        for i, item in enumerate(newsletter["lists"]):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                if item["id"] in ids:
+                    errors.append(doc.error(("newsletter", "lists", i, "id"), f"de nieuwsbrief-id '{item['id']}' komt twee keer voor"))
+                ids.add(item["id"])
+    consultants = site.get("consultants")
+    if isinstance(consultants, tuple):
+        for i, consultant in enumerate(consultants):
+            if isinstance(consultant, dict):
+                _check_igs_refs(doc, ("consultants", i, "igs"), consultant.get("igs"), igs_slugs, errors)

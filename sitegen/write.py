@@ -1,0 +1,114 @@
+"""Stage 5: the only stage that touches the output folder.
+
+The complete site is written into a fresh temporary folder beside the output folder and then
+swapped into place, so a failed or killed build leaves the previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+logger = logging.getLogger(__name__)
+
+TEMP_PREFIX = ".output-tmp-"
+OLD_PREFIX = ".output-old-"
+_RENAME_EXCHANGE = 2
+
+
+class OutputPathError(ValueError):
+    """An output path that would leave the output folder; a bug, never content."""
+
+
+def safe_join(root: Path, rel: str) -> Path:
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or rel != pure.as_posix():
+        raise OutputPathError(f"refusing to write outside the output folder: {rel!r}")
+    return root.joinpath(*pure.parts)
+
+
+def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
+    """Refuse an output folder that is, or contains, a folder we must never delete."""
+    out = output_dir.resolve()
+    for path in protected:
+        p = path.resolve()
+        if out == p or p.is_relative_to(out):
+            raise OutputPathError(f"the output folder {output_dir} would contain {path}; choose another folder")
+    if out == Path(out.anchor) or out == Path.home().resolve():
+        raise OutputPathError(f"refusing to use {output_dir} as output folder")
+
+
+def clean_leftovers(output_dir: Path) -> None:
+    """Remove temporary folders of earlier builds that were killed; restore a lost output."""
+    parent = output_dir.parent
+    if not parent.is_dir():
+        return
+    prefix = f"{output_dir.name}{TEMP_PREFIX}"
+    old_prefix = f"{output_dir.name}{OLD_PREFIX}"
+    for entry in sorted(parent.iterdir()):
+        if entry.name.startswith(old_prefix) and not output_dir.exists():
+            # A build died between two renames (only without an atomic exchange): keep the old site.
+            entry.rename(output_dir)
+            logger.warning("Restored %s from an interrupted build", output_dir)
+        elif entry.name.startswith((prefix, old_prefix)) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+            logger.info("Removed leftover %s", entry)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def write_site(files: Mapping[str, bytes], output_dir: Path) -> None:
+    """Write all files into a new folder, then put it in place of `output_dir` in one step."""
+    output_dir = output_dir.absolute()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(output_dir)
+    temp = Path(tempfile.mkdtemp(prefix=f"{output_dir.name}{TEMP_PREFIX}", dir=output_dir.parent))
+    try:
+        for rel in sorted(files):
+            target = safe_join(temp, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[rel])
+        os.chmod(temp, 0o755)
+        _fsync_tree(temp)
+        if output_dir.exists():
+            if not _exchange(temp, output_dir):
+                old = output_dir.parent / f"{output_dir.name}{OLD_PREFIX}{os.getpid()}"
+                output_dir.rename(old)
+                temp.rename(output_dir)
+                temp = old
+        else:
+            temp.rename(output_dir)
+            return
+    finally:
+        if temp.exists():
+            shutil.rmtree(temp, ignore_errors=True)
+    logger.info("Wrote %d files to %s", len(files), output_dir)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush file data before the swap so a power cut cannot leave empty pages behind."""
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
