@@ -1,0 +1,31 @@
+"""Shared fixtures: the project root on sys.path and a helper to run the CLI in-process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = Path(__file__).resolve().parent / "sample_site"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file below `root` with its bytes, keyed by POSIX relative path."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):
+    """Run build.main(argv); returns (exit code, stdout, stderr)."""
+    import build
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = build.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

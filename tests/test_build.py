@@ -1,0 +1,165 @@
+"""End-to-end behaviour of `python build.py`: golden output, determinism, nothing lost."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, tree_bytes
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _build_sample(run_cli, out: Path) -> None:
+    code, _, err = run_cli("build", "--content", str(SAMPLE / "content"), "--output", str(out))
+    assert code == 0, err
+
+
+def test_sample_site_matches_golden(run_cli, tmp_path: Path) -> None:
+    """Regenerate with: UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_build.py"""
+    out = tmp_path / "site"
+    _build_sample(run_cli, out)
+    built = tree_bytes(out)
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+    golden = tree_bytes(GOLDEN)
+    assert sorted(built) == sorted(golden), "the set of output files changed"
+    for name in sorted(built):
+        if built[name] != golden[name]:
+            diff = difflib.unified_diff(
+                golden[name].decode("utf-8", "replace").splitlines(),
+                built[name].decode("utf-8", "replace").splitlines(),
+                f"golden/{name}",
+                f"built/{name}",
+                lineterm="",
+            )
+            pytest.fail(f"{name} differs from the golden file:\n" + "\n".join(list(diff)[:80]))
+
+
+def test_sample_site_pages(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _build_sample(run_cli, out)
+    pages = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    assert pages == {
+        "index.html",
+        "404.html",
+        "igs/index.html",
+        "igs/noord/index.html",
+        "igs/zuid/index.html",
+        "verhalen/index.html",
+        "verhalen/interview-noord/index.html",
+        "verhalen/project-x/index.html",
+        "contact/index.html",
+    }
+    # The future-dated article is not published anywhere.
+    for name, data in tree_bytes(out).items():
+        assert b"Een verhaal voor later" not in data, name
+    zuid = (out / "igs/zuid/index.html").read_text()
+    assert "De ledenlijst is niet bekend." in zuid
+    home = (out / "index.html").read_text()
+    assert home.count("<h1") == 1
+    assert 'lang="nl-BE"' in home
+    assert 'action="https://formulier.example/inschrijven"' in home
+
+
+def test_two_builds_are_byte_identical(run_cli, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    code, _, err = run_cli("build", "--output", str(first))
+    assert code == 0, err
+    code, _, err = run_cli("build", "--output", str(second))
+    assert code == 0, err
+    assert tree_bytes(first) == tree_bytes(second)
+
+
+def test_shipped_content_builds(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    code, stdout, err = run_cli("build", "--output", str(out))
+    assert code == 0, err
+    igs_pages = sorted(p.parent.name for p in (out / "igs").glob("*/index.html"))
+    assert len(igs_pages) == 19
+    assert (out / "verhalen/rosita-boussemaere-co7/index.html").is_file()
+    assert (out / "verhalen/oaze-ginter/index.html").is_file()
+    assert (out / "subsidies/index.html").is_file()
+    assert (out / "contact/index.html").is_file()
+    assert "pagina's" in stdout
+
+
+def test_check_writes_nothing(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check", "--content", str(ROOT / "content"))
+    assert code == 0, err
+    assert "Geen fouten" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    igs = content / "igs" / "noord.yaml"
+    igs.write_text(igs.read_text().replace("province: Antwerpen", "province: Antwerp"))
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text().replace("igs: [noord]", "igs: [nord]"))
+    return content
+
+
+def test_errors_are_all_reported_with_file_and_line(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _broken_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    lines = err.splitlines()
+    assert "content/articles/project-x.md:5:7: onbekend IGS 'nord'" in lines
+    assert "content/igs/noord.yaml:2:11: ongeldige waarde 'Antwerp' voor 'province'" in lines
+    assert lines[-1].startswith("Build mislukt: 2 fouten")
+
+
+def test_failed_build_leaves_output_untouched(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    _build_sample(run_cli, out)
+    before = tree_bytes(out)
+    content = _broken_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run_cli("build", "--content", str(content), "--output", str(out))
+    assert code == 1
+    assert tree_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+
+
+def test_interrupted_write_leaves_output_untouched(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash in the middle of writing (here: the disk 'fills up') keeps the old site."""
+    from sitegen import write
+
+    out = tmp_path / "site"
+    _build_sample(run_cli, out)
+    before = tree_bytes(out)
+    calls = {"n": 0}
+    real_write_bytes = Path.write_bytes
+
+    def failing_write_bytes(self: Path, data: bytes) -> int:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError(28, "No space left on device")
+        return real_write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write_bytes)
+    with pytest.raises(OSError):
+        write.write_site({f"page{i}.html": b"x" for i in range(10)}, out)
+    monkeypatch.undo()
+    assert tree_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_usage_errors_exit_2(run_cli) -> None:
+    code, _, err = run_cli("build", "--no-such-option")
+    assert code == 2
+    assert "usage" in err
+
+
+def test_output_folder_may_not_contain_content(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("build", "--output", str(ROOT))
+    assert code == 2
+    assert "output folder" in err
