@@ -1,0 +1,503 @@
+"""Map geometry at build time: read the topology, dissolve units into regions, draw a locator SVG.
+
+`content/geo/topology.json` (made by `python build.py geo`, see sitegen/geo.py) is a TopoJSON
+topology whose object 'units' holds the pre-2025 Flemish municipalities. Neighbouring units share
+arcs, so the area of a group of units is found without a geometry library: keep the arcs that only
+one unit of the group uses and stitch them into rings. Standard library only.
+
+Coordinates are (lon, lat) in degrees. Shells run counter-clockwise, holes clockwise (as in
+GeoJSON, RFC 7946); every ring is closed and starts at its smallest (lon, lat) point.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from sitegen.errors import ContentError
+from sitegen.register import Register, name_key
+
+logger = logging.getLogger(__name__)
+
+TOPOLOGY_REL_PATH = Path("geo") / "topology.json"
+"""Where the topology lives, relative to the content folder."""
+
+Point = tuple[float, float]
+Ring = list[Point]
+PolygonRings = list[Ring]
+MultiPolygon = list[PolygonRings]
+
+
+@dataclass(frozen=True)
+class MapUnit:
+    """A map unit (a pre-2025 municipality); its rings are lists of arc references."""
+
+    id: str
+    name: str
+    nis: str
+    """NIS code of the municipality it belongs to since 2025."""
+    polygons: tuple[tuple[tuple[int, ...], ...], ...]
+    """Per polygon, per ring, the arc references (~i: arc i reversed)."""
+
+
+@dataclass(frozen=True)
+class Topology:
+    units: tuple[MapUnit, ...]
+    """Sorted by id."""
+    arcs: tuple[tuple[Point, ...], ...]
+    """Absolute (lon, lat) points per arc."""
+    bbox: tuple[float, float, float, float]
+    """min lon, min lat, max lon, max lat."""
+
+    def unit(self, unit_id: str) -> MapUnit | None:
+        return _unit_index(self).get(unit_id)
+
+    def unit_ids(self) -> tuple[str, ...]:
+        return tuple(u.id for u in self.units)
+
+
+@functools.lru_cache(maxsize=8)
+def _unit_index(topology: Topology) -> dict[str, MapUnit]:
+    return {u.id: u for u in topology.units}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_topology(content_dir: Path, display_root: Path) -> Topology:
+    """Read content/geo/topology.json; problems raise ContentError with the path from display_root."""
+    path = content_dir / TOPOLOGY_REL_PATH
+    try:
+        shown = path.relative_to(display_root).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ContentError(
+            f"kaartgeometrie niet gevonden of onleesbaar ({e.strerror})",
+            shown,
+            hint="maak ze opnieuw aan met 'python build.py geo'.",
+        ) from e
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ContentError(
+            f"kaartgeometrie is geen geldige JSON: {e.msg}",
+            shown,
+            e.lineno,
+            e.colno,
+            hint="maak ze opnieuw aan met 'python build.py geo'.",
+        ) from e
+    return topology_from_data(data, shown)
+
+
+def topology_from_data(data: object, shown: str = "<topology>") -> Topology:
+    """A Topology from parsed TopoJSON (object 'units'), quantised or not."""
+    if not isinstance(data, dict) or data.get("type") != "Topology":
+        raise ContentError("kaartgeometrie is geen TopoJSON-topologie (type 'Topology')", shown)
+    try:
+        geometries = data["objects"]["units"]["geometries"]
+        raw_arcs = data["arcs"]
+    except (KeyError, TypeError) as e:
+        raise ContentError(f"kaartgeometrie mist {e}", shown, hint="verwacht objects.units en arcs.") from e
+    arcs = tuple(_decode_arcs(raw_arcs, data.get("transform")))
+    units = []
+    for raw in geometries:
+        kind = raw.get("type")
+        if kind == "Polygon":
+            polygons = [raw["arcs"]]
+        elif kind == "MultiPolygon":
+            polygons = raw["arcs"]
+        else:
+            raise ContentError(f"kaarteenheid {raw.get('id')!r} is geen (Multi)Polygon", shown)
+        for polygon in polygons:
+            for ring in polygon:
+                for ref in ring:
+                    if not -len(arcs) <= ref < len(arcs):
+                        raise ContentError(f"kaarteenheid {raw.get('id')!r} verwijst naar onbekende boog {ref}", shown)
+        properties = raw.get("properties") or {}
+        unit_id = str(raw.get("id", ""))
+        units.append(
+            MapUnit(
+                id=unit_id,
+                name=str(properties.get("name", unit_id)),
+                nis=str(properties.get("nis", unit_id)),
+                polygons=tuple(tuple(tuple(int(r) for r in ring) for ring in polygon) for polygon in polygons),
+            )
+        )
+    points = [p for arc in arcs for p in arc]
+    if not points:
+        raise ContentError("kaartgeometrie bevat geen bogen", shown)
+    bbox = (
+        min(p[0] for p in points),
+        min(p[1] for p in points),
+        max(p[0] for p in points),
+        max(p[1] for p in points),
+    )
+    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox)
+
+
+def _decode_arcs(raw_arcs: Sequence[Sequence[Sequence[float]]], transform: object) -> Iterable[tuple[Point, ...]]:
+    if not isinstance(transform, dict):
+        for arc in raw_arcs:
+            yield tuple((float(p[0]), float(p[1])) for p in arc)
+        return
+    (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+    for arc in raw_arcs:
+        x = y = 0
+        decoded = []
+        for dx, dy, *_ in arc:
+            x += int(dx)
+            y += int(dy)
+            decoded.append((round(x * sx + tx, 7), round(y * sy + ty, 7)))
+        yield tuple(decoded)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dissolve
+
+
+def dissolve(topology: Topology, groups: Mapping[str, Iterable[str]]) -> dict[str, MultiPolygon]:
+    """Per group key, the MultiPolygon covered by its units (unknown unit ids raise KeyError).
+
+    Arcs used by exactly one unit of the group form its boundary; arcs between two units of the
+    group vanish. Polygons come largest first; holes sorted by their first point.
+    """
+    return {key: _dissolve_one(topology, unit_ids) for key, unit_ids in sorted(groups.items())}
+
+
+def _dissolve_one(topology: Topology, unit_ids: Iterable[str]) -> MultiPolygon:
+    index = _unit_index(topology)
+    wanted = sorted(set(unit_ids))
+    missing = [u for u in wanted if u not in index]
+    if missing:
+        raise KeyError(f"onbekende kaarteenheid: {', '.join(missing)}")
+    uses: dict[int, int] = {}
+    refs: list[int] = []
+    for unit_id in wanted:
+        for polygon in index[unit_id].polygons:
+            for ring in polygon:
+                for ref in ring:
+                    arc = ref if ref >= 0 else ~ref
+                    uses[arc] = uses.get(arc, 0) + 1
+                    refs.append(ref)
+    edges = [_directed(topology, ref) for ref in refs if uses[ref if ref >= 0 else ~ref] == 1]
+    rings = _stitch(edges)
+    return _assemble(rings)
+
+
+def _directed(topology: Topology, ref: int) -> tuple[Point, ...]:
+    return topology.arcs[ref] if ref >= 0 else tuple(reversed(topology.arcs[~ref]))
+
+
+def _stitch(edges: Sequence[tuple[Point, ...]]) -> list[Ring]:
+    """Chain directed arcs into closed rings, keeping the area on the left at pinch points."""
+    starts: dict[Point, list[int]] = {}
+    for i, edge in enumerate(edges):
+        starts.setdefault(edge[0], []).append(i)
+    used = [False] * len(edges)
+    rings: list[Ring] = []
+    for first in range(len(edges)):
+        if used[first]:
+            continue
+        used[first] = True
+        ring = list(edges[first])
+        origin = ring[0]
+        while True:
+            end = ring[-1]
+            candidates = [i for i in starts.get(end, []) if not used[i]]
+            closing = end == origin
+            if not candidates:
+                break
+            if closing or len(candidates) > 1:
+                back = _previous_distinct(ring)
+                options = [(i, edges[i]) for i in candidates]
+                if closing:
+                    options.append((-1, edges[first]))
+                chosen = min(options, key=lambda o: (_turn(back, end, _next_distinct(o[1])), o[0]))[0]
+                if chosen == -1:
+                    break
+            else:
+                chosen = candidates[0]
+            used[chosen] = True
+            ring.extend(edges[chosen][1:])
+        rings.append(ring)
+    return rings
+
+
+def _previous_distinct(ring: Sequence[Point]) -> Point:
+    end = ring[-1]
+    for point in reversed(ring[:-1]):
+        if point != end:
+            return point
+    return end
+
+
+def _next_distinct(edge: Sequence[Point]) -> Point:
+    for point in edge[1:]:
+        if point != edge[0]:
+            return point
+    return edge[0]
+
+
+def _turn(back: Point, at: Point, ahead: Point) -> float:
+    """Clockwise angle from the way back to the way ahead (smaller: a sharper left turn)."""
+    angle_back = math.atan2(back[1] - at[1], back[0] - at[0])
+    angle_ahead = math.atan2(ahead[1] - at[1], ahead[0] - at[0])
+    turn = (angle_back - angle_ahead) % (2 * math.pi)
+    return turn if turn > 1e-12 else 2 * math.pi
+
+
+def _signed_area(ring: Sequence[Point]) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)) / 2
+
+
+def _normalised(ring: Sequence[Point]) -> Ring:
+    """Closed, without repeated points, starting at the smallest point."""
+    points: Ring = []
+    for point in ring:
+        if not points or points[-1] != point:
+            points.append(point)
+    while len(points) > 1 and points[0] == points[-1]:
+        points.pop()
+    if not points:
+        return []
+    start = points.index(min(points))
+    points = points[start:] + points[:start]
+    return [*points, points[0]]
+
+
+def _contains(ring: Sequence[Point], point: Point) -> bool | None:
+    """Ray casting: True inside, False outside, None on the boundary."""
+    x, y = point
+    inside = False
+    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+        if (x0, y0) == point:
+            return None
+        if min(y0, y1) <= y <= max(y0, y1) and min(x0, x1) <= x <= max(x0, x1):
+            cross = (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)
+            if cross == 0:
+                return None
+        if (y0 > y) != (y1 > y):
+            x_at = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+            if x < x_at:
+                inside = not inside
+    return inside
+
+
+def _assemble(raw_rings: Iterable[Ring]) -> MultiPolygon:
+    shells: list[Ring] = []
+    holes: list[Ring] = []
+    for raw in raw_rings:
+        ring = _normalised(raw)
+        if len(ring) < 4:
+            continue
+        area = _signed_area(ring)
+        if area > 0:
+            shells.append(ring)
+        elif area < 0:
+            holes.append(ring)
+    shells.sort(key=lambda r: (-_signed_area(r), r[0]))
+    polygons: list[PolygonRings] = [[shell] for shell in shells]
+    by_size = sorted(range(len(shells)), key=lambda i: (_signed_area(shells[i]), i))
+    for hole in sorted(holes, key=lambda r: r[0]):
+        owner = None
+        for i in by_size:
+            verdicts = (_contains(shells[i], p) for p in hole[:-1])
+            verdict = next((v for v in verdicts if v is not None), None)
+            if verdict:
+                owner = i
+                break
+        if owner is None:
+            logger.warning("Hole at %s lies in no shell; dropped", hole[0])
+            continue
+        polygons[owner].append(hole)
+    return polygons
+
+
+def to_geojson_geometry(multipolygon: MultiPolygon, decimals: int = 5) -> dict[str, Any]:
+    """A GeoJSON MultiPolygon geometry dict (coordinates as [lon, lat] lists)."""
+    return {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[round(x, decimals), round(y, decimals)] for x, y in ring] for ring in polygon]
+            for polygon in multipolygon
+        ],
+    }
+
+
+def dissolve_geojson(
+    topology: Topology,
+    groups: Mapping[str, Iterable[str]],
+    properties: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    decimals: int = 5,
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection with one feature per group (id = group key), ready for json.dumps.
+
+    `properties` adds per group key a properties dict. Groups whose area is empty are left out.
+    """
+    properties = properties or {}
+    features = []
+    for key, multipolygon in dissolve(topology, groups).items():
+        if not multipolygon:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": key,
+                "properties": dict(properties.get(key, {})),
+                "geometry": to_geojson_geometry(multipolygon, decimals),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------------------------------------
+# Names to units
+
+
+def units_for_name(register: Register, topology: Topology, name: str, *, current: bool = False) -> tuple[str, ...]:
+    """The map units a municipality name stands for; empty when the name is unknown.
+
+    Names are read as editors of the 2020-2025 member lists write them: a name that was a
+    municipality before 2025 means that old municipality ("Lokeren" -> old Lokeren, "Moerbeke"
+    -> old Moerbeke). A name that exists only since 2025 ("Pajottegem") means all its parts.
+    With `current=True` a current name means the whole 2025 municipality ("Lochristi" -> old
+    Lochristi and Wachtebeke); a former name still means only its own unit.
+    """
+    municipality = register.resolve(name)
+    if municipality is None:
+        return ()
+    units = sorted((u for u in topology.units if u.nis == municipality.nis), key=lambda u: u.id)
+    if not units:
+        return ()
+    if register.is_former(name) or not current:
+        key = name_key(name)
+        own = [u.id for u in units if name_key(u.name) == key]
+        if own:
+            return tuple(own)
+    return tuple(u.id for u in units)
+
+
+# ---------------------------------------------------------------------------------------------
+# Locator SVG
+
+
+@functools.lru_cache(maxsize=4)
+def _outline(topology: Topology) -> MultiPolygon:
+    return _dissolve_one(topology, topology.unit_ids())
+
+
+def locator_svg(
+    topology: Topology,
+    highlight_unit_ids: Iterable[str],
+    *,
+    width: int = 240,
+    title: str = "",
+    highlight_colour: str = "#b0124f",
+    base_colour: str = "#e3e3e3",
+    outline_colour: str = "#8c8c8c",
+    tolerance_px: float = 0.6,
+) -> str:
+    """A small inline SVG of Flanders with the highlighted units' area in a strong colour.
+
+    Equirectangular projection, x scaled by cos(mid latitude); outlines simplified to
+    `tolerance_px` and rounded to 0.1 px. Unknown unit ids raise KeyError.
+    """
+    min_lon, min_lat, max_lon, max_lat = topology.bbox
+    squeeze = math.cos(math.radians((min_lat + max_lat) / 2))
+    pad = 2.0
+    scale = (width - 2 * pad) / ((max_lon - min_lon) * squeeze or 1.0)
+    height = math.ceil((max_lat - min_lat) * scale + 2 * pad)
+
+    def project(point: Point) -> tuple[float, float]:
+        return (
+            round(pad + (point[0] - min_lon) * squeeze * scale, 1),
+            round(pad + (max_lat - point[1]) * scale, 1),
+        )
+
+    def path_data(multipolygon: MultiPolygon) -> str:
+        parts = []
+        for polygon in multipolygon:
+            for ring in polygon:
+                projected = _simplify([project(p) for p in ring], tolerance_px)
+                if len(projected) < 4:
+                    continue
+                coords = " ".join(f"{_num(x)} {_num(y)}" for x, y in projected[:-1])
+                parts.append(f"M{coords}Z")
+        return "".join(parts)
+
+    highlight = sorted(set(highlight_unit_ids))
+    label = title or "Ligging in Vlaanderen"
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label={quoteattr(label)} class="locator">',
+        f"<title>{escape(label)}</title>",
+        f'<path d="{path_data(_outline(topology))}" fill="{base_colour}" stroke="{outline_colour}" '
+        'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
+    ]
+    if highlight:
+        area = _dissolve_one(topology, highlight)
+        lines.append(
+            f'<path d="{path_data(area)}" fill="{highlight_colour}" stroke="{highlight_colour}" '
+            'stroke-width="0.6" stroke-linejoin="round" fill-rule="evenodd"/>'
+        )
+    lines.append("</svg>")
+    return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _simplify(points: Sequence[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """Douglas-Peucker on a closed ring, split at its farthest point so it keeps its area."""
+    deduped: list[tuple[float, float]] = []
+    for point in points:
+        if not deduped or deduped[-1] != point:
+            deduped.append(point)
+    if len(deduped) < 5:
+        return deduped
+    start = deduped[0]
+    far = max(
+        range(1, len(deduped) - 1),
+        key=lambda i: (deduped[i][0] - start[0]) ** 2 + (deduped[i][1] - start[1]) ** 2,
+    )
+    first = _douglas_peucker(deduped[: far + 1], tolerance)
+    second = _douglas_peucker(deduped[far:], tolerance)
+    return first + second[1:]
+
+
+def _douglas_peucker(points: Sequence[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    if len(points) <= 2:
+        return list(points)
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (x0, y0), (x1, y1) = points[first], points[last]
+        dx, dy = x1 - x0, y1 - y0
+        length = math.hypot(dx, dy)
+        worst, worst_at = -1.0, -1
+        for i in range(first + 1, last):
+            px, py = points[i]
+            distance = math.hypot(px - x0, py - y0) if length == 0 else abs(dy * (px - x0) - dx * (py - y0)) / length
+            if distance > worst:
+                worst, worst_at = distance, i
+        if worst > tolerance:
+            keep[worst_at] = True
+            stack.extend(((first, worst_at), (worst_at, last)))
+    return [p for p, kept in zip(points, keep, strict=True) if kept]
