@@ -1,0 +1,191 @@
+"""Build-time geometry: reading the topology, dissolving units, the locator SVG, names to units."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from sitegen.errors import ContentError
+from sitegen.geo import TopoUnit, build_topology
+from sitegen.geometry import (
+    dissolve,
+    dissolve_geojson,
+    load_topology,
+    locator_svg,
+    topology_from_data,
+    units_for_name,
+)
+from sitegen.register import load_register
+
+FIXTURES = Path(__file__).parent / "fixtures" / "geo"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def grid():
+    """Four unit squares a (SW), b (SE), c (NW), d (NE), hand-written TopoJSON without transform."""
+    return topology_from_data(json.loads((FIXTURES / "grid.topojson").read_text(encoding="utf-8")))
+
+
+def square(x: int, y: int) -> tuple[tuple[tuple[tuple[float, float], ...], ...], ...]:
+    """The polygons of a unit that is one square (a single polygon with one ring)."""
+    return ((((x, y), (x + 1, y), (x + 1, y + 1), (x, y + 1), (x, y)),),)
+
+
+def test_grid_fixture_loads(grid) -> None:
+    assert grid.unit_ids() == ("a", "b", "c", "d")
+    assert grid.bbox == (0, 0, 2, 2)
+    d = grid.unit("d")
+    assert d is not None and d.name == "D" and d.nis == "10004"
+
+
+def test_dissolve_whole_grid_into_one_square(grid) -> None:
+    result = dissolve(grid, {"all": ["a", "b", "c", "d"]})
+    assert result == {
+        "all": [[[(0, 0), (1, 0), (2, 0), (2, 1), (2, 2), (1, 2), (0, 2), (0, 1), (0, 0)]]],
+    }
+
+
+def test_dissolve_into_two_groups(grid) -> None:
+    result = dissolve(grid, {"south": ["b", "a"], "north": ["c", "d"]})
+    assert list(result) == ["north", "south"]
+    assert result["south"] == [[[(0, 0), (1, 0), (2, 0), (2, 1), (1, 1), (0, 1), (0, 0)]]]
+    assert result["north"] == [[[(0, 1), (1, 1), (2, 1), (2, 2), (1, 2), (0, 2), (0, 1)]]]
+
+
+def test_diagonal_units_touching_at_a_point_stay_two_polygons(grid) -> None:
+    result = dissolve(grid, {"diagonal": ["d", "a"]})
+    assert result["diagonal"] == [
+        [[(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]],
+        [[(1, 1), (2, 1), (2, 2), (1, 2), (1, 1)]],
+    ]
+
+
+def test_disjoint_parts_give_two_polygons_largest_first() -> None:
+    units = [
+        TopoUnit("w", "W", "1", square(0, 0)),
+        TopoUnit("m", "M", "2", square(1, 0)),
+        TopoUnit("e1", "E1", "3", square(2, 0)),
+        TopoUnit("e2", "E2", "3", square(3, 0)),
+    ]
+    topology = topology_from_data(build_topology(units, quantum=1, tolerance=0))
+    result = dissolve(topology, {"g": ["w", "e1", "e2"]})
+    assert result["g"] == [
+        [[(2, 0), (3, 0), (4, 0), (4, 1), (3, 1), (2, 1), (2, 0)]],
+        [[(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]],
+    ]
+
+
+def test_ring_of_units_around_a_gap_keeps_the_hole() -> None:
+    units = [
+        TopoUnit(f"u{x}{y}", f"U{x}{y}", "1", square(x, y)) for x in range(3) for y in range(3) if (x, y) != (1, 1)
+    ]
+    units.append(TopoUnit("centre", "Centre", "2", square(1, 1)))
+    topology = topology_from_data(build_topology(units, quantum=1, tolerance=0))
+    ring_ids = [u for u in topology.unit_ids() if u != "centre"]
+    (polygon,) = dissolve(topology, {"ring": ring_ids})["ring"]
+    shell, hole = polygon
+    assert shell[0] == (0, 0) and len(shell) == 13
+    assert hole == [(1, 1), (1, 2), (2, 2), (2, 1), (1, 1)]  # clockwise
+    everything = dissolve(topology, {"all": topology.unit_ids()})["all"]
+    assert len(everything) == 1 and len(everything[0]) == 1
+
+
+def test_dissolve_unknown_unit_raises(grid) -> None:
+    with pytest.raises(KeyError):
+        dissolve(grid, {"x": ["a", "zz"]})
+
+
+def test_dissolve_geojson(grid) -> None:
+    collection = dissolve_geojson(grid, {"s": ["a", "b"], "empty": []}, {"s": {"name": "Zuid"}})
+    assert collection["type"] == "FeatureCollection"
+    (feature,) = collection["features"]
+    assert feature["id"] == "s"
+    assert feature["properties"] == {"name": "Zuid"}
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    assert feature["geometry"]["coordinates"][0][0][:3] == [[0, 0], [1, 0], [2, 0]]
+    json.dumps(collection)
+
+
+def test_locator_svg_is_well_formed_accessible_and_deterministic(grid) -> None:
+    svg = locator_svg(grid, ["d"], width=100, title="Regio <NO>")
+    assert svg == locator_svg(grid, ["d"], width=100, title="Regio <NO>")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert root.get("width") == "100"
+    assert root.find(f"{SVG}title").text == "Regio <NO>"
+    base, highlight = root.findall(f"{SVG}path")
+    assert base.get("d").startswith("M2 98 ")
+    assert highlight.get("d") == "M50 50 98 50 98 2 50 2Z"
+    assert highlight.get("fill") != base.get("fill")
+    assert len(ET.fromstring(locator_svg(grid, [], width=100)).findall(f"{SVG}path")) == 1
+
+
+def test_load_topology_reports_bad_json(tmp_path: Path) -> None:
+    (tmp_path / "content" / "geo").mkdir(parents=True)
+    (tmp_path / "content" / "geo" / "topology.json").write_text('{"type": "Topology",\n"arcs": [}\n', encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_topology(tmp_path / "content", tmp_path)
+    assert caught.value.path == "content/geo/topology.json"
+    assert caught.value.line == 2
+
+
+def test_load_topology_rejects_bad_arc_reference(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "grid.topojson").read_text(encoding="utf-8"))
+    data["objects"]["units"]["geometries"][0]["arcs"] = [[0, 1, 99]]
+    with pytest.raises(ContentError, match="onbekende boog 99"):
+        topology_from_data(data, "content/geo/topology.json")
+
+
+@pytest.fixture
+def real(tmp_path: Path):
+    root = Path(__file__).parent.parent
+    return load_register(root / "content", root), load_topology(root / "content", root)
+
+
+def test_units_for_name_on_the_committed_files(real) -> None:
+    register, topology = real
+    assert len(topology.units) == 300
+    assert units_for_name(register, topology, "Lokeren") == ("46029-lokeren",)
+    assert units_for_name(register, topology, "moerbeke") == ("46029-moerbeke",)
+    assert units_for_name(register, topology, "Lochristi") == ("44087-lochristi",)
+    assert units_for_name(register, topology, "Lochristi", current=True) == ("44087-lochristi", "44087-wachtebeke")
+    assert units_for_name(register, topology, "Wachtebeke", current=True) == ("44087-wachtebeke",)
+    assert units_for_name(register, topology, "Pajottegem") == (
+        "23106-galmaarden",
+        "23106-gooik",
+        "23106-herne",
+    )
+    assert units_for_name(register, topology, "Sint Niklaas") == ("46021",)
+    assert units_for_name(register, topology, "Atlantis") == ()
+
+
+def test_committed_topology_is_seamless(real) -> None:
+    _register, topology = real
+    uses: dict[int, int] = {}
+    for unit in topology.units:
+        assert unit.polygons, unit.id
+        for polygon in unit.polygons:
+            for ring in polygon:
+                for ref in ring:
+                    arc = ref if ref >= 0 else ~ref
+                    uses[arc] = uses.get(arc, 0) + 1
+    assert set(uses.values()) <= {1, 2}
+    assert len(uses) == len(topology.arcs)
+    flanders = dissolve(topology, {"all": topology.unit_ids()})["all"]
+    main = flanders[0]
+    assert len(main) == 2  # the outline of Flanders with the Brussels hole
+    assert 2.5 < main[0][0][0] < 2.6  # starts at the western tip (De Panne)
+
+
+def test_locator_for_flanders_stays_small(real) -> None:
+    register, topology = real
+    ids = units_for_name(register, topology, "Lochristi", current=True)
+    svg = locator_svg(topology, ids, title="COMEET")
+    assert len(svg.encode("utf-8")) < 6000
+    assert svg == locator_svg(topology, ids, title="COMEET")
+    ET.fromstring(svg)
