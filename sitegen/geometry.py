@@ -11,13 +11,12 @@ GeoJSON, RFC 7946); every ring is closed and starts at its smallest (lon, lat) p
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -56,17 +55,23 @@ class Topology:
     """Absolute (lon, lat) points per arc."""
     bbox: tuple[float, float, float, float]
     """min lon, min lat, max lon, max lat."""
+    _index: dict[str, MapUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _outline: list[MultiPolygon] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {u.id: u for u in self.units})
 
     def unit(self, unit_id: str) -> MapUnit | None:
-        return _unit_index(self).get(unit_id)
+        return self._index.get(unit_id)
 
     def unit_ids(self) -> tuple[str, ...]:
         return tuple(u.id for u in self.units)
 
-
-@functools.lru_cache(maxsize=8)
-def _unit_index(topology: Topology) -> dict[str, MapUnit]:
-    return {u.id: u for u in topology.units}
+    def outline(self) -> MultiPolygon:
+        """The area of all units (Flanders), computed once."""
+        if not self._outline:
+            self._outline.append(_dissolve_one(self, self.unit_ids()))
+        return self._outline[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +182,7 @@ def dissolve(topology: Topology, groups: Mapping[str, Iterable[str]]) -> dict[st
 
 
 def _dissolve_one(topology: Topology, unit_ids: Iterable[str]) -> MultiPolygon:
-    index = _unit_index(topology)
+    index = topology._index
     wanted = sorted(set(unit_ids))
     missing = [u for u in wanted if u not in index]
     if missing:
@@ -394,11 +399,6 @@ def units_for_name(register: Register, topology: Topology, name: str, *, current
 # Locator SVG
 
 
-@functools.lru_cache(maxsize=4)
-def _outline(topology: Topology) -> MultiPolygon:
-    return _dissolve_one(topology, topology.unit_ids())
-
-
 def locator_svg(
     topology: Topology,
     highlight_unit_ids: Iterable[str],
@@ -444,7 +444,7 @@ def locator_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label={quoteattr(label)} class="locator">',
         f"<title>{escape(label)}</title>",
-        f'<path d="{path_data(_outline(topology))}" fill="{base_colour}" stroke="{outline_colour}" '
+        f'<path d="{path_data(topology.outline())}" fill="{base_colour}" stroke="{outline_colour}" '
         'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
     ]
     if highlight:
