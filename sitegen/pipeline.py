@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
+from .geometry import Topology, load_topology
 from .load import load_content
+from .mapview import build_map_data
 from .model import Site, build_model
+from .register import Register, load_register
 from .render import load_assets, render_site
 from .validate import validate_content
 
@@ -28,24 +31,29 @@ class BuildOptions:
 
 def load_and_validate(options: BuildOptions) -> Site:
     """Everything up to the model; raises ContentErrors with every problem found."""
+    return _load_site(options)[0]
+
+
+def _load_site(options: BuildOptions) -> tuple[Site, Register]:
     raw = load_content(options.content_dir)
     register = _load_register(options.content_dir)
     errors: list[ContentError] = []
     if isinstance(register, ContentError):
         errors.append(register)
-        register = None
-    resolve = register.resolve if register is not None else None
-    suggest = register.suggest if register is not None else (lambda name: "")
-    valid, found = validate_content(raw, resolve, suggest)
+        valid, found = validate_content(raw, None, lambda name: "")
+    else:
+        valid, found = validate_content(raw, register.resolve, register.suggest)
     errors.extend(found)
     if errors or valid is None:
         raise ContentErrors(errors)
 
+    assert isinstance(register, Register)
+
     def resolve_member(name: str) -> tuple[str, str] | None:
-        municipality = register.resolve(name) if register is not None else None
+        municipality = register.resolve(name)
         return (municipality.name, municipality.nis) if municipality is not None else None
 
-    return build_model(
+    site = build_model(
         valid,
         images=raw.images,
         resolve_member=resolve_member,
@@ -53,23 +61,32 @@ def load_and_validate(options: BuildOptions) -> Site:
         include_unpublished=options.include_unpublished,
         base_url=options.base_url,
     )
+    return site, register
 
 
-def _load_register(content_dir: Path):  # type: ignore[no-untyped-def]
-    register_file = content_dir / "geo" / "municipalities.json"
-    if not register_file.is_file():
-        return None
-    try:
-        from .register import load_register
-    except ImportError:
-        return None
+def _load_register(content_dir: Path) -> Register | ContentError:
     try:
         return load_register(content_dir, Path.cwd())
     except ContentError as exc:
         return exc
 
 
+def load_geometry(site: Site, options: BuildOptions) -> tuple[Topology, bool]:
+    """The map units' topology and whether its borders are approximate (derived, not official)."""
+    if site.boundaries:
+        from .geo import topology_from_geojson
+
+        path = options.content_dir / site.boundaries
+        return topology_from_geojson(path), False
+    return load_topology(options.content_dir, Path.cwd()), True
+
+
 def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
-    site = load_and_validate(options)
-    files = render_site(site, options.templates_dir, load_assets(options.assets_dir))
+    site, register = _load_site(options)
+    try:
+        topology, approximate = load_geometry(site, options)
+    except ContentError as exc:
+        raise ContentErrors([exc]) from exc
+    geo = build_map_data(site, register, topology, approximate=approximate)
+    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo)
     return site, files

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from markupsafe import Markup
 
 from .errors import ContentError
 from .load import display_path
+from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
 
@@ -38,28 +38,37 @@ class Assets:
     def out_path(self, name: str) -> str:
         return self.names[name]
 
+    def with_files(self, extra: dict[str, bytes]) -> Assets:
+        """A copy with generated or vendored files added under the same naming rules."""
+        files, names = dict(self.files), dict(self.names)
+        for rel in sorted(extra):
+            out = _asset_out_path(rel, extra[rel])
+            files[out] = extra[rel]
+            names[rel] = out
+        return Assets(files, names)
+
+
+def _asset_out_path(rel: str, data: bytes) -> str:
+    suffix = Path(rel).suffix
+    if suffix in FINGERPRINTED:
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        return f"assets/{rel[: -len(suffix)]}.{digest}{suffix}"
+    return f"assets/{rel}"
+
 
 def load_assets(assets_dir: Path) -> Assets:
-    files: dict[str, bytes] = {}
-    names: dict[str, str] = {}
-    for path in sorted(p for p in assets_dir.rglob("*") if p.is_file()):
-        rel = path.relative_to(assets_dir).as_posix()
-        data = path.read_bytes()
-        if path.suffix in FINGERPRINTED:
-            digest = hashlib.sha256(data).hexdigest()[:10]
-            out = f"assets/{rel[: -len(path.suffix)]}.{digest}{path.suffix}"
-        else:
-            out = f"assets/{rel}"
-        files[out] = data
-        names[rel] = out
-    return Assets(files, names)
+    files = {
+        path.relative_to(assets_dir).as_posix(): path.read_bytes()
+        for path in sorted(p for p in assets_dir.rglob("*") if p.is_file())
+    }
+    return Assets({}, {}).with_files(files)
 
 
 def date_nl(value: dt.date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def make_environment(templates_dir: Path, site: Site, assets: Assets) -> Environment:
+def make_environment(templates_dir: Path, site: Site, assets: Assets, geo: MapData) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(["html", "xml"]),
@@ -83,6 +92,7 @@ def make_environment(templates_dir: Path, site: Site, assets: Assets) -> Environ
 
     env.globals.update(
         site=site,
+        geo=geo,
         href=href,
         absolute=absolute,
         asset=asset,
@@ -111,6 +121,8 @@ def page_jobs(site: Site) -> list[PageJob]:
         PageJob("404.html", "404.html", "templates/404.html", {"url": "/404.html"}),
         PageJob("feed.xml", "feed.xml", "content/articles", {"url": "/feed.xml"}),
         PageJob("robots.txt", "robots.txt", "content/site.yaml", {"url": "/robots.txt"}),
+        PageJob("kaart/index.html", "kaart.html", "content/geo", {"url": "/kaart/"}),
+        PageJob("gemeenten/index.html", "gemeenten.html", "content/geo", {"url": "/gemeenten/"}),
     ]
     jobs += [PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i}) for i in site.igs]
     jobs += [
@@ -121,15 +133,13 @@ def page_jobs(site: Site) -> list[PageJob]:
     return jobs
 
 
-def render_site(
-    site: Site,
-    templates_dir: Path,
-    assets: Assets,
-    extra_jobs: Callable[[Site], list[PageJob]] | None = None,
-) -> dict[str, bytes]:
+def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -> dict[str, bytes]:
     """Render every page; template errors become ContentErrors naming the template and line."""
-    env = make_environment(templates_dir, site, assets)
-    jobs = page_jobs(site) + (extra_jobs(site) if extra_jobs else [])
+    _, leaflet = leaflet_files()
+    assets = assets.with_files({f"leaflet/{name}": data for name, data in leaflet.items()})
+    assets = assets.with_files({"kaart.js": geo.script.encode("utf-8")})
+    env = make_environment(templates_dir, site, assets, geo)
+    jobs = page_jobs(site)
     sitemap_entries = sorted(
         (job.context["url"], job.context.get("lastmod")) for job in jobs if job.out_path.endswith("index.html")
     )

@@ -1,0 +1,262 @@
+""""Vind jouw IGS": which map units belong to which IGS, the Folium map, the finder rows and
+the locator SVGs of the IGS pages.
+
+Folium is used at build time only. Its page template pulls jQuery, Bootstrap and Font Awesome
+from CDNs and writes inline scripts with random ids, so we keep only the map script it writes,
+give its elements stable ids and ship it as an external file next to a self-hosted Leaflet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .geometry import Topology, dissolve_geojson, locator_svg, units_for_name
+from .model import Igs, Site
+from .register import Register, name_key
+
+logger = logging.getLogger(__name__)
+
+# Paul Tol's "muted" scheme: told apart with the common colour-vision deficiencies; neighbouring
+# IGS'en never share a colour (greedy colouring over the adjacency of their areas).
+PALETTE = ("#cc6677", "#332288", "#ddcc77", "#117733", "#88ccee", "#882255", "#44aa99", "#999933", "#aa4499")
+NO_IGS_COLOUR = "#d9d9d9"
+LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png")
+_FOLIUM_SCRIPT = re.compile(r"</body>\s*<script>(.*)</script>\s*</html>\s*$", re.DOTALL)
+_RANDOM_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+
+
+@dataclass(frozen=True)
+class FinderPart:
+    """A part of a municipality (a pre-2025 municipality) and the IGS it belonged to."""
+
+    name: str
+    igs: Igs | None
+
+
+@dataclass(frozen=True)
+class FinderRow:
+    """One line of the municipality finder: a current municipality or a former name."""
+
+    anchor: str
+    name: str
+    province: str
+    postcodes: tuple[str, ...]
+    former: tuple[str, ...]
+    parts: tuple[FinderPart, ...]
+    merged_into: str | None  # for a former name: the municipality it is part of now
+    merged_into_anchor: str | None
+
+    @property
+    def igs_list(self) -> tuple[Igs, ...]:
+        seen: dict[str, Igs] = {}
+        for part in self.parts:
+            if part.igs is not None:
+                seen.setdefault(part.igs.slug, part.igs)
+        return tuple(seen.values())
+
+    @property
+    def is_split(self) -> bool:
+        return len({p.igs.slug if p.igs else None for p in self.parts}) > 1
+
+
+@dataclass(frozen=True)
+class MapData:
+    colours: Mapping[str, str]
+    locators: Mapping[str, str]
+    finder_rows: tuple[FinderRow, ...]
+    without_igs: tuple[str, ...]  # current municipalities none of whose parts is in an IGS
+    pending: tuple[Igs, ...]  # IGS'en without known members: not on the map
+    script: str  # the map's JavaScript, written by Folium
+    leaflet_version: str
+    sources: tuple[tuple[str, str, str], ...]  # (name, url, licence)
+    approximate: bool
+
+
+def leaflet_files() -> tuple[str, dict[str, bytes]]:
+    """Leaflet's version and its files, from the xstatic-leaflet package."""
+    import xstatic.pkg.leaflet as leaflet
+
+    base = Path(leaflet.BASE_DIR)
+    return leaflet.VERSION, {name: (base / name).read_bytes() for name in LEAFLET_FILES}
+
+
+def igs_units(site: Site, register: Register, topology: Topology) -> dict[str, tuple[str, ...]]:
+    """The map units of each IGS, from its member names as written in its file."""
+    result = {}
+    for igs in site.igs:
+        units: set[str] = set()
+        for member in igs.members:
+            units.update(units_for_name(register, topology, member.name))
+        result[igs.slug] = tuple(sorted(units))
+    return result
+
+
+def _adjacency(topology: Topology) -> dict[str, set[str]]:
+    """Units that share an arc."""
+    users: dict[int, set[str]] = {}
+    for unit in topology.units:
+        for polygon in unit.polygons:
+            for ring in polygon:
+                for ref in ring:
+                    users.setdefault(ref if ref >= 0 else ~ref, set()).add(unit.id)
+    neighbours: dict[str, set[str]] = {u.id: set() for u in topology.units}
+    for ids in users.values():
+        for a in ids:
+            neighbours[a] |= ids - {a}
+    return neighbours
+
+
+def assign_colours(site: Site, units: Mapping[str, tuple[str, ...]], topology: Topology) -> dict[str, str]:
+    """An explicit `color` wins; the others get the least used palette colour no neighbour has."""
+    unit_owner = {u: slug for slug, ids in units.items() for u in ids}
+    neighbours = _adjacency(topology)
+    touching: dict[str, set[str]] = {igs.slug: set() for igs in site.igs}
+    for slug, ids in units.items():
+        for unit in ids:
+            touching[slug] |= {unit_owner[n] for n in neighbours.get(unit, ()) if n in unit_owner} - {slug}
+    colours = {igs.slug: igs.color for igs in site.igs if igs.color}
+    # Most-constrained first, then by slug, so the result is stable.
+    for slug in sorted(touching, key=lambda s: (-len(touching[s]), s)):
+        if slug in colours:
+            continue
+        taken = {colours[n] for n in touching[slug] if n in colours}
+        free = [c for c in PALETTE if c not in taken] or list(PALETTE)
+        used = list(colours.values())
+        colours[slug] = min(free, key=lambda c: (used.count(c), PALETTE.index(c)))
+    return dict(sorted(colours.items()))
+
+
+def finder_rows(site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]]) -> tuple[FinderRow, ...]:
+    unit_owner = {u: site.igs_by_slug(slug) for slug, ids in units.items() for u in ids}
+    rows = []
+    for municipality in register.municipalities:
+        parts = []
+        for unit in sorted((u for u in topology.units if u.nis == municipality.nis), key=lambda u: u.name):
+            parts.append(FinderPart(unit.name, unit_owner.get(unit.id)))
+        anchor = "g-" + municipality.nis
+        rows.append(
+            FinderRow(anchor, municipality.name, municipality.province, municipality.postcodes,
+                      municipality.former, tuple(parts), None, None)
+        )
+        for former in municipality.former:
+            if name_key(former) == name_key(municipality.name):
+                continue
+            own = [p for p in parts if name_key(p.name) == name_key(former)]
+            rows.append(
+                FinderRow(f"{anchor}-{name_key(former)}", former, municipality.province, (), (), tuple(own),
+                          municipality.name, anchor)
+            )
+    return tuple(sorted(rows, key=lambda r: (name_key(r.name), r.merged_into is not None, r.anchor)))
+
+
+def _stable_ids(script: str) -> str:
+    """Replace Folium's random element ids by their order of appearance."""
+    numbers: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return numbers.setdefault(match.group(0), str(len(numbers) + 1))
+
+    return _RANDOM_ID.sub(number, script)
+
+
+def map_script(site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]],
+               colours: Mapping[str, str]) -> str:
+    """The Folium map as a standalone script (the page supplies <div id="map_1">)."""
+    import folium
+
+    min_lon, min_lat, max_lon, max_lat = topology.bbox
+    tiles = None
+    if site.tiles:
+        tiles = folium.TileLayer(site.tiles.url, attr=site.tiles.attribution, name="achtergrond")
+    fmap = folium.Map(
+        location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
+        zoom_start=8,
+        min_zoom=7,
+        max_zoom=13,
+        tiles=tiles,
+        zoom_control=True,
+        control_scale=False,
+        max_bounds=True,
+        min_lat=min_lat - 1,
+        max_lat=max_lat + 1,
+        min_lon=min_lon - 2,
+        max_lon=max_lon + 2,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    owned = {u for ids in units.values() for u in ids}
+    free = tuple(u for u in topology.unit_ids() if u not in owned)
+    background = dissolve_geojson(topology, {"geen-igs": free}, {"geen-igs": {"kind": "none"}}, decimals=4)
+    folium.GeoJson(
+        background,
+        name="Geen IGS",
+        style_function=lambda _: {"fillColor": NO_IGS_COLOUR, "fillOpacity": 1, "color": "#767676", "weight": 0.6},
+        interactive=False,
+    ).add_to(fmap)
+    borders = {u: (u,) for u in topology.unit_ids()}
+    municipal = dissolve_geojson(topology, borders, decimals=4)
+    for igs in site.igs:
+        if not units.get(igs.slug):
+            continue
+        properties = {
+            igs.slug: {
+                "slug": igs.slug,
+                "name": igs.name,
+                "url": site.base_path + igs.url.lstrip("/"),
+                "members": [m.name for m in igs.members],
+                "complete": igs.members_complete,
+            }
+        }
+        area = dissolve_geojson(topology, {igs.slug: units[igs.slug]}, properties, decimals=4)
+        colour = colours[igs.slug]
+        folium.GeoJson(
+            area,
+            name=igs.name,
+            style_function=lambda _, c=colour: {"fillColor": c, "fillOpacity": 0.85, "color": "#ffffff", "weight": 2},
+        ).add_to(fmap)
+    # Thin municipal borders on top, for orientation; they never catch the pointer.
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [dict(f, properties={}) for f in municipal["features"]]},
+        name="Gemeentegrenzen",
+        style_function=lambda _: {"fill": False, "color": "#1c2326", "weight": 0.4, "opacity": 0.45},
+        interactive=False,
+    ).add_to(fmap)
+    fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    html = fmap.get_root().render()
+    match = _FOLIUM_SCRIPT.search(html)
+    if match is None:
+        raise RuntimeError("unexpected Folium output: map script not found")
+    script = _stable_ids(match.group(1))
+    script = re.sub(r"[ \t]+\n", "\n", script).strip() + "\n"
+    if "$(" in script or "jQuery" in script:
+        raise RuntimeError("the Folium map script needs jQuery; keep popups out of Folium")
+    return script
+
+
+def build_map_data(site: Site, register: Register, topology: Topology, *, approximate: bool) -> MapData:
+    units = igs_units(site, register, topology)
+    colours = assign_colours(site, units, topology)
+    locators = {
+        igs.slug: locator_svg(topology, units[igs.slug], title=f"Ligging van {igs.name} in Vlaanderen")
+        for igs in site.igs
+        if units[igs.slug]
+    }
+    rows = finder_rows(site, register, topology, units)
+    without = tuple(r.name for r in rows if r.merged_into is None and not r.igs_list)
+    version, _ = leaflet_files()
+    return MapData(
+        colours=colours,
+        locators=locators,
+        finder_rows=rows,
+        without_igs=without,
+        pending=tuple(i for i in site.igs if not units[i.slug]),
+        script=map_script(site, register, topology, units, colours),
+        leaflet_version=version,
+        sources=tuple((s.name, s.url, s.licence) for s in register.sources),
+        approximate=approximate,
+    )
+
