@@ -54,6 +54,8 @@ def test_sample_site_pages(run_cli, tmp_path: Path) -> None:
         "verhalen/interview-noord/index.html",
         "verhalen/project-x/index.html",
         "contact/index.html",
+        "kaart/index.html",
+        "gemeenten/index.html",
     }
     # The future-dated article is not published anywhere.
     for name, data in tree_bytes(out).items():
