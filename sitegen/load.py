@@ -81,8 +81,7 @@ def read_text(path: Path, errors: list[ContentError]) -> str | None:
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         errors.append(
             ContentError(
-                "het bestand is niet in UTF-8 opgeslagen (ongeldige byte "
-                f"0x{data[exc.start]:02x})",
+                f"het bestand is niet in UTF-8 opgeslagen (ongeldige byte 0x{data[exc.start]:02x})",
                 shown,
                 line,
                 col,
@@ -127,9 +126,7 @@ def parse_markdown_source(text: str, shown: str) -> tuple[MarkdownSource | None,
     ]
 
 
-def _content_files(
-    folder: Path, suffix: str, content_dir: Path, errors: list[ContentError]
-) -> list[tuple[str, Path]]:
+def _content_files(folder: Path, suffix: str, content_dir: Path, errors: list[ContentError]) -> list[tuple[str, Path]]:
     """The (slug, path) pairs in one content folder, sorted; strays and bad names are errors."""
     if not folder.is_dir():
         return []

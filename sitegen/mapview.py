@@ -1,4 +1,4 @@
-""""Vind jouw IGS": which map units belong to which IGS, the Folium map, the finder rows and
+""" "Vind jouw IGS": which map units belong to which IGS, the Folium map, the finder rows and
 the locator SVGs of the IGS pages.
 
 Folium is used at build time only. Its page template pulls jQuery, Bootstrap and Font Awesome
@@ -130,7 +130,9 @@ def assign_colours(site: Site, units: Mapping[str, tuple[str, ...]], topology: T
     return dict(sorted(colours.items()))
 
 
-def finder_rows(site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]]) -> tuple[FinderRow, ...]:
+def finder_rows(
+    site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]]
+) -> tuple[FinderRow, ...]:
     unit_owner = {u: site.igs_by_slug(slug) for slug, ids in units.items() for u in ids}
     rows = []
     for municipality in register.municipalities:
@@ -139,16 +141,32 @@ def finder_rows(site: Site, register: Register, topology: Topology, units: Mappi
             parts.append(FinderPart(unit.name, unit_owner.get(unit.id)))
         anchor = "g-" + municipality.nis
         rows.append(
-            FinderRow(anchor, municipality.name, municipality.province, municipality.postcodes,
-                      municipality.former, tuple(parts), None, None)
+            FinderRow(
+                anchor,
+                municipality.name,
+                municipality.province,
+                municipality.postcodes,
+                municipality.former,
+                tuple(parts),
+                None,
+                None,
+            )
         )
         for former in municipality.former:
             if name_key(former) == name_key(municipality.name):
                 continue
             own = [p for p in parts if name_key(p.name) == name_key(former)]
             rows.append(
-                FinderRow(f"{anchor}-{name_key(former)}", former, municipality.province, (), (), tuple(own),
-                          municipality.name, anchor)
+                FinderRow(
+                    f"{anchor}-{name_key(former)}",
+                    former,
+                    municipality.province,
+                    (),
+                    (),
+                    tuple(own),
+                    municipality.name,
+                    anchor,
+                )
             )
     return tuple(sorted(rows, key=lambda r: (name_key(r.name), r.merged_into is not None, r.anchor)))
 
@@ -163,8 +181,9 @@ def _stable_ids(script: str) -> str:
     return _RANDOM_ID.sub(number, script)
 
 
-def map_script(site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]],
-               colours: Mapping[str, str]) -> str:
+def map_script(
+    site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]], colours: Mapping[str, str]
+) -> str:
     """The Folium map as a standalone script (the page supplies <div id="map_1">)."""
     import folium
 
@@ -259,4 +278,3 @@ def build_map_data(site: Site, register: Register, topology: Topology, *, approx
         sources=tuple((s.name, s.url, s.licence) for s in register.sources),
         approximate=approximate,
     )
-

@@ -225,6 +225,17 @@ def _person(data: dict[str, Any] | None) -> Person | None:
     return Person(data["name"], data.get("role"), data.get("email"), data.get("photo"), data.get("photo_alt"))
 
 
+def _distinct_aliases(name: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
+    """Aliases without the name itself and without spellings that differ only in case."""
+    seen = {name.casefold()}
+    result = []
+    for alias in aliases:
+        if alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            result.append(alias)
+    return tuple(result)
+
+
 def normalise_base_url(base_url: str) -> tuple[str, str]:
     """('https://x.be/repo/', '/repo/') from any spelling of the base URL."""
     base = base_url.strip()
@@ -270,7 +281,7 @@ def build_model(
                 url=f"/igs/{slug}/",
                 name=item["name"],
                 province=item["province"],
-                aliases=tuple(item["aliases"] or ()),
+                aliases=_distinct_aliases(item["name"], item["aliases"] or ()),
                 members=tuple(sorted(members, key=lambda m: m.name)),
                 members_complete=item["members_complete"],
                 members_note=item.get("members_note"),
@@ -352,7 +363,8 @@ def build_model(
             lists=tuple(NewsletterList(x["id"], x["label"], x.get("description")) for x in newsletter["lists"]),
         ),
         consultants=tuple(
-            Consultant(_person(c), tuple(c.get("igs") or ())) for c in data["consultants"] or ()  # type: ignore[arg-type]
+            Consultant(_person(c), tuple(c.get("igs") or ()))
+            for c in data["consultants"] or ()  # type: ignore[arg-type]
         ),
         home_title=home["title"],
         home_intro=md(home.get("intro")),

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from .errors import ContentError, ContentErrors
 from .geometry import Topology, load_topology
-from .load import load_content
+from .linkcheck import check_links
+from .load import display_path, load_content
 from .mapview import build_map_data
 from .model import Site, build_model
 from .register import Register, load_register
-from .render import load_assets, render_site
+from .render import load_assets, page_jobs, render_site
 from .validate import validate_content
 
 logger = logging.getLogger(__name__)
@@ -89,4 +90,9 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
         raise ContentErrors([exc]) from exc
     geo = build_map_data(site, register, topology, approximate=approximate)
     files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo)
+    broken = check_links(
+        site, files, page_jobs(site), options.templates_dir, display_path(options.content_dir / "site.yaml")
+    )
+    if broken:
+        raise ContentErrors(broken)
     return site, files

@@ -143,7 +143,9 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     sitemap_entries = sorted(
         (job.context["url"], job.context.get("lastmod")) for job in jobs if job.out_path.endswith("index.html")
     )
-    jobs.append(PageJob("sitemap.xml", "sitemap.xml", "content", {"url": "/sitemap.xml", "sitemap_entries": sitemap_entries}))
+    jobs.append(
+        PageJob("sitemap.xml", "sitemap.xml", "content", {"url": "/sitemap.xml", "sitemap_entries": sitemap_entries})
+    )
     output: dict[str, bytes] = dict(assets.files)
     for rel, data in site.images:
         output[rel] = data

@@ -86,10 +86,20 @@ IGS_FILE = _map(
     "igs",
     "Eén intergemeentelijk samenwerkingsverband (IGS) voor cultuur. De bestandsnaam is de slug.",
     Field("name", "text", "Officiële naam van het IGS.", required=True, max_length=120, example="Naam van het IGS"),
-    Field("province", "enum", "Provincie waarin het IGS (vooral) ligt.", required=True, choices=PROVINCES,
-          example="West-Vlaanderen"),
-    _list("aliases", "Andere namen waaronder het IGS bekend is (vroegere namen, afkortingen).",
-          Field("alias", "text", "Een andere naam.", max_length=120), default=()),
+    Field(
+        "province",
+        "enum",
+        "Provincie waarin het IGS (vooral) ligt.",
+        required=True,
+        choices=PROVINCES,
+        example="West-Vlaanderen",
+    ),
+    _list(
+        "aliases",
+        "Andere namen waaronder het IGS bekend is (vroegere namen, afkortingen).",
+        Field("alias", "text", "Een andere naam.", max_length=120),
+        default=(),
+    ),
     _list(
         "municipalities",
         "De deelnemende gemeenten, met de namen van de periode (ook gemeenten die in 2025 fuseerden). "
@@ -98,10 +108,13 @@ IGS_FILE = _map(
         required=True,
         example=["Gemeente A", "Gemeente B"],
     ),
-    Field("members_complete", "bool",
-          "Zet op false als de ledenlijst niet (volledig) bekend is; de pagina meldt dat dan.", default=True),
-    Field("members_note", "text",
-          "Uitleg bij een onvolledige ledenlijst, getoond op de pagina.", max_length=400),
+    Field(
+        "members_complete",
+        "bool",
+        "Zet op false als de ledenlijst niet (volledig) bekend is; de pagina meldt dat dan.",
+        default=True,
+    ),
+    Field("members_note", "text", "Uitleg bij een onvolledige ledenlijst, getoond op de pagina.", max_length=400),
     SUMMARY,
     Field("description", "markdown", "De tekst van de IGS-pagina, in Markdown."),
     Field("website", "url", "Website van het IGS (https://…)."),
@@ -141,8 +154,12 @@ IGS_FILE = _map(
         default=(),
     ),
     Field("color", "color", "Kleur op de kaart als #rrggbb; leeg laten geeft een automatische kleur."),
-    _list("sources", "Bronnen van de gegevens (https-links), voor redacteurs.",
-          Field("source", "url", "Een bron."), default=()),
+    _list(
+        "sources",
+        "Bronnen van de gegevens (https-links), voor redacteurs.",
+        Field("source", "url", "Een bron."),
+        default=(),
+    ),
 )
 
 ARTICLE_FRONT_MATTER = _map(
@@ -157,8 +174,12 @@ ARTICLE_FRONT_MATTER = _map(
         required=True,
         choices=ARTICLE_TYPES,
     ),
-    Field("date", "date", "Publicatiedatum (JJJJ-MM-DD). Een datum in de toekomst betekent: nog niet publiceren.",
-          required=True),
+    Field(
+        "date",
+        "date",
+        "Publicatiedatum (JJJJ-MM-DD). Een datum in de toekomst betekent: nog niet publiceren.",
+        required=True,
+    ),
     Field("igs", "slugs", "Het IGS (of een lijst van IGS'en) waarover het verhaal gaat: de slug, bv. co7."),
     SUMMARY,
     _map("person", "Voor een interview: de persoon die aan het woord is.", *PERSON_FIELDS),
@@ -182,10 +203,18 @@ SITE_FILE = _map(
     Field("title", "text", "Naam van de site.", required=True, max_length=80),
     Field("tagline", "text", "Ondertitel van de site.", max_length=160),
     SUMMARY,
-    Field("base_url", "url", "Het adres waarop de site gepubliceerd wordt, bv. https://www.voorbeeld.be/ "
-          "of https://org.github.io/repo/.", required=True),
-    Field("as_of", "date", "'Stand van': de datum waarop de gegevens van de site het laatst nagekeken zijn.",
-          required=True),
+    Field(
+        "base_url",
+        "url",
+        "Het adres waarop de site gepubliceerd wordt, bv. https://www.voorbeeld.be/ of https://org.github.io/repo/.",
+        required=True,
+    ),
+    Field(
+        "as_of",
+        "date",
+        "'Stand van': de datum waarop de gegevens van de site het laatst nagekeken zijn.",
+        required=True,
+    ),
     _map(
         "organisation",
         "De organisatie achter het lerend netwerk.",
@@ -199,10 +228,19 @@ SITE_FILE = _map(
         "Inschrijven op de nieuwsbrieven.",
         Field("title", "text", "Titel van het inschrijfblok.", required=True, max_length=120),
         Field("intro", "text", "Korte uitnodiging.", max_length=300),
-        Field("endpoint", "url", "Adres (https) waar het inschrijfformulier naartoe gestuurd wordt. Leeg = "
-              "het formulier wordt niet getoond, wel een bericht."),
-        Field("unavailable", "text", "Bericht dat verschijnt zolang er geen adres (endpoint) is ingesteld.",
-              required=True, max_length=300),
+        Field(
+            "endpoint",
+            "url",
+            "Adres (https) waar het inschrijfformulier naartoe gestuurd wordt. Leeg = "
+            "het formulier wordt niet getoond, wel een bericht.",
+        ),
+        Field(
+            "unavailable",
+            "text",
+            "Bericht dat verschijnt zolang er geen adres (endpoint) is ingesteld.",
+            required=True,
+            max_length=300,
+        ),
         _list(
             "lists",
             "De nieuwsbrieven waarop men kan inschrijven.",
@@ -261,8 +299,13 @@ SITE_FILE = _map(
     _map(
         "map",
         "Instellingen van de kaart.",
-        Field("boundaries", "text", "Pad (in content/) naar een officieel GeoJSON-bestand met gemeentegrenzen. "
-              "Leeg = afgeleide, benaderende grenzen.", max_length=200),
+        Field(
+            "boundaries",
+            "text",
+            "Pad (in content/) naar een officieel GeoJSON-bestand met gemeentegrenzen. "
+            "Leeg = afgeleide, benaderende grenzen.",
+            max_length=200,
+        ),
         _map(
             "tiles",
             "Een achtergrondkaart van een externe tegelserver (standaard uit: de site laadt dan niets van "

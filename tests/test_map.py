@@ -1,0 +1,144 @@
+"""The map page, the finder and the locator maps, built from the shipped content."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from sitegen.geometry import load_topology
+from sitegen.mapview import PALETTE, _adjacency, igs_units
+from sitegen.pipeline import BuildOptions, load_and_validate
+from sitegen.register import load_register
+from sitegen.weight import MAP_BUDGET, measure
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import build
+
+    out = tmp_path_factory.mktemp("site") / "output"
+    assert build.main(["build", "--output", str(out)]) == 0
+    return out
+
+
+def _finder_row(html: str, term: str) -> str:
+    match = re.search(rf'<li id="[^"]+" data-terms="([^"]*\|)?{term}(\|[^"]*)?">(.*?)</li>', html, re.DOTALL)
+    assert match, f"no finder row for {term}"
+    return match.group(3)
+
+
+@pytest.mark.parametrize(
+    ("term", "igs"),
+    [
+        ("moerbeke", "Cultuurtuin WAAS"),
+        ("9180", "Cultuurtuin WAAS"),
+        ("borsbeek", "Zuidrand"),
+        ("lokeren", "Cultuurtuin WAAS"),
+    ],
+)
+def test_finder_answers_without_javascript(built: Path, term: str, igs: str) -> None:
+    html = (built / "gemeenten/index.html").read_text()
+    row = _finder_row(html, term)
+    assert igs in row
+
+
+def test_finder_lists_every_municipality(built: Path) -> None:
+    html = (built / "gemeenten/index.html").read_text()
+    current = re.findall(r'<li id="g-\d{5}" ', html)
+    assert len(current) == 285
+    assert "Alle 285 Vlaamse gemeenten" in html
+    # A merged municipality whose parts were in different IGS'en says so per part.
+    lochristi = _finder_row(html, "lochristi")
+    assert "Lochristi: geen IGS" in lochristi and "Wachtebeke:" in lochristi and "COMEET" in lochristi
+
+
+def test_map_page_loads_nothing_from_other_hosts(built: Path) -> None:
+    html = (built / "kaart/index.html").read_text()
+    for tag in re.findall(r"<(?:script|link|img)\b[^>]*>", html):
+        assert "//" not in tag.split("href=")[-1].split("src=")[-1] or 'rel="canonical"' in tag or "og:" in tag, tag
+    script = next((built / "assets").glob("kaart.*.js")).read_text()
+    assert "http://" not in script and "https://" not in script
+    assert "$(" not in script  # no jQuery
+    assert not re.search(r"[0-9a-f]{32}", script), "random Folium ids must be replaced"
+    assert "L.map(\n" in script or "L.map(" in script
+    assert (built / "assets/leaflet/images/layers.png").is_file()
+
+
+def test_map_page_within_budget(built: Path) -> None:
+    weights = {w.page: w for w in measure(built)}
+    assert weights["kaart/index.html"].total <= MAP_BUDGET
+
+
+def test_every_igs_with_members_is_on_the_map(built: Path) -> None:
+    script = next((built / "assets").glob("kaart.*.js")).read_text()
+    site = load_and_validate(BuildOptions(ROOT / "content", ROOT / "templates", ROOT / "assets"))
+    for igs in site.igs:
+        if igs.members:
+            assert f'"slug": "{igs.slug}"' in script, igs.slug
+    kaart = (built / "kaart/index.html").read_text()
+    assert "Midden-Limburg" in kaart.split("Nog niet op de kaart")[1]
+    assert "benaderend" in kaart
+
+
+def test_neighbouring_igs_have_different_colours() -> None:
+    site = load_and_validate(BuildOptions(ROOT / "content", ROOT / "templates", ROOT / "assets"))
+    register = load_register(ROOT / "content", ROOT)
+    topology = load_topology(ROOT / "content", ROOT)
+    units = igs_units(site, register, topology)
+    from sitegen.mapview import assign_colours
+
+    colours = assign_colours(site, units, topology)
+    assert set(colours.values()) <= set(PALETTE)
+    owner = {u: slug for slug, ids in units.items() for u in ids}
+    for unit, neighbours in _adjacency(topology).items():
+        for other in neighbours:
+            a, b = owner.get(unit), owner.get(other)
+            if a and b and a != b:
+                assert colours[a] != colours[b], (a, b)
+
+
+def test_igs_page_has_locator_and_links(built: Path) -> None:
+    html = (built / "igs/cultuurtuin-waas/index.html").read_text()
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
+    assert 'href="/kaart/"' in html and 'href="/gemeenten/"' in html
+    assert 'Moerbeke <span class="hint">(sinds 2025 deel van Lokeren)</span>' in html
+
+
+def test_unknown_municipality_gets_did_you_mean(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    igs = content / "igs" / "neteland.yaml"
+    igs.write_text(igs.read_text().replace("  - Herenthout", "  - Herenthoudt"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    assert "content/igs/neteland.yaml" in err
+    assert "onbekende gemeente 'Herenthoudt'" in err
+    assert "hint: bedoelde je 'Herenthout', 'Herent' of 'Meerhout'?" in err
+
+
+def test_former_name_is_accepted_and_mapped(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 0, err
+    site = load_and_validate(BuildOptions(content, ROOT / "templates", ROOT / "assets"))
+    members = {m.name: m for m in site.igs_by_slug("zuidrand").members}
+    assert members["Borsbeek"].current_name == "Antwerpen"
+    assert members["Borsbeek"].merged
+
+
+def test_municipality_in_two_igs_is_an_error(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    igs = content / "igs" / "neteland.yaml"
+    igs.write_text(igs.read_text().replace("  - Olen\n", "  - Olen\n  - Geel\n"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    assert "'Geel' hoort al bij het IGS 'stuifzand'" in err or "'Geel' hoort al bij het IGS 'neteland'" in err
