@@ -7,15 +7,18 @@ tuples) for the model stage, together with all errors found, so an editor sees t
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ContentError, did_you_mean
+from .jsonschema import describe
 from .load import MarkdownSource, RawContent
+from .markup import heading_one_lines
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
 from .yamlsrc import KeyPath, YamlDoc, is_date
 
@@ -26,6 +29,7 @@ _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069]")
 _TYPE_NAMES = {
     "map": "een blok met velden",
@@ -79,21 +83,25 @@ class _Checker:
         if not isinstance(value, dict):
             return self.fail(path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen")
         known = {f.name for f in spec.fields}
+        misspelt: set[str] = set()  # missing fields an unknown key probably meant
         for key in value:
             if key not in known:
                 hint = did_you_mean(key, known) or "toegelaten velden: " + ", ".join(sorted(known))
                 self.fail((*path, key), f"onbekend veld '{key}'", hint, key=True)
+                misspelt.update(difflib.get_close_matches(key, sorted(known - set(value)), n=1, cutoff=0.6))
         result: dict[str, Any] = {}
         for field_spec in spec.fields:
             raw = value.get(field_spec.name)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
-                if field_spec.required:
+                if field_spec.name in misspelt:
+                    result[field_spec.name] = INVALID  # already reported as 'bedoelde je …?'
+                elif field_spec.required:
                     where = (*path, field_spec.name) if field_spec.name in value else path
                     self.fail(
                         where,
                         f"verplicht veld '{field_spec.name}' ontbreekt" if field_spec.name not in value
                         else f"verplicht veld '{field_spec.name}' is leeg",
-                        field_spec.description,
+                        describe(replace(field_spec, required=False)),
                         key=field_spec.name in value,
                     )
                     result[field_spec.name] = INVALID
@@ -262,8 +270,26 @@ def _front(
             continue
         data = _Checker(doc, errors, images).check_map(spec, doc.data, ())
         if isinstance(data, dict):
-            if not source.body.strip():
-                errors.append(ContentError(f"dit {kind} heeft geen tekst onder de front matter", doc.src_path, source.body_line, 1))
+            if not _HTML_COMMENT.sub("", source.body).strip():
+                errors.append(
+                    ContentError(
+                        f"dit {kind} heeft geen tekst onder de front matter",
+                        doc.src_path,
+                        source.body_line,
+                        1,
+                        "schrijf de tekst onder de tweede '---' regel (commentaar tussen <!-- en --> telt niet mee)",
+                    )
+                )
+            for number in heading_one_lines(source.body):
+                errors.append(
+                    ContentError(
+                        "een kop met één # in de tekst",
+                        doc.src_path,
+                        source.body_line + number,
+                        1,
+                        "gebruik ## voor tussentitels; de titel komt uit 'title'",
+                    )
+                )
             result.append((slug, doc.src_path, data, source.body, source.body_line))
     return result
 
@@ -309,8 +335,6 @@ def validate_content(raw: RawContent, resolve_municipality: Callable[[str], obje
     docs = {doc.src_path: doc for _, doc in raw.igs} | {s.front.src_path: s.front for _, s in raw.articles + raw.pages}
     for _, src_path, data, _, _ in articles:
         _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs, errors)
-        if data.get("type") == "interview" and not data.get("person"):
-            pass  # an interview without a named person is allowed: the article's text names them
     for slug, src_path, _, _, _ in pages:
         if slug in RESERVED_PAGE_SLUGS:
             errors.append(ContentError(f"de naam '{slug}' is voorbehouden voor een vaste pagina van de site", src_path, hint=f"hernoem het bestand, bv. naar {slug}-info.md"))
@@ -341,7 +365,15 @@ def _check_igs(
                 continue
             key = normalise_name(name)
             if key in seen:
-                errors.append(doc.error(("municipalities", i), f"'{name}' staat twee keer in de lijst", "verwijder één van beide"))
+                first_line = doc.pos(("municipalities", seen[key]))[0]
+                errors.append(
+                    doc.error(
+                        ("municipalities", i),
+                        f"'{name}' staat twee keer in de lijst (ook op regel {first_line})",
+                        "verwijder één van beide",
+                    )
+                )
+                continue
             seen[key] = i
             if resolve is not None and resolve(name) is None:
                 hint = suggest(name) or "controleer de spelling; de gemeentezoeker op de site toont alle namen"
@@ -366,7 +398,7 @@ def _check_igs(
 
 def _check_membership_overlap(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]) -> None:
     docs = dict(raw.igs)
-    owner: dict[str, tuple[str, str]] = {}
+    owner: dict[str, tuple[str, str]] = {}  # name key -> (IGS slug, its path:line)
     for slug, _, data in igs:
         members = data.get("municipalities")
         if not isinstance(members, tuple):
@@ -385,7 +417,8 @@ def _check_membership_overlap(raw: RawContent, igs: list[tuple[str, str, dict[st
                     )
                 )
             else:
-                owner.setdefault(key, (slug, docs[slug].src_path))
+                line = docs[slug].pos(("municipalities", i))[0]
+                owner.setdefault(key, (slug, f"{docs[slug].src_path}:{line}"))
 
 
 def _check_igs_refs(doc: YamlDoc, path: KeyPath, value: Any, slugs: set[str], errors: list[ContentError]) -> None:

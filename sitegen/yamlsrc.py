@@ -8,6 +8,7 @@ exact place of a problem and duplicate keys, anchors and unknown tags become con
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,15 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
+
+MAX_DEPTH = 32  # the deepest content field is 4 levels down
+_OPENING_TOKENS = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSING_TOKENS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 # PyYAML's English problem texts, in Dutch with a hint for the usual cause.
 _PROBLEMS: tuple[tuple[str, str, str], ...] = (
@@ -60,8 +70,23 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "found unexpected end of stream",
-        "het bestand eindigt midden in een tekst",
-        "sluit de aanhalingstekens die je geopend hebt",
+        "deze tekst tussen aanhalingstekens wordt nergens afgesloten",
+        "zet hetzelfde aanhalingsteken (\" of ') ook aan het einde van de tekst",
+    ),
+    (
+        "expected ',' or ']'",
+        "deze lijst tussen [ en ] wordt niet (goed) afgesloten",
+        "sluit de lijst met ] op dezelfde regel; zet een element met een komma of dubbele punt tussen aanhalingstekens",
+    ),
+    (
+        "expected ',' or '}'",
+        "dit blok tussen { en } wordt niet (goed) afgesloten",
+        "sluit het blok met } op dezelfde regel, of schrijf de velden onder elkaar",
+    ),
+    (
+        "expected <block end>, but found",
+        "deze regel springt niet goed in",
+        "lijn de regel uit met de andere velden of lijstelementen op hetzelfde niveau",
     ),
     (
         "found undefined alias",
@@ -83,7 +108,16 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
         "het bestand bevat een teken dat YAML niet toelaat",
         "verwijder onzichtbare of besturingstekens (vaak meegeplakt uit Word of een e-mail)",
     ),
+    (
+        "that cannot start any token",
+        "een waarde mag niet met dit teken beginnen",
+        "zet de hele tekst tussen aanhalingstekens",
+    ),
 )
+# Problems whose own mark is the end of the file: the place to show is where the construct began.
+_USE_CONTEXT_MARK = ("found unexpected end of stream", "expected ',' or ']'", "expected ',' or '}'")
+# 'color: #1b6e8a' is a key with an empty value and a comment: almost always a mistake.
+_COMMENT_AS_VALUE = re.compile(r"\s*:\s+(#\S+)")
 
 
 @dataclass(frozen=True)
@@ -124,8 +158,9 @@ def _translate(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
 
 
 class _Converter:
-    def __init__(self, src_path: str, line_offset: int) -> None:
+    def __init__(self, src_path: str, line_offset: int, lines: list[str]) -> None:
         self.src_path = src_path
+        self.lines = lines
         self.line_offset = line_offset
         self.value_pos: dict[KeyPath, Position] = {}
         self.key_pos: dict[KeyPath, Position] = {}
@@ -149,7 +184,8 @@ class _Converter:
                 f"onbekende YAML-tag '{node.tag}'",
                 "verwijder de tag (het woord dat met ! begint)",
             )
-            return None
+            if isinstance(node, yaml.ScalarNode):
+                return node.value  # read on as plain text, so that only the tag is reported
         if isinstance(node, yaml.MappingNode):
             return self.convert_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -175,8 +211,27 @@ class _Converter:
                 continue
             first_seen[key] = key_position
             self.key_pos[(*path, key)] = key_position
+            self._check_comment_as_value(key_node, value_node, key)
             result[key] = self.convert(value_node, (*path, key))
         return result
+
+    def _check_comment_as_value(self, key_node: yaml.Node, value_node: yaml.Node, key: str) -> None:
+        if not (isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:null"):
+            return
+        if value_node.value or key_node.end_mark.line >= len(self.lines):
+            return
+        found = _COMMENT_AS_VALUE.match(self.lines[key_node.end_mark.line], key_node.end_mark.column)
+        if found:
+            line, _ = self.position(key_node)
+            self.errors.append(
+                ContentError(
+                    f"'{key}' is leeg: alles vanaf # leest YAML als commentaar",
+                    self.src_path,
+                    line,
+                    found.start(1) + 1,
+                    f"zet de waarde tussen aanhalingstekens: {key}: '{found.group(1)}'",
+                )
+            )
 
     def convert_scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         if node.style is None:  # plain scalars may mean a number, a date, a boolean …
@@ -185,9 +240,8 @@ class _Converter:
             return self.constructor.construct_object(node, deep=True)
         except ValueError:
             if node.tag == "tag:yaml.org,2002:timestamp":
-                self.fail(node, f"de datum '{node.value}' bestaat niet", "gebruik JJJJ-MM-DD, bv. 2024-02-29")
-            else:
-                self.fail(node, f"ongeldige waarde '{node.value}'")
+                return node.value  # e.g. 2025-02-30: validation reports it where a date is expected
+            self.fail(node, f"ongeldige waarde '{node.value}'")
             return None
         except yaml.YAMLError as exc:
             self.fail(node, f"ongeldige waarde '{node.value}': {exc}")
@@ -198,22 +252,31 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlDoc,
     """Parse YAML text; returns the document and every problem found (the data is None on a syntax error)."""
     loader = yaml.SafeLoader(text)
     try:
-        # Anchors and aliases are refused before composing, which also defuses alias bombs.
+        # Anchors and aliases are refused before composing, which also defuses alias bombs. Deep
+        # nesting is refused while scanning: PyYAML's scanner slows down with the square of the depth
+        # and its composer recurses (a 100 kB file of '[' would take minutes, then overflow the stack).
+        depth = 0
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            refused = ""
             if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                refused = "ankers (&) en verwijzingen (*) worden niet ondersteund"
+                hint = "schrijf de waarde voluit op elke plaats waar je ze nodig hebt"
+            elif isinstance(token, _OPENING_TOKENS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    refused = f"de gegevens zijn te diep genest (meer dan {MAX_DEPTH} niveaus)"
+                    hint = "controleer de inspringing en de haakjes [ ] en { }"
+            elif isinstance(token, _CLOSING_TOKENS):
+                depth -= 1
+            if refused:
                 mark = token.start_mark
-                return YamlDoc(src_path, None), [
-                    ContentError(
-                        "ankers (&) en verwijzingen (*) worden niet ondersteund",
-                        src_path,
-                        mark.line + 1 + line_offset,
-                        mark.column + 1,
-                        "schrijf de waarde voluit op elke plaats waar je ze nodig hebt",
-                    )
-                ]
+                line, col = mark.line + 1 + line_offset, mark.column + 1
+                return YamlDoc(src_path, None), [ContentError(refused, src_path, line, col, hint)]
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and any(p in (exc.problem or "") for p in _USE_CONTEXT_MARK):
+            mark = exc.context_mark
         message, hint = _translate(exc)
         line = (mark.line + 1 + line_offset) if mark else 0
         col = (mark.column + 1) if mark else 0
@@ -224,7 +287,7 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlDoc,
         loader.dispose()
     if node is None:
         return YamlDoc(src_path, None), []
-    converter = _Converter(src_path, line_offset)
+    converter = _Converter(src_path, line_offset, text.split("\n"))
     data = converter.convert(node, ())
     doc = YamlDoc(src_path, data, converter.value_pos, converter.key_pos, converter.raw)
     return doc, converter.errors

@@ -1,0 +1,146 @@
+"""JSON Schemas for editors' tools, generated from the one content model in schema.py.
+
+`python build.py schemas` writes them to schemas/; a test regenerates them in memory and compares,
+so the committed files never drift from the model. Draft-07, the dialect the YAML language server
+(VS Code's YAML extension) supports best. `patternErrorMessage` is that server's extension for a
+Dutch message instead of "String does not match the pattern"; other validators ignore it.
+
+The schemas check one file at a time: cross-file rules (an IGS slug that must exist, a municipality
+in at most one IGS, an image that must exist) stay with `python build.py check`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
+
+DIALECT = "http://json-schema.org/draft-07/schema#"
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+HTTPS_PATTERN = r"^https://[^\s/.]+(\.[^\s/.]+)+(/\S*)?$"
+LINK_PATTERN = r"^(https://[^\s/.]+(\.[^\s/.]+)+(/\S*)?|/([^/\s]\S*)?)$"
+EMAIL_PATTERN = r"^(mailto:)?[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+IMAGE_PATTERN = r"^/?(content/)?images/\S.*$"
+NOT_BLANK_PATTERN = r"\S"
+
+# (schema file name, field, title shown by editors' tools, files it applies to)
+SCHEMA_FILES: tuple[tuple[str, Field, str, str], ...] = (
+    ("igs.schema.json", IGS_FILE, "IGS-bestand", "content/igs/*.yaml"),
+    ("article.schema.json", ARTICLE_FRONT_MATTER, "Front matter van een verhaal", "content/articles/*.md"),
+    ("page.schema.json", PAGE_FRONT_MATTER, "Front matter van een pagina", "content/pages/*.md"),
+    ("site.schema.json", SITE_FILE, "Instellingen van de site", "content/site.yaml"),
+)
+
+# kind -> (pattern, Dutch message shown by the YAML extension when it does not match)
+_PATTERNS: dict[str, tuple[str, str]] = {
+    "date": (DATE_PATTERN, "Schrijf een datum als JJJJ-MM-DD, bv. 2024-02-29."),
+    "url": (HTTPS_PATTERN, "Een volledig webadres dat met https:// begint, bv. https://www.voorbeeld.be."),
+    "link": (LINK_PATTERN, "Een webadres met https:// of een pad op deze site dat met / begint, bv. /igs/co7/."),
+    "email": (EMAIL_PATTERN, "Een e-mailadres, bv. info@voorbeeld.be."),
+    "color": (COLOR_PATTERN, "Een kleur als #rrggbb tussen aanhalingstekens, bv. '#1b6e8a'."),
+    "slug": (SLUG_PATTERN, "Alleen kleine letters a-z, cijfers en '-', bv. mijn-naam."),
+    "image": (IMAGE_PATTERN, "Een afbeelding in content/images/, bv. images/foto.jpg."),
+}
+
+
+def describe(field: Field) -> str:
+    """The Dutch description of a field, with 'Verplicht.', the length limit and the choices."""
+    parts = [field.description]
+    if field.required:
+        parts.append("Verplicht.")
+    if field.max_length and f"{field.max_length} tekens" not in field.description:
+        parts.append(f"Hoogstens {field.max_length} tekens.")
+    if field.choices:
+        parts.append("Kies uit: " + ", ".join(field.choices) + ".")
+    return " ".join(parts)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _value_schema(field: Field) -> dict[str, Any]:
+    """The schema of a present, non-empty value of `field`."""
+    kind = field.kind
+    if kind == "map":
+        return {
+            "type": "object",
+            "properties": {f.name: schema_for(f) for f in field.fields},
+            "required": [f.name for f in field.fields if f.required],
+            "additionalProperties": False,
+        }
+    if kind == "list":
+        assert field.items is not None
+        item = _value_schema(field.items)
+        item["description"] = describe(field.items)
+        return {"type": "array", "items": item}
+    if kind == "slugs":
+        slug = _value_schema(Field(field.name, "slug", field.description))
+        return {"anyOf": [slug, {"type": "array", "items": slug, "minItems": 1}]}
+    if kind == "bool":
+        return {"type": "boolean"}
+    if kind == "int":
+        return {"type": "integer", "minimum": 0, "maximum": 9999}
+    if kind == "enum":
+        return {"type": "string", "enum": list(field.choices)}
+    schema: dict[str, Any] = {"type": "string"}
+    if kind == "text" and not field.required:
+        # YAML reads e.g. a postcode 8500 as a number; the build takes it as the text it is.
+        schema["type"] = ["string", "number"]
+    if kind == "date":
+        schema["format"] = "date"
+    elif kind == "email":
+        schema["format"] = "email"
+    if kind in _PATTERNS:
+        schema["pattern"], schema["patternErrorMessage"] = _PATTERNS[kind]
+    if field.max_length:
+        schema["maxLength"] = field.max_length
+    if field.required and kind in ("text", "markdown"):
+        schema["pattern"] = NOT_BLANK_PATTERN
+        schema["patternErrorMessage"] = f"'{field.name}' is verplicht en mag niet leeg zijn."
+    return schema
+
+
+def schema_for(field: Field) -> dict[str, Any]:
+    """The JSON Schema (draft-07) of one field of the content model, with Dutch descriptions.
+
+    An optional field may be left empty (`website:`), as the build treats that as absent; a
+    required one may not.
+    """
+    schema = _value_schema(field)
+    if not field.required:
+        if "anyOf" in schema:
+            schema["anyOf"].append({"type": "null"})
+        elif "enum" in schema:
+            schema["type"] = [schema["type"], "null"]
+            schema["enum"].append(None)
+        else:
+            types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+            schema["type"] = [*types, "null"]
+    result: dict[str, Any] = {"description": describe(field)}
+    if field.default is not None and field.default != ():
+        result["default"] = _json_value(field.default)
+    if field.example is not None:
+        result["examples"] = [_json_value(field.example)]
+    result.update(schema)
+    return result
+
+
+def document_schema(field: Field, title: str) -> dict[str, Any]:
+    """A whole-file schema: the dialect, a title, then the field's schema."""
+    schema = {"$schema": DIALECT, "title": title, **schema_for(field)}
+    schema["type"] = "object"  # the file itself is never empty
+    return schema
+
+
+def schema_texts() -> dict[str, str]:
+    """{file name in schemas/: JSON text}, exactly as committed."""
+    return {
+        name: json.dumps(document_schema(field, title), ensure_ascii=False, indent=2) + "\n"
+        for name, field, title, _ in SCHEMA_FILES
+    }
