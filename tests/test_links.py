@@ -1,0 +1,145 @@
+"""The internal link checker: broken links and anchors fail the build, named at their source."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, tree_bytes
+
+from sitegen.linkcheck import LinkResolver, find_broken_links, parse_page
+
+ARTICLE = "content/articles/oaze-ginter.md"
+
+
+def _content_copy(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    return content
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if needle in line)
+
+
+def test_planted_broken_link_and_anchor_name_the_markdown_line(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--output", str(out))
+    assert code == 0, err
+    before = tree_bytes(out)
+    content = _content_copy(tmp_path)
+    article = content / "articles" / "oaze-ginter.md"
+    article.write_text(
+        article.read_text() + "\nZie [x](/igs/bestaat-niet/) voor meer.\n\nEn ook [y](/igs/co7/#nergens).\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(
+        "build", "--content", str(content), "--output", str(out), "--base-url", "https://o.example/r/"
+    )
+    assert code == 1
+    link_line = _line_of(article, "[x](/igs/bestaat-niet/)")
+    anchor_line = _line_of(article, "[y](/igs/co7/#nergens)")
+    lines = err.splitlines()
+    assert (
+        f"{ARTICLE}:{link_line}:9: kapotte link '/r/igs/bestaat-niet/' (op /r/verhalen/oaze-ginter/): "
+        "deze pagina of dit bestand bestaat niet"
+    ) in lines
+    assert (
+        f"{ARTICLE}:{anchor_line}:12: kapotte link '/r/igs/co7/#nergens' (op /r/verhalen/oaze-ginter/): "
+        "het anker #nergens bestaat niet op die pagina"
+    ) in lines
+    assert lines[-1].startswith("Build mislukt: 2 fouten")
+    assert tree_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+
+
+def test_check_command_reports_broken_links_too(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _content_copy(tmp_path)
+    page = content / "pages" / "contact.md"
+    page.write_text(page.read_text() + "\nLees [dit](/verhalen/bestaat-niet/).\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    assert f"content/pages/contact.md:{_line_of(page, 'bestaat-niet')}:" in err
+    assert list(tmp_path.iterdir()) == [content]
+
+
+def test_broken_link_in_yaml_names_the_yaml_line(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    igs = content / "igs" / "noord.yaml"
+    igs.write_text(igs.read_text().replace("url: /verhalen/project-x/", "url: /verhalen/weg/"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("build", "--content", str(content), "--output", str(tmp_path / "site"))
+    assert code == 1
+    line = _line_of(igs, "url: /verhalen/weg/")
+    assert f"content/igs/noord.yaml:{line}:10: kapotte link '/verhalen/weg/' (op /igs/noord/)" in err
+
+
+def test_broken_link_in_a_template_names_the_template(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    page = templates / "404.html"
+    page.write_text(page.read_text().replace("href('/verhalen/')", "href('/verhaaltjes/')"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(
+        "build", "--content", str(SAMPLE / "content"), "--templates", str(templates), "--output", str(tmp_path / "o")
+    )
+    assert code == 1
+    line = _line_of(page, "/verhaaltjes/")
+    assert f"templates/404.html:{line}:" in err
+    assert "kapotte link '/verhaaltjes/' (op /404.html)" in err
+
+
+def test_a_link_in_the_base_template_is_reported_once(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    base = templates / "_base.html"
+    base.write_text(base.read_text().replace("href('/feed.xml')", "href('/feed.atom')", 1))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(
+        "build", "--content", str(SAMPLE / "content"), "--templates", str(templates), "--output", str(tmp_path / "o")
+    )
+    assert code == 1
+    errors = [line for line in err.splitlines() if "kapotte link" in line]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"templates/_base.html:{_line_of(base, '/feed.atom')}:")
+    assert "andere pagina's" in errors[0]
+
+
+FILES = {
+    "index.html": b'<h1 id="top-titel">x</h1><a href="igs/">a</a><a href="#top-titel">b</a><a href="/r/igs/x/#m">c</a>',
+    "igs/index.html": b'<a href="../">up</a><a href="x/">x</a><a href="../nergens/">weg</a><img src="/r/a.png">',
+    "igs/x/index.html": b'<p id="m">m</p><a href="https://o.example/r/igs/#n">abs</a><a href="/elders/">out</a>',
+    "a.png": b"",
+}
+
+
+def test_resolver_handles_relative_absolute_and_outside_links() -> None:
+    broken = find_broken_links(FILES, "https://o.example/r/", "/r/")
+    found = sorted((b.page, b.link.value, b.reason.split(":")[0]) for b in broken)
+    assert found == [
+        ("igs/index.html", "../nergens/", "deze pagina of dit bestand bestaat niet"),
+        ("igs/x/index.html", "/elders/", "valt buiten de site"),
+        ("igs/x/index.html", "https://o.example/r/igs/#n", "het anker #n bestaat niet op die pagina"),
+    ]
+
+
+def test_resolver_ignores_external_and_non_http_links() -> None:
+    resolver = LinkResolver(FILES, "https://o.example/r/", "/r/")
+    for value in ("https://elders.example/", "//cdn.example/x.js", "mailto:a@b.be", "tel:+3211", "data:,x"):
+        assert not resolver.is_internal(value), value
+    assert resolver.is_internal("https://o.example/r/igs/")
+    assert resolver.resolve("igs", "index.html") == ("igs/index.html", "", "")
+
+
+def test_parser_collects_ids_links_and_meta_urls() -> None:
+    page = parse_page(
+        '<meta property="og:url" content="https://o.example/">\n<a name="oud"></a>'
+        '<section id="s"><img src="i.png" alt=""></section>'
+    )
+    assert page.ids == {"oud", "s"}
+    assert [(link.value, link.line) for link in page.links] == [("https://o.example/", 1), ("i.png", 2)]
