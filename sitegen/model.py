@@ -197,7 +197,6 @@ class Site:
     home_title: str
     home_intro: RenderedMarkdown | None
     home_blocks: tuple[HomeBlock, ...]
-    boundaries: str | None
     tiles: Tiles | None
     igs: tuple[Igs, ...]  # sorted by name
     articles: tuple[Article, ...]  # newest first
@@ -371,7 +370,6 @@ def build_model(
         home_blocks=tuple(
             HomeBlock(b["kind"], b["id"], b.get("label"), b["title"], md(b.get("body"))) for b in home["blocks"]
         ),
-        boundaries=map_settings.get("boundaries"),
         tiles=Tiles(tiles["url"], tiles["attribution"]) if tiles else None,
         igs=tuple(sorted(igs_list, key=lambda i: (i.name.casefold(), i.slug))),
         articles=tuple(sorted(articles, key=lambda a: (a.date, a.slug), reverse=True)),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .geometry import Topology, load_topology
+from .geometry import load_topology
 from .linkcheck import check_links
 from .load import display_path, load_content
 from .mapview import build_map_data
@@ -72,23 +72,13 @@ def _load_register(content_dir: Path) -> Register | ContentError:
         return exc
 
 
-def load_geometry(site: Site, options: BuildOptions) -> tuple[Topology, bool]:
-    """The map units' topology and whether its borders are approximate (derived, not official)."""
-    if site.boundaries:
-        from .geo import topology_from_geojson
-
-        path = options.content_dir / site.boundaries
-        return topology_from_geojson(path), False
-    return load_topology(options.content_dir, Path.cwd()), True
-
-
 def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
     site, register = _load_site(options)
     try:
-        topology, approximate = load_geometry(site, options)
+        topology = load_topology(options.content_dir, Path.cwd())
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
-    geo = build_map_data(site, register, topology, approximate=approximate)
+    geo = build_map_data(site, register, topology)
     files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo)
     broken = check_links(
         site, files, page_jobs(site), options.templates_dir, display_path(options.content_dir / "site.yaml")

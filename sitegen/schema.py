@@ -298,14 +298,7 @@ SITE_FILE = _map(
     ),
     _map(
         "map",
-        "Instellingen van de kaart.",
-        Field(
-            "boundaries",
-            "text",
-            "Pad (in content/) naar een officieel GeoJSON-bestand met gemeentegrenzen. "
-            "Leeg = afgeleide, benaderende grenzen.",
-            max_length=200,
-        ),
+        "Instellingen van de kaart. (Officiële gemeentegrenzen komen via 'python build.py geo --boundaries'.)",
         _map(
             "tiles",
             "Een achtergrondkaart van een externe tegelserver (standaard uit: de site laadt dan niets van "
