@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,25 @@ def date_nl(value: dt.date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def _drop_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {key: _drop_empty(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item not in (None, "", [], {})}
+    if isinstance(value, list | tuple):
+        return [_drop_empty(item) for item in value if item not in (None, "")]
+    return value
+
+
+def jsonld(data: dict[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json"> block; empty values are left out.
+
+    '<', '>' and '&' become \\u escapes, so no text can close the script element or open a
+    comment inside it (stronger than escaping only '</').
+    """
+    text = json.dumps(_drop_empty(data), ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def make_environment(templates_dir: Path, site: Site, assets: Assets, geo: MapData) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
@@ -99,7 +119,7 @@ def make_environment(templates_dir: Path, site: Site, assets: Assets, geo: MapDa
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,
     )
-    env.filters.update(date_nl=date_nl, html=html)
+    env.filters.update(date_nl=date_nl, html=html, jsonld=jsonld)
     return env
 
 
