@@ -80,6 +80,8 @@ class _Checker:
 
     def check_map(self, spec: Field, value: Any, path: KeyPath) -> Any:
         label = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "dit"
+        if not isinstance(value, dict) and not path:
+            return self.fail(path, "dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel", "bv. title: Mijn titel")
         if not isinstance(value, dict):
             return self.fail(path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen")
         known = {f.name for f in spec.fields}
@@ -206,6 +208,12 @@ class _Checker:
         text = self._as_text(spec, value, path)
         if isinstance(text, str) and text.startswith("/") and not text.startswith("//") and " " not in text:
             return text
+        if isinstance(text, str) and not text.strip().startswith(("http://", "https://")):
+            return self.fail(
+                path,
+                f"'{spec.name}' is geen geldige link: '{text}'",
+                "begin met https:// voor een andere site, of met / voor een pagina van deze site, bv. /verhalen/naam/",
+            )
         return self.check_url(spec, value, path)
 
     def check_email(self, spec: Field, value: Any, path: KeyPath) -> Any:
@@ -265,8 +273,9 @@ def _front(
     result = []
     for slug, source in items:
         doc = source.front
-        if doc.data is None and not any(e.path == doc.src_path for e in errors):
-            errors.append(ContentError(f"de front matter van dit {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"))
+        if doc.data is None:
+            if not any(e.path == doc.src_path for e in errors):  # else a YAML error says why
+                errors.append(ContentError(f"de front matter van dit {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"))
             continue
         data = _Checker(doc, errors, images).check_map(spec, doc.data, ())
         if isinstance(data, dict):

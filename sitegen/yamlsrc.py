@@ -179,9 +179,10 @@ class _Converter:
     def convert(self, node: yaml.Node, path: KeyPath) -> Any:
         self.value_pos[path] = self.position(node)
         if node.tag not in _STANDARD_TAGS:
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)  # as the editor typed it
             self.fail(
                 node,
-                f"onbekende YAML-tag '{node.tag}'",
+                f"onbekende YAML-tag '{shown}'",
                 "verwijder de tag (het woord dat met ! begint)",
             )
             if isinstance(node, yaml.ScalarNode):
