@@ -194,7 +194,7 @@ def map_script(
     fmap = folium.Map(
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
         zoom_start=8,
-        min_zoom=7,
+        min_zoom=6,
         max_zoom=13,
         tiles=tiles,
         zoom_control=True,
