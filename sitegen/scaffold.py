@@ -66,7 +66,8 @@ class ScaffoldError(Exception):
 
 
 def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}# {line}" for line in textwrap.wrap(text, WIDTH - len(indent) - 2)]
+    # Room for the '# ' of the comment and of up to two commented-out blocks around it.
+    return [f"{indent}# {line}" for line in textwrap.wrap(text, WIDTH - len(indent) - 6)]
 
 
 def _commented(lines: list[str], indent: str) -> list[str]:
@@ -160,8 +161,8 @@ def scaffold_text(
         example,
         "",
         *textwrap.wrap(
-            "Gebruik geen kop met één hekje (# ): de titel komt uit 'title'. Vervang dit hele blok, van <!-- tot "
-            "en met -->, door je tekst: zolang er alleen dit blok staat, meldt check dat de tekst ontbreekt.",
+            "Gebruik geen kop met één hekje (# ): de titel komt uit 'title'. Vervang dit hele commentaarblok door "
+            "je tekst: zolang er alleen commentaar staat, meldt check dat de tekst ontbreekt.",
             WIDTH,
         ),
         "-->",

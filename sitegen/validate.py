@@ -275,14 +275,14 @@ def _front(
         doc = source.front
         if doc.data is None:
             if not any(e.path == doc.src_path for e in errors):  # else a YAML error says why
-                errors.append(ContentError(f"de front matter van dit {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"))
+                errors.append(ContentError(f"de front matter van {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"))
             continue
         data = _Checker(doc, errors, images).check_map(spec, doc.data, ())
         if isinstance(data, dict):
             if not _HTML_COMMENT.sub("", source.body).strip():
                 errors.append(
                     ContentError(
-                        f"dit {kind} heeft geen tekst onder de front matter",
+                        f"{kind} heeft geen tekst onder de front matter",
                         doc.src_path,
                         source.body_line,
                         1,
@@ -339,8 +339,8 @@ def validate_content(raw: RawContent, resolve_municipality: Callable[[str], obje
     _check_membership_overlap(raw, igs, errors)
 
     igs_slugs = {slug for slug, _, _ in igs}
-    articles = _front("verhaal", raw.articles, ARTICLE_FRONT_MATTER, errors, images)
-    pages = _front("pagina", raw.pages, PAGE_FRONT_MATTER, errors, images)
+    articles = _front("dit verhaal", raw.articles, ARTICLE_FRONT_MATTER, errors, images)
+    pages = _front("deze pagina", raw.pages, PAGE_FRONT_MATTER, errors, images)
     docs = {doc.src_path: doc for _, doc in raw.igs} | {s.front.src_path: s.front for _, s in raw.articles + raw.pages}
     for _, src_path, data, _, _ in articles:
         _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs, errors)
