@@ -43,10 +43,22 @@ def make_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the content and every internal link, write nothing")
     _add_site_options(check, output=False)
     check.add_argument("--external", action="store_true", help="also fetch external links (needs a network)")
-    serve = commands.add_parser("serve", help="build, serve with live reload and rebuild on changes")
-    _add_site_options(serve, output=True)
+    serve = commands.add_parser(
+        "serve",
+        help="preview with live reload, drafts included; rebuilds on every save",
+        description="Build into a separate preview folder (drafts and future-dated articles included, so "
+        "output/ never gets them), serve it on 127.0.0.1 and rebuild and reload the browser on every save "
+        "in content/, templates/ or assets/. Content errors are shown in the browser; the server keeps running.",
+    )
+    _add_site_options(serve, output=False)
+    serve.add_argument(
+        "--output",
+        type=Path,
+        default=ROOT / ".cache" / "preview",
+        help="preview folder (default: .cache/preview/, git-ignored; never output/, which CI publishes)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     commands.add_parser("geo", help="regenerate content/geo/ from registry packages", add_help=False)
     commands.add_parser("schemas", help="regenerate the JSON Schemas in schemas/ from sitegen/schema.py")
     new = commands.add_parser("new", help="start a new content file with every field explained")
@@ -174,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from sitegen.serve import serve
 
-        return serve(args, build=run_build)
+        return serve(args, protected=[ROOT], publish_dir=ROOT / "output")
     return run_build(args)
 
 

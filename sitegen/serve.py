@@ -1,0 +1,728 @@
+"""`python build.py serve`: a live preview that rebuilds on every save and never dies.
+
+- A polling watcher (portable, no extra dependency) scans content/, templates/ and assets/ every
+  POLL_SECONDS; a burst of changes (a `git checkout`) ends in ONE rebuild once the folders have been
+  quiet for QUIET_SECONDS.
+- Rebuilds run in that watcher thread, never in the IOLoop, so a request flood or a slow client cannot
+  hold them up. They re-run the whole pipeline in-process, with the expensive pure steps memoized
+  (`StageCaches`), and write only the files whose bytes changed into the preview folder.
+- Tornado serves the preview folder with the livereload protocol (the `livereload` package's
+  websocket and script handlers). Only regular files below the preview folder are served; anything
+  else is a 404 with the site's own 404 page.
+- A content or template error never stops the server: every URL then answers with an error page
+  (HTTP 500) that lists each error with file:line:col, source line, caret and hint, and reloads itself
+  on the next save. The preview folder keeps the last good build meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import html
+import importlib
+import logging
+import mimetypes
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from copy import deepcopy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+
+from .errors import ContentError, ContentErrors, summary_line
+from .load import display_path
+from .pipeline import BuildOptions
+from .write import OutputPathError, check_output_dir, safe_join
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.025
+QUIET_SECONDS = 0.1
+ERROR_STATUS = 500  # the error page answers 500: the site cannot be built as it stands
+LIVERELOAD_TAG = '<script src="/livereload.js?port={port}"></script>'
+
+Snapshot = dict[str, tuple[int, int, int]]
+
+
+# --- watching -----------------------------------------------------------------------------------
+
+
+def is_ignored(name: str) -> bool:
+    """Editor droppings and hidden files never trigger a rebuild (the loaders skip them too)."""
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913"
+
+
+def scan(roots: Iterable[Path]) -> Snapshot:
+    """(mtime, size, inode) of every file below the roots; the inode catches save-by-rename."""
+    found: Snapshot = {}
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
+            for name in filenames:
+                if is_ignored(name):
+                    continue
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # deleted while we looked
+                found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+    return found
+
+
+def changed_paths(before: Snapshot, after: Snapshot) -> set[str]:
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+class Watcher(threading.Thread):
+    """Polls the roots and calls `on_change(paths)` once per burst, in this thread."""
+
+    def __init__(self, roots: list[Path], on_change: Callable[[set[str]], None]):
+        super().__init__(name="preview-watcher", daemon=True)
+        self.roots = roots
+        self.on_change = on_change
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        previous = scan(self.roots)
+        pending: set[str] = set()
+        last_change = 0.0
+        while not self.stopped.wait(POLL_SECONDS):
+            current = scan(self.roots)
+            changed = changed_paths(previous, current)
+            previous = current
+            if changed:
+                pending |= changed
+                last_change = time.monotonic()
+            elif pending and time.monotonic() - last_change >= QUIET_SECONDS:
+                burst, pending = pending, set()
+                try:
+                    self.on_change(burst)
+                except Exception:  # the watcher must survive anything a rebuild throws
+                    logger.exception("rebuild failed")
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept across builds; Jinja checks the source checksum on every load."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        entry = self._store.get(bucket.key)
+        if entry is not None and entry[0] == bucket.checksum:
+            bucket.code = entry[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = (bucket.checksum, bucket.code)
+
+
+class _Same:
+    """A cache key part that matches only the very same object (and keeps it alive)."""
+
+    def __init__(self, value: object):
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+def _geo_signature(content_dir: Path) -> tuple[tuple[str, tuple[int, int, int]], ...]:
+    return tuple(sorted(scan([content_dir / "geo"]).items()))
+
+
+@dataclass
+class StageCaches:
+    """Memoized pure steps of the pipeline, kept for the life of one serve process.
+
+    `installed()` puts them in place of the pipeline's own functions for the duration of one build,
+    so the preview always runs exactly `pipeline.build_files`, only faster:
+    - YAML parsing, Markdown rendering, link extraction per page: keyed on the text itself, so only
+      what was edited is done again (entries unused in a build are dropped after it);
+    - the municipality register and the topology: keyed on the files under content/geo/;
+    - the map data: keyed on what mapview reads from the site (the IGS, tiles, base path) and on the
+      register and topology objects; the locator map of each IGS on its map units;
+    - compiled Jinja templates: a bytecode cache that Jinja checks against the template source.
+    tests/test_serve.py checks that cached rebuilds give the same bytes as a fresh build.
+    """
+
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    used: dict[str, set[Any]] = field(default_factory=dict)
+    keyed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    bytecode: _MemoryBytecodeCache = field(default_factory=_MemoryBytecodeCache)
+    stale_search: tuple[Any, ...] | None = None
+    hits: int = 0
+
+    def _memoized(
+        self, name: str, original: Callable[..., Any], key: Callable[..., Any] | None = None, *, copy: bool = False
+    ) -> Callable[..., Any]:
+        """`original` remembered per argument key; `copy` for results the caller may change."""
+        entries = self.memo.setdefault(name, {})
+
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            k = key(*args, **kwargs) if key else (args, tuple(sorted(kwargs.items())))
+            self.used.setdefault(name, set()).add(k)
+            if k in entries:
+                self.hits += 1
+            else:
+                entries[k] = original(*args, **kwargs)
+            return deepcopy(entries[k]) if copy else entries[k]
+
+        return cached
+
+    def _parse_yaml(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def frozen(*args: Any, **kwargs: Any) -> tuple[Any, tuple[Any, ...]]:
+            doc, errors = original(*args, **kwargs)
+            return doc, tuple(errors)
+
+        remembered = self._memoized("yaml", frozen)
+
+        def parse_yaml(*args: Any, **kwargs: Any) -> tuple[Any, list[Any]]:
+            doc, errors = remembered(*args, **kwargs)
+            return doc, list(errors)
+
+        return parse_yaml
+
+    def _by_geo_files(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def cached(content_dir: Path, *args: Any) -> Any:
+            key = (Path(content_dir).resolve(), args, _geo_signature(Path(content_dir)))
+            entry = self.keyed.get(name)
+            if entry is not None and entry[0] == key:
+                self.hits += 1
+                return entry[1]
+            value = original(content_dir, *args)
+            self.keyed[name] = (key, value)
+            return value
+
+        return cached
+
+    def _map_data(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def build_map_data(site: Any, register: Any, topology: Any, **kwargs: Any) -> Any:
+            # mapview reads only these fields of the site; keep this list in step with it.
+            key = (site.igs, site.tiles, site.base_path, sorted(kwargs.items()))
+            entry = self.keyed.get("map")
+            if entry is not None:
+                (old_key, old_register, old_topology), value = entry
+                if old_key == key and old_register is register and old_topology is topology:
+                    self.hits += 1
+                    return value
+            value = original(site, register, topology, **kwargs)
+            self.keyed["map"] = ((key, register, topology), value)
+            return value
+
+        return build_map_data
+
+    def _locator(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def key(topology: Any, *args: Any, **kwargs: Any) -> Any:
+            return (_Same(topology), args, tuple(sorted(kwargs.items())))
+
+        return self._memoized("locator", original, key)
+
+    def _map_script(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """The Folium map script reads, of each IGS, only what goes on the map; an edited summary
+        or contact leaves it as it was. Keep this key in step with mapview.map_script."""
+
+        def key(site: Any, register: Any, topology: Any, units: Any, colours: Any) -> Any:
+            shown = tuple(
+                (i.slug, i.name, i.url, tuple(m.name for m in i.members), i.members_complete) for i in site.igs
+            )
+            places = (id(register), id(topology))  # both held by the geo-files cache
+            return (
+                shown,
+                site.tiles,
+                site.base_path,
+                places,
+                tuple(sorted(units.items())),
+                tuple(sorted(colours.items())),
+            )
+
+        return self._memoized("map script", original, key)
+
+    def _search_index(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """The search index (an external indexer, slower than the rest of a rebuild together) is
+        deferred: a rebuild serves the previous index and `refresh_search()` brings it up to date
+        right after the browser has reloaded. The first build indexes at once."""
+
+        def index_pages(files: Mapping[str, bytes], *args: Any, **kwargs: Any) -> Any:
+            digest = hashlib.sha256()
+            for rel in sorted(files):
+                if rel.endswith(".html"):
+                    digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
+            key = (digest.hexdigest(), args, tuple(sorted(kwargs.items())))
+            entry = self.keyed.get("search")
+            if entry is not None and entry[0] == key:
+                self.hits += 1
+                return dict(entry[1])
+            if entry is not None:
+                self.stale_search = (key, dict(files), lambda: original(files, *args, **kwargs), entry[1])
+                return dict(entry[1])
+            value = original(files, *args, **kwargs)
+            self.keyed["search"] = (key, value)
+            return dict(value)
+
+        return index_pages
+
+    def refresh_search(self) -> tuple[set[str], dict[str, bytes]] | None:
+        """Run a deferred indexing: (the stale index's paths, the fresh index), or None."""
+        if self.stale_search is None:
+            return None
+        key, _, run, stale = self.stale_search
+        self.stale_search = None
+        value = run()
+        self.keyed["search"] = (key, value)
+        return set(stale), dict(value)
+
+    def _environment(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def make_environment(*args: Any, **kwargs: Any) -> Any:
+            env = original(*args, **kwargs)
+            env.bytecode_cache = self.bytecode
+            return env
+
+        return make_environment
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+            "sitegen.load:parse_yaml": self._parse_yaml,
+            "sitegen.model:render_markdown": lambda f: self._memoized("markdown", f),
+            "sitegen.linkcheck:parse_page": lambda f: self._memoized("links", f, copy=True),
+            "sitegen.register:load_register": lambda f: self._by_geo_files("register", f),
+            "sitegen.pipeline:load_register": lambda f: self._by_geo_files("register", f),
+            "sitegen.geometry:load_topology": lambda f: self._by_geo_files("topology", f),
+            "sitegen.pipeline:load_topology": lambda f: self._by_geo_files("topology", f),
+            "sitegen.pipeline:build_map_data": self._map_data,
+            "sitegen.mapview:locator_svg": self._locator,
+            "sitegen.mapview:map_script": self._map_script,
+            "sitegen.render:make_environment": self._environment,
+            "sitegen.pipeline:index_pages": self._search_index,
+        }
+        saved: list[tuple[Any, str, Any]] = []
+        self.used = {}
+        try:
+            for target, wrap in wrappers.items():
+                module_name, name = target.split(":")
+                try:
+                    module = importlib.import_module(module_name)
+                except ImportError:
+                    continue
+                original = getattr(module, name, None)
+                if original is None:
+                    continue  # the pipeline no longer has this step: nothing to speed up
+                saved.append((module, name, original))
+                setattr(module, name, wrap(original))
+            yield
+        finally:
+            for module, name, original in reversed(saved):
+                setattr(module, name, original)
+        for name, used in self.used.items():  # a memo this build did not reach is kept whole
+            entries = self.memo[name]
+            for key in entries.keys() - used:
+                del entries[key]  # texts no longer in the site
+
+
+class PreviewBuilder:
+    """Builds the site in memory, again and again, as fast as the caches allow."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.caches = StageCaches()
+
+    def build(self) -> dict[str, bytes]:
+        from . import pipeline
+
+        with self.caches.installed():
+            _, files = pipeline.build_files(self.options)
+        return files
+
+
+# --- the preview folder ---------------------------------------------------------------------------
+
+
+def _files_on_disk(root: Path) -> set[str]:
+    """Every file and symlink below root (symlinked folders are listed, never followed)."""
+    found: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, name)):
+                dirnames.remove(name)
+                filenames.append(name)
+        for name in filenames:
+            found.add(Path(os.path.relpath(os.path.join(dirpath, name), root)).as_posix())
+    return found
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    if target.is_dir() and not target.is_symlink():
+        import shutil
+
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def sync_folder(files: Mapping[str, bytes], root: Path, known: dict[str, bytes]) -> list[str]:
+    """Make `root` hold exactly `files`, touching only what differs; returns the changed paths.
+
+    `known` is what we wrote last time (updated in place), so unchanged files are not even read.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    changed: list[str] = []
+    on_disk = _files_on_disk(root)
+    for rel in sorted(on_disk - files.keys(), reverse=True):
+        os.unlink(root / rel)
+        known.pop(rel, None)
+        changed.append(rel)
+    for rel in sorted(files):
+        data = files[rel]
+        target = safe_join(root, rel)
+        if rel in on_disk and not target.is_symlink():
+            if rel not in known:
+                with contextlib.suppress(OSError):
+                    known[rel] = target.read_bytes()
+            if known.get(rel) == data:
+                continue
+        _write_atomic(target, data)
+        known[rel] = data
+        changed.append(rel)
+    for dirpath, _, _ in sorted(os.walk(root), reverse=True):
+        if dirpath != str(root):
+            with contextlib.suppress(OSError):
+                os.rmdir(dirpath)  # only succeeds for folders left empty
+    return sorted(changed)
+
+
+# --- the error page -------------------------------------------------------------------------------
+
+_ERROR_CSS = """
+body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2326;background:#fff}
+main{max-width:60rem;margin:0 auto;padding:2rem 1.25rem}
+h1{font-size:1.6rem;line-height:1.25;margin:0 0 .75rem;color:#8a1c1c}
+.lead{font-size:1.1rem;margin:0 0 1.5rem}
+ol{padding-left:1.5rem}
+li{margin:0 0 1.5rem}
+h2{font-size:1rem;margin:0 0 .25rem}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+pre{background:#f3f4f4;border-left:4px solid #8a1c1c;padding:.75rem 1rem;overflow-x:auto;margin:.5rem 0}
+.caret{color:#8a1c1c;font-weight:bold}
+.hint{margin:.25rem 0 0}
+.note{border-top:1px solid #ccd0d2;padding-top:1rem;color:#3d474b}
+"""
+
+
+def _source_line(path: Path, line: int) -> str | None:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def error_page(errors: list[ContentError], root: Path, port: int) -> bytes:
+    """One accessible Dutch page listing every error; it reloads itself on the next save."""
+    count = len(errors)
+    noun = "fout" if count == 1 else "fouten"
+    items = []
+    for error in errors:
+        parts = [f"<h2><code>{html.escape(error.location)}</code></h2>", f"<p>{html.escape(error.message)}</p>"]
+        source = _source_line(root / error.path, error.line) if error.line else None
+        if source is not None:
+            shown = source.expandtabs(1)
+            caret = " " * min(max(error.col - 1, 0), len(shown)) + "^"
+            label = f"Regel {error.line} van {error.path}"
+            parts.append(
+                f'<pre aria-label="{html.escape(label)}">{html.escape(shown)}\n'
+                f'<span class="caret" aria-hidden="true">{caret}</span></pre>'
+            )
+        if error.hint:
+            parts.append(f'<p class="hint"><strong>Tip:</strong> {html.escape(error.hint)}</p>')
+        items.append("<li>" + "".join(parts) + "</li>")
+    page = f"""<!DOCTYPE html>
+<html lang="nl-BE">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{count} {noun} in de inhoud · Voorbeeldweergave</title>
+<style>{_ERROR_CSS}</style>
+{LIVERELOAD_TAG.format(port=port)}
+</head>
+<body>
+<main>
+<h1>De site kan niet gebouwd worden: {count} {noun}</h1>
+<p class="lead">Verbeter {"de fout" if count == 1 else "de fouten"} hieronder en sla het bestand op.
+Deze pagina laadt dan vanzelf opnieuw.</p>
+<ol>
+{chr(10).join(items)}
+</ol>
+<p class="note">Dit is de voorbeeldweergave van <code>python build.py serve</code>. Zolang er fouten zijn, toont
+elk adres deze lijst. De gepubliceerde site verandert niet.</p>
+</main>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
+
+
+# --- serving ---------------------------------------------------------------------------------------
+
+
+def resolve_request(root: Path, raw_path: str) -> Path | str | None:
+    """The file a request path names below root, a path to redirect to (folder without
+    trailing slash), or None: for traversal, encoded or not, and anything outside root."""
+    path = unquote(raw_path)
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [part for part in path.split("/") if part]
+    if any(part in (".", "..") for part in parts):
+        return None
+    real_root = os.path.realpath(root)
+    candidate = os.path.realpath(os.path.join(real_root, *parts))
+    if candidate != real_root and not candidate.startswith(real_root + os.sep):
+        return None
+    if os.path.isdir(candidate):
+        if not path.endswith("/"):
+            return "/" + "".join(f"{part}/" for part in parts)
+        candidate = os.path.realpath(os.path.join(candidate, "index.html"))
+        if not candidate.startswith(real_root + os.sep):
+            return None
+    if not os.path.isfile(candidate):
+        return None
+    return Path(candidate)
+
+
+@dataclass
+class PreviewState:
+    root: Path
+    port: int
+    error_page: bytes | None = None
+
+    def inject(self, body: bytes) -> bytes:
+        tag = LIVERELOAD_TAG.format(port=self.port).encode()
+        head_end = body.find(b"</head>")
+        return body[:head_end] + tag + body[head_end:] if head_end >= 0 else body + tag
+
+
+def make_app(state: PreviewState) -> Any:
+    from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+    from tornado import web
+
+    class PreviewHandler(web.RequestHandler):
+        def set_default_headers(self) -> None:
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("X-Content-Type-Options", "nosniff")
+
+        def get(self, *_: str) -> None:
+            self._respond(include_body=True)
+
+        def head(self, *_: str) -> None:
+            self._respond(include_body=False)
+
+        def _respond(self, *, include_body: bool) -> None:
+            if state.error_page is not None:
+                self._send(ERROR_STATUS, "text/html; charset=utf-8", state.error_page, include_body)
+                return
+            target = resolve_request(state.root, self.request.path)
+            if isinstance(target, str):
+                self.redirect(target + (f"?{self.request.query}" if self.request.query else ""), permanent=False)
+                return
+            if target is not None:
+                with contextlib.suppress(OSError):
+                    self._send_file(200, target, include_body)
+                    return
+            missing = state.root / "404.html"
+            if missing.is_file() and not missing.is_symlink():
+                self._send_file(404, missing, include_body)
+            else:
+                self._send(404, "text/plain; charset=utf-8", b"Pagina niet gevonden\n", include_body)
+
+        def _send_file(self, status: int, path: Path, include_body: bool) -> None:
+            body = path.read_bytes()
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if kind == "text/html":
+                body = state.inject(body)
+            if kind.startswith("text/") or kind in ("application/javascript", "application/json", "image/svg+xml"):
+                kind += "; charset=utf-8"
+            self._send(status, kind, body, include_body)
+
+        def _send(self, status: int, kind: str, body: bytes, include_body: bool) -> None:
+            self.set_status(status)
+            self.set_header("Content-Type", kind)
+            self.set_header("Content-Length", str(len(body)))
+            if include_body:
+                self.write(body)
+            self.finish()
+
+    return web.Application(
+        [
+            (r"/livereload", LiveReloadHandler),
+            (r"/livereload\.js", LiveReloadJSHandler),
+            (r"/.*", PreviewHandler),
+        ],
+        log_function=lambda handler: logger.debug(
+            "%d %s %s", handler.get_status(), handler.request.method, handler.request.uri
+        ),
+        websocket_ping_interval=20,
+    )
+
+
+def reload_browsers() -> int:
+    """Tell every connected page to reload itself (runs on the IOLoop)."""
+    from livereload.handlers import LiveReloadHandler
+    from tornado.websocket import WebSocketClosedError
+
+    message = {"command": "reload", "path": "/", "liveCSS": False, "liveImg": False}
+    for waiter in list(LiveReloadHandler.waiters):
+        try:
+            waiter.write_message(message)
+        except WebSocketClosedError:
+            LiveReloadHandler.waiters.discard(waiter)
+    return len(LiveReloadHandler.waiters)
+
+
+class Preview:
+    """The rebuild loop: build, sync the folder or show the errors, reload the browsers."""
+
+    def __init__(self, options: BuildOptions, state: PreviewState, notify: Callable[[], None]):
+        self.builder = PreviewBuilder(options)
+        self.state = state
+        self.notify = notify
+        self.written: dict[str, bytes] = {}
+
+    def rebuild(self, changed: set[str] | None = None) -> bool:
+        started = time.perf_counter()
+        errors: list[ContentError] = []
+        try:
+            files = self.builder.build()
+        except ContentErrors as exc:
+            errors = list(exc.errors)
+        except Exception as exc:  # a bug in a stage must not take the preview down
+            traceback.print_exc()
+            errors = [ContentError(f"interne fout van de generator: {type(exc).__name__}: {exc}", "build.py")]
+        verb = "Gebouwd" if changed is None else "Herbouwd"
+        if errors:
+            was_ok = self.state.error_page is None
+            self.state.error_page = error_page(errors, Path.cwd(), self.state.port)
+            for error in errors:
+                print(error.render(Path.cwd()), file=sys.stderr)
+            print(summary_line(len(errors)), file=sys.stderr, flush=True)
+            elapsed = (time.perf_counter() - started) * 1000
+            verb = "Bouwen" if changed is None else "Herbouwen"
+            print(f"{verb} mislukt in {elapsed:.0f} ms: de browser toont de fouten{self._latency(changed)}", flush=True)
+            if was_ok or changed:
+                self.notify()
+            return False
+        updated = sync_folder(files, self.state.root, self.written)
+        recovered = self.state.error_page is not None
+        self.state.error_page = None
+        elapsed = (time.perf_counter() - started) * 1000
+        noun = "bestand" if len(updated) == 1 else "bestanden"
+        print(f"{verb} in {elapsed:.0f} ms ({len(updated)} {noun} gewijzigd{self._latency(changed)})", flush=True)
+        if updated or recovered:
+            self.notify()
+        self._refresh_search(files)
+        return True
+
+    def _refresh_search(self, files: dict[str, bytes]) -> None:
+        started = time.perf_counter()
+        try:
+            refreshed = self.builder.caches.refresh_search()
+        except ContentErrors as exc:
+            for error in exc.errors:
+                print(error.render(Path.cwd()), file=sys.stderr, flush=True)
+            return
+        if refreshed is None:
+            return
+        stale, fresh = refreshed
+        files = {rel: data for rel, data in files.items() if rel not in stale} | fresh
+        updated = sync_folder(files, self.state.root, self.written)
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.info("Search index refreshed in %.0f ms (%d files)", elapsed, len(updated))
+
+    @staticmethod
+    def _latency(changed: set[str] | None) -> str:
+        """Time since the newest save in the burst: what the editor waits for, minus the reload."""
+        if not changed:
+            return ""
+        mtimes = []
+        for path in changed:
+            with contextlib.suppress(OSError):
+                mtimes.append(os.stat(path).st_mtime)
+        if not mtimes:
+            return ""
+        return f", {(time.time() - max(mtimes)) * 1000:.0f} ms na het opslaan"
+
+
+def serve(args: argparse.Namespace, *, protected: Iterable[Path] = (), publish_dir: Path | None = None) -> int:
+    """Run the preview until Ctrl+C. Exit 2 for an unusable preview folder."""
+    from tornado import netutil
+    from tornado.httpserver import HTTPServer
+    from tornado.ioloop import IOLoop
+
+    output: Path = args.output.absolute()
+    watched = [args.content.absolute(), args.templates.absolute(), args.assets.absolute()]
+    try:
+        check_output_dir(output, [*watched, *protected])
+        if publish_dir is not None and output.resolve() == publish_dir.resolve():
+            raise OutputPathError(f"{args.output} is the published site; serve writes drafts, choose another folder")
+        for folder in watched:
+            if output.resolve().is_relative_to(folder.resolve()):
+                raise OutputPathError(f"the preview folder {args.output} lies inside the watched folder {folder}")
+    except OutputPathError as exc:
+        print(f"build.py serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sockets = netutil.bind_sockets(args.port, address=args.host)
+    except OSError as exc:
+        print(f"build.py serve: kan niet luisteren op {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    port = sockets[0].getsockname()[1]
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{shown_host}:{port}/"
+    options = BuildOptions(
+        content_dir=args.content,
+        templates_dir=args.templates,
+        assets_dir=args.assets,
+        base_url=url,
+        include_unpublished=True,
+    )
+    loop = IOLoop.current()
+    state = PreviewState(output, port)
+    preview = Preview(options, state, lambda: loop.add_callback(reload_browsers))
+    preview.rebuild()
+    server = HTTPServer(make_app(state), idle_connection_timeout=60, body_timeout=30)
+    server.add_sockets(sockets)
+    watcher = Watcher(watched, preview.rebuild)
+    watcher.start()
+    print(f"Voorbeeld (met concepten) op {url} — map {display_path(output)}; stoppen met Ctrl+C", flush=True)
+    try:
+        loop.start()
+    except KeyboardInterrupt:
+        print("Gestopt.")
+    finally:
+        watcher.stopped.set()
+        server.stop()
+    return 0
