@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, tree_bytes
+from conftest import ROOT, SAMPLE, tree_bytes
 
 LONG_SUMMARY = "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: " + "x" * 301 + "\n"
 LONG_SUMMARY_LINE = "    summary: " + "x" * 301
@@ -465,6 +465,24 @@ CASES = [
         "    hint: gebruik ## voor tussentitels; de titel komt uit 'title'",
     ),
     case(
+        "notfields",
+        "pages/nieuw.md",
+        "---\n- title: Nieuw\n- summary: Kort.\n---\nTekst.\n",
+        "content/pages/nieuw.md:2:1: dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel",
+        "    - title: Nieuw",
+        "    ^",
+        "    hint: bv. title: Mijn titel",
+    ),
+    case(
+        "brokenlink",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nZie [het verhaal](/verhalen/bestaat-niet/).\n",
+        "content/articles/nieuw.md:7:19: kapotte link '/verhalen/bestaat-niet/' (op /verhalen/nieuw/): deze pagina of dit bestand bestaat niet",
+        "    Zie [het verhaal](/verhalen/bestaat-niet/).",
+        "                      ^",
+        "    hint: bedoelde je '/verhalen/nieuw/', '/verhalen/project-x/' of '/verhalen/'?",
+    ),
+    case(
         "utf8",
         "pages/nieuw.md",
         b"---\ntitle: Caf\xe9\nsummary: Kort.\n---\nTekst.\n",
@@ -621,12 +639,11 @@ def test_output_folder_is_untouched_after_an_error(run_cli, content: Path, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
 
 
-def test_front_matter_that_is_not_fields(run_cli, content: Path) -> None:
-    write(content, "pages/nieuw.md", "---\n- title: Nieuw\n- summary: Kort.\n---\nTekst.\n")
-    _, lines = check(run_cli, content)
-    assert lines[:4] == [
-        "content/pages/nieuw.md:2:1: dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel",
-        "    - title: Nieuw",
-        "    ^",
-        "    hint: bv. title: Mijn titel",
-    ]
+def test_the_editors_guide_lists_only_messages_pinned_here() -> None:
+    """Every message in the error tables of docs/editors.md is one of the reports above, word for word."""
+    guide = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    section = guide.split("## Wat betekent deze foutmelding?", 1)[1].split("\n## ", 1)[0]
+    messages = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+    reported = [line.split(": ", 1)[1] for param in CASES for line in param.values[2] if line.startswith("content/")]
+    assert len(messages) >= 40
+    assert [m for m in messages if not any(m in line for line in reported)] == []
