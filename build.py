@@ -4,6 +4,8 @@
     python build.py [build] [--content DIR] [--output DIR] [--base-url URL] [--drafts]
     python build.py check [--content DIR] [--external]
     python build.py serve [--host 127.0.0.1] [--port 8000]
+    python build.py new igs|page SLUG | new article SLUG --type interview|spotlight|news [--igs SLUG]
+    python build.py schemas                       # regenerate schemas/ from sitegen/schema.py
 
 Exit codes: 0 success, 1 content errors, 2 usage errors.
 """
