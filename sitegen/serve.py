@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.025
 QUIET_SECONDS = 0.1
+IDLE_SECONDS = 0.5  # deferred work (the search index) waits until the editor has paused this long
 ERROR_STATUS = 500  # the error page answers 500: the site cannot be built as it stands
 LIVERELOAD_TAG = '<script src="/livereload.js?port={port}"></script>'
 
@@ -85,18 +86,23 @@ def changed_paths(before: Snapshot, after: Snapshot) -> set[str]:
 
 
 class Watcher(threading.Thread):
-    """Polls the roots and calls `on_change(paths)` once per burst, in this thread."""
+    """Polls the roots and calls `on_change(paths)` once per burst, in this thread; `on_idle()`
+    once after a rebuild when nothing changed for IDLE_SECONDS."""
 
-    def __init__(self, roots: list[Path], on_change: Callable[[set[str]], None]):
+    def __init__(
+        self, roots: list[Path], on_change: Callable[[set[str]], None], on_idle: Callable[[], None] = lambda: None
+    ):
         super().__init__(name="preview-watcher", daemon=True)
         self.roots = roots
         self.on_change = on_change
+        self.on_idle = on_idle
         self.stopped = threading.Event()
 
     def run(self) -> None:
         previous = scan(self.roots)
         pending: set[str] = set()
         last_change = 0.0
+        idle_due = False
         while not self.stopped.wait(POLL_SECONDS):
             current = scan(self.roots)
             changed = changed_paths(previous, current)
@@ -105,11 +111,17 @@ class Watcher(threading.Thread):
                 pending |= changed
                 last_change = time.monotonic()
             elif pending and time.monotonic() - last_change >= QUIET_SECONDS:
-                burst, pending = pending, set()
+                burst, pending, idle_due = pending, set(), True
                 try:
                     self.on_change(burst)
                 except Exception:  # the watcher must survive anything a rebuild throws
                     logger.exception("rebuild failed")
+            elif idle_due and not pending and time.monotonic() - last_change >= IDLE_SECONDS:
+                idle_due = False
+                try:
+                    self.on_idle()
+                except Exception:
+                    logger.exception("deferred work failed")
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -611,6 +623,7 @@ class Preview:
         self.state = state
         self.notify = notify
         self.written: dict[str, bytes] = {}
+        self.files: dict[str, bytes] = {}  # the last good build
 
     def rebuild(self, changed: set[str] | None = None) -> bool:
         started = time.perf_counter()
@@ -643,10 +656,12 @@ class Preview:
         print(f"{verb} in {elapsed:.0f} ms ({len(updated)} {noun} gewijzigd{self._latency(changed)})", flush=True)
         if updated or recovered:
             self.notify()
-        self._refresh_search(files)
+        self.files = files
         return True
 
-    def _refresh_search(self, files: dict[str, bytes]) -> None:
+    def refresh_search(self) -> None:
+        """Bring a deferred search index up to date (the watcher calls this when the editor pauses)."""
+        files = self.files
         started = time.perf_counter()
         try:
             refreshed = self.builder.caches.refresh_search()
@@ -659,6 +674,7 @@ class Preview:
         stale, fresh = refreshed
         files = {rel: data for rel, data in files.items() if rel not in stale} | fresh
         updated = sync_folder(files, self.state.root, self.written)
+        self.files = files
         elapsed = (time.perf_counter() - started) * 1000
         logger.info("Search index refreshed in %.0f ms (%d files)", elapsed, len(updated))
 
@@ -715,7 +731,7 @@ def serve(args: argparse.Namespace, *, protected: Iterable[Path] = (), publish_d
     preview.rebuild()
     server = HTTPServer(make_app(state), idle_connection_timeout=60, body_timeout=30)
     server.add_sockets(sockets)
-    watcher = Watcher(watched, preview.rebuild)
+    watcher = Watcher(watched, preview.rebuild, preview.refresh_search)
     watcher.start()
     print(f"Voorbeeld (met concepten) op {url} — map {display_path(output)}; stoppen met Ctrl+C", flush=True)
     try:
