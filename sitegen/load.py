@@ -173,12 +173,16 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
         return []
     root = content_dir.resolve()
     images: list[tuple[str, bytes]] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    # Symbolic links are listed too: a linked folder is not walked, so one that points outside
+    # content/ would otherwise vanish without a word.
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(content_dir).as_posix()
         shown = display_path(path)
         if not path.resolve().is_relative_to(root):
             errors.append(ContentError("deze snelkoppeling wijst naar een bestand buiten content/", shown))
             continue
+        if not path.is_file():
+            continue  # a link to a folder inside content/: its files are read where they are
         if path.name.startswith("."):
             continue
         if path.suffix.lower() not in IMAGE_SUFFIXES:

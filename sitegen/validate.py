@@ -30,7 +30,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# In a body only what garbles or reorders text (bidi overrides: "Trojan Source"); zero-width spaces are harmless there.
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _TYPE_NAMES = {
     "map": "een blok met velden",
     "list": "een lijst (regels die met '- ' beginnen)",
@@ -299,6 +301,18 @@ def _front(
                         "gebruik ## voor tussentitels; de titel komt uit 'title'",
                     )
                 )
+            for number, line in enumerate(source.body.split("\n")):
+                found = _BODY_CONTROL.search(line)
+                if found:
+                    errors.append(
+                        ContentError(
+                            "de tekst bevat onzichtbare besturingstekens",
+                            doc.src_path,
+                            source.body_line + number,
+                            found.start() + 1,
+                            "typ dit stuk opnieuw in plaats van het te plakken",
+                        )
+                    )
             result.append((slug, doc.src_path, data, source.body, source.body_line))
     return result
 
