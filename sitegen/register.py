@@ -6,8 +6,10 @@ Standard library only: every build uses it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 REGISTER_REL_PATH = Path("geo") / "municipalities.json"
 """Where the register lives, relative to the content folder."""
+
+_QUOTED = re.compile(r'"([^"\\]*)"')
 
 PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen")
 
@@ -226,10 +230,17 @@ def _line_of(text: str, nis: str) -> int:
     """The 1-based line of the first record naming `nis`, or 0 when unknown."""
     if not text or not nis:
         return 0
+    return _quoted_lines(text).get(nis, 0)
+
+
+@functools.lru_cache(maxsize=2)
+def _quoted_lines(text: str) -> dict[str, int]:
+    """Every quoted string of the file with the 1-based line it first occurs on (one pass, not one per record)."""
+    found: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        if f'"{nis}"' in line:
-            return number
-    return 0
+        for match in _QUOTED.finditer(line):
+            found.setdefault(match.group(1), number)
+    return found
 
 
 def _display_path(path: Path, display_root: Path) -> str:
