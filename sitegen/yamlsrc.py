@@ -251,6 +251,15 @@ class _Converter:
 
 def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlDoc, list[ContentError]]:
     """Parse YAML text; returns the document and every problem found (the data is None on a syntax error)."""
+    # PyYAML checks for unprintable characters in the Loader's constructor, outside any mark.
+    unprintable = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if unprintable:
+        before = text[: unprintable.start()]
+        line = before.count("\n") + 1 + line_offset
+        col = unprintable.start() - (before.rfind("\n") + 1) + 1
+        message = f"het bestand bevat een onzichtbaar besturingsteken (U+{ord(unprintable.group()):04X})"
+        hint = "verwijder het teken: typ de regel opnieuw in plaats van ze te plakken"
+        return YamlDoc(src_path, None), [ContentError(message, src_path, line, col, hint)]
     loader = yaml.SafeLoader(text)
     try:
         # Anchors and aliases are refused before composing, which also defuses alias bombs. Deep

@@ -261,6 +261,16 @@ CASES = [
         "content/igs/zero-width.yaml:1:7: 'name' bevat onzichtbare besturingstekens",
     ),
     Case(
+        "raw-bell-byte",
+        write("igs/bel.yaml", igs("Re\x07gio")),
+        "content/igs/bel.yaml:1:9: het bestand bevat een onzichtbaar besturingsteken (U+0007)",
+    ),
+    Case(
+        "terminal-escape-in-front-matter",
+        write("articles/escape.md", article("Titel \x1b[31mrood")),
+        "content/articles/escape.md:2:14: het bestand bevat een onzichtbaar besturingsteken (U+001B)",
+    ),
+    Case(
         "bidi-override",
         corpus("igs/bidi-override.yaml"),
         "content/igs/bidi-override.yaml:1:7: 'name' bevat onzichtbare besturingstekens",
