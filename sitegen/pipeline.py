@@ -15,6 +15,7 @@ from .mapview import build_map_data
 from .model import Site, build_model
 from .register import Register, load_register
 from .render import load_assets, page_jobs, render_site
+from .search import BUNDLE_DIR, index_pages
 from .validate import validate_content
 
 logger = logging.getLogger(__name__)
@@ -85,4 +86,7 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
     )
     if broken:
         raise ContentErrors(broken)
+    if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
+        raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
+    files.update(index_pages(files))
     return site, files

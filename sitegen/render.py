@@ -143,6 +143,7 @@ def page_jobs(site: Site) -> list[PageJob]:
         PageJob("robots.txt", "robots.txt", "content/site.yaml", {"url": "/robots.txt"}),
         PageJob("kaart/index.html", "kaart.html", "content/geo", {"url": "/kaart/"}),
         PageJob("gemeenten/index.html", "gemeenten.html", "content/geo", {"url": "/gemeenten/"}),
+        PageJob("zoeken/index.html", "zoeken.html", "templates/zoeken.html", {"url": "/zoeken/"}),
     ]
     jobs += [PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i}) for i in site.igs]
     jobs += [

@@ -56,6 +56,7 @@ def test_sample_site_pages(run_cli, tmp_path: Path) -> None:
         "contact/index.html",
         "kaart/index.html",
         "gemeenten/index.html",
+        "zoeken/index.html",
     }
     # The future-dated article is not published anywhere.
     for name, data in tree_bytes(out).items():

@@ -1,0 +1,157 @@
+"""Search: the Pagefind index is part of the build, and the search page finds things in a browser."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from sitegen import search
+from sitegen.errors import ContentErrors
+
+PAGE = """<!DOCTYPE html><html lang="nl-BE"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><header>Kop</header><main data-pagefind-body data-pagefind-filter="type:IGS" data-pagefind-meta="type:IGS">
+<h1 data-pagefind-filter="igs">{title}</h1><p data-pagefind-meta="summary">{text}</p></main></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import build
+
+    out = tmp_path_factory.mktemp("search") / "site"
+    assert build.main(["build", "--output", str(out)]) == 0
+    return out
+
+
+def test_build_ships_a_dutch_index_of_the_content_pages(built_site: Path) -> None:
+    bundle = built_site / "pagefind"
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert list(entry["languages"]) == ["nl"]
+    indexed = len(list((ROOT / "content/igs").glob("*.yaml")))
+    indexed += len(list((ROOT / "content/articles").glob("*.md"))) + len(list((ROOT / "content/pages").glob("*.md")))
+    assert entry["languages"]["nl"]["page_count"] == indexed
+    for name in ("pagefind.js", "pagefind-worker.js", "wasm.nl.pagefind"):
+        assert (bundle / name).is_file(), name
+    assert list(bundle.glob("filter/*.pf_filter")), "type and IGS filters are indexed"
+    # Only what the search page loads: no UI bundles, no playground, no wasm for other languages.
+    assert not list(bundle.glob("pagefind-*ui*")) and not (bundle / "playground").exists()
+    assert not (bundle / "wasm.unknown.pagefind").exists()
+
+
+def test_search_page_works_as_a_plain_form(built_site: Path) -> None:
+    html = (built_site / "zoeken/index.html").read_text()
+    assert '<form class="search-form" action="/zoeken/" method="get" role="search"' in html
+    assert 'name="q"' in html and '<label for="zoekterm">' in html
+    assert "<noscript>" in html and "werkt alleen met JavaScript" in html
+    assert "pagefind.js" not in html, "Pagefind is loaded by the script, only when someone searches"
+    assert "data-pagefind-body" not in html
+    home = (built_site / "index.html").read_text()
+    assert '<a href="/zoeken/">Zoeken</a>' in home
+
+
+def test_only_content_pages_are_marked_for_the_index(built_site: Path) -> None:
+    marked = {
+        p.relative_to(built_site).parent.as_posix()
+        for p in built_site.rglob("*.html")
+        if b"data-pagefind-body" in p.read_bytes()
+    }
+    assert "igs/co7" in marked and "verhalen/oaze-ginter" in marked and "contact" in marked
+    assert not marked & {".", "igs", "verhalen", "kaart", "gemeenten", "zoeken"}
+    article = (built_site / "verhalen/oaze-ginter/index.html").read_text()
+    assert 'data-pagefind-filter="type:GE/SPOT"' in article
+    assert '<a href="/igs/ginter/" data-pagefind-filter="igs">Ginter</a>' in article
+
+
+def test_index_pages_in_memory() -> None:
+    files = {
+        "a/index.html": PAGE.format(title="Kunstwerkplaats", text="Ateliers voor jonge makers").encode(),
+        "b/index.html": b"<!DOCTYPE html><html><body><main>niet in de index</main></body></html>",
+        "assets/x.css": b"body{}",
+    }
+    bundle = search.index_pages(files)
+    assert "pagefind/pagefind.js" in bundle and "pagefind/wasm.nl.pagefind" in bundle
+    entry = json.loads(bundle["pagefind/pagefind-entry.json"])
+    assert entry["languages"]["nl"]["page_count"] == 1
+    assert all(name.startswith("pagefind/") for name in bundle)
+    assert search.index_pages(files) == bundle, "the index is byte-stable"
+    assert search.index_pages({"b/index.html": files["b/index.html"]}) == {}
+
+
+def test_missing_pagefind_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "pagefind_binary", lambda: None)
+    with pytest.raises(ContentErrors) as caught:
+        search.index_pages({"a/index.html": PAGE.format(title="x", text="y").encode()})
+    assert str(caught.value.errors[0]).startswith("pyproject.toml: zoekindex: Pagefind is niet geïnstalleerd")
+
+
+def _playwright_modules() -> Path:
+    cache = os.environ.get("SITE_CHECK_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "site-check-tools"
+    )
+    return Path(cache) / "node" / "node_modules"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def served(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.browser
+def test_search_finds_oaze_and_moerbeke_in_chromium(served: str) -> None:
+    chrome = os.environ.get("CHROME_BIN") or shutil.which("chromium")
+    modules = _playwright_modules()
+    node = shutil.which("node")
+    if not chrome or not node or not (modules / "playwright-core").is_dir():
+        pytest.skip("needs chromium, node and playwright-core (../shared/tools/setup)")
+    env = {**os.environ, "PLAYWRIGHT_MODULES": str(modules), "CHROME_BIN": chrome}
+    script = ROOT / "tests/browser/search.cjs"
+    result = subprocess.run(
+        [node, str(script), served, "OAZE", "Moerbeke", "q=Ginter&soort=Nieuws", "q=2025&igs=Cultuurtuin+WAAS", "2025"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    idle, oaze, moerbeke, news, waas, all_2025 = (json.loads(line) for line in result.stdout.splitlines())
+    assert not [url for url in idle["requests"] if "/pagefind/" in url], "Pagefind loads only when someone searches"
+    for seen in (idle, oaze, moerbeke, news, waas, all_2025):
+        assert seen.get("problems") == [], seen
+        assert seen.get("remote", []) == [], seen
+    assert oaze["results"][0]["title"].startswith("OAZE")
+    assert oaze["results"][0]["href"] == "/verhalen/oaze-ginter/"
+    assert oaze["results"][0]["type"] == "GE/SPOT"
+    assert "OAZE" in oaze["results"][0]["excerpt"]
+    titles = [r["title"] for r in moerbeke["results"]]
+    assert "Cultuurtuin WAAS" in titles
+    assert any("Lokeren" in r["excerpt"] for r in moerbeke["results"])
+    assert moerbeke["status"].endswith("voor “Moerbeke”")
+    # Filters: by type and by IGS.
+    assert news["results"] and {r["type"] for r in news["results"]} == {"Nieuws"}
+    waas_titles = {r["title"] for r in waas["results"]}
+    assert "Cultuurtuin WAAS" in waas_titles
+    assert waas_titles <= {"Cultuurtuin WAAS", "Gemeentefusies 2025: zo vind je nog altijd jouw IGS"}
+    assert len(all_2025["results"]) > len(waas["results"])
