@@ -1,8 +1,14 @@
 """Markdown to safe HTML: a fresh Markdown instance per document, then an allowlist sanitizer.
 
 Editors' Markdown may contain pasted HTML; nh3 keeps only harmless tags, attributes and URL
-schemes. Root-relative links are prefixed with the site's base path so the site works under a
-subpath, and every link is recorded for the link checker.
+schemes (http, https, mailto, tel: so no javascript:, vbscript: or data:, not even for images).
+Root-relative links are prefixed with the site's base path so the site works under a subpath, and
+every link is recorded for the link checker.
+
+URLs are read the way browsers read them: tabs and newlines inside and control characters around
+them are dropped, and a URL that starts with two slashes or backslashes (`//host`, `/\\host`) points
+to another host, so it becomes an explicit https:// link. Images must come from the site itself
+(the Content-Security-Policy would block any other): a remote image is removed.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ _H1_LINE = re.compile(r"^#(?!#)\s")
 _FENCE = re.compile(r"^(```|~~~)")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+_URL_EDGE = "".join(chr(c) for c in range(0x21))  # browsers strip C0 controls and spaces around a URL
+_URL_NOISE = re.compile(r"[\t\n\r]")  # … and tabs and newlines inside it
+_OTHER_HOST = re.compile(r"^[/\\]{2}")  # '//host' and '/\\host' lead to another host
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,15 @@ def render_markdown(text: str, base_path: str) -> RenderedMarkdown:
 
     def rewrite(element: str, attribute: str, value: str) -> str | None:
         if attribute in ("href", "src"):
-            if value.startswith("/") and not value.startswith("//"):
+            value = _URL_NOISE.sub("", value.strip(_URL_EDGE))
+            if _OTHER_HOST.match(value):
+                value = "https://" + value.lstrip("/\\")
+            scheme = _SCHEME.match(value)
+            if scheme and scheme.group()[:-1].lower() not in URL_SCHEMES:
+                return None  # never undo the sanitizer's scheme check by the clean-up above
+            if attribute == "src" and (scheme or value.startswith("\\")):
+                return None  # a remote image
+            if value.startswith("/"):
                 value = base_path + value[1:]
             elif attribute == "src" and value.startswith("images/"):
                 value = base_path + value
