@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from .errors import ContentError
+from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
@@ -154,12 +155,27 @@ def page_jobs(site: Site) -> list[PageJob]:
     return jobs
 
 
+def image_uses(site: Site) -> list[ImageUse]:
+    """Every image a content file shows, with the file (and line) that names it."""
+    found = [(a.image.src, a.src_path) for a in site.articles if a.image]
+    found += [(i.coordinator.photo, i.src_path) for i in site.igs if i.coordinator and i.coordinator.photo]
+    return [ImageUse(src, used_by, find_line(used_by, src)) for src, used_by in found]
+
+
 def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -> dict[str, bytes]:
     """Render every page; template errors become ContentErrors naming the template and line."""
     _, leaflet = leaflet_files()
     assets = assets.with_files({f"leaflet/{name}": data for name, data in leaflet.items()})
     assets = assets.with_files({"kaart.js": geo.script.encode("utf-8")})
     env = make_environment(templates_dir, site, assets, geo)
+    pictures, image_files, errors = process_images(site.images, image_uses(site))
+
+    def picture(src: str, alt: str, sizes: str, lazy: bool = True, cls: str = "") -> Markup:
+        if src not in pictures:  # the image failed; its error is already collected
+            return Markup("")
+        return picture_html(pictures[src], env.globals["href"], alt, sizes, lazy=lazy, cls=cls)
+
+    env.globals["picture"] = picture
     jobs = page_jobs(site)
     sitemap_entries = sorted(
         (job.context["url"], job.context.get("lastmod")) for job in jobs if job.out_path.endswith("index.html")
@@ -170,7 +186,7 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     output: dict[str, bytes] = dict(assets.files)
     for rel, data in site.images:
         output[rel] = data
-    errors: list[ContentError] = []
+    output.update(image_files)
     for job in jobs:
         if job.out_path in output:
             errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
