@@ -13,6 +13,7 @@ Exit codes: 0 success, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -41,7 +42,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Build the IGS site from content/.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
     commands = parser.add_subparsers(dest="command")
-    _add_site_options(commands.add_parser("build", help="build the site into output/ (default)"), output=True)
+    build = commands.add_parser("build", help="build the site into output/ (default)")
+    _add_site_options(build, output=True)
+    build.add_argument(
+        "--cache", type=Path, default=ROOT / ".cache" / "build", help="build cache folder (default: .cache/build/)"
+    )
+    build.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="build without the cache")
     check = commands.add_parser("check", help="validate the content and every internal link, write nothing")
     _add_site_options(check, output=False)
     check.add_argument("--external", action="store_true", help="also fetch external links (needs a network)")
@@ -96,11 +102,32 @@ def run_build(args: argparse.Namespace) -> int:
     except OutputPathError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 2
+    options = _options(args)
+    cache, inputs, folder = None, None, None
+    if getattr(args, "cache", None) is not None:
+        from sitegen.cache import BuildCache, Fingerprint, cache_folder, engine_version, is_up_to_date
+
+        folder = cache_folder(args.cache, args.content)
+        engine = engine_version()
+        settings = (repr(options), str(args.output.absolute()))
+        inputs = Fingerprint.of_inputs([args.content, args.templates, args.assets], settings, engine)
+        if is_up_to_date(folder, inputs, args.output):
+            print(f"Niets gewijzigd: {args.output} is bij ({time.perf_counter() - started:.2f} s)")
+            return 0
+        cache = BuildCache(folder, engine)
     try:
-        _, files = build_files(_options(args))
+        with cache.installed() if cache else contextlib.nullcontext():
+            _, files = build_files(options)
     except ContentErrors as errors:
+        if cache:
+            cache.save(evict=False)
         return _report(errors)
     write_site(files, args.output)
+    if cache and inputs and folder:
+        from sitegen.cache import remember_build
+
+        cache.save(evict=True)
+        remember_build(folder, inputs, args.output)
     pages = sum(1 for name in files if name.endswith(".html"))
     seconds = time.perf_counter() - started
     print(f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({seconds:.2f} s)")

@@ -1,0 +1,311 @@
+"""The persistent build cache under .cache/build/ (git-ignored): pure steps remembered across builds.
+
+Every remembered step is a pure function of its arguments, and every entry is keyed by a hash of
+those arguments (the text itself, not a file name or a date), so a cached build cannot differ from
+a fresh one; the whole cache is keyed by an engine version (our code and the versions of the
+libraries that shape the output), so an upgrade starts afresh. Remembered:
+
+- YAML parsing (with positions) of every content file, keyed by its text;
+- Markdown → sanitized HTML of every document, keyed by text and base path;
+- the link checker's parse of every rendered page, keyed by the page;
+- the municipality register and the topology, keyed by their files' bytes;
+- the map data (Folium's script, locators, finder), keyed by what mapview reads: the IGS, the
+  tiles, the base path, the register and the topology;
+- the search index, keyed by every rendered page.
+
+Each kind of entry lives in its own pickle file, read only when that step first runs, and written
+back (atomically) only when it changed; entries a successful build did not use are dropped. A
+file that cannot be read is discarded with a warning, never an error.
+
+`Fingerprint` lets `build` skip a build whose inputs and output are exactly as the last successful
+build left them (a no-op rebuild).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import importlib
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+_LIBRARIES = ("markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "folium", "branca", "pagefind", "pagefind-bin",
+              "XStatic-Leaflet", "pillow")  # fmt: skip
+_RACY_SECONDS = 2.0  # files changed this recently may change again within the same mtime tick
+
+
+def _digest(*parts: Any) -> bytes:
+    return hashlib.blake2b(pickle.dumps(parts, protocol=5), digest_size=20).digest()
+
+
+def engine_version() -> str:
+    """Our code and the versions of the libraries that shape the output."""
+    h = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-".encode())
+    return h.hexdigest()
+
+
+@dataclass
+class _Space:
+    entries: dict[bytes, Any]
+    used: set[bytes] = field(default_factory=set)
+    changed: bool = False
+
+
+class BuildCache:
+    """Remembered results of pure steps, one pickle file per kind, under `folder`."""
+
+    def __init__(self, folder: Path, engine: str | None = None) -> None:
+        self.folder = folder
+        self.engine = engine or engine_version()
+        self.spaces: dict[str, _Space] = {}
+        self.hits = 0
+        self.misses = 0
+        self._origins: dict[int, tuple[Any, bytes]] = {}  # id(register/topology) -> (object, key)
+
+    # --- storage ---
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.pickle"
+
+    def _space(self, name: str) -> _Space:
+        space = self.spaces.get(name)
+        if space is None:
+            space = _Space(self._read(name))
+            self.spaces[name] = space
+        return space
+
+    def _read(self, name: str) -> dict[bytes, Any]:
+        path = self._path(name)
+        try:
+            with path.open("rb") as stream:
+                engine, entries = pickle.load(stream)
+        except FileNotFoundError:
+            return {}
+        except Exception as exc:  # a damaged or foreign file: start afresh, never fail the build
+            logger.warning("Discarding unreadable build cache %s (%s)", path, exc)
+            return {}
+        if engine != self.engine or not isinstance(entries, dict):
+            return {}
+        return entries
+
+    def save(self, *, evict: bool) -> None:
+        """Write back the kinds that changed; `evict` drops entries this build did not use."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, space in self.spaces.items():
+            if evict and len(space.used) != len(space.entries):
+                space.entries = {k: v for k, v in space.entries.items() if k in space.used}
+                space.changed = True
+            if space.changed:
+                _atomic_pickle(self._path(name), (self.engine, space.entries))
+                space.changed = False
+            space.used = set()
+
+    def remembered(self, name: str, key: bytes, compute: Callable[[], Any]) -> Any:
+        space = self._space(name)
+        space.used.add(key)
+        if key in space.entries:
+            self.hits += 1
+            return space.entries[key]
+        self.misses += 1
+        value = compute()
+        space.entries[key] = value
+        space.changed = True
+        return value
+
+    # --- the wrapped steps ---
+
+    def _wrap_by_args(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            return self.remembered(name, _digest(args, sorted(kwargs.items())), lambda: original(*args, **kwargs))
+
+        return cached
+
+    def _wrap_yaml(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def parse_yaml(*args: Any, **kwargs: Any) -> Any:
+            key = _digest(args, sorted(kwargs.items()))
+            doc, errors = self.remembered("yaml", key, lambda: _as_tuple(original(*args, **kwargs)))
+            return doc, list(errors)
+
+        return parse_yaml
+
+    def _wrap_geo_file(self, name: str, rel: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def load(content_dir: Path, display_root: Path) -> Any:
+            try:
+                data = (Path(content_dir) / rel).read_bytes()
+            except OSError:
+                return original(content_dir, display_root)  # let the original report it
+            key = _digest(data, str(Path(content_dir)), str(display_root))
+            value = self.remembered(name, key, lambda: original(content_dir, display_root))
+            self._origins[id(value)] = (value, key)
+            return value
+
+        return load
+
+    def _wrap_map(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def build_map_data(site: Any, register: Any, topology: Any, **kwargs: Any) -> Any:
+            origins = [self._origins.get(id(x)) for x in (register, topology)]
+            if any(o is None or o[0] is not x for o, x in zip(origins, (register, topology), strict=True)):
+                return original(site, register, topology, **kwargs)
+            # mapview reads only these fields of the site (as serve.StageCaches also assumes).
+            key = _digest(site.igs, site.tiles, site.base_path, [o[1] for o in origins if o], sorted(kwargs.items()))
+            return self.remembered("map", key, lambda: original(site, register, topology, **kwargs))
+
+        return build_map_data
+
+    def _wrap_search(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def index_pages(files: Any, *args: Any, **kwargs: Any) -> Any:
+            h = hashlib.blake2b(pickle.dumps((args, sorted(kwargs.items()))), digest_size=20)
+            for rel in sorted(files):
+                if rel.endswith(".html"):
+                    h.update(rel.encode() + b"\0" + len(files[rel]).to_bytes(8, "little") + files[rel])
+            return dict(self.remembered("search", h.digest(), lambda: original(files, *args, **kwargs)))
+
+        return index_pages
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Put the remembered steps in place of the pipeline's own for the duration of one build."""
+        from .geometry import TOPOLOGY_REL_PATH
+        from .register import REGISTER_REL_PATH
+
+        wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+            "sitegen.load:parse_yaml": self._wrap_yaml,
+            "sitegen.model:render_markdown": lambda f: self._wrap_by_args("markdown", f),
+            "sitegen.linkcheck:parse_page": lambda f: self._wrap_by_args("links", f),
+            "sitegen.pipeline:load_register": lambda f: self._wrap_geo_file("register", str(REGISTER_REL_PATH), f),
+            "sitegen.pipeline:load_topology": lambda f: self._wrap_geo_file("topology", str(TOPOLOGY_REL_PATH), f),
+            "sitegen.pipeline:build_map_data": self._wrap_map,
+            "sitegen.pipeline:index_pages": self._wrap_search,
+        }
+        saved: list[tuple[Any, str, Any]] = []
+        try:
+            for target, wrap in wrappers.items():
+                module_name, name = target.split(":")
+                module = importlib.import_module(module_name)
+                original = getattr(module, name, None)
+                if original is None:
+                    continue  # the pipeline no longer has this step
+                saved.append((module, name, original))
+                setattr(module, name, wrap(original))
+            yield
+        finally:
+            for module, name, original in reversed(saved):
+                setattr(module, name, original)
+            self._origins.clear()
+
+
+def _as_tuple(result: tuple[Any, list[Any]]) -> tuple[Any, tuple[Any, ...]]:
+    doc, errors = result
+    return doc, tuple(errors)
+
+
+def _atomic_pickle(path: Path, value: Any) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            pickle.dump(value, stream, protocol=5)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+KEEP_SITES = 8
+
+
+def cache_folder(root: Path, content_dir: Path) -> Path:
+    """One cache folder per content folder, so two sites do not evict each other's entries.
+
+    Only the KEEP_SITES most recently used folders are kept (tests build many throwaway sites).
+    """
+    name = hashlib.blake2b(str(content_dir.resolve()).encode(), digest_size=8).hexdigest()
+    folder = root / name
+    with contextlib.suppress(OSError):
+        others = sorted((p for p in root.iterdir() if p.is_dir() and p.name != name), key=lambda p: p.stat().st_mtime)
+        for old in others[: max(0, len(others) - KEEP_SITES + 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+    if folder.is_dir():
+        os.utime(folder)
+    return folder
+
+
+# --- no-op detection -------------------------------------------------------------------------------
+
+
+def _tree_state(roots: Iterable[Path]) -> tuple[list[tuple[str, int, int, int]], float]:
+    """(path, size, mtime_ns, inode) of every file below the roots, and the newest mtime."""
+    entries, newest = [], 0.0
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                entries.append((path, info.st_size, info.st_mtime_ns, info.st_ino))
+                newest = max(newest, info.st_mtime)
+    return entries, newest
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Everything a build reads, by file metadata, plus everything it wrote."""
+
+    inputs: bytes
+    racy: bool  # an input changed too recently to trust its mtime
+
+    @classmethod
+    def of_inputs(cls, roots: Iterable[Path], settings: Any, engine: str) -> Fingerprint:
+        entries, newest = _tree_state(roots)
+        today = dt.date.today()  # scheduled articles appear on their date
+        key = _digest(entries, settings, engine, today, os.getcwd())
+        return cls(key, time.time() - newest < _RACY_SECONDS)
+
+    @staticmethod
+    def of_output(output_dir: Path) -> bytes:
+        return _digest(_tree_state([output_dir])[0])
+
+
+def is_up_to_date(folder: Path, inputs: Fingerprint, output_dir: Path) -> bool:
+    try:
+        stored = (folder / "last-build").read_bytes()
+    except OSError:
+        return False
+    return not inputs.racy and stored == inputs.inputs + Fingerprint.of_output(output_dir)
+
+
+def remember_build(folder: Path, inputs: Fingerprint, output_dir: Path) -> None:
+    """Record a successful build; never when an input may still change within the same mtime."""
+    path = folder / "last-build"
+    if inputs.racy:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".last-build.", dir=folder)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(inputs.inputs + Fingerprint.of_output(output_dir))
+    os.replace(temp, path)
