@@ -1,0 +1,108 @@
+"""Builds with the persistent cache give exactly the bytes of a clean cold build, after any edits."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE, tree_bytes
+
+
+def _edit_article(content: Path, rng: random.Random, n: int) -> str:
+    path = rng.choice(sorted((content / "articles").glob("*.md")))
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n\nBewerking {n}.\n", encoding="utf-8")
+    return f"edit {path.name}"
+
+
+def _add_article(content: Path, rng: random.Random, n: int) -> str:
+    source = (content / "articles" / "project-x.md").read_text(encoding="utf-8")
+    text = source.replace("title: Project X in de kijker", f"title: Nieuw verhaal {n}")
+    text = text.replace("date: 2023-03-01", f"date: 2023-04-{n % 28 + 1:02d}")
+    (content / "articles" / f"nieuw-{n}.md").write_text(text, encoding="utf-8")
+    return f"add nieuw-{n}.md"
+
+
+def _delete_article(content: Path, rng: random.Random, n: int) -> str:
+    added = sorted((content / "articles").glob("nieuw-*.md"))
+    if not added:
+        return _add_article(content, rng, n)
+    path = rng.choice(added)
+    path.unlink()
+    return f"delete {path.name}"
+
+
+def _edit_igs(content: Path, rng: random.Random, n: int) -> str:
+    path = rng.choice(sorted((content / "igs").glob("*.yaml")))
+    text = re.sub(r'^summary: "', f'summary: "Bewerking {n}. ', path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    return f"edit {path.name}"
+
+
+def _edit_template(templates: Path, rng: random.Random, n: int) -> str:
+    path = templates / rng.choice(["article.html", "igs.html", "_base.html"])
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n{{# bewerking {n} #}}x{n}\n", encoding="utf-8")
+    return f"edit template {path.name}"
+
+
+def _edit_asset(assets: Path, rng: random.Random, n: int) -> str:
+    path = assets / "style.css"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n.bewerking-{n} {{ color: red; }}\n", encoding="utf-8")
+    return "edit style.css"
+
+
+def _edit_site(content: Path, rng: random.Random, n: int) -> str:
+    path = content / "site.yaml"
+    text = re.sub(r"^title: .*$", f"title: Voorbeeldsite {n}", path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    return "edit site.yaml"
+
+
+def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
+    content, templates, assets = tmp_path / "content", tmp_path / "templates", tmp_path / "assets"
+    shutil.copytree(SAMPLE / "content", content)
+    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "assets", assets)
+    cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
+    common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
+    rng = random.Random(5)
+    edits = [
+        lambda n: _edit_article(content, rng, n),
+        lambda n: _add_article(content, rng, n),
+        lambda n: _delete_article(content, rng, n),
+        lambda n: _edit_igs(content, rng, n),
+        lambda n: _edit_template(templates, rng, n),
+        lambda n: _edit_asset(assets, rng, n),
+        lambda n: _edit_site(content, rng, n),
+        lambda n: "nothing",
+    ]
+    code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+    assert code == 0, err
+    history = []
+    for n in range(9):
+        history.append(rng.choice(edits)(n))
+        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+        assert code == 0, err
+        shutil.rmtree(cold, ignore_errors=True)
+        code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
+        assert code == 0, err
+        assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
+    assert any((cache).rglob("markdown.pickle")), "the cache was not used"
+
+
+def test_damaged_cache_is_discarded(run_cli, tmp_path: Path) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    args = ["build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(cache)]
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    before = tree_bytes(out)
+    shards = list(cache.rglob("*.pickle"))
+    assert shards
+    for shard in shards:
+        shard.write_bytes(b"\x80\x05 not a pickle")
+    for stamp in cache.rglob("last-build"):
+        stamp.unlink()
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert tree_bytes(out) == before
