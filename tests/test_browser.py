@@ -1,0 +1,107 @@
+"""Every page of the built site in headless Chromium: no CSP violation, no console error.
+
+The shipped content is built, served on 127.0.0.1 and every HTML page is loaded by
+tests/browser/check_pages.cjs (playwright-core). Skipped when Chromium, node or playwright-core
+is missing. playwright-core is looked for in $SITE_CHECK_NODE_MODULES, else in the cache of the
+shared site-check tools ($SITE_CHECK_CACHE, default ~/.cache/site-check-tools, then node/node_modules).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHECKER = Path(__file__).resolve().parent / "browser" / "check_pages.cjs"
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self' https:"
+)
+
+
+def _node_modules() -> Path:
+    if os.environ.get("SITE_CHECK_NODE_MODULES"):
+        return Path(os.environ["SITE_CHECK_NODE_MODULES"])
+    cache = Path(os.environ.get("SITE_CHECK_CACHE") or Path.home() / ".cache" / "site-check-tools")
+    return cache / "node" / "node_modules"
+
+
+def _tools() -> tuple[str, str, Path]:
+    chromium = os.environ.get("CHROME_BIN") or shutil.which("chromium") or shutil.which("chromium-browser")
+    node = shutil.which("node")
+    modules = _node_modules()
+    if not chromium or not node or not (modules / "playwright-core").is_dir():
+        pytest.skip("needs chromium, node and playwright-core (run the shared tools' setup)")
+    return chromium, node, modules
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory: pytest.TempPathFactory):
+    import build
+
+    out = tmp_path_factory.mktemp("browser") / "site"
+    assert build.main(["build", "--output", str(out)]) == 0
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield out, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pages(out: Path) -> list[str]:
+    pages = []
+    for path in sorted(out.rglob("*.html")):
+        rel = path.relative_to(out).as_posix()
+        pages.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return pages
+
+
+def test_every_page_has_the_csp(served_site) -> None:
+    out, _ = served_site
+    for path in sorted(out.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        head = html.split("</head>")[0]
+        assert '<meta http-equiv="Content-Security-Policy"' in head, path
+        assert "'unsafe-inline'" not in head.split("script-src")[1].split(";")[0], path
+        assert " style=" not in html, path  # inline style attributes would need 'unsafe-inline'
+        assert "frame-ancestors" not in head, path  # ignored in a meta tag
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in home
+
+
+def test_every_page_loads_without_csp_violation_or_console_error(served_site) -> None:
+    chromium, node, modules = _tools()
+    out, base = served_site
+    pages = _pages(out)
+    assert len(pages) > 20
+    env = dict(os.environ, SITE_CHECK_NODE_MODULES=str(modules), CHROME_BIN=chromium)
+    result = subprocess.run(
+        [node, str(CHECKER), base, *pages], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert sorted(report) == sorted(pages)
+    problems = []
+    for page, entry in sorted(report.items()):
+        if entry["status"] != 200:
+            problems.append(f"{page}: HTTP {entry['status']}")
+        for kind in ("csp", "errors", "console", "thirdParty"):
+            problems += [f"{page}: {kind}: {item}" for item in entry[kind]]
+    assert problems == []
