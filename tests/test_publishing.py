@@ -196,7 +196,9 @@ def _content_with_image(tmp_path: Path) -> Path:
     content = tmp_path / "content"
     shutil.copytree(SAMPLE / "content", content)
     (content / "images").mkdir(exist_ok=True)
-    (content / "images" / "zaal.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (90, 40, 20)).save(content / "images" / "zaal.png")  # a real image: it is resized
     article = content / "articles" / "project-x.md"
     text = article.read_text()
     article.write_text(
@@ -216,7 +218,7 @@ def test_article_image_is_og_image_and_keeps_its_name(run_cli, tmp_path: Path) -
     assert page.meta["og:image:alt"] == "Een zaal"
     assert page.meta["twitter:card"] == "summary_large_image"
     assert page.jsonld[0]["image"] == f"{SUBPATH_URL}images/zaal.png"
-    assert ("img", "src", "/repo/images/zaal.png") in page.urls
+    assert ("img", "src", "/repo/images/zaal-64w.jpg") in page.urls  # the resized fallback
 
 
 def test_css_and_js_are_fingerprinted_images_and_favicon_are_not(sites: dict[str, Path]) -> None:
