@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sitegen.errors import ContentErrors, summary_line
 from sitegen.pipeline import BuildOptions, build_files
-from sitegen.write import OutputPathError, check_output_dir, write_site
+from sitegen.write import OutputPathError, check_output_dir, clean_leftovers, output_lock, write_site
 
 ROOT = Path(__file__).resolve().parent
 COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
@@ -96,12 +96,19 @@ def _report(errors: ContentErrors) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
     try:
         check_output_dir(args.output, [args.content, args.templates, args.assets, ROOT])
     except OutputPathError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 2
+    with output_lock(args.output):
+        # A build killed between its two renames is repaired before anything else can fail.
+        clean_leftovers(args.output.absolute())
+        return _build_locked(args)
+
+
+def _build_locked(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     options = _options(args)
     cache, inputs, folder = None, None, None
     if getattr(args, "cache", None) is not None:

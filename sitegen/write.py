@@ -6,6 +6,7 @@ swapped into place, so a failed or killed build leaves the previous output exact
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -13,7 +14,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,31 @@ def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
             raise OutputPathError(f"the output folder {output_dir} would contain {path}; choose another folder")
     if out == Path(out.anchor) or out == Path.home().resolve():
         raise OutputPathError(f"refusing to use {output_dir} as output folder")
+
+
+@contextlib.contextmanager
+def output_lock(output_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder's parent, so two builds never share a temp folder.
+
+    The lock is on the folder itself (flock on a directory), so no lock file is left behind.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: builds are not serialised
+        yield
+        return
+    parent = output_dir.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.warning("Waiting for another build in %s to finish", parent)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def clean_leftovers(output_dir: Path) -> None:

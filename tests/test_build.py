@@ -166,3 +166,42 @@ def test_output_folder_may_not_contain_content(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("build", "--output", str(ROOT))
     assert code == 2
     assert "output folder" in err
+
+
+def test_lost_output_is_restored_even_when_the_next_build_fails(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build killed between its two renames left only '<name>.output-old-*': restore it first."""
+    from sitegen.write import OLD_PREFIX
+
+    out = tmp_path / "site"
+    _build_sample(run_cli, out)
+    before = tree_bytes(out)
+    out.rename(tmp_path / f"site{OLD_PREFIX}4242")
+    content = _broken_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run_cli("build", "--content", str(content), "--output", str(out))
+    assert code == 1
+    assert tree_bytes(out) == before
+
+
+def test_concurrent_builds_are_serialised(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "site"
+    command = [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "--no-cache",
+        "--content",
+        str(SAMPLE / "content"),
+        "--output",
+        str(out),
+    ]
+    builds = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    for build in builds:
+        _, err = build.communicate(timeout=120)
+        assert build.returncode == 0, err.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (out / "index.html").is_file()
