@@ -68,6 +68,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     commands.add_parser("geo", help="regenerate content/geo/ from registry packages", add_help=False)
+    commands.add_parser("weight", help="print every page's gzip weight against the budgets", add_help=False)
     commands.add_parser("schemas", help="regenerate the JSON Schemas in schemas/ from sitegen/schema.py")
     new = commands.add_parser("new", help="start a new content file with every field explained")
     new.add_argument("kind", choices=("igs", "article", "page"), help="what to create")
