@@ -1,8 +1,13 @@
-// Tooltips, pop-ups and keyboard access for the IGS areas of the map. Loaded after Leaflet and
-// before the map script that Folium writes, so the hooks below see every layer being added.
+// Tooltips, pop-ups, Dutch zoom buttons and keyboard access for the IGS areas of the map.
+// Loaded after Leaflet and before the map script that Folium writes, so the hooks below see the
+// map being created and every layer being added.
 (function () {
   "use strict";
   if (!window.L) { return; }
+
+  L.Map.addInitHook(function () {
+    L.control.zoom({ zoomInTitle: "Inzoomen", zoomOutTitle: "Uitzoomen" }).addTo(this);
+  });
 
   function popupContent(props) {
     var box = document.createElement("div");
@@ -30,10 +35,15 @@
     element.addEventListener("focus", function () { layer.openTooltip(layer.getBounds().getCenter()); });
     element.addEventListener("blur", function () { layer.closeTooltip(); });
     element.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" || event.key === " ") {
-        event.preventDefault();
-        layer.openPopup(layer.getBounds().getCenter());
-      }
+      if (event.key !== "Enter" && event.key !== " ") { return; }
+      event.preventDefault();
+      // From the keyboard, move focus into the pop-up and back to the area when it closes.
+      layer.once("popupopen", function (opened) {
+        var link = opened.popup.getElement().querySelector("a");
+        if (link) { link.focus(); }
+        layer.once("popupclose", function () { element.focus(); });
+      });
+      layer.openPopup(layer.getBounds().getCenter());
     });
   }
 
