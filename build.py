@@ -18,10 +18,13 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.errors import ContentErrors, summary_line
-from sitegen.pipeline import BuildOptions, build_files
 from sitegen.write import OutputPathError, check_output_dir, clean_leftovers, output_lock, write_site
+
+if TYPE_CHECKING:
+    from sitegen.pipeline import BuildOptions
 
 ROOT = Path(__file__).resolve().parent
 COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
@@ -80,6 +83,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
+    # Imported here: a no-op rebuild never loads the stages (Jinja, Markdown, the geometry).
+    from sitegen.pipeline import BuildOptions
+
     return BuildOptions(
         content_dir=args.content,
         templates_dir=args.templates,
@@ -87,6 +93,11 @@ def _options(args: argparse.Namespace) -> BuildOptions:
         base_url=args.base_url,
         include_unpublished=args.drafts,
     )
+
+
+def _settings(args: argparse.Namespace) -> str:
+    """Every option that shapes the output, for the no-op check (without importing the stages)."""
+    return repr((str(args.content), str(args.templates), str(args.assets), args.base_url, args.drafts))
 
 
 def _report(errors: ContentErrors) -> int:
@@ -110,22 +121,23 @@ def run_build(args: argparse.Namespace) -> int:
 
 def _build_locked(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    options = _options(args)
     cache, inputs, folder = None, None, None
     if getattr(args, "cache", None) is not None:
         from sitegen.cache import BuildCache, Fingerprint, cache_folder, engine_version, is_up_to_date
 
         folder = cache_folder(args.cache, args.content)
         engine = engine_version()
-        settings = (repr(options), str(args.output.absolute()))
+        settings = (_settings(args), str(args.output.absolute()))
         inputs = Fingerprint.of_inputs([args.content, args.templates, args.assets], settings, engine)
         if is_up_to_date(folder, inputs, args.output):
             print(f"Niets gewijzigd: {args.output} is bij ({time.perf_counter() - started:.2f} s)")
             return 0
         cache = BuildCache(folder, engine)
+    from sitegen.pipeline import build_files
+
     try:
         with cache.installed() if cache else contextlib.nullcontext():
-            _, files = build_files(options)
+            _, files = build_files(_options(args))
     except ContentErrors as errors:
         if cache:
             cache.save(evict=False)
@@ -143,6 +155,8 @@ def _build_locked(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from sitegen.pipeline import build_files
+
     try:
         site, files = build_files(_options(args))
     except ContentErrors as errors:

@@ -11,7 +11,8 @@ libraries that shape the output), so an upgrade starts afresh. Remembered:
 - the municipality register and the topology, keyed by their files' bytes;
 - the map data (Folium's script, locators, finder), keyed by what mapview reads: the IGS, the
   tiles, the base path, the register and the topology;
-- the search index, keyed by every rendered page.
+- the search index, keyed by every rendered page;
+- every rendered page of a keyed template, by its dependency key (sitegen/deps.py).
 
 Each kind of entry lives in its own pickle file, read only when that step first runs, and written
 back (atomically) only when it changed; entries a successful build did not use are dropped. A
@@ -42,6 +43,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 FORMAT = 1
+PAGE_SHARDS = 16
 _LIBRARIES = ("markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "folium", "branca", "pagefind", "pagefind-bin",
               "XStatic-Leaflet", "pillow")  # fmt: skip
 _RACY_SECONDS = 2.0  # files changed this recently may change again within the same mtime tick
@@ -182,6 +184,15 @@ class BuildCache:
 
         return index_pages
 
+    def _wrap_pages(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """Rendered pages by dependency key (sitegen.deps), in PAGE_SHARDS files: an edit rewrites
+        only the shards of the pages it changed."""
+
+        def remembered_page(key: bytes, render: Callable[[], bytes]) -> bytes:
+            return self.remembered(f"pages-{key[0] % PAGE_SHARDS:02d}", key, render)
+
+        return remembered_page
+
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         """Put the remembered steps in place of the pipeline's own for the duration of one build."""
@@ -196,6 +207,7 @@ class BuildCache:
             "sitegen.pipeline:load_topology": lambda f: self._wrap_geo_file("topology", str(TOPOLOGY_REL_PATH), f),
             "sitegen.pipeline:build_map_data": self._wrap_map,
             "sitegen.pipeline:index_pages": self._wrap_search,
+            "sitegen.render:remembered_page": self._wrap_pages,
         }
         saved: list[tuple[Any, str, Any]] = []
         try:

@@ -7,6 +7,7 @@ output/) and `url` (root-relative, before the base path is prefixed).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -205,10 +206,23 @@ class Site:
     preview: bool  # built for `serve`/`--drafts`: unpublished articles included and marked
 
     def igs_by_slug(self, slug: str) -> Igs:
-        return next(i for i in self.igs if i.slug == slug)
+        return self._igs_index[slug]
 
     def articles_for(self, igs_slug: str) -> tuple[Article, ...]:
-        return tuple(a for a in self.articles if igs_slug in a.igs)
+        return self._articles_index.get(igs_slug, ())
+
+    @functools.cached_property
+    def _igs_index(self) -> dict[str, Igs]:
+        return {i.slug: i for i in self.igs}
+
+    @functools.cached_property
+    def _articles_index(self) -> dict[str, tuple[Article, ...]]:
+        """Each IGS's articles, newest first (the order of `articles`): one pass, not one per page."""
+        found: dict[str, list[Article]] = {}
+        for article in self.articles:
+            for slug in dict.fromkeys(article.igs):
+                found.setdefault(slug, []).append(article)
+        return {slug: tuple(items) for slug, items in found.items()}
 
     def latest(self, article_type: str) -> Article | None:
         return next((a for a in self.articles if a.type == article_type), None)

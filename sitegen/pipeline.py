@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,12 +82,17 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
         raise ContentErrors([exc]) from exc
     geo = build_map_data(site, register, topology)
     files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo)
-    broken = check_links(
-        site, files, page_jobs(site), options.templates_dir, display_path(options.content_dir / "site.yaml")
-    )
-    if broken:
-        raise ContentErrors(broken)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
-    files.update(index_pages(files))
+    # The indexer is a separate single-threaded process: it runs on the second core while this one
+    # checks the links. Broken links are reported before any indexing failure, as before.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        search = pool.submit(index_pages, dict(files))
+        broken = check_links(
+            site, files, page_jobs(site), options.templates_dir, display_path(options.content_dir / "site.yaml")
+        )
+        if broken:
+            raise ContentErrors(broken)
+        bundle = search.result()
+    files.update(bundle)
     return site, files

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
+from .deps import page_keys, template_inputs
 from .errors import ContentError
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
@@ -189,22 +191,37 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     for rel, data in site.images:
         output[rel] = data
     output.update(image_files)
+    templates, assets_read = template_inputs(templates_dir)
+    asset_names = {name: out for name, out in assets.names.items() if name in assets_read}
+    keys = page_keys(site, jobs, templates=templates, asset_names=asset_names, geo=geo, pictures=pictures)
     for job in jobs:
         if job.out_path in output:
             errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
             continue
+        key = keys.get(job.out_path)
         try:
-            text = env.get_template(job.template).render(job.context)
+            if key is None:
+                output[job.out_path] = _render(env, job)
+            else:
+                output[job.out_path] = remembered_page(key, lambda job=job: _render(env, job))
         except TemplateError as exc:
             errors.append(_template_error(exc, templates_dir, job))
-            continue
-        output[job.out_path] = text.encode("utf-8")
     if errors:
         from .errors import ContentErrors
 
         raise ContentErrors(errors)
     logger.info("Rendered %d files", len(output))
     return output
+
+
+def _render(env: Environment, job: PageJob) -> bytes:
+    return env.get_template(job.template).render(job.context).encode("utf-8")
+
+
+def remembered_page(key: bytes, render: Callable[[], bytes]) -> bytes:
+    """The bytes of a page with this dependency key (sitegen.deps); the caches put their own lookup
+    here (the build cache for `build`, the preview's memory for `serve`)."""
+    return render()
 
 
 def _template_error(exc: TemplateError, templates_dir: Path, job: PageJob) -> ContentError:

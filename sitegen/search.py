@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import re
 import subprocess
 import tempfile
@@ -47,6 +48,13 @@ def pagefind_binary() -> Path | None:
     return get_executable()
 
 
+def _scratch_root() -> str | None:
+    """A memory-backed folder for the scratch copy where there is one (writing thousands of small
+    files to disk cost a third of the indexing time); else the system's temp folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _fail(message: str, hint: str) -> ContentErrors:
     return ContentErrors([ContentError(f"zoekindex: {message}", "pyproject.toml", hint=hint)])
 
@@ -65,7 +73,7 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
             "Pagefind is niet geïnstalleerd",
             'installeer de afhankelijkheden opnieuw: pip install -c constraints.txt -e ".[test]"',
         )
-    with tempfile.TemporaryDirectory(prefix="igs-search-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="igs-search-", dir=_scratch_root()) as scratch:
         site_dir, bundle_dir = Path(scratch) / "site", Path(scratch) / "bundle"
         for rel in sorted(pages):
             target = safe_join(site_dir, rel)

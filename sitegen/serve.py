@@ -323,6 +323,7 @@ class StageCaches:
             "sitegen.mapview:map_script": self._map_script,
             "sitegen.render:make_environment": self._environment,
             "sitegen.pipeline:index_pages": self._search_index,
+            "sitegen.render:remembered_page": lambda f: self._memoized("pages", f, lambda key, render: key),
         }
         saved: list[tuple[Any, str, Any]] = []
         self.used = {}

@@ -40,6 +40,52 @@ def _edit_igs(content: Path, rng: random.Random, n: int) -> str:
     return f"edit {path.name}"
 
 
+def _rename_igs(content: Path, rng: random.Random, n: int) -> str:
+    """Articles show the names of their IGS: renaming one must re-render those articles."""
+    path = rng.choice(sorted((content / "igs").glob("*.yaml")))
+    text = re.sub(r"^name: (.*?)( \d+)?$", rf"name: \1 {n}", path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    return f"rename {path.name}"
+
+
+def _move_article(content: Path, rng: random.Random, n: int) -> str:
+    """An article moved to another IGS leaves one IGS page's list and joins the other's."""
+    path = content / "articles" / "project-x.md"
+    text = path.read_text(encoding="utf-8")
+    target = rng.choice(["[noord]", "[zuid]", "[noord, zuid]"])
+    path.write_text(re.sub(r"^igs: .*$", f"igs: {target}", text, count=1, flags=re.M), encoding="utf-8")
+    return f"project-x igs {target}"
+
+
+def _redate_article(content: Path, rng: random.Random, n: int) -> str:
+    """A new date changes the order of lists, the latest of a type, the feed and the sitemap."""
+    path = rng.choice(sorted((content / "articles").glob("*.md")))
+    text = re.sub(r"^date: .*$", f"date: 2022-{n % 12 + 1:02d}-15", path.read_text(encoding="utf-8"), count=1,
+                  flags=re.M)  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    return f"redate {path.name}"
+
+
+def _toggle_member(content: Path, rng: random.Random, n: int) -> str:
+    """Membership changes the locator map on the IGS page, the map and the finder."""
+    path = content / "igs" / "noord.yaml"
+    text = path.read_text(encoding="utf-8")
+    if "  - Borsbeek\n" in text:
+        text = text.replace("  - Borsbeek\n", "", 1)
+    else:
+        text = text.replace("  - Olen\n", "  - Olen\n  - Borsbeek\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return "toggle Borsbeek"
+
+
+def _retitle_page(content: Path, rng: random.Random, n: int) -> str:
+    """Navigation pages appear on every page."""
+    path = content / "pages" / "contact.md"
+    text = re.sub(r"^title: .*$", f"title: Contact {n}", path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    return "retitle contact.md"
+
+
 def _edit_template(templates: Path, rng: random.Random, n: int) -> str:
     path = templates / rng.choice(["article.html", "igs.html", "_base.html"])
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n{{# bewerking {n} #}}x{n}\n", encoding="utf-8")
@@ -75,12 +121,17 @@ def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
         lambda n: _edit_template(templates, rng, n),
         lambda n: _edit_asset(assets, rng, n),
         lambda n: _edit_site(content, rng, n),
+        lambda n: _rename_igs(content, rng, n),
+        lambda n: _move_article(content, rng, n),
+        lambda n: _redate_article(content, rng, n),
+        lambda n: _toggle_member(content, rng, n),
+        lambda n: _retitle_page(content, rng, n),
         lambda n: "nothing",
     ]
     code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
     assert code == 0, err
     history = []
-    for n in range(9):
+    for n in range(14):
         history.append(rng.choice(edits)(n))
         code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
         assert code == 0, err
@@ -106,3 +157,23 @@ def test_damaged_cache_is_discarded(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli(*args)
     assert code == 0, err
     assert tree_bytes(out) == before
+
+
+def test_keyed_templates_read_only_their_declared_inputs() -> None:
+    """sitegen.deps keys article, IGS and page pages by what their templates read; a template that
+    starts reading another field of the site or the map data must be declared there, or go stale."""
+    from sitegen.deps import ASSET_CALL, CHROME_FIELDS, KEYED_TEMPLATES, TEMPLATES_READING
+
+    templates = ROOT / "templates"
+    geo_allowed = {"_base.html": {"sources"}, "igs.html": {"locators"}}
+    for name in sorted(KEYED_TEMPLATES | {"_base.html", "_macros.html"}):
+        text = (templates / name).read_text(encoding="utf-8")
+        for included in re.findall(r'{%-?\s*(?:extends|include|import|from)\s+"([^"]+)"', text):
+            assert included in TEMPLATES_READING, f"{name} uses {included}, which sitegen.deps does not know"
+        site_names = set(re.findall(r"\bsite\.(\w+)", text))
+        assert site_names <= set(CHROME_FIELDS) | TEMPLATES_READING[name], (name, site_names)
+        geo_names = set(re.findall(r"\bgeo\.(\w+)", text))
+        assert geo_names <= geo_allowed.get(name, set()), (name, geo_names)
+        assert not re.search(r"\b(?:site|geo)\s*[\[|]", text), f"{name} reads site or geo as a whole"
+        calls = re.findall(r"\basset\(", text)
+        assert len(calls) == len(ASSET_CALL.findall(text)), f"{name} names an asset by a variable"
