@@ -8,44 +8,17 @@ shared site-check tools ($SITE_CHECK_CACHE, default ~/.cache/site-check-tools, t
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
-import shutil
-import subprocess
-import threading
 from pathlib import Path
 
 import pytest
+from browser_support import run_script, serve
 
 pytestmark = pytest.mark.browser
-CHECKER = Path(__file__).resolve().parent / "browser" / "check_pages.cjs"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self' https:"
 )
-
-
-def _node_modules() -> Path:
-    if os.environ.get("SITE_CHECK_NODE_MODULES"):
-        return Path(os.environ["SITE_CHECK_NODE_MODULES"])
-    cache = Path(os.environ.get("SITE_CHECK_CACHE") or Path.home() / ".cache" / "site-check-tools")
-    return cache / "node" / "node_modules"
-
-
-def _tools() -> tuple[str, str, Path]:
-    chromium = os.environ.get("CHROME_BIN") or shutil.which("chromium") or shutil.which("chromium-browser")
-    node = shutil.which("node")
-    modules = _node_modules()
-    if not chromium or not node or not (modules / "playwright-core").is_dir():
-        pytest.skip("needs chromium, node and playwright-core (run the shared tools' setup)")
-    return chromium, node, modules
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +27,8 @@ def served_site(tmp_path_factory: pytest.TempPathFactory):
 
     out = tmp_path_factory.mktemp("browser") / "site"
     assert build.main(["build", "--output", str(out)]) == 0
-    handler = functools.partial(_QuietHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield out, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(out) as base:
+        yield out, base
 
 
 def _pages(out: Path) -> list[str]:
@@ -87,14 +53,10 @@ def test_every_page_has_the_csp(served_site) -> None:
 
 
 def test_every_page_loads_without_csp_violation_or_console_error(served_site) -> None:
-    chromium, node, modules = _tools()
     out, base = served_site
     pages = _pages(out)
     assert len(pages) > 20
-    env = dict(os.environ, SITE_CHECK_NODE_MODULES=str(modules), CHROME_BIN=chromium)
-    result = subprocess.run(
-        [node, str(CHECKER), base, *pages], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
+    result = run_script("check_pages.cjs", base, *pages, timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert sorted(report) == sorted(pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -142,3 +143,27 @@ def test_municipality_in_two_igs_is_an_error(run_cli, tmp_path: Path, monkeypatc
     code, _, err = run_cli("check", "--content", str(content))
     assert code == 1
     assert "'Geel' hoort al bij het IGS 'stuifzand'" in err or "'Geel' hoort al bij het IGS 'neteland'" in err
+
+
+@pytest.mark.browser
+def test_finder_filters_as_you_type_in_chromium(built: Path) -> None:
+    from browser_support import run_script, serve
+
+    with serve(built) as base:
+        result = run_script("finder.cjs", base, "moerbeke", "9180", "borsbeek", "lokeren", "xyzzy")
+    assert result.returncode == 0, result.stderr
+    seen = {entry["query"]: entry for entry in map(json.loads, result.stdout.splitlines())}
+    for entry in seen.values():
+        assert entry["problems"] == [], entry
+    assert seen["moerbeke"]["visible"] == [
+        "Lokeren → Cultuurtuin WAAS",
+        "Moerbeke → Cultuurtuin WAAS",
+    ]
+    assert seen["9180"]["visible"] == ["Lokeren → Cultuurtuin WAAS"]
+    assert seen["9180"]["status"] == "1 gemeente gevonden"
+    assert seen["borsbeek"]["visible"] == [
+        "Antwerpen → Antwerpen: geen IGS; Borsbeek: Zuidrand",
+        "Borsbeek → Zuidrand",
+    ]
+    assert "Lokeren → Cultuurtuin WAAS" in seen["lokeren"]["visible"]
+    assert seen["xyzzy"]["visible"] == []

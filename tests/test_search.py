@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
-import shutil
-import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import run_script, serve
 from conftest import ROOT
 
 from sitegen import search
@@ -93,47 +88,16 @@ def test_missing_pagefind_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
     assert str(caught.value.errors[0]).startswith("pyproject.toml: zoekindex: Pagefind is niet geïnstalleerd")
 
 
-def _playwright_modules() -> Path:
-    cache = os.environ.get("SITE_CHECK_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "site-check-tools"
-    )
-    return Path(cache) / "node" / "node_modules"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def served(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(built_site) as base:
+        yield base
 
 
 @pytest.mark.browser
 def test_search_finds_oaze_and_moerbeke_in_chromium(served: str) -> None:
-    chrome = os.environ.get("CHROME_BIN") or shutil.which("chromium")
-    modules = _playwright_modules()
-    node = shutil.which("node")
-    if not chrome or not node or not (modules / "playwright-core").is_dir():
-        pytest.skip("needs chromium, node and playwright-core (../shared/tools/setup)")
-    env = {**os.environ, "PLAYWRIGHT_MODULES": str(modules), "CHROME_BIN": chrome}
-    script = ROOT / "tests/browser/search.cjs"
-    result = subprocess.run(
-        [node, str(script), served, "OAZE", "Moerbeke", "q=Ginter&soort=Nieuws", "q=2025&igs=Cultuurtuin+WAAS", "2025"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
+    result = run_script(
+        "search.cjs", served, "OAZE", "Moerbeke", "q=Ginter&soort=Nieuws", "q=2025&igs=Cultuurtuin+WAAS", "2025"
     )
     assert result.returncode == 0, result.stderr
     idle, oaze, moerbeke, news, waas, all_2025 = (json.loads(line) for line in result.stdout.splitlines())

@@ -8,18 +8,8 @@
 // console error (failed loads included), `thirdParty` requests to hosts other than 127.0.0.1,
 // which are blocked. Needs playwright-core: SITE_CHECK_NODE_MODULES names the node_modules folder
 // that holds it; CHROME_BIN the browser (default: chromium on PATH).
-const path = require('path');
-const { createRequire } = require('module');
+const { launch } = require('./launch.cjs');
 
-const modules = process.env.SITE_CHECK_NODE_MODULES;
-if (!modules) throw new Error('SITE_CHECK_NODE_MODULES is not set');
-const { chromium } = createRequire(path.join(modules, 'resolve-from-here.js'))('playwright-core');
-
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
 const PARALLEL = 4;
 
 async function check(context, base, rel) {
@@ -47,9 +37,7 @@ async function check(context, base, rel) {
 
 (async () => {
   const [base, ...pages] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROME_BIN || 'chromium', headless: true, args: ARGS,
-  });
+  const browser = await launch();
   const report = {};
   try {
     const context = await browser.newContext();

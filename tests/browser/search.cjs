@@ -3,21 +3,12 @@
 // the result list and print what a visitor sees as one JSON line per query.
 //   node search.cjs BASE_URL QUERY...   (a QUERY with '=' is a whole query string: q=x&soort=IGS)
 // The first line lists the requests of the search page opened without a query.
-// Needs PLAYWRIGHT_MODULES (a node_modules folder with playwright-core) and CHROME_BIN (optional).
-const path = require('path');
-const { createRequire } = require('module');
-
-const modules = process.env.PLAYWRIGHT_MODULES;
-if (!modules) throw new Error('PLAYWRIGHT_MODULES is not set');
-const { chromium } = createRequire(path.join(modules, 'noop.js'))('playwright-core');
+// Needs SITE_CHECK_NODE_MODULES (a node_modules folder with playwright-core), CHROME_BIN optional.
+const { launch } = require('./launch.cjs');
 
 async function main() {
   const [base, ...queries] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROME_BIN || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage();
     const problems = [];
