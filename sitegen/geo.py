@@ -50,6 +50,7 @@ from typing import Any
 
 from sitegen import geo_aliases
 from sitegen.errors import ContentError
+from sitegen.geometry import douglas_peucker
 from sitegen.register import name_key
 
 logger = logging.getLogger(__name__)
@@ -333,39 +334,14 @@ def _clean_ring(ring: Iterable[tuple[float, float]], quantum: float) -> list[Int
     return points if len(points) >= 3 else []
 
 
-def _douglas_peucker(points: Sequence[IntPoint], tolerance: float) -> list[IntPoint]:
-    """Douglas-Peucker with fixed end points (iterative)."""
-    if len(points) <= 2 or tolerance <= 0:
-        return list(points)
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (x0, y0), (x1, y1) = points[first], points[last]
-        dx, dy = x1 - x0, y1 - y0
-        length = math.hypot(dx, dy)
-        worst, worst_at = -1.0, -1
-        for i in range(first + 1, last):
-            px, py = points[i]
-            distance = math.hypot(px - x0, py - y0) if length == 0 else abs(dy * (px - x0) - dx * (py - y0)) / length
-            if distance > worst:
-                worst, worst_at = distance, i
-        if worst > tolerance:
-            keep[worst_at] = True
-            stack.append((first, worst_at))
-            stack.append((worst_at, last))
-    return [p for p, kept in zip(points, keep, strict=True) if kept]
-
-
 def _simplify_arc(arc: Sequence[IntPoint], tolerance: float) -> list[IntPoint]:
     if arc[0] != arc[-1] or len(arc) < 5:
-        return _douglas_peucker(arc, tolerance)
+        return douglas_peucker(arc, tolerance)
     # a closed arc: split at the point farthest from the start so that it keeps an area
     start = arc[0]
     far = max(range(1, len(arc) - 1), key=lambda i: (arc[i][0] - start[0]) ** 2 + (arc[i][1] - start[1]) ** 2)
-    first = _douglas_peucker(arc[: far + 1], tolerance)
-    second = _douglas_peucker(arc[far:], tolerance)
+    first = douglas_peucker(arc[: far + 1], tolerance)
+    second = douglas_peucker(arc[far:], tolerance)
     return first + second[1:]
 
 

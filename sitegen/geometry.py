@@ -12,17 +12,16 @@ GeoJSON, RFC 7946); every ring is closed and starts at its smallest (lon, lat) p
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from sitegen.errors import ContentError
-from sitegen.register import Register, name_key
+from sitegen.register import Register, name_key, read_generated_json
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +29,7 @@ TOPOLOGY_REL_PATH = Path("geo") / "topology.json"
 """Where the topology lives, relative to the content folder."""
 
 Point = tuple[float, float]
+P = TypeVar("P", tuple[float, float], tuple[int, int])
 Ring = list[Point]
 PolygonRings = list[Ring]
 MultiPolygon = list[PolygonRings]
@@ -82,29 +82,7 @@ class Topology:
 
 def load_topology(content_dir: Path, display_root: Path) -> Topology:
     """Read content/geo/topology.json; problems raise ContentError with the path from display_root."""
-    path = content_dir / TOPOLOGY_REL_PATH
-    try:
-        shown = path.relative_to(display_root).as_posix()
-    except ValueError:
-        shown = path.as_posix()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ContentError(
-            f"kaartgeometrie niet gevonden of onleesbaar ({e.strerror})",
-            shown,
-            hint="maak ze opnieuw aan met 'python build.py geo'.",
-        ) from e
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ContentError(
-            f"kaartgeometrie is geen geldige JSON: {e.msg}",
-            shown,
-            e.lineno,
-            e.colno,
-            hint="maak ze opnieuw aan met 'python build.py geo'.",
-        ) from e
+    data, _, shown = read_generated_json(content_dir / TOPOLOGY_REL_PATH, display_root, "kaartgeometrie")
     return topology_from_data(data, shown)
 
 
@@ -479,13 +457,14 @@ def _simplify(points: Sequence[tuple[float, float]], tolerance: float) -> list[t
         range(1, len(deduped) - 1),
         key=lambda i: (deduped[i][0] - start[0]) ** 2 + (deduped[i][1] - start[1]) ** 2,
     )
-    first = _douglas_peucker(deduped[: far + 1], tolerance)
-    second = _douglas_peucker(deduped[far:], tolerance)
+    first = douglas_peucker(deduped[: far + 1], tolerance)
+    second = douglas_peucker(deduped[far:], tolerance)
     return first + second[1:]
 
 
-def _douglas_peucker(points: Sequence[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    if len(points) <= 2:
+def douglas_peucker(points: Sequence[P], tolerance: float) -> list[P]:
+    """Douglas-Peucker line simplification with fixed end points (iterative)."""
+    if len(points) <= 2 or tolerance <= 0:
         return list(points)
     keep = [False] * len(points)
     keep[0] = keep[-1] = True

@@ -130,28 +130,26 @@ class Register:
         return self._by_postcode.get(postcode.strip(), ())
 
 
-def load_register(content_dir: Path, display_root: Path) -> Register:
-    """Read the register; a malformed file raises ContentError with the path shown from display_root."""
-    path = content_dir / REGISTER_REL_PATH
+def read_generated_json(path: Path, display_root: Path, what: str) -> tuple[object, str, str]:
+    """Parse a generated JSON file under content/geo/: (data, raw text, path as shown).
+
+    A missing or damaged file is a ContentError telling the editor to regenerate it.
+    """
     shown = _display_path(path, display_root)
+    hint = "maak het bestand opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken."
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise ContentError(
-            f"gemeenteregister niet gevonden of onleesbaar ({e.strerror})",
-            shown,
-            hint="maak het opnieuw aan met 'python build.py geo'.",
-        ) from e
+        raise ContentError(f"{what} niet gevonden of onleesbaar ({e.strerror})", shown, hint=hint) from e
     try:
-        data = json.loads(text)
+        return json.loads(text), text, shown
     except json.JSONDecodeError as e:
-        raise ContentError(
-            f"gemeenteregister is geen geldige JSON: {e.msg}",
-            shown,
-            e.lineno,
-            e.colno,
-            hint="maak het opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken.",
-        ) from e
+        raise ContentError(f"{what} is geen geldige JSON: {e.msg}", shown, e.lineno, e.colno, hint=hint) from e
+
+
+def load_register(content_dir: Path, display_root: Path) -> Register:
+    """Read the register; a malformed file raises ContentError with the path shown from display_root."""
+    data, text, shown = read_generated_json(content_dir / REGISTER_REL_PATH, display_root, "gemeenteregister")
     return register_from_data(data, shown, text)
 
 
