@@ -140,6 +140,15 @@ class BuildCache:
         def cached(*args: Any, **kwargs: Any) -> Any:
             return self.remembered(name, _digest(args, sorted(kwargs.items())), lambda: original(*args, **kwargs))
 
+        def known(*args: Any) -> bool:
+            return _digest(args, []) in self._space(name).entries
+
+        def seed(value: Any, *args: Any) -> None:
+            """A result computed in a worker process (sitegen.parallel.cached_pmap)."""
+            self.remembered(name, _digest(args, []), lambda: value)
+
+        cached.known = known  # type: ignore[attr-defined]
+        cached.seed = seed  # type: ignore[attr-defined]
         return cached
 
     def _wrap_yaml(self, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -184,14 +193,31 @@ class BuildCache:
 
         return index_pages
 
-    def _wrap_pages(self, original: Callable[..., Any]) -> Callable[..., Any]:
+    def _page_space(self, key: bytes) -> _Space:
         """Rendered pages by dependency key (sitegen.deps), in PAGE_SHARDS files: an edit rewrites
         only the shards of the pages it changed."""
+        return self._space(f"pages-{key[0] % PAGE_SHARDS:02d}")
 
-        def remembered_page(key: bytes, render: Callable[[], bytes]) -> bytes:
-            return self.remembered(f"pages-{key[0] % PAGE_SHARDS:02d}", key, render)
+    def _known_page(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def known_page(key: bytes) -> bytes | None:
+            space = self._page_space(key)
+            found = space.entries.get(key)
+            if found is not None:
+                space.used.add(key)
+                self.hits += 1
+            return found
 
-        return remembered_page
+        return known_page
+
+    def _keep_page(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def keep_page(key: bytes, data: bytes) -> None:
+            space = self._page_space(key)
+            space.used.add(key)
+            space.entries[key] = data
+            space.changed = True
+            self.misses += 1
+
+        return keep_page
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -207,7 +233,8 @@ class BuildCache:
             "sitegen.pipeline:load_topology": lambda f: self._wrap_geo_file("topology", str(TOPOLOGY_REL_PATH), f),
             "sitegen.pipeline:build_map_data": self._wrap_map,
             "sitegen.pipeline:index_pages": self._wrap_search,
-            "sitegen.render:remembered_page": self._wrap_pages,
+            "sitegen.render:known_page": self._known_page,
+            "sitegen.render:keep_page": self._keep_page,
         }
         saved: list[tuple[Any, str, Any]] = []
         try:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .markup import RenderedMarkdown, render_markdown
+from .parallel import cached_pmap
 from .validate import ValidContent
 
 ARTICLE_TYPE_LABELS = {"interview": "BE/LICHT-interview", "spotlight": "GE/SPOT", "news": "Nieuws"}
@@ -312,6 +313,11 @@ def build_model(
             )
         )
 
+    # Every body at once, so that a cold build of a large site renders them on every core.
+    kept = [(body, base_path) for _, _, item, body, _ in valid.articles if include_unpublished or
+            not (item["draft"] or item["date"] > today)]  # fmt: skip
+    kept += [(body, base_path) for _, _, item, body, _ in valid.pages if include_unpublished or not item["draft"]]
+    bodies = dict(zip(kept, cached_pmap(render_markdown, kept), strict=True))
     articles = []
     for slug, src_path, item, body, _ in valid.articles:
         scheduled = item["date"] > today
@@ -334,7 +340,7 @@ def build_model(
                 tags=tuple(item["tags"] or ()),
                 draft=item["draft"],
                 scheduled=scheduled,
-                body=render_markdown(body, base_path),
+                body=bodies[(body, base_path)],
             )
         )
 
@@ -352,7 +358,7 @@ def build_model(
                 summary=item["summary"],
                 nav=item.get("nav"),
                 draft=item["draft"],
-                body=render_markdown(body, base_path),
+                body=bodies[(body, base_path)],
             )
         )
 

@@ -8,12 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import linkcheck
 from .errors import ContentError, ContentErrors
 from .geometry import load_topology
 from .linkcheck import check_links
 from .load import display_path, load_content
 from .mapview import build_map_data
 from .model import Site, build_model
+from .parallel import prefetch
 from .register import Register, load_register
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
@@ -84,6 +86,10 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
     files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
+    # With a cache, the pages the link checker has not parsed yet are parsed on every core first.
+    prefetch(
+        linkcheck.parse_page, [(data.decode("utf-8"),) for rel, data in sorted(files.items()) if rel.endswith(".html")]
+    )
     # The indexer is a separate single-threaded process: it runs on the second core while this one
     # checks the links. Broken links are reported before any indexing failure, as before.
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
+from .parallel import pmap
 
 logger = logging.getLogger(__name__)
 
@@ -194,18 +194,25 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     templates, assets_read = template_inputs(templates_dir)
     asset_names = {name: out for name, out in assets.names.items() if name in assets_read}
     keys = page_keys(site, jobs, templates=templates, asset_names=asset_names, geo=geo, pictures=pictures)
+    todo: list[PageJob] = []
     for job in jobs:
         if job.out_path in output:
             errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
             continue
         key = keys.get(job.out_path)
-        try:
-            if key is None:
-                output[job.out_path] = _render(env, job)
-            else:
-                output[job.out_path] = remembered_page(key, lambda job=job: _render(env, job))
-        except TemplateError as exc:
-            errors.append(_template_error(exc, templates_dir, job))
+        known = known_page(key) if key is not None else None
+        output[job.out_path] = known if known is not None else b""  # keeps the order of the jobs
+        if known is None:
+            todo.append(job)
+    # A cold build of a large site renders on every core; the result is the same, in the same order.
+    for job, result in zip(todo, pmap(lambda job: _render(env, job, templates_dir), todo), strict=True):
+        if isinstance(result, ContentError):
+            errors.append(result)
+            continue
+        output[job.out_path] = result
+        key = keys.get(job.out_path)
+        if key is not None:
+            keep_page(key, result)
     if errors:
         from .errors import ContentErrors
 
@@ -214,14 +221,21 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     return output
 
 
-def _render(env: Environment, job: PageJob) -> bytes:
-    return env.get_template(job.template).render(job.context).encode("utf-8")
+def _render(env: Environment, job: PageJob, templates_dir: Path) -> bytes | ContentError:
+    try:
+        return env.get_template(job.template).render(job.context).encode("utf-8")
+    except TemplateError as exc:
+        return _template_error(exc, templates_dir, job)
 
 
-def remembered_page(key: bytes, render: Callable[[], bytes]) -> bytes:
-    """The bytes of a page with this dependency key (sitegen.deps); the caches put their own lookup
-    here (the build cache for `build`, the preview's memory for `serve`)."""
-    return render()
+def known_page(key: bytes) -> bytes | None:
+    """The bytes of a page with this dependency key (sitegen.deps) from an earlier build, if any; the
+    caches put their own lookup here (the build cache for `build`, the preview's memory for `serve`)."""
+    return None
+
+
+def keep_page(key: bytes, data: bytes) -> None:
+    """Remember a freshly rendered page under its dependency key (the caches replace this)."""
 
 
 def _template_error(exc: TemplateError, templates_dir: Path, job: PageJob) -> ContentError:

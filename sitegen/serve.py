@@ -196,6 +196,16 @@ class StageCaches:
                 entries[k] = original(*args, **kwargs)
             return deepcopy(entries[k]) if copy else entries[k]
 
+        def known(*args: Any) -> bool:  # for sitegen.parallel.cached_pmap
+            return (key(*args) if key else (args, ())) in entries
+
+        def seed(value: Any, *args: Any) -> None:
+            k = key(*args) if key else (args, ())
+            self.used.setdefault(name, set()).add(k)
+            entries.setdefault(k, value)
+
+        cached.known = known  # type: ignore[attr-defined]
+        cached.seed = seed  # type: ignore[attr-defined]
         return cached
 
     def _parse_yaml(self, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -300,6 +310,28 @@ class StageCaches:
         self.keyed["search"] = (key, value)
         return set(stale), dict(value)
 
+    def _known_page(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """Rendered pages by dependency key (sitegen.deps): an edit re-renders only what it affects."""
+        pages = self.memo.setdefault("pages", {})
+
+        def known_page(key: bytes) -> bytes | None:
+            found = pages.get(key)
+            if found is not None:
+                self.used.setdefault("pages", set()).add(key)
+                self.hits += 1
+            return found
+
+        return known_page
+
+    def _keep_page(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        pages = self.memo.setdefault("pages", {})
+
+        def keep_page(key: bytes, data: bytes) -> None:
+            self.used.setdefault("pages", set()).add(key)
+            pages[key] = data
+
+        return keep_page
+
     def _environment(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def make_environment(*args: Any, **kwargs: Any) -> Any:
             env = original(*args, **kwargs)
@@ -323,7 +355,8 @@ class StageCaches:
             "sitegen.mapview:map_script": self._map_script,
             "sitegen.render:make_environment": self._environment,
             "sitegen.pipeline:index_pages": self._search_index,
-            "sitegen.render:remembered_page": lambda f: self._memoized("pages", f, lambda key, render: key),
+            "sitegen.render:known_page": self._known_page,
+            "sitegen.render:keep_page": self._keep_page,
         }
         saved: list[tuple[Any, str, Any]] = []
         self.used = {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
 
 
@@ -177,3 +179,34 @@ def test_keyed_templates_read_only_their_declared_inputs() -> None:
         assert not re.search(r"\b(?:site|geo)\s*[\[|]", text), f"{name} reads site or geo as a whole"
         calls = re.findall(r"\basset\(", text)
         assert len(calls) == len(ASSET_CALL.findall(text)), f"{name} names an asset by a variable"
+
+
+def test_parallel_render_gives_the_sequential_bytes(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """Cold builds of large sites render on every core (sitegen.parallel); forced here on the sample."""
+    from sitegen import parallel
+
+    if parallel.workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs two cores and fork")
+    common = ["build", "--content", str(SAMPLE / "content"), "--no-cache"]
+    code, _, err = run_cli(*common, "--output", str(tmp_path / "sequential"))
+    assert code == 0, err
+    calls = []
+    original = parallel.pmap
+
+    def forced(fn, items, *, min_items=parallel.MIN_ITEMS):
+        calls.append(len(items))
+        return original(fn, items, min_items=1)
+
+    monkeypatch.setattr("sitegen.render.pmap", forced)
+    code, _, err = run_cli(*common, "--output", str(tmp_path / "parallel"))
+    assert code == 0, err
+    assert calls and calls[0] > 5
+    assert tree_bytes(tmp_path / "parallel") == tree_bytes(tmp_path / "sequential")
+
+
+def test_pmap_keeps_order_and_falls_back_when_small() -> None:
+    from sitegen.parallel import pmap
+
+    items = list(range(50))
+    assert pmap(lambda x: x * x, items, min_items=1) == [x * x for x in items]
+    assert pmap(lambda x: -x, items) == [-x for x in items]
