@@ -10,7 +10,8 @@ libraries that shape the output), so an upgrade starts afresh. Remembered:
 - the link checker's parse of every rendered page, keyed by the page;
 - the municipality register and the topology, keyed by their files' bytes;
 - the map data (Folium's script, locators, finder), keyed by what mapview reads: the IGS, the
-  tiles, the base path, the register and the topology;
+  tiles, the base path, the register and the topology; within it Folium's script (by what the map
+  shows of each IGS) and each locator map (by its municipalities), so a summary edit redoes neither;
 - the search index, keyed by every rendered page;
 - every rendered page of a keyed template, by its dependency key (sitegen/deps.py).
 
@@ -183,6 +184,46 @@ class BuildCache:
 
         return build_map_data
 
+    def _topology_key(self, topology: Any) -> bytes | None:
+        origin = self._origins.get(id(topology))
+        return origin[1] if origin is not None and origin[0] is topology else None
+
+    def _wrap_map_script(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """Folium's map script reads, of each IGS, only what goes on the map (as in serve.StageCaches):
+        an edited summary or contact does not redo it. Keep this key in step with mapview.map_script."""
+
+        def map_script(site: Any, register: Any, topology: Any, units: Any, colours: Any) -> Any:
+            places = [self._topology_key(register), self._topology_key(topology)]
+            if None in places:
+                return original(site, register, topology, units, colours)
+            shown = [(i.slug, i.name, i.url, [m.name for m in i.members], i.members_complete) for i in site.igs]
+            key = _digest(shown, site.tiles, site.base_path, places, sorted(units.items()), sorted(colours.items()))
+            return self.remembered("map-script", key, lambda: original(site, register, topology, units, colours))
+
+        return map_script
+
+    def _wrap_units(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """The map units of each IGS follow from its member names only (mapview.igs_units)."""
+
+        def igs_units(site: Any, register: Any, topology: Any) -> Any:
+            places = [self._topology_key(register), self._topology_key(topology)]
+            if None in places:
+                return original(site, register, topology)
+            key = _digest([(i.slug, [m.name for m in i.members]) for i in site.igs], places)
+            return dict(self.remembered("map-units", key, lambda: original(site, register, topology)))
+
+        return igs_units
+
+    def _wrap_locator(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        def locator_svg(topology: Any, *args: Any, **kwargs: Any) -> Any:
+            place = self._topology_key(topology)
+            if place is None:
+                return original(topology, *args, **kwargs)
+            key = _digest(place, args, sorted(kwargs.items()))
+            return self.remembered("locators", key, lambda: original(topology, *args, **kwargs))
+
+        return locator_svg
+
     def _wrap_search(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def index_pages(files: Any, *args: Any, **kwargs: Any) -> Any:
             h = hashlib.blake2b(pickle.dumps((args, sorted(kwargs.items()))), digest_size=20)
@@ -232,6 +273,9 @@ class BuildCache:
             "sitegen.pipeline:load_register": lambda f: self._wrap_geo_file("register", str(REGISTER_REL_PATH), f),
             "sitegen.pipeline:load_topology": lambda f: self._wrap_geo_file("topology", str(TOPOLOGY_REL_PATH), f),
             "sitegen.pipeline:build_map_data": self._wrap_map,
+            "sitegen.mapview:map_script": self._wrap_map_script,
+            "sitegen.mapview:locator_svg": self._wrap_locator,
+            "sitegen.mapview:igs_units": self._wrap_units,
             "sitegen.pipeline:index_pages": self._wrap_search,
             "sitegen.render:known_page": self._known_page,
             "sitegen.render:keep_page": self._keep_page,
