@@ -51,7 +51,9 @@ _RACY_SECONDS = 2.0  # files changed this recently may change again within the s
 
 
 def _digest(*parts: Any) -> bytes:
-    return hashlib.blake2b(pickle.dumps(parts, protocol=5), digest_size=20).digest()
+    from .deps import digest  # by content, not by which objects happen to be shared
+
+    return digest(*parts)
 
 
 def engine_version() -> str:

@@ -43,7 +43,22 @@ KEYED_TEMPLATES = frozenset({"article.html", "igs.html", "page.html"})
 
 
 def digest(*parts: Any) -> bytes:
-    return hashlib.blake2b(pickle.dumps(parts, protocol=5), digest_size=20).digest()
+    """A digest of values by content only: pickled without its memo, so that two equal values give
+    the same digest whether or not they share objects (a cold build and a cached one do not)."""
+    stream = _HashStream()
+    pickler = pickle.Pickler(stream, protocol=5)
+    pickler.fast = True  # no memo: a repeated string is written out again, not referenced
+    pickler.dump(parts)
+    return stream.hash.digest()
+
+
+class _HashStream:
+    def __init__(self) -> None:
+        self.hash = hashlib.blake2b(digest_size=20)
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return len(data)
 
 
 ASSET_CALL = re.compile(r"""\basset\(\s*(['"])([^'"]+)\1\s*\)""")
