@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -55,6 +56,24 @@ def _scratch_root() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
+_SCRATCH_PREFIX = "igs-search-"
+
+
+def _remove_stale_scratch(root: str | None) -> None:
+    """Scratch folders of killed builds (their process is gone): they would hold memory."""
+    folder = Path(root or tempfile.gettempdir())
+    for path in folder.glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = path.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # alive, under another user
+
+
 def _fail(message: str, hint: str) -> ContentErrors:
     return ContentErrors([ContentError(f"zoekindex: {message}", "pyproject.toml", hint=hint)])
 
@@ -73,7 +92,9 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
             "Pagefind is niet geïnstalleerd",
             'installeer de afhankelijkheden opnieuw: pip install -c constraints.txt -e ".[test]"',
         )
-    with tempfile.TemporaryDirectory(prefix="igs-search-", dir=_scratch_root()) as scratch:
+    root = _scratch_root()
+    _remove_stale_scratch(root)
+    with tempfile.TemporaryDirectory(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=root) as scratch:
         site_dir, bundle_dir = Path(scratch) / "site", Path(scratch) / "bundle"
         for rel in sorted(pages):
             target = safe_join(site_dir, rel)

@@ -210,3 +210,21 @@ def test_pmap_keeps_order_and_falls_back_when_small() -> None:
     items = list(range(50))
     assert pmap(lambda x: x * x, items, min_items=1) == [x * x for x in items]
     assert pmap(lambda x: -x, items) == [-x for x in items]
+
+
+def test_scratch_of_killed_builds_is_removed(tmp_path: Path) -> None:
+    """The search scratch copy lives in memory (/dev/shm): a killed build's copy must not stay there."""
+    import os
+    import subprocess
+    import sys
+
+    from sitegen.search import _remove_stale_scratch
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"igs-search-{dead.stdout.strip()}-x1"
+    own = tmp_path / f"igs-search-{os.getpid()}-x2"
+    for folder in (stale, own):
+        (folder / "site").mkdir(parents=True)
+    _remove_stale_scratch(str(tmp_path))
+    assert not stale.exists()
+    assert own.exists()
