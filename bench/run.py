@@ -9,6 +9,8 @@ content/), and with every output folder in the same work folder (same disk), it 
   ours no-op        the same command again, nothing changed
   ours article      after editing one article's text
   ours igs          after editing one IGS file's summary
+  of which search   the search index alone (Pagefind over every page), which every CLI build with a
+                    changed page redoes in full; included in the rows above
   serve article     in-process rebuild of the preview (sitegen/serve.py) after one article edit
   serve igs         the same after one IGS edit
   hugo cold         `hugo` with an empty destination and no cache
@@ -62,6 +64,18 @@ for name, path, edit in edits:
     sync_folder(builder.build(), preview, known)
     result[name] = time.perf_counter() - started
 print(json.dumps(result))
+"""
+
+SEARCH_SCRIPT = r"""
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from sitegen.search import index_pages
+out = Path(sys.argv[2])
+files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))}
+started = time.perf_counter()
+index_pages(files)
+print(json.dumps({"search": time.perf_counter() - started}))
 """
 
 
@@ -169,7 +183,7 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool) -> dict[str, l
 
     def record(name: str, sample: Sample) -> None:
         results.setdefault(name, []).append(sample)
-        print(f"  {size:>10} {name:<14} {sample.wall:7.2f} s", file=sys.stderr)
+        print(f"  {size:>10} {name:<16} {sample.wall:7.2f} s", file=sys.stderr)
 
     hugo_argv: list[str] = []
     if with_hugo:
@@ -191,6 +205,8 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool) -> dict[str, l
         record("ours article", run_child(build)[0])
         edit_igs(content, run)
         record("ours igs", run_child(build)[0])
+        _, out = run_child([sys.executable, "-c", SEARCH_SCRIPT, str(ROOT), str(ours_out)])
+        record("of which search", Sample(json.loads(out.strip().splitlines()[-1])["search"], 0.0, 0.0))
         articles = sorted((content / "articles").glob("*.md"))
         igs = sorted((content / "igs").glob("*.yaml"))
         preview = folder / "preview"
@@ -225,7 +241,7 @@ def median_sample(samples: list[Sample]) -> Sample:
 def table(all_results: dict[str, dict[str, list[Sample]]], runs: int) -> str:
     lines = [
         f"medians of {runs} run(s); CPU = user+sys; RSS = peak resident memory of the child",
-        f"{'size':<10} {'measurement':<14} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8} {'pages':>7} {'pages/s':>9}"
+        f"{'size':<10} {'measurement':<16} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8} {'pages':>7} {'pages/s':>9}"
         f" {'× hugo':>7}",
     ]
     for size, results in all_results.items():
@@ -237,7 +253,7 @@ def table(all_results: dict[str, dict[str, list[Sample]]], runs: int) -> str:
             cpu = f"{m.cpu:8.2f}" if m.cpu else f"{'':>8}"
             rss = f"{m.rss_mb:8.0f}" if m.rss_mb else f"{'':>8}"
             pages = f"{m.pages:7d}" if m.pages else f"{'':>7}"
-            lines.append(f"{size:<10} {name:<14} {m.wall:8.3f} {cpu} {rss} {pages} {rate} {ratio}")
+            lines.append(f"{size:<10} {name:<16} {m.wall:8.3f} {cpu} {rss} {pages} {rate} {ratio}")
     return "\n".join(lines)
 
 
