@@ -12,10 +12,12 @@ the inputs its template reads:
 - per template, the model objects it reads:
   - `article.html`: the article, the names and URLs of the IGS it names, its picture;
   - `igs.html`: the IGS, the articles it lists (`Site.articles_for`), its locator map, its photo;
-  - `page.html`: the page and the names of all IGS (the contact page names the consultants' IGS).
+  - `page.html`: the page and the names of all IGS (the contact page names the consultants' IGS);
+  - `articles.html` and `feed.xml`: what they show of every article (SUMMARY_FIELDS), not bodies;
+  - `sitemap.xml`: its entries (URLs and dates), which are its context.
 
-Pages of any other template (home, lists, map, finder, feed, sitemap, 404, robots, search) read
-site-wide lists and are rendered on every build: a handful of pages. `templates_reading` below is
+Pages of any other template (home, IGS list, map, finder, 404, robots, search) read site-wide data
+and are rendered on every build: a handful of pages. `templates_reading` below is
 checked by tests/test_incremental.py against what the templates actually name, so a template that
 starts to read something else fails a test instead of going stale.
 """
@@ -38,8 +40,13 @@ TEMPLATES_READING: dict[str, frozenset[str]] = {
     "article.html": frozenset({"igs_by_slug", "organisation"}),
     "igs.html": frozenset({"articles_for"}),
     "page.html": frozenset({"consultants", "igs_by_slug"}),
+    "articles.html": frozenset({"articles"}),
+    "feed.xml": frozenset({"articles", "title", "summary", "organisation", "as_of"}),
+    "sitemap.xml": frozenset(),
 }
-KEYED_TEMPLATES = frozenset({"article.html", "igs.html", "page.html"})
+KEYED_TEMPLATES = frozenset({"article.html", "igs.html", "page.html", "articles.html", "feed.xml", "sitemap.xml"})
+# What the story list, the feed and the article cards show of each article (type_label follows type).
+SUMMARY_FIELDS = ("url", "title", "summary", "date", "type", "draft", "scheduled")
 
 
 def digest(*parts: Any) -> bytes:
@@ -99,6 +106,7 @@ def page_keys(
         return found
 
     keys: dict[str, bytes] = {}
+    summaries: bytes | None = None
     for job in jobs:
         if job.template not in KEYED_TEMPLATES:
             continue
@@ -113,8 +121,14 @@ def page_keys(
             photo = igs.coordinator.photo if igs.coordinator else None
             related = [article_digest(a) for a in site.articles_for(igs.slug)]
             parts = (igs, related, geo.locators.get(igs.slug), pictures.get(photo) if photo else None)
-        else:
+        elif job.template == "page.html":
             parts = (context["page"], [(i.slug, i.name) for i in site.igs])
+        elif job.template in ("articles.html", "feed.xml"):
+            if summaries is None:
+                summaries = digest([[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles])
+            parts = (summaries,)
+        else:  # sitemap.xml: its entries are in its context
+            parts = ()
         others = {name: value for name, value in context.items() if name not in ("article", "igs", "page")}
         keys[job.out_path] = digest(chrome, job.out_path, job.template, sorted(others.items()), parts)
     return keys

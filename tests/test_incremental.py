@@ -164,7 +164,7 @@ def test_damaged_cache_is_discarded(run_cli, tmp_path: Path) -> None:
 def test_keyed_templates_read_only_their_declared_inputs() -> None:
     """sitegen.deps keys article, IGS and page pages by what their templates read; a template that
     starts reading another field of the site or the map data must be declared there, or go stale."""
-    from sitegen.deps import ASSET_CALL, CHROME_FIELDS, KEYED_TEMPLATES, TEMPLATES_READING
+    from sitegen.deps import ASSET_CALL, CHROME_FIELDS, KEYED_TEMPLATES, SUMMARY_FIELDS, TEMPLATES_READING
 
     templates = ROOT / "templates"
     geo_allowed = {"_base.html": {"sources"}, "igs.html": {"locators"}}
@@ -177,6 +177,9 @@ def test_keyed_templates_read_only_their_declared_inputs() -> None:
         geo_names = set(re.findall(r"\bgeo\.(\w+)", text))
         assert geo_names <= geo_allowed.get(name, set()), (name, geo_names)
         assert not re.search(r"\b(?:site|geo)\s*[\[|]", text), f"{name} reads site or geo as a whole"
+        if name in ("articles.html", "feed.xml", "_macros.html"):
+            shown = set(re.findall(r"\b(?:a|article)\.(\w+)", text))
+            assert shown <= {*SUMMARY_FIELDS, "type_label"}, (name, shown)
         calls = re.findall(r"\basset\(", text)
         assert len(calls) == len(ASSET_CALL.findall(text)), f"{name} names an asset by a variable"
 
