@@ -236,6 +236,25 @@ class BuildCache:
 
         return index_pages
 
+    def _known(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def known(key: bytes) -> Any:
+            space = self._space(name)
+            found = space.entries.get(key)
+            if found is not None:
+                space.used.add(key)
+            return found
+
+        return known
+
+    def _keep(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def keep(key: bytes, value: Any) -> None:
+            space = self._space(name)
+            space.used.add(key)
+            space.entries[key] = value
+            space.changed = True
+
+        return keep
+
     def _page_space(self, key: bytes) -> _Space:
         """Rendered pages by dependency key (sitegen.deps), in PAGE_SHARDS files: an edit rewrites
         only the shards of the pages it changed."""
@@ -280,6 +299,8 @@ class BuildCache:
             "sitegen.mapview:igs_units": self._wrap_units,
             "sitegen.pipeline:index_pages": self._wrap_search,
             "sitegen.render:known_page": self._known_page,
+            "sitegen.linkcheck:known_check": lambda f: self._known("link-checks", f),
+            "sitegen.linkcheck:keep_check": lambda f: self._keep("link-checks", f),
             "sitegen.render:keep_page": self._keep_page,
         }
         saved: list[tuple[Any, str, Any]] = []

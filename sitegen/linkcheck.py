@@ -13,6 +13,7 @@ optional `python build.py check --external`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import posixpath
 import re
@@ -142,26 +143,56 @@ class LinkResolver:
         return None, fragment, "deze pagina of dit bestand bestaat niet"
 
 
+def known_check(key: bytes) -> list[Broken] | None:
+    """The broken links of a page checked before under this key, if any; the caches put their own
+    lookup here (see find_broken_links)."""
+    return None
+
+
+def keep_check(key: bytes, broken: list[Broken]) -> None:
+    """Remember the broken links found on a page under its key (the caches replace this)."""
+
+
 def find_broken_links(files: Mapping[str, bytes], base_url: str, base_path: str) -> list[Broken]:
+    """Every broken internal link. The result for one page follows from the page itself, the names
+    of all files and the anchors of all pages: with those unchanged, a page is not checked again."""
+    from .deps import digest
+
     resolver = LinkResolver(files, base_url, base_path)
     parsed = {name: parse_page(data.decode("utf-8")) for name, data in sorted(files.items()) if name.endswith(".html")}
     links_by_page = {name: page.links for name, page in parsed.items()}
     for name in ("sitemap.xml", "feed.xml"):
         if name in files:
             links_by_page[name] = _xml_links(files[name])
+    site_key = digest(base_url, base_path, sorted(files), [(name, sorted(page.ids)) for name, page in parsed.items()])
     broken: list[Broken] = []
-    existing_pages = sorted(resolver.page_path(name) for name in parsed)
+    existing_pages: list[str] | None = None
     for page, links in links_by_page.items():
-        for link in links:
-            if not resolver.is_internal(link.value):
-                continue
-            target, fragment, reason = resolver.resolve(link.value, page)
-            if target is None:
-                path = urlsplit(link.value).path
-                broken.append(Broken(page, link, reason, did_you_mean(path, existing_pages)))
-            elif fragment not in ALWAYS_PRESENT_ANCHORS and target in parsed and fragment not in parsed[target].ids:
-                hint = did_you_mean(fragment, parsed[target].ids)
-                broken.append(Broken(page, link, f"het anker #{fragment} bestaat niet op die pagina", hint))
+        key = digest(site_key, page, hashlib.blake2b(files[page], digest_size=20).digest())
+        found = known_check(key)
+        if found is None:
+            if existing_pages is None:
+                existing_pages = sorted(resolver.page_path(name) for name in parsed)
+            found = _check_page(resolver, parsed, existing_pages, page, links)
+            keep_check(key, found)
+        broken.extend(found)
+    return broken
+
+
+def _check_page(
+    resolver: LinkResolver, parsed: Mapping[str, ParsedPage], existing_pages: list[str], page: str, links: list[Link]
+) -> list[Broken]:
+    broken: list[Broken] = []
+    for link in links:
+        if not resolver.is_internal(link.value):
+            continue
+        target, fragment, reason = resolver.resolve(link.value, page)
+        if target is None:
+            path = urlsplit(link.value).path
+            broken.append(Broken(page, link, reason, did_you_mean(path, existing_pages)))
+        elif fragment not in ALWAYS_PRESENT_ANCHORS and target in parsed and fragment not in parsed[target].ids:
+            hint = did_you_mean(fragment, parsed[target].ids)
+            broken.append(Broken(page, link, f"het anker #{fragment} bestaat niet op die pagina", hint))
     return broken
 
 

@@ -310,24 +310,25 @@ class StageCaches:
         self.keyed["search"] = (key, value)
         return set(stale), dict(value)
 
-    def _known_page(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        """Rendered pages by dependency key (sitegen.deps): an edit re-renders only what it affects."""
-        pages = self.memo.setdefault("pages", {})
+    def _known_page(self, original: Callable[..., Any], name: str = "pages") -> Callable[..., Any]:
+        """Rendered pages by dependency key (sitegen.deps): an edit re-renders only what it affects;
+        also the link checker's result per page."""
+        pages = self.memo.setdefault(name, {})
 
-        def known_page(key: bytes) -> bytes | None:
+        def known_page(key: bytes) -> Any:
             found = pages.get(key)
             if found is not None:
-                self.used.setdefault("pages", set()).add(key)
+                self.used.setdefault(name, set()).add(key)
                 self.hits += 1
             return found
 
         return known_page
 
-    def _keep_page(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        pages = self.memo.setdefault("pages", {})
+    def _keep_page(self, original: Callable[..., Any], name: str = "pages") -> Callable[..., Any]:
+        pages = self.memo.setdefault(name, {})
 
-        def keep_page(key: bytes, data: bytes) -> None:
-            self.used.setdefault("pages", set()).add(key)
+        def keep_page(key: bytes, data: Any) -> None:
+            self.used.setdefault(name, set()).add(key)
             pages[key] = data
 
         return keep_page
@@ -356,6 +357,8 @@ class StageCaches:
             "sitegen.render:make_environment": self._environment,
             "sitegen.pipeline:index_pages": self._search_index,
             "sitegen.render:known_page": self._known_page,
+            "sitegen.linkcheck:known_check": lambda f: self._known_page(f, "link checks"),
+            "sitegen.linkcheck:keep_check": lambda f: self._keep_page(f, "link checks"),
             "sitegen.render:keep_page": self._keep_page,
         }
         saved: list[tuple[Any, str, Any]] = []
