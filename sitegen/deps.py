@@ -14,9 +14,10 @@ the inputs its template reads:
   - `igs.html`: the IGS, the articles it lists (`Site.articles_for`), its locator map, its photo;
   - `page.html`: the page and the names of all IGS (the contact page names the consultants' IGS);
   - `articles.html` and `feed.xml`: what they show of every article (SUMMARY_FIELDS), not bodies;
-  - `sitemap.xml`: its entries (URLs and dates), which are its context.
+  - `sitemap.xml`: its entries (URLs and dates), which are its context;
+  - `gemeenten.html` (the finder): its rows, with the IGS of every municipality.
 
-Pages of any other template (home, IGS list, map, finder, 404, robots, search) read site-wide data
+Pages of any other template (home, IGS list, map, 404, robots, search) read site-wide data
 and are rendered on every build: a handful of pages. `templates_reading` below is
 checked by tests/test_incremental.py against what the templates actually name, so a template that
 starts to read something else fails a test instead of going stale.
@@ -43,8 +44,9 @@ TEMPLATES_READING: dict[str, frozenset[str]] = {
     "articles.html": frozenset({"articles"}),
     "feed.xml": frozenset({"articles", "title", "summary", "organisation", "as_of"}),
     "sitemap.xml": frozenset(),
+    "gemeenten.html": frozenset(),
 }
-KEYED_TEMPLATES = frozenset({"article.html", "igs.html", "page.html", "articles.html", "feed.xml", "sitemap.xml"})
+KEYED_TEMPLATES = frozenset(TEMPLATES_READING) - {"_base.html", "_macros.html"}
 # What the story list, the feed and the article cards show of each article (type_label follows type).
 SUMMARY_FIELDS = ("url", "title", "summary", "date", "type", "draft", "scheduled")
 
@@ -127,6 +129,8 @@ def page_keys(
             if summaries is None:
                 summaries = digest([[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles])
             parts = (summaries,)
+        elif job.template == "gemeenten.html":
+            parts = (geo.finder_rows,)
         else:  # sitemap.xml: its entries are in its context
             parts = ()
         others = {name: value for name, value in context.items() if name not in ("article", "igs", "page")}

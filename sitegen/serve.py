@@ -346,7 +346,7 @@ class StageCaches:
         wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
             "sitegen.load:parse_yaml": self._parse_yaml,
             "sitegen.model:render_markdown": lambda f: self._memoized("markdown", f),
-            "sitegen.linkcheck:parse_page": lambda f: self._memoized("links", f, copy=True),
+            "sitegen.linkcheck:parse_page": lambda f: self._memoized("links", f),  # read only: no copy
             "sitegen.register:load_register": lambda f: self._by_geo_files("register", f),
             "sitegen.pipeline:load_register": lambda f: self._by_geo_files("register", f),
             "sitegen.geometry:load_topology": lambda f: self._by_geo_files("topology", f),
