@@ -13,7 +13,8 @@ libraries that shape the output), so an upgrade starts afresh. Remembered:
   tiles, the base path, the register and the topology; within it Folium's script (by what the map
   shows of each IGS) and each locator map (by its municipalities), so a summary edit redoes neither;
 - the search index, keyed by every rendered page;
-- every rendered page of a keyed template, by its dependency key (sitegen/deps.py).
+- every rendered page of a keyed template, by its dependency key (sitegen/deps.py);
+- the link checker's result per page, by the page, the names of all files and all anchors.
 
 Each kind of entry lives in its own pickle file, read only when that step first runs, and written
 back (atomically) only when it changed; entries a successful build did not use are dropped. A
