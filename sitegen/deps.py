@@ -11,7 +11,8 @@ the inputs its template reads:
   and the fingerprinted names of the assets these templates name (not the map's script);
 - per template, the model objects it reads:
   - `article.html`: the article, the names and URLs of the IGS it names, its picture;
-  - `igs.html`: the IGS, the articles it lists (`Site.articles_for`), its locator map, its photo;
+  - `igs.html`: the IGS, what it shows of the articles it lists (`Site.articles_for`: SUMMARY_FIELDS,
+    as cards), its locator map, its photo;
   - `page.html`: the page and the names of all IGS (the contact page names the consultants' IGS);
   - `articles.html` and `feed.xml`: what they show of every article (SUMMARY_FIELDS), not bodies;
   - `sitemap.xml`: its entries (URLs and dates), which are its context;
@@ -121,7 +122,7 @@ def page_keys(
         elif job.template == "igs.html":
             igs = context["igs"]
             photo = igs.coordinator.photo if igs.coordinator else None
-            related = [article_digest(a) for a in site.articles_for(igs.slug)]
+            related = [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles_for(igs.slug)]
             parts = (igs, related, geo.locators.get(igs.slug), pictures.get(photo) if photo else None)
         elif job.template == "page.html":
             parts = (context["page"], [(i.slug, i.name) for i in site.igs])
