@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -29,3 +30,12 @@ def run_cli(capsys: pytest.CaptureFixture[str]):
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the sample site's content/ in the working directory (tests may override)."""
+    target = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", target)
+    monkeypatch.chdir(tmp_path)
+    return target

@@ -7,11 +7,10 @@ the copy's parent folder, so paths read content/… as an editor would see them.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, tree_bytes
+from conftest import ROOT, tree_bytes
 
 LONG_SUMMARY = "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: " + "x" * 301 + "\n"
 LONG_SUMMARY_LINE = "    summary: " + "x" * 301
@@ -20,15 +19,6 @@ LONG_SUMMARY_LINE = "    summary: " + "x" * 301
 def case(name: str, rel: str, text: str | bytes, *report: str):  # type: ignore[no-untyped-def]
     """One mistake: the file (relative to content/) with its text, and the expected report lines."""
     return pytest.param(rel, text, report, id=name)
-
-
-@pytest.fixture
-def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the sample site's content/ in the working directory."""
-    target = tmp_path / "content"
-    shutil.copytree(SAMPLE / "content", target)
-    monkeypatch.chdir(tmp_path)
-    return target
 
 
 def write(content: Path, rel: str, text: str | bytes) -> None:

@@ -109,12 +109,19 @@ def test_igs_page_has_locator_and_links(built: Path) -> None:
     assert 'Moerbeke <span class="hint">(sinds 2025 deel van Lokeren)</span>' in html
 
 
-def test_unknown_municipality_gets_did_you_mean(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def shipped_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped content/ in the working directory."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
+    monkeypatch.chdir(tmp_path)
+    return content
+
+
+def test_unknown_municipality_gets_did_you_mean(run_cli, shipped_content: Path) -> None:
+    content = shipped_content
     igs = content / "igs" / "neteland.yaml"
     igs.write_text(igs.read_text().replace("  - Herenthout", "  - Herenthoudt"))
-    monkeypatch.chdir(tmp_path)
     code, _, err = run_cli("check", "--content", str(content))
     assert code == 1
     assert "content/igs/neteland.yaml" in err
@@ -122,10 +129,8 @@ def test_unknown_municipality_gets_did_you_mean(run_cli, tmp_path: Path, monkeyp
     assert "hint: bedoelde je 'Herenthout', 'Herent' of 'Meerhout'?" in err
 
 
-def test_former_name_is_accepted_and_mapped(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    monkeypatch.chdir(tmp_path)
+def test_former_name_is_accepted_and_mapped(run_cli, shipped_content: Path) -> None:
+    content = shipped_content
     code, _, err = run_cli("check", "--content", str(content))
     assert code == 0, err
     site = load_and_validate(BuildOptions(content, ROOT / "templates", ROOT / "assets"))
@@ -134,15 +139,13 @@ def test_former_name_is_accepted_and_mapped(run_cli, tmp_path: Path, monkeypatch
     assert members["Borsbeek"].merged
 
 
-def test_municipality_in_two_igs_is_an_error(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
+def test_municipality_in_two_igs_is_an_error(run_cli, shipped_content: Path) -> None:
+    content = shipped_content
     igs = content / "igs" / "neteland.yaml"
     igs.write_text(igs.read_text().replace("  - Olen\n", "  - Olen\n  - Geel\n"))
-    monkeypatch.chdir(tmp_path)
     code, _, err = run_cli("check", "--content", str(content))
     assert code == 1
-    assert "'Geel' hoort al bij het IGS 'stuifzand'" in err or "'Geel' hoort al bij het IGS 'neteland'" in err
+    assert "content/igs/stuifzand.yaml" in err and "'Geel' hoort al bij het IGS 'neteland'" in err
 
 
 @pytest.mark.browser

@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT
 
 from sitegen.scaffold import scaffold_text
 from sitegen.schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, Field
 
 SUMMARY_LINE = "Build mislukt"
-
-
-@pytest.fixture
-def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(SAMPLE / "content", target)
-    monkeypatch.chdir(tmp_path)
-    return target
 
 
 def check_errors(run_cli) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
