@@ -12,6 +12,11 @@ function loadPagefind() {
     const bundle = new URL(form.dataset.bundle, document.baseURI).href;
     pagefind = import(bundle + "pagefind.js").then(async (module) => {
       await module.options({ baseUrl: form.dataset.base, excerptLength: 24 });
+      // A big site's index comes in shards: merge the others into the main one.
+      const shards = await fetch(bundle + "shards.json").then((response) => response.json());
+      for (const shard of shards) {
+        await module.mergeIndex(bundle + shard, { baseUrl: form.dataset.base });
+      }
       return module;
     });
   }

@@ -228,14 +228,15 @@ class BuildCache:
         return locator_svg
 
     def _wrap_search(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def index_pages(files: Any, *args: Any, **kwargs: Any) -> Any:
+        # One entry per index shard, so an edit re-indexes only the shard of the changed page.
+        def index_shard(files: Any, *args: Any, **kwargs: Any) -> Any:
             h = hashlib.blake2b(pickle.dumps((args, sorted(kwargs.items()))), digest_size=20)
             for rel in sorted(files):
                 if rel.endswith(".html"):
                     h.update(rel.encode() + b"\0" + len(files[rel]).to_bytes(8, "little") + files[rel])
             return dict(self.remembered("search", h.digest(), lambda: original(files, *args, **kwargs)))
 
-        return index_pages
+        return index_shard
 
     def _known(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def known(key: bytes) -> Any:
@@ -298,7 +299,7 @@ class BuildCache:
             "sitegen.mapview:map_script": self._wrap_map_script,
             "sitegen.mapview:locator_svg": self._wrap_locator,
             "sitegen.mapview:igs_units": self._wrap_units,
-            "sitegen.pipeline:index_pages": self._wrap_search,
+            "sitegen.search:index_shard": self._wrap_search,
             "sitegen.render:known_page": self._known_page,
             "sitegen.linkcheck:known_check": lambda f: self._known("link-checks", f),
             "sitegen.linkcheck:keep_check": lambda f: self._keep("link-checks", f),

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 LANGUAGE = "nl"  # the site is nl-BE; Pagefind's Dutch stemmer is "nl"
 BUNDLE_DIR = "pagefind"
 BODY_MARKER = b"data-pagefind-body"
+SHARD_PAGES = 1000  # pages per index shard; below this a site has one bundle
+SHARD_PREFIX = "deel-"
+SHARDS_FILE = "shards.json"
 # What pagefind.js loads: itself, its worker, the entry file, the language's meta, wasm and chunks.
 _KEEP = re.compile(
     r"^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[a-z-]+_[0-9a-f]+\.pf_meta"
@@ -81,11 +85,38 @@ def _fail(message: str, hint: str) -> ContentErrors:
 def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[str, bytes]:
     """Index the pages marked with data-pagefind-body; returns the bundle as {out_path: bytes}.
 
+    Pagefind cannot update an index, so a big site is split into shards of about SHARD_PAGES pages
+    (by a stable hash of the page path): an edit re-indexes one shard, two shards index at once,
+    and each indexer holds a fraction of the pages in memory. The first shard is the main bundle;
+    `pagefind/shards.json` lists the others, which the search page merges (Pagefind's mergeIndex).
     Raises ContentErrors when Pagefind is missing or fails (nothing has been written then).
     """
     pages = {rel: data for rel, data in files.items() if rel.endswith(".html") and BODY_MARKER in data}
     if not pages:
         return {}
+    shards = _shards(pages)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bundles = list(pool.map(lambda shard: index_shard(shard, language), shards))
+    result: dict[str, bytes] = {}
+    for number, bundle in enumerate(bundles):
+        prefix = BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"
+        result.update({prefix + name[len(BUNDLE_DIR) :]: data for name, data in bundle.items()})
+    others = [f"{SHARD_PREFIX}{number}/" for number in range(1, len(bundles))]
+    result[f"{BUNDLE_DIR}/{SHARDS_FILE}"] = json.dumps(others).encode("utf-8")
+    return result
+
+
+def _shards(pages: Mapping[str, bytes]) -> list[dict[str, bytes]]:
+    count = -(-len(pages) // SHARD_PAGES)
+    shards: list[dict[str, bytes]] = [{} for _ in range(count)]
+    for rel in sorted(pages):
+        number = int.from_bytes(hashlib.blake2b(rel.encode("utf-8"), digest_size=8).digest(), "big") % count
+        shards[number][rel] = pages[rel]
+    return [shard for shard in shards if shard]
+
+
+def index_shard(pages: Mapping[str, bytes], language: str = LANGUAGE) -> dict[str, bytes]:
+    """One Pagefind bundle for `pages` (all marked for the index), named pagefind/…"""
     binary = pagefind_binary()
     if binary is None:
         raise _fail(

@@ -119,3 +119,35 @@ def test_search_finds_oaze_and_moerbeke_in_chromium(served: str) -> None:
     assert "Cultuurtuin WAAS" in waas_titles
     assert waas_titles <= {"Cultuurtuin WAAS", "Gemeentefusies 2025: zo vind je nog altijd jouw IGS"}
     assert len(all_2025["results"]) > len(waas["results"])
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The shipped site with an index in shards of at most 10 pages, as a big site gets it."""
+    import build
+
+    out = tmp_path_factory.mktemp("sharded") / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 10)
+        assert build.main(["build", "--no-cache", "--output", str(out)]) == 0
+    yield out
+
+
+def test_big_sites_get_an_index_in_shards(sharded_site: Path, built_site: Path) -> None:
+    shards = json.loads((sharded_site / "pagefind/shards.json").read_text())
+    indexed = len(list((built_site / "pagefind/fragment").iterdir()))
+    assert len(shards) + 1 >= -(-indexed // 10)
+    for shard in shards:
+        assert (sharded_site / "pagefind" / shard / "pagefind-entry.json").is_file()
+    assert json.loads((built_site / "pagefind/shards.json").read_text()) == []
+
+
+@pytest.mark.browser
+def test_search_over_shards_finds_oaze_and_moerbeke(sharded_site: Path) -> None:
+    with serve(sharded_site) as base:
+        result = run_script("search.cjs", base, "OAZE", "Moerbeke")
+    assert result.returncode == 0, result.stderr
+    _, oaze, moerbeke = (json.loads(line) for line in result.stdout.splitlines())
+    assert oaze["problems"] == [] and moerbeke["problems"] == []
+    assert oaze["results"][0]["href"] == "/verhalen/oaze-ginter/"
+    assert "Cultuurtuin WAAS" in [r["title"] for r in moerbeke["results"]]
