@@ -314,14 +314,14 @@ def build_model(
         )
 
     # Every body at once, so that a cold build of a large site renders them on every core.
-    kept = [(body, base_path) for _, _, item, body, _ in valid.articles if include_unpublished or
-            not (item["draft"] or item["date"] > today)]  # fmt: skip
-    kept += [(body, base_path) for _, _, item, body, _ in valid.pages if include_unpublished or not item["draft"]]
+    def shown(item: dict[str, Any]) -> bool:
+        return include_unpublished or not (item["draft"] or item.get("date", today) > today)
+
+    kept = [(body, base_path) for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
     bodies = dict(zip(kept, cached_pmap(render_markdown, kept), strict=True))
     articles = []
     for slug, src_path, item, body, _ in valid.articles:
-        scheduled = item["date"] > today
-        if (item["draft"] or scheduled) and not include_unpublished:
+        if not shown(item):
             continue
         image = item.get("image")
         articles.append(
@@ -339,14 +339,14 @@ def build_model(
                 image=Image(image["src"], image["alt"]) if image else None,
                 tags=tuple(item["tags"] or ()),
                 draft=item["draft"],
-                scheduled=scheduled,
+                scheduled=item["date"] > today,
                 body=bodies[(body, base_path)],
             )
         )
 
     pages = []
     for slug, src_path, item, body, _ in valid.pages:
-        if item["draft"] and not include_unpublished:
+        if not shown(item):
             continue
         pages.append(
             Page(

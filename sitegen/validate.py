@@ -460,23 +460,27 @@ def _get(data: Any, path: KeyPath) -> Any:
     return data
 
 
+def _check_unique_ids(
+    doc: YamlDoc, path: KeyPath, items: Any, label: str, hint: str, errors: list[ContentError]
+) -> None:
+    """Every item of a list of mappings has its own 'id'."""
+    if not isinstance(items, tuple):
+        return
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            if item["id"] in seen:
+                errors.append(doc.error((*path, i, "id"), f"{label} '{item['id']}' komt twee keer voor", hint))
+            seen.add(item["id"])
+
+
 def _check_site(doc: YamlDoc, site: Mapping[str, Any], igs_slugs: set[str], errors: list[ContentError]) -> None:
     home = site.get("home")
-    if isinstance(home, dict) and isinstance(home.get("blocks"), tuple):
-        seen: set[str] = set()
-        for i, block in enumerate(home["blocks"]):
-            if isinstance(block, dict) and isinstance(block.get("id"), str):
-                if block["id"] in seen:
-                    errors.append(doc.error(("home", "blocks", i, "id"), f"het blok-id '{block['id']}' komt twee keer voor", "elk blok heeft een eigen id"))
-                seen.add(block["id"])
+    if isinstance(home, dict):
+        _check_unique_ids(doc, ("home", "blocks"), home.get("blocks"), "het blok-id", "elk blok heeft een eigen id", errors)
     newsletter = site.get("newsletter")
-    if isinstance(newsletter, dict) and isinstance(newsletter.get("lists"), tuple):
-        ids: set[str] = set()
-        for i, item in enumerate(newsletter["lists"]):
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                if item["id"] in ids:
-                    errors.append(doc.error(("newsletter", "lists", i, "id"), f"de nieuwsbrief-id '{item['id']}' komt twee keer voor"))
-                ids.add(item["id"])
+    if isinstance(newsletter, dict):
+        _check_unique_ids(doc, ("newsletter", "lists"), newsletter.get("lists"), "de nieuwsbrief-id", "", errors)
     consultants = site.get("consultants")
     if isinstance(consultants, tuple):
         for i, consultant in enumerate(consultants):
