@@ -83,9 +83,15 @@ class _Checker:
     def check_map(self, spec: Field, value: Any, path: KeyPath) -> Any:
         label = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "dit"
         if not isinstance(value, dict) and not path:
-            return self.fail(path, "dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel", "bv. title: Mijn titel")
+            return self.fail(
+                path,
+                "dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel",
+                "bv. title: Mijn titel",
+            )
         if not isinstance(value, dict):
-            return self.fail(path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen")
+            return self.fail(
+                path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen"
+            )
         known = {f.name for f in spec.fields}
         misspelt: set[str] = set()  # missing fields an unknown key probably meant
         for key in value:
@@ -103,7 +109,8 @@ class _Checker:
                     where = (*path, field_spec.name) if field_spec.name in value else path
                     self.fail(
                         where,
-                        f"verplicht veld '{field_spec.name}' ontbreekt" if field_spec.name not in value
+                        f"verplicht veld '{field_spec.name}' ontbreekt"
+                        if field_spec.name not in value
                         else f"verplicht veld '{field_spec.name}' is leeg",
                         describe(replace(field_spec, required=False)),
                         key=field_spec.name in value,
@@ -144,7 +151,11 @@ class _Checker:
             return text
         text = " ".join(text.split())
         if _CONTROL.search(text):
-            return self.fail(path, f"'{spec.name}' bevat onzichtbare besturingstekens", "typ de tekst opnieuw in plaats van te plakken")
+            return self.fail(
+                path,
+                f"'{spec.name}' bevat onzichtbare besturingstekens",
+                "typ de tekst opnieuw in plaats van te plakken",
+            )
         if spec.max_length and len(text) > spec.max_length:
             return self.fail(
                 path,
@@ -158,7 +169,11 @@ class _Checker:
         if isinstance(text, _Invalid):
             return text
         if _CONTROL.search(text):
-            return self.fail(path, f"'{spec.name}' bevat onzichtbare besturingstekens", "typ de tekst opnieuw in plaats van te plakken")
+            return self.fail(
+                path,
+                f"'{spec.name}' bevat onzichtbare besturingstekens",
+                "typ de tekst opnieuw in plaats van te plakken",
+            )
         return text.strip() + "\n"
 
     def check_enum(self, spec: Field, value: Any, path: KeyPath) -> Any:
@@ -169,7 +184,9 @@ class _Checker:
             return text
         hint = did_you_mean(text, spec.choices)
         allowed = "toegelaten: " + ", ".join(spec.choices)
-        return self.fail(path, f"ongeldige waarde '{text}' voor '{spec.name}'", f"{hint} ({allowed})" if hint else allowed)
+        return self.fail(
+            path, f"ongeldige waarde '{text}' voor '{spec.name}'", f"{hint} ({allowed})" if hint else allowed
+        )
 
     def check_bool(self, spec: Field, value: Any, path: KeyPath) -> Any:
         if isinstance(value, bool):
@@ -192,7 +209,9 @@ class _Checker:
             except ValueError:
                 return self.fail(path, f"de datum '{value}' bestaat niet", "gebruik JJJJ-MM-DD, bv. 2024-02-29")
         shown = self.doc.raw_scalars.get(path, value)
-        return self.fail(path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", "gebruik JJJJ-MM-DD, bv. 2024-02-29")
+        return self.fail(
+            path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", "gebruik JJJJ-MM-DD, bv. 2024-02-29"
+        )
 
     def check_url(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
@@ -201,9 +220,15 @@ class _Checker:
         text = text.strip()
         parts = urlsplit(text)
         if parts.scheme == "http" and parts.netloc:
-            return self.fail(path, f"'{spec.name}' moet een beveiligd adres zijn (https://)", f"schrijf https://{text[7:]}")
+            return self.fail(
+                path, f"'{spec.name}' moet een beveiligd adres zijn (https://)", f"schrijf https://{text[7:]}"
+            )
         if parts.scheme != "https" or not parts.netloc or " " in text or "." not in parts.netloc:
-            return self.fail(path, f"'{spec.name}' is geen geldig webadres: '{text}'", "een volledig adres begint met https://, bv. https://www.voorbeeld.be")
+            return self.fail(
+                path,
+                f"'{spec.name}' is geen geldig webadres: '{text}'",
+                "een volledig adres begint met https://, bv. https://www.voorbeeld.be",
+            )
         return text
 
     def check_link(self, spec: Field, value: Any, path: KeyPath) -> Any:
@@ -231,13 +256,21 @@ class _Checker:
         text = self._as_text(spec, value, path)
         if isinstance(text, str) and _COLOR.match(text.strip()):
             return text.strip().lower()
-        return self.fail(path, f"'{spec.name}' moet een kleur zijn als #rrggbb", "bv. '#1b6e8a' (met aanhalingstekens: # begint anders een commentaar)")
+        return self.fail(
+            path,
+            f"'{spec.name}' moet een kleur zijn als #rrggbb",
+            "bv. '#1b6e8a' (met aanhalingstekens: # begint anders een commentaar)",
+        )
 
     def check_slug(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
         if isinstance(text, str) and _SLUG.match(text):
             return text
-        return self.fail(path, f"'{value}' is geen geldige naam voor '{spec.name}'", "gebruik alleen kleine letters a-z, cijfers en '-', bv. mijn-naam")
+        return self.fail(
+            path,
+            f"'{value}' is geen geldige naam voor '{spec.name}'",
+            "gebruik alleen kleine letters a-z, cijfers en '-', bv. mijn-naam",
+        )
 
     def check_slugs(self, spec: Field, value: Any, path: KeyPath) -> Any:
         values = value if isinstance(value, list) else [value]
@@ -277,7 +310,11 @@ def _front(
         doc = source.front
         if doc.data is None:
             if not any(e.path == doc.src_path for e in errors):  # else a YAML error says why
-                errors.append(ContentError(f"de front matter van {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"))
+                errors.append(
+                    ContentError(
+                        f"de front matter van {kind} is leeg", doc.src_path, 1, 1, "vul minstens title, summary … in"
+                    )
+                )
             continue
         data = _Checker(doc, errors, images).check_map(spec, doc.data, ())
         if isinstance(data, dict):
@@ -327,8 +364,11 @@ def _has_invalid(value: Any) -> bool:
     return False
 
 
-def validate_content(raw: RawContent, resolve_municipality: Callable[[str], object | None] | None,
-                     suggest_municipality: Callable[[str], str]) -> tuple[ValidContent | None, list[ContentError]]:
+def validate_content(
+    raw: RawContent,
+    resolve_municipality: Callable[[str], object | None] | None,
+    suggest_municipality: Callable[[str], str],
+) -> tuple[ValidContent | None, list[ContentError]]:
     """Check every file and every cross-reference; returns the data only when there is no error."""
     errors: list[ContentError] = list(raw.errors)
     images = frozenset(path for path, _ in raw.images)
@@ -344,7 +384,15 @@ def validate_content(raw: RawContent, resolve_municipality: Callable[[str], obje
     for slug, doc in raw.igs:
         if doc.data is None:
             if not any(e.path == doc.src_path for e in errors):
-                errors.append(ContentError("dit IGS-bestand is leeg", doc.src_path, 1, 1, "vul minstens name, province, municipalities en summary in"))
+                errors.append(
+                    ContentError(
+                        "dit IGS-bestand is leeg",
+                        doc.src_path,
+                        1,
+                        1,
+                        "vul minstens name, province, municipalities en summary in",
+                    )
+                )
             continue
         data = _Checker(doc, errors, images).check_map(IGS_FILE, doc.data, ())
         if isinstance(data, dict):
@@ -360,7 +408,13 @@ def validate_content(raw: RawContent, resolve_municipality: Callable[[str], obje
         _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs, errors)
     for slug, src_path, _, _, _ in pages:
         if slug in RESERVED_PAGE_SLUGS:
-            errors.append(ContentError(f"de naam '{slug}' is voorbehouden voor een vaste pagina van de site", src_path, hint=f"hernoem het bestand, bv. naar {slug}-info.md"))
+            errors.append(
+                ContentError(
+                    f"de naam '{slug}' is voorbehouden voor een vaste pagina van de site",
+                    src_path,
+                    hint=f"hernoem het bestand, bv. naar {slug}-info.md",
+                )
+            )
     if isinstance(site, dict):
         _check_site(raw.site, site, igs_slugs, errors)
 
@@ -411,7 +465,13 @@ def _check_igs(
             )
     coordinator = data.get("coordinator")
     if isinstance(coordinator, dict) and coordinator.get("photo") and not coordinator.get("photo_alt"):
-        errors.append(doc.error(("coordinator", "photo"), "een foto heeft een beschrijving nodig (photo_alt)", "beschrijf in een zin wie of wat er op de foto staat"))
+        errors.append(
+            doc.error(
+                ("coordinator", "photo"),
+                "een foto heeft een beschrijving nodig (photo_alt)",
+                "beschrijf in een zin wie of wat er op de foto staat",
+            )
+        )
     recognition = data.get("recognition")
     if isinstance(recognition, dict):
         start, end = recognition.get("from"), recognition.get("until")
@@ -419,7 +479,9 @@ def _check_igs(
             errors.append(doc.error(("recognition", "until"), "de einddatum ligt vóór de begindatum"))
 
 
-def _check_membership_overlap(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]) -> None:
+def _check_membership_overlap(
+    raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]
+) -> None:
     docs = dict(raw.igs)
     owner: dict[str, tuple[str, str]] = {}  # name key -> (IGS slug, its path:line)
     for slug, _, data in igs:
@@ -477,7 +539,9 @@ def _check_unique_ids(
 def _check_site(doc: YamlDoc, site: Mapping[str, Any], igs_slugs: set[str], errors: list[ContentError]) -> None:
     home = site.get("home")
     if isinstance(home, dict):
-        _check_unique_ids(doc, ("home", "blocks"), home.get("blocks"), "het blok-id", "elk blok heeft een eigen id", errors)
+        _check_unique_ids(
+            doc, ("home", "blocks"), home.get("blocks"), "het blok-id", "elk blok heeft een eigen id", errors
+        )
     newsletter = site.get("newsletter")
     if isinstance(newsletter, dict):
         _check_unique_ids(doc, ("newsletter", "lists"), newsletter.get("lists"), "de nieuwsbrief-id", "", errors)

@@ -55,8 +55,7 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
     (
         "could not find expected ':'",
         "een regel zonder 'sleutel: waarde'",
-        "controleer of de vorige regel een ':' mist of dat een tekst over meerdere regels "
-        "tussen aanhalingstekens moet",
+        "controleer of de vorige regel een ':' mist of dat een tekst over meerdere regels tussen aanhalingstekens moet",
     ),
     (
         "did not find expected key",
