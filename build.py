@@ -15,12 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitegen.errors import ContentErrors, summary_line
+from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
 from sitegen.write import OutputPathError, check_output_dir, clean_leftovers, output_lock, write_site
 
 if TYPE_CHECKING:
@@ -100,11 +101,28 @@ def _settings(args: argparse.Namespace) -> str:
     return repr((str(args.content), str(args.templates), str(args.assets), args.base_url, args.drafts))
 
 
-def _report(errors: ContentErrors) -> int:
+CHECK_TITLE = "Controle van de inhoud"
+BUILD_TITLE = "Bouwen van de site"
+
+
+def _report(errors: ContentErrors, title: str) -> int:
     for error in errors.errors:
         print(error.render(Path.cwd()), file=sys.stderr)
     print(summary_line(len(errors.errors)), file=sys.stderr)
+    _report_to_github(title, errors.errors)
     return 1
+
+
+def _report_to_github(title: str, errors: list[ContentError], outcome: str = "") -> None:
+    """On GitHub Actions: each error as an annotation on its line, and a summary for the run's page."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    for error in errors:
+        print(github_annotation(error), flush=True)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as file:
+            file.write(step_summary(title, errors, outcome))
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -141,7 +159,7 @@ def _build_locked(args: argparse.Namespace) -> int:
     except ContentErrors as errors:
         if cache:
             cache.save(evict=False)
-        return _report(errors)
+        return _report(errors, BUILD_TITLE)
     write_site(files, args.output)
     if cache and inputs and folder:
         from sitegen.cache import remember_build
@@ -150,7 +168,9 @@ def _build_locked(args: argparse.Namespace) -> int:
         remember_build(folder, inputs, args.output)
     pages = sum(1 for name in files if name.endswith(".html"))
     seconds = time.perf_counter() - started
-    print(f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({seconds:.2f} s)")
+    done = f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({seconds:.2f} s)"
+    print(done)
+    _report_to_github(BUILD_TITLE, [], done)
     return 0
 
 
@@ -160,7 +180,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         site, files = build_files(_options(args))
     except ContentErrors as errors:
-        return _report(errors)
+        return _report(errors, CHECK_TITLE)
     if args.external:
         from sitegen.linkcheck import check_external, external_links
 
@@ -171,7 +191,9 @@ def run_check(args: argparse.Namespace) -> int:
         if failures:
             print(f"{len(failures)} van de {len(pages)} externe links werken niet.", file=sys.stderr)
             return 1
-    print(f"Geen fouten: {len(site.igs)} IGS'en, {len(site.articles)} verhalen, {len(site.pages)} pagina's.")
+    done = f"Geen fouten: {len(site.igs)} IGS'en, {len(site.articles)} verhalen, {len(site.pages)} pagina's."
+    print(done)
+    _report_to_github(CHECK_TITLE, [], done)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,67 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     if len(names) == 1:
         return f"bedoelde je {names[0]}?"
     return f"bedoelde je {', '.join(names[:-1])} of {names[-1]}?"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(error: ContentError) -> str:
+    """The error as a GitHub Actions workflow command: shown on the line in a pull request's diff.
+
+    One line whatever the text holds: GitHub's escaping turns newlines into %0A, so content can
+    never start a workflow command of its own.
+    """
+    properties = [f"file={_escape_property(error.path)}"]
+    if error.line:
+        properties.append(f"line={error.line}")
+        if error.col:
+            properties.append(f"col={error.col}")
+    properties.append(f"title={_escape_property('Fout in de inhoud')}")
+    text = f"{error.message} — {error.hint}" if error.hint else error.message
+    return f"::error {','.join(properties)}::{_escape_data(text)}"
+
+
+SUMMARY_LIMIT = 50  # the summary page stays short; the log has them all
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def _markdown_text(text: str) -> str:
+    """Plain text for a Markdown document: special characters escaped, on one line."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def step_summary(title: str, errors: Iterable[ContentError], outcome: str = "") -> str:
+    """A short Dutch Markdown report for the run's summary page on GitHub.
+
+    Without errors it says `outcome` (e.g. what was checked); with errors it lists the first
+    SUMMARY_LIMIT of them, each with its place and hint.
+    """
+    found = list(errors)
+    if not found:
+        return f"### ✅ {title}: geen fouten\n\n{_markdown_text(outcome)}\n\n"
+    noun = "fout" if len(found) == 1 else "fouten"
+    lines = [
+        f"### ❌ {title}: {len(found)} {noun}",
+        "",
+        "Verbeter deze plaatsen; bij een pull request staat elke fout ook bij de regel zelf, in het "
+        "tabblad *Files changed*. Er is niets gepubliceerd.",
+        "",
+    ]
+    for error in found[:SUMMARY_LIMIT]:
+        where = error.location.replace("`", "'")
+        line = f"- `{where}`: {_markdown_text(error.message)}"
+        if error.hint:
+            line += f" — *tip:* {_markdown_text(error.hint)}"
+        lines.append(line)
+    if len(found) > SUMMARY_LIMIT:
+        lines.append(f"- … en nog {len(found) - SUMMARY_LIMIT} (alle fouten staan in het logboek van deze stap)")
+    return "\n".join(lines) + "\n\n"
 
 
 def summary_line(count: int) -> str:

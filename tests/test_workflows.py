@@ -112,3 +112,12 @@ def test_every_action_is_pinned_to_a_major_version() -> None:
             if "uses" in step:
                 _, _, version = step["uses"].partition("@")
                 assert version.startswith("v") and version[1:].isdigit(), f"{name}: {step['uses']}"
+
+
+def test_check_is_the_first_step_after_the_install_with_a_dutch_name() -> None:
+    build = _load()["jobs"]["build"]
+    runs = [step for step in _steps(build) if "run" in step]
+    assert "pip install" in runs[0]["run"]
+    check = runs[1]
+    assert check["run"] == "python build.py check"
+    assert check["name"].startswith("Inhoud controleren")
