@@ -9,6 +9,12 @@ URLs are read the way browsers read them: tabs and newlines inside and control c
 them are dropped, and a URL that starts with two slashes or backslashes (`//host`, `/\\host`) points
 to another host, so it becomes an explicit https:// link. Images must come from the site itself
 (the Content-Security-Policy would block any other): a remote image is removed.
+
+Python-Markdown's inline parser scans from every '[' (and '<') to its closing bracket, to the end
+of the paragraph when there is none, so stray brackets make it quadratic (8,000 took 19 s), and it
+recurses once per level of nesting (a few hundred nested list levels overflow the stack).
+`markdown_problems` bounds both before any rendering: a document whose estimated scan work or
+nesting exceeds a fixed budget is refused, deterministically, with the place to fix.
 """
 
 from __future__ import annotations
@@ -46,6 +52,12 @@ _URL_NOISE = re.compile(r"[\t\n\r]")  # … and tabs and newlines inside it
 _OTHER_HOST = re.compile(r"^[/\\]{2}")  # '//host' and '/\\host' lead to another host
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
+MAX_NESTING = 32  # lists, quotes and indentation together; real texts use a handful
+MAX_SCAN = 1_000_000  # characters the inline parser may scan for closing brackets per document (< 1 s)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BRACKET_TOKEN = re.compile(r"\\.|[\[\]()<>]", re.DOTALL)
+_LINE_PREFIX = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*")
+
 
 @dataclass(frozen=True)
 class RenderedMarkdown:
@@ -63,6 +75,96 @@ def heading_one_lines(body: str) -> list[int]:
         elif not fenced and _H1_LINE.match(line):
             found.append(number)
     return found
+
+
+@dataclass(frozen=True)
+class MarkdownProblem:
+    """Why a document is refused before rendering; `line` and `col` are 0-based within the text."""
+
+    line: int
+    col: int
+    message: str
+    hint: str
+
+
+def _scan_work(chunk: str) -> tuple[int, int, int]:
+    """(estimated characters scanned, offset and cost of the costliest opener) for one paragraph.
+
+    Each '[' costs the distance to its matching ']' (nesting counted, as the parser does), each
+    '(' right after ']' the distance to its ')', each '<' the distance to the next '>'; an opener
+    that is never closed costs the rest of the paragraph. Backslash-escaped brackets cost nothing.
+    """
+    total, worst_at, worst = 0, -1, 0
+    squares: list[int] = []
+    parens: list[int] = []
+    angles: list[int] = []
+    previous = ""
+
+    def close(start: int, end: int) -> None:
+        nonlocal total, worst_at, worst
+        total += end - start
+        if end - start > worst:
+            worst_at, worst = start, end - start
+
+    for token in _BRACKET_TOKEN.finditer(chunk):
+        char, at = token.group(), token.start()
+        if char == "[":
+            squares.append(at)
+        elif char == "]" and squares:
+            close(squares.pop(), at)
+        elif char == "(" and (previous == "]" or parens):
+            parens.append(at)
+        elif char == ")" and parens:
+            close(parens.pop(), at)
+        elif char == "<":
+            angles.append(at)
+        elif char == ">":
+            for start in angles:
+                close(start, at)
+            angles.clear()
+        previous = char if token.end() == at + 1 else ""
+    for start in sorted(squares + parens + angles):
+        close(start, len(chunk))
+    return total, worst_at, worst
+
+
+def markdown_problems(text: str) -> list[MarkdownProblem]:
+    """What would make rendering `text` take too long or overflow the stack (see the module doc)."""
+    problems = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        prefix = _LINE_PREFIX.match(line).group().expandtabs(4)  # type: ignore[union-attr]
+        depth = prefix.count(">") + len(re.findall(r"[-*+]|\d+[.)]", prefix)) + prefix.count(" ") // 4
+        if depth > MAX_NESTING:
+            problems.append(
+                MarkdownProblem(
+                    number,
+                    0,
+                    f"de tekst is te diep genest (meer dan {MAX_NESTING} niveaus lijsten, citaten of inspringing)",
+                    "gebruik minder inspringing en minder '>' of lijsttekens vooraan de regel",
+                )
+            )
+            break
+    total, worst_at, worst = 0, -1, 0
+    start = 0
+    for separator in [*_BLANK_LINE.finditer(text), None]:
+        end = separator.start() if separator else len(text)
+        cost, at, cost_at = _scan_work(text[start:end])
+        total += cost
+        if cost_at > worst:
+            worst_at, worst = start + at, cost_at
+        start = separator.end() if separator else end
+    if total > MAX_SCAN:
+        before = text[:worst_at]
+        problems.append(
+            MarkdownProblem(
+                before.count("\n"),
+                worst_at - (before.rfind("\n") + 1),
+                "te veel haakjes '[', '(' of '<' zonder sluitend haakje: de opmaak van deze tekst zou te lang duren",
+                "sluit elk '[' met ']' en elk '<' met '>', of schrijf een los haakje als \\[ of \\<",
+            )
+        )
+    return problems
 
 
 def render_markdown(text: str, base_path: str) -> RenderedMarkdown:

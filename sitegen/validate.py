@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from .errors import ContentError, did_you_mean
 from .jsonschema import describe
 from .load import MarkdownSource, RawContent
-from .markup import heading_one_lines
+from .markup import heading_one_lines, markdown_problems
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
 from .yamlsrc import KeyPath, YamlDoc, is_date
 
@@ -174,6 +174,8 @@ class _Checker:
                 f"'{spec.name}' bevat onzichtbare besturingstekens",
                 "typ de tekst opnieuw in plaats van te plakken",
             )
+        for problem in markdown_problems(text):
+            return self.fail(path, f"'{spec.name}': {problem.message}", problem.hint)
         return text.strip() + "\n"
 
     def check_enum(self, spec: Field, value: Any, path: KeyPath) -> Any:
@@ -350,6 +352,9 @@ def _front(
                             "typ dit stuk opnieuw in plaats van het te plakken",
                         )
                     )
+            for problem in markdown_problems(source.body):
+                line, col = source.body_line + problem.line, problem.col + 1
+                errors.append(ContentError(problem.message, doc.src_path, line, col, problem.hint))
             result.append((slug, doc.src_path, data, source.body, source.body_line))
     return result
 
