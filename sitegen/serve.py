@@ -9,6 +9,9 @@
 - Tornado serves the preview folder with the livereload protocol (the `livereload` package's
   websocket and script handlers). Only regular files below the preview folder are served; anything
   else is a 404 with the site's own 404 page.
+- Requests must name the preview by a loopback name (localhost, 127.0.0.1, [::1]) or the --host
+  given in their Host header, and the live-reload websocket must come from a page of the preview
+  itself (Origin): a web page the editor visits cannot read drafts through DNS rebinding.
 - A content or template error never stops the server: every URL then answers with an error page
   (HTTP 500) that lists each error with file:line:col, source line, caret and hint, and reloads itself
   on the next save. The preview folder keeps the last good build meanwhile.
@@ -21,9 +24,11 @@ import contextlib
 import hashlib
 import html
 import importlib
+import ipaddress
 import logging
 import mimetypes
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -34,7 +39,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
@@ -563,11 +568,64 @@ def resolve_request(root: Path, raw_path: str) -> Path | str | None:
     return Path(candidate)
 
 
+_HOST_HEADER = re.compile(r"(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]/@\s]+))(?::(\d{1,5}))?")
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_WILDCARD_ADDRESSES = frozenset({"", "0.0.0.0", "::"})
+FOREIGN_HOST = (
+    b"Geweigerd: deze voorbeeldserver antwoordt alleen op localhost, 127.0.0.1 of [::1] "
+    b"(en op het adres dat je met --host opgaf).\n"
+)
+
+
+def host_name(host: str) -> str | None:
+    """The name in a Host header ('name', 'name:port', '[v6]:port'), lowercase; None if malformed."""
+    found = _HOST_HEADER.fullmatch(host.strip())
+    if found is None or (found.group(3) is not None and int(found.group(3)) > 65535):
+        return None
+    return (found.group(1) or found.group(2)).lower().rstrip(".")
+
+
+def is_allowed_host(name: str | None, listen_host: str) -> bool:
+    """Loopback names and the --host given. Listening on every address (0.0.0.0, ::) is a choice
+    for the local network: then IP addresses are accepted too, which DNS rebinding cannot forge
+    (a rebinding page carries the attacker's host name, never an address)."""
+    if not name:
+        return False
+    listen = listen_host.strip("[]").lower().rstrip(".")
+    if name in LOOPBACK_NAMES or name == listen:
+        return True
+    if listen in _WILDCARD_ADDRESSES:
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def is_allowed_origin(origin: str | None, listen_host: str, port: int) -> bool:
+    """A websocket may only be opened by a page of this preview (scheme, allowed host, port)."""
+    if not origin:
+        return False
+    try:
+        parts = urlsplit(origin)
+        origin_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.path not in ("", "/") or origin_port != port:
+        return False
+    return is_allowed_host(host_name(parts.netloc.rsplit("@", 1)[-1]), listen_host)
+
+
 @dataclass
 class PreviewState:
     root: Path
     port: int
     error_page: bytes | None = None
+    host: str = "127.0.0.1"  # the --host the server listens on
+
+    def accepts(self, host_header: str) -> bool:
+        return is_allowed_host(host_name(host_header), self.host)
 
     def inject(self, body: bytes) -> bytes:
         tag = LIVERELOAD_TAG.format(port=self.port).encode()
@@ -579,10 +637,33 @@ def make_app(state: PreviewState) -> Any:
     from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
     from tornado import web
 
+    def refuse_foreign_host(handler: web.RequestHandler, *, need_origin: bool = False) -> None:
+        headers = handler.request.headers
+        # Tornado checks a websocket's Origin only when there is one: browsers always send it.
+        if not state.accepts(headers.get("Host", "")) or (need_origin and "Origin" not in headers):
+            logger.warning("Refused a request for host %r", headers.get("Host", ""))
+            handler.set_status(403)
+            handler.set_header("Content-Type", "text/plain; charset=utf-8")
+            handler.finish(FOREIGN_HOST)
+
+    class ReloadSocket(LiveReloadHandler):
+        def prepare(self) -> None:
+            refuse_foreign_host(self, need_origin=True)
+
+        def check_origin(self, origin: str) -> bool:
+            return is_allowed_origin(origin, state.host, state.port)
+
+    class ReloadScript(LiveReloadJSHandler):
+        def prepare(self) -> None:
+            refuse_foreign_host(self)
+
     class PreviewHandler(web.RequestHandler):
         def set_default_headers(self) -> None:
             self.set_header("Cache-Control", "no-store")
             self.set_header("X-Content-Type-Options", "nosniff")
+
+        def prepare(self) -> None:
+            refuse_foreign_host(self)
 
         def get(self, *_: str) -> None:
             self._respond(include_body=True)
@@ -627,8 +708,8 @@ def make_app(state: PreviewState) -> Any:
 
     return web.Application(
         [
-            (r"/livereload", LiveReloadHandler),
-            (r"/livereload\.js", LiveReloadJSHandler),
+            (r"/livereload", ReloadSocket),
+            (r"/livereload\.js", ReloadScript),
             (r"/.*", PreviewHandler),
         ],
         log_function=lambda handler: logger.debug(
@@ -763,7 +844,7 @@ def serve(args: argparse.Namespace, *, protected: Iterable[Path] = (), publish_d
         include_unpublished=True,
     )
     loop = IOLoop.current()
-    state = PreviewState(output, port)
+    state = PreviewState(output, port, host=args.host)
     preview = Preview(options, state, lambda: loop.add_callback(reload_browsers))
     preview.rebuild()
     server = HTTPServer(make_app(state), idle_connection_timeout=60, body_timeout=30)

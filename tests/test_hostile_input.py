@@ -8,15 +8,20 @@ Error cases run like those of test_hostile.py: the build must exit 1 with the ex
 
 from __future__ import annotations
 
+import http.client
 import shutil
+import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, tree_bytes
+from conftest import ROOT, SAMPLE, tree_bytes
 from test_hostile import Case, _build, _check_article, article, igs, previous_output, write
+from test_serve import Server
 
 from sitegen.markup import MAX_NESTING, markdown_problems, render_markdown
+from sitegen.serve import host_name, is_allowed_host, is_allowed_origin
 
 __all__ = ["previous_output"]  # the fixture, shared with test_hostile.py
 
@@ -156,3 +161,117 @@ def test_markdown_precheck_is_linear() -> None:
     started = time.perf_counter()
     assert markdown_problems("[a " * 300_000)  # 900 kB, near the largest file allowed
     assert time.perf_counter() - started < 5
+
+
+# --- item 5: the preview server answers only to its own names (DNS rebinding) -------------------
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`build.py serve` on 127.0.0.1 (a free port) over the sample site, which has a future-dated
+    article: the preview shows it, the published site does not."""
+    site = tmp_path_factory.mktemp("preview-site")
+    shutil.copytree(SAMPLE / "content", site / "content")
+    for name in ("templates", "assets"):
+        shutil.copytree(ROOT / name, site / name)
+    running = Server(site)
+    yield running
+    running.proc.terminate()
+    running.proc.wait(timeout=10)
+    running.reader.join(timeout=10)
+    assert running.proc.stdout is not None
+    running.proc.stdout.close()
+
+
+def _request(port: int, path: str, host: str | None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_host=True)
+        if host is not None:
+            connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _websocket_status(port: int, host: str, origin: str | None) -> int:
+    """The status line of a websocket handshake on /livereload."""
+    lines = [
+        "GET /livereload HTTP/1.1",
+        f"Host: {host}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    ]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status_line = connection.makefile("rb").readline().decode()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "127.0.0.1", "LocalHost"])
+def test_preview_answers_its_own_names(preview: Server, host: str) -> None:
+    status, body = _request(preview.port, "/verhalen/later/", host.format(port=preview.port))
+    assert status == 200
+    assert b"<h1>" in body
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example:{port}",
+        "evil.example",
+        "localhost.evil.example:{port}",
+        "127.0.0.1.nip.io:{port}",
+        "10.0.0.1:{port}",
+        "[::ffff:7f00:1]x",
+        "",
+        None,
+    ],
+)
+@pytest.mark.parametrize("path", ["/verhalen/later/", "/", "/livereload.js", "/bestaat-niet/"])
+def test_preview_refuses_other_host_names(preview: Server, host: str | None, path: str) -> None:
+    """A page at http://evil.example:PORT/ whose name was rebound to 127.0.0.1 gets nothing."""
+    status, body = _request(preview.port, path, host.format(port=preview.port) if host is not None else None)
+    if host is None:
+        assert status == 400  # Tornado refuses an HTTP/1.1 request without Host itself
+    else:
+        assert status == 403
+        assert body.decode().startswith("Geweigerd:")
+    assert b"<" not in body
+
+
+def test_livereload_socket_checks_origin(preview: Server) -> None:
+    own = f"127.0.0.1:{preview.port}"
+    assert _websocket_status(preview.port, own, f"http://{own}") == 101
+    assert _websocket_status(preview.port, f"localhost:{preview.port}", f"http://localhost:{preview.port}") == 101
+    for origin in (
+        "http://evil.example",
+        f"http://evil.example:{preview.port}",
+        "http://127.0.0.1:1",
+        "null",
+        "file://",
+        f"https://127.0.0.1.evil.example:{preview.port}",
+        None,
+    ):
+        assert _websocket_status(preview.port, own, origin) == 403, origin
+    assert _websocket_status(preview.port, f"evil.example:{preview.port}", f"http://evil.example:{preview.port}") == 403
+
+
+def test_host_rules() -> None:
+    assert host_name("LOCALHOST.:8000") == "localhost"
+    assert host_name("[::1]:8000") == "::1"
+    assert host_name("a b") is None
+    assert host_name("user@evil.example") is None
+    assert host_name("localhost:99999") is None
+    assert is_allowed_host("vm.local", "vm.local")  # the --host given
+    assert not is_allowed_host("192.168.1.5", "127.0.0.1")
+    assert is_allowed_host("192.168.1.5", "0.0.0.0")  # all addresses: the local network, by address only
+    assert not is_allowed_host("evil.example", "0.0.0.0")
+    assert is_allowed_origin("http://[::1]:8000", "127.0.0.1", 8000)
+    assert not is_allowed_origin("http://localhost:8000/path", "127.0.0.1", 8000)
