@@ -4,10 +4,17 @@ the locator SVGs of the IGS pages.
 Folium is used at build time only. Its page template pulls jQuery, Bootstrap and Font Awesome
 from CDNs and writes inline scripts with random ids, so we keep only the map script it writes,
 give its elements stable ids and ship it as an external file next to a self-hosted Leaflet.
+
+Folium (branca) renders the script it has already filled in as a Jinja template a second time, so
+any text handed to Folium is template source: `{{ ... }}` in it would run. Folium therefore gets
+geometry, slugs and colours only (`_inert` refuses anything else); every text that reaches the map
+(names, members, links, the tiles settings) travels in `map_text`, a JSON object we serialise
+ourselves and put in front of Folium's script, where kaart-interactie.js reads it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -28,6 +35,9 @@ LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layer
 _FOLIUM_SCRIPT = re.compile(r"</body>\s*<script>(.*)</script>\s*</html>\s*$", re.DOTALL)
 _LAYER_DATA = re.compile(r"^(\s*)(geo_json_\d+_add\(.*\);)$", re.MULTILINE)
 _RANDOM_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+# What Folium may see: nothing a Jinja template could read as syntax.
+_INERT_TEXT = re.compile(r"[A-Za-z0-9 #._-]*")
+MAP_TEXT_VARIABLE = "igsKaart"  # the global kaart-interactie.js reads (keep the two in step)
 
 
 @dataclass(frozen=True)
@@ -182,22 +192,57 @@ def _stable_ids(script: str) -> str:
     return _RANDOM_ID.sub(number, script)
 
 
+def _inert(value: object) -> object:
+    """`value` unchanged if Folium's second Jinja rendering cannot read anything in it as syntax."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _inert(key)
+            _inert(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _inert(item)
+    elif isinstance(value, str) and not _INERT_TEXT.fullmatch(value):
+        raise ValueError(f"text must not reach Folium (put it in map_text): {value!r}")
+    return value
+
+
+def map_text(site: Site, units: Mapping[str, tuple[str, ...]]) -> dict[str, object]:
+    """Everything the map shows as text, keyed by IGS slug; kaart-interactie.js inserts it as text."""
+    areas = {
+        igs.slug: {
+            "name": igs.name,
+            "url": site.base_path + igs.url.lstrip("/"),
+            "members": [m.name for m in igs.members],
+            "complete": igs.members_complete,
+        }
+        for igs in site.igs
+        if units.get(igs.slug)
+    }
+    tiles = {"url": site.tiles.url, "attribution": site.tiles.attribution} if site.tiles else None
+    return {"areas": areas, "tiles": tiles}
+
+
+def script_json(value: object) -> str:
+    """JSON that is also a safe JavaScript literal anywhere: ASCII only (no raw U+2028/U+2029),
+    and '<', '>', '&' escaped so that it can never close a script element or open a comment."""
+    text = json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def map_script(
     site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]], colours: Mapping[str, str]
 ) -> str:
-    """The Folium map as a standalone script (the page supplies <div id="map_1">)."""
+    """The Folium map as a standalone script (the page supplies <div id="map_1">), preceded by the
+    map's texts as data."""
     import folium
 
     min_lon, min_lat, max_lon, max_lat = topology.bbox
-    tiles = None
-    if site.tiles:
-        tiles = folium.TileLayer(site.tiles.url, attr=site.tiles.attribution, name="achtergrond")
     fmap = folium.Map(
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
         zoom_start=8,
         min_zoom=6,
         max_zoom=13,
-        tiles=tiles,
+        tiles=None,  # the tiles settings are text: kaart-interactie.js adds the layer from map_text
         zoom_control=False,  # added with Dutch button titles by kaart-interactie.js
         control_scale=False,
         max_bounds=True,
@@ -212,8 +257,8 @@ def map_script(
     free = tuple(u for u in topology.unit_ids() if u not in owned)
     background = dissolve_geojson(topology, {"geen-igs": free}, {"geen-igs": {"kind": "none"}}, decimals=4)
     folium.GeoJson(
-        background,
-        name="Geen IGS",
+        _inert(background),
+        name="geen-igs",
         style_function=lambda _: {"fillColor": NO_IGS_COLOUR, "fillOpacity": 1, "color": "#767676", "weight": 0.6},
         interactive=False,
     ).add_to(fmap)
@@ -229,26 +274,17 @@ def map_script(
     for igs in site.igs:
         if not units.get(igs.slug):
             continue
-        properties = {
-            igs.slug: {
-                "slug": igs.slug,
-                "name": igs.name,
-                "url": site.base_path + igs.url.lstrip("/"),
-                "members": [m.name for m in igs.members],
-                "complete": igs.members_complete,
-            }
-        }
-        area = dissolve_geojson(topology, {igs.slug: units[igs.slug]}, properties, decimals=4)
-        colour = colours[igs.slug]
+        area = dissolve_geojson(topology, {igs.slug: units[igs.slug]}, {igs.slug: {"slug": igs.slug}}, decimals=4)
+        colour = _inert(colours[igs.slug])
         folium.GeoJson(
-            area,
-            name=igs.name,
+            _inert(area),
+            name=_inert(igs.slug),
             style_function=lambda _, c=colour: {"fillColor": c, "fillOpacity": 0.85, "color": "#ffffff", "weight": 2},
         ).add_to(fmap)
     # Thin municipal borders on top, for orientation; they never catch the pointer.
     folium.GeoJson(
-        borders,
-        name="Gemeentegrenzen",
+        _inert(borders),
+        name="gemeentegrenzen",
         style_function=lambda _: {"fill": False, "color": "#1c2326", "weight": 0.4, "opacity": 0.45},
         interactive=False,
     ).add_to(fmap)
@@ -263,7 +299,7 @@ def map_script(
     script = _LAYER_DATA.sub(r"\1setTimeout(function () { \2 }, 0);", script)
     if "$(" in script or "jQuery" in script:
         raise RuntimeError("the Folium map script needs jQuery; keep popups out of Folium")
-    return script
+    return f"var {MAP_TEXT_VARIABLE} = {script_json(map_text(site, units))};\n{script}"
 
 
 def build_map_data(site: Site, register: Register, topology: Topology) -> MapData:
