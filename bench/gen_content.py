@@ -141,7 +141,7 @@ title: IGS Cultuur (benchmark)
 tagline: Synthetische inhoud
 summary: "Synthetische inhoud om de snelheid van de sitegenerator te meten."
 base_url: https://bench.example/
-as_of: 2024-02-29
+updated: 2024-02-29
 organisation:
   name: OP/TIL
   url: https://example.org/

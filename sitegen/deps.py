@@ -6,7 +6,7 @@ the inputs its template reads:
 
 - every template source (an edit to any template, including `_base.html` and the macros, re-renders
   every page: templates are few and rarely edited, and this way includes and imports need no graph);
-- the site chrome `_base.html` shows on every page: title, tagline, summary, base URL, as-of date,
+- the site chrome `_base.html` shows on every page: title, tagline, summary, base URL, update date,
   organisation, newsletter, consultants, tiles, preview flag, the navigation pages, the map sources,
   and the fingerprinted names of the assets these templates name (not the map's script);
 - per template, the model objects it reads:
@@ -34,22 +34,22 @@ from pathlib import Path
 from typing import Any
 
 # Of `site`, what each keyed template (with _base.html and the macros) may read.
-CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "as_of", "organisation", "newsletter",
+CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "updated", "organisation", "newsletter",
                  "consultants", "tiles", "preview", "nav_pages")  # fmt: skip
 TEMPLATES_READING: dict[str, frozenset[str]] = {
     "_base.html": frozenset(CHROME_FIELDS),
     "_macros.html": frozenset(),
     "article.html": frozenset({"igs_by_slug", "organisation"}),
-    "igs.html": frozenset({"articles_for"}),
+    "igs.html": frozenset({"articles_for", "consultants_for"}),
     "page.html": frozenset({"consultants", "igs_by_slug"}),
     "articles.html": frozenset({"articles"}),
-    "feed.xml": frozenset({"articles", "title", "summary", "organisation", "as_of"}),
+    "feed.xml": frozenset({"articles", "title", "summary", "organisation", "updated"}),
     "sitemap.xml": frozenset(),
     "gemeenten.html": frozenset(),
 }
 KEYED_TEMPLATES = frozenset(TEMPLATES_READING) - {"_base.html", "_macros.html"}
 # What the story list, the feed and the article cards show of each article (type_label follows type).
-SUMMARY_FIELDS = ("url", "title", "summary", "date", "type", "draft", "scheduled")
+SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated")
 
 
 def digest(*parts: Any) -> bytes:

@@ -19,6 +19,7 @@ from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE
 DIALECT = "http://json-schema.org/draft-07/schema#"
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+PARTIAL_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 HTTPS_PATTERN = r"^https://[^\s/.]+(\.[^\s/.]+)+(/\S*)?$"
 LINK_PATTERN = r"^(https://[^\s/.]+(\.[^\s/.]+)+(/\S*)?|/([^/\s]\S*)?)$"
 EMAIL_PATTERN = r"^(mailto:)?[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -37,6 +38,10 @@ SCHEMA_FILES: tuple[tuple[str, Field, str, str], ...] = (
 # kind -> (pattern, Dutch message shown by the YAML extension when it does not match)
 _PATTERNS: dict[str, tuple[str, str]] = {
     "date": (DATE_PATTERN, "Schrijf een datum als JJJJ-MM-DD, bv. 2024-02-29."),
+    "partial_date": (
+        PARTIAL_DATE_PATTERN,
+        "Schrijf een datum als JJJJ-MM-DD, of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is.",
+    ),
     "url": (HTTPS_PATTERN, "Een volledig webadres dat met https:// begint, bv. https://www.voorbeeld.be."),
     "link": (LINK_PATTERN, "Een webadres met https:// of een pad op deze site dat met / begint, bv. /igs/co7/."),
     "email": (EMAIL_PATTERN, "Een e-mailadres, bv. info@voorbeeld.be."),
@@ -88,6 +93,14 @@ def _value_schema(field: Field) -> dict[str, Any]:
         return {"type": "integer", "minimum": 0, "maximum": 9999}
     if kind == "enum":
         return {"type": "string", "enum": list(field.choices)}
+    if kind == "enums":
+        one = {"type": "string", "enum": list(field.choices)}
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "uniqueItems": True}]}
+    if kind == "partial_date":
+        # A bare year is a number in YAML (date: 2020); the build reads it as the year it is.
+        pattern, message = _PATTERNS[kind]
+        text = {"type": "string", "pattern": pattern, "patternErrorMessage": message}
+        return {"anyOf": [text, {"type": "integer", "minimum": 1000, "maximum": 9999}]}
     schema: dict[str, Any] = {"type": "string"}
     if kind == "text" and not field.required:
         # YAML reads e.g. a postcode 8500 as a number; the build takes it as the text it is.

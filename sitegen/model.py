@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .dates import PartialDate
 from .markup import RenderedMarkdown, render_markdown
 from .parallel import cached_pmap
+from .schema import PROVINCES
 from .validate import ValidContent
 
 ARTICLE_TYPE_LABELS = {"interview": "BE/LICHT-interview", "spotlight": "GE/SPOT", "news": "Nieuws"}
@@ -28,6 +30,15 @@ class Person:
     email: str | None = None
     photo: str | None = None  # path relative to content/
     photo_alt: str | None = None
+    as_of: PartialDate | None = None  # when the source names this person in this role
+
+
+@dataclass(frozen=True)
+class HostPage:
+    """The page that informs about an IGS without a site of its own, e.g. on a municipality's site."""
+
+    url: str
+    host: str  # as it reads after "info via", e.g. "de gemeente Nieuwpoort"
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ class Igs:
     out_path: str
     url: str
     name: str
-    province: str
+    provinces: tuple[str, ...]  # one or more; the first is where the breadcrumb puts it
     aliases: tuple[str, ...]
     members: tuple[Member, ...]
     members_complete: bool
@@ -84,14 +95,35 @@ class Igs:
     summary: str
     description: RenderedMarkdown | None
     website: str | None
+    host_page: HostPage | None  # only for an IGS without a website of its own
     email: str | None
     phone: str | None
     address: Address | None
     coordinator: Person | None
     recognition: Period | None
+    active_until: PartialDate | None  # last day of its work, when it stops or has stopped
+    has_ended: bool  # active_until lies before the build date
     projects: tuple[Project, ...]
     color: str | None
     sources: tuple[str, ...]
+    updated: PartialDate  # "Laatst bijgewerkt" of its page
+
+    @property
+    def provinces_label(self) -> str:
+        """'Limburg' or 'Antwerpen, Vlaams-Brabant en Limburg'."""
+        if len(self.provinces) == 1:
+            return self.provinces[0]
+        return ", ".join(self.provinces[:-1]) + " en " + self.provinces[-1]
+
+    @property
+    def until_label(self) -> str | None:
+        """'tot eind 2025' for an IGS that stops or stopped; None for one that goes on."""
+        return f"tot {self.active_until.until_nl()}" if self.active_until else None
+
+    @property
+    def display_name(self) -> str:
+        """The name with its end where it has one: 'Ginter (tot eind 2025)'."""
+        return f"{self.name} ({self.until_label})" if self.until_label else self.name
 
     @property
     def website_label(self) -> str | None:
@@ -109,7 +141,8 @@ class Article:
     url: str
     title: str
     type: str
-    date: dt.date
+    date: dt.date  # first day of `date_precision`'s period: sorting and scheduling
+    date_precision: str  # year, month or day: how the date is shown
     igs: tuple[str, ...]
     summary: str
     person: Person | None
@@ -118,6 +151,11 @@ class Article:
     draft: bool
     scheduled: bool  # dated in the future: only visible in previews
     body: RenderedMarkdown
+    updated: PartialDate  # its own 'updated', else its date
+
+    @property
+    def dated(self) -> PartialDate:
+        return PartialDate(self.date, self.date_precision)
 
     @property
     def type_label(self) -> str:
@@ -139,6 +177,7 @@ class Page:
     nav: int | None
     draft: bool
     body: RenderedMarkdown
+    updated: PartialDate
 
 
 @dataclass(frozen=True)
@@ -162,7 +201,8 @@ class Newsletter:
     title: str
     intro: str | None
     endpoint: str | None
-    unavailable: str
+    unavailable: RenderedMarkdown
+    privacy: RenderedMarkdown | None
     lists: tuple[NewsletterList, ...]
 
 
@@ -170,6 +210,7 @@ class Newsletter:
 class Consultant:
     person: Person
     igs: tuple[str, ...]
+    focus: str | None
 
 
 @dataclass(frozen=True)
@@ -192,7 +233,7 @@ class Site:
     summary: str
     base_url: str  # always ends with '/'
     base_path: str  # path part of base_url, e.g. '/' or '/repo/'
-    as_of: dt.date
+    updated: PartialDate  # the home page's "Laatst bijgewerkt", and of files without their own
     organisation: Organisation
     newsletter: Newsletter
     consultants: tuple[Consultant, ...]
@@ -225,6 +266,18 @@ class Site:
                 found.setdefault(slug, []).append(article)
         return {slug: tuple(items) for slug, items in found.items()}
 
+    def consultants_for(self, igs_slug: str) -> tuple[Consultant, ...]:
+        return tuple(c for c in self.consultants if igs_slug in c.igs)
+
+    @functools.cached_property
+    def igs_by_province(self) -> tuple[tuple[str, tuple[Igs, ...]], ...]:
+        """(province, its IGS'en by name) in the order of PROVINCES; an IGS in three provinces is in all three."""
+        return tuple(
+            (province, found)
+            for province in PROVINCES
+            if (found := tuple(i for i in self.igs if province in i.provinces))
+        )
+
     def latest(self, article_type: str) -> Article | None:
         return next((a for a in self.articles if a.type == article_type), None)
 
@@ -236,7 +289,9 @@ class Site:
 def _person(data: dict[str, Any] | None) -> Person | None:
     if not data:
         return None
-    return Person(data["name"], data.get("role"), data.get("email"), data.get("photo"), data.get("photo_alt"))
+    return Person(
+        data["name"], data.get("role"), data.get("email"), data.get("photo"), data.get("photo_alt"), data.get("as_of")
+    )
 
 
 def _distinct_aliases(name: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
@@ -275,6 +330,7 @@ def build_model(
     """
     data = valid.site
     base, base_path = normalise_base_url(base_url or data["base_url"])
+    site_updated = PartialDate(data["updated"])
 
     def md(text: str | None) -> RenderedMarkdown | None:
         return render_markdown(text, base_path) if text else None
@@ -287,6 +343,8 @@ def build_model(
             members.append(Member(name, *(resolved or (None, None))))
         address = item.get("address")
         recognition = item.get("recognition")
+        host_page = item.get("host_page")
+        active_until = item.get("active_until")
         igs_list.append(
             Igs(
                 slug=slug,
@@ -294,7 +352,7 @@ def build_model(
                 out_path=f"igs/{slug}/index.html",
                 url=f"/igs/{slug}/",
                 name=item["name"],
-                province=item["province"],
+                provinces=item["province"],
                 aliases=_distinct_aliases(item["name"], item["aliases"] or ()),
                 members=tuple(sorted(members, key=lambda m: m.name)),
                 members_complete=item["members_complete"],
@@ -302,20 +360,25 @@ def build_model(
                 summary=item["summary"],
                 description=md(item.get("description")),
                 website=item.get("website"),
+                host_page=HostPage(host_page["url"], host_page["host"]) if host_page else None,
                 email=item.get("email"),
                 phone=item.get("phone"),
                 address=Address(**address) if address else None,
                 coordinator=_person(item.get("coordinator")),
                 recognition=Period(recognition["from"], recognition["until"]) if recognition else None,
+                active_until=active_until,
+                has_ended=active_until is not None and active_until.end < today,
                 projects=tuple(Project(p["title"], p.get("summary"), p.get("url")) for p in item["projects"] or ()),
                 color=item.get("color"),
                 sources=tuple(item["sources"] or ()),
+                updated=PartialDate(item["updated"]) if item.get("updated") else site_updated,
             )
         )
 
     # Every body at once, so that a cold build of a large site renders them on every core.
     def shown(item: dict[str, Any]) -> bool:
-        return include_unpublished or not (item["draft"] or item.get("date", today) > today)
+        dated = item.get("date")
+        return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
 
     kept = [(body, base_path) for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
     bodies = dict(zip(kept, cached_pmap(render_markdown, kept), strict=True))
@@ -332,15 +395,17 @@ def build_model(
                 url=f"/verhalen/{slug}/",
                 title=item["title"],
                 type=item["type"],
-                date=item["date"],
+                date=item["date"].start,
+                date_precision=item["date"].precision,
                 igs=tuple(item.get("igs") or ()),
                 summary=item["summary"],
                 person=_person(item.get("person")),
                 image=Image(image["src"], image["alt"]) if image else None,
                 tags=tuple(item["tags"] or ()),
                 draft=item["draft"],
-                scheduled=item["date"] > today,
+                scheduled=item["date"].start > today,
                 body=bodies[(body, base_path)],
+                updated=PartialDate(item["updated"]) if item.get("updated") else item["date"],
             )
         )
 
@@ -359,6 +424,7 @@ def build_model(
                 nav=item.get("nav"),
                 draft=item["draft"],
                 body=bodies[(body, base_path)],
+                updated=PartialDate(item["updated"]) if item.get("updated") else site_updated,
             )
         )
 
@@ -372,17 +438,18 @@ def build_model(
         summary=data["summary"],
         base_url=base,
         base_path=base_path,
-        as_of=data["as_of"],
+        updated=site_updated,
         organisation=Organisation(**data["organisation"]),
         newsletter=Newsletter(
             title=newsletter["title"],
             intro=newsletter.get("intro"),
             endpoint=newsletter.get("endpoint"),
-            unavailable=newsletter["unavailable"],
+            unavailable=render_markdown(newsletter["unavailable"], base_path),
+            privacy=md(newsletter.get("privacy")),
             lists=tuple(NewsletterList(x["id"], x["label"], x.get("description")) for x in newsletter["lists"]),
         ),
         consultants=tuple(
-            Consultant(_person(c), tuple(c.get("igs") or ()))
+            Consultant(_person(c), tuple(c.get("igs") or ()), c.get("focus"))
             for c in data["consultants"] or ()  # type: ignore[arg-type]
         ),
         home_title=home["title"],

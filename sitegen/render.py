@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
+from .dates import PartialDate, format_nl
 from .deps import page_keys, template_inputs
 from .errors import ContentError
 from .images import ImageUse, find_line, picture_html, process_images
@@ -28,8 +29,6 @@ from .parallel import pmap
 logger = logging.getLogger(__name__)
 
 FINGERPRINTED = (".css", ".js")
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-          "oktober", "november", "december")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,16 @@ def load_assets(assets_dir: Path) -> Assets:
     return Assets({}, {}).with_files(files)
 
 
-def date_nl(value: dt.date) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+def date_nl(value: dt.date | PartialDate, precision: str = "day") -> str:
+    """'29 februari 2024'; a PartialDate, or a date with a precision, as precise as it is ('2020')."""
+    if isinstance(value, PartialDate):
+        return value.nl()
+    return format_nl(value, precision)
+
+
+def date_iso(value: dt.date | PartialDate, precision: str = "day") -> str:
+    """For <time datetime>: '2020', '2022-04' or '2024-02-29'."""
+    return (value if isinstance(value, PartialDate) else PartialDate(value, precision)).iso()
 
 
 def _drop_empty(value: Any) -> Any:
@@ -122,7 +129,7 @@ def make_environment(templates_dir: Path, site: Site, assets: Assets, geo: MapDa
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,
     )
-    env.filters.update(date_nl=date_nl, html=html, jsonld=jsonld)
+    env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
 
 
@@ -137,23 +144,40 @@ class PageJob:
 
 
 def page_jobs(site: Site) -> list[PageJob]:
+    """Every page with its context; `updated` is the page's "Laatst bijgewerkt" (and sitemap) date: its
+    own file's, or for a page made of many files the newest of theirs, never the clock."""
+    home = {"url": "/", "updated": site.updated}
+    igs_updated = max([site.updated, *(i.updated for i in site.igs)])
+    articles_updated = max([site.updated, *(a.updated for a in site.articles if not a.is_unpublished)])
     jobs = [
-        PageJob("index.html", "home.html", "content/site.yaml", {"url": "/"}),
-        PageJob("igs/index.html", "igs_list.html", "content/igs", {"url": "/igs/"}),
-        PageJob("verhalen/index.html", "articles.html", "content/articles", {"url": "/verhalen/"}),
+        PageJob("index.html", "home.html", "content/site.yaml", home),
+        PageJob("igs/index.html", "igs_list.html", "content/igs", {"url": "/igs/", "updated": igs_updated}),
+        PageJob(
+            "verhalen/index.html",
+            "articles.html",
+            "content/articles",
+            {"url": "/verhalen/", "updated": articles_updated},
+        ),
         PageJob("404.html", "404.html", "templates/404.html", {"url": "/404.html"}),
         PageJob("feed.xml", "feed.xml", "content/articles", {"url": "/feed.xml"}),
         PageJob("robots.txt", "robots.txt", "content/site.yaml", {"url": "/robots.txt"}),
-        PageJob("kaart/index.html", "kaart.html", "content/geo", {"url": "/kaart/"}),
-        PageJob("gemeenten/index.html", "gemeenten.html", "content/geo", {"url": "/gemeenten/"}),
+        PageJob("kaart/index.html", "kaart.html", "content/geo", {"url": "/kaart/", "updated": igs_updated}),
+        PageJob(
+            "gemeenten/index.html", "gemeenten.html", "content/geo", {"url": "/gemeenten/", "updated": igs_updated}
+        ),
         PageJob("zoeken/index.html", "zoeken.html", "templates/zoeken.html", {"url": "/zoeken/"}),
     ]
-    jobs += [PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i}) for i in site.igs]
     jobs += [
-        PageJob(a.out_path, "article.html", a.src_path, {"url": a.url, "article": a, "lastmod": a.date})
+        PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i, "updated": i.updated}) for i in site.igs
+    ]
+    jobs += [
+        PageJob(a.out_path, "article.html", a.src_path, {"url": a.url, "article": a, "updated": a.updated})
         for a in site.articles
     ]
-    jobs += [PageJob(p.out_path, "page.html", p.src_path, {"url": p.url, "page": p}) for p in site.pages]
+    jobs += [
+        PageJob(p.out_path, "page.html", p.src_path, {"url": p.url, "page": p, "updated": p.updated})
+        for p in site.pages
+    ]
     return jobs
 
 
@@ -182,7 +206,7 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     env.globals["picture"] = picture
     jobs = page_jobs(site)
     sitemap_entries = sorted(
-        (job.context["url"], job.context.get("lastmod")) for job in jobs if job.out_path.endswith("index.html")
+        (job.context["url"], job.context.get("updated")) for job in jobs if job.out_path.endswith("index.html")
     )
     jobs.append(
         PageJob("sitemap.xml", "sitemap.xml", "content", {"url": "/sitemap.xml", "sitemap_entries": sitemap_entries})

@@ -19,8 +19,10 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 class Field:
     """One field of a content file.
 
-    kind is one of: text (one line), markdown, enum, bool, int, date, url, link (https URL or
-    a root-relative site path), email, color, slug, slugs (one slug or a list), image, list, map.
+    kind is one of: text (one line), markdown, enum, enums (one choice or a list of them), bool, int,
+    date (JJJJ-MM-DD), partial_date (JJJJ, JJJJ-MM or JJJJ-MM-DD: as precise as the source), url,
+    link (https URL or a root-relative site path), email, color, slug, slugs (one slug or a list),
+    image, list, map.
     """
 
     name: str
@@ -82,14 +84,21 @@ PERSON_FIELDS = (
     Field("role", "text", "Functie, bv. 'coördinator'.", max_length=160),
 )
 
+UPDATED = Field(
+    "updated",
+    "date",
+    "'Laatst bijgewerkt': de datum (JJJJ-MM-DD) waarop de inhoud van dit bestand het laatst nagekeken of "
+    "aangepast is. Verschijnt onderaan de pagina. Leeg = de datum uit site.yaml.",
+)
+
 IGS_FILE = _map(
     "igs",
     "Eén intergemeentelijk samenwerkingsverband (IGS) voor cultuur. De bestandsnaam is de slug.",
     Field("name", "text", "Officiële naam van het IGS.", required=True, max_length=120, example="Naam van het IGS"),
     Field(
         "province",
-        "enum",
-        "Provincie waarin het IGS (vooral) ligt.",
+        "enums",
+        "Provincie van het IGS; ligt het in meer provincies, geef dan een lijst: [Antwerpen, Limburg].",
         required=True,
         choices=PROVINCES,
         example="West-Vlaanderen",
@@ -117,7 +126,20 @@ IGS_FILE = _map(
     Field("members_note", "text", "Uitleg bij een onvolledige ledenlijst, getoond op de pagina.", max_length=400),
     SUMMARY,
     Field("description", "markdown", "De tekst van de IGS-pagina, in Markdown."),
-    Field("website", "url", "Website van het IGS (https://…)."),
+    Field("website", "url", "Eigen website van het IGS (https://…)."),
+    _map(
+        "host_page",
+        "Heeft het IGS geen eigen website, maar wel een pagina op de site van een gemeente of organisatie? "
+        "Vul die hier in; de site toont ze als 'info via …'.",
+        Field("url", "url", "Adres van die pagina (https://…).", required=True),
+        Field(
+            "host",
+            "text",
+            "Wie de pagina publiceert, zoals het na 'info via' leest, bv. 'de gemeente Nieuwpoort'.",
+            required=True,
+            max_length=80,
+        ),
+    ),
     Field("email", "email", "Algemeen e-mailadres."),
     Field("phone", "text", "Telefoonnummer, bv. 050 12 34 56.", max_length=40),
     _map(
@@ -132,6 +154,11 @@ IGS_FILE = _map(
         "De coördinator van het IGS.",
         *PERSON_FIELDS,
         Field("email", "email", "E-mailadres van de coördinator."),
+        Field(
+            "as_of",
+            "partial_date",
+            "Stand van: wanneer de bron de persoon zo noemt, bv. 2024-02 (ook JJJJ of JJJJ-MM-DD).",
+        ),
         Field("photo", "image", "Foto in content/images/, bv. images/naam.jpg."),
         Field("photo_alt", "text", "Beschrijving van de foto (verplicht als er een foto is).", max_length=250),
     ),
@@ -140,6 +167,12 @@ IGS_FILE = _map(
         "De periode waarin het IGS erkend is voor zijn regierol.",
         Field("from", "date", "Begindatum (JJJJ-MM-DD).", required=True),
         Field("until", "date", "Einddatum (JJJJ-MM-DD).", required=True),
+    ),
+    Field(
+        "active_until",
+        "partial_date",
+        "Alleen als het IGS stopt of gestopt is: de laatste dag van de werking (JJJJ-MM-DD, of JJJJ-MM of JJJJ "
+        "als de bron niet preciezer is). Na die datum toont de site het IGS als gestopt, bv. 'tot eind 2025'.",
     ),
     _list(
         "projects",
@@ -154,6 +187,7 @@ IGS_FILE = _map(
         default=(),
     ),
     Field("color", "color", "Kleur op de kaart als #rrggbb; leeg laten geeft een automatische kleur."),
+    UPDATED,
     _list(
         "sources",
         "Bronnen van de gegevens (https-links), voor redacteurs.",
@@ -176,10 +210,12 @@ ARTICLE_FRONT_MATTER = _map(
     ),
     Field(
         "date",
-        "date",
-        "Publicatiedatum (JJJJ-MM-DD). Een datum in de toekomst betekent: nog niet publiceren.",
+        "partial_date",
+        "Datum van het verhaal, zo precies als de bron: JJJJ-MM-DD, of JJJJ-MM of JJJJ als alleen de maand of "
+        "het jaar bekend is (de site toont het dan ook zo). Een datum in de toekomst betekent: nog niet publiceren.",
         required=True,
     ),
+    UPDATED,
     Field("igs", "slugs", "Het IGS (of een lijst van IGS'en) waarover het verhaal gaat: de slug, bv. co7."),
     SUMMARY,
     _map("person", "Voor een interview: de persoon die aan het woord is.", *PERSON_FIELDS),
@@ -194,6 +230,7 @@ PAGE_FRONT_MATTER = _map(
     Field("title", "text", "Titel van de pagina.", required=True, max_length=160, example="Titel van de pagina"),
     SUMMARY,
     Field("nav", "int", "Plaats in het hoofdmenu (1, 2, 3 …); leeg laten = niet in het menu."),
+    UPDATED,
     Field("draft", "bool", "Zet op true om de pagina (nog) niet te publiceren.", default=False),
 )
 
@@ -210,9 +247,10 @@ SITE_FILE = _map(
         required=True,
     ),
     Field(
-        "as_of",
+        "updated",
         "date",
-        "'Stand van': de datum waarop de gegevens van de site het laatst nagekeken zijn.",
+        "'Laatst bijgewerkt' van de startpagina (JJJJ-MM-DD), en van elke pagina waarvan het bestand zelf "
+        "geen 'updated' heeft.",
         required=True,
     ),
     _map(
@@ -236,10 +274,16 @@ SITE_FILE = _map(
         ),
         Field(
             "unavailable",
-            "text",
-            "Bericht dat verschijnt zolang er geen adres (endpoint) is ingesteld.",
+            "markdown",
+            "Bericht dat verschijnt zolang er geen adres (endpoint) is ingesteld, in Markdown: zeg waar men zich "
+            "wel kan inschrijven, met een link.",
             required=True,
-            max_length=300,
+        ),
+        Field(
+            "privacy",
+            "markdown",
+            "Privacyzin onder het formulier, in Markdown: wat er bewaard wordt, door wie, en een link naar meer "
+            "uitleg. Verplicht zodra er een endpoint is.",
         ),
         _list(
             "lists",
@@ -262,8 +306,11 @@ SITE_FILE = _map(
             "consultant",
             "Eén consulent.",
             *PERSON_FIELDS,
-            Field("email", "email", "E-mailadres."),
-            Field("igs", "slugs", "De IGS'en die deze consulent opvolgt."),
+            Field("email", "email", "E-mailadres (zoals de organisatie het zelf publiceert)."),
+            Field("igs", "slugs", "De IGS'en die deze consulent opvolgt; hun pagina's tonen de consulent."),
+            Field(
+                "focus", "text", "Waarvoor je nog bij deze consulent terechtkunt, bv. 'regiovorming'.", max_length=200
+            ),
         ),
         default=(),
     ),

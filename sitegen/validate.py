@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from .dates import PartialDate, parse_partial
 from .errors import ContentError, did_you_mean
 from .jsonschema import describe
 from .load import MarkdownSource, RawContent
@@ -26,6 +27,7 @@ RESERVED_PAGE_SLUGS = frozenset(
     {"igs", "verhalen", "kaart", "gemeenten", "assets", "images", "zoeken", "404", "feed", "sitemap", "robots"}
 )
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PARTIAL_DATE_TEXT = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -190,6 +192,23 @@ class _Checker:
             path, f"ongeldige waarde '{text}' voor '{spec.name}'", f"{hint} ({allowed})" if hint else allowed
         )
 
+    def check_enums(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        if isinstance(value, list) and not value:
+            return self.fail(
+                path, f"'{spec.name}' is een lege lijst", f"kies minstens één van: {', '.join(spec.choices)}"
+            )
+        values = value if isinstance(value, list) else [value]
+        result: list[str] = []
+        for i, item in enumerate(values):
+            item_path = (*path, i) if isinstance(value, list) else path
+            checked = self.check_enum(spec, item, item_path)
+            if isinstance(checked, _Invalid):
+                return checked
+            if checked in result:
+                return self.fail(item_path, f"'{checked}' staat twee keer in '{spec.name}'", "verwijder één van beide")
+            result.append(checked)
+        return tuple(result)
+
     def check_bool(self, spec: Field, value: Any, path: KeyPath) -> Any:
         if isinstance(value, bool):
             return value
@@ -214,6 +233,22 @@ class _Checker:
         return self.fail(
             path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", "gebruik JJJJ-MM-DD, bv. 2024-02-29"
         )
+
+    def check_partial_date(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        """A year, a month or a day: as precise as the editor writes it."""
+        if isinstance(value, dt.datetime):
+            return PartialDate(value.date())
+        if is_date(value):
+            return PartialDate(value)
+        text = self.doc.raw_scalars.get(path, value) if isinstance(value, int) else value
+        hint = "gebruik JJJJ-MM-DD, bv. 2024-02-29 (of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is)"
+        if isinstance(text, int | str) and _PARTIAL_DATE_TEXT.match(str(text).strip()):
+            try:
+                return parse_partial(str(text).strip())
+            except ValueError:
+                return self.fail(path, f"de datum '{text}' bestaat niet", hint)
+        shown = self.doc.raw_scalars.get(path, value)
+        return self.fail(path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", hint)
 
     def check_url(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
@@ -550,6 +585,14 @@ def _check_site(doc: YamlDoc, site: Mapping[str, Any], igs_slugs: set[str], erro
     newsletter = site.get("newsletter")
     if isinstance(newsletter, dict):
         _check_unique_ids(doc, ("newsletter", "lists"), newsletter.get("lists"), "de nieuwsbrief-id", "", errors)
+        if newsletter.get("endpoint") and not newsletter.get("privacy"):
+            errors.append(
+                doc.error(
+                    ("newsletter", "endpoint"),
+                    "een inschrijfformulier heeft een privacyzin nodig (newsletter.privacy)",
+                    "zeg in één zin wat er bewaard wordt, door wie, met een link naar meer uitleg",
+                )
+            )
     consultants = site.get("consultants")
     if isinstance(consultants, tuple):
         for i, consultant in enumerate(consultants):

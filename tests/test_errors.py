@@ -161,7 +161,7 @@ CASES = [
         "content/igs/west.yaml:1:1: verplicht veld 'province' ontbreekt",
         "    name: West",
         "    ^",
-        "    hint: Provincie waarin het IGS (vooral) ligt. Kies uit: Antwerpen, Limburg, Oost-Vlaanderen, Vlaams-Brabant, West-Vlaanderen.",
+        "    hint: Provincie van het IGS; ligt het in meer provincies, geef dan een lijst: [Antwerpen, Limburg]. Kies uit: Antwerpen, Limburg, Oost-Vlaanderen, Vlaams-Brabant, West-Vlaanderen.",
     ),
     case(
         "empty",
@@ -282,7 +282,7 @@ CASES = [
         "content/articles/nieuw.md:4:7: de datum '2024-13-01' bestaat niet",
         "    date: 2024-13-01",
         "          ^",
-        "    hint: gebruik JJJJ-MM-DD, bv. 2024-02-29",
+        "    hint: gebruik JJJJ-MM-DD, bv. 2024-02-29 (of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is)",
         "content/articles/nieuw.md:7:8: afbeelding 'images/weg.jpg' bestaat niet",
         "      src: images/weg.jpg",
         "           ^",

@@ -95,7 +95,7 @@ VALID_IGS: dict[str, Any] = {
     ("change", "keyword"),
     [
         ({"sumary": "x"}, "additionalProperties"),
-        ({"province": "Brabant"}, "enum"),
+        ({"province": "Brabant"}, "anyOf"),
         ({"name": None}, "type"),
         ({"name": "  "}, "pattern"),
         ({"summary": "x" * 301}, "maxLength"),
