@@ -32,11 +32,23 @@ COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
 logger = logging.getLogger("build")
 
 
+def _base_url(text: str) -> str:
+    """--base-url checked like base_url in site.yaml (argparse reports the problem, exit 2)."""
+    from sitegen.urls import BASE_URL_HINT, base_url_problem
+
+    problem = base_url_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem} ({BASE_URL_HINT}): {text!r}")
+    return text
+
+
 def _add_site_options(parser: argparse.ArgumentParser, *, output: bool) -> None:
     parser.add_argument("--content", type=Path, default=ROOT / "content", help="content folder (default: content/)")
     parser.add_argument("--templates", type=Path, default=ROOT / "templates", help=argparse.SUPPRESS)
     parser.add_argument("--assets", type=Path, default=ROOT / "assets", help=argparse.SUPPRESS)
-    parser.add_argument("--base-url", help="public address of the site, overrides base_url in site.yaml")
+    parser.add_argument(
+        "--base-url", type=_base_url, help="public address of the site, overrides base_url in site.yaml"
+    )
     parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated articles")
     if output:
         parser.add_argument("--output", type=Path, default=ROOT / "output", help="output folder (default: output/)")

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """`text` safe for a terminal: control characters (escape sequences!) and invisible or
+    reordering ones shown as \\x1b or \\u202e; newlines kept unless `newlines` is False."""
+
+    def escape(found: re.Match[str]) -> str:
+        code = ord(found.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    text = _UNPRINTABLE.sub(escape, text)
+    if not newlines:
+        text = text.replace("\n", "\\n")
+    if any(unicodedata.category(c) in ("Cf", "Co", "Cn") for c in text):
+        text = "".join(
+            f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Co", "Cn") and ord(c) > 0xFF else c for c in text
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -28,27 +49,28 @@ class ContentError(Exception):
 
     @property
     def location(self) -> str:
+        path = printable(self.path, newlines=False)
         if not self.line:
-            return self.path
+            return path
         if not self.col:
-            return f"{self.path}:{self.line}"
-        return f"{self.path}:{self.line}:{self.col}"
+            return f"{path}:{self.line}"
+        return f"{path}:{self.line}:{self.col}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.message)
 
     def render(self, root: Path | None = None) -> str:
         """The full report: location and message, the source line with a caret, the hint."""
-        lines = [str(self)]
+        lines = [f"{self.location}: {printable(self.message, newlines=False)}"]
         if root is not None and self.line:
             source = _source_line(root / self.path, self.line)
             if source is not None:
-                shown = source.expandtabs(1)
+                shown = printable(source.expandtabs(1))
                 lines.append(f"    {shown}")
                 caret_at = max(self.col - 1, 0)
                 lines.append("    " + " " * min(caret_at, len(shown)) + "^")
         if self.hint:
-            lines.append(f"    hint: {self.hint}")
+            lines.append(f"    hint: {printable(self.hint)}")
         return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ from .load import display_path
 from .markup import RenderedMarkdown
 from .model import Site
 from .render import PageJob
+from .urls import browser_url
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,12 @@ class Broken:
     hint: str = ""
 
 
+def as_browser_reads(value: str) -> str:
+    """A link as the browser follows it: a tab inside or a backslash for a slash still leads to
+    //host/, another site."""
+    return browser_url(value).replace("\\", "/")
+
+
 class LinkResolver:
     """Maps a link on a page to (out_path, fragment) inside the rendered site."""
 
@@ -113,6 +120,7 @@ class LinkResolver:
         return self.base_path + out_path
 
     def is_internal(self, value: str) -> bool:
+        value = as_browser_reads(value)
         parts = urlsplit(value)
         if parts.scheme in ("http", "https") or value.startswith("//"):
             return value.startswith(self.base_url)
@@ -120,6 +128,7 @@ class LinkResolver:
 
     def resolve(self, value: str, page: str) -> tuple[str | None, str, str]:
         """(target out_path or None, fragment, reason when not found) for an internal link."""
+        value = as_browser_reads(value)
         if value.startswith(self.base_url):
             value = self.base_path + value[len(self.base_url) :]
         parts = urlsplit(value)

@@ -21,7 +21,7 @@ MAX_TEXT_BYTES = 1_000_000
 MAX_IMAGE_BYTES = 10_000_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".svg")
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # used with fullmatch: "$" would accept a trailing newline
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def _content_files(folder: Path, suffix: str, content_dir: Path, errors: list[Co
             )
             continue
         slug = name[: -len(suffix)]
-        if not _SLUG.match(slug):
+        if not _SLUG.fullmatch(slug):
             suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
             errors.append(
                 ContentError(

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import markdown
 import nh3
 
+from .urls import browser_url, leads_to_other_host
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
@@ -47,9 +49,6 @@ _H1_LINE = re.compile(r"^#(?!#)\s")
 _FENCE = re.compile(r"^(```|~~~)")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
-_URL_EDGE = "".join(chr(c) for c in range(0x21))  # browsers strip C0 controls and spaces around a URL
-_URL_NOISE = re.compile(r"[\t\n\r]")  # … and tabs and newlines inside it
-_OTHER_HOST = re.compile(r"^[/\\]{2}")  # '//host' and '/\\host' lead to another host
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 MAX_NESTING = 32  # lists, quotes and indentation together; real texts use a handful
@@ -175,8 +174,8 @@ def render_markdown(text: str, base_path: str) -> RenderedMarkdown:
 
     def rewrite(element: str, attribute: str, value: str) -> str | None:
         if attribute in ("href", "src"):
-            value = _URL_NOISE.sub("", value.strip(_URL_EDGE))
-            if _OTHER_HOST.match(value):
+            value = browser_url(value)
+            if leads_to_other_host(value):
                 value = "https://" + value.lstrip("/\\")
             scheme = _SCHEME.match(value)
             if scheme and scheme.group()[:-1].lower() not in URL_SCHEMES:

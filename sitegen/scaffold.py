@@ -12,7 +12,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from .errors import did_you_mean
+from .errors import did_you_mean, printable
 from .jsonschema import describe
 from .load import display_path
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SLUG_PATTERN, Field
@@ -20,7 +20,7 @@ from .validate import RESERVED_PAGE_SLUGS
 
 KINDS = ("igs", "article", "page")
 WIDTH = 100
-_SLUG = re.compile(SLUG_PATTERN)
+_SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))  # fullmatch: no trailing newline
 
 _FILL_IN = (
     "Vul de velden zonder hekje vooraan in: die zijn verplicht. Een veld met een hekje vooraan is optioneel: "
@@ -198,10 +198,10 @@ def create(
     today: dt.date | None = None,
 ) -> Path:
     """Write the new file and return its path; raises ScaffoldError without writing anything."""
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
         raise ScaffoldError(
-            f"ongeldige naam '{slug}': gebruik alleen kleine letters a-z, cijfers en '-'",
+            f"ongeldige naam '{printable(slug, newlines=False)}': gebruik alleen kleine letters a-z, cijfers en '-'",
             f"bv. {suggestion}",
         )
     if kind == "page" and slug in RESERVED_PAGE_SLUGS:

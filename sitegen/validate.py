@@ -20,17 +20,23 @@ from .errors import ContentError, did_you_mean
 from .jsonschema import describe
 from .load import MarkdownSource, RawContent
 from .markup import heading_one_lines, markdown_problems
-from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
+from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
+from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
 from .yamlsrc import KeyPath, YamlDoc, is_date
 
 RESERVED_PAGE_SLUGS = frozenset(
     {"igs", "verhalen", "kaart", "gemeenten", "assets", "images", "zoeken", "404", "feed", "sitemap", "robots"}
 )
-_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PARTIAL_DATE_TEXT = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Patterns are used with fullmatch: '$' alone would also accept a trailing newline.
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+# No '?', '&', '%', '#' or '/': they would add headers or a body to the mailto: link.
+_EMAIL = re.compile(r"[\w.+'-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
+_PLAIN_INT = re.compile(r"0|[1-9][0-9]*")
+MAX_LIST_ITEMS = 500  # far above any real list; tens of thousands would take minutes to check
+MAX_ERRORS_PER_FILE = 20
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # In a body only what garbles or reorders text (bidi overrides: "Trojan Source"); zero-width spaces are harmless there.
@@ -132,6 +138,12 @@ class _Checker:
                 f"bv.\n      {spec.name}:\n        - …",
             )
         assert spec.items is not None
+        if len(value) > MAX_LIST_ITEMS:
+            return self.fail(
+                path,
+                f"de lijst '{spec.name}' is te lang: {len(value)} elementen, hoogstens {MAX_LIST_ITEMS}",
+                "controleer of het bestand niet per vergissing (meermaals) geplakte tekst bevat",
+            )
         items = [self.check(spec.items, item, (*path, i)) for i, item in enumerate(value)]
         for i, item in enumerate(items):
             if item is None:
@@ -215,6 +227,14 @@ class _Checker:
         return self.fail(path, f"'{spec.name}' moet true of false zijn", "schrijf true (ja) of false (nee)")
 
     def check_int(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        raw = self.doc.raw_scalars.get(path)
+        if isinstance(value, int) and not isinstance(value, bool) and raw is not None and not _PLAIN_INT.fullmatch(raw):
+            # YAML 1.1 reads 010 as 8, 0x0F as 15 and 1:30 as 90: never what an editor meant.
+            return self.fail(
+                path,
+                f"'{spec.name}' moet een gewoon geheel getal zijn, niet '{raw}' (YAML leest dat als {value})",
+                "schrijf enkel cijfers, zonder 0 vooraan, bv. 3",
+            )
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10_000:
             return value
         return self.fail(path, f"'{spec.name}' moet een geheel getal zijn", "bv. 3")
@@ -224,7 +244,7 @@ class _Checker:
             return value.date()
         if is_date(value):
             return value
-        if isinstance(value, str) and _DATE_TEXT.match(value.strip()):
+        if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
@@ -242,7 +262,7 @@ class _Checker:
             return PartialDate(value)
         text = self.doc.raw_scalars.get(path, value) if isinstance(value, int) else value
         hint = "gebruik JJJJ-MM-DD, bv. 2024-02-29 (of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is)"
-        if isinstance(text, int | str) and _PARTIAL_DATE_TEXT.match(str(text).strip()):
+        if isinstance(text, int | str) and _PARTIAL_DATE_TEXT.fullmatch(str(text).strip()):
             try:
                 return parse_partial(str(text).strip())
             except ValueError:
@@ -255,6 +275,8 @@ class _Checker:
         if isinstance(text, _Invalid):
             return text
         text = text.strip()
+        if UNSAFE_URL_CHAR.search(text):
+            return self._unsafe_url(spec, text, path)
         parts = urlsplit(text)
         if parts.scheme == "http" and parts.netloc:
             return self.fail(
@@ -268,9 +290,19 @@ class _Checker:
             )
         return text
 
+    def _unsafe_url(self, spec: Field, text: str, path: KeyPath) -> _Invalid:
+        shown = text.encode("unicode_escape").decode("ascii")
+        return self.fail(
+            path,
+            f"'{spec.name}' bevat een spatie, tab, regeleinde of besturingsteken: '{shown}'",
+            "schrijf het adres op één regel zonder spaties (een spatie in een adres schrijf je als %20)",
+        )
+
     def check_link(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
-        if isinstance(text, str) and text.startswith("/") and not text.startswith("//") and " " not in text:
+        if isinstance(text, str) and UNSAFE_URL_CHAR.search(text.strip()):
+            return self._unsafe_url(spec, text.strip(), path)
+        if isinstance(text, str) and text.startswith("/") and not text.startswith("//") and "\\" not in text:
             return text
         if isinstance(text, str) and not text.strip().startswith(("http://", "https://")):
             return self.fail(
@@ -285,13 +317,16 @@ class _Checker:
         if isinstance(text, _Invalid):
             return text
         text = text.strip().removeprefix("mailto:")
-        if _EMAIL.match(text):
+        if _EMAIL.fullmatch(text):
             return text
-        return self.fail(path, f"'{text}' is geen geldig e-mailadres", "bv. info@voorbeeld.be")
+        hint = "bv. info@voorbeeld.be"
+        if re.search(r"[?&%#/\s]", text):
+            hint = "schrijf alleen het adres, zonder ?, &, %, #, / of spaties, " + hint
+        return self.fail(path, f"'{text}' is geen geldig e-mailadres", hint)
 
     def check_color(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
-        if isinstance(text, str) and _COLOR.match(text.strip()):
+        if isinstance(text, str) and _COLOR.fullmatch(text.strip()):
             return text.strip().lower()
         return self.fail(
             path,
@@ -301,7 +336,7 @@ class _Checker:
 
     def check_slug(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
-        if isinstance(text, str) and _SLUG.match(text):
+        if isinstance(text, str) and _SLUG.fullmatch(text):
             return text
         return self.fail(
             path,
@@ -458,6 +493,7 @@ def validate_content(
     if isinstance(site, dict):
         _check_site(raw.site, site, igs_slugs, errors)
 
+    errors = cap_per_file(errors)
     if errors or isinstance(site, _Invalid):
         return None, errors
     everything = [site] + [d for _, _, d in igs] + [a[2] for a in articles] + [p[2] for p in pages]
@@ -577,6 +613,10 @@ def _check_unique_ids(
 
 
 def _check_site(doc: YamlDoc, site: Mapping[str, Any], igs_slugs: set[str], errors: list[ContentError]) -> None:
+    base_url = site.get("base_url")
+    problem = base_url_problem(base_url) if isinstance(base_url, str) else None
+    if problem:
+        errors.append(doc.error(("base_url",), problem, BASE_URL_HINT))
     home = site.get("home")
     if isinstance(home, dict):
         _check_unique_ids(
@@ -598,3 +638,28 @@ def _check_site(doc: YamlDoc, site: Mapping[str, Any], igs_slugs: set[str], erro
         for i, consultant in enumerate(consultants):
             if isinstance(consultant, dict):
                 _check_igs_refs(doc, ("consultants", i, "igs"), consultant.get("igs"), igs_slugs, errors)
+
+
+def cap_per_file(errors: list[ContentError], limit: int = MAX_ERRORS_PER_FILE) -> list[ContentError]:
+    """At most `limit` errors per file, then one line saying how many more there are: a pasted
+    list of thousands of wrong entries must not bury the other files' errors."""
+    by_file: dict[str, list[ContentError]] = {}
+    for error in errors:
+        by_file.setdefault(error.path, []).append(error)
+    result = []
+    for path, found in by_file.items():
+        found = sorted(set(found), key=ContentError.sort_key)
+        result.extend(found[:limit])
+        if len(found) > limit:
+            first_left = found[limit]
+            more = len(found) - limit
+            result.append(
+                ContentError(
+                    f"… en {more} andere {'fout' if more == 1 else 'fouten'} in dit bestand (de eerste op deze plaats)",
+                    path,
+                    first_left.line,
+                    first_left.col,
+                    "verbeter eerst de fouten hierboven; vaak verdwijnen de andere dan vanzelf",
+                )
+            )
+    return result

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
-from test_hostile import Case, _build, _check_article, article, igs, previous_output, write
+from test_hostile import Case, Setup, _build, _check_article, article, igs, previous_output, write
 from test_serve import Server
 
 from sitegen.markup import MAX_NESTING, markdown_problems, render_markdown
@@ -90,6 +90,107 @@ CASES = [
         ),
         check=_check_article("veel-links", "Bron 1999</a>", "[ [ [", "a &lt; b"),
         seconds=60,
+    ),
+]
+
+
+def project_link(url: str) -> Setup:
+    """An IGS with one project whose 'url' (line 8, column 10) is `url`, written as a YAML string."""
+    return write("igs/regio.yaml", igs("Regio", f"projects:\n  - title: Klik\n    url: {url}\n"))
+
+
+def site_yaml(old: str, new: str) -> Setup:
+    def setup(content: Path) -> None:
+        path = content / "site.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return setup
+
+
+CASES += [
+    # --- item 7: URLs with control characters, backslashes, slugs with a newline, base URL, e-mail,
+    # numbers YAML 1.1 reads in other bases, huge lists
+    Case(
+        "link-with-tab",
+        project_link('"/\\t/evil.example/"'),
+        "content/igs/regio.yaml:8:10: 'url' bevat een spatie, tab, regeleinde of besturingsteken",
+    ),
+    Case(
+        "link-with-newline",
+        project_link('"/\\n/evil.example/"'),
+        "content/igs/regio.yaml:8:10: 'url' bevat een spatie, tab, regeleinde of besturingsteken",
+    ),
+    Case(
+        "link-with-backslash",
+        project_link("/\\evil.example/"),
+        "content/igs/regio.yaml:8:10: 'url' is geen geldige link",
+    ),
+    Case(
+        "website-with-newline",
+        write("igs/regio.yaml", igs("Regio", 'website: "https://regio.example/\\nSet-Cookie: x"\n')),
+        "content/igs/regio.yaml:6:10: 'website' bevat een spatie, tab, regeleinde of besturingsteken",
+    ),
+    Case(
+        "slug-with-newline",
+        write("pages/igs\n.md", article("Geen IGS").replace("type: news\n", "").replace("date: 2021-05-04\n", "")),
+        "content/pages/igs\\n.md: ongeldige bestandsnaam 'igs\\n.md'",
+    ),
+    Case(
+        "base-url-with-query",
+        site_yaml("base_url: https://voorbeeld.example/", "base_url: https://voorbeeld.example/?ref=x"),
+        "content/site.yaml:4:11: het basisadres mag geen '?' of '#' bevatten",
+    ),
+    Case(
+        "base-url-with-fragment",
+        site_yaml("base_url: https://voorbeeld.example/", "base_url: https://voorbeeld.example/#top"),
+        "content/site.yaml:4:11: het basisadres mag geen '?' of '#' bevatten",
+    ),
+    Case(
+        "base-url-with-newline",
+        site_yaml("base_url: https://voorbeeld.example/", 'base_url: "https://voorbeeld.example/\\nDisallow: /"'),
+        "content/site.yaml:4:11: 'base_url' bevat een spatie, tab, regeleinde of besturingsteken",
+    ),
+    Case(
+        "base-url-with-user",
+        site_yaml("base_url: https://voorbeeld.example/", "base_url: https://iemand@voorbeeld.example/"),
+        "content/site.yaml:4:11: het basisadres mag geen gebruikersnaam",
+    ),
+    Case(
+        "email-with-headers",
+        write("igs/regio.yaml", igs("Regio", "email: info@regio.example?subject=Hallo&body=Klik%20hier\n")),
+        "content/igs/regio.yaml:6:8: 'info@regio.example?subject=Hallo&body=Klik%20hier' is geen geldig e-mailadres",
+    ),
+    Case(
+        "email-with-cc",
+        write("igs/regio.yaml", igs("Regio", "email: info@regio.example&cc=iemand@elders.example\n")),
+        "content/igs/regio.yaml:6:8: 'info@regio.example&cc=iemand@elders.example' is geen geldig e-mailadres",
+    ),
+    Case(
+        "octal-number",
+        write("pages/menu.md", "---\ntitle: Menu\nsummary: Kort.\nnav: 010\n---\nTekst.\n"),
+        "content/pages/menu.md:4:6: 'nav' moet een gewoon geheel getal zijn, niet '010' (YAML leest dat als 8)",
+    ),
+    Case(
+        "hex-number",
+        write("pages/menu.md", "---\ntitle: Menu\nsummary: Kort.\nnav: 0x0F\n---\nTekst.\n"),
+        "content/pages/menu.md:4:6: 'nav' moet een gewoon geheel getal zijn, niet '0x0F' (YAML leest dat als 15)",
+    ),
+    Case(
+        "sexagesimal-number",
+        write("pages/menu.md", "---\ntitle: Menu\nsummary: Kort.\nnav: 1:30\n---\nTekst.\n"),
+        "content/pages/menu.md:4:6: 'nav' moet een gewoon geheel getal zijn, niet '1:30' (YAML leest dat als 90)",
+    ),
+    Case(
+        "huge-list",
+        write(
+            "igs/lijst.yaml",
+            "name: Lijst\nprovince: Limburg\nsummary: Kort.\nmunicipalities:\n"
+            + "".join(f"  - Gemeente {i}\n" for i in range(20_000)),
+        ),
+        "content/igs/lijst.yaml:5:3: de lijst 'municipalities' is te lang: 20000 elementen, hoogstens 500",
+        seconds=10,
     ),
 ]
 
@@ -275,3 +376,89 @@ def test_host_rules() -> None:
     assert not is_allowed_host("evil.example", "0.0.0.0")
     assert is_allowed_origin("http://[::1]:8000", "127.0.0.1", 8000)
     assert not is_allowed_origin("http://localhost:8000/path", "127.0.0.1", 8000)
+
+
+# --- item 7: the CLI, the link checker, the scaffolds, the error cap -------------------------------
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://voorbeeld.example/\nDisallow: /",
+        "https://voorbeeld.example/?x=1",
+        "https://voorbeeld.example/#top",
+        "//voorbeeld.example/",
+        "voorbeeld.example",
+        "ftp://voorbeeld.example/",
+        "javascript:alert(1)//",
+        "https:///pad/",
+        "https://iemand@voorbeeld.example/",
+        "https://voorbeeld.example:poort/",
+        "https://voorbeeld .example/",
+    ],
+)
+def test_bad_base_url_option_is_a_usage_error(
+    base_url: str, run_cli, previous_output: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(previous_output, out)
+    before = tree_bytes(out)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("build", "--content", str(SAMPLE / "content"), "--output", "site", "--base-url", base_url)
+    assert code == 2
+    assert "--base-url: het basisadres" in err
+    assert tree_bytes(out) == before
+    code, _, err = run_cli("check", "--content", str(SAMPLE / "content"), "--base-url", base_url)
+    assert code == 2
+
+
+def test_base_url_rules_accept_real_addresses() -> None:
+    from sitegen.urls import base_url_problem
+
+    for good in ("https://igs-cultuur.be/", "https://org.github.io/repo", "http://127.0.0.1:8000/", "https://[::1]:8/"):
+        assert base_url_problem(good) is None, good
+
+
+def test_link_checker_reads_links_as_a_browser_does() -> None:
+    from sitegen.linkcheck import LinkResolver
+
+    resolver = LinkResolver({"index.html": b""}, "https://voorbeeld.example/", "/")
+    for sneaky in (
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\\evil.example/",
+        " //evil.example/",
+        "\\\\evil.example/",
+    ):
+        assert not resolver.is_internal(sneaky), sneaky
+    assert resolver.is_internal("/") and resolver.resolve("/", "index.html")[0] == "index.html"
+
+
+@pytest.mark.parametrize("slug", ["igs\n", "nieuw\n", "a\tb", "x\x1b[31m"])
+def test_new_refuses_names_with_control_characters(slug: str, content: Path, run_cli) -> None:
+    before = sorted(p.name for p in (content / "pages").iterdir())
+    code, _, err = run_cli("new", "page", slug, "--content", "content")
+    assert code == 2
+    assert "ongeldige naam" in err
+    assert "\x1b" not in err and "\n'" not in err  # shown escaped
+    assert sorted(p.name for p in (content / "pages").iterdir()) == before
+
+
+def test_errors_are_capped_per_file(content: Path, run_cli) -> None:
+    """400 unknown municipalities: 20 errors, then one line with the count of the rest; the other
+    files' errors still show."""
+    (content / "igs" / "veel.yaml").write_text(
+        "name: Veel\nprovince: Limburg\nsummary: Kort.\nmunicipalities:\n"
+        + "".join(f"  - Onbestaand {i}\n" for i in range(400)),
+        encoding="utf-8",
+    )
+    (content / "igs" / "ander.yaml").write_text(igs("Ander", "website: ftp://x\n"), encoding="utf-8")
+    started = time.perf_counter()
+    code, _, err = run_cli("check", "--content", "content")
+    elapsed = time.perf_counter() - started
+    assert code == 1
+    many = [line for line in err.splitlines() if line.startswith("content/igs/veel.yaml:")]
+    assert len(many) == 21
+    assert many[-1] == "content/igs/veel.yaml:25:5: … en 380 andere fouten in dit bestand (de eerste op deze plaats)"
+    assert any(line.startswith("content/igs/ander.yaml:6:10: 'website'") for line in err.splitlines())
+    assert elapsed < 60, f"took {elapsed:.1f} s"

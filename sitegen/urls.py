@@ -1,0 +1,48 @@
+"""URLs the way browsers read them, and the rules for the site's own base URL.
+
+Kept free of heavy imports: `build.py` checks `--base-url` with it before loading any stage.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+_URL_EDGE = "".join(chr(c) for c in range(0x21))  # browsers strip C0 controls and spaces around a URL
+_URL_NOISE = re.compile(r"[\t\n\r]")  # … and drop tabs and newlines inside it
+_OTHER_HOST = re.compile(r"[/\\]{2}")  # '//host' and '/\host' lead to another host
+# Whitespace (also Unicode spaces), C0/C1 controls and DEL: never part of an address an editor means.
+UNSAFE_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def browser_url(value: str) -> str:
+    """`value` as a browser resolves it: edges stripped, tabs and newlines inside removed."""
+    return _URL_NOISE.sub("", value.strip(_URL_EDGE))
+
+
+def leads_to_other_host(value: str) -> bool:
+    """'//host/…' and '/\\host/…' (after browser_url) are another site, not a path of this one."""
+    return _OTHER_HOST.match(value) is not None
+
+
+def base_url_problem(text: str) -> str | None:
+    """Why `text` cannot be the site's base URL (Dutch), or None. It starts every absolute
+    address the site writes (canonical, feed, sitemap, robots.txt), so it must be one plain
+    http(s) address with a host: no query, fragment, user, whitespace or control characters."""
+    if UNSAFE_URL_CHAR.search(text):
+        return "het basisadres bevat een spatie, regeleinde of besturingsteken"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "het basisadres is geen geldig webadres"
+    if parts.scheme not in ("http", "https") or not parts.hostname or "\\" in text:
+        return "het basisadres moet een volledig adres zijn dat met https:// begint, met een domeinnaam"
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        return "het basisadres mag geen '?' of '#' bevatten"
+    if "@" in parts.netloc:
+        return "het basisadres mag geen gebruikersnaam ('…@') bevatten"
+    return None
+
+
+BASE_URL_HINT = "bv. https://www.voorbeeld.be/ of https://org.github.io/repo/"
