@@ -3,8 +3,8 @@
 Every raster image that a content file uses becomes a few widths in WebP plus a JPEG (or, for
 images with transparency, PNG) fallback, never wider than the original. The bytes are
 deterministic: metadata (EXIF, ICC, comments) is dropped after applying the EXIF orientation, and
-quality settings are fixed. SVG is passed through as it is. Results are {out_path: bytes} for the
-render stage; nothing is written here.
+quality settings are fixed. SVG is published as imageclean left it. Results are {out_path: bytes}
+for the render stage; nothing is written here.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError
+from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -204,7 +205,15 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
                 )
             )
             continue
-        images.append((rel, path.read_bytes()))
+        try:
+            data = strip_metadata(rel, path.read_bytes())
+        except SvgProblem as exc:
+            errors.append(ContentError(f"dit SVG-bestand {exc}", shown, exc.line, hint=SVG_HINT))
+            continue
+        except ValueError as exc:
+            errors.append(ContentError(f"deze afbeelding {exc}", shown, hint=IMAGE_HINT))
+            continue
+        images.append((rel, data))
     return images
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .dates import PartialDate
+from .imageclean import published_images
 from .markup import RenderedMarkdown, render_markdown
 from .parallel import cached_pmap
 from .schema import PROVINCES
@@ -381,6 +382,12 @@ def build_model(
         return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
 
     kept = [(body, base_path) for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
+    texts = [(shown(item), (item, body)) for _, _, item, body, _ in valid.articles + valid.pages]
+    images = published_images(
+        images,
+        [text for is_shown, text in texts if not is_shown],
+        [data, *(item for _, _, item in valid.igs), *(text for is_shown, text in texts if is_shown)],
+    )
     bodies = dict(zip(kept, cached_pmap(render_markdown, kept), strict=True))
     articles = []
     for slug, src_path, item, body, _ in valid.articles:

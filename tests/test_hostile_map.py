@@ -7,12 +7,14 @@ text, never as template source, HTML or script, and nothing private may be publi
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, tree_bytes
+from PIL import Image
 
 from sitegen.geometry import load_topology
 from sitegen.mapview import build_map_data
@@ -142,3 +144,229 @@ def test_map_tooltip_popup_and_attribution_show_names_as_text(run_cli, content: 
     assert hostile["label"] == f"{name}: toon de gemeenten"
     assert all(a["tooltipElements"] == 0 and a["popupElements"] == 0 for a in report["areas"])
     assert attribution in report["attribution"] and report["attributionImages"] == 0
+
+
+# --- item 3b: SVG that could run script in the site's origin
+
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("<script>alert(1)</script>\n", 2, "bevat een <script>-element"),
+        ('<rect width="5" height="5"\n  onload="alert(1)"/>\n', 2, "bevat een gebeurtenis (onload=…)"),
+        ('<g><svg:script xmlns:svg="http://www.w3.org/2000/svg">x</svg:script></g>\n', 2, "bevat een <svg:script>"),
+        ("<foreignObject><p>hoi</p></foreignObject>\n", 2, "bevat een <foreignObject>-element"),
+        ('<a href="javascript:alert(1)"><rect width="5" height="5"/></a>\n', 2, "verwijst naar 'javascript:alert(1)'"),
+        ('<image xlink:href="https://spion.example/p.png" width="5" height="5"/>\n', 2, "verwijst naar 'https://"),
+        ('<use href="andere.svg#x"/>\n', 2, "verwijst naar 'andere.svg#x'"),
+        ('<style>@import "https://spion.example/a.css";</style>\n', 2, "bevat CSS die een ander bestand laadt"),
+        ('<rect style="fill: url(https://spion.example/)" width="5" height="5"/>\n', 2, "bevat CSS die een ander"),
+        ('<set attributeName="href" to="javascript:alert(1)"/>\n', 2, "verandert een verwijzing met <set>"),
+        ("<rect width='5' height='5'>\n", 3, "is geen geldig SVG-bestand"),
+    ],
+)
+def test_unsafe_svg_is_refused_with_its_place(run_cli, content: Path, body: str, line: int, message: str) -> None:
+    (content / "images").mkdir(exist_ok=True)
+    (content / "images" / "logo.svg").write_text(
+        SVG_OPEN + body + ("</svg>\n" if "<rect width='5'" not in body else "")
+    )
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    assert f"content/images/logo.svg:{line}: dit SVG-bestand {message}" in err, err
+    assert "hint: een SVG op de site mag geen scripts" in err
+
+
+def test_svg_with_doctype_entities_is_refused(run_cli, content: Path) -> None:
+    (content / "images").mkdir(exist_ok=True)
+    laughs = '<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+    (content / "images" / "bom.svg").write_text(laughs + SVG_OPEN + "<text>&b;</text></svg>\n")
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    assert "content/images/bom.svg:1: dit SVG-bestand bevat een DOCTYPE" in err
+
+
+def test_safe_svg_is_published_without_editor_metadata(run_cli, content: Path, tmp_path: Path) -> None:
+    (content / "images").mkdir(exist_ok=True)
+    drawing = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"'
+        ' xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"'
+        ' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" viewBox="0 0 10 10"'
+        ' sodipodi:docname="logo-jan.svg" inkscape:export-filename="/home/jan.peeters/logo.png">\n'
+        "<metadata><rdf:RDF><rdf:Description>Jan Peeters</rdf:Description></rdf:RDF></metadata>\n"
+        '<sodipodi:namedview inkscape:window-width="1920"><inkscape:page/></sodipodi:namedview>\n'
+        '<defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>\n'
+        '<rect width="5" height="5" style="fill:url(#g)"/><use href="#g"/>\n'
+        "</svg>\n"
+    )
+    (content / "images" / "logo.svg").write_text(drawing)
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--content", str(content), "--output", str(out))
+    assert code == 0, err
+    published = (out / "images" / "logo.svg").read_text()
+    for private in ("Jan Peeters", "jan.peeters", "logo-jan", "namedview", "window-width", "<metadata"):
+        assert private not in published
+    assert '<rect width="5" height="5" style="fill:url(#g)"/><use href="#g"/>' in published
+    from xml.dom import minidom
+
+    minidom.parseString(published.encode())  # still well-formed
+
+
+# --- item 6: image metadata and images of unpublished items
+
+SECRETS = (b"GeheimeCamera", b"SN-998877", b"Jan Peeters", b"geheim commentaar", b"IPTCGEHEIM", b"MOTIONVIDEO")
+
+
+def _exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "GeheimeCamera"  # Make
+    exif[0xA431] = "SN-998877"  # BodySerialNumber
+    if orientation != 1:
+        exif[0x0112] = orientation
+    exif.get_ifd(0x8825).update({1: "N", 2: (50.0, 51.0, 12.34), 3: "E", 4: (4.0, 21.0, 1.5)})
+    return exif
+
+
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Jan Peeters</dc:creator></x:xmpmeta>'
+
+
+def _picture(mode: str = "RGB") -> Image.Image:
+    image = Image.new(mode, (64, 48), (200, 80, 40) if mode == "RGB" else 3)
+    image.paste((20, 90, 160) if mode == "RGB" else 7, (0, 0, 32, 16))
+    return image
+
+
+def hostile_jpeg(orientation: int = 6) -> bytes:
+    buffer = io.BytesIO()
+    _picture().save(buffer, "JPEG", quality=90, exif=_exif(orientation), xmp=XMP, comment=b"geheim commentaar")
+    data = buffer.getvalue()
+    iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x0dIPTCGEHEIM..."
+    app13 = b"\xff\xed" + len(iptc + b"xx").to_bytes(2, "big") + iptc
+    return data[:2] + app13 + data[2:] + b"MOTIONVIDEO" * 10  # a "motion photo" after the end
+
+
+def hostile_png() -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Author", "Jan Peeters")
+    info.add_itxt("XML:com.adobe.xmp", XMP.decode())
+    info.add_text("Comment", "geheim commentaar IPTCGEHEIM", zip=True)
+    buffer = io.BytesIO()
+    _picture().save(buffer, "PNG", pnginfo=info, exif=_exif())
+    return buffer.getvalue() + b"MOTIONVIDEO"
+
+
+def hostile_webp() -> bytes:
+    buffer = io.BytesIO()
+    _picture().save(buffer, "WEBP", lossless=True, exif=_exif(), xmp=XMP)
+    return buffer.getvalue()
+
+
+def hostile_gif() -> bytes:
+    buffer = io.BytesIO()
+    _picture("P").save(buffer, "GIF", comment=b"geheim commentaar")
+    data = buffer.getvalue()
+    xmp_block = b"\x21\xff\x0bXMP DataXMP" + bytes((len(XMP[:200]),)) + XMP[:200] + b"\x00"
+    at = data.index(b"\x2c")  # before the first image
+    return data[:at] + xmp_block + data[at:-1] + b"\x3bMOTIONVIDEO"
+
+
+HOSTILE_IMAGES = {
+    "images/gps.jpg": hostile_jpeg,
+    "images/tekst.png": hostile_png,
+    "images/camera.webp": hostile_webp,
+    "images/reactie.gif": hostile_gif,
+}
+
+
+def _pixels(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGBA").tobytes()
+
+
+def test_published_images_carry_no_metadata_and_look_the_same(run_cli, content: Path, tmp_path: Path) -> None:
+    """Item 6: GPS, camera, XMP, IPTC, comments and trailing data are gone from every published image."""
+    images = content / "images"
+    images.mkdir(exist_ok=True)
+    originals = {rel: make() for rel, make in HOSTILE_IMAGES.items()}
+    for rel, data in originals.items():
+        (content / rel).write_bytes(data)
+        assert any(secret in data for secret in SECRETS), rel  # the test images do carry them
+    article = content / "articles" / "project-x.md"  # one used as an article image (resized), the rest unused
+    article.write_text(article.read_text().replace("tags:", "image:\n  src: images/gps.jpg\n  alt: Een foto\ntags:"))
+    runs = []
+    for run in ("een", "twee"):
+        out = tmp_path / run
+        code, _, err = run_cli("build", "--content", str(content), "--output", str(out))
+        assert code == 0, err
+        runs.append(tree_bytes(out))
+    assert runs[0] == runs[1], "byte-identical builds"
+    published = {rel: data for rel, data in runs[0].items() if rel.startswith("images/")}
+    assert set(HOSTILE_IMAGES) <= set(published)
+    for rel, data in published.items():
+        for secret in SECRETS:
+            assert secret not in data, (rel, secret)
+        assert b"GPS" not in data and b"xmpmeta" not in data, rel
+        with Image.open(io.BytesIO(data)) as image:
+            exif = image.getexif()
+            assert not exif.get_ifd(0x8825), rel
+            assert set(exif) <= {0x0112}, (rel, dict(exif))
+    for rel, data in originals.items():
+        assert _pixels(published[rel]) == _pixels(data), rel  # not re-encoded
+    with Image.open(io.BytesIO(published["images/gps.jpg"])) as image:
+        assert image.getexif()[0x0112] == 6  # still shown upright
+
+
+def test_images_of_unpublished_items_wait_for_their_page(run_cli, content: Path, tmp_path: Path) -> None:
+    """Item 6: an image that only a draft or a future-dated item uses is published with it, not before."""
+    images = content / "images"
+    images.mkdir(exist_ok=True)
+    for name in ("concept.jpg", "later.png", "gedeeld.jpg", "los.jpg"):
+        (images / name).write_bytes(hostile_jpeg(1) if name.endswith(".jpg") else hostile_png())
+    (content / "articles" / "concept.md").write_text(
+        "---\ntitle: Een concept\ntype: news\ndate: 2021-05-04\nsummary: Nog niet af.\ndraft: true\n"
+        "image:\n  src: images/concept.jpg\n  alt: Een foto\n---\nZie ook ![gedeeld](/images/gedeeld.jpg).\n"
+    )
+    later = content / "articles" / "later.md"  # dated 2099
+    later.write_text(later.read_text() + "\n![Later](/images/later.png)\n")
+    project = content / "articles" / "project-x.md"
+    project.write_text(project.read_text() + "\n![Gedeeld](../../images/gedeeld.jpg)\n")
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--content", str(content), "--output", str(out))
+    assert code == 0, err
+    assert not (out / "images" / "concept.jpg").exists() and not (out / "images" / "later.png").exists()
+    assert not any(p.name.startswith(("concept-", "later-")) for p in (out / "images").iterdir())
+    assert (out / "images" / "gedeeld.jpg").is_file() and (out / "images" / "los.jpg").is_file()
+    preview = tmp_path / "voorbeeld"
+    code, _, err = run_cli("build", "--content", str(content), "--output", str(preview), "--drafts")
+    assert code == 0, err
+    assert (preview / "images" / "concept.jpg").is_file() and (preview / "images" / "later.png").is_file()
+
+
+def test_unreadable_image_is_named_where_it_lies(run_cli, content: Path) -> None:
+    """Item 6: an image whose metadata cannot be found for certain is refused, not published as it is."""
+    (content / "images").mkdir(exist_ok=True)
+    (content / "images" / "half.jpg").write_bytes(hostile_jpeg()[:300])
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 1
+    assert "content/images/half.jpg: deze afbeelding is onvolledig" in err
+    assert "hint: open de afbeelding in een fotoprogramma" in err
+
+
+@pytest.mark.parametrize("rel", sorted(HOSTILE_IMAGES))
+def test_stripping_damaged_files_gives_a_clear_answer(rel: str) -> None:
+    """Every truncation and many damaged bytes of each kind: cleaned bytes or a ValueError, nothing else."""
+    from sitegen.imageclean import strip_metadata
+
+    data = HOSTILE_IMAGES[rel]()
+    damaged = [data[:cut] for cut in range(0, len(data), max(1, len(data) // 400))]
+    damaged += [data[:i] + bytes((data[i] ^ 0xA5,)) + data[i + 1 :] for i in range(0, len(data), 7)]
+    for sample in damaged:
+        try:
+            cleaned = strip_metadata(rel, sample)
+        except ValueError:
+            continue
+        assert b"MOTIONVIDEO" not in cleaned

@@ -143,7 +143,8 @@ def test_pages_show_pictures_with_srcset_and_size(run_cli, content: Path, tmp_pa
 
 
 def test_a_broken_image_names_the_content_file_that_uses_it(run_cli, content: Path, tmp_path: Path) -> None:
-    (content / "images/kapot.jpg").write_bytes(b"\xff\xd8\xff\xe0 kapot")
+    # Well-formed JPEG blocks, but no picture in them (a truncated file is refused where it lies).
+    (content / "images/kapot.jpg").write_bytes(b"\xff\xd8\xff\xfe\x00\x07kapot\xff\xd9")
     (content / "images/an.jpg").write_bytes(_jpeg(100, 100))
     _use_images(content, "images/kapot.jpg", "images/an.jpg")
     out = tmp_path / "site"
@@ -152,5 +153,5 @@ def test_a_broken_image_names_the_content_file_that_uses_it(run_cli, content: Pa
     line = next(
         n for n, text in enumerate((content / "articles/project-x.md").read_text().splitlines(), 1) if "kapot" in text
     )
-    assert f"articles/project-x.md:{line}: afbeelding images/kapot.jpg kan niet gelezen worden" in err
+    assert f"articles/project-x.md:{line}: afbeelding images/kapot.jpg is geen JPEG-, PNG-, WebP- of GIF-" in err
     assert not out.exists(), "nothing is written"
