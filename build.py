@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sitegen.pipeline import BuildOptions
 
 ROOT = Path(__file__).resolve().parent
+ADMIN_DIR = ROOT / "admin"
 COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
 logger = logging.getLogger("build")
 
@@ -64,6 +65,13 @@ def make_parser() -> argparse.ArgumentParser:
         "--cache", type=Path, default=ROOT / ".cache" / "build", help="build cache folder (default: .cache/build/)"
     )
     build.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="build without the cache")
+    build.add_argument(
+        "--admin-repo",
+        default=os.environ.get("GITHUB_REPOSITORY"),
+        metavar="OWNER/NAME",
+        help="GitHub repository the /admin/ editor edits (default: $GITHUB_REPOSITORY, set by GitHub Actions)",
+    )
+    build.add_argument("--no-admin", action="store_true", help="leave the /admin/ editor out even when installed")
     check = commands.add_parser("check", help="validate the content and every internal link, write nothing")
     _add_site_options(check, output=False)
     check.add_argument("--external", action="store_true", help="also fetch external links (needs a network)")
@@ -97,20 +105,31 @@ def make_parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> BuildOptions:
     # Imported here: a no-op rebuild never loads the stages (Jinja, Markdown, the geometry).
+    from sitegen.admin import find_package
     from sitegen.pipeline import BuildOptions
 
+    admin = None
+    if args.command == "build" and not args.no_admin:
+        admin, reason = find_package(ADMIN_DIR)
+        if admin is None:
+            print(f"/admin/ (de beheeromgeving) wordt niet mee gebouwd: {reason}")
     return BuildOptions(
         content_dir=args.content,
         templates_dir=args.templates,
         assets_dir=args.assets,
         base_url=args.base_url,
         include_unpublished=args.drafts,
+        admin=admin,
+        admin_repo=getattr(args, "admin_repo", None),
     )
 
 
 def _settings(args: argparse.Namespace) -> str:
     """Every option that shapes the output, for the no-op check (without importing the stages)."""
-    return repr((str(args.content), str(args.templates), str(args.assets), args.base_url, args.drafts))
+    from sitegen.admin import installed_marker
+
+    admin = None if args.no_admin else (installed_marker(ADMIN_DIR), args.admin_repo)
+    return repr((str(args.content), str(args.templates), str(args.assets), args.base_url, args.drafts, admin))
 
 
 CHECK_TITLE = "Controle van de inhoud"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import linkcheck
+from .admin import AdminPackage, admin_files, cms_config
 from .errors import ContentError, ContentErrors
 from .geometry import load_topology
 from .linkcheck import check_links
@@ -32,6 +33,10 @@ class BuildOptions:
     base_url: str | None = None
     include_unpublished: bool = False
     today: dt.date | None = None
+    admin: AdminPackage | None = None
+    """The installed browser editor: when given, /admin/ is added to the site."""
+    admin_repo: str | None = None
+    """The GitHub repository (owner/name) the browser editor edits."""
 
 
 def load_and_validate(options: BuildOptions) -> Site:
@@ -101,4 +106,8 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
             raise ContentErrors(broken)
         bundle = search.result()
     files.update(bundle)
+    if options.admin is not None:
+        # After the link check and the search index: the editor is not a page of the site.
+        config = cms_config(register, options.admin_repo)
+        files.update(admin_files(options.admin, config, site.title))
     return site, files

@@ -55,13 +55,16 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The shipped content built at a domain root and under a subpath (once for this module)."""
+    """The shipped content built at a domain root and under a subpath (once for this module).
+
+    The visitors' site: the /admin/ editor is no page of it (tests/test_admin.py checks it).
+    """
     import build
 
     built = {}
     for name, base_url in (("root", ROOT_URL), ("subpath", SUBPATH_URL)):
         out = tmp_path_factory.mktemp(name)
-        assert build.main(["build", "--output", str(out), "--base-url", base_url]) == 0
+        assert build.main(["build", "--no-admin", "--output", str(out), "--base-url", base_url]) == 0
         built[name] = out
     return built
 
@@ -251,7 +254,7 @@ def test_subpath_builds_are_byte_identical_and_carry_no_build_time(sites: dict[s
     import build
 
     again = tmp_path / "again"
-    assert build.main(["build", "--output", str(again), "--base-url", SUBPATH_URL]) == 0
+    assert build.main(["build", "--no-admin", "--output", str(again), "--base-url", SUBPATH_URL]) == 0
     first = tree_bytes(sites["subpath"])
     assert first == tree_bytes(again)
     now = dt.datetime.now(dt.UTC)

@@ -1,0 +1,220 @@
+'use strict';
+// The /admin/ editor (Sveltia CMS) in headless Chromium, used as an editor would, with no network.
+//
+//   node admin.cjs BASE_URL REPO_DIR [SCREENSHOT_DIR]
+//
+// The CMS's "Werken met een lokale repository" asks the browser for a folder (File System Access
+// API). Here the folder picker is replaced by one that returns a folder in the page's private
+// storage (OPFS), filled with REPO_DIR/content and an empty .git/: the CMS reads and writes it
+// exactly as it would a folder on the editor's disk. The script then
+//   0. opens the token sign-in dialog and closes it;
+//   1. opens the first IGS, changes its summary and saves;
+//   2. creates a news item: title, type, a date in the date picker, the IGS from the relation,
+//      summary, a photo (uploaded) whose alt text is first left empty (saving must be refused)
+//      and then filled, and a body text; saves;
+// and prints one JSON object: the texts seen, the files the CMS wrote (path -> text, or base64 for
+// images), requests to other hosts (blocked), console errors, CSP violations.
+// SCREENSHOT_DIR, when given, receives the screenshots used in docs/editors.md.
+const fs = require('fs');
+const path = require('path');
+const { launch } = require('./launch.cjs');
+
+const zlib = require('zlib');
+
+// A real 24x16 PNG (a two-colour picture), as a camera would not make it but a decoder accepts it.
+function photo() {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'ascii');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const [width, height] = [24, 16];
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0);
+    for (let x = 0; x < width; x++) rows.push(...(y < height / 2 ? [240, 200, 60] : [60, 120, 200]));
+  }
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function contentFiles(repo) {
+  const files = {};
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(repo, full).split(path.sep).join('/')] = fs.readFileSync(full).toString('base64');
+    }
+  };
+  walk(path.join(repo, 'content'));
+  return files;
+}
+
+// Runs in the page before the CMS: the folder picker returns an OPFS folder with the repository.
+function installPicker(files) {
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  window.showDirectoryPicker = async () => {
+    const root = await navigator.storage.getDirectory();
+    const repo = await root.getDirectoryHandle('repository', { create: true });
+    await repo.getDirectoryHandle('.git', { create: true });
+    for (const [rel, b64] of Object.entries(files)) {
+      const parts = rel.split('/');
+      let dir = repo;
+      for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+      const handle = await dir.getFileHandle(parts[parts.length - 1], { create: true });
+      const writable = await handle.createWritable();
+      await writable.write(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+      await writable.close();
+    }
+    return repo;
+  };
+}
+
+// Runs in the page: every file under content/ in the OPFS repository, as base64.
+async function readRepository() {
+  const out = {};
+  const walk = async (dir, prefix) => {
+    for await (const [name, handle] of dir.entries()) {
+      if (handle.kind === 'directory') await walk(handle, `${prefix}${name}/`);
+      else {
+        const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+        let text = '';
+        for (const b of bytes) text += String.fromCharCode(b);
+        out[`${prefix}${name}`] = btoa(text);
+      }
+    }
+  };
+  const root = await navigator.storage.getDirectory();
+  const repo = await root.getDirectoryHandle('repository');
+  await walk(await repo.getDirectoryHandle('content'), 'content/');
+  return out;
+}
+
+// Press "Opslaan" and wait until the CMS says it saved.
+async function save(page) {
+  await page.getByRole('button', { name: 'Opslaan' }).click();
+  await page.getByText(/opgeslagen/i).first().waitFor();
+}
+
+(async () => {
+  const [base, repoDir, shots] = process.argv.slice(2);
+  const shot = async (page, name) => { if (shots) await page.screenshot({ path: path.join(shots, name) }); };
+  const before = contentFiles(repoDir);
+  const result = { thirdParty: [], console: [], errors: [], csp: [], texts: {}, fields: {}, files: {}, steps: [] };
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'nl-BE' });
+    await context.addInitScript(installPicker, before);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
+    page.on('pageerror', (e) => result.errors.push(String(e)));
+    await page.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1') return route.continue();
+      result.thirdParty.push(url.href);
+      return route.abort('blockedbyclient');
+    });
+
+    await page.goto(new URL('admin/', base).href, { waitUntil: 'load' });
+    const local = page.getByRole('button', { name: 'Werken met een lokale repository' });
+    await local.waitFor();
+    result.texts.login = await page.locator('body').innerText();
+    result.fontsLoaded = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return ['Source Sans 3', 'Material Symbols Outlined'].filter((f) => document.fonts.check(`16px "${f}"`));
+    });
+    await shot(page, 'admin-inloggen.png');
+    // Signing in with a token: the dialog asks for it (there is no network here, so it stops there).
+    await page.getByRole('button', { name: 'Inloggen met een toegangstoken' }).click();
+    const tokenDialog = page.getByRole('alertdialog', { name: 'Inloggen met een toegangstoken' });
+    await tokenDialog.waitFor();
+    result.texts.tokenDialog = await tokenDialog.innerText();
+    await shot(page, 'admin-toegangstoken.png');
+    await tokenDialog.getByRole('button', { name: 'Annuleren' }).click();
+    await tokenDialog.waitFor({ state: 'hidden' });
+    await local.click();
+
+    // 1. An IGS: the form, then a changed summary.
+    const firstIgs = page.getByRole('grid', { name: 'Items' }).getByRole('row').first();
+    await firstIgs.waitFor();
+    result.steps.push('collection list');
+    await shot(page, 'admin-igs-lijst.png');
+    await firstIgs.click();
+    const summary = page.getByRole('textbox', { name: 'Samenvatting', exact: true });
+    await summary.waitFor();
+    result.fields.igs = await page.getByRole('group', { name: /^Veld / }).evaluateAll((groups) =>
+      groups.map((g) => g.getAttribute('aria-label')));
+    result.texts.igsForm = await page.locator('body').innerText();
+    await shot(page, 'admin-igs-formulier.png');
+    await summary.fill('Drie gemeenten werken samen rond cultuur, aangepast in de beheeromgeving.');
+    await save(page);
+    result.steps.push('igs saved');
+
+    // 2. A new article.
+    const back = page.getByRole('button', { name: 'Bewerken annuleren' });
+    if (await back.isVisible()) await back.click();
+    await page.getByRole('treeitem', { name: 'Verhalen' }).click();
+    await page.getByRole('button', { name: 'Nieuw item aanmaken' }).click();
+    const title = page.getByRole('textbox', { name: 'Titel', exact: true });
+    await title.waitFor();
+    await title.fill('Nieuw uit de beheeromgeving: één test');
+    await page.getByRole('radio', { name: 'Nieuws' }).check();
+    await page.getByRole('textbox', { name: 'Datum', exact: true }).fill('2026-12-15');
+    await page.getByRole('group', { name: 'IGS' }).getByRole('checkbox').first().check();
+    await page.getByRole('textbox', { name: 'Samenvatting', exact: true }).fill('Een verhaal dat in de browser is geschreven.');
+    await page.getByRole('checkbox', { name: /Afbeelding.*toevoegen/ }).check();
+    const imageField = page.getByRole('group', { name: /^Veld .*Bestand/ });
+    await imageField.locator('input[type=file]').first().setInputFiles({ name: 'Foto van het Plein.png', mimeType: 'image/png', buffer: photo() });
+    const dialog = page.getByRole('alertdialog');
+    await page.waitForTimeout(800);
+    if (await dialog.isVisible()) {
+      result.texts.uploadDialog = await dialog.innerText();
+    }
+    const body = page.getByRole('textbox', { name: 'Tekst', exact: true });
+    await body.click();
+    await page.keyboard.type('Dit verhaal is in de beheeromgeving geschreven.');
+    result.fields.article = await page.getByRole('group', { name: /^Veld / }).evaluateAll((groups) =>
+      groups.map((g) => g.getAttribute('aria-label')));
+    // Saving without the photo's alt text is refused.
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await page.waitForTimeout(500);
+    result.texts.missingAlt = await page.locator('body').innerText();
+    await shot(page, 'admin-verhaal-alt-ontbreekt.png');
+    await page.getByRole('textbox', { name: /Beschrijving/ }).fill('Een leeg plein in de zon.');
+    await shot(page, 'admin-verhaal-formulier.png');
+    await save(page);
+    result.steps.push('article saved');
+
+    const after = await page.evaluate(readRepository);
+    for (const [rel, b64] of Object.entries(after)) {
+      if (before[rel] === b64) continue;
+      result.files[rel] = rel.startsWith('content/images/') ? { base64: b64 } : Buffer.from(b64, 'base64').toString('utf8');
+    }
+    result.csp = await page.evaluate(() => window.__cspViolations);
+  } catch (error) {
+    result.errors.push(`script: ${error.message}`);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(result));
+})().catch((error) => { console.error(error); process.exit(2); });
