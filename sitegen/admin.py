@@ -98,14 +98,67 @@ LABELS = {
     "draft": "Concept (nog niet publiceren)",
     "nav": "Plaats in het menu",
     "body": "Tekst",
+    "project": "Project",
+    "municipality": "Gemeente",
+    "tagline": "Ondertitel",
+    "base_url": "Adres van de site",
+    "as_of": "Stand van",
+    "organisation": "Organisatie",
+    "newsletter": "Nieuwsbrief",
+    "endpoint": "Adres van het inschrijfformulier",
+    "unavailable": "Bericht zonder formulier",
+    "lists": "Nieuwsbrieven",
+    "list": "Nieuwsbrief",
+    "id": "Technische naam",
+    "label": "Label",
+    "consultants": "Consulenten",
+    "consultant": "Consulent",
+    "home": "Startpagina",
+    "intro": "Inleiding",
+    "blocks": "Blokken",
+    "block": "Blok",
+    "kind": "Soort blok",
+    "map": "Kaart",
+    "tiles": "Achtergrondkaart",
+    "attribution": "Bronvermelding",
 }
 
-# One form per kind of content file: (collection name, label, singular label, folder, extension,
-# schema field, has a Markdown body, may editors create and delete files).
-COLLECTIONS: tuple[tuple[str, str, str, str, str, Field, bool, bool], ...] = (
-    ("igs", "IGS'en", "IGS", "content/igs", "yaml", IGS_FILE, False, False),
-    ("verhalen", "Verhalen", "verhaal", "content/articles", "md", ARTICLE_FRONT_MATTER, True, True),
-    ("paginas", "Pagina's", "pagina", "content/pages", "md", PAGE_FRONT_MATTER, True, True),
+# One form per kind of content file: (collection name, label, singular label, description, folder,
+# extension, schema field, has a Markdown body, may editors delete files).
+COLLECTIONS: tuple[tuple[str, str, str, str, str, str, Field, bool, bool], ...] = (
+    (
+        "igs",
+        "IGS'en",
+        "IGS",
+        "Eén bestand per intergemeentelijk samenwerkingsverband (IGS) voor cultuur.",
+        "content/igs",
+        "yaml",
+        IGS_FILE,
+        False,
+        False,  # other files link to an IGS: removing one is a job for a pull request by hand
+    ),
+    (
+        "verhalen",
+        "Verhalen",
+        "verhaal",
+        "Interviews (BE/LICHT), projecten in de kijker (GE/SPOT) en nieuws.",
+        "content/articles",
+        "md",
+        ARTICLE_FRONT_MATTER,
+        True,
+        True,
+    ),
+    (
+        "paginas",
+        "Pagina's",
+        "pagina",
+        "Losse pagina's, zoals Over ons en Contact.",
+        "content/pages",
+        "md",
+        PAGE_FRONT_MATTER,
+        True,
+        True,
+    ),
 )
 
 
@@ -213,6 +266,18 @@ def _label(field: Field) -> str:
     return LABELS.get(field.name) or field.description.split(".")[0][:60]
 
 
+def _hint(field: Field) -> str:
+    """The field's Dutch description from schema.py, worded for a form instead of a YAML file."""
+    if field.kind == "slugs":
+        return "Kies uit de lijst; je kunt er meer dan één kiezen."
+    if field.kind == "image":
+        return "Kies een foto of laad er een op (JPEG, PNG, WebP of GIF); ze komt in content/images/."
+    text = describe(field)
+    if field.kind == "bool":
+        text = text.replace("Zet op true", "Vink aan").replace("Zet op false", "Vink uit")
+    return text
+
+
 def _municipality_options(register: Register) -> list[dict[str, str]]:
     """Every name `check` accepts: the current municipalities and the names merged into them in 2025."""
     options = [{"label": m.name, "value": m.name} for m in register.municipalities]
@@ -231,7 +296,7 @@ def _enum_options(field: Field) -> list[Any]:
 
 def cms_field(field: Field, register: Register) -> dict[str, Any]:
     """One field of the content model as a Sveltia/Decap field."""
-    result: dict[str, Any] = {"name": field.name, "label": _label(field), "hint": describe(field)}
+    result: dict[str, Any] = {"name": field.name, "label": _label(field), "hint": _hint(field)}
     if not field.required:
         result["required"] = False
     kind = field.kind
@@ -240,6 +305,8 @@ def cms_field(field: Field, register: Register) -> dict[str, Any]:
     elif kind == "list":
         assert field.items is not None
         result.update(_list_widget(field.items, register))
+        if result["widget"] == "list":  # the add button says "Project toevoegen", not "Projecten …"
+            result["label_singular"] = _label(field.items)
         if field.required:
             result["min"] = 1
     elif kind == "slugs":  # the IGS an article or a consultant is about, by its file name
@@ -304,34 +371,39 @@ def _list_widget(items: Field, register: Register) -> dict[str, Any]:
 
 
 def _collection(
-    name: str, label: str, singular: str, folder: str, extension: str, spec: Field, body: bool, create: bool
+    name: str, label: str, singular: str, description: str, folder: str, extension: str, spec: Field, body: bool
 ) -> dict[str, Any]:
     return {
         "name": name,
         "label": label,
         "label_singular": singular,
-        "description": spec.description,
+        "description": description,
         "folder": folder,
         "extension": extension,
         "format": "yaml-frontmatter" if body else "yaml",
         "identifier_field": "name" if spec is IGS_FILE else "title",
-        "create": create,
-        "delete": create,
+        "create": True,
         # The file name is the page's address: chosen once, when the file is created.
         "slug": {"template": "{{slug}}", "editable": ["create"]},
     }
 
 
-def cms_config(register: Register, repo: str | None, branch: str | None = None) -> dict[str, Any]:
-    """The whole CMS configuration: backend, media, and one form per kind of content file."""
+def cms_config(
+    register: Register, repo: str | None, branch: str | None = None, logo: str | None = None
+) -> dict[str, Any]:
+    """The whole CMS configuration: backend, media, and one form per kind of content file.
+
+    `logo` is the root-relative address of the site's icon, shown instead of the CMS's own.
+    """
     backend: dict[str, Any] = {"name": "github", "repo": repo or "eigenaar/repository"}
     if branch:
         backend["branch"] = branch
     # A fine-grained token needs no server of ours; GitHub's OAuth would need a relay we do not run.
     backend["auth_methods"] = ["token"]
     collections = []
-    for name, label, singular, folder, extension, spec, body, create in COLLECTIONS:
-        collection = _collection(name, label, singular, folder, extension, spec, body, create)
+    for name, label, singular, description, folder, extension, spec, body, delete in COLLECTIONS:
+        collection = _collection(name, label, singular, description, folder, extension, spec, body)
+        collection["delete"] = delete
         fields = [cms_field(f, register) for f in spec.fields]
         if body:
             fields.append({"name": "body", "label": LABELS["body"], "widget": "markdown", "buttons": _MARKDOWN_BUTTONS})
@@ -341,7 +413,7 @@ def cms_config(register: Register, repo: str | None, branch: str | None = None) 
         {
             "name": "instellingen",
             "label": "Instellingen",
-            "description": SITE_FILE.description,
+            "description": "De instellingen van de site en de teksten van de startpagina.",
             "files": [
                 {
                     "name": "site",
@@ -353,8 +425,10 @@ def cms_config(register: Register, repo: str | None, branch: str | None = None) 
             ],
         }
     )
-    return {
-        "app_title": "Beheer van de site",
+    config: dict[str, Any] = {"app_title": "Beheer van de site"}
+    if logo:
+        config["logo"] = {"src": logo}
+    return config | {
         "backend": backend,
         # Every change becomes a pull request, which CI checks before anything is published.
         "publish_mode": "editorial_workflow",

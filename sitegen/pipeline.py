@@ -108,6 +108,8 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
     files.update(bundle)
     if options.admin is not None:
         # After the link check and the search index: the editor is not a page of the site.
-        config = cms_config(register, options.admin_repo)
+        icon = "assets/favicon.svg"
+        logo = site.base_path + icon if icon in files else None
+        config = cms_config(register, options.admin_repo, logo=logo)
         files.update(admin_files(options.admin, config, site.title))
     return site, files
