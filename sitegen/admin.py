@@ -121,6 +121,12 @@ LABELS = {
     "map": "Kaart",
     "tiles": "Achtergrondkaart",
     "attribution": "Bronvermelding",
+    "active_until": "Werking gestopt op",
+    "updated": "Laatst bijgewerkt",
+    "host_page": "Pagina bij een gemeente of organisatie",
+    "host": "Info via",
+    "focus": "Aanspreekpunt voor",
+    "privacy": "Privacyzin",
 }
 
 # One form per kind of content file: (collection name, label, singular label, description, folder,
@@ -320,12 +326,19 @@ def cms_field(field: Field, register: Register) -> dict[str, Any]:
         )
     elif kind == "enum":
         result.update(widget="select", options=_enum_options(field))
+    elif kind == "enums":  # one value or a list: the form always writes a list
+        result.update(widget="select", multiple=True, options=_enum_options(field))
+        if field.required:
+            result["min"] = 1
     elif kind == "bool":
         result.update(widget="boolean", default=bool(field.default))
     elif kind == "int":
         result.update(widget="number", value_type="int", min=0, max=9999)
     elif kind == "date":
         result.update(widget="datetime", type="date", format="YYYY-MM-DD", time_format=False)
+    elif kind == "partial_date":
+        # A year or a month alone is allowed, so no date picker: it would turn "2020" into a day.
+        result.update(widget="string", pattern=list(_PATTERNS[kind]))
     elif kind == "image":
         result.update(widget="image", choose_url=False, accept="image/jpeg,image/png,image/webp,image/gif")
     elif kind == "markdown":
