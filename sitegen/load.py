@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,16 @@ MAX_IMAGE_BYTES = 10_000_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".svg")
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # used with fullmatch: "$" would accept a trailing newline
+# An image name is published as part of a URL: only what needs no encoding there (no space, #, ?, %).
+_URL_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# Photo formats that browsers do not show, with how to get a JPEG from them.
+_CONVERTIBLE = {
+    ".heic": "een iPhone-foto (HEIC)",
+    ".heif": "een iPhone-foto (HEIF)",
+    ".tif": "een TIFF-bestand",
+    ".tiff": "een TIFF-bestand",
+    ".bmp": "een BMP-bestand",
+}
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,19 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
             continue  # a link to a folder inside content/: its files are read where they are
         if path.name.startswith("."):
             continue
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
+        suffix = path.suffix.lower()
+        if suffix in _CONVERTIBLE:
+            errors.append(
+                ContentError(
+                    f"{_CONVERTIBLE[suffix]} kan een browser niet tonen",
+                    shown,
+                    hint=f"bewaar de foto als JPEG ({path.stem}.jpg): op een iPhone via Instellingen > Camera > "
+                    "Formaten > 'Meest compatibel', of open ze op de computer (Foto's, Voorvertoning, Paint) "
+                    "en kies 'Exporteer als' / 'Opslaan als' JPEG",
+                )
+            )
+            continue
+        if suffix not in IMAGE_SUFFIXES:
             errors.append(
                 ContentError(
                     f"onbekend afbeeldingsformaat '{path.suffix}'",
@@ -205,6 +228,11 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
                 )
             )
             continue
+        bad_name = _image_name_problem(path.relative_to(folder), shown)
+        if bad_name:
+            errors.append(bad_name)
+            images.append((rel, b""))  # still listed: the page that uses it gets no second error
+            continue
         try:
             data = strip_metadata(rel, path.read_bytes())
         except SvgProblem as exc:
@@ -215,6 +243,31 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
             continue
         images.append((rel, data))
     return images
+
+
+def _image_name_problem(rel: Path, shown: str) -> ContentError | None:
+    """A name that would break the image's address on the site (space, #, ?, %, accents …)."""
+    if all(_URL_SAFE_NAME.fullmatch(part) for part in rel.parts):
+        return None
+    found = sorted({c for c in "".join(rel.parts) if not re.fullmatch(r"[A-Za-z0-9._-]", c)})
+    named = ", ".join("spatie" if c.isspace() else f"'{c}'" for c in found) or "een punt, '-' of '_' vooraan"
+    suggestion = "/".join(url_safe_name(part) for part in rel.parts)
+    return ContentError(
+        f"deze bestandsnaam past niet in een webadres (bevat {named})",
+        shown,
+        hint=f"hernoem het bestand naar images/{suggestion} en pas het pad aan waar je het gebruikt; "
+        "gebruik alleen letters zonder accent, cijfers, '-', '_' en '.'",
+    )
+
+
+def url_safe_name(name: str) -> str:
+    """A readable URL-safe form of a file name: accents dropped, other characters become '-'."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stem, dot, suffix = plain.rpartition(".")
+    if not dot:
+        stem, suffix = plain, ""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._").lower() or "afbeelding"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
 def load_content(content_dir: Path) -> RawContent:

@@ -39,3 +39,14 @@ def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(SAMPLE / "content", target)
     monkeypatch.chdir(tmp_path)
     return target
+
+
+@pytest.fixture(scope="session")
+def edited_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped content/ with what an editor's pull request adds (tests/editor_changes.py)."""
+    from editor_changes import add_editor_changes
+
+    target = tmp_path_factory.mktemp("edited") / "content"
+    shutil.copytree(ROOT / "content", target)
+    add_editor_changes(target)
+    return target

@@ -79,22 +79,33 @@ def test_two_builds_are_byte_identical(run_cli, tmp_path: Path) -> None:
     assert tree_bytes(first) == tree_bytes(second)
 
 
-def test_shipped_content_builds(run_cli, tmp_path: Path) -> None:
+@pytest.fixture(params=["shipped", "edited"])
+def valid_content(request: pytest.FixtureRequest) -> Path:
+    """The shipped content, and a copy with an editor's typical changes: both must build."""
+    return ROOT / "content" if request.param == "shipped" else request.getfixturevalue("edited_content")
+
+
+def test_shipped_content_builds(run_cli, tmp_path: Path, valid_content: Path) -> None:
+    """Every IGS file, published article and page gets its page; drafts and scheduled items do not."""
+    from sitegen.pipeline import BuildOptions, load_and_validate
+
     out = tmp_path / "site"
-    code, stdout, err = run_cli("build", "--output", str(out))
+    code, stdout, err = run_cli("build", "--content", str(valid_content), "--output", str(out))
     assert code == 0, err
-    igs_pages = sorted(p.parent.name for p in (out / "igs").glob("*/index.html"))
-    assert len(igs_pages) == 19
-    assert (out / "verhalen/rosita-boussemaere-co7/index.html").is_file()
-    assert (out / "verhalen/oaze-ginter/index.html").is_file()
-    assert (out / "subsidies/index.html").is_file()
-    assert (out / "contact/index.html").is_file()
-    assert "pagina's" in stdout
+    site = load_and_validate(BuildOptions(valid_content, ROOT / "templates", ROOT / "assets"))
+    igs_pages = {p.parent.name for p in (out / "igs").glob("*/index.html")}
+    assert igs_pages == {p.stem for p in (valid_content / "igs").glob("*.yaml")}
+    articles = {p.parent.name for p in (out / "verhalen").glob("*/index.html")}
+    assert articles == {a.slug for a in site.articles}
+    assert not any(a.is_unpublished for a in site.articles)
+    for page in site.pages:
+        assert (out / page.out_path).is_file(), page.slug
+    assert f"{len(list(out.rglob('*.html')))} pagina's" in stdout
 
 
-def test_check_writes_nothing(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_writes_nothing(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid_content: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli("check", "--content", str(ROOT / "content"))
+    code, out, err = run_cli("check", "--content", str(valid_content))
     assert code == 0, err
     assert "Geen fouten" in out
     assert list(tmp_path.iterdir()) == []

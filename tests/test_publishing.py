@@ -19,6 +19,8 @@ SUBPATH_URL = "https://org.github.io/repo/"
 ROOT_URL = "https://igs.example/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+# What may appear in a URL without encoding (RFC 3986), plus '%' for encoded characters.
+URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -53,18 +55,22 @@ class Page(HTMLParser):
         self._in_jsonld = False
 
 
-@pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The shipped content built at a domain root and under a subpath (once for this module).
+@pytest.fixture(scope="module", params=["shipped", "edited"])
+def sites(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The shipped content, and a copy with an editor's typical changes (tests/editor_changes.py),
+    each built at a domain root and under a subpath. Tests on it assert what holds for any valid
+    content; what the sample content should give is tested on tests/sample_site.
 
     The visitors' site: the /admin/ editor is no page of it (tests/test_admin.py checks it).
     """
     import build
 
-    built = {}
+    content = ROOT / "content" if request.param == "shipped" else request.getfixturevalue("edited_content")
+    built = {"content": content}
     for name, base_url in (("root", ROOT_URL), ("subpath", SUBPATH_URL)):
         out = tmp_path_factory.mktemp(name)
-        assert build.main(["build", "--no-admin", "--output", str(out), "--base-url", base_url]) == 0
+        argv = ["build", "--no-admin", "--content", str(content), "--output", str(out), "--base-url", base_url]
+        assert build.main(argv) == 0
         built[name] = out
     return built
 
@@ -86,6 +92,7 @@ def test_every_href_and_src_resolves(sites: dict[str, Path], name: str, base_url
         rel = path.relative_to(out).as_posix()
         page_url = base_url + (rel.removesuffix("index.html") if rel.endswith("index.html") else rel)
         for tag, attribute, value in page.urls:
+            assert URL_CHARACTERS.fullmatch(value), f"{rel}: {tag} {attribute}={value!r} is not a valid URL as written"
             absolute = urljoin(page_url, value)
             parts = urlsplit(absolute)
             if parts.scheme in ("mailto", "tel") or not absolute.startswith(base_url):
@@ -115,7 +122,10 @@ def test_canonical_social_and_head_links_follow_the_base_url(sites: dict[str, Pa
         assert page.meta["og:url"] == expected
         assert f"{base_path}feed.xml" in links
         assert f"{base_path}assets/favicon.svg" in links
-        assert page.meta["twitter:card"] == "summary"
+        # A large card only where there is a picture to show in it.
+        assert page.meta["twitter:card"] in ("summary", "summary_large_image")
+        if page.meta["twitter:card"] == "summary_large_image":
+            assert page.meta.get("og:image", "").startswith(base_url), rel
         assert page.meta["og:title"] and page.meta["og:description"]
 
 
@@ -166,25 +176,45 @@ def test_feed_follows_the_atom_rules(sites: dict[str, Path], name: str, base_url
     assert feed.findtext(f"{ATOM}updated") == newest
 
 
-def test_json_ld_for_home_articles_and_igs(sites: dict[str, Path]) -> None:
+def test_json_ld_on_every_page_follows_the_page(sites: dict[str, Path]) -> None:
+    """Whatever the content: one graph at most per page, an Organization on the home page and on
+    every IGS page, an Article on every article page with its own address and date."""
     out = sites["subpath"]
     home = Page((out / "index.html").read_text()).jsonld
     assert len(home) == 1
+    assert any(node["@type"] == "Organization" for node in home[0]["@graph"])
+    for path in sorted(out.rglob("*.html")):
+        rel = path.relative_to(out).as_posix()
+        blocks = Page(path.read_text()).jsonld
+        assert len(blocks) <= 1, rel
+        parts = rel.split("/")
+        if len(parts) == 3 and parts[0] == "verhalen":
+            article = blocks[0]
+            assert article["@context"] == "https://schema.org" and article["@type"].endswith("Article"), rel
+            assert article["url"] == f"{SUBPATH_URL}verhalen/{parts[1]}/"
+            assert f'<time datetime="{article["datePublished"]}"' in path.read_text(), rel
+            assert article["headline"] and article["description"] and article["author"]["name"], rel
+        elif len(parts) == 3 and parts[0] == "igs":
+            assert blocks[0]["@type"] == "Organization" and blocks[0]["name"], rel
+
+
+def test_json_ld_of_the_sample_site(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    code, _, err = run_cli(
+        "build", "--content", str(SAMPLE / "content"), "--output", str(out), "--base-url", SUBPATH_URL
+    )
+    assert code == 0, err
+    home = Page((out / "index.html").read_text()).jsonld
     organisation = next(node for node in home[0]["@graph"] if node["@type"] == "Organization")
-    assert organisation["name"] == "OP/TIL"
-    article = Page((out / "verhalen/oaze-ginter/index.html").read_text()).jsonld[0]
-    assert article["@context"] == "https://schema.org"
-    assert article["@type"] == "Article"
-    assert article["url"] == f"{SUBPATH_URL}verhalen/oaze-ginter/"
-    assert article["datePublished"] == "2024-03-01"
-    assert article["author"]["name"] == article["publisher"]["name"] == "OP/TIL"
-    assert article["headline"] and article["description"]
-    igs = Page((out / "igs/co7/index.html").read_text()).jsonld[0]
+    assert organisation["name"] == "Voorbeeldorganisatie"
+    article = Page((out / "verhalen/project-x/index.html").read_text()).jsonld[0]
+    assert article["url"] == f"{SUBPATH_URL}verhalen/project-x/"
+    assert article["datePublished"] == "2023-03-01"
+    assert article["author"]["name"] == article["publisher"]["name"] == "Voorbeeldorganisatie"
+    igs = Page((out / "igs/noord/index.html").read_text()).jsonld[0]
     assert igs["@type"] == "Organization"
-    assert igs["name"] == "CO7"
-    assert "Ieper" in igs["areaServed"] and len(igs["areaServed"]) == 7
-    for path in out.rglob("*.html"):
-        assert len(Page(path.read_text()).jsonld) <= 1
+    assert igs["name"] == "Cultuurregio Noord"
+    assert "Herentals" in igs["areaServed"] and len(igs["areaServed"]) == 3
 
 
 def test_json_ld_cannot_close_its_script_element() -> None:
@@ -254,7 +284,9 @@ def test_subpath_builds_are_byte_identical_and_carry_no_build_time(sites: dict[s
     import build
 
     again = tmp_path / "again"
-    assert build.main(["build", "--no-admin", "--output", str(again), "--base-url", SUBPATH_URL]) == 0
+    content = str(sites["content"])
+    argv = ["build", "--no-admin", "--content", content, "--output", str(again), "--base-url", SUBPATH_URL]
+    assert build.main(argv) == 0
     first = tree_bytes(sites["subpath"])
     assert first == tree_bytes(again)
     now = dt.datetime.now(dt.UTC)

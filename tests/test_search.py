@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from browser_support import run_script, serve
 from conftest import ROOT
+from markupsafe import escape
 
 from sitegen import search
 from sitegen.errors import ContentErrors
+from sitegen.model import Site
+from sitegen.pipeline import BuildOptions, load_and_validate
 
 PAGE = """<!DOCTYPE html><html lang="nl-BE"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><header>Kop</header><main data-pagefind-body data-pagefind-filter="type:IGS" data-pagefind-meta="type:IGS">
@@ -27,13 +30,31 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_build_ships_a_dutch_index_of_the_content_pages(built_site: Path) -> None:
+@pytest.fixture(scope="module", params=["shipped", "edited"])
+def any_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Site]:
+    """The shipped site and one with an editor's typical changes (a draft and a scheduled item among
+    them), with the model of what each publishes."""
+    import build
+
+    if request.param == "shipped":
+        content, out = ROOT / "content", request.getfixturevalue("built_site")
+    else:
+        content, out = request.getfixturevalue("edited_content"), tmp_path_factory.mktemp("edited") / "site"
+        assert build.main(["build", "--content", str(content), "--output", str(out)]) == 0
+    return out, load_and_validate(BuildOptions(content, ROOT / "templates", ROOT / "assets"))
+
+
+def _published_pages(site: Site) -> set[str]:
+    return {igs.url for igs in site.igs} | {a.url for a in site.articles} | {p.url for p in site.pages}
+
+
+def test_build_ships_a_dutch_index_of_the_content_pages(any_site: tuple[Path, Site]) -> None:
+    built_site, site = any_site
     bundle = built_site / "pagefind"
     entry = json.loads((bundle / "pagefind-entry.json").read_text())
     assert list(entry["languages"]) == ["nl"]
-    indexed = len(list((ROOT / "content/igs").glob("*.yaml")))
-    indexed += len(list((ROOT / "content/articles").glob("*.md"))) + len(list((ROOT / "content/pages").glob("*.md")))
-    assert entry["languages"]["nl"]["page_count"] == indexed
+    # Published pages, not files: drafts and scheduled items are not on the site.
+    assert entry["languages"]["nl"]["page_count"] == len(_published_pages(site))
     for name in ("pagefind.js", "pagefind-worker.js", "wasm.nl.pagefind"):
         assert (bundle / name).is_file(), name
     assert list(bundle.glob("filter/*.pf_filter")), "type and IGS filters are indexed"
@@ -53,17 +74,20 @@ def test_search_page_works_as_a_plain_form(built_site: Path) -> None:
     assert '<a href="/zoeken/">Zoeken</a>' in home
 
 
-def test_only_content_pages_are_marked_for_the_index(built_site: Path) -> None:
+def test_only_content_pages_are_marked_for_the_index(any_site: tuple[Path, Site]) -> None:
+    built_site, site = any_site
     marked = {
-        p.relative_to(built_site).parent.as_posix()
+        "/" + p.relative_to(built_site).parent.as_posix() + "/"
         for p in built_site.rglob("*.html")
         if b"data-pagefind-body" in p.read_bytes()
     }
-    assert "igs/co7" in marked and "verhalen/oaze-ginter" in marked and "contact" in marked
-    assert not marked & {".", "igs", "verhalen", "kaart", "gemeenten", "zoeken"}
-    article = (built_site / "verhalen/oaze-ginter/index.html").read_text()
-    assert 'data-pagefind-filter="type:GE/SPOT"' in article
-    assert '<a href="/igs/ginter/" data-pagefind-filter="igs">Ginter</a>' in article
+    assert marked == _published_pages(site)
+    for article in site.articles:
+        html = (built_site / article.out_path).read_text()
+        assert f'data-pagefind-filter="type:{article.type_label}"' in html
+        for slug in article.igs:
+            igs = site.igs_by_slug(slug)
+            assert f'<a href="{igs.url}" data-pagefind-filter="igs">{escape(igs.name)}</a>' in html
 
 
 def test_index_pages_in_memory() -> None:
