@@ -144,7 +144,7 @@ def _report(errors: ContentErrors, title: str) -> int:
     return 1
 
 
-def _report_to_github(title: str, errors: list[ContentError], outcome: str = "") -> None:
+def _report_to_github(title: str, errors: list[ContentError], outcome: list[str] | None = None) -> None:
     """On GitHub Actions: each error as an annotation on its line, and a summary for the run's page."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
@@ -153,7 +153,7 @@ def _report_to_github(title: str, errors: list[ContentError], outcome: str = "")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as file:
-            file.write(step_summary(title, errors, outcome))
+            file.write(step_summary(title, errors, outcome or []))
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -201,7 +201,7 @@ def _build_locked(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     done = f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({seconds:.2f} s)"
     print(done)
-    _report_to_github(BUILD_TITLE, [], done)
+    _report_to_github(BUILD_TITLE, [], [done])
     return 0
 
 
@@ -222,8 +222,10 @@ def run_check(args: argparse.Namespace) -> int:
         if failures:
             print(f"{len(failures)} van de {len(pages)} externe links werken niet.", file=sys.stderr)
             return 1
-    done = f"Geen fouten: {len(site.igs)} IGS'en, {len(site.articles)} verhalen, {len(site.pages)} pagina's."
-    print(done)
+    from sitegen.report import content_summary
+
+    done = content_summary(site)
+    print("\n".join(done))
     _report_to_github(CHECK_TITLE, [], done)
     return 0
 

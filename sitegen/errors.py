@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,15 +139,17 @@ def _markdown_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def step_summary(title: str, errors: Iterable[ContentError], outcome: str = "") -> str:
+def step_summary(title: str, errors: Iterable[ContentError], outcome: Sequence[str] = ()) -> str:
     """A short Dutch Markdown report for the run's summary page on GitHub.
 
-    Without errors it says `outcome` (e.g. what was checked); with errors it lists the first
-    SUMMARY_LIMIT of them, each with its place and hint.
+    Without errors it says `outcome` (what was checked: a sentence, then details as a list); with
+    errors it lists the first SUMMARY_LIMIT of them, each with its place and hint.
     """
     found = list(errors)
     if not found:
-        return f"### ✅ {title}: geen fouten\n\n{_markdown_text(outcome)}\n\n"
+        said = [_markdown_text(outcome[0])] if outcome else []
+        said += [f"- {_markdown_text(line)}" for line in outcome[1:]]
+        return "\n".join([f"### ✅ {title}: geen fouten", "", *said]) + "\n\n"
     noun = "fout" if len(found) == 1 else "fouten"
     lines = [
         f"### ❌ {title}: {len(found)} {noun}",

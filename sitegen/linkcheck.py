@@ -30,8 +30,8 @@ from urllib.parse import unquote, urlsplit
 from .errors import ContentError, did_you_mean
 from .load import display_path
 from .markup import RenderedMarkdown
-from .model import Site
-from .render import PageJob
+from .model import Site, Withheld
+from .render import PageJob, date_nl
 from .urls import browser_url
 
 logger = logging.getLogger(__name__)
@@ -296,17 +296,44 @@ def check_links(
     """
     by_page = {job.out_path: job for job in jobs}
     markdown = markdown_by_page(site, site_src)
-    grouped: dict[tuple[str, int, int, str, str], list[Broken]] = {}
+    grouped: dict[tuple[str, int, int, str, str, str], list[Broken]] = {}
     for broken in find_broken_links(files, site.base_url, site.base_path):
         where = attribute(broken, site=site, jobs=by_page, markdown=markdown, templates_dir=templates_dir)
-        grouped.setdefault((*where, broken.link.value, broken.reason), []).append(broken)
+        withheld = _withheld_target(broken.link.value, site)
+        reason, hint = _withheld_reason(withheld) if withheld else (broken.reason, broken.hint)
+        grouped.setdefault((*where, broken.link.value, reason, hint), []).append(broken)
     errors = []
-    for (path, line, col, value, reason), found in grouped.items():
+    for (path, line, col, value, reason, hint), found in grouped.items():
         pages = sorted({LinkResolver(files, site.base_url, site.base_path).page_path(b.page) for b in found})
         on = pages[0] + (f" en {len(pages) - 1} andere pagina's" if len(pages) > 1 else "")
-        errors.append(ContentError(f"kapotte link '{value}' (op {on}): {reason}", path, line, col, found[0].hint))
+        errors.append(ContentError(f"kapotte link '{value}' (op {on}): {reason}", path, line, col, hint))
     logger.info("Checked links: %d broken", len(errors))
     return errors
+
+
+def _withheld_target(value: str, site: Site) -> Withheld | None:
+    """The draft or scheduled item a link points to, if that is why it is missing."""
+    if value.startswith(site.base_url):
+        value = site.base_path + value[len(site.base_url) :]
+    path = unquote(urlsplit(value).path)
+    if not path.startswith(site.base_path):
+        return None
+    url = "/" + path[len(site.base_path) :].removesuffix("index.html")
+    url += "" if url.endswith("/") else "/"
+    return next((item for item in site.withheld if item.url == url), None)
+
+
+def _withheld_reason(item: Withheld) -> tuple[str, str]:
+    if item.draft:
+        return (
+            f"'{item.title}' is een concept ({item.src_path} heeft draft: true) en staat nog niet op de site",
+            "publiceer het eerst (haal 'draft: true' weg), of voeg de link pas toe als het gepubliceerd is",
+        )
+    assert item.date is not None
+    return (
+        f"'{item.title}' is gepland voor {date_nl(item.date)} en staat pas vanaf dan op de site",
+        f"voeg de link pas toe als het verschenen is, of plan het verhaal met de link op {date_nl(item.date)} of later",
+    )
 
 
 # --- external links: only on request, never in a build or a test ---

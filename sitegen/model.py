@@ -182,6 +182,21 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """An article or page this build leaves out: a draft, or an article dated in the future."""
+
+    src_path: str
+    url: str
+    title: str
+    draft: bool
+    date: dt.date | None  # an article's publication date; None for a page
+
+    @property
+    def is_article(self) -> bool:
+        return self.date is not None
+
+
+@dataclass(frozen=True)
 class HomeBlock:
     kind: str
     id: str
@@ -247,6 +262,7 @@ class Site:
     pages: tuple[Page, ...]  # sorted by nav position, then title
     images: tuple[tuple[str, bytes], ...]
     preview: bool  # built for `serve`/`--drafts`: unpublished articles included and marked
+    withheld: tuple[Withheld, ...] = ()  # drafts and scheduled items left out (none in a preview)
 
     def igs_by_slug(self, slug: str) -> Igs:
         return self._igs_index[slug]
@@ -381,6 +397,12 @@ def build_model(
         dated = item.get("date")
         return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
 
+    withheld = tuple(
+        Withheld(src_path, f"/{folder}{slug}/", item["title"], item["draft"], item.get("date"))
+        for folder, items in (("verhalen/", valid.articles), ("", valid.pages))
+        for slug, src_path, item, _, _ in items
+        if not shown(item)
+    )
     kept = [(body, base_path) for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
     texts = [(shown(item), (item, body)) for _, _, item, body, _ in valid.articles + valid.pages]
     images = published_images(
@@ -470,4 +492,5 @@ def build_model(
         pages=tuple(sorted(pages, key=lambda p: (p.nav if p.nav is not None else 10_000, p.title, p.slug))),
         images=images,
         preview=include_unpublished,
+        withheld=withheld,
     )

@@ -27,6 +27,8 @@ from .yamlsrc import KeyPath, YamlDoc, is_date
 RESERVED_PAGE_SLUGS = frozenset(
     {"igs", "verhalen", "kaart", "gemeenten", "assets", "images", "zoeken", "404", "feed", "sitemap", "robots"}
 )
+# The pull request previews are published under voorbeeld/ (.github/workflows/site.yml).
+RESERVED_PAGE_SLUGS |= {"voorbeeld"}
 # Patterns are used with fullmatch: '$' alone would also accept a trailing newline.
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")

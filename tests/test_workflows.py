@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -121,3 +122,119 @@ def test_check_is_the_first_step_after_the_install_with_a_dutch_name() -> None:
     check = runs[1]
     assert check["run"] == "python build.py check"
     assert check["name"].startswith("Inhoud controleren")
+
+
+def _step(job: dict[str, Any], needle: str) -> dict[str, Any]:
+    return next(step for step in _steps(job) if needle in step.get("run", "") or needle in step.get("uses", ""))
+
+
+def test_a_daily_scheduled_build_publishes_what_became_due() -> None:
+    workflow = _load()
+    triggers = workflow.get("on", workflow.get(True))
+    (schedule,) = triggers["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert minute.isdigit() and hour.isdigit() and (day, month, weekday) == ("*", "*", "*"), "once a day"
+    # "Today" is the Belgian date, whatever the runner's clock says.
+    assert workflow["env"]["TZ"] == "Europe/Brussels"
+    # A scheduled run is not a pull request and runs on main: it uploads and deploys.
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    for condition in (_step(build, "actions/upload-pages-artifact")["if"], deploy["if"]):
+        assert condition == "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
+
+
+def test_every_pull_request_gets_a_preview_with_drafts_as_artifact_and_link() -> None:
+    workflow = _load()
+    triggers = workflow.get("on", workflow.get(True))
+    assert set(triggers["pull_request"]["types"]) >= {"opened", "synchronize", "reopened", "closed"}
+    preview = workflow["jobs"]["preview"]
+    assert "pull_request" in preview["if"] and "closed" in preview["if"]
+    build = _step(preview, "build.py build")
+    assert "--drafts" in build["run"] and '--base-url "$url"' in build["run"]
+    assert 'url="${SITE_URL%/}/voorbeeld/pr-$PR_NUMBER/"' in build["run"]
+    artifact = _step(preview, "actions/upload-artifact")
+    assert artifact["with"]["path"] == "voorbeeld/pr-${{ github.event.pull_request.number }}"
+    # Published and linked only from branches of this repository: a fork's token cannot write.
+    assert preview["env"]["PUBLISH"] == "${{ github.event.pull_request.head.repo.full_name == github.repository }}"
+    publish, comment = _step(preview, "previews.sh put"), _step(preview, "previews.sh comment")
+    assert publish["if"] == comment["if"] == "env.PUBLISH == 'true'"
+    assert 'gh workflow run site.yml --ref "$DEFAULT_BRANCH"' in publish["run"]
+    assert preview["permissions"] == {
+        "contents": "write",
+        "pages": "read",
+        "actions": "write",
+        "pull-requests": "write",
+    }
+    # Only the token every run gets: no secrets to set up.
+    assert "secrets." not in WORKFLOW.read_text(encoding="utf-8")
+    # Main's deployment carries the previews, after the HTML check of main's own pages.
+    main_build = workflow["jobs"]["build"]
+    names = [step.get("name", step.get("uses", "")) for step in _steps(main_build)]
+    added = names.index("Add the previews of open pull requests")
+    assert names.index("Validate the HTML (Nu Html Checker)") < added < names.index("Upload the site for Pages")
+    assert "output/voorbeeld" in _step(main_build, "PREVIEW_BRANCH")["run"]
+    removal = workflow["jobs"]["remove-preview"]
+    assert "closed" in removal["if"] and "previews.sh remove" in _runs(removal)
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def _previews(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    script = ROOT / ".github" / "scripts" / "previews.sh"
+    return subprocess.run(
+        ["bash", str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+
+
+def test_preview_script_keeps_one_folder_per_pull_request(tmp_path: Path) -> None:
+    """Against a real (local) origin: put, replace and remove previews in the previews branch."""
+    origin, clone = tmp_path / "origin.git", tmp_path / "clone"
+    _git("init", "-q", "--bare", str(origin), cwd=tmp_path)
+    _git("clone", "-q", str(origin), str(clone), cwd=tmp_path)
+    site = tmp_path / "site"
+    (site / "verhalen").mkdir(parents=True)
+    (site / "index.html").write_text("eerste versie")
+    (site / "verhalen" / "index.html").write_text("verhalen")
+    assert _previews("put", "7", str(site), cwd=clone).returncode == 0
+    (site / "index.html").write_text("tweede versie")
+    assert _previews("put", "8", str(site), cwd=clone).returncode == 0
+    assert _previews("put", "7", str(site), cwd=clone).returncode == 0
+    files = _git("ls-tree", "-r", "--name-only", "voorbeelden", cwd=origin).split()
+    assert files == ["README.md", "pr-7/index.html", "pr-7/verhalen/index.html", "pr-8/index.html",
+                     "pr-8/verhalen/index.html"]  # fmt: skip
+    assert _git("show", "voorbeelden:pr-7/index.html", cwd=origin) == "tweede versie"
+    assert _previews("remove", "7", cwd=clone).returncode == 0
+    assert _previews("remove", "7", cwd=clone).returncode == 3, "nothing to remove: no deployment needed"
+    assert _git("ls-tree", "--name-only", "voorbeelden", cwd=origin).split() == ["README.md", "pr-8"]
+    assert _git("rev-list", "--count", "voorbeelden", cwd=origin).strip() == "1", "no history of old previews"
+    assert _git("status", "--porcelain", cwd=clone) == "", "the checkout is left as it was"
+    assert _previews("put", "x; rm -rf /", str(site), cwd=clone).returncode == 2
+
+
+def test_preview_script_posts_the_link_once_and_then_updates_it(tmp_path: Path) -> None:
+    """The link is one comment on the pull request, updated on every new commit (gh faked here)."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "gh.log"
+    bin_dir.mkdir()
+    fake = bin_dir / "gh"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f'printf "%s\\n" "$*" >> "{log}"\n'
+        'if [ "$2" != "--method" ] && [ -f "$(dirname "$0")/existing" ]; then cat "$(dirname "$0")/existing"; fi\n'
+    )
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", GITHUB_REPOSITORY="org/site")
+    _git("init", "-q", str(tmp_path / "repo"), cwd=tmp_path)
+    url = "https://org.github.io/site/voorbeeld/pr-12/"
+    assert _previews("comment", "12", url, cwd=tmp_path / "repo", env=env).returncode == 0
+    (bin_dir / "existing").write_text("4242\n")
+    assert _previews("comment", "12", url, cwd=tmp_path / "repo", env=env).returncode == 0
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("api repos/org/site/issues/12/comments --paginate --jq")
+    assert calls[1].startswith(
+        "api --method POST repos/org/site/issues/12/comments -f body=<!-- voorbeeld-van-de-site -->"
+    )
+    assert f"**Voorbeeld van deze wijziging:** {url}" in log.read_text()
+    methods = [line.split()[2] for line in calls if line.startswith("api --method")]
+    assert methods == ["POST", "PATCH"]
+    assert "api --method PATCH repos/org/site/issues/comments/4242 -f body=<!-- voorbeeld-van-de-site -->" in calls
