@@ -27,6 +27,36 @@ COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 IMAGE_PATTERN = r"^/?(content/)?images/\S.*$"
 NOT_BLANK_PATTERN = r"\S"
 
+# Lists in which `check` refuses a name written twice.
+NO_DUPLICATES = frozenset({"municipalities"})
+# A map with a photo needs its description, as `check` says (an empty photo counts as none).
+PHOTO_NEEDS_ALT: dict[str, Any] = {
+    "if": {"properties": {"photo": {"type": "string", "pattern": NOT_BLANK_PATTERN}}, "required": ["photo"]},
+    "then": {
+        "required": ["photo_alt"],
+        "properties": {
+            "photo_alt": {
+                "type": ["string", "number", "boolean"],
+                "pattern": NOT_BLANK_PATTERN,
+                "patternErrorMessage": "Een foto heeft een beschrijving nodig (photo_alt).",
+                "errorMessage": "Een foto heeft een beschrijving nodig (photo_alt).",
+            }
+        },
+    },
+}
+# kind -> Dutch message when a value has the wrong type (or is not one of the choices).
+_TYPE_MESSAGES = {
+    "map": "'{name}' is een blok met velden, elk op een eigen regel en ingesprongen.",
+    "list": "'{name}' is een lijst: elke waarde op een eigen regel die met '- ' begint.",
+    "bool": "Schrijf true (ja) of false (nee).",
+    "int": "Een geheel getal, bv. 3.",
+    "enum": "Kies één van de toegelaten waarden (zie de beschrijving).",
+    "enums": "Kies één of meer van de toegelaten waarden (zie de beschrijving).",
+    "slugs": "Een naam met kleine letters a-z, cijfers en '-', of een lijst van zulke namen.",
+    "partial_date": "Een datum: JJJJ-MM-DD, of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is.",
+    "text": "'{name}' is een tekst.",
+}
+
 # (schema file name, field, title shown by editors' tools, files it applies to)
 SCHEMA_FILES: tuple[tuple[str, Field, str, str], ...] = (
     ("igs.schema.json", IGS_FILE, "IGS-bestand", "content/igs/*.yaml"),
@@ -73,17 +103,24 @@ def _value_schema(field: Field) -> dict[str, Any]:
     """The schema of a present, non-empty value of `field`."""
     kind = field.kind
     if kind == "map":
-        return {
+        schema = {
             "type": "object",
             "properties": {f.name: schema_for(f) for f in field.fields},
             "required": [f.name for f in field.fields if f.required],
             "additionalProperties": False,
         }
+        names = {f.name for f in field.fields}
+        if {"photo", "photo_alt"} <= names:
+            schema.update(PHOTO_NEEDS_ALT)
+        return schema
     if kind == "list":
         assert field.items is not None
-        item = _value_schema(field.items)
+        item = _with_messages(_value_schema(field.items), field.items)
         item["description"] = describe(field.items)
-        return {"type": "array", "items": item}
+        schema = {"type": "array", "items": item}
+        if field.name in NO_DUPLICATES:
+            schema["uniqueItems"] = True
+        return schema
     if kind == "slugs":
         slug = _value_schema(Field(field.name, "slug", field.description))
         return {"anyOf": [slug, {"type": "array", "items": slug, "minItems": 1}]}
@@ -102,9 +139,10 @@ def _value_schema(field: Field) -> dict[str, Any]:
         text = {"type": "string", "pattern": pattern, "patternErrorMessage": message}
         return {"anyOf": [text, {"type": "integer", "minimum": 1000, "maximum": 9999}]}
     schema: dict[str, Any] = {"type": "string"}
-    if kind == "text" and not field.required:
-        # YAML reads e.g. a postcode 8500 as a number; the build takes it as the text it is.
-        schema["type"] = ["string", "number"]
+    if kind in ("text", "markdown"):
+        # YAML reads e.g. a postcode 8500 as a number or a title 'true' as a boolean; the build
+        # takes them as the text they are.
+        schema["type"] = ["string", "number", "boolean"]
     if kind == "date":
         schema["format"] = "date"
     elif kind == "email":
@@ -119,13 +157,26 @@ def _value_schema(field: Field) -> dict[str, Any]:
     return schema
 
 
+def _with_messages(schema: dict[str, Any], field: Field) -> dict[str, Any]:
+    """Dutch messages for the YAML extension: `errorMessage` replaces its English "Incorrect type"
+    (and "Value is not accepted") wherever a type is checked; patterns keep their own message."""
+    if "type" in schema or "enum" in schema:
+        if field.kind in _PATTERNS:
+            schema["errorMessage"] = _PATTERNS[field.kind][1]
+        else:
+            schema["errorMessage"] = _TYPE_MESSAGES.get(field.kind, _TYPE_MESSAGES["text"]).format(name=field.name)
+    for branch in schema.get("anyOf", ()):
+        _with_messages(branch, field)
+    return schema
+
+
 def schema_for(field: Field) -> dict[str, Any]:
     """The JSON Schema (draft-07) of one field of the content model, with Dutch descriptions.
 
     An optional field may be left empty (`website:`), as the build treats that as absent; a
     required one may not.
     """
-    schema = _value_schema(field)
+    schema = _with_messages(_value_schema(field), field)
     if not field.required:
         if "anyOf" in schema:
             schema["anyOf"].append({"type": "null"})

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +23,15 @@ from .load import MarkdownSource, RawContent
 from .markup import heading_one_lines, markdown_problems
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
-from .yamlsrc import KeyPath, YamlDoc, is_date
+from .yamlsrc import (
+    CURLY_QUOTES,
+    CURLY_QUOTES_HINT,
+    NO_SPACE_AFTER_COLON,
+    NO_SPACE_AFTER_DASH,
+    KeyPath,
+    YamlDoc,
+    is_date,
+)
 
 RESERVED_PAGE_SLUGS = frozenset(
     {"igs", "verhalen", "kaart", "gemeenten", "assets", "images", "zoeken", "404", "feed", "sitemap", "robots"}
@@ -31,6 +40,7 @@ RESERVED_PAGE_SLUGS = frozenset(
 RESERVED_PAGE_SLUGS |= {"voorbeeld"}
 # Patterns are used with fullmatch: '$' alone would also accept a trailing newline.
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME_TEXT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([Tt]|\s+)\d{1,2}:\d{2}")
 _PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 # No '?', '&', '%', '#' or '/': they would add headers or a body to the mailto: link.
 _EMAIL = re.compile(r"[\w.+'-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
@@ -80,6 +90,10 @@ class _Checker:
         self.images = images
 
     def fail(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> _Invalid:
+        raw = self.doc.raw_scalars.get(path)
+        if not key and raw and CURLY_QUOTES.match(raw) and CURLY_QUOTES.search(raw[-1]):
+            message += f": de waarde staat tussen gekrulde aanhalingstekens ({raw[0]}…{raw[-1]})"
+            hint = CURLY_QUOTES_HINT
         self.errors.append(self.doc.error(path, message, hint, key=key))
         return INVALID
 
@@ -98,6 +112,10 @@ class _Checker:
                 "dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel",
                 "bv. title: Mijn titel",
             )
+        colon = NO_SPACE_AFTER_COLON.match(value) if isinstance(value, str) else None
+        if colon:
+            _, key, rest = colon.groups()
+            return self.fail(path, f"na '{key}:' ontbreekt een spatie", f"schrijf '{key}: {rest}'")
         if not isinstance(value, dict):
             return self.fail(
                 path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen"
@@ -133,6 +151,14 @@ class _Checker:
         return result
 
     def check_list(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        dash = NO_SPACE_AFTER_DASH.match(value) if isinstance(value, str) else None
+        if dash:
+            first = dash.group(2).split(" -")[0]
+            return self.fail(
+                path,
+                "na '-' ontbreekt een spatie",
+                f"schrijf '- {first}': een lijstelement begint met een streepje en een spatie",
+            )
         if not isinstance(value, list):
             return self.fail(
                 path,
@@ -224,8 +250,15 @@ class _Checker:
         return tuple(result)
 
     def check_bool(self, spec: Field, value: Any, path: KeyPath) -> Any:
-        if isinstance(value, bool):
+        written = self.doc.raw_scalars.get(path, "")
+        if isinstance(value, bool) and written.lower() in ("true", "false"):
             return value
+        if isinstance(value, bool):  # yes/no/on/off: YAML 1.1 only, editors' tools read them as text
+            return self.fail(
+                path,
+                f"'{spec.name}' moet true of false zijn, niet '{written}'",
+                f"schrijf {str(value).lower()} ({'ja' if value else 'nee'})",
+            )
         return self.fail(path, f"'{spec.name}' moet true of false zijn", "schrijf true (ja) of false (nee)")
 
     def check_int(self, spec: Field, value: Any, path: KeyPath) -> Any:
@@ -241,9 +274,17 @@ class _Checker:
             return value
         return self.fail(path, f"'{spec.name}' moet een geheel getal zijn", "bv. 3")
 
+    def _date_with_time(self, spec: Field, value: Any, path: KeyPath) -> _Invalid:
+        day = str(self.doc.raw_scalars.get(path, value))[:10]
+        return self.fail(
+            path,
+            f"'{spec.name}' is een datum zonder uur: schrijf alleen {day}",
+            "de site toont geen uur: een verhaal verschijnt vanaf het begin van die dag (Belgische tijd)",
+        )
+
     def check_date(self, spec: Field, value: Any, path: KeyPath) -> Any:
-        if isinstance(value, dt.datetime):
-            return value.date()
+        if isinstance(value, dt.datetime) or _DATE_TIME_TEXT.match(str(value)):
+            return self._date_with_time(spec, value, path)
         if is_date(value):
             return value
         if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
@@ -258,8 +299,8 @@ class _Checker:
 
     def check_partial_date(self, spec: Field, value: Any, path: KeyPath) -> Any:
         """A year, a month or a day: as precise as the editor writes it."""
-        if isinstance(value, dt.datetime):
-            return PartialDate(value.date())
+        if isinstance(value, dt.datetime) or _DATE_TIME_TEXT.match(str(value)):
+            return self._date_with_time(spec, value, path)
         if is_date(value):
             return PartialDate(value)
         text = self.doc.raw_scalars.get(path, value) if isinstance(value, int) else value
@@ -478,11 +519,14 @@ def validate_content(
     _check_membership_overlap(raw, igs, errors)
 
     igs_slugs = {slug for slug, _, _ in igs}
+    # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
+    unreadable = {slug for slug, doc in raw.igs if doc.data is None}
+    unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
     articles = _front("dit verhaal", raw.articles, ARTICLE_FRONT_MATTER, errors, images)
     pages = _front("deze pagina", raw.pages, PAGE_FRONT_MATTER, errors, images)
     docs = {doc.src_path: doc for _, doc in raw.igs} | {s.front.src_path: s.front for _, s in raw.articles + raw.pages}
     for _, src_path, data, _, _ in articles:
-        _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs, errors)
+        _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs | unreadable, errors)
     for slug, src_path, _, _, _ in pages:
         if slug in RESERVED_PAGE_SLUGS:
             errors.append(
@@ -493,7 +537,7 @@ def validate_content(
                 )
             )
     if isinstance(site, dict):
-        _check_site(raw.site, site, igs_slugs, errors)
+        _check_site(raw.site, site, igs_slugs | unreadable, errors)
 
     errors = cap_per_file(errors)
     if errors or isinstance(site, _Invalid):
@@ -530,9 +574,19 @@ def _check_igs(
                 )
                 continue
             seen[key] = i
-            if resolve is not None and resolve(name) is None:
+            found = resolve(name) if resolve is not None else None
+            if resolve is not None and found is None:
                 hint = suggest(name) or "controleer de spelling; de gemeentezoeker op de site toont alle namen"
                 errors.append(doc.error(("municipalities", i), f"onbekende gemeente '{name}'", hint))
+            spelled = _register_spelling(name, found)
+            if spelled and spelled != name:
+                errors.append(
+                    doc.error(
+                        ("municipalities", i),
+                        f"'{name}' staat anders geschreven in het gemeenteregister",
+                        f"bedoelde je '{spelled}'? Schrijf de naam zoals in het gemeenteregister",
+                    )
+                )
         if data.get("members_complete") is not False and len(members) < 2:
             errors.append(
                 doc.error(
@@ -555,6 +609,12 @@ def _check_igs(
         start, end = recognition.get("from"), recognition.get("until")
         if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
             errors.append(doc.error(("recognition", "until"), "de einddatum ligt vóór de begindatum"))
+
+
+def _register_spelling(name: str, municipality: object | None) -> str | None:
+    """The register's own spelling of `name` (the municipality's name or a former one), if it has one."""
+    names = (getattr(municipality, "name", None), *getattr(municipality, "former", ()))
+    return next((n for n in names if isinstance(n, str) and normalise_name(n) == normalise_name(name)), None)
 
 
 def _check_membership_overlap(

@@ -289,7 +289,8 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlDoc,
         message, hint = _translate(exc)
         line = (mark.line + 1 + line_offset) if mark else 0
         col = (mark.column + 1) if mark else 0
-        return YamlDoc(src_path, None), [ContentError(message, src_path, line, col, hint)]
+        error = ContentError(message, src_path, line, col, hint)
+        return YamlDoc(src_path, None), [_likely_cause(error, text.split("\n"), line_offset)]
     except yaml.YAMLError as exc:
         return YamlDoc(src_path, None), [ContentError(f"YAML-fout: {exc}", src_path, 1, 1)]
     finally:
@@ -300,6 +301,61 @@ def parse_yaml(text: str, src_path: str, line_offset: int = 0) -> tuple[YamlDoc,
     data = converter.convert(node, ())
     doc = YamlDoc(src_path, data, converter.value_pos, converter.key_pos, converter.raw)
     return doc, converter.errors
+
+
+# What a word processor or a quick typist leaves behind, which YAML then misreads further down.
+CURLY_QUOTES = re.compile("[\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb]")
+NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):(?![\s/])(\S.*)$")
+NO_SPACE_AFTER_DASH = re.compile(r"^(\s*)-(?![\s-])(\S.*)$")
+
+
+CAUSE_WINDOW = 3  # lines above the error that may hold its cause (not further: a text may contain 'x:y')
+CURLY_QUOTES_HINT = (
+    "vervang ze door rechte aanhalingstekens: \"…\" of '…' (Word en veel e-mailprogramma's maken ze vanzelf krom)"
+)
+
+
+def _likely_cause(error: ContentError, lines: list[str], line_offset: int) -> ContentError:
+    """A syntax error often shows a line or two after its cause: name the cause, on its own line.
+
+    `name:Jan` (no space after the colon) and `-Nijlen` (no space after the dash) are plain text
+    to YAML, so the error surfaces on the next line; curly quotes pasted from a word processor are
+    not quotes to YAML at all.
+    """
+    last = min(error.line - line_offset, len(lines)) if error.line else len(lines)
+    for index in range(last - 1, max(last - 1 - CAUSE_WINDOW, -1), -1):
+        line = lines[index]
+        number = index + 1 + line_offset
+        colon = NO_SPACE_AFTER_COLON.match(line)
+        if colon:
+            indent, key, value = colon.groups()
+            return ContentError(
+                f"na '{key}:' ontbreekt een spatie",
+                error.path,
+                number,
+                len(indent) + len(key) + 2,
+                f"schrijf '{key}: {value}' (YAML leest '{key}:{value}' als één woord)",
+            )
+        dash = NO_SPACE_AFTER_DASH.match(line)
+        if dash:
+            indent, value = dash.groups()
+            return ContentError(
+                "na '-' ontbreekt een spatie",
+                error.path,
+                number,
+                len(indent) + 2,
+                f"schrijf '- {value}': een lijstelement begint met een streepje en een spatie",
+            )
+    curly = CURLY_QUOTES.search(lines[last - 1]) if 0 < last <= len(lines) else None
+    if curly:
+        return ContentError(
+            f"gekrulde aanhalingstekens ({curly.group()}) uit een tekstverwerker: YAML kent alleen rechte",
+            error.path,
+            error.line,
+            curly.start() + 1,
+            CURLY_QUOTES_HINT,
+        )
+    return error
 
 
 def is_date(value: Any) -> bool:
