@@ -10,12 +10,13 @@ from conftest import ROOT, SAMPLE, tree_bytes
 
 from sitegen.linkcheck import LinkResolver, find_broken_links, parse_page
 
-ARTICLE = "content/articles/oaze-ginter.md"
+ARTICLE = "content/articles/project-x.md"
 
 
 def _content_copy(tmp_path: Path) -> Path:
+    """The sample site's content: tests never depend on what the shipped content holds today."""
     content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(SAMPLE / "content", content)
     return content
 
 
@@ -27,13 +28,13 @@ def test_planted_broken_link_and_anchor_name_the_markdown_line(
     run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
-    code, _, err = run_cli("build", "--output", str(out))
+    code, _, err = run_cli("build", "--content", str(SAMPLE / "content"), "--output", str(out))
     assert code == 0, err
     before = tree_bytes(out)
     content = _content_copy(tmp_path)
-    article = content / "articles" / "oaze-ginter.md"
+    article = content / "articles" / "project-x.md"
     article.write_text(
-        article.read_text() + "\nZie [x](/igs/bestaat-niet/) voor meer.\n\nEn ook [y](/igs/co7/#nergens).\n"
+        article.read_text() + "\nZie [x](/igs/bestaat-niet/) voor meer.\n\nEn ook [y](/igs/noord/#nergens).\n"
     )
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(
@@ -41,14 +42,14 @@ def test_planted_broken_link_and_anchor_name_the_markdown_line(
     )
     assert code == 1
     link_line = _line_of(article, "[x](/igs/bestaat-niet/)")
-    anchor_line = _line_of(article, "[y](/igs/co7/#nergens)")
+    anchor_line = _line_of(article, "[y](/igs/noord/#nergens)")
     lines = err.splitlines()
     assert (
-        f"{ARTICLE}:{link_line}:9: kapotte link '/r/igs/bestaat-niet/' (op /r/verhalen/oaze-ginter/): "
+        f"{ARTICLE}:{link_line}:9: kapotte link '/r/igs/bestaat-niet/' (op /r/verhalen/project-x/): "
         "deze pagina of dit bestand bestaat niet"
     ) in lines
     assert (
-        f"{ARTICLE}:{anchor_line}:12: kapotte link '/r/igs/co7/#nergens' (op /r/verhalen/oaze-ginter/): "
+        f"{ARTICLE}:{anchor_line}:12: kapotte link '/r/igs/noord/#nergens' (op /r/verhalen/project-x/): "
         "het anker #nergens bestaat niet op die pagina"
     ) in lines
     assert lines[-1].startswith("Build mislukt: 2 fouten")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import run_script, serve
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 from markupsafe import escape
 
 from sitegen import search
@@ -112,66 +112,77 @@ def test_missing_pagefind_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
     assert str(caught.value.errors[0]).startswith("pyproject.toml: zoekindex: Pagefind is niet geïnstalleerd")
 
 
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample site with its index: what the search finds is checked on content that stays put."""
+    import build
+
+    out = tmp_path_factory.mktemp("sample-search") / "site"
+    assert build.main(["build", "--no-cache", "--content", str(SAMPLE / "content"), "--output", str(out)]) == 0
+    return out
+
+
 @pytest.fixture
-def served(built_site: Path) -> Iterator[str]:
-    with serve(built_site) as base:
+def served(sample_site: Path) -> Iterator[str]:
+    with serve(sample_site) as base:
         yield base
 
 
 @pytest.mark.browser
-def test_search_finds_oaze_and_moerbeke_in_chromium(served: str) -> None:
+def test_search_finds_articles_igs_and_members_in_chromium(served: str) -> None:
     result = run_script(
-        "search.cjs", served, "OAZE", "Moerbeke", "q=Ginter&soort=Nieuws", "q=2025&igs=Cultuurtuin+WAAS", "2025"
+        "search.cjs", served, "Project", "Borsbeek", "q=Noord&soort=GE/SPOT", "q=Noord&igs=Cultuurregio+Noord", "Noord"
     )
     assert result.returncode == 0, result.stderr
-    idle, oaze, moerbeke, news, waas, all_2025 = (json.loads(line) for line in result.stdout.splitlines())
+    idle, project, borsbeek, spotlights, noord, everything = (json.loads(line) for line in result.stdout.splitlines())
     assert not [url for url in idle["requests"] if "/pagefind/" in url], "Pagefind loads only when someone searches"
-    for seen in (idle, oaze, moerbeke, news, waas, all_2025):
+    for seen in (idle, project, borsbeek, spotlights, noord, everything):
         assert seen.get("problems") == [], seen
         assert seen.get("remote", []) == [], seen
-    assert oaze["results"][0]["title"].startswith("OAZE")
-    assert oaze["results"][0]["href"] == "/verhalen/oaze-ginter/"
-    assert oaze["results"][0]["type"] == "GE/SPOT"
-    assert "OAZE" in oaze["results"][0]["excerpt"]
-    titles = [r["title"] for r in moerbeke["results"]]
-    assert "Cultuurtuin WAAS" in titles
-    assert any("Lokeren" in r["excerpt"] for r in moerbeke["results"])
-    assert moerbeke["status"].endswith("voor “Moerbeke”")
+    assert project["results"][0]["title"] == "Project X in de kijker"
+    assert project["results"][0]["href"] == "/verhalen/project-x/"
+    assert project["results"][0]["type"] == "GE/SPOT"
+    assert "Project" in project["results"][0]["excerpt"] or "project" in project["results"][0]["excerpt"]
+    assert "Cultuurregio Noord" in [r["title"] for r in borsbeek["results"]]
+    assert borsbeek["status"].endswith("voor “Borsbeek”")
     # Filters: by type and by IGS.
-    assert news["results"] and {r["type"] for r in news["results"]} == {"Nieuws"}
-    waas_titles = {r["title"] for r in waas["results"]}
-    assert "Cultuurtuin WAAS" in waas_titles
-    assert waas_titles <= {"Cultuurtuin WAAS", "Gemeentefusies 2025: zo vind je nog altijd jouw IGS"}
-    assert len(all_2025["results"]) > len(waas["results"])
+    assert spotlights["results"] and {r["type"] for r in spotlights["results"]} == {"GE/SPOT"}
+    noord_titles = {r["title"] for r in noord["results"]}
+    assert "Cultuurregio Noord" in noord_titles
+    assert noord_titles <= {"Cultuurregio Noord", "Project X in de kijker", "Drie vragen aan An"}
+    assert len(everything["results"]) >= len(noord["results"])
 
 
 @pytest.fixture(scope="module")
 def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The shipped site with an index in shards of at most 10 pages, as a big site gets it."""
+    """The sample site with an index in shards of at most 2 pages, as a big site gets it."""
     import build
 
     out = tmp_path_factory.mktemp("sharded") / "site"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search, "SHARD_PAGES", 10)
-        assert build.main(["build", "--no-cache", "--output", str(out)]) == 0
+        patch.setattr(search, "SHARD_PAGES", 2)
+        assert build.main(["build", "--no-cache", "--content", str(SAMPLE / "content"), "--output", str(out)]) == 0
     yield out
 
 
-def test_big_sites_get_an_index_in_shards(sharded_site: Path, built_site: Path) -> None:
+def test_big_sites_get_an_index_in_shards(sharded_site: Path, sample_site: Path) -> None:
+    def page_count(bundle: Path) -> int:
+        return json.loads((bundle / "pagefind-entry.json").read_text())["languages"]["nl"]["page_count"]
+
     shards = json.loads((sharded_site / "pagefind/shards.json").read_text())
-    indexed = len(list((built_site / "pagefind/fragment").iterdir()))
-    assert len(shards) + 1 >= -(-indexed // 10)
-    for shard in shards:
-        assert (sharded_site / "pagefind" / shard / "pagefind-entry.json").is_file()
-    assert json.loads((built_site / "pagefind/shards.json").read_text()) == []
+    indexed = page_count(sample_site / "pagefind")
+    assert 1 <= len(shards) < -(-indexed // 2), "more than one bundle, never more than the pages need"
+    counts = [page_count(sharded_site / "pagefind" / shard) for shard in shards]
+    assert page_count(sharded_site / "pagefind") + sum(counts) == indexed, "every page in exactly one shard"
+    assert json.loads((sample_site / "pagefind/shards.json").read_text()) == []
 
 
 @pytest.mark.browser
-def test_search_over_shards_finds_oaze_and_moerbeke(sharded_site: Path) -> None:
+def test_search_over_shards_finds_articles_and_members(sharded_site: Path) -> None:
     with serve(sharded_site) as base:
-        result = run_script("search.cjs", base, "OAZE", "Moerbeke")
+        result = run_script("search.cjs", base, "Project", "Borsbeek")
     assert result.returncode == 0, result.stderr
-    _, oaze, moerbeke = (json.loads(line) for line in result.stdout.splitlines())
-    assert oaze["problems"] == [] and moerbeke["problems"] == []
-    assert oaze["results"][0]["href"] == "/verhalen/oaze-ginter/"
-    assert "Cultuurtuin WAAS" in [r["title"] for r in moerbeke["results"]]
+    _, project, borsbeek = (json.loads(line) for line in result.stdout.splitlines())
+    assert project["problems"] == [] and borsbeek["problems"] == []
+    assert project["results"][0]["href"] == "/verhalen/project-x/"
+    assert "Cultuurregio Noord" in [r["title"] for r in borsbeek["results"]]
