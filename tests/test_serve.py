@@ -33,6 +33,23 @@ ROOT = Path(__file__).resolve().parent.parent
 REBUILD = re.compile(r"^Herbouw(d in|en mislukt in) (\d+) ms")
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/")
 SITE_DIRS = ("content", "templates", "assets")
+# A new article, written here: the tests do not depend on which articles the content has today.
+NEW_ARTICLE = (
+    "---\ntitle: Concept in voorbeeld\ntype: news\ndate: 2024-01-01\nsummary: Nog niet klaar.\ndraft: true\n---\n"
+    "Tekst van het concept.\n"
+)
+
+
+def summary_edit(text: str, words: str) -> tuple[str, str]:
+    """(old, new) that put `words` in front of a file's summary, quoted or not."""
+    quoted = re.search(r"^summary: ([\"'])", text, re.MULTILINE)
+    old = f"summary: {quoted.group(1)}" if quoted else "summary: "
+    return old, f"{old}{words} "
+
+
+def content_files(site: Path, folder: str) -> list[Path]:
+    """The content files of one folder (igs, articles, pages), sorted: tests pick by position, not name."""
+    return sorted((site / "content" / folder).glob("*.*"))
 
 
 class Server:
@@ -116,9 +133,10 @@ def test_serves_pages_with_livereload_and_preview_banner(server: Server) -> None
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert f'<script src="/livereload.js?port={server.port}"></script></head>'.encode() in body
     assert b'class="preview-banner"' in body
-    assert server.get("/igs/co7/")[0] == 200
-    status, _, headers = server.get("/igs/co7")
-    assert (status, headers["location"]) == (302, "/igs/co7/")
+    slug = content_files(server.site, "igs")[0].stem
+    assert server.get(f"/igs/{slug}/")[0] == 200
+    status, _, headers = server.get(f"/igs/{slug}")
+    assert (status, headers["location"]) == (302, f"/igs/{slug}/")
     status, body, _ = server.get("/livereload.js")
     assert status == 200 and b"LiveReload" in body
     assert server.get("/", method="HEAD")[0] == 200
@@ -169,18 +187,19 @@ def test_symlinks_leading_outside_are_404(server: Server) -> None:
 
 
 def test_syntax_error_shows_error_page_then_recovers(server: Server) -> None:
-    igs_file = server.site / "content" / "igs" / "co7.yaml"
+    igs_file = content_files(server.site, "igs")[0]
+    shown_path = f"content/igs/{igs_file.name}"
     good = igs_file.read_text(encoding="utf-8")
     lines = good.splitlines(keepends=True)
     bad = "".join([*lines[:2], "tagline: [niet gesloten\n", *lines[2:]])
     line = server.change(lambda: rewrite(igs_file, bad))
     assert line.startswith("Herbouwen mislukt")
-    # On the terminal: "content/igs/co7.yaml:LINE:COL: message", the source line, the caret.
-    shown = [row for row in server.lines if row.startswith("content/igs/co7.yaml:")]
+    # On the terminal: "content/igs/<name>.yaml:LINE:COL: message", the source line, the caret.
+    shown = [row for row in server.lines if row.startswith(f"{shown_path}:")]
     assert shown
-    location = re.match(r"content/igs/co7\.yaml:\d+(:\d+)?", shown[-1])
+    location = re.match(rf"{re.escape(shown_path)}:\d+(:\d+)?", shown[-1])
     assert location is not None
-    for path in ("/", "/igs/co7/", "/om-het-even/waar"):
+    for path in ("/", f"/igs/{igs_file.stem}/", "/om-het-even/waar"):
         status, body, headers = server.get(path)
         assert status == 500, path
         text = body.decode()
@@ -193,15 +212,13 @@ def test_syntax_error_shows_error_page_then_recovers(server: Server) -> None:
 
     line = server.change(lambda: rewrite(igs_file, good))
     assert line.startswith("Herbouwd in")
-    status, body, _ = server.get("/igs/co7/")
+    status, body, _ = server.get(f"/igs/{igs_file.stem}/")
     assert status == 200 and b"niet gebouwd" not in body
 
 
 def test_new_article_appears_and_deleted_article_is_gone(server: Server) -> None:
-    source = (server.site / "content" / "articles" / "oaze-ginter.md").read_text(encoding="utf-8")
-    draft = source.replace('title: "', 'draft: true\ntitle: "Concept in voorbeeld — ', 1)
     new_file = server.site / "content" / "articles" / "concept-in-voorbeeld.md"
-    server.change(lambda: rewrite(new_file, draft))
+    server.change(lambda: rewrite(new_file, NEW_ARTICLE))
     status, body, _ = server.get("/verhalen/concept-in-voorbeeld/")
     assert status == 200 and b"Concept in voorbeeld" in body  # drafts are in the preview
     assert b"concept-in-voorbeeld" in server.get("/verhalen/")[1]
@@ -213,7 +230,8 @@ def test_new_article_appears_and_deleted_article_is_gone(server: Server) -> None
 
 
 def test_a_burst_of_30_changed_files_gives_one_rebuild(server: Server) -> None:
-    files = sorted((server.site / "content" / "igs").glob("*.yaml")) + sorted((server.site / "templates").glob("*"))
+    files = [*content_files(server.site, "igs"), *content_files(server.site, "pages")]
+    files += sorted((server.site / "templates").glob("*"))
     files = [f for f in files if f.is_file()][:30]
     assert len(files) == 30
     start = len(server.lines)
@@ -227,7 +245,7 @@ def test_a_burst_of_30_changed_files_gives_one_rebuild(server: Server) -> None:
 def test_request_flood_and_slow_client_do_not_stop_a_rebuild(server: Server) -> None:
     slow = socket.create_connection(("127.0.0.1", server.port))
     slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finishes its request
-    igs_file = server.site / "content" / "igs" / "zender.yaml"
+    igs_file = content_files(server.site, "igs")[-1]
     good = igs_file.read_text(encoding="utf-8")
     stop = threading.Event()
 
@@ -242,13 +260,13 @@ def test_request_flood_and_slow_client_do_not_stop_a_rebuild(server: Server) -> 
         with ThreadPoolExecutor(max_workers=200) as pool:
             results = [pool.submit(hammer, i) for i in range(200)]
             time.sleep(0.3)
-            edited = good.replace("summary: ", "summary: Overspoeld maar herbouwd. ", 1)
+            edited = good.replace(*summary_edit(good, "Overspoeld maar herbouwd."), 1)
             line = server.change(lambda: rewrite(igs_file, edited), timeout=30)
             stop.set()
             total = sum(r.result() for r in results)
         assert line.startswith("Herbouwd in")
         assert total >= 200
-        assert b"Overspoeld maar herbouwd." in server.get("/igs/zender/")[1]
+        assert b"Overspoeld maar herbouwd." in server.get(f"/igs/{igs_file.stem}/")[1]
     finally:
         slow.close()
         server.change(lambda: rewrite(igs_file, good))
@@ -264,9 +282,10 @@ def test_cached_rebuilds_equal_a_fresh_build(tmp_path: Path, monkeypatch: pytest
     options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
     builder = PreviewBuilder(options)
     builder.build()
+    article, igs = content_files(tmp_path, "articles")[0], content_files(tmp_path, "igs")[0]
     edits = [
-        ("content/igs/co7.yaml", "summary: ", "summary: Nieuw. "),
-        ("content/articles/oaze-ginter.md", "Wie jong is", "Wie echt jong is"),
+        (f"content/igs/{igs.name}", *summary_edit(igs.read_text(encoding="utf-8"), "Nieuw.")),
+        (f"content/articles/{article.name}", "\n---\n", "\n---\nEen nieuwe eerste zin.\n\n"),
         ("assets/style.css", "body", "body "),
     ]
     for rel, old, new in edits:
