@@ -12,6 +12,7 @@ from . import linkcheck
 from .admin import AdminPackage, admin_files, cms_config
 from .errors import ContentError, ContentErrors
 from .geometry import load_topology
+from .headers import HEADERS_PATH, headers_file
 from .linkcheck import check_links
 from .load import display_path, load_content
 from .mapview import build_map_data
@@ -112,4 +113,6 @@ def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
         logo = site.base_path + icon if icon in files else None
         config = cms_config(register, options.admin_repo, logo=logo)
         files.update(admin_files(options.admin, config, site.title))
+    # Last: the header policy covers every page's own policy, the editor's included.
+    files[HEADERS_PATH] = headers_file(files, site.base_path)
     return site, files

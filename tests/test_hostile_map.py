@@ -370,3 +370,151 @@ def test_stripping_damaged_files_gives_a_clear_answer(rel: str) -> None:
         except ValueError:
             continue
         assert b"MOTIONVIDEO" not in cleaned
+
+
+# --- item 3c: the HTTP headers the site should get
+
+
+def read_headers_file(data: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """`_headers` as Netlify and Cloudflare read it: a path pattern, then indented 'Name: value' lines."""
+    rules: list[tuple[str, list[tuple[str, str]]]] = []
+    for line in data.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            assert line.startswith("/"), line
+            rules.append((line.strip(), []))
+        else:
+            name, value = line.strip().split(": ", 1)
+            rules[-1][1].append((name, value))
+    return rules
+
+
+def headers_for(rules: list[tuple[str, list[tuple[str, str]]]], path: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pattern, headers in rules:
+        if re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), path):
+            found.update(headers)
+    return found
+
+
+def csp_sources(policy: str, directive: str) -> set[str] | None:
+    from sitegen.headers import effective, parse_csp
+
+    sources = effective(parse_csp(policy), directive)
+    return None if sources is None else set(sources)
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import build
+
+    out = tmp_path_factory.mktemp("headers") / "site"
+    assert build.main(["build", "--content", str(SAMPLE / "content"), "--output", str(out)]) == 0
+    return out
+
+
+def test_headers_file_gives_every_file_a_policy_no_page_conflicts_with(sample_build: Path) -> None:
+    """Item 3c: `_headers` sends CSP, nosniff and Referrer-Policy for every file; no page's own policy
+    allows something the header policy blocks (browsers enforce both)."""
+    rules = read_headers_file((sample_build / "_headers").read_text(encoding="utf-8"))
+    files = [p.relative_to(sample_build).as_posix() for p in sorted(sample_build.rglob("*")) if p.is_file()]
+    pages = 0
+    for rel in files:
+        headers = headers_for(rules, "/" + rel)
+        assert headers.get("X-Content-Type-Options") == "nosniff", rel
+        assert headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", rel
+        policy = headers["Content-Security-Policy"]
+        script = csp_sources(policy, "script-src")
+        assert script is not None and script <= {"'self'", "'wasm-unsafe-eval'"}, rel  # no inline script, no eval
+        assert csp_sources(policy, "object-src") == {"'none'"} and csp_sources(policy, "base-uri") == {"'self'"}
+        assert csp_sources(policy, "frame-ancestors") == {"'self'"}
+        if not rel.endswith(".html"):
+            continue
+        meta = re.search(
+            r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', (sample_build / rel).read_text()
+        )
+        if meta is None:
+            continue  # the header policy alone protects it
+        pages += 1
+        page_policy = meta.group(1).replace("&#39;", "'").replace("&#x27;", "'")
+        for directive in re.findall(r"(?:^|;\s*)([a-z-]+)", page_policy):
+            allowed_by_page = csp_sources(page_policy, directive)
+            allowed_by_header = csp_sources(policy, directive)
+            if allowed_by_header is not None and allowed_by_page is not None:
+                assert allowed_by_page - {"'none'"} <= allowed_by_header, (rel, directive)
+    assert pages >= 10
+
+
+def test_header_policy_is_the_union_of_the_page_policies() -> None:
+    """Item 3c: a page with wider needs (an editor's app) widens the header only where it needs to."""
+    from sitegen.headers import headers_file
+
+    site = b"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; form-action 'self' https:\">"
+    app = (
+        b"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; style-src 'self' "
+        b"'unsafe-inline'; connect-src 'self' https://api.github.com; form-action 'none'\"></head>"
+    )
+    text = headers_file({"a/index.html": site, "admin/index.html": app, "x.svg": b"<svg/>"}, "/repo/").decode()
+    rules = read_headers_file(text)
+    assert [pattern for pattern, _ in rules] == ["/repo/*"]
+    policy = headers_for(rules, "/repo/x.svg")["Content-Security-Policy"]
+    assert csp_sources(policy, "style-src") == {"'self'", "'unsafe-inline'"}
+    assert csp_sources(policy, "connect-src") == {"'self'", "https://api.github.com"}
+    assert csp_sources(policy, "script-src") == {"'self'"}
+    assert csp_sources(policy, "form-action") == {"'self'", "https:"}
+
+
+@pytest.mark.browser
+def test_script_in_a_file_opened_directly_is_blocked_by_the_headers(sample_build: Path, tmp_path: Path) -> None:
+    """Item 3c in Chromium: an SVG with a script (as if one slipped through) opened directly runs it
+    without the headers and not with them."""
+    import contextlib
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from browser_support import run_script
+
+    site = tmp_path / "site"
+    shutil.copytree(sample_build, site)
+    (site / "images").mkdir(exist_ok=True)
+    (site / "images" / "slipped.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>document.documentElement.setAttribute("data-ran", "ja")'
+        "</script></svg>\n"
+    )
+    rules = read_headers_file((site / "_headers").read_text(encoding="utf-8"))
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        with_headers = True
+
+        def end_headers(self) -> None:
+            if self.with_headers:
+                for name, value in headers_for(rules, self.path.split("?")[0]).items():
+                    self.send_header(name, value)
+            super().end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    @contextlib.contextmanager
+    def serve(with_headers: bool):
+        handler = functools.partial(type("H", (Handler,), {"with_headers": with_headers}), directory=str(site))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    reports = {}
+    for with_headers in (False, True):
+        with serve(with_headers) as base:
+            result = run_script("open_file.cjs", base + "images/slipped.svg")
+        assert result.returncode == 0, result.stderr
+        reports[with_headers] = json.loads(result.stdout)
+    assert reports[False]["status"] == 200 and reports[False]["ran"] is True  # the test can see a script run
+    assert reports[True]["status"] == 200 and reports[True]["ran"] is False
+    assert reports[True]["violations"], "the browser reports the blocked script"
