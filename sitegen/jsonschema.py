@@ -24,7 +24,8 @@ HTTPS_PATTERN = r"^https://[^\s/.]+(\.[^\s/.]+)+(/\S*)?$"
 LINK_PATTERN = r"^(https://[^\s/.]+(\.[^\s/.]+)+(/\S*)?|/([^/\s]\S*)?)$"
 EMAIL_PATTERN = r"^(mailto:)?[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-IMAGE_PATTERN = r"^/?(content/)?images/\S.*$"
+# Names as `check` accepts them in content/images/: nothing that needs encoding in a URL.
+IMAGE_PATTERN = r"^/?(content/)?images/([A-Za-z0-9][A-Za-z0-9._-]*/)*[A-Za-z0-9][A-Za-z0-9._-]*$"
 NOT_BLANK_PATTERN = r"\S"
 
 # Lists in which `check` refuses a name written twice.
@@ -77,7 +78,11 @@ _PATTERNS: dict[str, tuple[str, str]] = {
     "email": (EMAIL_PATTERN, "Een e-mailadres, bv. info@voorbeeld.be."),
     "color": (COLOR_PATTERN, "Een kleur als #rrggbb tussen aanhalingstekens, bv. '#1b6e8a'."),
     "slug": (SLUG_PATTERN, "Alleen kleine letters a-z, cijfers en '-', bv. mijn-naam."),
-    "image": (IMAGE_PATTERN, "Een afbeelding in content/images/, bv. images/foto.jpg."),
+    "image": (
+        IMAGE_PATTERN,
+        "Een afbeelding in content/images/, bv. images/foto.jpg; in de naam alleen letters zonder accent, "
+        "cijfers, '-', '_' en '.' (geen spaties).",
+    ),
 }
 
 

@@ -205,6 +205,12 @@ AGREEMENT = [
     ("photo-without-alt", "igs/west.yaml", COORDINATOR, "een foto heeft een beschrijving nodig (photo_alt)"),
     ("photo-with-alt", "igs/west.yaml", COORDINATOR + "  photo_alt: Jan aan zijn bureau\n", None),
     (
+        "photo-name-with-space",
+        "igs/west.yaml",
+        COORDINATOR.replace("images/jan.jpg", "'images/jan peeters.jpg'") + "  photo_alt: Jan\n",
+        "deze bestandsnaam past niet in een webadres",
+    ),
+    (
         "photo-with-empty-alt",
         "igs/west.yaml",
         COORDINATOR + "  photo_alt: ''\n",
@@ -263,7 +269,9 @@ AGREEMENT = [
 @pytest.mark.parametrize(("rel", "text", "said"), [pytest.param(*case[1:], id=case[0]) for case in AGREEMENT])
 def test_json_schema_and_check_agree(run_cli, content: Path, rel: str, text: str, said: str | None) -> None:
     (content / "images").mkdir(exist_ok=True)
-    Image.new("RGB", (40, 40), (60, 60, 60)).save(content / "images" / "jan.jpg")
+    for name in ("jan.jpg", "jan peeters.jpg"):
+        if name in text:
+            Image.new("RGB", (40, 40), (60, 60, 60)).save(content / "images" / name)
     text = text.replace("{extra}", "")
     schema = {"igs": "igs.schema.json", "articles": "article.schema.json", "pages": "page.schema.json"}[
         rel.split("/")[0]
