@@ -172,6 +172,9 @@ def test_every_pull_request_gets_a_preview_with_drafts_as_artifact_and_link() ->
     added = names.index("Add the previews of open pull requests")
     assert names.index("Validate the HTML (Nu Html Checker)") < added < names.index("Upload the site for Pages")
     assert "output/voorbeeld" in _step(main_build, "PREVIEW_BRANCH")["run"]
+    failed = _step(preview, "previews.sh failed")
+    assert failed["if"] == "failure() && env.PUBLISH == 'true'"
+    assert "actions/runs/${{ github.run_id }}" in failed["env"]["RUN_URL"]
     removal = workflow["jobs"]["remove-preview"]
     assert "closed" in removal["if"] and "previews.sh remove" in _runs(removal)
 
@@ -238,3 +241,10 @@ def test_preview_script_posts_the_link_once_and_then_updates_it(tmp_path: Path) 
     methods = [line.split()[2] for line in calls if line.startswith("api --method")]
     assert methods == ["POST", "PATCH"]
     assert "api --method PATCH repos/org/site/issues/comments/4242 -f body=<!-- voorbeeld-van-de-site -->" in calls
+    # A build that failed says so in the same comment, with the way to the errors.
+    run = "https://github.com/org/site/actions/runs/7"
+    assert _previews("failed", "12", run, cwd=tmp_path / "repo", env=env).returncode == 0
+    text = log.read_text()
+    assert text.count("api --method PATCH repos/org/site/issues/comments/4242") == 2
+    assert "**Geen voorbeeld:** met deze wijziging kon de site niet gebouwd worden." in text
+    assert f"[samenvatting van de controle]({run})" in text

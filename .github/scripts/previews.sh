@@ -9,6 +9,7 @@
 #   previews.sh put NUMBER FOLDER    publish FOLDER as pr-NUMBER/
 #   previews.sh remove NUMBER        remove pr-NUMBER/ (exit 3 when there was none)
 #   previews.sh comment NUMBER URL   post the preview's link on the pull request, or update that post
+#   previews.sh failed NUMBER URL    say in that post that no preview could be built (URL: the run)
 set -euo pipefail
 
 branch=${PREVIEW_BRANCH:-voorbeelden}
@@ -19,7 +20,7 @@ export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-$GIT_AUTHOR_NAME} GIT_COMMITTER_
 marker="<!-- voorbeeld-van-de-site -->"
 
 usage() {
-  echo "usage: previews.sh put NUMBER FOLDER | remove NUMBER | comment NUMBER URL" >&2
+  echo "usage: previews.sh put NUMBER FOLDER | remove NUMBER | comment NUMBER URL | failed NUMBER URL" >&2
   exit 2
 }
 
@@ -60,15 +61,10 @@ change() {
   return 1
 }
 
-comment() {
-  local number=$1 url=$2 body id
-  body="$marker
-**Voorbeeld van deze wijziging:** $url
-
-Zo ziet de site eruit met deze pull request, ook met concepten (\`draft: true\`) en geplande verhalen
-(datum in de toekomst), elk met een balk bovenaan. Het voorbeeld staat er enkele minuten na elke nieuwe
-commit; wordt de pull request gesloten, dan verdwijnt het. Een volledige kopie om te downloaden staat
-bij de run van de controle, onder *Artifacts*."
+# post NUMBER BODY: the one comment of this script on the pull request, created or updated.
+post() {
+  local number=$1 body="$marker
+$2" id
   id=$(gh api "repos/$GITHUB_REPOSITORY/issues/$number/comments" --paginate \
     --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)
   if [ -n "$id" ]; then
@@ -78,10 +74,28 @@ bij de run van de controle, onder *Artifacts*."
   fi
 }
 
+comment() {
+  post "$1" "**Voorbeeld van deze wijziging:** $2
+
+Zo ziet de site eruit met deze pull request, ook met concepten (\`draft: true\`) en geplande verhalen
+(datum in de toekomst), elk met een balk bovenaan. Het voorbeeld staat er enkele minuten na elke nieuwe
+commit; wordt de pull request gesloten, dan verdwijnt het. Een volledige kopie om te downloaden staat
+bij de run van de controle, onder *Artifacts*."
+}
+
+failed() {
+  post "$1" "**Geen voorbeeld:** met deze wijziging kon de site niet gebouwd worden.
+
+Elke fout staat in het tabblad *Files changed* bij de regel zelf, en allemaal op een rij in de
+[samenvatting van de controle]($2). Verbeter ze in dezelfde branch: het voorbeeld verschijnt dan
+hier vanzelf."
+}
+
 [ $# -ge 2 ] && [[ $2 =~ ^[0-9]+$ ]] || usage
 case $1 in
   put) [ $# -eq 3 ] && [ -d "$3" ] || usage; change "$2" "$3" ;;
   remove) [ $# -eq 2 ] || usage; change "$2" ;;
   comment) [ $# -eq 3 ] || usage; comment "$2" "$3" ;;
+  failed) [ $# -eq 3 ] || usage; failed "$2" "$3" ;;
   *) usage ;;
 esac
