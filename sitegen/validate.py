@@ -106,16 +106,16 @@ class _Checker:
 
     def check_map(self, spec: Field, value: Any, path: KeyPath) -> Any:
         label = f"'{path[-1]}'" if path and isinstance(path[-1], str) else "dit"
+        colon = NO_SPACE_AFTER_COLON.match(value) if isinstance(value, str) else None
+        if colon:  # 'name:Jan' is one word to YAML
+            _, key, rest = colon.groups()
+            return self.fail(path, f"na '{key}:' ontbreekt een spatie", f"schrijf '{key}: {rest}'")
         if not isinstance(value, dict) and not path:
             return self.fail(
                 path,
                 "dit moet een reeks velden zijn, elk als 'naam: waarde' op een eigen regel",
                 "bv. title: Mijn titel",
             )
-        colon = NO_SPACE_AFTER_COLON.match(value) if isinstance(value, str) else None
-        if colon:
-            _, key, rest = colon.groups()
-            return self.fail(path, f"na '{key}:' ontbreekt een spatie", f"schrijf '{key}: {rest}'")
         if not isinstance(value, dict):
             return self.fail(
                 path, f"{label} moet {_TYPE_NAMES['map']} zijn", "zet de velden op een nieuwe regel, ingesprongen"

@@ -74,6 +74,17 @@ def _check(run_cli, content: Path, rel: str, text: str) -> tuple[int, list[str]]
             id="nested-name-colon-without-space",
         ),
         pytest.param(
+            "pages/info.md",
+            "---\ntitle:Info\n---\nTekst.\n",
+            [
+                "content/pages/info.md:2:1: na 'title:' ontbreekt een spatie",
+                "    title:Info",
+                "    ^",
+                "    hint: schrijf 'title: Info'",
+            ],
+            id="only-line-colon-without-space",
+        ),
+        pytest.param(
             "igs/west.yaml",
             WEST.replace("municipalities: [Brugge, Damme]", "municipalities:\n  - Brugge\n  -Damme"),
             [
