@@ -120,13 +120,13 @@ def github_annotation(error: ContentError) -> str:
     One line whatever the text holds: GitHub's escaping turns newlines into %0A, so content can
     never start a workflow command of its own.
     """
-    properties = [f"file={_escape_property(error.path)}"]
+    properties = [f"file={_escape_property(printable(error.path, newlines=False))}"]
     if error.line:
         properties.append(f"line={error.line}")
         if error.col:
             properties.append(f"col={error.col}")
     properties.append(f"title={_escape_property('Fout in de inhoud')}")
-    text = f"{error.message} — {error.hint}" if error.hint else error.message
+    text = printable(f"{error.message} — {error.hint}" if error.hint else error.message)
     return f"::error {','.join(properties)}::{_escape_data(text)}"
 
 

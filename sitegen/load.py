@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .yamlsrc import YamlDoc, parse_yaml
@@ -197,6 +198,15 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
             continue  # a link to a folder inside content/: its files are read where they are
         if path.name.startswith("."):
             continue
+        if hidden := hidden_char(rel):
+            errors.append(
+                ContentError(
+                    f"de bestandsnaam bevat een onzichtbaar of besturingsteken ({char_name(hidden)})",
+                    shown,
+                    hint="hernoem het bestand met gewone letters, cijfers en '-'",
+                )
+            )
+            continue
         suffix = path.suffix.lower()
         if suffix in _CONVERTIBLE:
             errors.append(
@@ -242,6 +252,7 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
             errors.append(ContentError(f"deze afbeelding {exc}", shown, hint=IMAGE_HINT))
             continue
         images.append((rel, data))
+    _check_same_names(content_dir, [rel for rel, _ in images], errors)
     return images
 
 
@@ -268,6 +279,30 @@ def url_safe_name(name: str) -> str:
         stem, suffix = plain, ""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._").lower() or "afbeelding"
     return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def _check_same_names(content_dir: Path, rels: list[str], errors: list[ContentError]) -> None:
+    """Two files whose names differ only in case or Unicode normalisation are one file on macOS,
+    Windows and many web hosts: one of them would silently replace the other."""
+    first: dict[str, str] = {}
+    for rel in rels:
+        key = same_file_name(rel)
+        if key in first:
+            other = first[key]
+            if unicodedata.normalize("NFC", rel) == unicodedata.normalize("NFC", other):
+                how = "hebben dezelfde naam, met accenten die anders gecodeerd zijn (é als één teken of als e + ´)"
+            else:
+                how = "verschillen alleen in hoofdletters (of in hoe accenten gecodeerd zijn)"
+            errors.append(
+                ContentError(
+                    f"'{rel}' en '{other}' {how}: op veel computers en webservers is dat hetzelfde bestand",
+                    display_path(content_dir / rel),
+                    hint=f"hernoem één van beide (of verwijder {display_path(content_dir / other)} als het "
+                    "een dubbel is)",
+                )
+            )
+        else:
+            first[key] = rel
 
 
 def load_content(content_dir: Path) -> RawContent:

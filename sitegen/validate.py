@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from .chars import NONCHARACTERS, TEXT_FORMAT_CHARS, char_name, hidden_char, is_noncharacter, scripts, skeleton
 from .dates import PartialDate, parse_partial
 from .errors import ContentError, did_you_mean
 from .jsonschema import describe
@@ -50,7 +51,6 @@ _PLAIN_INT = re.compile(r"0|[1-9][0-9]*")
 MAX_LIST_ITEMS = 500  # far above any real list; tens of thousands would take minutes to check
 MAX_ERRORS_PER_FILE = 20
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # In a body only what garbles or reorders text (bidi overrides: "Trojan Source"); zero-width spaces are harmless there.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _TYPE_NAMES = {
@@ -192,11 +192,9 @@ class _Checker:
         if isinstance(text, _Invalid):
             return text
         text = " ".join(text.split())
-        if _CONTROL.search(text):
+        if hidden := hidden_char(text, TEXT_FORMAT_CHARS):
             return self.fail(
-                path,
-                f"'{spec.name}' bevat onzichtbare besturingstekens",
-                "typ de tekst opnieuw in plaats van te plakken",
+                path, _hidden_message(f"'{spec.name}'", hidden), "typ de tekst opnieuw in plaats van te plakken"
             )
         if spec.max_length and len(text) > spec.max_length:
             return self.fail(
@@ -210,11 +208,9 @@ class _Checker:
         text = self._as_text(spec, value, path)
         if isinstance(text, _Invalid):
             return text
-        if _CONTROL.search(text):
+        if hidden := hidden_char(text, TEXT_FORMAT_CHARS, keep="\t\n\r"):
             return self.fail(
-                path,
-                f"'{spec.name}' bevat onzichtbare besturingstekens",
-                "typ de tekst opnieuw in plaats van te plakken",
+                path, _hidden_message(f"'{spec.name}'", hidden), "typ de tekst opnieuw in plaats van te plakken"
             )
         for problem in markdown_problems(text):
             return self.fail(path, f"'{spec.name}': {problem.message}", problem.hint)
@@ -454,11 +450,11 @@ def _front(
                     )
                 )
             for number, line in enumerate(source.body.split("\n")):
-                found = _BODY_CONTROL.search(line)
+                found = _BODY_CONTROL.search(line) or NONCHARACTERS.search(line)
                 if found:
                     errors.append(
                         ContentError(
-                            "de tekst bevat onzichtbare besturingstekens",
+                            _hidden_message("de tekst", found.group()),
                             doc.src_path,
                             source.body_line + number,
                             found.start() + 1,
@@ -517,6 +513,7 @@ def validate_content(
             igs.append((slug, doc.src_path, data))
             _check_igs(slug, doc, data, errors, resolve_municipality, suggest_municipality)
     _check_membership_overlap(raw, igs, errors)
+    _check_igs_names(raw, igs, errors)
 
     igs_slugs = {slug for slug, _, _ in igs}
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
@@ -615,6 +612,52 @@ def _register_spelling(name: str, municipality: object | None) -> str | None:
     """The register's own spelling of `name` (the municipality's name or a former one), if it has one."""
     names = (getattr(municipality, "name", None), *getattr(municipality, "former", ()))
     return next((n for n in names if isinstance(n, str) and normalise_name(n) == normalise_name(name)), None)
+
+
+def _hidden_message(subject: str, char: str) -> str:
+    if is_noncharacter(char) or unicodedata.category(char) == "Co":
+        return f"{subject} bevat een teken dat niet in een tekst hoort ({char_name(char)})"
+    return f"{subject} bevat onzichtbare besturingstekens ({char_name(char)})"
+
+
+def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]) -> None:
+    """An IGS name says which IGS a page is: no invisible characters at all, one alphabet, and no
+    two IGS'en whose names look the same (case, accents, lookalike letters from another alphabet)."""
+    docs = dict(raw.igs)
+    seen: dict[str, tuple[str, str]] = {}  # skeleton -> (name, 'path:line')
+    for slug, src_path, data in igs:
+        name = data.get("name")
+        if not isinstance(name, str):
+            continue
+        doc = docs[slug]
+        if hidden := hidden_char(name):
+            errors.append(
+                doc.error(("name",), _hidden_message("'name'", hidden), "typ de naam opnieuw in plaats van te plakken")
+            )
+            continue
+        alphabets = scripts(name)
+        if len(alphabets) > 1:
+            errors.append(
+                doc.error(
+                    ("name",),
+                    f"de naam '{name}' mengt letters uit verschillende alfabetten ({', '.join(sorted(alphabets))})",
+                    "typ de naam opnieuw met een gewoon toetsenbord: letters uit een ander alfabet lijken soms "
+                    "precies op Latijnse (bv. een Cyrillische а)",
+                )
+            )
+        key = skeleton(name)
+        if key in seen:
+            other_name, other_place = seen[key]
+            errors.append(
+                doc.error(
+                    ("name",),
+                    f"de naam '{name}' is (bijna) gelijk aan die van een ander IGS: '{other_name}' ({other_place})",
+                    "elk IGS heeft een eigen naam; hoofdletters, accenten, spaties en letters die op elkaar lijken "
+                    "tellen niet als verschil",
+                )
+            )
+        else:
+            seen[key] = (name, f"{src_path}:{doc.pos(('name',))[0]}")
 
 
 def _check_membership_overlap(

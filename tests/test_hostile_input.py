@@ -9,6 +9,7 @@ Error cases run like those of test_hostile.py: the build must exit 1 with the ex
 from __future__ import annotations
 
 import http.client
+import io
 import shutil
 import socket
 import time
@@ -191,6 +192,116 @@ CASES += [
         ),
         "content/igs/lijst.yaml:5:3: de lijst 'municipalities' is te lang: 20000 elementen, hoogstens 500",
         seconds=10,
+    ),
+]
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (10, 120, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def images(*names: str) -> Setup:
+    def setup(content: Path) -> None:
+        (content / "images").mkdir(exist_ok=True)
+        for name in names:
+            (content / "images" / name).write_bytes(png())
+
+    return setup
+
+
+NFC_CAFE, NFD_CAFE = "caf\u00e9.png", "cafe\u0301.png"
+
+CASES += [
+    # --- item 8: names that collide, hide characters or look like another
+    Case(
+        "image-names-differ-in-case",
+        images("Foto.png", "foto.png"),
+        "content/images/foto.png: 'images/foto.png' en 'images/Foto.png' verschillen alleen in hoofdletters",
+    ),
+    Case(
+        "image-names-differ-in-normalisation",
+        images(NFC_CAFE, NFD_CAFE),
+        f"content/images/{NFC_CAFE}: 'images/{NFC_CAFE}' en 'images/{NFD_CAFE}' hebben dezelfde naam",
+    ),
+    Case(
+        "image-name-bidi-override",
+        images("foto\u202egnp.png"),
+        "content/images/foto\\u202egnp.png: de bestandsnaam bevat een onzichtbaar of besturingsteken "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    Case(
+        "image-name-terminal-escape",
+        images("\x1b]0;gehackt\x07\x1b[2J.png"),
+        "content/images/\\x1b]0;gehackt\\x07\\x1b[2J.png: de bestandsnaam bevat een onzichtbaar of besturingsteken "
+        "(U+001B)",
+    ),
+    Case(
+        "igs-file-name-bidi-override",
+        write("igs/noord\u202elmay.yaml", igs("Regio")),
+        "content/igs/noord\\u202elmay.yaml: ongeldige bestandsnaam 'noord\\u202elmay.yaml'",
+    ),
+    Case(
+        "igs-name-soft-hyphen",
+        write("igs/regio.yaml", igs("Re\u00adgio")),
+        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens (U+00AD SOFT HYPHEN)",
+    ),
+    Case(
+        "igs-name-zero-width-joiner",
+        write("igs/regio.yaml", igs("Re\u200dgio")),
+        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens (U+200D ZERO WIDTH JOINER)",
+    ),
+    Case(
+        "igs-name-tag-character",
+        write("igs/regio.yaml", igs("Regio\U000e0041")),
+        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens (U+E0041 TAG LATIN CAPITAL LETTER A)",
+    ),
+    Case(
+        "igs-same-name",
+        write("igs/kopie.yaml", igs("Cultuurregio Noord")),
+        "content/igs/noord.yaml:1:7: de naam 'Cultuurregio Noord' is (bijna) gelijk aan die van een ander IGS: "
+        "'Cultuurregio Noord' (content/igs/kopie.yaml:1)",
+    ),
+    Case(
+        "igs-same-name-case-accents-spaces",
+        write("igs/kopie.yaml", igs("CULTUUR-RÉGIO  noord")),
+        "content/igs/noord.yaml:1:7: de naam 'Cultuurregio Noord' is (bijna) gelijk aan die van een ander IGS",
+    ),
+    Case(
+        "igs-homoglyph-name",
+        write("igs/zzz.yaml", igs("Cultuurr\u0435gio N\u043e\u043erd")),
+        "content/igs/zzz.yaml:1:7: de naam 'Cultuurr\u0435gio N\u043e\u043erd' mengt letters uit verschillende "
+        "alfabetten (CYRILLIC, LATIN)",
+    ),
+    Case(
+        "igs-homoglyph-name-collides",
+        write("igs/zzz.yaml", igs("Cultuurr\u0435gio N\u043e\u043erd")),
+        "content/igs/zzz.yaml:1:7: de naam 'Cultuurr\u0435gio N\u043e\u043erd' is (bijna) gelijk aan die van een ander "
+        "IGS: 'Cultuurregio Noord' (content/igs/noord.yaml:1)",
+    ),
+    Case(
+        "igs-digit-for-letter",
+        lambda content: [write("igs/co7.yaml", igs("CO7"))(content), write("igs/zzz.yaml", igs("C07"))(content)],
+        "content/igs/zzz.yaml:1:7: de naam 'C07' is (bijna) gelijk aan die van een ander IGS: 'CO7'",
+    ),
+    Case(
+        "noncharacter-in-title",
+        write("articles/teken.md", article("Titel \ufdd0")),
+        "content/articles/teken.md:2:8: 'title' bevat een teken dat niet in een tekst hoort (U+FDD0 noncharacter)",
+    ),
+    Case(
+        "noncharacter-in-body",
+        write("articles/teken.md", article("Titel", "Tekst met \U0001fffe erin.\n")),
+        f"content/articles/teken.md:{BODY_LINE}:11: de tekst bevat een teken dat niet in een tekst hoort "
+        "(U+1FFFE noncharacter)",
+    ),
+    Case(
+        "private-use-in-summary",
+        write("igs/regio.yaml", igs("Regio").replace("Een testregio.", "Een \ue000 testregio.")),
+        "content/igs/regio.yaml:5:10: 'summary' bevat een teken dat niet in een tekst hoort (U+E000)",
     ),
 ]
 
@@ -462,3 +573,34 @@ def test_errors_are_capped_per_file(content: Path, run_cli) -> None:
     assert many[-1] == "content/igs/veel.yaml:25:5: … en 380 andere fouten in dit bestand (de eerste op deze plaats)"
     assert any(line.startswith("content/igs/ander.yaml:6:10: 'website'") for line in err.splitlines())
     assert elapsed < 60, f"took {elapsed:.1f} s"
+
+
+# --- item 8: nothing from a file name reaches the terminal raw -------------------------------------
+
+
+def test_terminal_escapes_in_names_are_printed_escaped(content: Path, run_cli) -> None:
+    (content / "images").mkdir()
+    (content / "images" / "\x1b]0;gehackt\x07\x1b[2J\u202e.png").write_bytes(png())
+    (content / "igs" / "\x1b[31mrood.yaml").write_text(igs("Rood"), encoding="utf-8")
+    code, out, err = run_cli("check", "--content", "content")
+    assert code == 1
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in err and raw not in out
+    assert "content/igs/\\x1b[31mrood.yaml: ongeldige bestandsnaam" in err
+
+
+def test_skeleton_sees_through_lookalikes() -> None:
+    from sitegen.chars import skeleton
+
+    same = [
+        "Cultuurregio Noord",
+        "CULTUURREGIO NOORD",
+        "Cultuur-regio Noord",
+        "Cultuurrégio Noord",
+        "Cultuurr\u0435gio Noord",  # Cyrillic е
+        "\uff23ultuurregio Noord",  # fullwidth C
+        "Cultuurregio N00rd",
+        "Cultuurregio\u00a0Noord",
+    ]
+    assert {skeleton(name) for name in same} == {"cultuurregionoord"}
+    assert skeleton("Cultuurregio Zuid") != skeleton("Cultuurregio Noord")
