@@ -247,17 +247,17 @@ CASES += [
     Case(
         "igs-name-soft-hyphen",
         write("igs/regio.yaml", igs("Re\u00adgio")),
-        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens (U+00AD SOFT HYPHEN)",
+        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens",
     ),
     Case(
         "igs-name-zero-width-joiner",
         write("igs/regio.yaml", igs("Re\u200dgio")),
-        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens (U+200D ZERO WIDTH JOINER)",
+        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens",
     ),
     Case(
         "igs-name-tag-character",
         write("igs/regio.yaml", igs("Regio\U000e0041")),
-        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens (U+E0041 TAG LATIN CAPITAL LETTER A)",
+        "content/igs/regio.yaml:1:7: 'name' bevat onzichtbare besturingstekens",
     ),
     Case(
         "igs-same-name",
