@@ -9,20 +9,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-_UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_INVISIBLE = r"\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+_UNPRINTABLE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
+_UNPRINTABLE_BUT_LINES = re.compile(f"[\x00-\x09\x0b\x0c\x0e-\x1f{_INVISIBLE}]")
 
 
 def printable(text: str, *, newlines: bool = True) -> str:
     """`text` safe for a terminal: control characters (escape sequences!) and invisible or
-    reordering ones shown as \\x1b or \\u202e; newlines kept unless `newlines` is False."""
+    reordering ones shown as \\x1b or \\u202e; line breaks (\\n, \\r) kept if `newlines`."""
 
     def escape(found: re.Match[str]) -> str:
         code = ord(found.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(found.group())
+        return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
-    text = _UNPRINTABLE.sub(escape, text)
-    if not newlines:
-        text = text.replace("\n", "\\n")
+    text = (_UNPRINTABLE_BUT_LINES if newlines else _UNPRINTABLE).sub(escape, text)
     if any(unicodedata.category(c) in ("Cf", "Co", "Cn") for c in text):
         text = "".join(
             f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Co", "Cn") and ord(c) > 0xFF else c for c in text
