@@ -9,7 +9,8 @@ depends on the input bytes only, so builds stay byte-identical.
 
 SVG is a document that can run script in the site's origin when opened directly, so `svg_problem`
 refuses scripts, event handlers, external references and foreignObject; `strip_metadata` removes
-<metadata>, the editor's own elements and attributes (Inkscape and Sodipodi: file paths, names).
+<metadata>, comments and the editor's own elements and attributes (Inkscape and Sodipodi: file
+paths, names).
 """
 
 from __future__ import annotations
@@ -326,6 +327,8 @@ def _check_css(text: str, line: int) -> None:
 
 def _clean_svg(data: bytes) -> bytes:
     """`data` without metadata; raises SvgProblem when the SVG is unsafe or not well-formed."""
+    if b"\0" in data:  # UTF-16 or binary: the byte positions below assume an ASCII-compatible text
+        raise SvgProblem("is niet als UTF-8-tekst bewaard", 1)
     parser = expat.ParserCreate()
     cuts: list[tuple[int, int]] = []  # byte ranges to remove
     open_tags: list[tuple[str, int]] = []  # (name, start byte of a removed element)
@@ -356,14 +359,24 @@ def _clean_svg(data: bytes) -> bytes:
         if removed_from >= 0 and not any(start_byte >= 0 for _, start_byte in open_tags):
             stop = parser.CurrentByteIndex
             # An empty element (<x/>) ends where it starts; otherwise cut through the end tag.
-            stop = data.index(b">", stop) + 1
-            cuts.append((removed_from, stop))
+            cuts.append((removed_from, _after(b">", stop)))
         if _local(tag) == "style":
             _check_css("".join(styles.pop()), parser.CurrentLineNumber)
 
     def text(value: str) -> None:
         if styles:
             styles[-1].append(value)
+
+    def _after(token: bytes, start: int) -> int:
+        found = data.find(token, start)
+        if found < 0:
+            raise _SvgRefused("is onvolledig (het bestand houdt midden in een element op)", parser.CurrentLineNumber)
+        return found + len(token)
+
+    def comment(_: str) -> None:
+        if not any(start_byte >= 0 for _, start_byte in open_tags):
+            begin = parser.CurrentByteIndex
+            cuts.append((begin, _after(b"-->", begin)))
 
     def doctype(*_: object) -> None:
         raise _SvgRefused(
@@ -380,6 +393,7 @@ def _clean_svg(data: bytes) -> bytes:
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = doctype
     parser.ProcessingInstructionHandler = instruction
+    parser.CommentHandler = comment
     try:
         parser.Parse(data, True)
     except _SvgRefused as exc:
@@ -388,7 +402,7 @@ def _clean_svg(data: bytes) -> bytes:
         raise SvgProblem(f"is geen geldig SVG-bestand ({expat.errors.messages[exc.code]})", exc.lineno) from None
     kept = []
     pos = 0
-    for start_byte, stop in cuts:
+    for start_byte, stop in sorted(cuts):
         kept.append(data[pos:start_byte])
         pos = stop
     kept.append(data[pos:])

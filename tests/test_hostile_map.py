@@ -195,6 +195,7 @@ def test_safe_svg_is_published_without_editor_metadata(run_cli, content: Path, t
         ' xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"'
         ' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" viewBox="0 0 10 10"'
         ' sodipodi:docname="logo-jan.svg" inkscape:export-filename="/home/jan.peeters/logo.png">\n'
+        "<!-- Gemaakt door Jan Peeters op zijn laptop -->\n"
         "<metadata><rdf:RDF><rdf:Description>Jan Peeters</rdf:Description></rdf:RDF></metadata>\n"
         '<sodipodi:namedview inkscape:window-width="1920"><inkscape:page/></sodipodi:namedview>\n'
         '<defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>\n'
@@ -356,12 +357,21 @@ def test_unreadable_image_is_named_where_it_lies(run_cli, content: Path) -> None
     assert "hint: open de afbeelding in een fotoprogramma" in err
 
 
-@pytest.mark.parametrize("rel", sorted(HOSTILE_IMAGES))
+def drawing_with_metadata() -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<!-- Jan -->\n<svg xmlns="http://www.w3.org/2000/svg" '
+        b'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" inkscape:version="1.2"><metadata id="m"/>'
+        b'<rect width="1" height="1" style="fill:url(#a)"/><g><metadata>a<!-- b --></metadata></g>'
+        b"<style>rect{fill:red}</style></svg>\n"
+    )
+
+
+@pytest.mark.parametrize("rel", [*sorted(HOSTILE_IMAGES), "images/tekening.svg"])
 def test_stripping_damaged_files_gives_a_clear_answer(rel: str) -> None:
     """Every truncation and many damaged bytes of each kind: cleaned bytes or a ValueError, nothing else."""
     from sitegen.imageclean import strip_metadata
 
-    data = HOSTILE_IMAGES[rel]()
+    data = HOSTILE_IMAGES.get(rel, drawing_with_metadata)()
     damaged = [data[:cut] for cut in range(0, len(data), max(1, len(data) // 400))]
     damaged += [data[:i] + bytes((data[i] ^ 0xA5,)) + data[i + 1 :] for i in range(0, len(data), 7)]
     for sample in damaged:
