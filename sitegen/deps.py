@@ -12,7 +12,7 @@ the inputs its template reads:
 - per template, the model objects it reads:
   - `article.html`: the article, the names and URLs of the IGS it names, its picture;
   - `igs.html`: the IGS, what it shows of the articles it lists (`Site.articles_for`: SUMMARY_FIELDS,
-    as cards), its locator map, its photo;
+    as cards), its locator map, its members' villages, its photo;
   - `page.html`: the page and the names of all IGS (the contact page names the consultants' IGS);
   - `articles.html` and `feed.xml`: what they show of every article (SUMMARY_FIELDS), not bodies;
   - `sitemap.xml`: its entries (URLs and dates), which are its context;
@@ -123,7 +123,13 @@ def page_keys(
             igs = context["igs"]
             photo = igs.coordinator.photo if igs.coordinator else None
             related = [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles_for(igs.slug)]
-            parts = (igs, related, geo.locators.get(igs.slug), pictures.get(photo) if photo else None)
+            parts = (
+                igs,
+                related,
+                geo.locators.get(igs.slug),
+                geo.villages.get(igs.slug),
+                pictures.get(photo) if photo else None,
+            )
         elif job.template == "page.html":
             parts = (context["page"], [(i.slug, i.name) for i in site.igs])
         elif job.template in ("articles.html", "feed.xml"):

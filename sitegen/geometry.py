@@ -11,10 +11,11 @@ GeoJSON, RFC 7946); every ring is closed and starts at its smallest (lon, lat) p
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,8 +56,6 @@ class Topology:
     """Absolute (lon, lat) points per arc."""
     bbox: tuple[float, float, float, float]
     """min lon, min lat, max lon, max lat."""
-    approximate: bool = True
-    """True for derived borders; False when made from an official boundary file."""
     _index: dict[str, MapUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
     _outline: list[MultiPolygon] = field(default_factory=list, init=False, repr=False, compare=False)
 
@@ -129,8 +128,7 @@ def topology_from_data(data: object, shown: str = "<topology>") -> Topology:
         max(p[0] for p in points),
         max(p[1] for p in points),
     )
-    approximate = data.get("approximate", True) is not False
-    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox, approximate)
+    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox)
 
 
 def _decode_arcs(raw_arcs: Sequence[Sequence[Sequence[float]]], transform: object) -> Iterable[tuple[Point, ...]]:
@@ -351,6 +349,158 @@ def dissolve_geojson(
 
 
 # ---------------------------------------------------------------------------------------------
+# Label points and areas
+
+
+def label_point(polygon: Sequence[Sequence[Point]], precision: float = 0.002) -> Point:
+    """The point of a polygon (shell, then holes) farthest from its edges: where a label fits best.
+
+    Cells of a square grid are split while they may still hold a better point (the pole of
+    inaccessibility); distances are measured with longitude scaled by cos(latitude), so in
+    roughly equal units. Deterministic: ties keep the first cell found.
+    """
+    shell = polygon[0]
+    squeeze = math.cos(math.radians(sum(p[1] for p in shell) / len(shell)))
+    rings = [[(x * squeeze, y) for x, y in ring] for ring in polygon]
+    xs = [p[0] for p in rings[0]]
+    ys = [p[1] for p in rings[0]]
+    size = max(max(xs) - min(xs), max(ys) - min(ys))
+    if size == 0:
+        return shell[0]
+
+    def distance(x: float, y: float) -> float:
+        inside = False
+        nearest = math.inf
+        for ring in rings:
+            for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+                if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+                    inside = not inside
+                nearest = min(nearest, _segment_distance(x, y, x0, y0, x1, y1))
+        return nearest if inside else -nearest
+
+    cell = size / 8
+    queue: list[tuple[float, float, float, float, float]] = []
+    best_x, best_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    best = distance(best_x, best_y)
+    x = min(xs)
+    while x < max(xs):
+        y = min(ys)
+        while y < max(ys):
+            cx, cy = x + cell / 2, y + cell / 2
+            d = distance(cx, cy)
+            heapq.heappush(queue, (-(d + cell / 2 * math.sqrt(2)), cx, cy, cell / 2, d))
+            y += cell
+        x += cell
+    while queue:
+        potential, cx, cy, half, d = heapq.heappop(queue)
+        if d > best:
+            best, best_x, best_y = d, cx, cy
+        if -potential - best <= precision:
+            continue
+        half /= 2
+        for dx, dy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
+            nx, ny = cx + dx * half, cy + dy * half
+            nd = distance(nx, ny)
+            heapq.heappush(queue, (-(nd + half * math.sqrt(2)), nx, ny, half, nd))
+    return (best_x / squeeze, best_y)
+
+
+def _segment_distance(x: float, y: float, x0: float, y0: float, x1: float, y1: float) -> float:
+    dx, dy = x1 - x0, y1 - y0
+    if dx or dy:
+        t = max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy)))
+        x0, y0 = x0 + t * dx, y0 + t * dy
+    return math.hypot(x - x0, y - y0)
+
+
+def crossings(lines: Sequence[Sequence[P]]) -> set[tuple[int, int]]:
+    """Pairs (i, j), i <= j, of lines with segments that cross or touch other than at a shared end point.
+
+    Lines that meet only at vertices they share (neighbouring arcs at a junction, consecutive
+    segments) do not count; collinear overlap does. A sweep over x keeps it near-linear.
+    """
+    segments = []
+    for line_index, line in enumerate(lines):
+        for p, q in itertools.pairwise(line):
+            if p != q:
+                segments.append((min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1]), line_index, p, q))
+    segments.sort(key=lambda s: (s[0], s[1], s[2], s[3], s[4]))
+    found: set[tuple[int, int]] = set()
+    active: list[tuple[Any, ...]] = []
+    for segment in segments:
+        min_x, _max_x, min_y, max_y, line_index, p, q = segment
+        active = [a for a in active if a[1] >= min_x]
+        for other in active:
+            if other[3] < min_y or other[2] > max_y:
+                continue
+            if _segments_meet(p, q, other[5], other[6]):
+                found.add((min(line_index, other[4]), max(line_index, other[4])))
+        active.append(segment)
+    return found
+
+
+def _orientation(a: P, b: P, c: P) -> int:
+    value = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    return (value > 0) - (value < 0)
+
+
+def _segments_meet(p: P, q: P, r: P, s: P) -> bool:
+    """True when segments pq and rs intersect anywhere except in one end point they share."""
+    shared = {p, q} & {r, s}
+    o1, o2, o3, o4 = _orientation(p, q, r), _orientation(p, q, s), _orientation(r, s, p), _orientation(r, s, q)
+    if shared:
+        # sharing an end point is fine unless the segments also run along each other
+        if len(shared) == 2:
+            return True
+        return o1 == o2 == 0 and _collinear_overlap(p, q, r, s)
+    if o1 != o2 and o3 != o4:
+        return True
+    return (
+        (o1 == 0 and _on_segment(p, r, q))
+        or (o2 == 0 and _on_segment(p, s, q))
+        or (o3 == 0 and _on_segment(r, p, s))
+        or (o4 == 0 and _on_segment(r, q, s))
+    )
+
+
+def _on_segment(a: P, b: P, c: P) -> bool:
+    return min(a[0], c[0]) <= b[0] <= max(a[0], c[0]) and min(a[1], c[1]) <= b[1] <= max(a[1], c[1])
+
+
+def _collinear_overlap(p: P, q: P, r: P, s: P) -> bool:
+    """For collinear segments sharing one end point: do they overlap in more than that point?"""
+    common = p if p in (r, s) else q
+    a = q if common == p else p
+    b = s if common == r else r
+    return (a[0] - common[0]) * (b[0] - common[0]) + (a[1] - common[1]) * (b[1] - common[1]) > 0
+
+
+_WGS84_A = 6378137.0
+_WGS84_E = math.sqrt(0.00669437999014)
+
+
+def _authalic_q(lat: float) -> float:
+    s = math.sin(math.radians(lat))
+    e = _WGS84_E
+    return (1 - e * e) * (s / (1 - e * e * s * s) - math.log((1 - e * s) / (1 + e * s)) / (2 * e))
+
+
+def area_km2(multipolygon: MultiPolygon) -> float:
+    """Area on the WGS84 ellipsoid, in km², through the cylindrical equal-area projection.
+
+    Shells count positive and holes negative whatever their orientation.
+    """
+    qp = _authalic_q(90)
+    total = 0.0
+    for polygon in multipolygon:
+        for index, ring in enumerate(polygon):
+            projected = [(math.radians(x), _authalic_q(y) / qp) for x, y in ring]
+            area = abs(_signed_area(projected))
+            total += area if index == 0 else -area
+    return total * _WGS84_A**2 * qp / 2 / 1e6
+
+
+# ---------------------------------------------------------------------------------------------
 # Names to units
 
 
@@ -381,21 +531,11 @@ def units_for_name(register: Register, topology: Topology, name: str, *, current
 # Locator SVG
 
 
-def locator_svg(
-    topology: Topology,
-    highlight_unit_ids: Iterable[str],
-    *,
-    width: int = 240,
-    title: str = "",
-    highlight_colour: str = "#b0124f",
-    base_colour: str = "#e3e3e3",
-    outline_colour: str = "#8c8c8c",
-    tolerance_px: float = 0.6,
-) -> str:
-    """A small inline SVG of Flanders with the highlighted units' area in a strong colour.
+def _svg_frame(topology: Topology, width: int, tolerance_px: float) -> tuple[int, Callable[[MultiPolygon], str]]:
+    """The height of a `width`-wide SVG of the topology and a function giving a MultiPolygon's path data.
 
     Equirectangular projection, x scaled by cos(mid latitude); outlines simplified to
-    `tolerance_px` and rounded to 0.1 px. Unknown unit ids raise KeyError.
+    `tolerance_px` and rounded to 0.1 px.
     """
     min_lon, min_lat, max_lon, max_lat = topology.bbox
     squeeze = math.cos(math.radians((min_lat + max_lat) / 2))
@@ -420,6 +560,25 @@ def locator_svg(
                 parts.append(f"M{coords}Z")
         return "".join(parts)
 
+    return height, path_data
+
+
+def locator_svg(
+    topology: Topology,
+    highlight_unit_ids: Iterable[str],
+    *,
+    width: int = 240,
+    title: str = "",
+    highlight_colour: str = "#b0124f",
+    base_colour: str = "#e3e3e3",
+    outline_colour: str = "#8c8c8c",
+    tolerance_px: float = 0.6,
+) -> str:
+    """A small inline SVG of Flanders with the highlighted units' area in a strong colour.
+
+    Unknown unit ids raise KeyError.
+    """
+    height, path_data = _svg_frame(topology, width, tolerance_px)
     highlight = sorted(set(highlight_unit_ids))
     label = title or "Ligging in Vlaanderen"
     lines = [
@@ -434,6 +593,46 @@ def locator_svg(
         lines.append(
             f'<path d="{path_data(area)}" fill="{highlight_colour}" stroke="{highlight_colour}" '
             'stroke-width="0.6" stroke-linejoin="round" fill-rule="evenodd"/>'
+        )
+    lines.append("</svg>")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class OverviewArea:
+    """An area of the overview map: its units, colour, and the page it links to."""
+
+    unit_ids: tuple[str, ...]
+    colour: str
+    label: str
+    url: str
+
+
+def overview_svg(
+    topology: Topology,
+    areas: Sequence[OverviewArea],
+    *,
+    width: int = 320,
+    title: str = "Kaart van Vlaanderen met de IGS'en",
+    base_colour: str = "#e3e3e3",
+    outline_colour: str = "#767676",
+    tolerance_px: float = 0.7,
+) -> str:
+    """A small inline SVG of Flanders where every area is a link (with its label as accessible name)."""
+    height, path_data = _svg_frame(topology, width, tolerance_px)
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" class="overview" aria-label={quoteattr(title)}>',
+        f"<title>{escape(title)}</title>",
+        f'<path d="{path_data(topology.outline())}" fill="{base_colour}" stroke="{outline_colour}" '
+        'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
+    ]
+    for area in areas:
+        shape = path_data(_dissolve_one(topology, area.unit_ids))
+        lines.append(
+            f"<a href={quoteattr(area.url)} aria-label={quoteattr(area.label)}><title>{escape(area.label)}</title>"
+            f'<path d="{shape}" fill="{area.colour}" stroke="#ffffff" stroke-width="0.8" '
+            'stroke-linejoin="round" fill-rule="evenodd"/></a>'
         )
     lines.append("</svg>")
     return "\n".join(lines)

@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .geometry import Topology, dissolve_geojson, locator_svg, units_for_name
+from .finder import NONE, UNKNOWN, FinderRow, finder_rows, igs_units, igs_villages, legend_entries, unit_answers
+from .geometry import OverviewArea, Topology, dissolve_geojson, locator_svg, overview_svg
 from .model import Igs, Site
-from .register import Register, name_key
+from .register import Register
 
 logger = logging.getLogger(__name__)
 
@@ -41,50 +42,20 @@ MAP_TEXT_VARIABLE = "igsKaart"  # the global kaart-interactie.js reads (keep the
 
 
 @dataclass(frozen=True)
-class FinderPart:
-    """A part of a municipality (a pre-2025 municipality) and the IGS it belonged to."""
-
-    name: str
-    igs: Igs | None
-
-
-@dataclass(frozen=True)
-class FinderRow:
-    """One line of the municipality finder: a current municipality or a former name."""
-
-    anchor: str
-    name: str
-    province: str
-    postcodes: tuple[str, ...]
-    former: tuple[str, ...]
-    parts: tuple[FinderPart, ...]
-    merged_into: str | None  # for a former name: the municipality it is part of now
-    merged_into_anchor: str | None
-
-    @property
-    def igs_list(self) -> tuple[Igs, ...]:
-        seen: dict[str, Igs] = {}
-        for part in self.parts:
-            if part.igs is not None:
-                seen.setdefault(part.igs.slug, part.igs)
-        return tuple(seen.values())
-
-    @property
-    def is_split(self) -> bool:
-        return len({p.igs.slug if p.igs else None for p in self.parts}) > 1
-
-
-@dataclass(frozen=True)
 class MapData:
     colours: Mapping[str, str]
     locators: Mapping[str, str]
     finder_rows: tuple[FinderRow, ...]
-    without_igs: tuple[str, ...]  # current municipalities none of whose parts is in an IGS
+    without_igs: tuple[str, ...]  # current municipalities none of whose parts is in an IGS (complete lists)
+    unknown: tuple[str, ...]  # current municipalities that an incomplete member list might hold
+    overview: str  # the home page's small SVG map: every IGS area a link to its page
+    villages: Mapping[str, tuple[str, ...]]  # per IGS slug, the villages (deelgemeenten) of its members
+    numbers: Mapping[str, int]  # the number of each IGS on the map, as the legend repeats it
+    legend: Mapping[str, tuple[tuple[str, str], ...]]  # per IGS slug, "none", "unknown": (unit name, anchor)
     pending: tuple[Igs, ...]  # IGS'en without known members: not on the map
     script: str  # the map's JavaScript, written by Folium
     leaflet_version: str
     sources: tuple[tuple[str, str, str], ...]  # (name, url, licence)
-    approximate: bool
 
 
 def leaflet_files() -> tuple[str, dict[str, bytes]]:
@@ -93,17 +64,6 @@ def leaflet_files() -> tuple[str, dict[str, bytes]]:
 
     base = Path(leaflet.BASE_DIR)
     return leaflet.VERSION, {name: (base / name).read_bytes() for name in LEAFLET_FILES}
-
-
-def igs_units(site: Site, register: Register, topology: Topology) -> dict[str, tuple[str, ...]]:
-    """The map units of each IGS, from its member names as written in its file."""
-    result = {}
-    for igs in site.igs:
-        units: set[str] = set()
-        for member in igs.members:
-            units.update(units_for_name(register, topology, member.name))
-        result[igs.slug] = tuple(sorted(units))
-    return result
 
 
 def _adjacency(topology: Topology) -> dict[str, set[str]]:
@@ -139,47 +99,6 @@ def assign_colours(site: Site, units: Mapping[str, tuple[str, ...]], topology: T
         used = list(colours.values())
         colours[slug] = min(free, key=lambda c: (used.count(c), PALETTE.index(c)))
     return dict(sorted(colours.items()))
-
-
-def finder_rows(
-    site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]]
-) -> tuple[FinderRow, ...]:
-    unit_owner = {u: site.igs_by_slug(slug) for slug, ids in units.items() for u in ids}
-    rows = []
-    for municipality in register.municipalities:
-        parts = []
-        for unit in sorted((u for u in topology.units if u.nis == municipality.nis), key=lambda u: u.name):
-            parts.append(FinderPart(unit.name, unit_owner.get(unit.id)))
-        anchor = "g-" + municipality.nis
-        rows.append(
-            FinderRow(
-                anchor,
-                municipality.name,
-                municipality.province,
-                municipality.postcodes,
-                municipality.former,
-                tuple(parts),
-                None,
-                None,
-            )
-        )
-        for former in municipality.former:
-            if name_key(former) == name_key(municipality.name):
-                continue
-            own = [p for p in parts if name_key(p.name) == name_key(former)]
-            rows.append(
-                FinderRow(
-                    f"{anchor}-{name_key(former)}",
-                    former,
-                    municipality.province,
-                    (),
-                    (),
-                    tuple(own),
-                    municipality.name,
-                    anchor,
-                )
-            )
-    return tuple(sorted(rows, key=lambda r: (name_key(r.name), r.merged_into is not None, r.anchor)))
 
 
 def _stable_ids(script: str) -> str:
@@ -304,23 +223,33 @@ def map_script(
 
 def build_map_data(site: Site, register: Register, topology: Topology) -> MapData:
     units = igs_units(site, register, topology)
+    rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
     colours = assign_colours(site, units, topology)
     locators = {
         igs.slug: locator_svg(topology, units[igs.slug], title=f"Ligging van {igs.name} in Vlaanderen")
         for igs in site.igs
         if units[igs.slug]
     }
-    rows = finder_rows(site, register, topology, units)
-    without = tuple(r.name for r in rows if r.merged_into is None and not r.igs_list)
     version, _ = leaflet_files()
     return MapData(
         colours=colours,
         locators=locators,
         finder_rows=rows,
-        without_igs=without,
+        without_igs=tuple(r.name for r in rows if not r.is_split and r.answer.state == NONE),
+        unknown=tuple(r.name for r in rows if any(p.answer.state == UNKNOWN for p in r.parts)),
+        overview=overview_svg(
+            topology,
+            [
+                OverviewArea(units[i.slug], colours[i.slug], i.name, site.base_path + i.url.lstrip("/"))
+                for i in site.igs
+                if units[i.slug]
+            ],
+        ),
+        villages=igs_villages(rows, units),
+        numbers={slug: n for n, slug in enumerate((i.slug for i in site.igs if units[i.slug]), start=1)},
+        legend=legend_entries(rows),
         pending=tuple(i for i in site.igs if not units[i.slug]),
         script=map_script(site, register, topology, units, colours),
         leaflet_version=version,
         sources=tuple((s.name, s.url, s.licence) for s in register.sources),
-        approximate=topology.approximate,
     )

@@ -26,14 +26,19 @@ _QUOTED = re.compile(r'"([^"\\]*)"')
 PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen")
 
 
-def name_key(name: str) -> str:
-    """A comparison key for a place name: case, accents, hyphens, spaces and apostrophes ignored.
+_SAINT = re.compile(r"(?<![^\W_])st\.?(?=[\s.\-])")
 
-    "Sint-Niklaas", "sint niklaas" and "SINT-NIKLAAS" share one key.
+
+def name_key(name: str) -> str:
+    """A comparison key for a place name: case, accents, hyphens, spaces and apostrophes ignored,
+    and "St-", "St." or "St " read as "Sint-".
+
+    "Sint-Niklaas", "sint niklaas", "St-Niklaas" and "SINT-NIKLAAS" share one key.
+    (assets/gemeenten.js computes the same key in the browser.)
     """
     decomposed = unicodedata.normalize("NFKD", name)
-    letters = (ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(ch for ch in "".join(letters).casefold() if ch.isalnum())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch for ch in _SAINT.sub("sint", letters) if ch.isalnum())
 
 
 @dataclass(frozen=True)
@@ -48,17 +53,23 @@ class Municipality:
     lon: float
     former: tuple[str, ...]
     """Names of municipalities merged into this one on 2025-01-01 (other than its own name)."""
+    area_km2: float = 0.0
+    """Official area (0 when the register does not say)."""
 
 
 @dataclass(frozen=True)
-class FormerMunicipality:
-    """A municipality as it existed until 31 December 2024 that took part in a 2025 merger."""
+class OldMunicipality:
+    """A municipality as it existed from 1 January 2019 to 31 December 2024: a map unit."""
 
+    id: str
+    """Its own NIS code of 2019-2024 (the map unit's id)."""
     name: str
     nis: str
-    """The NIS code of the municipality it belongs to now."""
-    lat: float
-    lon: float
+    """The NIS code of the municipality it belongs to since 2025."""
+    villages: tuple[str, ...] = ()
+    """Its deelgemeenten (villages and districts), its own name's part included."""
+    merged_2019: tuple[str, ...] = ()
+    """Names of municipalities merged into it on 2019-01-01 (other than its own name)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,8 @@ class Register:
     municipalities: tuple[Municipality, ...]
     """Sorted by name."""
     sources: tuple[Source, ...]
-    pre2025: tuple[FormerMunicipality, ...] = ()
-    """The pre-2025 municipalities that were merged on 2025-01-01, sorted by name."""
+    units: tuple[OldMunicipality, ...] = ()
+    """The municipalities of 2019-2024, sorted by name (empty in registers without them)."""
     _by_key: dict[str, Municipality] = field(default_factory=dict, init=False, repr=False, compare=False)
     _former_keys: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _by_postcode: dict[str, tuple[Municipality, ...]] = field(
@@ -160,22 +171,23 @@ def register_from_data(data: object, shown: str, text: str = "") -> Register:
     municipalities = []
     for index, raw in enumerate(data["municipalities"]):
         municipalities.append(_municipality(raw, index, shown, text))
-    pre2025 = []
-    for index, raw in enumerate(data.get("pre2025", [])):
+    units = []
+    for index, raw in enumerate(data.get("units", [])):
         try:
-            pre2025.append(
-                FormerMunicipality(
+            units.append(
+                OldMunicipality(
+                    id=str(raw["id"]),
                     name=str(raw["name"]),
                     nis=str(raw["nis"]),
-                    lat=float(raw["lat"]),
-                    lon=float(raw["lon"]),
+                    villages=tuple(str(v) for v in raw.get("villages", [])),
+                    merged_2019=tuple(str(v) for v in raw.get("merged_2019", [])),
                 )
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, AttributeError) as e:
             raise ContentError(
-                f"voormalige gemeente nr. {index + 1} is onvolledig ({e})",
+                f"gemeente van 2019-2024 nr. {index + 1} is onvolledig ({e})",
                 shown,
-                _line_of(text, str(raw.get("name", "")) if isinstance(raw, dict) else ""),
+                _line_of(text, str(raw.get("id", "")) if isinstance(raw, dict) else ""),
             ) from e
     sources = []
     for raw in data.get("sources", []):
@@ -191,9 +203,9 @@ def register_from_data(data: object, shown: str, text: str = "") -> Register:
             )
         )
     municipalities.sort(key=lambda m: (name_key(m.name), m.nis))
-    pre2025.sort(key=lambda f: (name_key(f.name), f.nis))
+    units.sort(key=lambda u: (name_key(u.name), u.id))
     logger.debug("Loaded %d municipalities from %s", len(municipalities), shown)
-    return Register(tuple(municipalities), tuple(sources), tuple(pre2025))
+    return Register(tuple(municipalities), tuple(sources), tuple(units))
 
 
 def _municipality(raw: object, index: int, shown: str, text: str) -> Municipality:
@@ -209,6 +221,7 @@ def _municipality(raw: object, index: int, shown: str, text: str) -> Municipalit
             lat=float(raw["lat"]),
             lon=float(raw["lon"]),
             former=tuple(str(f) for f in raw.get("former", [])),
+            area_km2=float(raw.get("area_km2", 0)),
         )
     except KeyError as e:
         raise ContentError(f"gemeente nr. {index + 1} mist het veld {e}", shown, line) from e

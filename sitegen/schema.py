@@ -345,7 +345,7 @@ SITE_FILE = _map(
     ),
     _map(
         "map",
-        "Instellingen van de kaart. (Officiële gemeentegrenzen komen via 'python build.py geo --boundaries'.)",
+        "Instellingen van de kaart. (De gemeentegrenzen maakt 'python build.py geo' uit de bestanden van Statbel.)",
         _map(
             "tiles",
             "Een achtergrondkaart van een externe tegelserver (standaard uit: de site laadt dan niets van "

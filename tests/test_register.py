@@ -35,7 +35,17 @@ def test_loads_sorted_by_name(project: Path) -> None:
     assert lokeren.postcodes == ("9160", "9180")
     assert lokeren.former == ("Moerbeke",)
     assert register.sources[0].licence == "CC BY 4.0"
-    assert [f.name for f in register.pre2025] == ["Lokeren", "Moerbeke"]
+    assert [(u.id, u.name, u.nis) for u in register.units] == [
+        ("46014", "Lokeren", "46029"),
+        ("44045", "Moerbeke", "46029"),
+    ]
+    assert register.units[0].villages == ("Daknam", "Eksaarde", "Lokeren")
+
+
+def test_name_key_reads_st_as_sint_and_ignores_punctuation() -> None:
+    assert name_key("St-Niklaas") == name_key("st. niklaas") == name_key("Sint Niklaas") == "sintniklaas"
+    assert name_key("Stabroek") == "stabroek"  # a name that starts with "St" is left alone
+    assert name_key("'s-Gravenwezel") == "sgravenwezel"
 
 
 def test_resolve_ignores_case_accents_and_hyphens(project: Path) -> None:
@@ -128,4 +138,7 @@ def test_committed_register_is_complete() -> None:
     assert bkz is not None and bkz.name == "Beveren-Kruibeke-Zwijndrecht"
     assert bkz.former == ("Beveren", "Kruibeke", "Zwijndrecht")
     assert register.resolve("Tielt-Winge") is not None and not register.is_former("Tielt-Winge")
-    assert len(register.pre2025) == 28
+    assert len(register.units) == 300
+    assert len({u.nis for u in register.units}) == 285
+    assert sum(len(u.villages) for u in register.units) >= 1100
+    assert sum(m.area_km2 for m in register.municipalities) == pytest.approx(13625, rel=0.005)

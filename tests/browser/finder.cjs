@@ -1,7 +1,8 @@
 'use strict';
 // Type into the municipality finder like a visitor and report which rows stay visible.
 //   node finder.cjs BASE_URL QUERY...
-// Prints one JSON line per query: {query, status, visible: [names of visible rows], problems}.
+// Prints one JSON line per query: {query, status, visible: [why each visible row matched], problems}.
+// With --from-home it first submits the home page's "Vind jouw IGS" form with the first query.
 const { launch } = require('./launch.cjs');
 
 (async () => {
@@ -12,15 +13,30 @@ const { launch } = require('./launch.cjs');
     const problems = [];
     page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
     page.on('pageerror', (error) => problems.push(String(error)));
-    await page.goto(new URL('gemeenten/', base).href, { waitUntil: 'load' });
+    if (queries[0] === '--from-home') {
+      queries.shift();
+      await page.goto(base, { waitUntil: 'load' });
+      await page.fill('#vind-gemeente', queries[0]);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.press('#vind-gemeente', 'Enter')]);
+      const seen = await page.evaluate(() => ({
+        url: location.pathname + location.search,
+        field: document.getElementById('zoek-gemeente').value,
+        visible: [...document.querySelectorAll('tr[data-terms]')]
+          .filter((row) => !row.hidden && row.offsetParent !== null)
+          .map((row) => row.querySelector('[data-why]').textContent),
+      }));
+      console.log(JSON.stringify({ query: queries.shift(), home: true, ...seen, problems: problems.splice(0) }));
+    } else {
+      await page.goto(new URL('gemeenten/', base).href, { waitUntil: 'load' });
+    }
     for (const query of queries) {
       await page.fill('#zoek-gemeente', '');
       await page.type('#zoek-gemeente', query);
       const seen = await page.evaluate(() => ({
         status: document.getElementById('zoek-resultaat').textContent,
-        visible: [...document.querySelectorAll('[data-terms]')]
-          .filter((li) => !li.hidden && li.offsetParent !== null)
-          .map((li) => li.querySelector('.finder-name').textContent + ' → ' + li.querySelector('.finder-igs').textContent.trim()),
+        visible: [...document.querySelectorAll('tr[data-terms]')]
+          .filter((row) => !row.hidden && row.offsetParent !== null)
+          .map((row) => row.querySelector('[data-why]').textContent),
       }));
       console.log(JSON.stringify({ query, ...seen, problems: problems.splice(0) }));
     }

@@ -1,0 +1,146 @@
+"""The finder's answers and matching on the committed register, with IGS'en made up for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from sitegen.finder import (
+    MEMBER,
+    NONE,
+    UNKNOWN,
+    explain,
+    finder_rows,
+    igs_units,
+    names_known,
+    search_rows,
+    unit_answers,
+)
+from sitegen.geometry import load_topology
+from sitegen.register import load_register
+
+ROOT = Path(__file__).parent.parent
+
+
+def _igs(slug: str, name: str, province: str, members: list[str], complete: bool) -> SimpleNamespace:
+    return SimpleNamespace(
+        slug=slug,
+        name=name,
+        province=province,
+        members=tuple(SimpleNamespace(name=m) for m in members),
+        members_complete=complete,
+        url=f"/igs/{slug}/",
+    )
+
+
+def _site(*igs: SimpleNamespace) -> SimpleNamespace:
+    by_slug = {i.slug: i for i in igs}
+    return SimpleNamespace(igs=igs, igs_by_slug=by_slug.__getitem__)
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return load_register(ROOT / "content", ROOT), load_topology(ROOT / "content", ROOT)
+
+
+@pytest.fixture(scope="module")
+def rows(geo):
+    register, topology = geo
+    site = _site(
+        _igs("co7", "CO7", "West-Vlaanderen", ["Heuvelland", "Ieper"], complete=True),
+        _igs("waas", "Waas", "Oost-Vlaanderen", ["Lokeren", "Moerbeke", "Wachtebeke", "Kruisem"], complete=False),
+        _igs("zuid", "Zuid", "Antwerpen", ["Borsbeek", "Diest"], complete=True),
+    )
+    answers = unit_answers(site, register, topology, igs_units(site, register, topology))
+    return finder_rows(register, topology, answers)
+
+
+def _found(rows, query: str) -> list[str]:
+    return [explain(row, term) for row, term in search_rows(rows, query)]
+
+
+def test_every_municipality_has_one_row_with_its_parts(rows) -> None:
+    assert len(rows) == 285
+    assert sum(len(r.parts) for r in rows) == 300
+    lochristi = next(r for r in rows if r.name == "Lochristi")
+    assert [p.name for p in lochristi.parts] == ["Lochristi", "Wachtebeke"]
+    assert "Zaffelare" in lochristi.villages and "Wachtebeke" not in lochristi.villages
+    assert lochristi.former_names == (("Wachtebeke", "2025"),)
+    assert next(r for r in rows if r.name == "Kruisem").former_names == (("Kruishoutem", "2019"), ("Zingem", "2019"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # a village (deelgemeente)
+        ("Kemmel", ["Kemmel → Heuvelland → CO7"]),
+        ("kèmmel", ["Kemmel → Heuvelland → CO7"]),
+        # municipalities merged away in 2019 and 2025
+        ("Kruishoutem", ["Kruishoutem → Kruisem → Waas"]),
+        ("Meeuwen-Gruitrode", ["Meeuwen-Gruitrode → Oudsbergen → geen IGS"]),
+        ("Borsbeek", ["Borsbeek → Antwerpen → Zuid"]),
+        # a village in the part of a split municipality that is in an IGS, and one that is not
+        ("Zaffelare", ["Zaffelare → Lochristi → onbekend"]),
+        ("Wachtebeke", ["Wachtebeke → Lochristi → Waas"]),
+        # spelling: St-/Sint-, case, hyphens and spaces
+        ("St-Niklaas", ["Sint-Niklaas → onbekend"]),
+        ("sint niklaas", ["Sint-Niklaas → onbekend"]),
+        ("ST.-NIKLAAS", ["Sint-Niklaas → onbekend"]),
+        # postcodes
+        ("8956", ["8956 → Heuvelland → CO7"]),
+        ("9185", ["9185 → Lochristi → Lochristi: onbekend; Wachtebeke: Waas"]),
+    ],
+)
+def test_finder_matches_villages_old_names_spellings_and_postcodes(rows, query: str, expected: list[str]) -> None:
+    assert _found(rows, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Deurne", ["Deurne → Antwerpen → geen IGS", "Deurne → Diest → Zuid"]),
+        ("Moerbeke", ["Moerbeke → Geraardsbergen → onbekend", "Moerbeke → Lokeren → Waas"]),
+        ("Ruisbroek", ["Ruisbroek → Puurs-Sint-Amands → geen IGS", "Ruisbroek → Sint-Pieters-Leeuw → geen IGS"]),
+        ("Ramskapelle", ["Ramskapelle → Knokke-Heist → geen IGS", "Ramskapelle → Nieuwpoort → geen IGS"]),
+    ],
+)
+def test_ambiguous_names_show_every_match(rows, query: str, expected: list[str]) -> None:
+    assert _found(rows, query) == expected
+
+
+def test_prefix_and_inner_matches_and_nothing_for_rubbish(rows) -> None:
+    assert "Sint-Niklaas → onbekend" in _found(rows, "sint-n")
+    assert all(" → " in line for line in _found(rows, "kapelle"))  # inner match from three characters
+    assert _found(rows, "xyzzy") == [] and _found(rows, "  - ") == []
+    # an exact match beats a prefix: "Lo" finds Lo (Lo-Reninge) before Lokeren's prefix
+    found = dict((row.name, term.name) for row, term in search_rows(rows, "Lo"))
+    assert found["Lo-Reninge"] == "Lo"
+
+
+def test_three_states(geo, rows) -> None:
+    by_name = {r.name: r for r in rows}
+    assert by_name["Heuvelland"].answer.state == MEMBER and by_name["Heuvelland"].answer.text == "CO7"
+    # West-Vlaanderen: CO7's list is complete and no other list there is open
+    assert by_name["Poperinge"].answer.state == NONE and by_name["Poperinge"].answer.text == "geen IGS"
+    # Oost-Vlaanderen: Waas's list is incomplete, so an unlisted municipality there is unknown, never "geen IGS"
+    assert by_name["Gent"].answer.state == UNKNOWN and by_name["Gent"].answer.text == "onbekend"
+    lochristi = by_name["Lochristi"]
+    assert lochristi.is_split
+    assert [(p.name, p.answer.state) for p in lochristi.parts] == [("Lochristi", UNKNOWN), ("Wachtebeke", MEMBER)]
+    # once every list is complete, "unknown" becomes "none"
+    register, topology = geo
+    site = _site(_igs("waas", "Waas", "Oost-Vlaanderen", ["Lokeren"], complete=True))
+    answers = unit_answers(site, register, topology, igs_units(site, register, topology))
+    assert {a.state for a in answers.values()} == {MEMBER, NONE}
+
+
+def test_the_finder_knows_every_village_old_name_and_postcode(geo, rows) -> None:
+    register, _ = geo
+    villages = {v for u in register.units for v in u.villages}
+    postcodes = {p for m in register.municipalities for p in m.postcodes}
+    assert len(villages) > 1000 and len(postcodes) > 400
+    assert names_known(rows) >= len(villages) + len(postcodes)
+    for name in sorted(villages | postcodes | {n for m in register.municipalities for n in m.former}):
+        assert search_rows(rows, name), name
