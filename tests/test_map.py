@@ -191,3 +191,17 @@ def test_finder_filters_as_you_type_in_chromium(built: Path) -> None:
     (arrived,) = map(json.loads, home.stdout.splitlines())
     assert arrived["url"] == "/gemeenten/?q=Kemmel" and arrived["field"] == "Kemmel"
     assert arrived["visible"] == ["Kemmel → Heuvelland → CO7"] and arrived["problems"] == []
+
+
+@pytest.mark.browser
+def test_site_search_finds_a_village(built: Path) -> None:
+    """Searching the site for a village finds its IGS's page (which names its members' villages) and the finder."""
+    from browser_support import run_script, serve
+
+    with serve(built) as base:
+        result = run_script("search.cjs", base, "Kemmel")
+    assert result.returncode == 0, result.stderr
+    _idle, kemmel = (json.loads(line) for line in result.stdout.splitlines())
+    assert kemmel["problems"] == []
+    hrefs = [r["href"] for r in kemmel["results"]]
+    assert "/igs/co7/" in hrefs and "/gemeenten/" in hrefs

@@ -45,7 +45,9 @@ def any_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 def _published_pages(site: Site) -> set[str]:
-    return {igs.url for igs in site.igs} | {a.url for a in site.articles} | {p.url for p in site.pages}
+    # ... and the finder (/gemeenten/): every municipality with its villages, former names and postcodes
+    pages = {igs.url for igs in site.igs} | {a.url for a in site.articles} | {p.url for p in site.pages}
+    return pages | {"/gemeenten/"}
 
 
 def test_build_ships_a_dutch_index_of_the_content_pages(any_site: tuple[Path, Site]) -> None:
