@@ -3,7 +3,7 @@
 Each municipality of 2025 is one finder row. Its parts are the municipalities of 2019-2024 (the
 units IGS member lists name); each part has one of three answers:
 
-- member: an IGS lists it (with the end of that IGS's activity where there is one);
+- member: an IGS lists it (with the end of that IGS's activity where there is one: "Ginter (tot eind 2025)");
 - none: no IGS lists it, and every member list that could hold it is complete;
 - unknown: no IGS lists it, but an incomplete list in its province might.
 
@@ -40,9 +40,9 @@ class Answer:
 
     @property
     def text(self) -> str:
-        """The answer in words: "CO7", "geen IGS", "onbekend"."""
+        """The answer in words: "CO7", "Ginter (tot eind 2025)", "geen IGS", "onbekend"."""
         if self.igs is not None:
-            return self.igs.name
+            return self.igs.display_name
         return "geen IGS" if self.state == NONE else "onbekend"
 
 
@@ -141,7 +141,7 @@ def unit_answers(
     """
     owner = {unit: site.igs_by_slug(slug) for slug, ids in units.items() for unit in ids}
     province_of = {m.nis: m.province for m in register.municipalities}
-    open_provinces = {igs.province for igs in site.igs if not igs.members_complete}
+    open_provinces = {p for igs in site.igs if not igs.members_complete for p in igs.provinces}
     answers = {}
     for unit in topology.units:
         igs = owner.get(unit.id)

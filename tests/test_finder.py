@@ -24,11 +24,12 @@ from sitegen.register import load_register
 ROOT = Path(__file__).parent.parent
 
 
-def _igs(slug: str, name: str, province: str, members: list[str], complete: bool) -> SimpleNamespace:
+def _igs(slug: str, name: str, province: str, members: list[str], complete: bool, until: str = "") -> SimpleNamespace:
     return SimpleNamespace(
         slug=slug,
         name=name,
-        province=province,
+        display_name=f"{name} ({until})" if until else name,
+        provinces=(province,),
         members=tuple(SimpleNamespace(name=m) for m in members),
         members_complete=complete,
         url=f"/igs/{slug}/",
@@ -50,6 +51,7 @@ def rows(geo):
     register, topology = geo
     site = _site(
         _igs("co7", "CO7", "West-Vlaanderen", ["Heuvelland", "Ieper"], complete=True),
+        _igs("ginter", "Ginter", "West-Vlaanderen", ["Brugge"], complete=True, until="tot eind 2025"),
         _igs("waas", "Waas", "Oost-Vlaanderen", ["Lokeren", "Moerbeke", "Wachtebeke", "Kruisem"], complete=False),
         _igs("zuid", "Zuid", "Antwerpen", ["Borsbeek", "Diest"], complete=True),
     )
@@ -77,6 +79,8 @@ def test_every_municipality_has_one_row_with_its_parts(rows) -> None:
         # a village (deelgemeente)
         ("Kemmel", ["Kemmel → Heuvelland → CO7"]),
         ("kèmmel", ["Kemmel → Heuvelland → CO7"]),
+        # an IGS that has stopped says until when
+        ("Zeebrugge", ["Zeebrugge → Brugge → Ginter (tot eind 2025)"]),
         # municipalities merged away in 2019 and 2025
         ("Kruishoutem", ["Kruishoutem → Kruisem → Waas"]),
         ("Meeuwen-Gruitrode", ["Meeuwen-Gruitrode → Oudsbergen → geen IGS"]),
