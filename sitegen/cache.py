@@ -199,7 +199,10 @@ class BuildCache:
             places = [self._topology_key(register), self._topology_key(topology)]
             if None in places:
                 return original(site, register, topology, units, colours)
-            shown = [(i.slug, i.name, i.url, [m.name for m in i.members], i.members_complete) for i in site.igs]
+            shown = [
+                (i.slug, i.display_name, i.url, [m.name for m in i.members], i.members_complete, i.provinces)
+                for i in site.igs
+            ]
             key = _digest(shown, site.tiles, site.base_path, places, sorted(units.items()), sorted(colours.items()))
             return self.remembered("map-script", key, lambda: original(site, register, topology, units, colours))
 

@@ -683,3 +683,32 @@ def douglas_peucker(points: Sequence[P], tolerance: float) -> list[P]:
             keep[worst_at] = True
             stack.extend(((first, worst_at), (worst_at, last)))
     return [p for p, kept in zip(points, keep, strict=True) if kept]
+
+
+def simplified(topology: Topology, tolerance: float, share: float = 0.1) -> Topology:
+    """The topology with every arc simplified once more (for display), neighbours still seamless.
+
+    Around a unit, an arc's tolerance is at most `share` of the unit's smaller bbox side, so that
+    small municipalities keep their shape.
+    """
+    sizes: dict[int, float] = {}
+    for unit in topology.units:
+        refs = [ref if ref >= 0 else ~ref for polygon in unit.polygons for ring in polygon for ref in ring]
+        points = [p for ref in refs for p in topology.arcs[ref]]
+        side = min(
+            max(p[0] for p in points) - min(p[0] for p in points), max(p[1] for p in points) - min(p[1] for p in points)
+        )
+        for ref in refs:
+            sizes[ref] = min(sizes.get(ref, math.inf), side)
+    arcs = tuple(
+        tuple(_simplify_open(arc, min(tolerance, share * sizes.get(index, math.inf))))
+        for index, arc in enumerate(topology.arcs)
+    )
+    return Topology(topology.units, arcs, topology.bbox)
+
+
+def _simplify_open(arc: Sequence[Point], tolerance: float) -> list[Point]:
+    """Douglas-Peucker for an arc; a closed arc (a ring of its own) is split so it keeps an area."""
+    if arc[0] != arc[-1] or len(arc) < 5:
+        return douglas_peucker(arc, tolerance)
+    return _simplify(arc, tolerance)

@@ -17,12 +17,21 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .finder import NONE, UNKNOWN, FinderRow, finder_rows, igs_units, igs_villages, legend_entries, unit_answers
-from .geometry import OverviewArea, Topology, dissolve_geojson, locator_svg, overview_svg
+from .geometry import (
+    OverviewArea,
+    Topology,
+    dissolve,
+    dissolve_geojson,
+    label_point,
+    locator_svg,
+    overview_svg,
+    simplified,
+)
 from .model import Igs, Site
 from .register import Register
 
@@ -32,7 +41,20 @@ logger = logging.getLogger(__name__)
 # IGS'en never share a colour (greedy colouring over the adjacency of their areas).
 PALETTE = ("#cc6677", "#332288", "#ddcc77", "#117733", "#88ccee", "#882255", "#44aa99", "#999933", "#aa4499")
 NO_IGS_COLOUR = "#d9d9d9"
-LEAFLET_FILES = ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png")
+UNKNOWN_COLOUR = "#fbfbfb"
+STATE_COLOURS = {NONE: NO_IGS_COLOUR, UNKNOWN: UNKNOWN_COLOUR}
+DISPLAY_TOLERANCE = 0.0015
+"""Extra simplification of the borders on the interactive map, in degrees (about 100-170 m)."""
+# Leaflet and every file its stylesheet names (leaflet.css points at the layer and marker images).
+LEAFLET_FILES = (
+    "leaflet.js",
+    "leaflet.css",
+    "images/layers.png",
+    "images/layers-2x.png",
+    "images/marker-icon.png",
+    "images/marker-icon-2x.png",
+    "images/marker-shadow.png",
+)
 _FOLIUM_SCRIPT = re.compile(r"</body>\s*<script>(.*)</script>\s*</html>\s*$", re.DOTALL)
 _LAYER_DATA = re.compile(r"^(\s*)(geo_json_\d+_add\(.*\);)$", re.MULTILINE)
 _RANDOM_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
@@ -125,20 +147,49 @@ def _inert(value: object) -> object:
     return value
 
 
-def map_text(site: Site, units: Mapping[str, tuple[str, ...]]) -> dict[str, object]:
-    """Everything the map shows as text, keyed by IGS slug; kaart-interactie.js inserts it as text."""
+def map_text(
+    site: Site,
+    units: Mapping[str, tuple[str, ...]],
+    rows: Sequence[FinderRow],
+    numbers: Mapping[str, int],
+    labels: Mapping[str, tuple[float, float]],
+) -> dict[str, object]:
+    """Everything the map shows as text; kaart-interactie.js inserts it as text.
+
+    `areas`: per IGS slug its name (with the end of its activity), page, members, number and label
+    point (lat, lon); `units`: per map unit [its name, its municipality since 2025, the finder
+    anchor of that municipality, the answer in words, the IGS slug or ""].
+    """
     areas = {
         igs.slug: {
-            "name": igs.name,
+            "name": igs.display_name,
             "url": site.base_path + igs.url.lstrip("/"),
             "members": [m.name for m in igs.members],
             "complete": igs.members_complete,
+            "number": numbers[igs.slug],
+            "label": [round(labels[igs.slug][1], 4), round(labels[igs.slug][0], 4)],
         }
         for igs in site.igs
         if units.get(igs.slug)
     }
+    unit_text = {
+        part.unit_id: [
+            part.name,
+            row.name,
+            row.anchor,
+            part.answer.text,
+            part.answer.igs.slug if part.answer.igs else "",
+        ]
+        for row in rows
+        for part in row.parts
+    }
     tiles = {"url": site.tiles.url, "attribution": site.tiles.attribution} if site.tiles else None
-    return {"areas": areas, "tiles": tiles}
+    return {
+        "areas": areas,
+        "units": dict(sorted(unit_text.items())),
+        "finder": site.base_path + "gemeenten/",
+        "tiles": tiles,
+    }
 
 
 def script_json(value: object) -> str:
@@ -152,9 +203,16 @@ def map_script(
     site: Site, register: Register, topology: Topology, units: Mapping[str, tuple[str, ...]], colours: Mapping[str, str]
 ) -> str:
     """The Folium map as a standalone script (the page supplies <div id="map_1">), preceded by the
-    map's texts as data."""
+    map's texts as data.
+
+    One layer of the 300 municipalities of 2019-2024 (each one hoverable, focusable and tappable,
+    filled with its IGS's colour), the borders between IGS areas on top, and a label per IGS
+    (added by kaart-interactie.js from the texts).
+    """
     import folium
 
+    rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
+    numbers = igs_numbers(site, units)
     min_lon, min_lat, max_lon, max_lat = topology.bbox
     fmap = folium.Map(
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
@@ -172,39 +230,46 @@ def map_script(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
-    owned = {u for ids in units.values() for u in ids}
-    free = tuple(u for u in topology.unit_ids() if u not in owned)
-    background = dissolve_geojson(topology, {"geen-igs": free}, {"geen-igs": {"kind": "none"}}, decimals=4)
+    shown = simplified(topology, DISPLAY_TOLERANCE)
+    owner = {unit: slug for slug, ids in units.items() for unit in ids}
+    state = {part.unit_id: part.answer.state for row in rows for part in row.parts}
+    fills = {
+        unit.id: colours[owner[unit.id]] if unit.id in owner else STATE_COLOURS[state.get(unit.id, UNKNOWN)]
+        for unit in topology.units
+    }
+    areas = dissolve_geojson(
+        shown, {u.id: [u.id] for u in topology.units}, {u.id: {"unit": u.id} for u in topology.units}, decimals=4
+    )
     folium.GeoJson(
-        _inert(background),
-        name="geen-igs",
-        style_function=lambda _: {"fillColor": NO_IGS_COLOUR, "fillOpacity": 1, "color": "#767676", "weight": 0.6},
-        interactive=False,
+        _inert(areas),
+        name="gemeenten",
+        style_function=lambda feature: {
+            "fillColor": _inert(fills[feature["properties"]["unit"]]),
+            "fillOpacity": 0.9,
+            "color": "#ffffff",
+            "weight": 0.7,
+        },
     ).add_to(fmap)
-    # Every shared arc once, as one feature: half the bytes and one SVG path instead of 300.
+    # The borders between IGS areas (and between an IGS and the rest), once each, on top.
+    users: dict[int, set[str]] = {}
+    for unit in topology.units:
+        for polygon in unit.polygons:
+            for ring in polygon:
+                for ref in ring:
+                    users.setdefault(ref if ref >= 0 else ~ref, set()).add(owner.get(unit.id, ""))
+    between = [index for index, owners in sorted(users.items()) if len(owners) > 1]
     borders = {
         "type": "Feature",
         "properties": {},
         "geometry": {
             "type": "MultiLineString",
-            "coordinates": [[[round(x, 4), round(y, 4)] for x, y in arc] for arc in topology.arcs],
+            "coordinates": [[[round(x, 4), round(y, 4)] for x, y in shown.arcs[index]] for index in between],
         },
     }
-    for igs in site.igs:
-        if not units.get(igs.slug):
-            continue
-        area = dissolve_geojson(topology, {igs.slug: units[igs.slug]}, {igs.slug: {"slug": igs.slug}}, decimals=4)
-        colour = _inert(colours[igs.slug])
-        folium.GeoJson(
-            _inert(area),
-            name=_inert(igs.slug),
-            style_function=lambda _, c=colour: {"fillColor": c, "fillOpacity": 0.85, "color": "#ffffff", "weight": 2},
-        ).add_to(fmap)
-    # Thin municipal borders on top, for orientation; they never catch the pointer.
     folium.GeoJson(
         _inert(borders),
-        name="gemeentegrenzen",
-        style_function=lambda _: {"fill": False, "color": "#1c2326", "weight": 0.4, "opacity": 0.45},
+        name="igs-grenzen",
+        style_function=lambda _: {"fill": False, "color": "#1c2326", "weight": 1.6, "opacity": 0.9},
         interactive=False,
     ).add_to(fmap)
     fmap.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
@@ -218,7 +283,20 @@ def map_script(
     script = _LAYER_DATA.sub(r"\1setTimeout(function () { \2 }, 0);", script)
     if "$(" in script or "jQuery" in script:
         raise RuntimeError("the Folium map script needs jQuery; keep popups out of Folium")
-    return f"var {MAP_TEXT_VARIABLE} = {script_json(map_text(site, units))};\n{script}"
+    labels = {slug: _label(topology, ids) for slug, ids in units.items() if ids}
+    text = map_text(site, units, rows, numbers, labels)
+    return f"var {MAP_TEXT_VARIABLE} = {script_json(text)};\n{script}"
+
+
+def igs_numbers(site: Site, units: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """The number of each IGS on the map (in the order of the site), for labels the legend repeats."""
+    return {slug: n for n, slug in enumerate((i.slug for i in site.igs if units[i.slug]), start=1)}
+
+
+def _label(topology: Topology, unit_ids: Sequence[str]) -> tuple[float, float]:
+    """Where an area's label goes: the pole of inaccessibility of its largest polygon."""
+    largest = dissolve(topology, {"area": unit_ids})["area"][0]
+    return label_point(largest)
 
 
 def build_map_data(site: Site, register: Register, topology: Topology) -> MapData:
@@ -246,7 +324,7 @@ def build_map_data(site: Site, register: Register, topology: Topology) -> MapDat
             ],
         ),
         villages=igs_villages(rows, units),
-        numbers={slug: n for n, slug in enumerate((i.slug for i in site.igs if units[i.slug]), start=1)},
+        numbers=igs_numbers(site, units),
         legend=legend_entries(rows),
         pending=tuple(i for i in site.igs if not units[i.slug]),
         script=map_script(site, register, topology, units, colours),

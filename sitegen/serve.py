@@ -267,7 +267,8 @@ class StageCaches:
 
         def key(site: Any, register: Any, topology: Any, units: Any, colours: Any) -> Any:
             shown = tuple(
-                (i.slug, i.name, i.url, tuple(m.name for m in i.members), i.members_complete) for i in site.igs
+                (i.slug, i.display_name, i.url, tuple(m.name for m in i.members), i.members_complete, i.provinces)
+                for i in site.igs
             )
             places = (id(register), id(topology))  # both held by the geo-files cache
             return (

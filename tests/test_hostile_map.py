@@ -135,13 +135,17 @@ def test_map_tooltip_popup_and_attribution_show_names_as_text(run_cli, content: 
     code, _, err = run_cli("build", "--content", str(content), "--output", str(out))
     assert code == 0, err
     with serve(out) as base:
-        result = run_script("map_text.cjs", base)
+        result = run_script("map_text.cjs", base, "Noord")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["errors"] == [] and report["injected"] is False
-    hostile = next(a for a in report["areas"] if "Noord" in a["tooltip"])
-    assert hostile["tooltip"] == name and hostile["popup"] == name
-    assert hostile["label"] == f"{name}: toon de gemeenten"
+    # every municipality of the hostile IGS shows "<municipality>: <IGS name>", the name as written
+    assert report["areas"]
+    for hostile in report["areas"]:
+        assert hostile["tooltip"].endswith(f": {name}") and name in hostile["popup"]
+        assert hostile["label"] == hostile["tooltip"]
+    (label,) = [label for label in report["labels"] if "Noord" in label["text"]]
+    assert label["text"].endswith(name) and label["elements"] == 0
     assert all(a["tooltipElements"] == 0 and a["popupElements"] == 0 for a in report["areas"])
     assert attribution in report["attribution"] and report["attributionImages"] == 0
 

@@ -91,9 +91,11 @@ def test_map_page_within_budget(built: Path) -> None:
 def test_every_igs_with_members_is_on_the_map(built: Path) -> None:
     script = next((built / "assets").glob("kaart.*.js")).read_text()
     site = load_and_validate(BuildOptions(ROOT / "content", ROOT / "templates", ROOT / "assets"))
+    data = json.loads(script.split("= ", 1)[1].split(";\n", 1)[0])
+    coloured = {unit[4] for unit in data["units"].values()}
     for igs in site.igs:
         if igs.members:
-            assert f'"slug": "{igs.slug}"' in script, igs.slug
+            assert igs.slug in data["areas"] and igs.slug in coloured, igs.slug
     kaart = (built / "kaart/index.html").read_text()
     assert "Midden-Limburg" in kaart.split("Nog niet op de kaart")[1]
     assert "benader" not in kaart  # official borders, no approximation
@@ -205,3 +207,58 @@ def test_site_search_finds_a_village(built: Path) -> None:
     assert kemmel["problems"] == []
     hrefs = [r["href"] for r in kemmel["results"]]
     assert "/igs/co7/" in hrefs and "/gemeenten/" in hrefs
+
+
+def test_every_file_a_shipped_stylesheet_names_exists(built: Path) -> None:
+    """leaflet.css names its layer and marker images: they are shipped beside it."""
+    for css in (built / "assets").rglob("*.css"):
+        for target in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8")):
+            if target.startswith(("data:", "#")):
+                continue
+            assert (css.parent / target).is_file(), f"{css.name} names {target}"
+
+
+def test_map_labels_and_deep_links_in_the_html(built: Path) -> None:
+    """Every IGS on the map has a number the legend repeats and an anchor an IGS page links to."""
+    kaart = (built / "kaart/index.html").read_text()
+    script = next((built / "assets").glob("kaart.*.js")).read_text()
+    data = json.loads(script.split("= ", 1)[1].split(";\n", 1)[0])
+    numbers = sorted(area["number"] for area in data["areas"].values())
+    assert numbers == list(range(1, len(numbers) + 1))
+    for slug, area in data["areas"].items():
+        assert f'<li id="{slug}">' in kaart
+        assert f'<span class="map-label-number">{area["number"]}</span>' in kaart
+        igs_page = (built / "igs" / slug / "index.html").read_text()
+        assert f'href="/kaart/#{slug}"' in igs_page
+    assert len(data["units"]) == 300  # every municipality of 2019-2024 has its name and answer
+
+
+@pytest.mark.browser
+def test_map_is_readable_and_deep_links_zoom_in_chromium(built: Path) -> None:
+    from browser_support import run_script, serve
+
+    with serve(built) as base:
+        wide = run_script("map_view.cjs", base, "1280", "800", "", "co7", "g-33039")
+        phone = run_script("map_view.cjs", base, "375", "740", "")
+    assert wide.returncode == 0, wide.stderr
+    assert phone.returncode == 0, phone.stderr
+    plain, co7, heuvelland = (json.loads(line) for line in wide.stdout.splitlines())
+    (small,) = (json.loads(line) for line in phone.stdout.splitlines())
+    for seen in (plain, co7, heuvelland, small):
+        assert seen["problems"] == [], seen
+        # Keyboard focus on a municipality: name and IGS as tooltip and accessible name, a styled outline.
+        focused = seen["focused"]
+        assert focused["role"] == "button" and ": " in focused["label"] and focused["outline"] == "none"
+        assert focused["stroke"] == "rgb(179, 64, 10)" and focused["strokeWidth"] == "4px"
+        # The pop-up never hides the whole map.
+        popup = seen["popup"]
+        assert popup["height"] < popup["mapHeight"] / 2 and popup["width"] < popup["mapWidth"]
+    # Wide: every IGS label on the map with its name.
+    assert plain["namesShown"] and plain["labels"] and all(label["inside"] for label in plain["labels"])
+    # A phone: the map fills the width and most of the height; labels show numbers.
+    assert small["map"]["width"] == small["viewport"][0] and small["map"]["height"] >= 0.7 * small["viewport"][1]
+    assert not small["namesShown"] and all(label["inside"] for label in small["labels"])
+    # Deep links: #co7 zooms to CO7, #g-33039 to Heuvelland and says what it is.
+    (label,) = [label for label in co7["labels"] if label["text"].endswith(" CO7")]
+    assert label["inside"] and all(0.15 < c < 0.85 for c in label["centre"])
+    assert heuvelland["tooltip"] == "Heuvelland: CO7"

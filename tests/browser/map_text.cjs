@@ -1,14 +1,16 @@
 'use strict';
-// Open every IGS area of the map from the keyboard and report what its tooltip and pop-up show.
-//   node map_text.cjs BASE_URL
-// Prints JSON: {areas: [{label, tooltip, tooltipElements, popup, popupElements}], attribution,
+// Open the areas of the map (every municipality, or those whose accessible name contains TEXT)
+// from the keyboard and report what their tooltip and pop-up show.
+//   node map_text.cjs BASE_URL [TEXT]
+// Prints JSON: {areas: [{label, tooltip, tooltipElements, popup, popupElements}], labels: [{text,
+// elements}], attribution,
 // attributionImages, injected, errors}. `*Elements` counts img/script/iframe/svg/object elements
 // inside the tooltip or pop-up (content must never create any); `injected` is true when a handler
 // from content ran (the hostile names set window.__injected).
 const { launch } = require('./launch.cjs');
 
 (async () => {
-  const [base] = process.argv.slice(2);
+  const [base, only] = process.argv.slice(2);
   const browser = await launch();
   try {
     const page = await browser.newPage();
@@ -24,17 +26,18 @@ const { launch } = require('./launch.cjs');
     const areas = [];
     for (let i = 0; i < count; i += 1) {
       const area = page.locator('.leaflet-interactive[tabindex="0"]').nth(i);
+      if (only && !(await area.getAttribute('aria-label')).includes(only)) continue;
       await area.focus();
-      await page.waitForSelector('.leaflet-tooltip', { timeout: 5000 });
+      await page.waitForSelector('.leaflet-tooltip.map-tip', { timeout: 5000 });
       const tooltip = await page.evaluate(() => {
-        const box = document.querySelector('.leaflet-tooltip');
+        const box = document.querySelector('.leaflet-tooltip.map-tip');
         return { text: box.textContent, elements: box.querySelectorAll('img, script, iframe, svg, object').length };
       });
       await page.keyboard.press('Enter');
       await page.waitForSelector('.leaflet-popup-content', { timeout: 5000 });
       const popup = await page.evaluate(() => {
         const box = document.querySelector('.leaflet-popup-content');
-        return { text: box.querySelector('.map-popup-title').textContent, elements: box.querySelectorAll('img, script, iframe, svg, object').length };
+        return { text: box.textContent, elements: box.querySelectorAll('img, script, iframe, svg, object').length };
       });
       await page.keyboard.press('Escape');
       areas.push({
@@ -48,8 +51,12 @@ const { launch } = require('./launch.cjs');
       return box ? { text: box.textContent, images: box.querySelectorAll('img').length } : { text: null, images: 0 };
     });
     const injected = await page.evaluate(() => Boolean(window.__injected));
+    // The IGS labels on the map (number and name) are text too.
+    const labels = await page.evaluate(() => [...document.querySelectorAll('.map-label')].map((label) => ({
+      text: label.textContent, elements: label.querySelectorAll('img, script, iframe, svg, object, b').length,
+    })));
     console.log(JSON.stringify({
-      areas, attribution: attribution.text, attributionImages: attribution.images, injected, errors,
+      areas, labels, attribution: attribution.text, attributionImages: attribution.images, injected, errors,
     }));
   } finally {
     await browser.close();
