@@ -1,0 +1,166 @@
+// Tooltips, pop-ups, labels, deep links, Dutch zoom buttons, the optional tiles and keyboard access
+// for the map. Loaded after Leaflet and before the map script (kaart.js), so the hooks below see the
+// map being created and every layer being added. kaart.js starts with `igsKaart`, the map's texts
+// (sitegen/mapview.py map_text); they are content, so they only ever go in as text, never as HTML.
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+
+  var NAMES_FROM_ZOOM = 8.5; // below this zoom level the labels show the IGS numbers only
+  var unitLayers = {};
+  var theMap = null;
+
+  function mapText() {
+    return window.igsKaart || { areas: {}, units: {}, finder: "", tiles: null };
+  }
+
+  // Leaflet shows attributions as HTML: escape the text so that it shows as written.
+  function escapeHtml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  // [unit name, municipality since 2025, finder anchor, answer, IGS slug]
+  function unitInfo(id) {
+    return mapText().units[id];
+  }
+
+  function unitTitle(info) {
+    return info[0] === info[1] ? info[0] : info[0] + " (nu " + info[1] + ")";
+  }
+
+  function unitSummary(info) {
+    return unitTitle(info) + ": " + info[3];
+  }
+
+  function popupContent(info) {
+    var box = element("div");
+    box.appendChild(element("p", "map-popup-title", unitTitle(info)));
+    var answer = element("p", "map-popup-answer");
+    var area = info[4] && mapText().areas[info[4]];
+    if (area) {
+      answer.appendChild(document.createTextNode("IGS: "));
+      var link = element("a", "", area.name);
+      link.href = area.url;
+      answer.appendChild(link);
+    } else {
+      answer.textContent = info[3] === "onbekend" ? "IGS: onbekend (niet elke ledenlijst is volledig)" : "Geen IGS";
+    }
+    box.appendChild(answer);
+    var finder = element("a", "map-popup-finder", "Deelgemeenten en postcodes van " + info[1]);
+    finder.href = mapText().finder + "#" + info[2];
+    box.appendChild(element("p")).appendChild(finder);
+    return box;
+  }
+
+  function highlight(layer, on) {
+    // No bringToFront: it would move the area in the DOM and so in the keyboard's Tab order.
+    layer.setStyle(on ? { weight: 3, color: "#1c2326" } : { weight: layer.baseWeight, color: layer.baseColour });
+  }
+
+  function makeAccessible(layer) {
+    var node = layer.getElement && layer.getElement();
+    if (!node || node.hasAttribute("tabindex")) { return; }
+    var info = unitInfo(layer.feature.properties.unit);
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "button");
+    node.setAttribute("aria-label", unitSummary(info));
+    node.addEventListener("focus", function () {
+      highlight(layer, true);
+      layer.openTooltip(layer.getBounds().getCenter());
+    });
+    node.addEventListener("blur", function () {
+      highlight(layer, false);
+      layer.closeTooltip();
+    });
+    node.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" && event.key !== " ") { return; }
+      event.preventDefault();
+      // From the keyboard, move focus into the pop-up and back to the area when it closes.
+      layer.once("popupopen", function (opened) {
+        var link = opened.popup.getElement().querySelector("a");
+        if (link) { link.focus(); }
+        layer.once("popupclose", function () { node.focus(); });
+      });
+      layer.openPopup(layer.getBounds().getCenter());
+    });
+  }
+
+  function addLabels(map) {
+    var areas = mapText().areas;
+    Object.keys(areas).sort(function (a, b) { return areas[a].number - areas[b].number; }).forEach(function (slug) {
+      var area = areas[slug];
+      var content = element("span");
+      content.appendChild(element("span", "map-label-number", String(area.number)));
+      content.appendChild(element("span", "map-label-name", " " + area.name));
+      L.tooltip({ permanent: true, direction: "center", className: "map-label", interactive: false })
+        .setLatLng(area.label).setContent(content).addTo(map);
+    });
+    function showNames() {
+      map.getContainer().classList.toggle("map-show-names", map.getZoom() >= NAMES_FROM_ZOOM);
+    }
+    map.on("zoomend", showNames);
+    showNames();
+  }
+
+  // "#co7" zooms to that IGS, "#g-44087" to that municipality (the finder's row anchors).
+  function showHash() {
+    var wanted = decodeURIComponent(window.location.hash.slice(1));
+    if (!wanted || !theMap) { return; }
+    var units = mapText().units;
+    var ids = Object.keys(units).filter(function (id) { return units[id][4] === wanted || units[id][2] === wanted; });
+    var layers = ids.map(function (id) { return unitLayers[id]; }).filter(Boolean);
+    if (!ids.length) { return; }
+    if (layers.length < ids.length) { window.setTimeout(showHash, 50); return; } // still being drawn
+    // Leaflet ignores a new view while it animates a zoom (the first fit of the map): wait for it.
+    if (theMap._animatingZoom) { theMap.once("zoomend", function () { window.setTimeout(showHash, 0); }); return; }
+    var bounds = layers[0].getBounds();
+    layers.forEach(function (layer) { bounds.extend(layer.getBounds()); });
+    theMap.getContainer().scrollIntoView({ block: "start" });
+    theMap.fitBounds(bounds, { padding: [24, 24], maxZoom: 11 });
+    if (units[ids[0]][2] === wanted) {
+      layers.forEach(function (layer) { highlight(layer, true); });
+      layers[0].openTooltip(layers[0].getBounds().getCenter());
+    }
+  }
+
+  L.Map.addInitHook(function () {
+    theMap = this;
+    L.control.zoom({ zoomInTitle: "Inzoomen", zoomOutTitle: "Uitzoomen" }).addTo(this);
+    var tiles = mapText().tiles;
+    if (tiles) {
+      L.tileLayer(tiles.url, { attribution: escapeHtml(tiles.attribution), maxZoom: 18 }).addTo(this);
+    }
+    var map = this;
+    this.whenReady(function () {
+      addLabels(map);
+      showHash();
+    });
+    window.addEventListener("hashchange", showHash);
+  });
+
+  L.GeoJSON.addInitHook(function () {
+    this.on("layeradd", function (event) {
+      var layer = event.layer;
+      var id = layer.feature && layer.feature.properties && layer.feature.properties.unit;
+      var info = id && unitInfo(id);
+      if (!info) { return; }
+      unitLayers[id] = layer;
+      layer.baseWeight = layer.options.weight;
+      layer.baseColour = layer.options.color;
+      layer.bindTooltip(element("span", "", unitSummary(info)), { sticky: true, className: "map-tip" });
+      layer.bindPopup(popupContent(info), { maxWidth: 260, maxHeight: 180, autoPanPadding: [16, 16] });
+      layer.on("add", function () { makeAccessible(layer); });
+      // Areas added to a layer that is already on the map were drawn before this hook ran.
+      makeAccessible(layer);
+      layer.on("mouseover", function () { highlight(layer, true); });
+      layer.on("mouseout", function () { highlight(layer, false); });
+    });
+  });
+})();
