@@ -262,3 +262,30 @@ def test_map_is_readable_and_deep_links_zoom_in_chromium(built: Path) -> None:
     (label,) = [label for label in co7["labels"] if label["text"].endswith(" CO7")]
     assert label["inside"] and all(0.15 < c < 0.85 for c in label["centre"])
     assert heuvelland["tooltip"] == "Heuvelland: CO7"
+
+
+def test_home_page_asks_the_question_first(built: Path) -> None:
+    """A plain GET form to the finder (works without JavaScript) and a small map whose areas are links."""
+    home = (built / "index.html").read_text()
+    form = re.search(
+        r'<form class="home-finder-form" action="([^"]+)" method="get" role="search">(.*?)</form>', home, re.S
+    )
+    assert form and form.group(1) == "/gemeenten/" and 'name="q"' in form.group(2)
+    assert home.index('id="vind-gemeente"') < home.index('class="lead"')  # before the introduction
+    finder = (built / "gemeenten/index.html").read_text()
+    assert 'name="q"' in finder  # the finder reads ?q= and filters on arrival (see the Chromium test)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height"), [("375", "667"), ("1280", "720")])
+def test_home_finder_is_in_the_first_screen(built: Path, width: str, height: str) -> None:
+    from browser_support import run_script, serve
+
+    with serve(built) as base:
+        result = run_script("home.cjs", base, width, height)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["problems"] == []
+    assert seen["field"]["bottom"] <= seen["viewport"][1] and seen["button"]["bottom"] <= seen["viewport"][1]
+    links = seen["mapLinks"]
+    assert links and all(link["href"].startswith("/igs/") and link["name"] for link in links)
