@@ -289,3 +289,21 @@ def test_home_finder_is_in_the_first_screen(built: Path, width: str, height: str
     assert seen["field"]["bottom"] <= seen["viewport"][1] and seen["button"]["bottom"] <= seen["viewport"][1]
     links = seen["mapLinks"]
     assert links and all(link["href"].startswith("/igs/") and link["name"] for link in links)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height", "side_by_side"), [("375", "667", False), ("1280", "720", True)])
+def test_finder_keeps_its_field_in_view_and_lays_out_rows(
+    built: Path, width: str, height: str, side_by_side: bool
+) -> None:
+    from browser_support import run_script, serve
+
+    with serve(built) as base:
+        result = run_script("finder_layout.cjs", base, width, height)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["problems"] == []
+    field = seen["fieldAfterScroll"]
+    assert field["top"] >= 0 and field["bottom"] <= seen["viewport"][1] / 3  # sticky at the top
+    assert seen["sideBySide"] is side_by_side  # a table on wide screens, stacked on a phone
+    assert seen["backToTop"] == "#inhoud"

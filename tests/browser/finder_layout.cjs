@@ -1,0 +1,39 @@
+'use strict';
+// The finder's layout: is the search field still in view after scrolling down the list, and do
+// the municipality and its IGS sit side by side (wide) or stacked (phone)?
+//   node finder_layout.cjs BASE_URL WIDTH HEIGHT
+// Prints JSON: {viewport, fieldAfterScroll: {top, bottom}, sideBySide, backToTop, problems}.
+const { launch } = require('./launch.cjs');
+
+(async () => {
+  const [base, width, height] = process.argv.slice(2);
+  const browser = await launch();
+  try {
+    const small = Number(width) <= 600;
+    const context = await browser.newContext({
+      viewport: { width: Number(width), height: Number(height) }, isMobile: small, hasTouch: small,
+    });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(new URL('gemeenten/', base).href, { waitUntil: 'load' });
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
+    await page.waitForTimeout(200);
+    const seen = await page.evaluate(() => {
+      const field = document.getElementById('zoek-gemeente').getBoundingClientRect();
+      const row = document.querySelector('tr[data-terms]');
+      const name = row.querySelector('th').getBoundingClientRect();
+      const igs = row.querySelector('.finder-igs').getBoundingClientRect();
+      const top = document.querySelector('.back-to-top a');
+      return {
+        viewport: [window.innerWidth, window.innerHeight],
+        fieldAfterScroll: { top: field.top, bottom: field.bottom },
+        sideBySide: igs.left >= name.right - 1 && Math.abs(igs.top - name.top) < 20,
+        backToTop: top ? top.getAttribute('href') : null,
+      };
+    });
+    console.log(JSON.stringify({ ...seen, problems }));
+  } finally {
+    await browser.close();
+  }
+})().catch((error) => { console.error(error); process.exit(2); });
