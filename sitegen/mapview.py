@@ -43,6 +43,8 @@ PALETTE = ("#cc6677", "#332288", "#ddcc77", "#117733", "#88ccee", "#882255", "#4
 NO_IGS_COLOUR = "#d9d9d9"
 UNKNOWN_COLOUR = "#fbfbfb"
 STATE_COLOURS = {NONE: NO_IGS_COLOUR, UNKNOWN: UNKNOWN_COLOUR}
+LABEL_PRECISION = 0.005
+"""How close (degrees, about 350-550 m) an IGS label's place must come to the best one."""
 DISPLAY_TOLERANCE = 0.0015
 """Extra simplification of the borders on the interactive map, in degrees (about 100-170 m)."""
 # Leaflet and every file its stylesheet names (leaflet.css points at the layer and marker images).
@@ -296,7 +298,7 @@ def igs_numbers(site: Site, units: Mapping[str, Sequence[str]]) -> dict[str, int
 def _label(topology: Topology, unit_ids: Sequence[str]) -> tuple[float, float]:
     """Where an area's label goes: the pole of inaccessibility of its largest polygon."""
     largest = dissolve(topology, {"area": unit_ids})["area"][0]
-    return label_point(largest)
+    return label_point(largest, precision=LABEL_PRECISION)
 
 
 def build_map_data(site: Site, register: Register, topology: Topology) -> MapData:
