@@ -70,7 +70,6 @@ class MapData:
     colours: Mapping[str, str]
     locators: Mapping[str, str]
     finder_rows: tuple[FinderRow, ...]
-    without_igs: tuple[str, ...]  # current municipalities none of whose parts is in an IGS (complete lists)
     unknown: tuple[str, ...]  # current municipalities that an incomplete member list might hold
     overview: str  # the home page's small SVG map: every IGS area a link to its page
     villages: Mapping[str, tuple[str, ...]]  # per IGS slug, the villages (deelgemeenten) of its members
@@ -315,7 +314,6 @@ def build_map_data(site: Site, register: Register, topology: Topology) -> MapDat
         colours=colours,
         locators=locators,
         finder_rows=rows,
-        without_igs=tuple(r.name for r in rows if not r.is_split and r.answer.state == NONE),
         unknown=tuple(r.name for r in rows if any(p.answer.state == UNKNOWN for p in r.parts)),
         overview=overview_svg(
             topology,
