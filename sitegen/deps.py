@@ -35,7 +35,7 @@ from typing import Any
 
 # Of `site`, what each keyed template (with _base.html and the macros) may read.
 CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "updated", "organisation", "newsletter",
-                 "consultants", "tiles", "preview", "nav_pages")  # fmt: skip
+                 "consultants", "tiles", "preview", "nav_pages", "footer_pages")  # fmt: skip
 TEMPLATES_READING: dict[str, frozenset[str]] = {
     "_base.html": frozenset(CHROME_FIELDS),
     "_macros.html": frozenset(),

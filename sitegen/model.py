@@ -88,6 +88,7 @@ class Igs:
     out_path: str
     url: str
     name: str
+    former_name: str | None  # the name of the 2019 list, where it differs: "(voorheen …)"
     provinces: tuple[str, ...]  # one or more; the first is where the breadcrumb puts it
     aliases: tuple[str, ...]
     members: tuple[Member, ...]
@@ -153,6 +154,7 @@ class Article:
     scheduled: bool  # dated in the future: only visible in previews
     body: RenderedMarkdown
     updated: PartialDate  # its own 'updated', else its date
+    sources: tuple[str, ...]
 
     @property
     def dated(self) -> PartialDate:
@@ -176,9 +178,11 @@ class Page:
     title: str
     summary: str
     nav: int | None
+    footer: bool  # linked from the footer of every page
     draft: bool
     body: RenderedMarkdown
     updated: PartialDate
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -257,6 +261,7 @@ class Site:
     home_intro: RenderedMarkdown | None
     home_blocks: tuple[HomeBlock, ...]
     tiles: Tiles | None
+    sources: tuple[str, ...]  # of site.yaml's facts, shown on the home page
     igs: tuple[Igs, ...]  # sorted by name
     articles: tuple[Article, ...]  # newest first
     pages: tuple[Page, ...]  # sorted by nav position, then title
@@ -301,6 +306,10 @@ class Site:
     @property
     def nav_pages(self) -> tuple[Page, ...]:
         return tuple(p for p in self.pages if p.nav is not None)
+
+    @property
+    def footer_pages(self) -> tuple[Page, ...]:
+        return tuple(p for p in self.pages if p.footer)
 
 
 def _person(data: dict[str, Any] | None) -> Person | None:
@@ -369,6 +378,7 @@ def build_model(
                 out_path=f"igs/{slug}/index.html",
                 url=f"/igs/{slug}/",
                 name=item["name"],
+                former_name=item.get("former_name"),
                 provinces=item["province"],
                 aliases=_distinct_aliases(item["name"], item["aliases"] or ()),
                 members=tuple(sorted(members, key=lambda m: m.name)),
@@ -435,6 +445,7 @@ def build_model(
                 scheduled=item["date"].start > today,
                 body=bodies[(body, base_path)],
                 updated=PartialDate(item["updated"]) if item.get("updated") else item["date"],
+                sources=tuple(item["sources"] or ()),
             )
         )
 
@@ -451,9 +462,11 @@ def build_model(
                 title=item["title"],
                 summary=item["summary"],
                 nav=item.get("nav"),
+                footer=item["footer"],
                 draft=item["draft"],
                 body=bodies[(body, base_path)],
                 updated=PartialDate(item["updated"]) if item.get("updated") else site_updated,
+                sources=tuple(item["sources"] or ()),
             )
         )
 
@@ -487,6 +500,7 @@ def build_model(
             HomeBlock(b["kind"], b["id"], b.get("label"), b["title"], md(b.get("body"))) for b in home["blocks"]
         ),
         tiles=Tiles(tiles["url"], tiles["attribution"]) if tiles else None,
+        sources=tuple(data["sources"] or ()),
         igs=tuple(sorted(igs_list, key=lambda i: (i.name.casefold(), i.slug))),
         articles=tuple(sorted(articles, key=lambda a: (a.date, a.slug), reverse=True)),
         pages=tuple(sorted(pages, key=lambda p: (p.nav if p.nav is not None else 10_000, p.title, p.slug))),

@@ -84,6 +84,14 @@ PERSON_FIELDS = (
     Field("role", "text", "Functie, bv. 'coördinator'.", max_length=160),
 )
 
+SOURCES = Field(
+    "sources",
+    "list",
+    "Bronnen van de feiten in dit bestand (https-links). Ze staan onderaan de pagina, onder 'Bronnen'.",
+    items=Field("source", "url", "Een bron."),
+    default=(),
+)
+
 UPDATED = Field(
     "updated",
     "date",
@@ -95,6 +103,12 @@ IGS_FILE = _map(
     "igs",
     "Eén intergemeentelijk samenwerkingsverband (IGS) voor cultuur. De bestandsnaam is de slug.",
     Field("name", "text", "Officiële naam van het IGS.", required=True, max_length=120, example="Naam van het IGS"),
+    Field(
+        "former_name",
+        "text",
+        "Vroegere naam, zoals in de lijst van 2019: de startpagina toont dan 'Naam (voorheen …)'.",
+        max_length=120,
+    ),
     Field(
         "province",
         "enums",
@@ -188,12 +202,7 @@ IGS_FILE = _map(
     ),
     Field("color", "color", "Kleur op de kaart als #rrggbb; leeg laten geeft een automatische kleur."),
     UPDATED,
-    _list(
-        "sources",
-        "Bronnen van de gegevens (https-links), voor redacteurs.",
-        Field("source", "url", "Een bron."),
-        default=(),
-    ),
+    SOURCES,
 )
 
 ARTICLE_FRONT_MATTER = _map(
@@ -222,6 +231,7 @@ ARTICLE_FRONT_MATTER = _map(
     IMAGE,
     _list("tags", "Trefwoorden.", Field("tag", "text", "Een trefwoord.", max_length=40), default=()),
     Field("draft", "bool", "Zet op true om het verhaal (nog) niet te publiceren.", default=False),
+    SOURCES,
 )
 
 PAGE_FRONT_MATTER = _map(
@@ -230,8 +240,15 @@ PAGE_FRONT_MATTER = _map(
     Field("title", "text", "Titel van de pagina.", required=True, max_length=160, example="Titel van de pagina"),
     SUMMARY,
     Field("nav", "int", "Plaats in het hoofdmenu (1, 2, 3 …); leeg laten = niet in het menu."),
+    Field(
+        "footer",
+        "bool",
+        "Zet op true voor een link naar deze pagina onderaan elke pagina, bv. de toegankelijkheidsverklaring.",
+        default=False,
+    ),
     UPDATED,
     Field("draft", "bool", "Zet op true om de pagina (nog) niet te publiceren.", default=False),
+    SOURCES,
 )
 
 SITE_FILE = _map(
@@ -354,4 +371,5 @@ SITE_FILE = _map(
             Field("attribution", "text", "Verplichte bronvermelding van de tegels.", required=True, max_length=300),
         ),
     ),
+    SOURCES,
 )

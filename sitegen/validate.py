@@ -61,6 +61,12 @@ _TYPE_NAMES = {
 }
 
 
+# Notes that belong in an editor's to-do list, not on a page for visitors.
+RESEARCH_NOTES = ("vonden we", "eerlijk is eerlijk", "niet bekend op deze site", "nog niet gevonden")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_MIN_SENTENCE = 25  # shorter sentences ("Lees meer.") may well repeat
+
+
 class _Invalid:
     """Marker for a value that failed validation (its error is already recorded)."""
 
@@ -464,6 +470,7 @@ def _front(
             for problem in markdown_problems(source.body):
                 line, col = source.body_line + problem.line, problem.col + 1
                 errors.append(ContentError(problem.message, doc.src_path, line, col, problem.hint))
+            _check_wording(data.get("summary"), source.body, doc.src_path, source.body_line, "de tekst", errors)
             result.append((slug, doc.src_path, data, source.body, source.body_line))
     return result
 
@@ -512,6 +519,13 @@ def validate_content(
         if isinstance(data, dict):
             igs.append((slug, doc.src_path, data))
             _check_igs(slug, doc, data, errors, resolve_municipality, suggest_municipality)
+            description = data.get("description")
+            if isinstance(description, str):
+                line = doc.pos(("description",))[0] + (1 if doc.raw_scalars.get(("description",)) is None else 0)
+                _check_wording(data.get("summary"), description, doc.src_path, line, "'description'", errors, True)
+            for name in ("summary", "members_note"):
+                if isinstance(data.get(name), str):
+                    _check_notes(data[name], doc.src_path, doc.pos((name,))[0], errors)
     _check_membership_overlap(raw, igs, errors)
     _check_igs_names(raw, igs, errors)
 
@@ -658,6 +672,58 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
             )
         else:
             seen[key] = (name, f"{src_path}:{doc.pos(('name',))[0]}")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if len(s.strip()) >= _MIN_SENTENCE]
+
+
+def _check_notes(text: str, src_path: str, first_line: int, errors: list[ContentError], indented: bool = False) -> None:
+    """Research notes ('vonden we nog niet') are for editors, not visitors. In an indented YAML block the
+    column is unknown, so the error points at the line."""
+    for number, line in enumerate(text.split("\n")):
+        lowered = line.casefold()
+        for note in RESEARCH_NOTES:
+            column = lowered.find(note)
+            if column != -1:
+                errors.append(
+                    ContentError(
+                        f"'{note}' is een notitie voor redacteurs, geen tekst voor bezoekers",
+                        src_path,
+                        first_line + number,
+                        1 if indented else column + 1,
+                        "laat wat niet bekend is weg, of zeg het neutraal, bv. 'Nog geen eigen website; info via de "
+                        "gemeente Nieuwpoort'",
+                    )
+                )
+
+
+def _check_wording(
+    summary: Any,
+    body: str,
+    src_path: str,
+    body_line: int,
+    where: str,
+    errors: list[ContentError],
+    indented: bool = False,
+) -> None:
+    """No research notes in the text, and no sentence of the summary (the page's lead) repeated in it."""
+    _check_notes(body, src_path, body_line, errors, indented)
+    if not isinstance(summary, str):
+        return
+    lead = {normalise_name(s) for s in _sentences(summary)}
+    for number, line in enumerate(body.split("\n")):
+        for sentence in _sentences(line):
+            if normalise_name(sentence) in lead:
+                errors.append(
+                    ContentError(
+                        f"deze zin staat al in de samenvatting (summary): {where} herhaalt hem",
+                        src_path,
+                        body_line + number,
+                        line.find(sentence) + 1 if sentence in line and not indented else 1,
+                        f"de samenvatting staat bovenaan de pagina; schrap of herschrijf: '{sentence[:60]}'",
+                    )
+                )
 
 
 def _check_membership_overlap(

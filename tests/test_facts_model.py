@@ -253,3 +253,66 @@ def test_a_form_without_privacy_notice_is_an_error(run_cli, content: Path) -> No
     assert lines[0] == (
         "content/site.yaml:11:13: een inschrijfformulier heeft een privacyzin nodig (newsletter.privacy)"
     )
+
+
+# --- footer pages, sources, former names, words for visitors ------------------------------
+
+
+def test_a_footer_page_is_linked_from_every_page(site_dir: Path) -> None:
+    pages = sorted(site_dir.rglob("*.html"))
+    assert len(pages) > 10
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        footer = html[html.index('<footer class="site-footer">') :]
+        assert '<a href="/toegankelijkheid/"' in footer, path
+
+
+def test_sources_are_listed_on_the_page_that_states_the_facts(site_dir: Path) -> None:
+    page = _page(site_dir, "toegankelijkheid/index.html")
+    assert "<summary>Bronnen van deze gegevens</summary>" in page
+    assert '<a href="https://bron.example/toegankelijkheid" rel="noopener">' in page
+
+
+def test_the_home_list_shows_current_names_with_former_ones_and_ends(site_dir: Path) -> None:
+    home = _page(site_dir, "index.html")
+    assert '<a href="/igs/noord/">Cultuurregio Noord (voorheen Noordnet)</a>' in home
+    assert '<a href="/igs/zuid/">Zuid (tot eind 2023)</a>' in home
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "message"),
+    [
+        (
+            "pages/contact.md",
+            "Mail ons.",
+            "Mail ons. Een adres vonden we nog niet.",
+            "content/pages/contact.md:7:21: 'vonden we' is een notitie voor redacteurs, geen tekst voor bezoekers",
+        ),
+        (
+            "igs/zuid.yaml",
+            "members_note: De ledenlijst is niet bekend.",
+            "members_note: Eerlijk is eerlijk, de lijst ontbreekt.",
+            "content/igs/zuid.yaml:5:1: 'eerlijk is eerlijk' is een notitie voor redacteurs, geen tekst voor bezoekers",
+        ),
+        (
+            "articles/project-x.md",
+            "Over het project.",
+            "Over het project. Een project in de kijker van de regio.",
+            "content/articles/project-x.md:9:19: deze zin staat al in de samenvatting (summary): de tekst herhaalt hem",
+        ),
+    ],
+)
+def test_research_notes_and_repeated_lead_sentences_are_reported(
+    run_cli, content: Path, rel: str, old: str, new: str, message: str
+) -> None:
+    path = content / rel
+    if rel == "articles/project-x.md":  # a summary sentence long enough to count
+        path.write_text(
+            path.read_text().replace('"Een project in de kijker."', '"Een project in de kijker van de regio."')
+        )
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    code, lines = _check(run_cli, content)
+    assert code == 1
+    assert lines[0] == message
