@@ -104,12 +104,6 @@ IGS_FILE = _map(
     "Eén intergemeentelijk samenwerkingsverband (IGS) voor cultuur. De bestandsnaam is de slug.",
     Field("name", "text", "Officiële naam van het IGS.", required=True, max_length=120, example="Naam van het IGS"),
     Field(
-        "former_name",
-        "text",
-        "Vroegere naam, zoals in de lijst van 2019: de startpagina toont dan 'Naam (voorheen …)'.",
-        max_length=120,
-    ),
-    Field(
         "province",
         "enums",
         "Provincie van het IGS; ligt het in meer provincies, geef dan een lijst: [Antwerpen, Limburg].",
@@ -201,6 +195,12 @@ IGS_FILE = _map(
         default=(),
     ),
     Field("color", "color", "Kleur op de kaart als #rrggbb; leeg laten geeft een automatische kleur."),
+    Field(
+        "former_name",
+        "text",
+        "Vroegere naam, zoals in de lijst van 2019: de startpagina toont dan 'Naam (voorheen …)'.",
+        max_length=120,
+    ),
     UPDATED,
     SOURCES,
 )

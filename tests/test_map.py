@@ -97,7 +97,11 @@ def test_every_igs_with_members_is_on_the_map(built: Path) -> None:
         if igs.members:
             assert igs.slug in data["areas"] and igs.slug in coloured, igs.slug
     kaart = (built / "kaart/index.html").read_text()
-    assert "Midden-Limburg" in kaart.split("Nog niet op de kaart")[1]
+    pending = [igs.name for igs in site.igs if not igs.members]  # an invariant, not today's content
+    if pending:
+        assert all(name in kaart.split("Nog niet op de kaart")[1] for name in pending)
+    else:
+        assert "Nog niet op de kaart" not in kaart
     assert "benader" not in kaart  # official borders, no approximation
     assert "Statbel, statistische sectoren 2024 en 2025" in kaart
 
