@@ -55,7 +55,6 @@ def test_sample_site_pages(run_cli, tmp_path: Path) -> None:
         "verhalen/interview-noord/index.html",
         "verhalen/project-x/index.html",
         "contact/index.html",
-        "toegankelijkheid/index.html",
         "kaart/index.html",
         "gemeenten/index.html",
         "zoeken/index.html",

@@ -264,13 +264,13 @@ def test_a_footer_page_is_linked_from_every_page(site_dir: Path) -> None:
     for path in pages:
         html = path.read_text(encoding="utf-8")
         footer = html[html.index('<footer class="site-footer">') :]
-        assert '<a href="/toegankelijkheid/"' in footer, path
+        assert '<a href="/contact/"' in footer, path
 
 
 def test_sources_are_listed_on_the_page_that_states_the_facts(site_dir: Path) -> None:
-    page = _page(site_dir, "toegankelijkheid/index.html")
+    page = _page(site_dir, "contact/index.html")
     assert "<summary>Bronnen van deze gegevens</summary>" in page
-    assert '<a href="https://bron.example/toegankelijkheid" rel="noopener">' in page
+    assert '<a href="https://bron.example/contact" rel="noopener">' in page
 
 
 def test_the_home_list_shows_current_names_with_former_ones_and_ends(site_dir: Path) -> None:
@@ -286,7 +286,7 @@ def test_the_home_list_shows_current_names_with_former_ones_and_ends(site_dir: P
             "pages/contact.md",
             "Mail ons.",
             "Mail ons. Een adres vonden we nog niet.",
-            "content/pages/contact.md:7:21: 'vonden we' is een notitie voor redacteurs, geen tekst voor bezoekers",
+            "content/pages/contact.md:10:21: 'vonden we' is een notitie voor redacteurs, geen tekst voor bezoekers",
         ),
         (
             "igs/zuid.yaml",
