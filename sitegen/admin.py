@@ -492,6 +492,8 @@ def _rewrite_bundle(bundle: str, version: str) -> tuple[str, dict[str, str]]:
         (re.compile(rf"`\$\{{{var}\}}@\$\{{\w+\}}/locales`"), "`./locales`"),
         # "Is there a newer version?": answered by version.json, with the pinned version.
         (re.compile(rf"`\$\{{{var}\}}/package\.json`"), "`./version.json`"),
+        # Its viewport forbids zooming (WCAG 1.4.4): editors may enlarge the page as on any other.
+        (re.compile(r"`initial-scale=1`,`maximum-scale=1`,"), "`initial-scale=1`,"),
     )
     for pattern, replacement in rewrites:
         bundle, count = pattern.subn(replacement, bundle)

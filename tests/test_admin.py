@@ -143,6 +143,7 @@ def test_config_is_valid_for_the_installed_cms(config) -> None:
 FAKE_BUNDLE = (
     "var iP=`https://cdn.example/@sveltia/cms`,aP=`${iP}/schema/x.json`;"
     "var N=`${iP}/package.json`,P=`${iP}/dist/sveltia-cms.js`;var U=`${iP}@${rP}/locales`;"
+    "var v=[`width=device-width`,`initial-scale=1`,`maximum-scale=1`,`interactive-widget=resizes-content`];"
     "@font-face{src:url(https://fonts.example/fontsource/fonts/source-sans-3:vf@5.3.0/latin-wght-normal.woff2)}"
     "@font-face{src:url(https://fonts.example/fontsource/fonts/noto-mono@5.3.0/latin-400-normal.woff2)}"
     "@font-face{src:url(https://fonts.example/fontsource/fonts/material-symbols-outlined:vf@5.3.7/latin-wght-normal.woff2)}"
@@ -155,6 +156,7 @@ def test_bundle_rewrite_points_locales_fonts_and_version_check_at_local_files() 
     assert "var N=`./version.json`" in bundle
     assert "url(fonts/source-sans-3-latin-wght-normal.woff2)" in bundle
     assert "fonts.example" not in bundle
+    assert "var v=[`width=device-width`,`initial-scale=1`,`interactive-widget=resizes-content`]" in bundle
     assert fonts == {
         "source-sans-3-latin-wght-normal.woff2": "@fontsource-variable/source-sans-3",
         "noto-mono-latin-400-normal.woff2": "@fontsource/noto-mono",
@@ -246,6 +248,7 @@ def test_admin_is_built_from_the_installed_package(admin_site: Path) -> None:
     assert '<meta name="robots" content="noindex, nofollow">' in page
     bundle = (admin_site / "admin" / script).read_text(encoding="utf-8")
     assert "/fontsource/fonts/" not in bundle and "/locales`" not in bundle.replace("`./locales`", "")
+    assert "maximum-scale" not in bundle  # zooming stays possible
     assert yaml.safe_load((admin_site / "admin" / "config.yml").read_text(encoding="utf-8"))["backend"]["repo"] == (
         "org/repo"
     )
@@ -271,6 +274,9 @@ def test_admin_in_chromium_dutch_forms_no_other_hosts_and_a_round_trip_that_pass
     assert hosts <= {"api.github.com", "www.githubstatus.com"}, seen["thirdParty"]
     assert all("ERR_BLOCKED_BY_CLIENT" in line for line in seen["console"]), seen["console"]
     assert seen["fontsLoaded"] == ["Source Sans 3", "Material Symbols Outlined"]
+    # axe-core (WCAG 2.1 A/AA) on the sign-in screen, the IGS list and the IGS form.
+    assert set(seen["axe"]) == {"login", "list", "igsForm"}
+    assert all(found == [] for found in seen["axe"].values()), seen["axe"]
     # The Dutch UI and the forms.
     assert "Werken met een lokale repository" in seen["texts"]["login"]
     assert "Inloggen met een toegangstoken" in seen["texts"]["login"]

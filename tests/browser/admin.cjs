@@ -13,7 +13,8 @@
 //      summary, a photo (uploaded) whose alt text is first left empty (saving must be refused)
 //      and then filled, and a body text; saves;
 // and prints one JSON object: the texts seen, the files the CMS wrote (path -> text, or base64 for
-// images), requests to other hosts (blocked), console errors, CSP violations.
+// images), requests to other hosts (blocked), console errors, CSP violations, and axe-core
+// violations (WCAG 2.1 A/AA) on the sign-in screen, the IGS list and the IGS form.
 // SCREENSHOT_DIR, when given, receives the screenshots used in docs/editors.md.
 const fs = require('fs');
 const path = require('path');
@@ -109,6 +110,18 @@ async function readRepository() {
   return out;
 }
 
+// axe-core (from the shared checkers' node_modules) on the current screen: WCAG 2.1 A/AA violations
+// as "rule (impact): n elements". page.evaluate is not subject to the page's CSP.
+const AXE = path.join(process.env.SITE_CHECK_NODE_MODULES || '', 'axe-core', 'axe.min.js');
+async function axe(page) {
+  if (!fs.existsSync(AXE)) return null;
+  await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  const found = await page.evaluate(async () => (await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  })).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length}`));
+  return found;
+}
+
 // Press "Opslaan" and wait until the CMS says it saved.
 async function save(page) {
   await page.getByRole('button', { name: 'Opslaan' }).click();
@@ -119,7 +132,7 @@ async function save(page) {
   const [base, repoDir, shots] = process.argv.slice(2);
   const shot = async (page, name) => { if (shots) await page.screenshot({ path: path.join(shots, name) }); };
   const before = contentFiles(repoDir);
-  const result = { thirdParty: [], console: [], errors: [], csp: [], texts: {}, fields: {}, files: {}, steps: [] };
+  const result = { thirdParty: [], console: [], errors: [], csp: [], texts: {}, fields: {}, files: {}, steps: [], axe: {} };
   const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'nl-BE' });
@@ -144,6 +157,7 @@ async function save(page) {
       return ['Source Sans 3', 'Material Symbols Outlined'].filter((f) => document.fonts.check(`16px "${f}"`));
     });
     await shot(page, 'admin-inloggen.png');
+    result.axe.login = await axe(page);
     // Signing in with a token: the dialog asks for it (there is no network here, so it stops there).
     await page.getByRole('button', { name: 'Inloggen met een toegangstoken' }).click();
     const tokenDialog = page.getByRole('alertdialog', { name: 'Inloggen met een toegangstoken' });
@@ -159,6 +173,7 @@ async function save(page) {
     await firstIgs.waitFor();
     result.steps.push('collection list');
     await shot(page, 'admin-igs-lijst.png');
+    result.axe.list = await axe(page);
     await firstIgs.click();
     const summary = page.getByRole('textbox', { name: 'Samenvatting', exact: true });
     await summary.waitFor();
@@ -166,6 +181,7 @@ async function save(page) {
       groups.map((g) => g.getAttribute('aria-label')));
     result.texts.igsForm = await page.locator('body').innerText();
     await shot(page, 'admin-igs-formulier.png');
+    result.axe.igsForm = await axe(page);
     await summary.fill('Drie gemeenten werken samen rond cultuur, aangepast in de beheeromgeving.');
     await save(page);
     result.steps.push('igs saved');
