@@ -109,7 +109,10 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     from sitegen.pipeline import BuildOptions
 
     admin = None
-    if args.command == "build" and not args.no_admin:
+    if args.command == "build" and args.drafts and not args.no_admin:
+        # A preview shows content; the editor belongs to the published site.
+        print("/admin/ (de beheeromgeving) hoort niet bij een voorbeeldweergave (--drafts) en wordt niet mee gebouwd.")
+    elif args.command == "build" and not args.no_admin:
         admin, reason = find_package(ADMIN_DIR)
         if admin is None:
             print(f"/admin/ (de beheeromgeving) wordt niet mee gebouwd: {reason}")
@@ -128,7 +131,7 @@ def _settings(args: argparse.Namespace) -> str:
     """Every option that shapes the output, for the no-op check (without importing the stages)."""
     from sitegen.admin import installed_marker
 
-    admin = None if args.no_admin else (installed_marker(ADMIN_DIR), args.admin_repo)
+    admin = None if args.no_admin or args.drafts else (installed_marker(ADMIN_DIR), args.admin_repo)
     return repr((str(args.content), str(args.templates), str(args.assets), args.base_url, args.drafts, admin))
 
 

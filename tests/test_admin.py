@@ -353,3 +353,13 @@ def test_weight_reports_the_editor_without_judging_it_by_the_visitors_budget(
     assert line.endswith("editor, no budget")
     js = int(line.split()[3].replace(",", ""))
     assert js > weight.SCRIPT_BUDGET  # the CMS bundle is counted (and far over a visitor page's budget)
+
+
+@needs_cms
+def test_a_preview_build_has_no_editor(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    argv = ["--drafts", "--no-cache", "--content", str(SAMPLE / "content"), "--output", str(out)]
+    code, stdout, err = run_cli("build", *argv)
+    assert code == 0, err
+    assert "/admin/ (de beheeromgeving) hoort niet bij een voorbeeldweergave (--drafts)" in stdout
+    assert not (out / "admin").exists()

@@ -138,7 +138,7 @@ async function save(page) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'nl-BE' });
     await context.addInitScript(installPicker, before);
     const page = await context.newPage();
-    page.setDefaultTimeout(15000);
+    page.setDefaultTimeout(30000); // generous: CI shares two cores
     page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
     page.on('pageerror', (e) => result.errors.push(String(e)));
     await page.route('**/*', (route) => {
@@ -207,6 +207,7 @@ async function save(page) {
     await page.getByRole('textbox', { name: 'Samenvatting', exact: true }).fill('Een verhaal dat in de browser is geschreven.');
     await page.getByRole('checkbox', { name: /Afbeelding.*toevoegen/ }).check();
     const imageField = page.getByRole('group', { name: /^Veld .*Bestand/ });
+    await imageField.waitFor();
     await imageField.locator('input[type=file]').first().setInputFiles({ name: 'Foto van het Plein.png', mimeType: 'image/png', buffer: photo() });
     const dialog = page.getByRole('alertdialog');
     await page.waitForTimeout(800);
