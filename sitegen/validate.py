@@ -639,6 +639,7 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
     two IGS'en whose names look the same (case, accents, lookalike letters from another alphabet)."""
     docs = dict(raw.igs)
     seen: dict[str, tuple[str, str]] = {}  # skeleton -> (name, 'path:line')
+    owner: dict[str, str] = {}  # skeleton -> slug
     for slug, src_path, data in igs:
         name = data.get("name")
         if not isinstance(name, str):
@@ -672,6 +673,22 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
             )
         else:
             seen[key] = (name, f"{src_path}:{doc.pos(('name',))[0]}")
+            owner[key] = slug
+    # An alias that looks like another IGS's name would make the finder and search show the wrong IGS.
+    for slug, _, data in igs:
+        aliases = data.get("aliases")
+        for i, alias in enumerate(aliases if isinstance(aliases, tuple) else ()):
+            key = skeleton(alias) if isinstance(alias, str) else ""
+            if key in seen and owner[key] != slug:
+                other_name, other_place = seen[key]
+                errors.append(
+                    docs[slug].error(
+                        ("aliases", i),
+                        f"de andere naam '{alias}' is (bijna) gelijk aan de naam van een ander IGS: "
+                        f"'{other_name}' ({other_place})",
+                        "een andere naam mag niet naar een ander IGS lijken te verwijzen",
+                    )
+                )
 
 
 def _sentences(text: str) -> list[str]:

@@ -288,6 +288,12 @@ CASES += [
         "content/igs/zzz.yaml:1:7: de naam 'C07' is (bijna) gelijk aan die van een ander IGS: 'CO7'",
     ),
     Case(
+        "igs-alias-looks-like-other-igs",
+        write("igs/zzz.yaml", igs("Regio", "aliases:\n  - Oude naam\n  - Cultuurr\u00e9gio NOORD\n")),
+        "content/igs/zzz.yaml:8:5: de andere naam 'Cultuurr\u00e9gio NOORD' is (bijna) gelijk aan de naam van een "
+        "ander IGS: 'Cultuurregio Noord' (content/igs/noord.yaml:1)",
+    ),
+    Case(
         "noncharacter-in-title",
         write("articles/teken.md", article("Titel \ufdd0")),
         "content/articles/teken.md:2:8: 'title' bevat een teken dat niet in een tekst hoort (U+FDD0 noncharacter)",
