@@ -64,10 +64,9 @@
     layer.setStyle(on ? { weight: 3, color: "#1c2326" } : { weight: layer.baseWeight, color: layer.baseColour });
   }
 
-  function makeAccessible(layer) {
+  function makeAccessible(layer, info) {
     var node = layer.getElement && layer.getElement();
     if (!node || node.hasAttribute("tabindex")) { return; }
-    var info = unitInfo(layer.feature.properties.unit);
     node.setAttribute("tabindex", "0");
     node.setAttribute("role", "button");
     node.setAttribute("aria-label", unitSummary(info));
@@ -139,28 +138,65 @@
     }
     var map = this;
     this.whenReady(function () {
+      drawUnits(map);
       addLabels(map);
       showHash();
     });
     window.addEventListener("hashchange", showHash);
   });
 
-  L.GeoJSON.addInitHook(function () {
-    this.on("layeradd", function (event) {
-      var layer = event.layer;
-      var id = layer.feature && layer.feature.properties && layer.feature.properties.unit;
-      var info = id && unitInfo(id);
-      if (!info) { return; }
-      unitLayers[id] = layer;
-      layer.baseWeight = layer.options.weight;
-      layer.baseColour = layer.options.color;
-      layer.bindTooltip(element("span", "", unitSummary(info)), { sticky: true, className: "map-tip" });
-      layer.bindPopup(popupContent(info), { maxWidth: 260, maxHeight: 180, autoPanPadding: [16, 16] });
-      layer.on("add", function () { makeAccessible(layer); });
-      // Areas added to a layer that is already on the map were drawn before this hook ran.
-      makeAccessible(layer);
-      layer.on("mouseover", function () { highlight(layer, true); });
-      layer.on("mouseout", function () { highlight(layer, false); });
+  // The municipalities, from the small topology in the data: arcs shared by neighbours, each
+  // delta-encoded on a grid; a unit is [id, fill colour, polygons of rings of arc references].
+  function decodeArcs(shapes) {
+    var scale = shapes.scale, west = shapes.translate[0], south = shapes.translate[1];
+    return shapes.arcs.map(function (arc) {
+      var x = 0, y = 0;
+      return arc.map(function (step) {
+        x += step[0];
+        y += step[1];
+        return [south + y * scale, west + x * scale];
+      });
     });
-  });
+  }
+
+  function ringOf(references, arcs) {
+    var points = [];
+    references.forEach(function (reference) {
+      var arc = reference >= 0 ? arcs[reference] : arcs[~reference].slice().reverse();
+      points = points.concat(points.length ? arc.slice(1) : arc);
+    });
+    return points;
+  }
+
+  function setUpUnit(layer, id) {
+    var info = unitInfo(id);
+    unitLayers[id] = layer;
+    layer.baseWeight = layer.options.weight;
+    layer.baseColour = layer.options.color;
+    // Contents are made when first shown: 300 areas are drawn on a slow phone too.
+    layer.bindTooltip(function () { return element("span", "", unitSummary(info)); }, { sticky: true, className: "map-tip" });
+    layer.bindPopup(function () { return popupContent(info); }, { maxWidth: 260, maxHeight: 180, autoPanPadding: [16, 16] });
+    layer.on("mouseover", function () { highlight(layer, true); });
+    layer.on("mouseout", function () { highlight(layer, false); });
+    makeAccessible(layer, info);
+  }
+
+  function drawUnits(map) {
+    var shapes = mapText().shapes;
+    if (!shapes) { return; }
+    map.createPane("gemeenten").style.zIndex = 390; // below the overlay pane with the IGS borders
+    var arcs = decodeArcs(shapes);
+    var units = shapes.units.slice();
+    // Fifteen per task, so that drawing never blocks a slow phone for long.
+    (function drawSome() {
+      units.splice(0, 15).forEach(function (unit) {
+        var polygons = unit[2].map(function (rings) { return rings.map(function (refs) { return ringOf(refs, arcs); }); });
+        var layer = L.polygon(polygons, {
+          pane: "gemeenten", fillColor: unit[1], fillOpacity: 0.9, color: "#ffffff", weight: 0.7,
+        }).addTo(map);
+        setUpUnit(layer, unit[0]);
+      });
+      if (units.length) { window.setTimeout(drawSome, 0); }
+    })();
+  }
 })();
