@@ -30,7 +30,9 @@ const { launch } = require('./launch.cjs');
       await area.focus();
       await page.waitForSelector('.leaflet-tooltip.map-tip', { timeout: 5000 });
       const tooltip = await page.evaluate(() => {
-        const box = document.querySelector('.leaflet-tooltip.map-tip');
+        // The newest tooltip: the previous area's may not be gone yet on a busy machine.
+        const boxes = document.querySelectorAll('.leaflet-tooltip.map-tip');
+        const box = boxes[boxes.length - 1];
         return { text: box.textContent, elements: box.querySelectorAll('img, script, iframe, svg, object').length };
       });
       await page.keyboard.press('Enter');
