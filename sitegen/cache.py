@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 FORMAT = 1
 PAGE_SHARDS = 16
 _LIBRARIES = ("markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "folium", "branca", "pagefind", "pagefind-bin",
-              "XStatic-Leaflet", "pillow")  # fmt: skip
+              "XStatic-Leaflet", "pillow", "selectolax")  # fmt: skip
 _RACY_SECONDS = 2.0  # files changed this recently may change again within the same mtime tick
 
 

@@ -23,9 +23,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
 
 from .errors import ContentError, did_you_mean
 from .load import display_path
@@ -36,7 +37,7 @@ from .urls import browser_url
 
 logger = logging.getLogger(__name__)
 
-LINK_ATTRIBUTES = frozenset({"href", "src"})
+LINK_ATTRIBUTES = ("href", "src")
 META_URL_PROPERTIES = frozenset({"og:url", "og:image", "twitter:image"})
 NON_HTTP_SCHEMES = frozenset({"mailto", "tel", "data", "javascript"})
 ALWAYS_PRESENT_ANCHORS = frozenset({"", "top"})  # HTML scrolls to the top for both
@@ -47,7 +48,6 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 @dataclass(frozen=True)
 class Link:
     value: str  # as it stands in the output, after base-path prefixing
-    line: int  # line in the rendered file
 
 
 @dataclass
@@ -56,38 +56,32 @@ class ParsedPage:
     links: list[Link] = field(default_factory=list)
 
 
-class _PageParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.page = ParsedPage()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value for name, value in attrs if value is not None}
-        line = self.getpos()[0]
-        if "id" in values:
-            self.page.ids.add(values["id"])
-        if tag == "a" and "name" in values:
-            self.page.ids.add(values["name"])
-        for name in LINK_ATTRIBUTES & values.keys():
-            self.page.links.append(Link(values[name], line))
-        if tag == "meta" and values.get("property", values.get("name")) in META_URL_PROPERTIES:
-            self.page.links.append(Link(values.get("content", ""), line))
-
-    handle_startendtag = handle_starttag
+# Every element that can hold an anchor or a URL, in document order (each element once).
+_LINKING_ELEMENTS = ":is([id], [href], [src], a[name], meta)"
 
 
 def parse_page(html: str) -> ParsedPage:
-    parser = _PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser.page
+    """The ids and URLs of one page, read by lexbor (a C HTML5 parser, about ten times faster than
+    html.parser); <template> contents are not part of the page, as in a browser."""
+    page = ParsedPage()
+    for element in LexborHTMLParser(html).css(_LINKING_ELEMENTS):
+        values = {name: value for name, value in element.attributes.items() if value is not None}
+        if "id" in values:
+            page.ids.add(values["id"])
+        tag = element.tag
+        if tag == "a" and "name" in values:
+            page.ids.add(values["name"])
+        page.links.extend(Link(values[name]) for name in LINK_ATTRIBUTES if name in values)
+        if tag == "meta" and values.get("property", values.get("name")) in META_URL_PROPERTIES:
+            page.links.append(Link(values.get("content", "")))
+    return page
 
 
 def _xml_links(data: bytes) -> list[Link]:
-    """The page URLs of a sitemap or Atom feed (their line is not kept; 0)."""
+    """The page URLs of a sitemap or Atom feed."""
     root = ET.fromstring(data)
-    links = [Link(el.text or "", 0) for el in root.iter(f"{SITEMAP}loc")]
-    links += [Link(el.get("href", ""), 0) for el in root.iter(f"{ATOM}link")]
+    links = [Link(el.text or "") for el in root.iter(f"{SITEMAP}loc")]
+    links += [Link(el.get("href", "")) for el in root.iter(f"{ATOM}link")]
     return links
 
 

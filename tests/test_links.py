@@ -143,4 +143,4 @@ def test_parser_collects_ids_links_and_meta_urls() -> None:
         '<section id="s"><img src="i.png" alt=""></section>'
     )
     assert page.ids == {"oud", "s"}
-    assert [(link.value, link.line) for link in page.links] == [("https://o.example/", 1), ("i.png", 2)]
+    assert [link.value for link in page.links] == ["https://o.example/", "i.png"]
