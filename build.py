@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
-from sitegen.write import OutputPathError, check_output_dir, clean_leftovers, output_lock, write_site
+from sitegen.write import OutputPathError, OutputRules, check_output_dir, clean_leftovers, output_lock, write_site
 
 if TYPE_CHECKING:
     from sitegen.pipeline import BuildOptions
 
 ROOT = Path(__file__).resolve().parent
 ADMIN_DIR = ROOT / "admin"
+# What an output folder may never be, contain or lie inside (besides the folders a build reads).
+PROJECT_FOLDERS = (".git", "sitegen", "tests", "docs", "schemas", "bench", "admin", ".github", ".ci", ".venv")
 COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
 logger = logging.getLogger("build")
 
@@ -159,9 +161,18 @@ def _report_to_github(title: str, errors: list[ContentError], outcome: list[str]
             file.write(step_summary(title, errors, outcome or []))
 
 
+def output_rules(args: argparse.Namespace, default_output: Path) -> OutputRules:
+    """The folders an output must keep clear of: what this run reads, the project's own, the cache."""
+    cache = getattr(args, "cache", None) or ROOT / ".cache" / "build"
+    read = (args.content, args.templates, args.assets, cache)
+    return OutputRules(
+        protected=(*read, *(ROOT / name for name in PROJECT_FOLDERS)), containers=(ROOT,), own=(default_output,)
+    )
+
+
 def run_build(args: argparse.Namespace) -> int:
     try:
-        check_output_dir(args.output, [args.content, args.templates, args.assets, ROOT])
+        check_output_dir(args.output, output_rules(args, ROOT / "output"))
     except OutputPathError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 2
@@ -295,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from sitegen.serve import serve
 
-        return serve(args, protected=[ROOT], publish_dir=ROOT / "output")
+        return serve(args, rules=output_rules(args, ROOT / ".cache" / "preview"), publish_dir=ROOT / "output")
     return run_build(args)
 
 

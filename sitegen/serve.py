@@ -36,7 +36,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -47,7 +47,7 @@ from jinja2.bccache import Bucket
 from .errors import ContentError, ContentErrors, summary_line
 from .load import display_path
 from .pipeline import BuildOptions
-from .write import OutputPathError, check_output_dir, safe_join
+from .write import OutputPathError, OutputRules, check_output_dir, safe_join, with_marker
 
 logger = logging.getLogger(__name__)
 
@@ -767,7 +767,7 @@ class Preview:
             if was_ok or changed:
                 self.notify()
             return False
-        updated = sync_folder(files, self.state.root, self.written)
+        updated = sync_folder(with_marker(files), self.state.root, self.written)
         recovered = self.state.error_page is not None
         self.state.error_page = None
         elapsed = (time.perf_counter() - started) * 1000
@@ -792,7 +792,7 @@ class Preview:
             return
         stale, fresh = refreshed
         files = {rel: data for rel, data in files.items() if rel not in stale} | fresh
-        updated = sync_folder(files, self.state.root, self.written)
+        updated = sync_folder(with_marker(files), self.state.root, self.written)
         self.files = files
         elapsed = (time.perf_counter() - started) * 1000
         logger.info("Search index refreshed in %.0f ms (%d files)", elapsed, len(updated))
@@ -811,7 +811,7 @@ class Preview:
         return f", {(time.time() - max(mtimes)) * 1000:.0f} ms na het opslaan"
 
 
-def serve(args: argparse.Namespace, *, protected: Iterable[Path] = (), publish_dir: Path | None = None) -> int:
+def serve(args: argparse.Namespace, *, rules: OutputRules, publish_dir: Path | None = None) -> int:
     """Run the preview until Ctrl+C. Exit 2 for an unusable preview folder."""
     from tornado import netutil
     from tornado.httpserver import HTTPServer
@@ -820,12 +820,11 @@ def serve(args: argparse.Namespace, *, protected: Iterable[Path] = (), publish_d
     output: Path = args.output.absolute()
     watched = [args.content.absolute(), args.templates.absolute(), args.assets.absolute()]
     try:
-        check_output_dir(output, [*watched, *protected])
+        check_output_dir(output, replace(rules, protected=(*rules.protected, *watched)))
         if publish_dir is not None and output.resolve() == publish_dir.resolve():
-            raise OutputPathError(f"{args.output} is the published site; serve writes drafts, choose another folder")
-        for folder in watched:
-            if output.resolve().is_relative_to(folder.resolve()):
-                raise OutputPathError(f"the preview folder {args.output} lies inside the watched folder {folder}")
+            raise OutputPathError(
+                f"{args.output} is de gepubliceerde site en de voorbeeldweergave bevat concepten; kies een andere map"
+            )
     except OutputPathError as exc:
         print(f"build.py serve: {exc}", file=sys.stderr)
         return 2

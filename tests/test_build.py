@@ -177,7 +177,7 @@ def test_usage_errors_exit_2(run_cli) -> None:
 def test_output_folder_may_not_contain_content(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("build", "--output", str(ROOT))
     assert code == 2
-    assert "output folder" in err
+    assert "uitvoermap" in err
 
 
 def test_lost_output_is_restored_even_when_the_next_build_fails(
