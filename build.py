@@ -16,8 +16,11 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +34,7 @@ ROOT = Path(__file__).resolve().parent
 ADMIN_DIR = ROOT / "admin"
 # What an output folder may never be, contain or lie inside (besides the folders a build reads).
 PROJECT_FOLDERS = (".git", "sitegen", "tests", "docs", "schemas", "bench", "admin", ".github", ".ci", ".venv")
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
 logger = logging.getLogger("build")
 
@@ -176,16 +180,70 @@ def run_build(args: argparse.Namespace) -> int:
     except OutputPathError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 2
-    with output_lock(args.output):
-        # A build killed between its two renames is repaired before anything else can fail.
-        clean_leftovers(args.output.absolute())
-        return _build_locked(args)
+    output = args.output.absolute()
+    before = _identity(output)
+    try:
+        with output_lock(args.output):
+            # A build killed between its two renames is repaired before anything else can fail.
+            clean_leftovers(output)
+            return _build_locked(args)
+    except OSError as exc:
+        problem = _failure(exc)
+    except KeyboardInterrupt as exc:
+        problem = _interruption(exc)
+    with contextlib.suppress(KeyboardInterrupt, OSError):
+        clean_leftovers(output)  # what an interrupted write could not remove itself
+    state = "de nieuwe site staat er volledig" if _identity(output) != before else "er is niets gewijzigd"
+    print(f"build.py: {problem}; {state} in {args.output}", file=sys.stderr)
+    return 1
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which folder is at `path` now: the swap puts a different one there."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _failure(exc: OSError) -> str:
+    from sitegen.errors import os_reason
+
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"kan niet lezen of schrijven: {where}{os_reason(exc)}"
+
+
+def _interruption(exc: KeyboardInterrupt) -> str:
+    return f"onderbroken ({exc.args[0] if exc.args else 'Ctrl+C'})"
+
+
+def _cache_key_usable() -> bool:
+    from sitegen.cache import cache_key, key_path
+
+    try:
+        cache_key()
+    except OSError as exc:
+        print(
+            f"build.py: de buildcache wordt niet gebruikt: geen bruikbare sleutel in {key_path()} ({exc})",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def _save_cache(save: Callable[[], None]) -> None:
+    """The cache only saves time: a full disk there costs the next build its speed, nothing more."""
+    try:
+        save()
+    except OSError as exc:
+        print(f"build.py: de buildcache is niet bewaard ({_failure(exc)})", file=sys.stderr)
 
 
 def _build_locked(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     cache, inputs, folder = None, None, None
-    if getattr(args, "cache", None) is not None:
+    if getattr(args, "cache", None) is not None and _cache_key_usable():
         from sitegen.cache import BuildCache, Fingerprint, cache_folder, engine_version, is_up_to_date
 
         folder = cache_folder(args.cache, args.content)
@@ -203,14 +261,17 @@ def _build_locked(args: argparse.Namespace) -> int:
             _, files = build_files(_options(args))
     except ContentErrors as errors:
         if cache:
-            cache.save(evict=False)
+            _save_cache(lambda: cache.save(evict=False))
         return _report(errors, BUILD_TITLE)
     write_site(files, args.output)
     if cache and inputs and folder:
         from sitegen.cache import remember_build
 
-        cache.save(evict=True)
-        remember_build(folder, inputs, args.output)
+        def save() -> None:
+            cache.save(evict=True)
+            remember_build(folder, inputs, args.output)
+
+        _save_cache(save)
     pages = sum(1 for name in files if name.endswith(".html"))
     seconds = time.perf_counter() - started
     done = f"{pages} pagina's en {len(files) - pages} andere bestanden in {args.output} ({seconds:.2f} s)"
@@ -297,6 +358,51 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    try:
+        with _signals_interrupt():
+            return _run(args)
+    except KeyboardInterrupt as exc:
+        print(f"build.py: {_interruption(exc)}", file=sys.stderr)
+    except OSError as exc:
+        print(f"build.py: {_failure(exc)}", file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a run the way Ctrl+C does, so that every cleanup still runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    owner = os.getpid()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked worker (sitegen.parallel) ends as the signal says
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, interrupt) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _missing_folder(args: argparse.Namespace) -> str:
+    for what, folder in (("inhoudsmap", args.content), ("sjablonenmap", args.templates), ("assetsmap", args.assets)):
+        if not folder.is_dir():
+            return f"de {what} {folder} bestaat niet of is geen map"
+    return ""
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in ("build", "check", "serve") and (missing := _missing_folder(args)):
+        print(f"build.py: {missing}", file=sys.stderr)
+        return 2
     if args.command == "check":
         return run_check(args)
     if args.command == "schemas":

@@ -22,18 +22,37 @@ file that cannot be read is discarded with a warning, never an error.
 
 `Fingerprint` lets `build` skip a build whose inputs and output are exactly as the last successful
 build left them (a no-op rebuild).
+
+Trust. The cache folder lies inside the checkout, and whoever can put files into the checkout
+without running code of their own can plant files there: a pull request that force-adds files
+under `.cache/` (git-ignored, yet committed files are checked out), an unpacked archive, a shared
+folder. Unpickling such a file would run their code in CI, and even a data-only file would poison
+the published pages (a rendered page is an entry). So every cache file is sealed with an HMAC whose
+key is random per checkout and kept outside it, in the user's cache folder (`cache_key()`, mode
+0600), where checkout contents never land: a file without a valid seal is discarded unread, and the
+build runs cold. Someone who can write the key can also write our code, so we guard against no
+more. As a second wall, a sealed file is unpickled with `_DataUnpickler`, which builds only plain
+data (our dataclasses, enums and named tuples, dates, Markup) and never calls anything else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import enum
+import functools
 import hashlib
+import hmac
 import importlib
+import io
 import logging
 import os
 import pickle
+import re
+import secrets
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -44,7 +63,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 PAGE_SHARDS = 16
 _LIBRARIES = ("markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "folium", "branca", "pagefind", "pagefind-bin",
               "XStatic-Leaflet", "pillow", "selectolax")  # fmt: skip
@@ -103,8 +122,11 @@ class BuildCache:
     def _read(self, name: str) -> dict[bytes, Any]:
         path = self._path(name)
         try:
-            with path.open("rb") as stream:
-                engine, entries = pickle.load(stream)
+            payload = unseal(path.read_bytes())
+            if payload is None:
+                logger.warning("Discarding build cache %s: not written by this checkout's builds", path)
+                return {}
+            engine, entries = _DataUnpickler(io.BytesIO(payload)).load()
         except FileNotFoundError:
             return {}
         except Exception as exc:  # a damaged or foreign file: start afresh, never fail the build
@@ -165,9 +187,14 @@ class BuildCache:
 
     def _wrap_geo_file(self, name: str, rel: str, original: Callable[..., Any]) -> Callable[..., Any]:
         def load(content_dir: Path, display_root: Path) -> Any:
+            from .load import read_file
+            from .register import MAX_GENERATED_BYTES
+
             try:
-                data = (Path(content_dir) / rel).read_bytes()
+                data = read_file(Path(content_dir) / rel, MAX_GENERATED_BYTES)[0]
             except OSError:
+                data = None
+            if data is None:
                 return original(content_dir, display_root)  # let the original report it
             key = _digest(data, str(Path(content_dir)), str(display_root))
             value = self.remembered(name, key, lambda: original(content_dir, display_root))
@@ -331,10 +358,14 @@ def _as_tuple(result: tuple[Any, list[Any]]) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _atomic_pickle(path: Path, value: Any) -> None:
+    _atomic_write(path, seal(pickle.dumps(value, protocol=5)))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            pickle.dump(value, stream, protocol=5)
+            stream.write(data)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -342,7 +373,79 @@ def _atomic_pickle(path: Path, value: Any) -> None:
         raise
 
 
+# --- authenticity ----------------------------------------------------------------------------------
+
+_SEAL_MAGIC = b"igs-cache-v1\n"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+class CacheKeyError(OSError):
+    """No trustworthy key: the persistent cache is not used."""
+
+
+def key_path() -> Path:
+    """This checkout's key, in the user's cache folder: never inside the checkout, where planted
+    files could land."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    name = hashlib.blake2b(str(_CHECKOUT).encode(), digest_size=8).hexdigest()
+    return base / "igs-site" / "cache-keys" / f"{name}.key"
+
+
+@functools.cache
+def _load_key(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(secrets.token_bytes(32))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        key = stream.read()
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+        raise CacheKeyError(f"{path} is not private to this user (owner or mode)")
+    if len(key) != 32:
+        raise CacheKeyError(f"{path} is not a cache key")
+    return key
+
+
+def cache_key() -> bytes:
+    """The key that seals this checkout's cache files; CacheKeyError (an OSError) when unusable."""
+    return _load_key(key_path())
+
+
+def seal(payload: bytes) -> bytes:
+    return _SEAL_MAGIC + hmac.digest(cache_key(), payload, "sha256") + payload
+
+
+def unseal(data: bytes) -> bytes | None:
+    """The payload of a file this checkout's builds sealed, else None."""
+    if not data.startswith(_SEAL_MAGIC):
+        return None
+    mac, payload = data[len(_SEAL_MAGIC) : len(_SEAL_MAGIC) + 32], data[len(_SEAL_MAGIC) + 32 :]
+    return payload if hmac.compare_digest(mac, hmac.digest(cache_key(), payload, "sha256")) else None
+
+
+_DATA_CLASSES = {("datetime", "date"), ("datetime", "datetime"), ("markupsafe", "Markup")}
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Unpickles plain data only: it resolves no function and no class but our own data classes."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _DATA_CLASSES:
+            return super().find_class(module, name)
+        if module.startswith("sitegen.") and "." not in name:
+            found = getattr(importlib.import_module(module), name, None)
+            if isinstance(found, type) and (
+                dataclasses.is_dataclass(found) or issubclass(found, enum.Enum) or hasattr(found, "_fields")
+            ):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+
 KEEP_SITES = 8
+_CACHE_NAME = re.compile(r"[0-9a-f]{16}")
 
 
 def cache_folder(root: Path, content_dir: Path) -> Path:
@@ -353,7 +456,9 @@ def cache_folder(root: Path, content_dir: Path) -> Path:
     name = hashlib.blake2b(str(content_dir.resolve()).encode(), digest_size=8).hexdigest()
     folder = root / name
     with contextlib.suppress(OSError):
-        others = sorted((p for p in root.iterdir() if p.is_dir() and p.name != name), key=lambda p: p.stat().st_mtime)
+        # Only folders named like ours are evicted: `--cache` may point at a folder with other things.
+        ours = (p for p in root.iterdir() if _CACHE_NAME.fullmatch(p.name) and p.name != name and not p.is_symlink())
+        others = sorted((p for p in ours if p.is_dir()), key=lambda p: p.stat().st_mtime)
         for old in others[: max(0, len(others) - KEEP_SITES + 1)]:
             shutil.rmtree(old, ignore_errors=True)
     if folder.is_dir():
@@ -364,21 +469,41 @@ def cache_folder(root: Path, content_dir: Path) -> Path:
 # --- no-op detection -------------------------------------------------------------------------------
 
 
-def _tree_state(roots: Iterable[Path]) -> tuple[list[tuple[str, int, int, int]], float]:
-    """(path, size, mtime_ns, inode) of every file below the roots, and the newest mtime."""
-    entries, newest = [], 0.0
+def _tree_state(roots: Iterable[Path]) -> tuple[list[tuple[str, tuple[int, ...]]], float]:
+    """The state of every entry below the roots (folders and links included, and the error for
+    what cannot be read), and the newest mtime: whatever a fresh build would trip over (an empty
+    folder, a dangling link, a loop, a FIFO, a file made unreadable) changes it."""
+    entries: list[tuple[str, tuple[int, ...]]] = []
+    newest = 0.0
+
+    def failed(exc: OSError) -> None:
+        entries.append((str(exc.filename), (-1, exc.errno or 0)))
+
     for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
+        entries.append((str(root), _entry_state(str(root))))
+        for dirpath, dirnames, filenames in os.walk(root, onerror=failed):
             dirnames.sort()
-            for name in sorted(filenames):
+            for name in sorted(dirnames + filenames):
                 path = os.path.join(dirpath, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                entries.append((path, info.st_size, info.st_mtime_ns, info.st_ino))
-                newest = max(newest, info.st_mtime)
+                state = _entry_state(path)
+                entries.append((path, state))
+                if len(state) == 6:
+                    newest = max(newest, state[4] / 1e9)
     return entries, newest
+
+
+def _entry_state(path: str) -> tuple[int, ...]:
+    """(mode, inode) of the entry itself, then (mode, size, mtime_ns, inode) of what it points to,
+    or the error that following it gives."""
+    try:
+        link = os.lstat(path)
+    except OSError as exc:
+        return (-1, exc.errno or 0)
+    try:
+        info = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except OSError as exc:
+        return (link.st_mode, link.st_ino, -1, exc.errno or 0)
+    return (link.st_mode, link.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 @dataclass(frozen=True)
@@ -402,7 +527,7 @@ class Fingerprint:
 
 def is_up_to_date(folder: Path, inputs: Fingerprint, output_dir: Path) -> bool:
     try:
-        stored = (folder / "last-build").read_bytes()
+        stored = unseal((folder / "last-build").read_bytes())
     except OSError:
         return False
     return not inputs.racy and stored == inputs.inputs + Fingerprint.of_output(output_dir)
@@ -416,7 +541,4 @@ def remember_build(folder: Path, inputs: Fingerprint, output_dir: Path) -> None:
             path.unlink()
         return
     folder.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".last-build.", dir=folder)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(inputs.inputs + Fingerprint.of_output(output_dir))
-    os.replace(temp, path)
+    _atomic_write(path, seal(inputs.inputs + Fingerprint.of_output(output_dir)))

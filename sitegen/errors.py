@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -174,3 +175,25 @@ def summary_line(count: int) -> str:
     """The one closing line after the list of errors."""
     noun = "fout" if count == 1 else "fouten"
     return f"Build mislukt: {count} {noun} gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap."
+
+
+_OS_REASONS = {
+    errno.ENOENT: "bestaat niet",
+    errno.EACCES: "geen toegang (leesrechten of schrijfrechten ontbreken)",
+    errno.EPERM: "geen toegang (de bewerking is niet toegestaan)",
+    errno.ELOOP: "de symbolische koppelingen vormen een lus",
+    errno.ENOSPC: "de schijf is vol",
+    errno.EDQUOT: "de schijfruimte (quotum) is op",
+    errno.EROFS: "het bestandssysteem is alleen-lezen",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.EISDIR: "is een map, geen bestand",
+    errno.ENAMETOOLONG: "de naam is te lang",
+    errno.EIO: "lees- of schrijffout van het apparaat",
+    errno.EMFILE: "te veel open bestanden",
+    errno.ENXIO: "het is geen gewoon bestand (maar bijvoorbeeld een pipe of een apparaat)",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Dutch (the system's own words where we have none)."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))

@@ -6,15 +6,17 @@ parsed yields a ContentError, the rest is left to validation.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chars import char_name, hidden_char, same_file_name
-from .errors import ContentError
+from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .yamlsrc import YamlDoc, parse_yaml
 
@@ -69,18 +71,46 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
+class NotARegularFile(OSError):
+    """A FIFO, socket or device where a file belongs: reading it could block forever."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.ENXIO, "geen gewoon bestand (een pipe, socket of apparaat)", str(path))
+
+
+def read_file(path: Path, limit: int) -> tuple[bytes | None, int]:
+    """(bytes, size) of a regular file, or (None, size) when it is larger than `limit`.
+
+    Opened without blocking and checked after opening, so a FIFO or a device put in place of a
+    file (even between a check and the read) is an OSError, never a build that hangs.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(path)
+        if info.st_size > limit:
+            return None, info.st_size
+        data = stream.read(limit + 1)
+    return (data, len(data)) if len(data) <= limit else (None, len(data))
+
+
+def _unreadable(path: Path, exc: OSError, what: str = "het bestand") -> ContentError:
+    return ContentError(f"kan {what} niet lezen: {os_reason(exc)}", display_path(path))
+
+
 def read_text(path: Path, errors: list[ContentError]) -> str | None:
     """Read a UTF-8 text file (BOM and CRLF accepted); problems become content errors."""
     shown = display_path(path)
     try:
-        data = path.read_bytes()
+        data, size = read_file(path, MAX_TEXT_BYTES)
     except OSError as exc:
-        errors.append(ContentError(f"kan het bestand niet lezen: {exc.strerror}", shown))
+        errors.append(_unreadable(path, exc))
         return None
-    if len(data) > MAX_TEXT_BYTES:
+    if data is None:
         errors.append(
             ContentError(
-                f"het bestand is te groot ({len(data):,} bytes; hoogstens {MAX_TEXT_BYTES:,})".replace(",", "."),
+                f"het bestand is te groot ({size:,} bytes; hoogstens {MAX_TEXT_BYTES:,})".replace(",", "."),
                 shown,
                 hint="splits de tekst op of verwijder geplakte afbeeldingen of opmaak",
             )
@@ -139,19 +169,46 @@ def parse_markdown_source(text: str, shown: str) -> tuple[MarkdownSource | None,
     ]
 
 
+def _listing(folder: Path, errors: list[ContentError]) -> list[Path] | None:
+    """The entries of a content folder, sorted; None (and an error) when it is not a readable folder."""
+    if not os.path.lexists(folder):
+        return None
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        reason = "hier hoort een map" if exc.errno == errno.ENOTDIR else f"kan de map niet lezen: {os_reason(exc)}"
+        errors.append(ContentError(reason, display_path(folder)))
+        return None
+
+
+def _points_outside(path: Path, root: Path) -> str:
+    """Why a symbolic link may not be followed ('' when it may): outside content/ or a loop."""
+    if not path.is_symlink():
+        return ""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return "deze snelkoppeling maakt een lus"
+    except OSError as exc:
+        return f"deze snelkoppeling is stuk: {os_reason(exc)}"
+    return "" if target.is_relative_to(root) else "deze snelkoppeling wijst naar een bestand buiten content/"
+
+
 def _content_files(folder: Path, suffix: str, content_dir: Path, errors: list[ContentError]) -> list[tuple[str, Path]]:
     """The (slug, path) pairs in one content folder, sorted; strays and bad names are errors."""
-    if not folder.is_dir():
+    listing = _listing(folder, errors)
+    if listing is None:
         return []
     found: list[tuple[str, Path]] = []
     root = content_dir.resolve()
-    for path in sorted(folder.iterdir()):
+    for path in listing:
         name = path.name
         if name.startswith(".") or name.endswith("~"):
             continue  # editor backups and hidden files
         shown = display_path(path)
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            errors.append(ContentError("deze snelkoppeling wijst naar een bestand buiten content/", shown))
+        problem = _points_outside(path, root)
+        if problem:
+            errors.append(ContentError(problem, shown))
             continue
         if path.is_dir():
             errors.append(ContentError("onverwachte map: hier horen alleen bestanden", shown))
@@ -180,21 +237,33 @@ def _content_files(folder: Path, suffix: str, content_dir: Path, errors: list[Co
     return found
 
 
-def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[str, bytes]]:
-    folder = content_dir / "images"
-    if not folder.is_dir():
+def _image_candidates(folder: Path, errors: list[ContentError]) -> list[Path]:
+    """Everything below content/images/ but the folders; linked folders are listed, never walked."""
+    if _listing(folder, errors) is None:
         return []
+    found: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        errors.append(_unreadable(Path(exc.filename or folder), exc, "de map"))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
+        found.extend(Path(dirpath, name) for name in filenames)
+        found.extend(Path(dirpath, name) for name in dirnames if os.path.islink(os.path.join(dirpath, name)))
+    return sorted(found)
+
+
+def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[str, bytes]]:
     root = content_dir.resolve()
+    folder = content_dir / "images"
     images: list[tuple[str, bytes]] = []
-    # Symbolic links are listed too: a linked folder is not walked, so one that points outside
-    # content/ would otherwise vanish without a word.
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+    for path in _image_candidates(folder, errors):
         rel = path.relative_to(content_dir).as_posix()
         shown = display_path(path)
-        if not path.resolve().is_relative_to(root):
-            errors.append(ContentError("deze snelkoppeling wijst naar een bestand buiten content/", shown))
+        problem = _points_outside(path, root)
+        if problem:
+            errors.append(ContentError(problem, shown))
             continue
-        if not path.is_file():
+        if path.is_dir():
             continue  # a link to a folder inside content/: its files are read where they are
         if path.name.startswith("."):
             continue
@@ -228,8 +297,12 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
                 )
             )
             continue
-        size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES:
+        try:
+            data, size = read_file(path, MAX_IMAGE_BYTES)
+        except OSError as exc:
+            errors.append(_unreadable(path, exc, "de afbeelding"))
+            continue
+        if data is None:
             errors.append(
                 ContentError(
                     f"de afbeelding is te groot ({size // 1_000_000} MB; hoogstens 10 MB)",
@@ -244,7 +317,7 @@ def _load_images(content_dir: Path, errors: list[ContentError]) -> list[tuple[st
             images.append((rel, b""))  # still listed: the page that uses it gets no second error
             continue
         try:
-            data = strip_metadata(rel, path.read_bytes())
+            data = strip_metadata(rel, data)
         except SvgProblem as exc:
             errors.append(ContentError(f"dit SVG-bestand {exc}", shown, exc.line, hint=SVG_HINT))
             continue
@@ -309,11 +382,11 @@ def load_content(content_dir: Path) -> RawContent:
     """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md and images/ from `content_dir`."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
-        raise FileNotFoundError(f"content folder not found: {content_dir}")
+        raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
 
     site_path = content_dir / "site.yaml"
     site_doc = YamlDoc(display_path(site_path), None)
-    if not site_path.is_file():
+    if not os.path.lexists(site_path):
         errors.append(ContentError("site.yaml ontbreekt", display_path(site_path)))
     else:
         text = read_text(site_path, errors)

@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitegen.errors import ContentError, did_you_mean
+from sitegen.errors import ContentError, did_you_mean, os_reason
+from sitegen.load import read_file
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,9 @@ class Register:
         return self._by_postcode.get(postcode.strip(), ())
 
 
+MAX_GENERATED_BYTES = 200_000_000  # official borders in full detail stay far below this
+
+
 def read_generated_json(path: Path, display_root: Path, what: str) -> tuple[object, str, str]:
     """Parse a generated JSON file under content/geo/: (data, raw text, path as shown).
 
@@ -149,9 +153,14 @@ def read_generated_json(path: Path, display_root: Path, what: str) -> tuple[obje
     shown = _display_path(path, display_root)
     hint = "maak het bestand opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken."
     try:
-        text = path.read_text(encoding="utf-8")
+        data, size = read_file(path, MAX_GENERATED_BYTES)
+        if data is None:
+            raise ContentError(f"{what} is te groot ({size // 1_000_000} MB)", shown, hint=hint)
+        text = data.decode("utf-8")
     except OSError as e:
-        raise ContentError(f"{what} niet gevonden of onleesbaar ({e.strerror})", shown, hint=hint) from e
+        raise ContentError(f"{what} niet gevonden of onleesbaar ({os_reason(e)})", shown, hint=hint) from e
+    except UnicodeDecodeError as e:
+        raise ContentError(f"{what} is niet in UTF-8 opgeslagen", shown, hint=hint) from e
     try:
         return json.loads(text), text, shown
     except json.JSONDecodeError as e:

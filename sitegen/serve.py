@@ -859,4 +859,5 @@ def serve(args: argparse.Namespace, *, rules: OutputRules, publish_dir: Path | N
     finally:
         watcher.stopped.set()
         server.stop()
+        watcher.join(timeout=30)  # a rebuild under way finishes its write: no temporary file is left
     return 0

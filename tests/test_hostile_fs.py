@@ -8,8 +8,13 @@ throwaway copy of the project (build.ROOT points there), never against this repo
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +169,344 @@ def test_the_preview_writes_the_marker(project: Path) -> None:
     preview = Preview(options, PreviewState(project / ".cache" / "preview", 8000), lambda: None)
     assert preview.rebuild()
     assert (project / ".cache" / "preview" / MARKER).is_file()
+
+
+# --- item 9: odd files, missing folders, a full disk, signals -----------------------------------------
+
+
+def _build_process(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """build.py as its own process: a build that would block forever fails the test instead."""
+    command = [sys.executable, str(ROOT / "build.py"), *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _fifo(rel: str):
+    def setup(content: Path) -> None:
+        target = content / rel
+        if target.exists():
+            target.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(target)
+
+    return setup
+
+
+def _link(rel: str, target: str):
+    def setup(content: Path) -> None:
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).symlink_to(target)
+
+    return setup
+
+
+def _replace_with_file(rel: str):
+    def setup(content: Path) -> None:
+        shutil.rmtree(content / rel)
+        (content / rel).write_text("geen map\n")
+
+    return setup
+
+
+ODD_FILES = [
+    ("fifo-igs", _fifo("igs/pijp.yaml"), "content/igs/pijp.yaml: kan het bestand niet lezen: het is geen gewoon"),
+    ("fifo-site", _fifo("site.yaml"), "content/site.yaml: kan het bestand niet lezen: het is geen gewoon bestand"),
+    ("fifo-image", _fifo("images/pijp.png"), "content/images/pijp.png: kan de afbeelding niet lezen: het is geen"),
+    (
+        "fifo-register",
+        _fifo("geo/municipalities.json"),
+        "content/geo/municipalities.json: gemeenteregister niet gevonden of onleesbaar (het is geen gewoon bestand",
+    ),
+    ("loop-igs", _link("igs/lus.yaml", "lus.yaml"), "content/igs/lus.yaml: deze snelkoppeling maakt een lus"),
+    (
+        "loop-of-two",
+        lambda c: (_link("articles/a.md", "b.md")(c), _link("articles/b.md", "a.md")(c)),
+        "content/articles/a.md: deze snelkoppeling maakt een lus",
+    ),
+    ("loop-image", _link("images/lus.png", "lus.png"), "content/images/lus.png: deze snelkoppeling maakt een lus"),
+    ("dangling-igs", _link("igs/weg.yaml", "nergens.yaml"), "content/igs/weg.yaml: deze snelkoppeling is stuk"),
+    ("dangling-image", _link("images/weg.png", "nergens.png"), "content/images/weg.png: deze snelkoppeling is stuk"),
+    ("pages-is-a-file", _replace_with_file("pages"), "content/pages: hier hoort een map"),
+    ("pages-loop", lambda c: (shutil.rmtree(c / "pages"), (c / "pages").symlink_to("pages")), "content/pages: kan de"),
+]
+
+
+@pytest.mark.parametrize(("setup", "error"), [c[1:] for c in ODD_FILES], ids=[c[0] for c in ODD_FILES])
+def test_odd_files_in_content_are_reported(setup, error: str, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    out = tmp_path / "site"
+    assert _build_process(tmp_path, "--no-cache", "--content", "content", "--output", "site").returncode == 0
+    before = tree_bytes(out)
+    setup(content)
+    result = _build_process(tmp_path, "--no-cache", "--content", "content", "--output", "site")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert any(line.startswith(error) for line in result.stderr.splitlines()), result.stderr
+    assert tree_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+
+
+def test_unreadable_files_and_folders_are_reported(run_cli, content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permissions do not stop root (CI), so the system's refusal is simulated where it happens."""
+    real_open, real_iterdir = os.open, Path.iterdir
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if str(path).endswith("noord.yaml"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def refusing_iterdir(self: Path):
+        if self.name == "articles":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    monkeypatch.setattr(Path, "iterdir", refusing_iterdir)
+    code, _, err = run_cli("build", "--no-cache", "--content", "content", "--output", "site")
+    monkeypatch.undo()
+    assert code == 1
+    lines = err.splitlines()
+    assert (
+        "content/igs/noord.yaml: kan het bestand niet lezen: geen toegang (leesrechten of schrijfrechten ontbreken)"
+        in lines
+    )
+    assert "content/articles: kan de map niet lezen: geen toegang (leesrechten of schrijfrechten ontbreken)" in lines
+    assert not (content.parent / "site").exists()
+
+
+@pytest.mark.parametrize("command", ["build", "check", "serve"])
+def test_missing_content_folder(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    output = ["--output", "site"] if command == "build" else []
+    code, _, err = run_cli(command, "--content", "bestaat-niet", *output)
+    assert code == 2
+    assert err == "build.py: de inhoudsmap bestaat-niet bestaat niet of is geen map\n"
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_disk_full_while_writing(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--no-cache", "--content", str(SAMPLE / "content"), "--output", str(out))
+    assert code == 0, err
+    before = tree_bytes(out)
+    real_write_bytes = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if write.TEMP_PREFIX in str(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    (content / "pages" / "contact.md").write_text((content / "pages" / "contact.md").read_text() + "\nNieuw.\n")
+    code, _, err = run_cli("build", "--no-cache", "--content", str(content), "--output", str(out))
+    assert code == 1
+    assert err.startswith("build.py: kan niet lezen of schrijven: ")
+    assert f"{write.TEMP_PREFIX}" in err and f": de schijf is vol; er is niets gewijzigd in {out}\n" in err
+    assert tree_bytes(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+
+
+def test_disk_full_for_the_cache_only_costs_speed(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import cache
+
+    def full(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cache, "_atomic_write", full)
+    out = tmp_path / "site"
+    args = ("build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(tmp_path / "c"))
+    code, _, err = run_cli(*args)
+    assert code == 0
+    assert "build.py: de buildcache is niet bewaard (kan niet lezen of schrijven: " in err
+    assert "de schijf is vol" in err
+    assert (out / "index.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site of some hundred pages (a write of some hundred milliseconds), built once."""
+    root = tmp_path_factory.mktemp("signals")
+    content = root / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    for i in range(250):
+        (content / "articles" / f"bericht-{i:04d}.md").write_text(
+            f"---\ntitle: Bericht {i}\ntype: news\ndate: 2021-05-04\nsummary: Een bericht.\n---\nTekst {i}.\n"
+        )
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "assets", root / "assets")
+    return root
+
+
+def _signalled_build(root: Path, out: Path, sig: signal.Signals) -> tuple[int, str]:
+    """Start a build and send `sig` as soon as its temporary folder appears."""
+    command = [sys.executable, str(ROOT / "build.py"), "--no-cache", "--content", str(root / "content")]
+    command += ["--templates", str(root / "templates"), "--assets", str(root / "assets"), "--output", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if any(write.TEMP_PREFIX in p.name for p in out.parent.iterdir()):
+            process.send_signal(sig)
+            break
+        time.sleep(0.001)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_signals_during_the_write_leave_no_leftovers(big_site: Path, tmp_path: Path, sig: signal.Signals) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / MARKER).write_bytes(write.MARKER_TEXT)
+    (out / "index.html").write_text("de vorige site")
+    before = tree_bytes(out)
+    for _ in range(5):  # the signal must land while the build writes; a fast machine may finish first
+        code, err = _signalled_build(big_site, out, sig)
+        if code != 0:
+            break
+        shutil.rmtree(out)
+        out.mkdir()
+        (out / MARKER).write_bytes(write.MARKER_TEXT)
+        (out / "index.html").write_text("de vorige site")
+    assert code == 1, err
+    assert "Traceback" not in err
+    name = "Ctrl+C" if sig == signal.SIGINT else sig.name
+    assert err.startswith(f"build.py: onderbroken ({name}); ")
+    assert str(out) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no temporary folder left
+    if "er is niets gewijzigd" in err:
+        assert tree_bytes(out) == before
+    else:
+        assert "de nieuwe site staat er volledig" in err
+        assert (out / "verhalen" / "bericht-0249" / "index.html").is_file()
+
+
+def _age(root: Path) -> None:
+    """Date every entry back an hour, so the no-op check trusts what it recorded."""
+    old = time.time() - 3600
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (old, old), follow_symlinks=False)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (
+            lambda c: (c / "igs" / "weg.yaml").symlink_to("nergens.yaml"),
+            "content/igs/weg.yaml: deze snelkoppeling is stuk",
+        ),
+        (lambda c: (c / "igs" / "leeg").mkdir(), "content/igs/leeg: onverwachte map"),
+        (
+            lambda c: (c / "igs" / "lus.yaml").symlink_to("lus.yaml"),
+            "content/igs/lus.yaml: deze snelkoppeling maakt een lus",
+        ),
+        (lambda c: os.mkfifo(c / "igs" / "pijp.yaml"), "content/igs/pijp.yaml: kan het bestand niet lezen"),
+    ],
+    ids=["dangling-link", "empty-folder", "link-loop", "fifo"],
+)
+def test_no_op_check_never_hides_a_failing_build(run_cli, content: Path, tmp_path: Path, change, error: str) -> None:
+    args = ("build", "--content", "content", "--output", "site", "--cache", str(tmp_path / "cache"))
+    _age(content)
+    assert run_cli(*args)[0] == 0
+    code, out, _ = run_cli(*args)
+    assert code == 0 and out.startswith("Niets gewijzigd")  # the no-op check is in use
+    change(content)
+    _age(content)
+    code, out, err = run_cli(*args)
+    assert code == 1, out
+    assert any(line.startswith(error) for line in err.splitlines()), err
+
+
+# --- item 10: the build cache is never trusted blindly ----------------------------------------------
+
+
+class _Payload:
+    """Unpickling this runs a command (here: it creates the file `pwned`)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.path),))
+
+
+def _cache_files(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*") if p.is_file())
+
+
+def test_a_planted_cache_file_runs_nothing(run_cli, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import pickle
+
+    from sitegen.cache import engine_version
+
+    cache, out, pwned = tmp_path / "cache", tmp_path / "site", tmp_path / "pwned"
+    args = ("build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(cache))
+    assert run_cli(*args)[0] == 0
+    fresh = tree_bytes(out)
+    files = _cache_files(cache)
+    assert len(files) > 5
+    for path in files:  # every cache file replaced by one that runs code when unpickled
+        path.write_bytes(pickle.dumps((engine_version(), {b"k": _Payload(pwned)}), protocol=5))
+    shutil.rmtree(out)
+    code, stdout, err = run_cli(*args)
+    assert code == 0, err
+    assert not pwned.exists()
+    assert "not written by this checkout's builds" in caplog.text
+    assert tree_bytes(out) == fresh  # built cold, correctly
+    code, stdout, _ = run_cli(*args)  # and the cache it wrote is used again
+    assert code == 0 and stdout.startswith("Niets gewijzigd")
+
+
+def test_a_sealed_file_is_still_unpickled_as_data_only(tmp_path: Path) -> None:
+    """A second wall, should the key ever leak: only our data classes are built, nothing is called."""
+    import pickle
+
+    from sitegen.cache import BuildCache, engine_version, seal
+
+    pwned = tmp_path / "pwned"
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    engine = engine_version()
+    (folder / "yaml.pickle").write_bytes(seal(pickle.dumps((engine, {b"k": _Payload(pwned)}))))
+    assert BuildCache(folder, engine)._read("yaml") == {}
+    assert not pwned.exists()
+    from sitegen.yamlsrc import YamlDoc
+
+    data = {b"k": (YamlDoc("content/site.yaml", None), ()), b"d": __import__("datetime").date(2026, 11, 30)}
+    (folder / "yaml.pickle").write_bytes(seal(pickle.dumps((engine, data))))
+    assert BuildCache(folder, engine)._read("yaml") == data
+
+
+def test_the_key_is_private_and_outside_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    key = cache.cache_key()
+    path = cache.key_path()
+    assert path.is_relative_to(tmp_path / "xdg") and not path.resolve().is_relative_to(ROOT)
+    assert len(key) == 32 and os.stat(path).st_mode & 0o777 == 0o600
+    assert cache.unseal(cache.seal(b"gegevens")) == b"gegevens"
+    os.chmod(path, 0o644)  # readable (and so replaceable) by others: not trusted
+    cache._load_key.cache_clear()
+    with pytest.raises(OSError):
+        cache.cache_key()
+    cache._load_key.cache_clear()
+
+
+def test_without_a_usable_key_the_build_runs_without_cache(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import cache
+
+    (tmp_path / "xdg").write_text("geen map")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache._load_key.cache_clear()
+    out = tmp_path / "site"
+    code, _, err = run_cli(
+        "build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(tmp_path / "c")
+    )
+    cache._load_key.cache_clear()
+    assert code == 0, err
+    assert err.startswith("build.py: de buildcache wordt niet gebruikt: geen bruikbare sleutel in ")
+    assert (out / "index.html").is_file() and not (tmp_path / "c").exists()
