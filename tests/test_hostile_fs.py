@@ -510,3 +510,26 @@ def test_without_a_usable_key_the_build_runs_without_cache(
     assert code == 0, err
     assert err.startswith("build.py: de buildcache wordt niet gebruikt: geen bruikbare sleutel in ")
     assert (out / "index.html").is_file() and not (tmp_path / "c").exists()
+
+
+def test_the_preview_survives_a_fifo(content: Path, tmp_path: Path) -> None:
+    """A FIFO once stopped the preview's rebuilds for good: the watcher thread blocked reading it."""
+    import threading
+
+    from sitegen.pipeline import BuildOptions
+    from sitegen.serve import Preview, PreviewState
+
+    options = BuildOptions(content, ROOT / "templates", ROOT / "assets", include_unpublished=True)
+    state = PreviewState(tmp_path / "preview", 8000)
+    preview = Preview(options, state, lambda: None)
+    assert preview.rebuild()
+    os.mkfifo(content / "igs" / "pijp.yaml")
+    results: list[bool] = []
+    worker = threading.Thread(target=lambda: results.append(preview.rebuild({"igs/pijp.yaml"})), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert results == [False]  # an error page, not a hang
+    assert state.error_page is not None and b"content/igs/pijp.yaml" in state.error_page
+    (content / "igs" / "pijp.yaml").unlink()
+    assert preview.rebuild({"igs/pijp.yaml"})
+    assert state.error_page is None
