@@ -49,7 +49,9 @@ TEMPLATES_READING: dict[str, frozenset[str]] = {
 }
 KEYED_TEMPLATES = frozenset(TEMPLATES_READING) - {"_base.html", "_macros.html"}
 # What the story list, the feed and the article cards show of each article (type_label follows type).
-SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated")
+# The cards also show the photo or the map of the story's IGS; the tag pages list by tags.
+SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated", "image", "igs",
+                  "tags")  # fmt: skip
 
 
 def digest(*parts: Any) -> bytes:
@@ -96,10 +98,13 @@ def page_keys(
     asset_names: Mapping[str, str],
     geo: Any,
     pictures: Mapping[str, Any],
+    cards: Any = (),
+    anchors: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
-    """{out_path: key} for the pages whose template is keyed; other pages are always rendered."""
+    """{out_path: key} for the pages whose template is keyed; other pages are always rendered.
+    `cards` is what the card pictures of stories and IGS'en depend on (which IGS has a map, its size)."""
     chrome = digest(templates, sorted(asset_names.items()), [getattr(site, name) for name in CHROME_FIELDS],
-                    geo.sources)  # fmt: skip
+                    geo.sources, cards)  # fmt: skip
     article_digests: dict[str, bytes] = {}
 
     def article_digest(article: Any) -> bytes:
@@ -123,18 +128,25 @@ def page_keys(
             igs = context["igs"]
             photo = igs.coordinator.photo if igs.coordinator else None
             related = [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles_for(igs.slug)]
+            related += [pictures.get(a.image.src) for a in site.articles_for(igs.slug) if a.image]
+            links = [(anchors or {}).get(m.name) for m in igs.members]  # each member's row in the finder
             parts = (
                 igs,
                 related,
                 geo.locators.get(igs.slug),
                 geo.villages.get(igs.slug),
                 pictures.get(photo) if photo else None,
+                links,
             )
         elif job.template == "page.html":
             parts = (context["page"], [(i.slug, i.name) for i in site.igs])
         elif job.template in ("articles.html", "feed.xml"):
             if summaries is None:
-                summaries = digest([[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles])
+                summaries = digest(
+                    [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles],
+                    [pictures.get(a.image.src) for a in site.articles if a.image],
+                    [(i.slug, i.name, i.url) for i in site.igs],  # the story list's filter by IGS
+                )
             parts = (summaries,)
         elif job.template == "gemeenten.html":
             parts = (geo.finder_rows,)

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_lib
 import json
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
+from .artwork import CARD_PICTURE_SIZE, Artwork, make_artwork, social_card
 from .dates import PartialDate, format_nl
 from .deps import page_keys, template_inputs
 from .errors import ContentError
@@ -24,7 +28,7 @@ from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
-from .parallel import pmap
+from .parallel import cached_pmap, pmap
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +133,12 @@ def make_environment(templates_dir: Path, site: Site, assets: Assets, geo: MapDa
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,
     )
+    env.globals.update(
+        story_type_url=story_type_url,
+        tag_url=tag_url,
+        tagged=lambda tag: tagged(tag, site),
+        story_filters=lambda: story_filters(site),
+    )
     env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
 
@@ -167,6 +177,21 @@ def page_jobs(site: Site) -> list[PageJob]:
         ),
         PageJob("zoeken/index.html", "zoeken.html", "templates/zoeken.html", {"url": "/zoeken/"}),
     ]
+    # The story list filtered without JavaScript: one page per story type in use and per tag.
+    for article_type in ARTICLE_TYPE_PLURALS:
+        if any(a.type == article_type for a in site.articles):
+            url = story_type_url(article_type)
+            jobs.append(
+                PageJob(
+                    f"{url[1:]}index.html",
+                    "articles.html",
+                    "content/articles",
+                    {"url": url, "filter_type": article_type},
+                )
+            )
+    for slug, label in tags_in_use(site):
+        url = tag_url(slug)
+        jobs.append(PageJob(f"{url[1:]}index.html", "articles.html", "content/articles", {"url": url, "tag": label}))
     jobs += [
         PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i, "updated": i.updated}) for i in site.igs
     ]
@@ -179,6 +204,46 @@ def page_jobs(site: Site) -> list[PageJob]:
         for p in site.pages
     ]
     return jobs
+
+
+def story_type_url(article_type: str) -> str:
+    return f"/verhalen/soort/{article_type}/"
+
+
+def tag_slug(tag: str) -> str:
+    """'Jong talent' -> 'jong-talent'; accents folded, anything else but letters and digits a dash."""
+    folded = unicodedata.normalize("NFKD", tag.casefold()).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def tag_url(tag: str) -> str:
+    """The URL of a tag's page (from the tag or its slug); '' for a tag with no letter or digit."""
+    slug = tag_slug(tag)
+    return f"/verhalen/trefwoord/{slug}/" if slug else ""
+
+
+def tags_in_use(site: Site) -> list[tuple[str, str]]:
+    """(slug, label) of every tag on a shown story; spellings of one slug share the first label."""
+    found: dict[str, str] = {}
+    for tag in sorted({t for a in site.articles for t in a.tags}):
+        if tag_slug(tag):
+            found.setdefault(tag_slug(tag), tag)
+    return sorted(found.items())
+
+
+def tagged(tag: str, site: Site) -> list[Any]:
+    slug = tag_slug(tag)
+    return [a for a in site.articles if any(tag_slug(t) == slug for t in a.tags)]
+
+
+def story_filters(site: Site) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The links of the story list's filters: (url, label) per story type in use, and per IGS with
+    stories (its page lists them under #verhalen)."""
+    used_types = {a.type for a in site.articles}
+    types = [("/verhalen/", "Alle verhalen")]
+    types += [(story_type_url(t), plural) for t, plural in ARTICLE_TYPE_PLURALS.items() if t in used_types]
+    igs = [(f"{i.url}#verhalen", i.name) for i in site.igs if site.articles_for(i.slug)]
+    return types, igs
 
 
 def image_uses(site: Site) -> list[ImageUse]:
@@ -204,6 +269,29 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
         return picture_html(pictures[src], env.globals["href"], alt, sizes, lazy=lazy, cls=cls)
 
     env.globals["picture"] = picture
+    art = make_artwork(dict(geo.locators), dict(geo.colours))
+
+    def card_picture(item: Any) -> Markup:
+        """The picture at the top of a story or IGS card: the story's photo, else its (first) IGS on
+        the map of Flanders, else Flanders. Decorative: the card's title says what it is."""
+        image = getattr(item, "image", None)
+        if image is not None and image.src in pictures:
+            photo = picture(image.src, "", "(min-width: 40rem) 24rem, calc(100vw - 2.5rem)")
+            return Markup('<div class="card-media">') + photo + Markup("</div>")
+        slugs = getattr(item, "igs", None)
+        slugs = (item.slug,) if slugs is None else slugs
+        slug = next((s for s in slugs if s in art.shapes), None)
+        if art.flanders is None:
+            return Markup("")
+        src = env.globals["href"](art.picture_path(slug))
+        return Markup(
+            '<div class="card-media card-media-map"><img src="{}" alt="" width="{}" height="{}" loading="lazy"></div>'
+        ).format(src, *CARD_PICTURE_SIZE)
+
+    env.globals["card_picture"] = card_picture
+    anchors = finder_anchors(geo)
+    env.globals["finder_anchor"] = lambda member: anchors.get(member.name)
+    env.globals["social_image"] = social_image_path
     jobs = page_jobs(site)
     sitemap_entries = sorted(
         (job.context["url"], job.context.get("updated")) for job in jobs if job.out_path.endswith("index.html")
@@ -215,9 +303,20 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     for rel, data in site.images:
         output[rel] = data
     output.update(image_files)
+    output.update(art.files)
     templates, assets_read = template_inputs(templates_dir)
     asset_names = {name: out for name, out in assets.names.items() if name in assets_read}
-    keys = page_keys(site, jobs, templates=templates, asset_names=asset_names, geo=geo, pictures=pictures)
+    cards = (sorted((slug, shape.width, shape.height) for slug, shape in art.shapes.items()), art.flanders is None)
+    keys = page_keys(
+        site,
+        jobs,
+        templates=templates,
+        asset_names=asset_names,
+        geo=geo,
+        pictures=pictures,
+        cards=cards,
+        anchors=anchors,
+    )
     todo: list[PageJob] = []
     for job in jobs:
         if job.out_path in output:
@@ -241,8 +340,47 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
         from .errors import ContentErrors
 
         raise ContentErrors(errors)
+    output.update(social_cards(site, jobs, output, art, geo.colours))
     logger.info("Rendered %d files", len(output))
     return output
+
+
+def finder_anchors(geo: MapData) -> dict[str, str]:
+    """The id of each name's row in the municipality finder (/gemeenten/), current or former name."""
+    return {row.name: row.anchor for row in geo.finder_rows}
+
+
+def social_image_path(url: str) -> str:
+    """Where the social card of the page at `url` is written: assets/social/<page>.png."""
+    name = url.strip("/").removesuffix(".html") or "index"
+    return f"assets/social/{name}.png"
+
+
+_OG_TITLE = re.compile(r'<meta property="og:title" content="([^"]*)">')
+
+
+def social_cards(
+    site: Site, jobs: list[PageJob], output: dict[str, bytes], art: Artwork, colours: Any
+) -> dict[str, bytes]:
+    """A social card for every HTML page, titled as its og:title says (so the template decides)."""
+    tagline = f"Een netwerk van {site.organisation.name}"
+    calls = []
+    for job in jobs:
+        found = _OG_TITLE.search(output[job.out_path].decode("utf-8")) if job.out_path.endswith(".html") else None
+        if found is None:
+            continue
+        igs, article = job.context.get("igs"), job.context.get("article")
+        slugs = (igs.slug,) if igs is not None else article.igs if article is not None else ()
+        slug = next((s for s in slugs if s in art.shapes), None)
+        kicker = (
+            f"IGS · {igs.provinces_label}" if igs is not None else article.type_label if article is not None else ""
+        )
+        shapes = art.shapes[slug] if slug else art.flanders
+        colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
+        path = social_image_path(job.context["url"])
+        calls.append((path, (html_lib.unescape(found[1]), kicker, site.title, tagline, shapes, colour)))
+    cards = cached_pmap(social_card, [args for _, args in calls])
+    return {path: png for (path, _), png in zip(calls, cards, strict=True)}
 
 
 def _render(env: Environment, job: PageJob, templates_dir: Path) -> bytes | ContentError:

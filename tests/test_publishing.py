@@ -122,11 +122,11 @@ def test_canonical_social_and_head_links_follow_the_base_url(sites: dict[str, Pa
         assert page.meta["og:url"] == expected
         assert f"{base_path}feed.xml" in links
         assert f"{base_path}assets/favicon.svg" in links
-        # A large card only where there is a picture to show in it.
-        assert page.meta["twitter:card"] in ("summary", "summary_large_image")
-        if page.meta["twitter:card"] == "summary_large_image":
-            assert page.meta.get("og:image", "").startswith(base_url), rel
+        assert page.meta["twitter:card"] == "summary_large_image"
         assert page.meta["og:title"] and page.meta["og:description"]
+        card = page.meta["og:image"]
+        assert card.startswith(f"{base_url}assets/social/") and card.endswith(".png"), card
+        assert (out / card.removeprefix(base_url)).is_file(), card
 
 
 @pytest.mark.parametrize(("name", "base_url"), [("root", ROOT_URL), ("subpath", SUBPATH_URL)])
@@ -240,18 +240,20 @@ def _content_with_image(tmp_path: Path) -> Path:
     return content
 
 
-def test_article_image_is_og_image_and_keeps_its_name(run_cli, tmp_path: Path) -> None:
+def test_article_image_is_in_jsonld_and_its_card_and_keeps_its_name(run_cli, tmp_path: Path) -> None:
     content = _content_with_image(tmp_path)
     out = tmp_path / "site"
     code, _, err = run_cli("build", "--content", str(content), "--output", str(out), "--base-url", SUBPATH_URL)
     assert code == 0, err
     assert (out / "images/zaal.png").read_bytes() == (content / "images/zaal.png").read_bytes()
     page = Page((out / "verhalen/project-x/index.html").read_text())
-    assert page.meta["og:image"] == f"{SUBPATH_URL}images/zaal.png"
-    assert page.meta["og:image:alt"] == "Een zaal"
-    assert page.meta["twitter:card"] == "summary_large_image"
+    # og:image is the page's generated social card (tests/test_design.py); the photo is the article's image.
+    assert page.meta["og:image"] == f"{SUBPATH_URL}assets/social/verhalen/project-x.png"
     assert page.jsonld[0]["image"] == f"{SUBPATH_URL}images/zaal.png"
     assert ("img", "src", "/repo/images/zaal-64w.jpg") in page.urls  # the resized fallback
+    # The story's card in the list shows the photo instead of a generated map.
+    listing = Page((out / "verhalen/index.html").read_text())
+    assert ("img", "src", "/repo/images/zaal-64w.jpg") in listing.urls
 
 
 def test_css_and_js_are_fingerprinted_images_and_favicon_are_not(sites: dict[str, Path]) -> None:

@@ -1,0 +1,253 @@
+"""Generated pictures, so that no page needs a stock photo.
+
+- Card pictures: a small SVG of Flanders with one IGS's area in its map colour (or Flanders alone),
+  for the story and IGS cards that have no photo of their own.
+- Social cards: a 1200 × 630 PNG per page for `og:image` (title, kicker, the IGS's area or Flanders,
+  the site's name), drawn with Pillow in a font from the pinned `font-rhd` package (Red Hat Display,
+  SIL Open Font License) with Pillow's basic layout engine, so the bytes depend only on the input
+  and the pinned versions, never on the machine's fonts or clock.
+
+Both start from the locator SVGs of the map stage (an outline path and, for an IGS, an area path in
+the same view box); nothing here reads content files.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import io
+import re
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+CARD_WIDTH, CARD_HEIGHT = 1200, 630
+BRAND = "#0b5563"
+BRAND_DEEP = "#073c46"
+AMBER = "#f3b23c"
+BERRY = "#a3144a"
+LAND_LIGHT = "#d3e2e5"
+LAND_DARK = "#2a3b40"
+LAND_ON_CARD = "#1d5a66"
+
+_VIEWBOX = re.compile(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
+_PATH = re.compile(r'<path d="([^"]*)"')
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Flanders and (optionally) one area, as SVG path data in a `width` × `height` view box."""
+
+    width: float
+    height: float
+    outline: str
+    area: str = ""
+
+    def rings(self, path: str) -> list[list[tuple[float, float]]]:
+        """The closed rings of an "M x y x y … Z" path (the only commands the locators use)."""
+        rings = []
+        for part in path.split("M")[1:]:
+            numbers = [float(n) for n in _NUMBER.findall(part.split("Z")[0])]
+            points = list(zip(numbers[0::2], numbers[1::2], strict=False))
+            if len(points) >= 3:
+                rings.append(points)
+        return rings
+
+
+def shapes_from_locator(svg: str) -> Shapes | None:
+    """The outline and area of a locator SVG (sitegen.geometry.locator_svg); None if it has neither."""
+    box = _VIEWBOX.search(svg)
+    paths = _PATH.findall(svg)
+    if box is None or not paths:
+        return None
+    return Shapes(float(box[1]), float(box[2]), paths[0], paths[1] if len(paths) > 1 else "")
+
+
+def card_svg(shapes: Shapes, colour: str | None) -> str:
+    """A card picture, 2:1: an IGS's area in `colour`, zoomed in on, amid the rest of Flanders in a
+    quiet tone; or all of Flanders. Follows the dark scheme (an SVG in an <img> sees the page's)."""
+    whole = (-0.05 * shapes.width, (shapes.height - 0.55 * shapes.width) / 2, 1.1 * shapes.width, 0.55 * shapes.width)
+    box = _zoom_box(shapes) if shapes.area else whole
+    view = " ".join(_number(round(v, 1)) for v in box)
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}" width="{CARD_PICTURE_SIZE[0]}" '
+        f'height="{CARD_PICTURE_SIZE[1]}" preserveAspectRatio="xMidYMid meet">',
+        f"<style>.l{{fill:{LAND_LIGHT};stroke:#8fa7ae}}"
+        f"@media (prefers-color-scheme:dark){{.l{{fill:{LAND_DARK};stroke:#5d7279}}}}</style>",
+        f'<path class="l" d="{shapes.outline}" stroke-width="1" vector-effect="non-scaling-stroke" '
+        'stroke-linejoin="round" fill-rule="evenodd"/>',
+    ]
+    if shapes.area:
+        fill = colour or BERRY
+        lines.append(
+            f'<path d="{shapes.area}" fill="{fill}" stroke="#1c2326" stroke-opacity="0.5" stroke-width="1" '
+            'vector-effect="non-scaling-stroke" stroke-linejoin="round" fill-rule="evenodd"/>'
+        )
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+CARD_PICTURE_SIZE = (240, 120)
+
+
+def _zoom_box(shapes: Shapes) -> tuple[float, float, float, float]:
+    """A 2:1 view box around the area with a margin, never smaller than a third of Flanders' width."""
+    points = [p for ring in shapes.rings(shapes.area) for p in ring]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    width = max((max(xs) - min(xs)) * 1.8, (max(ys) - min(ys)) * 1.8 * 2, shapes.width / 3)
+    height = width / 2
+    return cx - width / 2, cy - height / 2, width, height
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+@functools.cache
+def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
+    path = importlib.resources.files("font_rhd") / "files" / f"RedHatDisplay-{weight}.ttf"
+    return ImageFont.truetype(io.BytesIO(path.read_bytes()), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _fit_title(title: str, width: int, max_lines: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest size (76 down to 40 px) at which the title fits in `max_lines`; else cut with '…'."""
+    for size in range(76, 39, -4):
+        font = _font("Bold", size)
+        lines = _wrap(title, font, width)
+        if len(lines) <= max_lines and all(font.getlength(line) <= width for line in lines):
+            return font, lines
+    lines = _wrap(title, font, width)[:max_lines]
+    while lines and font.getlength(lines[-1] + "…") > width:
+        cut = lines[-1].rsplit(" ", 1)
+        lines[-1] = cut[0] if len(cut) > 1 else lines[-1][:-1]
+    lines[-1] = lines[-1] + "…"
+    return font, lines
+
+
+def _mask(shapes: Shapes, path: str, size: tuple[int, int], scale: int = 4) -> Image.Image:
+    """An antialiased mask of a path's rings (even-odd, so holes such as Brussels stay open)."""
+    big = (size[0] * scale, size[1] * scale)
+    fx, fy = big[0] / shapes.width, big[1] / shapes.height
+    mask = Image.new("1", big, 0)
+    for ring in shapes.rings(path):
+        layer = Image.new("1", big, 0)
+        ImageDraw.Draw(layer).polygon([(x * fx, y * fy) for x, y in ring], fill=1)
+        mask = ImageChops.logical_xor(mask, layer)
+    return mask.convert("L").resize(size, Image.Resampling.BOX)
+
+
+MARGIN = 72
+
+
+@functools.lru_cache(maxsize=32)
+def _background(site_name: str, tagline: str, shapes: Shapes | None, colour: str, kicker: str) -> Image.Image:
+    """What cards of one IGS or story type share: the ground, the logo's circles, the map, the kicker
+    and the site's name."""
+    image = Image.new("RGB", (CARD_WIDTH, CARD_HEIGHT), BRAND_DEEP)
+    draw = ImageDraw.Draw(image)
+    for cx, cy, r, fill in ((1120, 70, 150, BRAND), (1185, 215, 95, BERRY)):
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
+    draw.rectangle((0, 0, CARD_WIDTH, 10), fill=AMBER)
+    if shapes is not None:
+        box_w = 460
+        box_h = round(box_w * shapes.height / shapes.width)
+        box = (CARD_WIDTH - 48 - box_w, CARD_HEIGHT - 44 - box_h)
+        size = (box_w, box_h)
+        image.paste(LAND_ON_CARD if shapes.area else AMBER, box, _mask(shapes, shapes.outline, size))
+        if shapes.area:
+            image.paste(colour, box, _mask(shapes, shapes.area, size))
+    base = CARD_HEIGHT - 112
+    for dx, dy, fill in ((16, 18, "#ffffff"), (44, 18, AMBER), (30, 42, "#ffffff")):
+        cx, cy = MARGIN + dx, base + dy
+        draw.ellipse((cx - 15, cy - 15, cx + 15, cy + 15), fill=fill)
+    draw.text((MARGIN + 78, base - 2), site_name, font=_font("Bold", 38), fill="#ffffff")
+    draw.text((MARGIN + 80, base + 42), tagline, font=_font("Medium", 22), fill=LAND_LIGHT)
+    if kicker:
+        draw.text((MARGIN, 86), kicker.upper(), font=_font("Bold", 28), fill=AMBER)
+    return image
+
+
+@functools.lru_cache(maxsize=32)
+def _palette(colour: str) -> Image.Image:
+    """A fixed palette: every colour of the card and eight blends of each over its ground, which is
+    all that antialiasing makes. Mapping to it is far quicker than choosing a palette per card."""
+
+    def rgb(value: str) -> tuple[int, int, int]:
+        return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+    pairs = [(BRAND_DEEP, fg) for fg in ("#ffffff", AMBER, BRAND, BERRY, LAND_ON_CARD, LAND_LIGHT, colour)]
+    pairs.append((LAND_ON_CARD, colour))
+    colours: list[tuple[int, int, int]] = []
+    for ground, fg in pairs:
+        a, b = rgb(ground), rgb(fg)
+        for step in range(9):
+            mixed = tuple(round(x + (y - x) * step / 8) for x, y in zip(a, b, strict=True))
+            if mixed not in colours:
+                colours.append(mixed)  # type: ignore[arg-type]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([c for colour_ in colours for c in colour_])
+    return palette
+
+
+@functools.lru_cache(maxsize=32)
+def _background_indexed(site_name: str, tagline: str, shapes: Shapes | None, colour: str, kicker: str) -> Image.Image:
+    background = _background(site_name, tagline, shapes, colour, kicker)
+    return background.quantize(palette=_palette(colour), dither=Image.Dither.NONE)
+
+
+TITLE_TOP, TITLE_WIDTH = 86, 890  # the title stays left of the logo's circles, on the plain ground
+
+
+def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> bytes:
+    """The PNG bytes of one page's social card (1200 × 630): the shared background of its IGS or
+    story type, with the title written in palette indices (white over the ground: indices 0-8)."""
+    image = _background_indexed(site_name, tagline, shapes, colour, kicker).copy()
+    font, lines = _fit_title(title, TITLE_WIDTH, 3)
+    line_height = round(font.size * 1.12)
+    top = TITLE_TOP + (58 if kicker else 0)
+    coverage = Image.new("L", (TITLE_WIDTH + 40, line_height * len(lines) + font.size // 2), 0)
+    draw = ImageDraw.Draw(coverage)
+    for number, line in enumerate(lines):
+        draw.text((0, number * line_height), line, font=font, fill=255)
+    indices = coverage.point([round(c * 8 / 255) for c in range(256)])
+    image.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (MARGIN, top), indices.point([0] + [255] * 255))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)  # flat colours: quick to encode, and about 20 kB
+    return out.getvalue()
+
+
+CARD_PICTURE_DIR = "assets/kaartjes"
+
+
+@dataclass(frozen=True)
+class Artwork:
+    """The shapes of every IGS on the map and of Flanders, and the card pictures made from them."""
+
+    shapes: dict[str, Shapes]  # IGS slug -> its area in Flanders
+    flanders: Shapes | None
+    files: dict[str, bytes]  # out_path -> SVG bytes, under CARD_PICTURE_DIR
+
+    @staticmethod
+    def picture_path(slug: str | None) -> str:
+        return f"{CARD_PICTURE_DIR}/igs-{slug}.svg" if slug else f"{CARD_PICTURE_DIR}/vlaanderen.svg"
+
+
+def make_artwork(locators: dict[str, str], colours: dict[str, str]) -> Artwork:
+    shapes = {slug: found for slug in sorted(locators) if (found := shapes_from_locator(locators[slug])) is not None}
+    flanders = next((Shapes(s.width, s.height, s.outline) for s in shapes.values()), None)
+    files = {Artwork.picture_path(slug): card_svg(shape, colours.get(slug)).encode() for slug, shape in shapes.items()}
+    if flanders is not None:
+        files[Artwork.picture_path(None)] = card_svg(flanders, None).encode()
+    return Artwork(shapes, flanders, files)
