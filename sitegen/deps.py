@@ -129,7 +129,7 @@ def page_keys(
             photo = igs.coordinator.photo if igs.coordinator else None
             related = [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles_for(igs.slug)]
             related += [pictures.get(a.image.src) for a in site.articles_for(igs.slug) if a.image]
-            links = [(anchors or {}).get(m.name) for m in igs.members]  # each member's row in the finder
+            links = [(anchors or {}).get(m.nis or "") for m in igs.members]  # each member's row in the finder
             parts = (
                 igs,
                 related,

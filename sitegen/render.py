@@ -290,7 +290,7 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
 
     env.globals["card_picture"] = card_picture
     anchors = finder_anchors(geo)
-    env.globals["finder_anchor"] = lambda member: anchors.get(member.name)
+    env.globals["finder_anchor"] = lambda member: anchors.get(member.nis or "")
     env.globals["social_image"] = social_image_path
     jobs = page_jobs(site)
     sitemap_entries = sorted(
@@ -346,8 +346,8 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
 
 
 def finder_anchors(geo: MapData) -> dict[str, str]:
-    """The id of each name's row in the municipality finder (/gemeenten/), current or former name."""
-    return {row.name: row.anchor for row in geo.finder_rows}
+    """NIS code -> the id of that municipality's row in the finder (/gemeenten/)."""
+    return {row.nis: row.anchor for row in geo.finder_rows}
 
 
 def social_image_path(url: str) -> str:

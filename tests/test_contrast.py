@@ -42,8 +42,8 @@ TEXT_PAIRS = [
     (fg, bg, 4.5)
     for fg in ("text", "muted", "link", "brand", "brand-strong", "berry", "amber-text")
     for bg in ("bg", "bg-soft", "bg-accent")
-] + [("text", "notice", 4.5), ("muted", "notice", 4.5), ("on-hero", "hero", 4.5), ("focus", "bg", 3.0),
-     ("focus", "bg-soft", 3.0), ("muted", "bg", 3.0)]  # fmt: skip
+] + [("text", "notice", 4.5), ("muted", "notice", 4.5), ("on-hero", "hero", 4.5), ("on-hero-muted", "hero", 4.5),
+     ("focus", "bg", 3.0), ("focus", "bg-soft", 3.0), ("muted", "bg", 3.0)]  # fmt: skip
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])

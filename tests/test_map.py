@@ -127,9 +127,9 @@ def test_igs_page_has_locator_and_links(built: Path) -> None:
     html = (built / "igs/cultuurtuin-waas/index.html").read_text()
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
     assert 'href="/kaart/"' in html and 'href="/gemeenten/"' in html
-    # A merged member links to its former name's row in the finder.
+    # A merged member links to the finder's row of the municipality it is part of now.
     assert (
-        '<a href="/gemeenten/#g-46029-moerbeke">Moerbeke</a> <span class="hint">(sinds 2025 deel van Lokeren)</span>'
+        '<a href="/gemeenten/#g-46029">Moerbeke</a> <span class="hint">(sinds 2025 deel van Lokeren)</span>'
     ) in html
 
 
