@@ -205,8 +205,13 @@ async function save(page) {
       await title.click(); // closes the list
     }
     await page.getByRole('textbox', { name: 'Samenvatting', exact: true }).fill('Een verhaal dat in de browser is geschreven.');
-    await page.getByRole('checkbox', { name: /Afbeelding.*toevoegen/ }).check();
+    const addImage = page.getByRole('checkbox', { name: /Afbeelding.*toevoegen/ });
     const imageField = page.getByRole('group', { name: /^Veld .*Bestand/ });
+    // The click sometimes lands while the form still moves (Playwright then sees no change): retry.
+    for (let tries = 0; tries < 10 && !(await imageField.isVisible()); tries++) {
+      if (!(await addImage.isChecked())) await addImage.click();
+      await page.waitForTimeout(500);
+    }
     await imageField.waitFor();
     await imageField.locator('input[type=file]').first().setInputFiles({ name: 'Foto van het Plein.png', mimeType: 'image/png', buffer: photo() });
     const dialog = page.getByRole('alertdialog');
