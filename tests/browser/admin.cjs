@@ -210,6 +210,10 @@ async function save(page) {
     // The click sometimes lands while the form still moves (Playwright then sees no change): retry.
     for (let tries = 0; tries < 10 && !(await imageField.isVisible()); tries++) {
       if (!(await addImage.isChecked())) await addImage.click();
+      else {  // ticked but folded: unfold it
+        const unfold = page.getByRole('group', { name: /^Veld .*Afbeelding/ }).getByRole('button', { name: 'Uitvouwen' });
+        if (await unfold.isVisible()) await unfold.click();
+      }
       await page.waitForTimeout(500);
     }
     await imageField.waitFor();
