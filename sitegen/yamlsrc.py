@@ -48,9 +48,10 @@ _CLOSING_TOKENS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequen
 # libyaml, when this PyYAML was built with it. It accepts a tab after 'key:' where the pure-Python
 # scanner refuses it (with the message editors know), it may count the rarer line breaks
 # differently, it places the empty key of an explicit '?' elsewhere, and it resolves a bare '!'
-# tag and reads directives ('%') its own way: files with any of those take the pure-Python path.
+# tag and reads directives ('%') its own way, and it takes '#' straight after a block scalar's '|' or
+# '>' for a comment: files with any of those take the pure-Python path.
 _NATIVE_LOADER: type | None = getattr(yaml, "CSafeLoader", None)
-_NATIVE_UNSAFE = re.compile(r"[\t\x85\u2028\u2029]|\?(?!\S)|(?:^|[\s\[{,])!|^%", re.MULTILINE)
+_NATIVE_UNSAFE = re.compile(r"[\t\x85\u2028\u2029]|\?(?!\S)|(?:^|[\s\[{,])!|^%|[|>][-+0-9]*#", re.MULTILINE)
 
 # PyYAML's English problem texts, in Dutch with a hint for the usual cause.
 _PROBLEMS: tuple[tuple[str, str, str], ...] = (

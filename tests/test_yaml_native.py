@@ -84,6 +84,8 @@ SNIPPETS = [
     "%YAML 1.1\n---\na: 1\n",
     "a: 1\n...\n",
     "tekst: Welkom! Kom binnen?\n",
+    "|# name: Regio\n# province: Limburg\n",
+    "tekst: >-# x\n  y\n",
 ]
 
 
