@@ -3,19 +3,13 @@
 // the municipality and its IGS sit side by side (wide) or stacked (phone)?
 //   node finder_layout.cjs BASE_URL WIDTH HEIGHT
 // Prints JSON: {viewport, fieldAfterScroll: {top, bottom}, sideBySide, backToTop, problems}.
-const { launch } = require('./launch.cjs');
+const { launch, openPage } = require('./launch.cjs');
 
 (async () => {
   const [base, width, height] = process.argv.slice(2);
   const browser = await launch();
   try {
-    const small = Number(width) <= 600;
-    const context = await browser.newContext({
-      viewport: { width: Number(width), height: Number(height) }, isMobile: small, hasTouch: small,
-    });
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
+    const { page, problems } = await openPage(browser, width, height);
     await page.goto(new URL('gemeenten/', base).href, { waitUntil: 'load' });
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
     await page.waitForTimeout(200);

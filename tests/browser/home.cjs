@@ -2,19 +2,13 @@
 // Where the home page's "Vind jouw IGS" field and overview map sit in the first screen.
 //   node home.cjs BASE_URL WIDTH HEIGHT
 // Prints JSON: {viewport, field: {top, bottom}, button, mapLinks: [{href, name}], problems}.
-const { launch } = require('./launch.cjs');
+const { launch, openPage } = require('./launch.cjs');
 
 (async () => {
   const [base, width, height] = process.argv.slice(2);
   const browser = await launch();
   try {
-    const small = Number(width) <= 600;
-    const context = await browser.newContext({
-      viewport: { width: Number(width), height: Number(height) }, isMobile: small, hasTouch: small,
-    });
-    const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
+    const { page, problems } = await openPage(browser, width, height);
     await page.goto(base, { waitUntil: 'load' });
     const seen = await page.evaluate(() => {
       const field = document.getElementById('vind-gemeente').getBoundingClientRect();

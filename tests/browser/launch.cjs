@@ -18,4 +18,17 @@ function launch() {
   return chromium.launch({ executablePath: process.env.CHROME_BIN || 'chromium', headless: true, args: ARGS });
 }
 
-module.exports = { launch };
+// A page at WIDTH x HEIGHT (a touch phone from 600 px down) that collects its script errors in
+// `problems`.
+async function openPage(browser, width, height) {
+  const small = Number(width) <= 600;
+  const context = await browser.newContext({
+    viewport: { width: Number(width), height: Number(height) }, isMobile: small, hasTouch: small,
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  return { page, problems };
+}
+
+module.exports = { launch, openPage };
