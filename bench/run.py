@@ -46,7 +46,8 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from sitegen.pipeline import BuildOptions
-from sitegen.serve import PreviewBuilder, sync_folder
+from sitegen.serve import PreviewBuilder
+from sitegen.write import sync_folder
 content, preview, article, igs = (Path(p) for p in sys.argv[2:6])
 root = Path(sys.argv[1])
 options = BuildOptions(content, root / "templates", root / "assets", include_unpublished=True)

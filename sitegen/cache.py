@@ -53,13 +53,14 @@ import re
 import secrets
 import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .write import write_file_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -358,19 +359,7 @@ def _as_tuple(result: tuple[Any, list[Any]]) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _atomic_pickle(path: Path, value: Any) -> None:
-    _atomic_write(path, seal(pickle.dumps(value, protocol=5)))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_file_atomic(path, seal(pickle.dumps(value, protocol=5)), mode=0o600)
 
 
 # --- authenticity ----------------------------------------------------------------------------------
@@ -541,4 +530,4 @@ def remember_build(folder: Path, inputs: Fingerprint, output_dir: Path) -> None:
             path.unlink()
         return
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, seal(inputs.inputs + Fingerprint.of_output(output_dir)))
+    write_file_atomic(path, seal(inputs.inputs + Fingerprint.of_output(output_dir)), mode=0o600)

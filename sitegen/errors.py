@@ -65,7 +65,7 @@ class ContentError(Exception):
         """The full report: location and message, the source line with a caret, the hint."""
         lines = [f"{self.location}: {printable(self.message, newlines=False)}"]
         if root is not None and self.line:
-            source = _source_line(root / self.path, self.line)
+            source = source_line(root / self.path, self.line)
             if source is not None:
                 shown = printable(source.expandtabs(1))
                 lines.append(f"    {shown}")
@@ -84,14 +84,15 @@ class ContentErrors(Exception):
         super().__init__(f"{len(self.errors)} content error(s)")
 
 
-def _source_line(path: Path, line: int) -> str | None:
+def source_line(path: Path, line: int) -> str | None:
+    """Line `line` (1-based) of the file, for showing under an error; None if there is none."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     lines = text.splitlines()
     if 0 < line <= len(lines):
-        return lines[line - 1].rstrip("\r\n")
+        return lines[line - 1]
     return None
 
 

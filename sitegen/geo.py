@@ -26,10 +26,8 @@ import itertools
 import json
 import logging
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from sitegen import geo_aliases
 from sitegen.errors import ContentError
 from sitegen.geometry import crossings, douglas_peucker, label_point
 from sitegen.register import name_key
+from sitegen.write import write_file_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -550,18 +549,11 @@ NAME_PROPERTIES = ("NAAM", "naam", "NAME", "name", "GEMEENTE", "gemeente", "NAAM
 
 
 def write_atomic(path: Path, text: str) -> bool:
-    """Write text via a temp file and os.replace; returns False when the file was already equal."""
+    """Replace the file by `text` in one step (sitegen.write); returns False when it was already equal."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, text.encode("utf-8"))
     return True
 
 

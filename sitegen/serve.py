@@ -30,7 +30,6 @@ import mimetypes
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -44,10 +43,10 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
-from .errors import ContentError, ContentErrors, summary_line
+from .errors import ContentError, ContentErrors, source_line, summary_line
 from .load import display_path
 from .pipeline import BuildOptions
-from .write import OutputPathError, OutputRules, check_output_dir, safe_join, with_marker
+from .write import OutputPathError, OutputRules, check_output_dir, sync_folder, with_marker
 
 logger = logging.getLogger(__name__)
 
@@ -406,71 +405,6 @@ class PreviewBuilder:
         return files
 
 
-# --- the preview folder ---------------------------------------------------------------------------
-
-
-def _files_on_disk(root: Path) -> set[str]:
-    """Every file and symlink below root (symlinked folders are listed, never followed)."""
-    found: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in list(dirnames):
-            if os.path.islink(os.path.join(dirpath, name)):
-                dirnames.remove(name)
-                filenames.append(name)
-        for name in filenames:
-            found.add(Path(os.path.relpath(os.path.join(dirpath, name), root)).as_posix())
-    return found
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    if target.is_dir() and not target.is_symlink():
-        import shutil
-
-        shutil.rmtree(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
-def sync_folder(files: Mapping[str, bytes], root: Path, known: dict[str, bytes]) -> list[str]:
-    """Make `root` hold exactly `files`, touching only what differs; returns the changed paths.
-
-    `known` is what we wrote last time (updated in place), so unchanged files are not even read.
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    changed: list[str] = []
-    on_disk = _files_on_disk(root)
-    for rel in sorted(on_disk - files.keys(), reverse=True):
-        os.unlink(root / rel)
-        known.pop(rel, None)
-        changed.append(rel)
-    for rel in sorted(files):
-        data = files[rel]
-        target = safe_join(root, rel)
-        if rel in on_disk and not target.is_symlink():
-            if rel not in known:
-                with contextlib.suppress(OSError):
-                    known[rel] = target.read_bytes()
-            if known.get(rel) == data:
-                continue
-        _write_atomic(target, data)
-        known[rel] = data
-        changed.append(rel)
-    for dirpath, _, _ in sorted(os.walk(root), reverse=True):
-        if dirpath != str(root):
-            with contextlib.suppress(OSError):
-                os.rmdir(dirpath)  # only succeeds for folders left empty
-    return sorted(changed)
-
-
 # --- the error page -------------------------------------------------------------------------------
 
 _ERROR_CSS = """
@@ -489,14 +423,6 @@ pre{background:#f3f4f4;border-left:4px solid #8a1c1c;padding:.75rem 1rem;overflo
 """
 
 
-def _source_line(path: Path, line: int) -> str | None:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    return lines[line - 1] if 0 < line <= len(lines) else None
-
-
 def error_page(errors: list[ContentError], root: Path, port: int) -> bytes:
     """One accessible Dutch page listing every error; it reloads itself on the next save."""
     count = len(errors)
@@ -504,7 +430,7 @@ def error_page(errors: list[ContentError], root: Path, port: int) -> bytes:
     items = []
     for error in errors:
         parts = [f"<h2><code>{html.escape(error.location)}</code></h2>", f"<p>{html.escape(error.message)}</p>"]
-        source = _source_line(root / error.path, error.line) if error.line else None
+        source = source_line(root / error.path, error.line) if error.line else None
         if source is not None:
             shown = source.expandtabs(1)
             caret = " " * min(max(error.col - 1, 0), len(shown)) + "^"

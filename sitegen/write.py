@@ -1,7 +1,13 @@
-"""Stage 5: the only stage that touches the output folder.
+"""Stage 5: the only stage that touches the output folder, and the one way a file is replaced.
 
-The complete site is written into a fresh temporary folder beside the output folder and then
-swapped into place, so a failed or killed build leaves the previous output exactly as it was.
+Two destinations, one set of rules (`safe_join`, the marker):
+- `write_site` (build): the complete site is written into a fresh temporary folder beside the output
+  folder and then swapped into place, so a failed or killed build leaves the previous output exactly
+  as it was;
+- `sync_folder` (serve): the preview folder is brought in line with the build in place, file by file,
+  touching only what differs, so the server keeps serving while a rebuild writes.
+`write_file_atomic` replaces a single file (temp file, then rename); the preview, the build cache and
+the geo tool write through it.
 """
 
 from __future__ import annotations
@@ -168,6 +174,21 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+def write_file_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace `path` by a file holding `data` in one step: readers (and a crash) see the old file
+    or the new one, never a part of it, and no temporary file is left behind on failure."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
 def write_site(files: Mapping[str, bytes], output_dir: Path) -> int:
     """Build the new tree beside `output_dir`, then put it in place of `output_dir` in one step.
 
@@ -256,3 +277,50 @@ def _flush(root: Path) -> None:
             os.sync()
     finally:
         os.close(fd)
+
+
+def sync_folder(files: Mapping[str, bytes], root: Path, known: dict[str, bytes]) -> list[str]:
+    """Make `root` hold exactly `files`, touching only what differs; returns the changed paths.
+
+    `known` is what we wrote last time (updated in place), so unchanged files are not even read.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    changed: list[str] = []
+    on_disk = _files_on_disk(root)
+    for rel in sorted(on_disk - files.keys(), reverse=True):
+        os.unlink(root / rel)
+        known.pop(rel, None)
+        changed.append(rel)
+    for rel in sorted(files):
+        data = files[rel]
+        target = safe_join(root, rel)
+        if rel in on_disk and not target.is_symlink():
+            if rel not in known:
+                with contextlib.suppress(OSError):
+                    known[rel] = target.read_bytes()
+            if known.get(rel) == data:
+                continue
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_file_atomic(target, data)
+        known[rel] = data
+        changed.append(rel)
+    for dirpath, _, _ in sorted(os.walk(root), reverse=True):
+        if dirpath != str(root):
+            with contextlib.suppress(OSError):
+                os.rmdir(dirpath)  # only succeeds for folders left empty
+    return sorted(changed)
+
+
+def _files_on_disk(root: Path) -> set[str]:
+    """Every file and symlink below root (symlinked folders are listed, never followed)."""
+    found: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, name)):
+                dirnames.remove(name)
+                filenames.append(name)
+        for name in filenames:
+            found.add(Path(os.path.relpath(os.path.join(dirpath, name), root)).as_posix())
+    return found

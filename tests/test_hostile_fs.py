@@ -311,10 +311,10 @@ def test_disk_full_while_writing(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
 def test_disk_full_for_the_cache_only_costs_speed(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sitegen import cache
 
-    def full(path: Path, data: bytes) -> None:
+    def full(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(cache, "_atomic_write", full)
+    monkeypatch.setattr(cache, "write_file_atomic", full)
     out = tmp_path / "site"
     args = ("build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(tmp_path / "c"))
     code, _, err = run_cli(*args)

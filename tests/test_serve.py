@@ -27,7 +27,8 @@ import pytest
 
 from sitegen.errors import ContentError
 from sitegen.pipeline import BuildOptions, build_files
-from sitegen.serve import PreviewBuilder, error_page, sync_folder
+from sitegen.serve import PreviewBuilder, error_page
+from sitegen.write import sync_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 REBUILD = re.compile(r"^Herbouw(d in|en mislukt in) (\d+) ms")
