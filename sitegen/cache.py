@@ -12,7 +12,8 @@ libraries that shape the output), so an upgrade starts afresh. Remembered:
 - the map data (Folium's script, locators, finder), keyed by what mapview reads: the IGS, the
   tiles, the base path, the register and the topology; within it Folium's script (by what the map
   shows of each IGS) and each locator map (by its municipalities), so a summary edit redoes neither;
-- the search index, keyed by every rendered page;
+- the search index: each shard as last indexed in full (sitegen.search decides what still holds),
+  and the delta bundle of the pages changed since, keyed by those pages;
 - every rendered page of a keyed template, by its dependency key (sitegen/deps.py);
 - the link checker's result per page, by the page, the names of all files and all anchors.
 
@@ -259,7 +260,7 @@ class BuildCache:
         return locator_svg
 
     def _wrap_search(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        # One entry per index shard, so an edit re-indexes only the shard of the changed page.
+        # The delta bundle by its pages: a rebuild with no new change reuses it.
         def index_shard(files: Any, *args: Any, **kwargs: Any) -> Any:
             h = hashlib.blake2b(pickle.dumps((args, sorted(kwargs.items()))), digest_size=20)
             for rel in sorted(files):
@@ -331,6 +332,8 @@ class BuildCache:
             "sitegen.mapview:locator_svg": self._wrap_locator,
             "sitegen.mapview:igs_units": self._wrap_units,
             "sitegen.search:index_shard": self._wrap_search,
+            "sitegen.search:known_shard": lambda f: self._known("search-shards", f),
+            "sitegen.search:keep_shard": lambda f: self._keep("search-shards", f),
             "sitegen.render:known_page": self._known_page,
             "sitegen.linkcheck:known_check": lambda f: self._known("link-checks", f),
             "sitegen.linkcheck:keep_check": lambda f: self._keep("link-checks", f),

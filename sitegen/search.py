@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
@@ -37,6 +38,11 @@ BODY_MARKER = b"data-pagefind-body"
 SHARD_PAGES = 1000  # pages per index shard; below this a site has one bundle
 SHARD_PREFIX = "deel-"
 SHARDS_FILE = "shards.json"
+DELTA_DIR = f"{SHARD_PREFIX}delta"
+# A shard is indexed again in full once this share of its pages changed since it last was; below
+# that its edits go to the delta bundle. Shards of fewer than 1 / DELTA_SHARE pages are always
+# indexed in full: a delta would cost as much.
+DELTA_SHARE = 0.05
 # What pagefind.js loads: itself, its worker, the entry file, the language's meta, wasm and chunks.
 _KEEP = re.compile(
     r"^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[a-z-]+_[0-9a-f]+\.pf_meta"
@@ -86,36 +92,176 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
     """Index the pages marked with data-pagefind-body; returns the bundle as {out_path: bytes}.
 
     Pagefind cannot update an index, so a big site is split into shards of about SHARD_PAGES pages
-    (by a stable hash of the page path): an edit re-indexes one shard, two shards index at once,
-    and each indexer holds a fraction of the pages in memory. The first shard is the main bundle;
-    `pagefind/shards.json` lists the others, which the search page merges (Pagefind's mergeIndex).
-    Raises ContentErrors when Pagefind is missing or fails (nothing has been written then).
+    (by a stable hash of the page path): two shards index at once, and each indexer holds a fraction
+    of the pages in memory. The first shard is the main bundle; `pagefind/shards.json` lists the
+    others, which the search page merges (Pagefind's mergeIndex).
+
+    With a build cache (`known_shard`/`keep_shard`), a shard whose pages changed only a little since
+    it was last indexed in full is not indexed again: its changed and new pages go to one small delta
+    bundle (`deel-delta/`), and shards.json lists the Pagefind ids of its stale pages, which the
+    search page drops from the results. What is indexed is exactly what a full index holds (every
+    page, word, position, filter and excerpt text: tests/test_search.py, tests/test_incremental.py).
+    As between shards, each bundle ranks with its own statistics, and answers a word it lacks with
+    its longest indexed prefix of it. Raises ContentErrors when Pagefind is missing or fails
+    (nothing has been written then).
     """
     pages = {rel: data for rel, data in files.items() if rel.endswith(".html") and BODY_MARKER in data}
     if not pages:
         return {}
-    shards = _shards(pages)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        bundles = list(pool.map(lambda shard: index_shard(shard, language), shards))
+    count, buckets = _shards(pages)
+    plans = [_plan(language, count, bucket, shard) for bucket, shard in buckets]
+    fresh: dict[bytes, dict[str, bytes]] = {}
+    while True:
+        delta, hidden = _delta(plans)
+        more, delta_bundle = _index([p for p in plans if p.base is None and p.key not in fresh], delta, language)
+        fresh.update(more)
+        clashing = _clashing(plans, delta_bundle)
+        if not clashing:
+            break
+        # A stale page's id is also a live page's (a page changed outside what Pagefind keeps of it,
+        # or a hash collision): the search page could not tell them apart, so those shards are
+        # indexed in full.
+        plans = [replace(plan, base=None) if plan.key in clashing else plan for plan in plans]
     result: dict[str, bytes] = {}
-    for number, bundle in enumerate(bundles):
-        prefix = BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"
-        result.update({prefix + name[len(BUNDLE_DIR) :]: data for name, data in bundle.items()})
-    others = [f"{SHARD_PREFIX}{number}/" for number in range(1, len(bundles))]
-    result[f"{BUNDLE_DIR}/{SHARDS_FILE}"] = json.dumps(others).encode("utf-8")
+    for number, plan in enumerate(plans):
+        if plan.base is None:
+            bundle = fresh[plan.key]
+            ids = _page_ids(bundle, plan.pages)
+            if ids is not None:
+                keep_shard(plan.key, ShardIndex(plan.digests, ids, bundle))
+        else:
+            bundle = plan.base.bundle
+        result.update(_placed(bundle, BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"))
+    others = [f"{SHARD_PREFIX}{number}/" for number in range(1, len(plans))]
+    if delta:
+        result.update(_placed(delta_bundle, f"{BUNDLE_DIR}/{DELTA_DIR}"))
+        others.append(f"{DELTA_DIR}/")
+    listing = {"bundles": others, "hidden": sorted(hidden)}
+    result[f"{BUNDLE_DIR}/{SHARDS_FILE}"] = json.dumps(listing).encode("utf-8")
     return result
 
 
-def _shards(pages: Mapping[str, bytes]) -> list[dict[str, bytes]]:
+@dataclass(frozen=True)
+class ShardIndex:
+    """A shard as it was last indexed in full: a digest of each page, its Pagefind id, the bundle."""
+
+    digests: dict[str, bytes]
+    ids: dict[str, str]
+    bundle: dict[str, bytes]
+
+
+def known_shard(key: bytes) -> ShardIndex | None:
+    """The shard last indexed under this key, if any; the build cache puts its lookup here."""
+    return None
+
+
+def keep_shard(key: bytes, shard: ShardIndex) -> None:
+    """Remember a shard indexed in full (the build cache replaces this)."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    key: bytes
+    pages: dict[str, bytes]
+    digests: dict[str, bytes]
+    base: ShardIndex | None  # None: index the shard in full
+    stale: frozenset[str] = frozenset()  # pages of the base that changed or left
+
+
+def _plan(language: str, count: int, bucket: int, pages: dict[str, bytes]) -> _Plan:
+    key = hashlib.blake2b(f"{language}\0{count}\0{bucket}".encode(), digest_size=16).digest()
+    digests = {rel: hashlib.blake2b(data, digest_size=16).digest() for rel, data in pages.items()}
+    base = known_shard(key)
+    if base is None:
+        return _Plan(key, pages, digests, None)
+    changed = {rel for rel, digest in digests.items() if base.digests.get(rel) != digest}
+    stale = frozenset(changed | (base.digests.keys() - digests.keys()))
+    if len(stale) > int(len(base.digests) * DELTA_SHARE):
+        return _Plan(key, pages, digests, None)
+    return _Plan(key, pages, digests, base, stale)
+
+
+def _index(
+    plans: list[_Plan], delta: dict[str, bytes], language: str
+) -> tuple[dict[bytes, dict[str, bytes]], dict[str, bytes]]:
+    """Index the shards planned in full ({key: bundle}) and the delta, two at a time."""
+    full = [plan for plan in plans if plan.base is None]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        delta_job = pool.submit(index_shard, delta, language) if delta else None
+        bundles = list(pool.map(lambda plan: _run_pagefind(plan.pages, language), full))
+        return {plan.key: bundle for plan, bundle in zip(full, bundles, strict=True)}, (
+            delta_job.result() if delta_job else {}
+        )
+
+
+def _delta(plans: list[_Plan]) -> tuple[dict[str, bytes], set[str]]:
+    """The pages for the delta bundle, and the ids of the base pages they replace or remove."""
+    delta: dict[str, bytes] = {}
+    hidden: set[str] = set()
+    for plan in plans:
+        if plan.base is not None:
+            delta.update((rel, plan.pages[rel]) for rel in sorted(plan.stale) if rel in plan.pages)
+            hidden.update(plan.base.ids[rel] for rel in plan.stale if rel in plan.base.ids)
+    return delta, hidden
+
+
+def _clashing(plans: list[_Plan], delta_bundle: dict[str, bytes]) -> set[bytes]:
+    """The shards one of whose hidden ids is also the id of a page that stays in the index."""
+    live = set(_fragments(delta_bundle))
+    for plan in plans:
+        if plan.base is not None:
+            live.update(page_id for rel, page_id in plan.base.ids.items() if rel not in plan.stale)
+    return {
+        plan.key
+        for plan in plans
+        if plan.base is not None and any(plan.base.ids.get(rel) in live for rel in plan.stale)
+    }
+
+
+def _url(rel: str) -> str:
+    """The URL Pagefind gives a page, from its output path."""
+    return "/" + (rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel)
+
+
+def _fragments(bundle: Mapping[str, bytes]) -> dict[str, dict[str, object]]:
+    """{page id: fragment} of a bundle (the fragment: url, content, filters, meta of one page)."""
+    found = {}
+    for name, data in bundle.items():
+        if name.startswith(f"{BUNDLE_DIR}/fragment/") and name.endswith(".pf_fragment"):
+            raw = gzip.decompress(data)
+            found[name.rsplit("/", 1)[1][: -len(".pf_fragment")]] = json.loads(raw[len(_MAGIC) :])
+    return found
+
+
+def _page_ids(bundle: Mapping[str, bytes], pages: Mapping[str, bytes]) -> dict[str, str] | None:
+    """{output path: page id}, or None when the bundle does not hold exactly these pages."""
+    by_url = {str(fragment["url"]): page_id for page_id, fragment in _fragments(bundle).items()}
+    ids = {rel: by_url.get(_url(rel)) for rel in pages}
+    if len(by_url) != len(pages) or None in ids.values():
+        return None
+    return {rel: page_id for rel, page_id in ids.items() if page_id is not None}
+
+
+def _placed(bundle: Mapping[str, bytes], prefix: str) -> dict[str, bytes]:
+    return {prefix + name[len(BUNDLE_DIR) :]: data for name, data in bundle.items()}
+
+
+def _shards(pages: Mapping[str, bytes]) -> tuple[int, list[tuple[int, dict[str, bytes]]]]:
+    """The number of buckets and the non-empty ones as (bucket, pages)."""
     count = -(-len(pages) // SHARD_PAGES)
     shards: list[dict[str, bytes]] = [{} for _ in range(count)]
     for rel in sorted(pages):
         number = int.from_bytes(hashlib.blake2b(rel.encode("utf-8"), digest_size=8).digest(), "big") % count
         shards[number][rel] = pages[rel]
-    return [shard for shard in shards if shard]
+    return count, [(bucket, shard) for bucket, shard in enumerate(shards) if shard]
 
 
 def index_shard(pages: Mapping[str, bytes], language: str = LANGUAGE) -> dict[str, bytes]:
+    """One Pagefind bundle for `pages`, remembered by the build cache by the pages' bytes (the delta)."""
+    return _run_pagefind(pages, language)
+
+
+def _run_pagefind(pages: Mapping[str, bytes], language: str) -> dict[str, bytes]:
     """One Pagefind bundle for `pages` (all marked for the index), named pagefind/…"""
     binary = pagefind_binary()
     if binary is None:
@@ -171,6 +317,8 @@ def _cbor_decode(data: bytes, pos: int = 0) -> tuple[CborValue, int]:
         raise ValueError(f"unsupported CBOR item {data[pos - 1]:#x}")
     if major == 0:
         return arg, pos
+    if major == 1:
+        return -1 - arg, pos
     if major == 3:
         return data[pos : pos + arg].decode("utf-8"), pos + arg
     if major == 4:
@@ -193,7 +341,7 @@ def _cbor_head(major: int, arg: int) -> bytes:
 
 def _cbor_encode(value: CborValue) -> bytes:
     if isinstance(value, int):
-        return _cbor_head(0, value)
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
     if isinstance(value, str):
         raw = value.encode("utf-8")
         return _cbor_head(3, len(raw)) + raw

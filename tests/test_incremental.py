@@ -6,6 +6,7 @@ import multiprocessing
 import random
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,23 @@ def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
     cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
     common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
     rng = random.Random(5)
-    edits = [
+    edits = _edits(content, templates, assets, rng)
+    code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+    assert code == 0, err
+    history = []
+    for n in range(14):
+        history.append(rng.choice(edits)(n))
+        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+        assert code == 0, err
+        shutil.rmtree(cold, ignore_errors=True)
+        code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
+        assert code == 0, err
+        assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
+    assert any((cache).rglob("markdown.pickle")), "the cache was not used"
+
+
+def _edits(content: Path, templates: Path, assets: Path, rng: random.Random) -> list[Callable[[int], str]]:
+    return [
         lambda n: _edit_article(content, rng, n),
         lambda n: _add_article(content, rng, n),
         lambda n: _delete_article(content, rng, n),
@@ -130,18 +147,40 @@ def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
         lambda n: _retitle_page(content, rng, n),
         lambda n: "nothing",
     ]
+
+
+def test_delta_search_bundle_indexes_what_a_cold_build_indexes(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """Edits that go to the search delta (forced on the sample's small shard): every other file is the
+    cold build's, and the index holds the same pages, words, positions and filters
+    (tests/search_support.py); the delta grows over the builds and is never indexed into the shard."""
+    from search_support import searchable
+
+    from sitegen import search
+
+    monkeypatch.setattr(search, "DELTA_SHARE", 1.0)
+    content, templates, assets = tmp_path / "content", tmp_path / "templates", tmp_path / "assets"
+    shutil.copytree(SAMPLE / "content", content)
+    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "assets", assets)
+    cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
+    common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
+    rng = random.Random(11)
+    edits = _edits(content, templates, assets, rng)
     code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
     assert code == 0, err
-    history = []
-    for n in range(14):
+    history, deltas = [], 0
+    for n in range(8):
         history.append(rng.choice(edits)(n))
         code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
         assert code == 0, err
         shutil.rmtree(cold, ignore_errors=True)
         code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
         assert code == 0, err
-        assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
-    assert any((cache).rglob("markdown.pickle")), "the cache was not used"
+        outside = {rel: data for rel, data in tree_bytes(warm).items() if not rel.startswith("pagefind/")}
+        assert outside == {rel: data for rel, data in tree_bytes(cold).items() if not rel.startswith("pagefind/")}
+        assert searchable(warm) == searchable(cold), f"search differs after: {', '.join(history)}"
+        deltas += (warm / "pagefind" / search.DELTA_DIR).is_dir()
+    assert deltas >= 4, "the edits went to the delta"
 
 
 def test_damaged_cache_is_discarded(run_cli, tmp_path: Path) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import run_script, serve
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, tree_bytes
 from markupsafe import escape
+from search_support import searchable
 
 from sitegen import search
 from sitegen.errors import ContentErrors
@@ -171,12 +173,12 @@ def test_big_sites_get_an_index_in_shards(sharded_site: Path, sample_site: Path)
     def page_count(bundle: Path) -> int:
         return json.loads((bundle / "pagefind-entry.json").read_text())["languages"]["nl"]["page_count"]
 
-    shards = json.loads((sharded_site / "pagefind/shards.json").read_text())
+    shards = json.loads((sharded_site / "pagefind/shards.json").read_text())["bundles"]
     indexed = page_count(sample_site / "pagefind")
     assert 1 <= len(shards) < -(-indexed // 2), "more than one bundle, never more than the pages need"
     counts = [page_count(sharded_site / "pagefind" / shard) for shard in shards]
     assert page_count(sharded_site / "pagefind") + sum(counts) == indexed, "every page in exactly one shard"
-    assert json.loads((sample_site / "pagefind/shards.json").read_text()) == []
+    assert json.loads((sample_site / "pagefind/shards.json").read_text()) == {"bundles": [], "hidden": []}
 
 
 @pytest.mark.browser
@@ -188,3 +190,111 @@ def test_search_over_shards_finds_articles_and_members(sharded_site: Path) -> No
     assert project["problems"] == [] and borsbeek["problems"] == []
     assert project["results"][0]["href"] == "/verhalen/project-x/"
     assert "Cultuurregio Noord" in [r["title"] for r in borsbeek["results"]]
+
+
+def _add_article(content: Path, slug: str, title: str) -> None:
+    text = (content / "articles" / "project-x.md").read_text(encoding="utf-8")
+    (content / "articles" / f"{slug}.md").write_text(text.replace("Project X in de kijker", title), encoding="utf-8")
+
+
+def _edit_sample(content: Path) -> None:
+    """An edited article (with a word no other page has), a new one and one removed (the farewell
+    story that the first build had)."""
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text(encoding="utf-8").rstrip("\n") + "\n\nEen zonnewijzer.\n", encoding="utf-8")
+    _add_article(content, "project-y", "Project Y")
+    (content / "articles" / "afscheid.md").unlink()
+
+
+def _not_search(site: Path) -> dict[str, bytes]:
+    return {rel: data for rel, data in tree_bytes(site).items() if not rel.startswith("pagefind/")}
+
+
+@pytest.fixture(scope="module")
+def delta_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, bytes]]:
+    """The edited sample site built with a delta bundle over the first build's index, the same
+    content built cold, and the first build's main bundle."""
+    import build
+
+    root = tmp_path_factory.mktemp("delta")
+    content, warm, cold, cache = root / "content", root / "warm", root / "cold", root / "cache"
+    shutil.copytree(SAMPLE / "content", content)
+    _add_article(content, "afscheid", "Een afscheidsverhaal")
+    common = ["build", "--content", str(content)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "DELTA_SHARE", 1.0)  # the sample's one shard is small: force the delta
+        assert build.main([*common, "--output", str(warm), "--cache", str(cache)]) == 0
+        first = tree_bytes(warm / "pagefind")
+        _edit_sample(content)
+        assert build.main([*common, "--output", str(warm), "--cache", str(cache)]) == 0
+    assert build.main([*common, "--output", str(cold), "--no-cache"]) == 0
+    return warm, cold, first
+
+
+def test_edits_go_to_a_delta_bundle_that_finds_what_a_full_index_finds(delta_sites) -> None:
+    warm, cold, first = delta_sites
+    listing = json.loads((warm / "pagefind" / search.SHARDS_FILE).read_text())
+    assert listing["bundles"] == ["deel-delta/"]
+    # The edited article's old version and the removed page are hidden, not indexed again.
+    assert len(listing["hidden"]) >= 2
+    # The shard itself was not indexed again: its bundle is the first build's, byte for byte.
+    shard = {rel: data for rel, data in tree_bytes(warm / "pagefind").items() if not rel.startswith("deel-")}
+    assert {rel: data for rel, data in first.items() if rel != search.SHARDS_FILE} == {
+        rel: data for rel, data in shard.items() if rel != search.SHARDS_FILE
+    }
+    delta = json.loads((warm / "pagefind/deel-delta/pagefind-entry.json").read_text())
+    assert delta["languages"]["nl"]["page_count"] < 6, "only the changed and new pages are in the delta"
+    found = searchable(warm)
+    assert found == searchable(cold)
+    assert "/verhalen/afscheid/" not in found and "zonnewijzer" in found["/verhalen/project-y/"]["words"]
+    assert json.loads((cold / "pagefind" / search.SHARDS_FILE).read_text()) == {"bundles": [], "hidden": []}
+    assert _not_search(warm) == _not_search(cold)
+
+
+def test_a_shard_changed_beyond_the_delta_share_is_indexed_again(tmp_path: Path, run_cli) -> None:
+    """After many edits the shard is indexed in full again: the output is then the cold build's."""
+    content, warm, cold, cache = tmp_path / "content", tmp_path / "warm", tmp_path / "cold", tmp_path / "cache"
+    shutil.copytree(SAMPLE / "content", content)
+    _add_article(content, "afscheid", "Een afscheidsverhaal")
+    common = ["build", "--content", str(content)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "DELTA_SHARE", 0.5)
+        assert run_cli(*common, "--output", str(warm), "--cache", str(cache))[0] == 0
+        article = content / "articles" / "project-x.md"
+        article.write_text(article.read_text(encoding="utf-8") + "\nMeer.\n", encoding="utf-8")
+        assert run_cli(*common, "--output", str(warm), "--cache", str(cache))[0] == 0
+        assert json.loads((warm / "pagefind" / search.SHARDS_FILE).read_text())["bundles"] == ["deel-delta/"]
+        _edit_sample(content)  # with the first edit, more than half of the shard's pages
+        assert run_cli(*common, "--output", str(warm), "--cache", str(cache))[0] == 0
+    assert run_cli(*common, "--output", str(cold), "--no-cache")[0] == 0
+    assert tree_bytes(warm) == tree_bytes(cold)
+
+
+def _shown(seen: dict) -> set[tuple[str, str, str]]:
+    return {(r["href"], r["title"], r["type"]) for r in seen["results"]}
+
+
+@pytest.mark.browser
+def test_search_with_a_delta_bundle_shows_what_a_cold_build_shows(delta_sites) -> None:
+    warm, cold, _ = delta_sites
+    # Words that the shard and the delta both hold. Pagefind answers a word a bundle lacks with that
+    # bundle's longest indexed prefix of it (so "zonnewijzer", only in the delta, also finds "zon"
+    # in the shard); between shards of a big site that holds as well, cold or not.
+    queries = ("Project", "Noord", "Borsbeek", "kijker", "q=Project&soort=GE/SPOT", "zonnewijzer")
+    seen = []
+    for site in (warm, cold):
+        with serve(site) as base:
+            result = run_script("search.cjs", base, *queries)
+        assert result.returncode == 0, result.stderr
+        seen.append([json.loads(line) for line in result.stdout.splitlines()][1:])
+    for incremental, full in zip(seen[0][:-1], seen[1][:-1], strict=True):
+        assert incremental["problems"] == [] and full["problems"] == []
+        assert incremental["status"] == full["status"]
+        # The same pages. Pagefind ranks, and picks the excerpt's window, with each bundle's own
+        # statistics (page count, length, word frequencies), for shards as for the delta: the order
+        # and the excerpts' windows may differ, never which pages are found.
+        assert _shown(incremental) == _shown(full)
+    project = seen[0][0]
+    assert {"/verhalen/project-x/", "/verhalen/project-y/"} <= {r["href"] for r in project["results"]}
+    new_word = [r["href"] for r in seen[0][-1]["results"]]
+    assert set(new_word[:2]) == {"/verhalen/project-x/", "/verhalen/project-y/"}, "the delta's new word"

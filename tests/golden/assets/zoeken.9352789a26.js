@@ -6,17 +6,20 @@ const section = document.querySelector(".search-results");
 const status = document.getElementById("zoekstatus");
 const list = section.querySelector(".result-list");
 let pagefind = null;
+// Pages of the shards that were changed or removed since: their new version is in the delta bundle.
+let hidden = new Set();
 
 function loadPagefind() {
   if (!pagefind) {
     const bundle = new URL(form.dataset.bundle, document.baseURI).href;
     pagefind = import(bundle + "pagefind.js").then(async (module) => {
       await module.options({ baseUrl: form.dataset.base, excerptLength: 24 });
-      // A big site's index comes in shards: merge the others into the main one.
+      // A big site's index comes in shards (and edits in a delta): merge them into the main one.
       const shards = await fetch(bundle + "shards.json").then((response) => response.json());
-      for (const shard of shards) {
+      for (const shard of shards.bundles) {
         await module.mergeIndex(bundle + shard, { baseUrl: form.dataset.base });
       }
+      hidden = new Set(shards.hidden);
       return module;
     });
   }
@@ -82,9 +85,10 @@ async function run(params, moveFocus) {
   try {
     const module = await loadPagefind();
     const search = await module.search(query, { filters });
-    const results = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
+    const found = search.results.filter((r) => !hidden.has(r.id));
+    const results = await Promise.all(found.slice(0, 30).map((r) => r.data()));
     list.replaceChildren(...results.map(resultItem));
-    const n = search.results.length;
+    const n = found.length;
     const shown = n > results.length ? ` (de eerste ${results.length})` : "";
     say(n === 0 ? `Geen resultaten voor “${query}”` : `${n} resulta${n === 1 ? "at" : "ten"} voor “${query}”${shown}`);
   } catch (error) {
