@@ -15,6 +15,7 @@ the matching that assets/gemeenten.js does in the browser: same keys, same order
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -248,6 +249,23 @@ def explain(row: FinderRow, term: Term) -> str:
     if term.kind == "gemeente":
         return f"{row.name} → {row.answer_for(term)}"
     return f"{term.name} → {row.name} → {row.answer_for(term)}"
+
+
+def finder_index(rows: Iterable[FinderRow]) -> str:
+    """The search index assets/gemeenten.js fetches: per row (in list order) its anchor, name,
+    the answer of each part, the part names of a split row (else []) and its terms as
+    [kind initial, name, part]. The page shows the same facts as text; this keeps them out of it."""
+    entries = [
+        [
+            row.anchor,
+            row.name,
+            [p.answer.text for p in row.parts],
+            [p.name for p in row.parts] if row.is_split else [],
+            [[t.kind[0], t.name, t.part] for t in row.terms],
+        ]
+        for row in rows
+    ]
+    return json.dumps({"rows": entries}, ensure_ascii=False, separators=(",", ":"))
 
 
 def legend_entries(rows: Iterable[FinderRow]) -> dict[str, tuple[tuple[str, str], ...]]:

@@ -23,6 +23,7 @@ from .artwork import CARD_PICTURE_SIZE, Artwork, make_artwork, social_card
 from .dates import PartialDate, format_nl
 from .deps import page_keys, template_inputs
 from .errors import ContentError
+from .finder import finder_index
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
@@ -32,7 +33,7 @@ from .parallel import cached_pmap, pmap
 
 logger = logging.getLogger(__name__)
 
-FINGERPRINTED = (".css", ".js")
+FINGERPRINTED = (".css", ".js", ".json")
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,9 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
     leaflet = {name: data.replace(b"behavior: url(#default#VML);", b"") for name, data in leaflet.items()}
     assets = assets.with_files({f"leaflet/{name}": data for name, data in leaflet.items()})
-    assets = assets.with_files({"kaart.js": geo.script.encode("utf-8")})
+    assets = assets.with_files(
+        {"kaart.js": geo.script.encode("utf-8"), "gemeenten-index.json": finder_index(geo.finder_rows).encode("utf-8")}
+    )
     env = make_environment(templates_dir, site, assets, geo)
     pictures, image_files, errors = process_images(site.images, image_uses(site))
 

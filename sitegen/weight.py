@@ -34,6 +34,10 @@ class _Resources(HTMLParser):
             self.urls.append(("css" if a.get("rel") == "stylesheet" else "other", a["href"] or ""))
         elif tag == "img" and a.get("src") and a.get("loading") != "lazy":
             self.urls.append(("img", a["src"] or ""))
+        # What a page's script fetches later: the map's scripts (kaart-laden.js), the finder's index.
+        self.urls += [("js", url) for url in (a.get("data-map-scripts") or "").split()]
+        if a.get("data-index"):
+            self.urls.append(("other", a["data-index"] or ""))
 
 
 @dataclass(frozen=True)

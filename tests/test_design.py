@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 from PIL import Image
 
 BASE = "https://igs.example/"
@@ -197,3 +198,20 @@ def test_no_horizontal_scroll_and_a_menu_without_javascript(site: Path) -> None:
     assert menu["phoneLinksOpen"] >= 6 and menu["phoneCurrent"] == "Verhalen"
     assert menu["phoneHeaderHeight"] < 80  # one line: the name and the menu button
     assert menu["wideRowLinks"] >= 6 and menu["wideMenuButtons"] == 0
+
+
+def test_ci_lighthouse_covers_every_page_type(site: Path) -> None:
+    """.ci/run judges one page of each kind the build renders to HTML: every template, and the story
+    list in all three of its forms (all stories, one type, one tag)."""
+    from sitegen.pipeline import BuildOptions, load_and_validate
+    from sitegen.render import page_jobs
+
+    listed = subprocess.run(
+        ["bash", str(ROOT / ".ci" / "lighthouse-pages"), str(site)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert len(listed) == len(set(listed)) and all((site / page).is_file() for page in listed)
+    sample = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
+    template_of = {job.out_path: job.template for job in page_jobs(sample) if job.out_path.endswith(".html")}
+    assert set(template_of.values()) == {template_of[page] for page in listed}
+    stories = [page for page in listed if template_of[page] == "articles.html"]
+    assert [page.split("/")[1] for page in stories] == ["index.html", "soort", "trefwoord"]

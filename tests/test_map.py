@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import shutil
@@ -32,7 +33,7 @@ def _visible_rows(html: str, word: str) -> dict[str, str]:
     for match in re.finditer(r'<tr id="g-\d{5}"[^>]*>(.*?)</tr>', html, re.DOTALL):
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
         if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
-            rows[re.search(r'class="finder-name">([^<]+)<', match.group(1)).group(1)] = text
+            rows[re.search(r'<th scope="row"><a [^>]*>([^<]+)</a>', match.group(1)).group(1)] = text
     return rows
 
 
@@ -57,18 +58,35 @@ def test_finder_answers_without_javascript(built: Path, word: str, expected: dic
 
 def test_finder_lists_every_municipality(built: Path) -> None:
     html = (built / "gemeenten/index.html").read_text()
-    assert len(re.findall(r'<tr id="g-\d{5}" ', html)) == 285
+    assert len(re.findall(r'<tr id="g-\d{5}">', html)) == 285
     assert "Alle 285 Vlaamse gemeenten" in html
     # A merged municipality whose parts answer differently says so per part.
     (lochristi,) = _visible_rows(html, "Zaffelare").values()
     assert "Lochristi: geen IGS" in lochristi or "Lochristi: onbekend" in lochristi
     assert "Wachtebeke: COMEET" in lochristi
-    # Every row links to the map at its municipality, and that anchor exists there.
+    # Every row's name links to the map at its municipality, and that anchor exists there.
     kaart = (built / "kaart/index.html").read_text()
-    for nis in re.findall(r'<tr id="g-(\d{5})" ', html):
-        assert f'href="/kaart/#g-{nis}"' in html and f'id="g-{nis}"' in kaart, nis
+    for nis in re.findall(r'<tr id="g-(\d{5})">', html):
+        assert f'<tr id="g-{nis}"><th scope="row"><a href="/kaart/#g-{nis}">' in html and f'id="g-{nis}"' in kaart, nis
     # No unknown municipality is ever called "geen IGS" while a list in its province is open.
     assert "benader" not in html
+
+
+def test_finder_index_holds_what_the_rows_show(built: Path) -> None:
+    """The filter's index (fetched on first use) has one entry per row, in page order, and every
+    name or postcode it finds a row by is also in that row's text (Ctrl+F finds it without JS)."""
+    html = (built / "gemeenten/index.html").read_text()
+    (index_url,) = re.findall(r'data-index="([^"]+)"', html)
+    index = json.loads((built / index_url.lstrip("/")).read_text(encoding="utf-8"))
+    rows = dict(re.findall(r'<tr id="(g-\d{5})">(.*?)</tr>', html, re.DOTALL))
+    assert [entry[0] for entry in index["rows"]] == list(rows)
+    for anchor, name, answers, parts, terms in index["rows"]:
+        text = html_lib.unescape(re.sub(r"<[^>]+>", " ", rows[anchor]))
+        assert name in text and all(answer.split(" (")[0] in text for answer in answers)
+        assert len(parts) in (0, len(answers))
+        for kind, term, part in terms:
+            assert kind in "gvdp" and -1 <= part < len(answers) and term in text, (anchor, term)
+    assert "data-terms" not in html  # each name once in the page
 
 
 def test_map_page_loads_nothing_from_other_hosts(built: Path) -> None:

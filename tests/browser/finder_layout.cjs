@@ -15,9 +15,9 @@ const { launch, openPage } = require('./launch.cjs');
     await page.waitForTimeout(200);
     const seen = await page.evaluate(() => {
       const field = document.getElementById('zoek-gemeente').getBoundingClientRect();
-      const row = document.querySelector('tr[data-terms]');
+      const row = document.querySelector('tr[id^="g-"]');
       const name = row.querySelector('th').getBoundingClientRect();
-      const igs = row.querySelector('.finder-igs').getBoundingClientRect();
+      const igs = row.querySelector('td').getBoundingClientRect();
       const top = document.querySelector('.back-to-top a');
       return {
         viewport: [window.innerWidth, window.innerHeight],

@@ -1,0 +1,19 @@
+// Starts the map once the text above it has been painted. Leaflet, the map's interaction and the
+// map itself (kaart.js) keep a phone's processor busy for a while; the page's text need not wait
+// for that. The scripts run in the order the page lists them (kaart-interactie.js hooks into
+// Leaflet before kaart.js draws the map).
+(function () {
+  "use strict";
+  var frame = document.querySelector("[data-map-scripts]");
+  if (!frame) { return; }
+  function start() {
+    frame.getAttribute("data-map-scripts").split(" ").forEach(function (src) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false;
+      document.body.appendChild(script);
+    });
+  }
+  // The callback runs just before the next frame is painted; the timeout, just after it.
+  window.requestAnimationFrame(function () { window.setTimeout(start, 0); });
+})();
