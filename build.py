@@ -22,13 +22,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
+from sitegen.options import BuildOptions
 from sitegen.write import OutputPathError, OutputRules, check_output_dir, clean_leftovers, output_lock, write_site
-
-if TYPE_CHECKING:
-    from sitegen.pipeline import BuildOptions
 
 ROOT = Path(__file__).resolve().parent
 ADMIN_DIR = ROOT / "admin"
@@ -109,36 +106,32 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _options(args: argparse.Namespace) -> BuildOptions:
-    # Imported here: a no-op rebuild never loads the stages (Jinja, Markdown, the geometry).
-    from sitegen.admin import find_package
-    from sitegen.pipeline import BuildOptions
+def _options(args: argparse.Namespace) -> tuple[BuildOptions, str]:
+    """The options of this run, made once and handed to the command (build, check or serve); and,
+    for `build`, why /admin/ is left out (empty when it is built)."""
+    admin, left_out = None, ""
+    if args.command == "build" and not args.no_admin:
+        if args.drafts:
+            # A preview shows content; the editor belongs to the published site.
+            left_out = (
+                "/admin/ (de beheeromgeving) hoort niet bij een voorbeeldweergave (--drafts) en wordt niet mee gebouwd."
+            )
+        else:
+            from sitegen.admin import find_package
 
-    admin = None
-    if args.command == "build" and args.drafts and not args.no_admin:
-        # A preview shows content; the editor belongs to the published site.
-        print("/admin/ (de beheeromgeving) hoort niet bij een voorbeeldweergave (--drafts) en wordt niet mee gebouwd.")
-    elif args.command == "build" and not args.no_admin:
-        admin, reason = find_package(ADMIN_DIR)
-        if admin is None:
-            print(f"/admin/ (de beheeromgeving) wordt niet mee gebouwd: {reason}")
-    return BuildOptions(
+            admin, reason = find_package(ADMIN_DIR)
+            if admin is None:
+                left_out = f"/admin/ (de beheeromgeving) wordt niet mee gebouwd: {reason}"
+    options = BuildOptions(
         content_dir=args.content,
         templates_dir=args.templates,
         assets_dir=args.assets,
         base_url=args.base_url,
-        include_unpublished=args.drafts,
+        include_unpublished=args.drafts or args.command == "serve",  # the preview always shows drafts
         admin=admin,
-        admin_repo=getattr(args, "admin_repo", None),
+        admin_repo=args.admin_repo if admin else None,
     )
-
-
-def _settings(args: argparse.Namespace) -> str:
-    """Every option that shapes the output, for the no-op check (without importing the stages)."""
-    from sitegen.admin import installed_marker
-
-    admin = None if args.no_admin or args.drafts else (installed_marker(ADMIN_DIR), args.admin_repo)
-    return repr((str(args.content), str(args.templates), str(args.assets), args.base_url, args.drafts, admin))
+    return options, left_out
 
 
 CHECK_TITLE = "Controle van de inhoud"
@@ -174,7 +167,7 @@ def output_rules(args: argparse.Namespace, default_output: Path) -> OutputRules:
     )
 
 
-def run_build(args: argparse.Namespace) -> int:
+def run_build(args: argparse.Namespace, options: BuildOptions, admin_left_out: str) -> int:
     try:
         check_output_dir(args.output, output_rules(args, ROOT / "output"))
     except OutputPathError as exc:
@@ -186,7 +179,7 @@ def run_build(args: argparse.Namespace) -> int:
         with output_lock(args.output):
             # A build killed between its two renames is repaired before anything else can fail.
             clean_leftovers(output)
-            return _build_locked(args)
+            return _build_locked(args, options, admin_left_out)
     except OSError as exc:
         problem = _failure(exc)
     except KeyboardInterrupt as exc:
@@ -240,25 +233,28 @@ def _save_cache(save: Callable[[], None]) -> None:
         print(f"build.py: de buildcache is niet bewaard ({_failure(exc)})", file=sys.stderr)
 
 
-def _build_locked(args: argparse.Namespace) -> int:
+def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_out: str) -> int:
     started = time.perf_counter()
     cache, inputs, folder = None, None, None
     if getattr(args, "cache", None) is not None and _cache_key_usable():
         from sitegen.cache import BuildCache, Fingerprint, cache_folder, engine_version, is_up_to_date
 
-        folder = cache_folder(args.cache, args.content)
+        folder = cache_folder(args.cache, options.content_dir)
         engine = engine_version()
-        settings = (_settings(args), str(args.output.absolute()))
-        inputs = Fingerprint.of_inputs([args.content, args.templates, args.assets], settings, engine)
+        settings = (repr(options), str(args.output.absolute()))
+        read = [options.content_dir, options.templates_dir, options.assets_dir]
+        inputs = Fingerprint.of_inputs(read, settings, engine)
         if is_up_to_date(folder, inputs, args.output):
             print(f"Niets gewijzigd: {args.output} is bij ({time.perf_counter() - started:.2f} s)")
             return 0
         cache = BuildCache(folder, engine)
     from sitegen.pipeline import build_files
 
+    if admin_left_out:
+        print(admin_left_out)
     try:
         with cache.installed() if cache else contextlib.nullcontext():
-            _, files = build_files(_options(args))
+            _, files = build_files(options)
     except ContentErrors as errors:
         if cache:
             _save_cache(lambda: cache.save(evict=False))
@@ -280,11 +276,11 @@ def _build_locked(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_check(args: argparse.Namespace) -> int:
+def run_check(args: argparse.Namespace, options: BuildOptions) -> int:
     from sitegen.pipeline import build_files
 
     try:
-        site, files = build_files(_options(args))
+        site, files = build_files(options)
     except ContentErrors as errors:
         return _report(errors, CHECK_TITLE)
     if args.external:
@@ -400,20 +396,22 @@ def _missing_folder(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.command in ("build", "check", "serve") and (missing := _missing_folder(args)):
-        print(f"build.py: {missing}", file=sys.stderr)
-        return 2
-    if args.command == "check":
-        return run_check(args)
     if args.command == "schemas":
         return run_schemas()
     if args.command == "new":
         return run_new(args)
+    if missing := _missing_folder(args):
+        print(f"build.py: {missing}", file=sys.stderr)
+        return 2
+    options, admin_left_out = _options(args)
+    if args.command == "check":
+        return run_check(args, options)
     if args.command == "serve":
         from sitegen.serve import serve
 
-        return serve(args, rules=output_rules(args, ROOT / ".cache" / "preview"), publish_dir=ROOT / "output")
-    return run_build(args)
+        rules = output_rules(args, ROOT / ".cache" / "preview")
+        return serve(options, args.output, host=args.host, port=args.port, rules=rules, publish_dir=ROOT / "output")
+    return run_build(args, options, admin_left_out)
 
 
 if __name__ == "__main__":

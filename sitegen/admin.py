@@ -259,12 +259,6 @@ def find_package(admin_dir: Path) -> tuple[AdminPackage | None, str]:
     return AdminPackage(admin_dir / "node_modules", installed), ""
 
 
-def installed_marker(admin_dir: Path) -> str:
-    """What the build's no-op check compares: the pinned version and whether it is installed."""
-    package, reason = find_package(admin_dir)
-    return package.version if package else reason
-
-
 # ---- configuration -------------------------------------------------------------------------------
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import linkcheck
-from .admin import AdminPackage, admin_files, cms_config
+from .admin import admin_files, cms_config
 from .errors import ContentError, ContentErrors
 from .geometry import load_topology
 from .headers import HEADERS_PATH, headers_file
@@ -17,6 +16,7 @@ from .linkcheck import check_links
 from .load import display_path, load_content
 from .mapview import build_map_data
 from .model import Site, build_model
+from .options import BuildOptions
 from .parallel import prefetch
 from .register import Register, load_register
 from .render import load_assets, page_jobs, render_site
@@ -24,20 +24,6 @@ from .search import BUNDLE_DIR, index_pages
 from .validate import validate_content
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    content_dir: Path
-    templates_dir: Path
-    assets_dir: Path
-    base_url: str | None = None
-    include_unpublished: bool = False
-    today: dt.date | None = None
-    admin: AdminPackage | None = None
-    """The installed browser editor: when given, /admin/ is added to the site."""
-    admin_repo: str | None = None
-    """The GitHub repository (owner/name) the browser editor edits."""
 
 
 def load_and_validate(options: BuildOptions) -> Site:

@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import html
@@ -45,7 +44,7 @@ from jinja2.bccache import Bucket
 
 from .errors import ContentError, ContentErrors, source_line, summary_line
 from .load import display_path
-from .pipeline import BuildOptions
+from .options import BuildOptions
 from .write import OutputPathError, OutputRules, check_output_dir, sync_folder, with_marker
 
 logger = logging.getLogger(__name__)
@@ -737,40 +736,38 @@ class Preview:
         return f", {(time.time() - max(mtimes)) * 1000:.0f} ms na het opslaan"
 
 
-def serve(args: argparse.Namespace, *, rules: OutputRules, publish_dir: Path | None = None) -> int:
-    """Run the preview until Ctrl+C. Exit 2 for an unusable preview folder."""
+def serve(
+    options: BuildOptions, output: Path, *, host: str, port: int, rules: OutputRules, publish_dir: Path | None = None
+) -> int:
+    """Build with `options` into `output` and serve it until Ctrl+C, rebuilding on every save.
+    Exit 2 for an unusable preview folder or address."""
     from tornado import netutil
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
 
-    output: Path = args.output.absolute()
-    watched = [args.content.absolute(), args.templates.absolute(), args.assets.absolute()]
+    shown_output = output
+    output = output.absolute()
+    watched = [options.content_dir.absolute(), options.templates_dir.absolute(), options.assets_dir.absolute()]
     try:
         check_output_dir(output, replace(rules, protected=(*rules.protected, *watched)))
         if publish_dir is not None and output.resolve() == publish_dir.resolve():
             raise OutputPathError(
-                f"{args.output} is de gepubliceerde site en de voorbeeldweergave bevat concepten; kies een andere map"
+                f"{shown_output} is de gepubliceerde site en de voorbeeldweergave bevat concepten; kies een andere map"
             )
     except OutputPathError as exc:
         print(f"build.py serve: {exc}", file=sys.stderr)
         return 2
     try:
-        sockets = netutil.bind_sockets(args.port, address=args.host)
+        sockets = netutil.bind_sockets(port, address=host)
     except OSError as exc:
-        print(f"build.py serve: kan niet luisteren op {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(f"build.py serve: kan niet luisteren op {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 2
     port = sockets[0].getsockname()[1]
-    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/"
-    options = BuildOptions(
-        content_dir=args.content,
-        templates_dir=args.templates,
-        assets_dir=args.assets,
-        base_url=url,
-        include_unpublished=True,
-    )
+    options = replace(options, base_url=url)  # only the server knows its address (port 0: a free one)
     loop = IOLoop.current()
-    state = PreviewState(output, port, host=args.host)
+    state = PreviewState(output, port, host=host)
     preview = Preview(options, state, lambda: loop.add_callback(reload_browsers))
     preview.rebuild()
     server = HTTPServer(make_app(state), idle_connection_timeout=60, body_timeout=30)
