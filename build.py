@@ -335,7 +335,7 @@ def run_new(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["geo"]:
-        from sitegen.geo import main as geo_main
+        from sitegen.geo.generate import main as geo_main
 
         return geo_main(argv[1:])
     if argv[:1] == ["weight"]:

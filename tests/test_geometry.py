@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import ContentError
-from sitegen.geo import TopoUnit, build_topology
+from sitegen.geo.crossings import crossings
+from sitegen.geo.generate import TopoUnit, build_topology
 from sitegen.geometry import (
     area_km2,
-    crossings,
     dissolve,
     dissolve_geojson,
     load_topology,

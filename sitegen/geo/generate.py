@@ -33,15 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen import geo_aliases
 from sitegen.errors import ContentError
-from sitegen.geometry import crossings, douglas_peucker, label_point
+from sitegen.geo import aliases
+from sitegen.geo.crossings import crossings
+from sitegen.geometry import douglas_peucker, label_point
 from sitegen.register import name_key
 from sitegen.write import write_file_atomic
 
 logger = logging.getLogger(__name__)
 
-GENERATED_BY = "python build.py geo (sitegen/geo.py); do not edit by hand"
+GENERATED_BY = "python build.py geo (sitegen/geo/generate.py); do not edit by hand"
 SOURCE_REL_PATH = Path("geo") / "bron"
 """The copied source files, relative to the content folder (same layout as the files as received)."""
 SHAPES_2024 = Path("municipalities-2019-2024") / "gemeente2024"
@@ -661,8 +662,8 @@ def generate(
     *,
     postcodes: Callable[[], Mapping[str, Iterable[str]]] = load_postcodes,
     extra_sources: Sequence[Mapping[str, str]] | None = None,
-    mergers_2025: Mapping[str, Sequence[str]] = geo_aliases.MERGERS_2025,
-    mergers_2019: Mapping[str, tuple[str, str]] = geo_aliases.MERGERS_2019,
+    mergers_2025: Mapping[str, Sequence[str]] = aliases.MERGERS_2025,
+    mergers_2019: Mapping[str, tuple[str, str]] = aliases.MERGERS_2019,
 ) -> dict[str, Any]:
     """Build both files from the shapefiles in `source_dir`; returns figures for the report.
 
@@ -684,7 +685,7 @@ def generate(
     villages, village_problems = villages_by_unit(village_rows, units, mergers_2019)
     problems += village_problems
     if problems:
-        raise ContentError("; ".join(problems), "sitegen/geo_aliases.py")
+        raise ContentError("; ".join(problems), "sitegen/geo/aliases.py")
 
     areas = {s.nis: lambert_area_km2(s.polygons) for s in new}
     old_wgs = {s.nis: s for s in to_wgs84(old)}

@@ -1,4 +1,4 @@
-"""Hand-checked tables for `sitegen/geo.py`: the municipal mergers of 2019 and 2025 in Flanders.
+"""Hand-checked tables for `sitegen/geo/generate.py`: the municipal mergers of 2019 and 2025 in Flanders.
 
 Checked against Statbel's municipalities of 2019-2024 and 2025 and its deelgemeenten table (whose
 codes still start with the NIS code a village had before 2019). Keep them that way when you add one.
