@@ -248,3 +248,31 @@ def test_preview_script_posts_the_link_once_and_then_updates_it(tmp_path: Path) 
     assert text.count("api --method PATCH repos/org/site/issues/comments/4242") == 2
     assert "**Geen voorbeeld:** met deze wijziging kon de site niet gebouwd worden." in text
     assert f"[samenvatting van de controle]({run})" in text
+
+
+def test_the_build_cache_and_search_shards_are_kept_between_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI restores the build cache (the search shards are in it) before the build and saves it after,
+    with the key that seals it, keyed by the engine (code and pinned libraries)."""
+    from sitegen.cache import key_path
+
+    build = _load()["jobs"]["build"]
+    names = [step.get("name", "") for step in _steps(build)]
+    restore, build_step = _step(build, "actions/cache/restore"), _step(build, "build.py build --base-url")
+    save = _step(build, "actions/cache/save")
+    assert names.index("Tests") < names.index(restore["name"]) < names.index(build_step["name"])
+    assert names.index(build_step["name"]) < names.index(save["name"])
+    # The folders cached are the ones the build uses: its --cache folder and its key folder.
+    env = build_step["env"]
+    assert '--cache "$BUILD_CACHE"' in build_step["run"]
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    key_folder = key_path().parent.relative_to("/xdg").as_posix()
+    paths = restore["with"]["path"].splitlines()
+    assert paths == [env["BUILD_CACHE"], f"{env['XDG_CACHE_HOME']}/{key_folder}"]
+    assert all(path.startswith("${{ runner.temp }}/") for path in paths), "the key never lies in the checkout"
+    assert save["with"]["path"].splitlines() == paths
+    # Keyed by the engine; each run saves a new entry and restores the newest of its engine.
+    engine = "${{ hashFiles('sitegen/**', 'pyproject.toml', 'constraints.txt') }}"
+    key, prefix = restore["with"]["key"], restore["with"]["restore-keys"]
+    assert engine in prefix and key.startswith(prefix) and "${{ github.run_id }}" in key[len(prefix) :]
+    assert save["with"]["key"] == "${{ steps.build-cache.outputs.cache-primary-key }}"
+    assert restore["id"] == "build-cache"
