@@ -1,23 +1,29 @@
 #!/usr/bin/env python3
-"""Speed benchmark: our generator against Hugo on the same content, side by side.
+"""Speed benchmark: our generator against Hugo on the same content, one table from one interleaved run.
 
-    python bench/run.py [--sizes shipped,300x1000,300x10000] [--runs 3] [--work bench/work] [--no-hugo]
+    python bench/run.py [--sizes 19x10,300x1000,300x10000:1] [--runs 3] [--work bench/work] [--no-hugo]
+                        [--serve] [--json FILE]
 
-For each size, on one generated content folder (bench/gen_content.py; "shipped" is a copy of
-content/), and with every output folder in the same work folder (same disk), it times:
-  ours cold         `python build.py build` in a new process, no output and no build cache
-  ours no-op        the same command again, nothing changed
-  ours article      after editing one article's text
-  ours igs          after editing one IGS file's summary
-  of which search   the search index alone (Pagefind over every page), which every CLI build with a
-                    changed page redoes in full; included in the rows above
-  serve article     in-process rebuild of the preview (sitegen/serve.py) after one article edit
-  serve igs         the same after one IGS edit
-  hugo cold         `hugo` with an empty destination and no cache
-  hugo article      `hugo` again after editing one article (its CLI has no incremental build)
+A size is IGSxARTICLES (content from bench/gen_content.py) or `shipped` (a copy of content/); a
+size may end in `:N` for its own number of runs. For each run of a size, every step is timed for
+both tools one right after the other (ours, then Hugo), with every folder in the same work folder
+(same disk), so that a busy machine slows both alike:
+  cold        no output and no cache (ours: `build.py build` with an empty build cache)
+  no-op       the same command again, nothing changed
+  article     after editing one article's text
+  igs         after editing one IGS file's summary
+  template    after editing the base layout (every page changes)
+  peak memory the largest peak RSS of the steps above
+Hugo's CLI has no incremental build: each of its rows is a full build (`--cacheDir` kept).
+The optional parts of our build are timed inside our cold build, as the pipeline calls them (each
+one's own wall time; the search index runs on the second core beside the link check):
+  + search      the Pagefind index of every page (all shards)
+  + link check  parsing every page, checking every link and anchor
+  + map         the map data (Folium's script, the locator maps, the finder)
+and `article: search` is the search index's share of the article row (the delta bundle).
+With --serve, `serve article`/`serve igs` time the preview's in-process rebuild after an edit.
 Wall time, CPU time (user+sys of the child and its waited-for children, from wait4), peak RSS of
-the child, pages/s (HTML pages written / wall) and the ratio to Hugo's cold wall time. Every row
-is the median of --runs runs.
+the child; every figure is the median of the runs, and `× hugo` the ratio of the medians.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -40,6 +46,36 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from gen_content import generate  # noqa: E402
+
+DEFAULT_SIZES = "19x10,300x1000,300x10000:1"
+STEPS = ("cold", "no-op", "article", "igs", "template")
+PARTS = {"search": ("index_pages",), "link check": ("prefetch", "check_links"), "map": ("build_map_data",)}
+
+# `build.py build` with the optional parts of the pipeline timed where it calls them.
+TIMED_BUILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import sitegen.pipeline as pipeline
+spent = {}
+def timed(part, name):
+    original = getattr(pipeline, name, None)
+    if original is None:
+        return
+    def run(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[part] = spent.get(part, 0.0) + time.perf_counter() - started
+    setattr(pipeline, name, run)
+for part, names in json.loads(sys.argv[2]).items():
+    for name in names:
+        timed(part, name)
+import build
+code = build.main(sys.argv[3:])
+print(json.dumps(spent))
+sys.exit(code)
+"""
 
 SERVE_SCRIPT = r"""
 import json, sys, time
@@ -67,25 +103,14 @@ for name, path, edit in edits:
 print(json.dumps(result))
 """
 
-SEARCH_SCRIPT = r"""
-import json, sys, time
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from sitegen.search import index_pages
-out = Path(sys.argv[2])
-files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))}
-started = time.perf_counter()
-index_pages(files)
-print(json.dumps({"search": time.perf_counter() - started}))
-"""
-
 
 @dataclass
 class Sample:
     wall: float
-    cpu: float
-    rss_mb: float
+    cpu: float = 0.0
+    rss_mb: float = 0.0
     pages: int = 0
+    parts: dict[str, float] = field(default_factory=dict)
 
 
 def run_child(argv: list[str], cwd: Path | None = None) -> tuple[Sample, str]:
@@ -120,14 +145,14 @@ def hugo_binary() -> str:
     return found
 
 
-def hugo_config(content: Path, work: Path) -> Path:
+def hugo_config(content: Path, layouts: Path, work: Path) -> Path:
     """A config layer that mounts the generated content into the Hugo site in bench/hugo/."""
     mounts = [
         (content / "articles", "content/verhalen"),
         (content / "pages", "content"),
         (BENCH / "hugo" / "adapter" / "igs", "content/igs"),
         (content / "igs", "data/igs"),
-        (BENCH / "hugo" / "layouts", "layouts"),
+        (layouts, "layouts"),
     ]
     lines = ["[module]"]
     for source, target in mounts:
@@ -151,6 +176,12 @@ def edit_igs(content: Path, n: int) -> Path:
     return path
 
 
+def edit_layout(path: Path, n: int) -> None:
+    """A visible change in the base layout of either tool: every page's bytes change."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("<head>", f"<head>\n<!-- bewerking {n} -->", 1), encoding="utf-8")
+
+
 def prepare(size: str, work: Path) -> Path:
     folder = work / size
     if size == "shipped":
@@ -161,121 +192,141 @@ def prepare(size: str, work: Path) -> Path:
     else:
         igs, articles = (int(x) for x in size.split("x"))
         generate(igs, articles, folder)
-    # Date the fresh files a minute back: a build does not trust (and so never skips for) inputs
-    # changed within the last seconds, which would turn the first no-op rebuild into a full one.
-    backdate(folder / "content")
     return folder / "content"
 
 
-def backdate(content: Path) -> None:
+def backdate(*folders: Path) -> None:
+    """Date the inputs a minute back: a build does not trust (and so never skips for) inputs
+    changed within the last seconds, which would turn the no-op rebuild into a full one."""
     past = time.time() - 60
-    for path in content.rglob("*"):
-        os.utime(path, (past, past))
+    for folder in folders:
+        for path in folder.rglob("*"):
+            os.utime(path, (past, past))
 
 
-def bench_size(size: str, runs: int, work: Path, with_hugo: bool) -> dict[str, list[Sample]]:
+def fresh_copy(source: Path, target: Path) -> Path:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    return target
+
+
+def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bool) -> dict[str, list[Sample]]:
     content = prepare(size, work)
     folder = content.parent
     ours_out, hugo_out, cache = folder / "out-ours", folder / "out-hugo", folder / "cache"
-    build = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--output", str(ours_out)]
-    if "--cache" in subprocess.run([*build[:3], "--help"], capture_output=True, text=True).stdout:
-        build += ["--cache", str(cache)]
+    templates, layouts = folder / "templates", folder / "hugo-layouts"
+    build = [sys.executable, "-c", TIMED_BUILD, str(ROOT), json.dumps(PARTS), "build", "--content", str(content),
+             "--templates", str(templates), "--output", str(ours_out), "--cache", str(cache)]  # fmt: skip
+    hugo = [hugo_binary(), "--source", str(BENCH / "hugo"), "--config",
+            f"{BENCH / 'hugo' / 'hugo.toml'},{hugo_config(content, layouts, folder)}", "--destination",
+            str(hugo_out), "--cacheDir", str(folder / "hugo-cache"), "--quiet"] if with_hugo else []  # fmt: skip
     results: dict[str, list[Sample]] = {}
 
     def record(name: str, sample: Sample) -> None:
         results.setdefault(name, []).append(sample)
         print(f"  {size:>10} {name:<16} {sample.wall:7.2f} s", file=sys.stderr)
 
-    hugo_argv: list[str] = []
-    if with_hugo:
-        config = hugo_config(content, folder)
-        hugo_argv = [hugo_binary(), "--source", str(BENCH / "hugo"), "--config",
-                     f"{BENCH / 'hugo' / 'hugo.toml'},{config}", "--destination", str(hugo_out),
-                     "--cacheDir", str(folder / "hugo-cache"), "--quiet"]  # fmt: skip
+    def both(step: str) -> None:
+        sample, out = run_child(build)
+        sample.parts = json.loads(out.strip().splitlines()[-1])
+        if step == "cold":
+            sample.pages = count_pages(ours_out)
+        record(f"ours {step}", sample)
+        if hugo:
+            sample, _ = run_child(hugo)
+            if step == "cold":
+                sample.pages = count_pages(hugo_out)
+            record(f"hugo {step}", sample)
+
     for run in range(runs):
-        for path in (ours_out, cache):
+        for path in (ours_out, cache, hugo_out, folder / "hugo-cache"):
             shutil.rmtree(path, ignore_errors=True)
-        backdate(content)  # the previous run's edits are seconds old: see prepare()
-        sample, _ = run_child(build)
-        sample.pages = count_pages(ours_out)
-        record("ours cold", sample)
-        sample, _ = run_child(build)
-        sample.pages = count_pages(ours_out)
-        record("ours no-op", sample)
+        fresh_copy(ROOT / "templates", templates)
+        fresh_copy(BENCH / "hugo" / "layouts", layouts)
+        backdate(content, templates, layouts)  # the previous run's edits are seconds old
+        both("cold")
+        both("no-op")
         edit_article(content, run)
-        record("ours article", run_child(build)[0])
+        both("article")
         edit_igs(content, run)
-        record("ours igs", run_child(build)[0])
-        _, out = run_child([sys.executable, "-c", SEARCH_SCRIPT, str(ROOT), str(ours_out)])
-        record("of which search", Sample(json.loads(out.strip().splitlines()[-1])["search"], 0.0, 0.0))
-        articles = sorted((content / "articles").glob("*.md"))
-        igs = sorted((content / "igs").glob("*.yaml"))
-        preview = folder / "preview"
-        shutil.rmtree(preview, ignore_errors=True)
-        _, out = run_child([sys.executable, "-c", SERVE_SCRIPT, str(ROOT), str(content), str(preview),
-                            str(articles[-1]), str(igs[-1])])  # fmt: skip
-        timings = json.loads(out.strip().splitlines()[-1])
-        record("serve article", Sample(timings["article"], 0.0, 0.0))
-        record("serve igs", Sample(timings["igs"], 0.0, 0.0))
-        if with_hugo:
-            for path in (hugo_out, folder / "hugo-cache"):
-                shutil.rmtree(path, ignore_errors=True)
-            sample, _ = run_child(hugo_argv)
-            sample.pages = count_pages(hugo_out)
-            record("hugo cold", sample)
-            edit_article(content, run + 1000)
-            sample, _ = run_child(hugo_argv)
-            sample.pages = count_pages(hugo_out)
-            record("hugo article", sample)
+        both("igs")
+        edit_layout(templates / "_base.html", run)
+        edit_layout(layouts / "baseof.html", run)
+        both("template")
+        if with_serve:
+            articles = sorted((content / "articles").glob("*.md"))
+            igs = sorted((content / "igs").glob("*.yaml"))
+            preview = folder / "preview"
+            shutil.rmtree(preview, ignore_errors=True)
+            _, out = run_child([sys.executable, "-c", SERVE_SCRIPT, str(ROOT), str(content), str(preview),
+                                str(articles[-1]), str(igs[-1])])  # fmt: skip
+            timings = json.loads(out.strip().splitlines()[-1])
+            record("serve article", Sample(timings["article"]))
+            record("serve igs", Sample(timings["igs"]))
     return results
 
 
-def median_sample(samples: list[Sample]) -> Sample:
-    return Sample(
-        statistics.median(s.wall for s in samples),
-        statistics.median(s.cpu for s in samples),
-        statistics.median(s.rss_mb for s in samples),
-        int(statistics.median(s.pages for s in samples)),
-    )
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
 
 
-def table(all_results: dict[str, dict[str, list[Sample]]], runs: int) -> str:
-    lines = [
-        f"medians of {runs} run(s); CPU = user+sys; RSS = peak resident memory of the child",
-        f"{'size':<10} {'measurement':<16} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8} {'pages':>7} {'pages/s':>9}"
-        f" {'× hugo':>7}",
-    ]
+def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int]) -> str:
+    """One row per size and step: ours and Hugo side by side."""
+    header = (f"{'size':<10} {'step':<15} {'ours s':>8} {'hugo s':>8} {'× hugo':>7} {'ours CPU':>9}"
+              f" {'hugo CPU':>9} {'ours MB':>8} {'hugo MB':>8}")  # fmt: skip
+    lines = ["wall and CPU in seconds, peak RSS in MB; medians of the runs of each size", header]
+
+    def cell(value: float, width: int, digits: int) -> str:
+        return f"{value:{width}.{digits}f}" if value else " " * width
+
     for size, results in all_results.items():
-        hugo = median_sample(results["hugo cold"]).wall if "hugo cold" in results else None
-        for name, samples in results.items():
-            m = median_sample(samples)
-            rate = f"{m.pages / m.wall:9.0f}" if m.pages else f"{'':>9}"
-            ratio = f"{m.wall / hugo:7.2f}" if hugo else f"{'':>7}"
-            cpu = f"{m.cpu:8.2f}" if m.cpu else f"{'':>8}"
-            rss = f"{m.rss_mb:8.0f}" if m.rss_mb else f"{'':>8}"
-            pages = f"{m.pages:7d}" if m.pages else f"{'':>7}"
-            lines.append(f"{size:<10} {name:<16} {m.wall:8.3f} {cpu} {rss} {pages} {rate} {ratio}")
+        ours_pages = median([s.pages for s in results.get("ours cold", [])])
+        hugo_pages = median([s.pages for s in results.get("hugo cold", [])])
+        lines.append(f"{size:<10} {runs[size]} run(s); pages: ours {ours_pages:.0f}, hugo {hugo_pages:.0f}")
+        for step in STEPS:
+            ours, hugo = results.get(f"ours {step}", []), results.get(f"hugo {step}", [])
+            o_wall, h_wall = median([s.wall for s in ours]), median([s.wall for s in hugo])
+            ratio = f"{o_wall / h_wall:7.2f}" if o_wall and h_wall else " " * 7
+            lines.append(
+                f"{size:<10} {step:<15} {cell(o_wall, 8, 3)} {cell(h_wall, 8, 3)} {ratio}"
+                f" {cell(median([s.cpu for s in ours]), 9, 2)} {cell(median([s.cpu for s in hugo]), 9, 2)}"
+                f" {cell(median([s.rss_mb for s in ours]), 8, 0)} {cell(median([s.rss_mb for s in hugo]), 8, 0)}"
+            )
+        peaks = [max((s.rss_mb for step in STEPS for s in results.get(f"{tool} {step}", [])), default=0.0)
+                 for tool in ("ours", "hugo")]  # fmt: skip
+        lines.append(f"{size:<10} {'peak memory':<15} {'':>8} {'':>8} {'':>7} {'':>9} {'':>9}"
+                     f" {cell(peaks[0], 8, 0)} {cell(peaks[1], 8, 0)}")  # fmt: skip
+        rows = [(f"+ {part}", "ours cold", part) for part in PARTS] + [("article: search", "ours article", "search")]
+        for label, step, part in rows:
+            spent = median([s.parts.get(part, 0.0) for s in results.get(step, [])])
+            lines.append(f"{size:<10} {label:<15} {cell(spent, 8, 3)}")
+        for name in ("serve article", "serve igs"):
+            if name in results:
+                lines.append(f"{size:<10} {name:<15} {cell(median([s.wall for s in results[name]]), 8, 3)}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time our builds and Hugo's on the same content.")
-    parser.add_argument(
-        "--sizes", default="shipped,300x1000,300x10000", help="shipped or IGSxARTICLES, comma-separated"
-    )
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="shipped or IGSxARTICLES[:RUNS], comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each size without its own :RUNS")
     parser.add_argument("--work", type=Path, default=BENCH / "work", help="work folder (git-ignored)")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo")
+    parser.add_argument("--serve", action="store_true", help="also time the preview's rebuild after an edit")
     parser.add_argument("--json", type=Path, help="also write the raw samples as JSON")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    all_results = {}
-    for size in args.sizes.split(","):
-        all_results[size] = bench_size(size, args.runs, args.work.resolve(), not args.no_hugo)
+    runs: dict[str, int] = {}
+    for item in args.sizes.split(","):
+        size, _, count = item.partition(":")
+        runs[size] = int(count) if count else args.runs
+    all_results = {
+        size: bench_size(size, count, args.work.resolve(), not args.no_hugo, args.serve) for size, count in runs.items()
+    }
     if args.json:
         raw = {size: {name: [vars(s) for s in found] for name, found in r.items()} for size, r in all_results.items()}
         args.json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
-    print(table(all_results, args.runs))
+    print(table(all_results, runs))
     return 0
 
 

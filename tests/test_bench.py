@@ -36,3 +36,15 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     first = _tree(generate(2, 5, tmp_path / "a", seed=3))
     assert first == _tree(generate(2, 5, tmp_path / "b", seed=3))
     assert first != _tree(generate(2, 5, tmp_path / "c", seed=4))
+
+
+def test_run_prints_one_table_with_every_step_and_part(tmp_path: Path, capsys) -> None:
+    """bench/run.py on a tiny size without Hugo: every step of ours is timed, and the optional parts
+    are still found where the pipeline calls them (a renamed step would leave its row empty)."""
+    import run
+
+    assert run.main(["--sizes", "2x6:1", "--work", str(tmp_path), "--no-hugo"]) == 0
+    rows = {line[11:26].strip(): line[26:].split() for line in capsys.readouterr().out.splitlines()[2:]}
+    for step in (*run.STEPS, "peak memory", "+ search", "+ link check", "+ map", "article: search"):
+        assert rows.get(step), f"no figure for {step}"
+    assert float(rows["no-op"][0]) < float(rows["cold"][0])
