@@ -212,7 +212,7 @@ def _interruption(exc: KeyboardInterrupt) -> str:
 
 
 def _cache_key_usable() -> bool:
-    from sitegen.cache import cache_key, key_path
+    from sitegen.stores import cache_key, key_path
 
     try:
         cache_key()
@@ -235,9 +235,10 @@ def _save_cache(save: Callable[[], None]) -> None:
 
 def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_out: str) -> int:
     started = time.perf_counter()
-    cache, inputs, folder = None, None, None
+    store, inputs, folder = None, None, None
     if getattr(args, "cache", None) is not None and _cache_key_usable():
-        from sitegen.cache import BuildCache, Fingerprint, cache_folder, engine_version, is_up_to_date
+        from sitegen.fingerprint import Fingerprint, is_up_to_date
+        from sitegen.stores import DiskStore, cache_folder, engine_version
 
         folder = cache_folder(args.cache, options.content_dir)
         engine = engine_version()
@@ -247,24 +248,24 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
         if is_up_to_date(folder, inputs, args.output):
             print(f"Niets gewijzigd: {args.output} is bij ({time.perf_counter() - started:.2f} s)")
             return 0
-        cache = BuildCache(folder, engine)
+        store = DiskStore(folder, engine)
+    from sitegen.memo import Memo
     from sitegen.pipeline import build_files
 
+    memo = Memo(store)
     if admin_left_out:
         print(admin_left_out)
     try:
-        with cache.installed() if cache else contextlib.nullcontext():
-            _, files = build_files(options)
+        _, files = build_files(options, memo)
     except ContentErrors as errors:
-        if cache:
-            _save_cache(lambda: cache.save(evict=False))
+        _save_cache(lambda: memo.finish(success=False))
         return _report(errors, BUILD_TITLE)
     write_site(files, args.output)
-    if cache and inputs and folder:
-        from sitegen.cache import remember_build
+    if inputs and folder:
+        from sitegen.fingerprint import remember_build
 
         def save() -> None:
-            cache.save(evict=True)
+            memo.finish(success=True)
             remember_build(folder, inputs, args.output)
 
         _save_cache(save)

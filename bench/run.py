@@ -49,7 +49,7 @@ from gen_content import generate  # noqa: E402
 
 DEFAULT_SIZES = "19x10,300x1000,300x10000:1"
 STEPS = ("cold", "no-op", "article", "igs", "template")
-PARTS = {"search": ("index_pages",), "link check": ("prefetch", "check_links"), "map": ("build_map_data",)}
+PARTS = {"search": ("index_pages",), "link check": ("parse_pages", "check_links"), "map": ("build_map_data",)}
 
 # `build.py build` with the optional parts of the pipeline timed where it calls them.
 TIMED_BUILD = r"""

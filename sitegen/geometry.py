@@ -11,6 +11,7 @@ GeoJSON, RFC 7946); every ring is closed and starts at its smallest (lon, lat) p
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import logging
@@ -21,8 +22,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
+from sitegen.deps import digest
 from sitegen.errors import ContentError
-from sitegen.register import Register, name_key, read_generated_json
+from sitegen.memo import Memo, Space
+from sitegen.register import Register, name_key, parse_generated_json, read_generated_text
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +59,20 @@ class Topology:
     """Absolute (lon, lat) points per arc."""
     bbox: tuple[float, float, float, float]
     """min lon, min lat, max lon, max lat."""
+    source_digest: bytes = field(default=b"", repr=False, compare=False)
+    """A digest of the file it was read from (see `digest`)."""
     _index: dict[str, MapUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
     _outline: list[MultiPolygon] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {u.id: u for u in self.units})
+
+    @property
+    def digest(self) -> bytes:
+        """Stands for the whole topology in memo keys: the source file's digest, or the contents'."""
+        if not self.source_digest:
+            object.__setattr__(self, "source_digest", digest(self.units, self.arcs, self.bbox))
+        return self.source_digest
 
     def unit(self, unit_id: str) -> MapUnit | None:
         return self._index.get(unit_id)
@@ -79,13 +91,20 @@ class Topology:
 # Loading
 
 
-def load_topology(content_dir: Path, display_root: Path) -> Topology:
+# In memory only: decoding a stored topology would cost what parsing its JSON costs.
+TOPOLOGY: Space[Topology] = Space("topology")
+
+
+def load_topology(content_dir: Path, display_root: Path, memo: Memo | None = None) -> Topology:
     """Read content/geo/topology.json; problems raise ContentError with the path from display_root."""
-    data, _, shown = read_generated_json(content_dir / TOPOLOGY_REL_PATH, display_root, "kaartgeometrie")
-    return topology_from_data(data, shown)
+    what = "kaartgeometrie"
+    text, shown = read_generated_text(content_dir / TOPOLOGY_REL_PATH, display_root, what)
+    return (memo or Memo()).remembered(
+        TOPOLOGY, digest(text, shown), lambda: topology_from_data(parse_generated_json(text, shown, what), shown, text)
+    )
 
 
-def topology_from_data(data: object, shown: str = "<topology>") -> Topology:
+def topology_from_data(data: object, shown: str = "<topology>", text: str = "") -> Topology:
     """A Topology from parsed TopoJSON (object 'units'), quantised or not."""
     if not isinstance(data, dict) or data.get("type") != "Topology":
         raise ContentError("kaartgeometrie is geen TopoJSON-topologie (type 'Topology')", shown)
@@ -128,7 +147,8 @@ def topology_from_data(data: object, shown: str = "<topology>") -> Topology:
         max(p[0] for p in points),
         max(p[1] for p in points),
     )
-    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox)
+    source = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest() if text else b""
+    return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox, source)
 
 
 def _decode_arcs(raw_arcs: Sequence[Sequence[Sequence[float]]], transform: object) -> Iterable[tuple[Point, ...]]:

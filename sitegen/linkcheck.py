@@ -28,9 +28,11 @@ from urllib.parse import unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .deps import digest
 from .errors import ContentError, did_you_mean
 from .load import display_path
 from .markup import RenderedMarkdown
+from .memo import Memo, Space, json_codec
 from .model import Site, Withheld
 from .render import PageJob, date_nl
 from .urls import browser_url
@@ -146,40 +148,58 @@ class LinkResolver:
         return None, fragment, "deze pagina of dit bestand bestaat niet"
 
 
-def known_check(key: bytes) -> list[Broken] | None:
-    """The broken links of a page checked before under this key, if any; the caches put their own
-    lookup here (see find_broken_links)."""
-    return None
+# The ids and links of each page, by the page's bytes.
+PARSED_PAGES: Space[ParsedPage] = Space(
+    "links",
+    json_codec(
+        lambda page: [sorted(page.ids), [link.value for link in page.links]],
+        lambda plain: ParsedPage(set(plain[0]), [Link(value) for value in plain[1]]),
+    ),
+)
+# The broken links of each page, by the page, the names of all files and the anchors of all pages.
+LINK_CHECKS: Space[list[Broken]] = Space(
+    "link-checks",
+    json_codec(
+        lambda found: [[b.page, b.link.value, b.reason, b.hint] for b in found],
+        lambda plain: [Broken(page, Link(value), reason, hint) for page, value, reason, hint in plain],
+    ),
+)
 
 
-def keep_check(key: bytes, broken: list[Broken]) -> None:
-    """Remember the broken links found on a page under its key (the caches replace this)."""
+def _page_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=20).digest()
 
 
-def find_broken_links(files: Mapping[str, bytes], base_url: str, base_path: str) -> list[Broken]:
+def parse_pages(files: Mapping[str, bytes], memo: Memo) -> dict[str, ParsedPage]:
+    """Every HTML page parsed (on every core when many are new); unchanged pages are remembered."""
+    names = [name for name in sorted(files) if name.endswith(".html")]
+    calls = [(_page_digest(files[name]), files[name]) for name in names]
+    parsed = memo.remembered_all(PARSED_PAGES, calls, lambda data: parse_page(data.decode("utf-8")))
+    return dict(zip(names, parsed, strict=True))
+
+
+def find_broken_links(
+    files: Mapping[str, bytes], base_url: str, base_path: str, memo: Memo | None = None
+) -> list[Broken]:
     """Every broken internal link. The result for one page follows from the page itself, the names
     of all files and the anchors of all pages: with those unchanged, a page is not checked again."""
-    from .deps import digest
-
+    memo = memo or Memo()
     resolver = LinkResolver(files, base_url, base_path)
-    parsed = {name: parse_page(data.decode("utf-8")) for name, data in sorted(files.items()) if name.endswith(".html")}
+    parsed = parse_pages(files, memo)
     links_by_page = {name: page.links for name, page in parsed.items()}
     for name in ("sitemap.xml", "feed.xml"):
         if name in files:
             links_by_page[name] = _xml_links(files[name])
     site_key = digest(base_url, base_path, sorted(files), [(name, sorted(page.ids)) for name, page in parsed.items()])
-    broken: list[Broken] = []
-    existing_pages: list[str] | None = None
-    for page, links in links_by_page.items():
-        key = digest(site_key, page, hashlib.blake2b(files[page], digest_size=20).digest())
-        found = known_check(key)
-        if found is None:
-            if existing_pages is None:
-                existing_pages = sorted(resolver.page_path(name) for name in parsed)
-            found = _check_page(resolver, parsed, existing_pages, page, links)
-            keep_check(key, found)
-        broken.extend(found)
-    return broken
+    existing_pages: list[str] = []
+
+    def check(page: str) -> list[Broken]:
+        if not existing_pages:
+            existing_pages.extend(sorted(resolver.page_path(name) for name in parsed))
+        return _check_page(resolver, parsed, existing_pages, page, links_by_page[page])
+
+    calls = [(digest(site_key, page, _page_digest(files[page])), page) for page in links_by_page]
+    return [broken for found in memo.remembered_all(LINK_CHECKS, calls, check) for broken in found]
 
 
 def _check_page(
@@ -282,6 +302,7 @@ def check_links(
     jobs: Iterable[PageJob],
     templates_dir: Path,
     site_src: str = "content/site.yaml",
+    memo: Memo | None = None,
 ) -> list[ContentError]:
     """Every broken internal link or anchor as a ContentError at the place it was written.
 
@@ -291,7 +312,7 @@ def check_links(
     by_page = {job.out_path: job for job in jobs}
     markdown = markdown_by_page(site, site_src)
     grouped: dict[tuple[str, int, int, str, str, str], list[Broken]] = {}
-    for broken in find_broken_links(files, site.base_url, site.base_path):
+    for broken in find_broken_links(files, site.base_url, site.base_path, memo):
         where = attribute(broken, site=site, jobs=by_page, markdown=markdown, templates_dir=templates_dir)
         withheld = _withheld_target(broken.link.value, site)
         reason, hint = _withheld_reason(withheld) if withheld else (broken.reason, broken.hint)

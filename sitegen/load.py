@@ -14,10 +14,13 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .chars import char_name, hidden_char, same_file_name
+from .deps import digest
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
+from .memo import Memo, Space, frozen_pairs, json_codec
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -139,7 +142,39 @@ def read_text(path: Path, errors: list[ContentError]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_markdown_source(text: str, shown: str) -> tuple[MarkdownSource | None, list[ContentError]]:
+def _yaml_to_plain(parsed: tuple[YamlDoc, tuple[ContentError, ...]]) -> list[Any]:
+    doc, errors = parsed
+    tables = [
+        [[list(path), value] for path, value in table.items()]
+        for table in (doc.value_pos, doc.key_pos, doc.raw_scalars)
+    ]
+    return [doc.src_path, doc.data, *tables, [[e.message, e.path, e.line, e.col, e.hint] for e in errors]]
+
+
+def _yaml_from_plain(plain: list[Any]) -> tuple[YamlDoc, tuple[ContentError, ...]]:
+    src_path, data, value_pos, key_pos, raw, errors = plain
+    positions = [{path: tuple(pos) for path, pos in frozen_pairs(table).items()} for table in (value_pos, key_pos)]
+    doc = YamlDoc(src_path, data, *positions, frozen_pairs(raw))
+    return doc, tuple(ContentError(*error) for error in errors)
+
+
+YAML: Space[tuple[YamlDoc, tuple[ContentError, ...]]] = Space("yaml", json_codec(_yaml_to_plain, _yaml_from_plain))
+
+
+def read_yaml(memo: Memo, text: str, shown: str, line_offset: int = 0) -> tuple[YamlDoc, list[ContentError]]:
+    """parse_yaml, remembered by the text itself."""
+
+    def parse() -> tuple[YamlDoc, tuple[ContentError, ...]]:
+        doc, errors = parse_yaml(text, shown, line_offset)
+        return doc, tuple(errors)
+
+    doc, errors = memo.remembered(YAML, digest(text, shown, line_offset), parse)
+    return doc, list(errors)
+
+
+def parse_markdown_source(
+    text: str, shown: str, memo: Memo | None = None
+) -> tuple[MarkdownSource | None, list[ContentError]]:
     """Split front matter and body; front-matter positions use the file's own line numbers."""
     lines = text.split("\n")
     if not lines or not _FRONT_MATTER_FENCE.match(lines[0]):
@@ -155,7 +190,7 @@ def parse_markdown_source(text: str, shown: str) -> tuple[MarkdownSource | None,
     for index in range(1, len(lines)):
         if _FRONT_MATTER_FENCE.match(lines[index]):
             front_text = "\n".join(lines[1:index]) + "\n"
-            doc, errors = parse_yaml(front_text, shown, line_offset=1)
+            doc, errors = read_yaml(memo or Memo(), front_text, shown, line_offset=1)
             body = "\n".join(lines[index + 1 :])
             return MarkdownSource(doc, body, index + 2), errors
     return None, [
@@ -378,7 +413,7 @@ def _check_same_names(content_dir: Path, rels: list[str], errors: list[ContentEr
             first[key] = rel
 
 
-def load_content(content_dir: Path) -> RawContent:
+def load_content(content_dir: Path, memo: Memo) -> RawContent:
     """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md and images/ from `content_dir`."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
@@ -391,7 +426,7 @@ def load_content(content_dir: Path) -> RawContent:
     else:
         text = read_text(site_path, errors)
         if text is not None:
-            site_doc, found = parse_yaml(text, display_path(site_path))
+            site_doc, found = read_yaml(memo, text, display_path(site_path))
             errors.extend(found)
 
     igs: list[tuple[str, YamlDoc]] = []
@@ -399,7 +434,7 @@ def load_content(content_dir: Path) -> RawContent:
         text = read_text(path, errors)
         if text is None:
             continue
-        doc, found = parse_yaml(text, display_path(path))
+        doc, found = read_yaml(memo, text, display_path(path))
         errors.extend(found)
         igs.append((slug, doc))
 
@@ -409,7 +444,7 @@ def load_content(content_dir: Path) -> RawContent:
             text = read_text(path, errors)
             if text is None:
                 continue
-            source, found = parse_markdown_source(text, display_path(path))
+            source, found = parse_markdown_source(text, display_path(path), memo)
             errors.extend(found)
             if source is not None:
                 sources.append((slug, source))

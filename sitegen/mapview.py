@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .deps import digest
 from .finder import NONE, UNKNOWN, FinderRow, finder_rows, igs_units, igs_villages, legend_entries, unit_answers
 from .geometry import (
     OverviewArea,
@@ -31,6 +32,7 @@ from .geometry import (
     overview_svg,
     simplified,
 )
+from .memo import TEXT, Memo, Space, json_codec
 from .model import Igs, Site
 from .register import Register
 
@@ -317,15 +319,41 @@ def _label(topology: Topology, unit_ids: Sequence[str]) -> tuple[float, float]:
     return label_point(largest, precision=LABEL_PRECISION)
 
 
-def build_map_data(site: Site, register: Register, topology: Topology) -> MapData:
-    units = igs_units(site, register, topology)
+# The map data holds the IGS objects themselves (finder answers, pending IGS'en): in memory only,
+# keyed by the whole IGS. Its costly parts are remembered on their own, by what each reads.
+MAP_DATA: Space[MapData] = Space("map-data")
+MAP_UNITS: Space[dict[str, tuple[str, ...]]] = Space(
+    "map-units", json_codec(dict, lambda plain: {slug: tuple(ids) for slug, ids in plain.items()})
+)
+MAP_SCRIPT: Space[str] = Space("map-script", TEXT)
+LOCATORS: Space[str] = Space("locators", TEXT)
+
+
+def build_map_data(site: Site, register: Register, topology: Topology, memo: Memo | None = None) -> MapData:
+    """Everything the pages show of the map; it reads, of the site, the IGS, the tiles and the base path."""
+    memo = memo or Memo()
+    key = digest(site.igs, site.tiles, site.base_path, register.digest, topology.digest)
+    return memo.remembered(MAP_DATA, key, lambda: _map_data(site, register, topology, memo))
+
+
+def _map_data(site: Site, register: Register, topology: Topology, memo: Memo) -> MapData:
+    places = (register.digest, topology.digest)
+    members = [(i.slug, [m.name for m in i.members]) for i in site.igs]
+    units = memo.remembered(MAP_UNITS, digest(members, places), lambda: igs_units(site, register, topology))
     rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
     colours = assign_colours(site, units, topology)
-    locators = {
-        igs.slug: locator_svg(topology, units[igs.slug], title=f"Ligging van {igs.name} in Vlaanderen")
-        for igs in site.igs
-        if units[igs.slug]
-    }
+    locators = {}
+    for igs in site.igs:
+        if units[igs.slug]:
+            args = (units[igs.slug], f"Ligging van {igs.name} in Vlaanderen")
+            locators[igs.slug] = memo.remembered(
+                LOCATORS, digest(topology.digest, args), lambda args=args: locator_svg(topology, args[0], title=args[1])
+            )
+    # Folium's script reads, of each IGS, only what goes on the map: a summary edit leaves it.
+    shown = [(i.slug, i.display_name, i.url, [m.name for m in i.members], i.members_complete, i.provinces)
+             for i in site.igs]  # fmt: skip
+    script_key = digest(shown, site.tiles, site.base_path, places, sorted(units.items()), sorted(colours.items()))
+    script = memo.remembered(MAP_SCRIPT, script_key, lambda: map_script(site, register, topology, units, colours))
     version, _ = leaflet_files()
     return MapData(
         colours=colours,
@@ -344,7 +372,7 @@ def build_map_data(site: Site, register: Register, topology: Topology) -> MapDat
         numbers=igs_numbers(site, units),
         legend=legend_entries(rows),
         pending=tuple(i for i in site.igs if not units[i.slug]),
-        script=map_script(site, register, topology, units, colours),
+        script=script,
         leaflet_version=version,
         sources=tuple((s.name, s.url, s.licence) for s in register.sources),
     )

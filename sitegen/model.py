@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .dates import PartialDate
+from .deps import digest
 from .imageclean import published_images
 from .markup import RenderedMarkdown, render_markdown
-from .parallel import cached_pmap
+from .memo import Memo, Space, json_codec
 from .schema import PROVINCES
 from .validate import ValidContent
 
@@ -340,6 +341,15 @@ def normalise_base_url(base_url: str) -> tuple[str, str]:
     return base, path
 
 
+MARKDOWN: Space[RenderedMarkdown] = Space(
+    "markdown",
+    json_codec(
+        lambda doc: [doc.html, doc.headings, doc.links],
+        lambda plain: RenderedMarkdown(plain[0], tuple(tuple(h) for h in plain[1]), tuple(plain[2])),
+    ),
+)
+
+
 def build_model(
     valid: ValidContent,
     *,
@@ -348,6 +358,7 @@ def build_model(
     today: dt.date,
     include_unpublished: bool,
     base_url: str | None = None,
+    memo: Memo | None = None,
 ) -> Site:
     """Turn validated data into the frozen site model.
 
@@ -358,8 +369,13 @@ def build_model(
     base, base_path = normalise_base_url(base_url or data["base_url"])
     site_updated = PartialDate(data["updated"])
 
+    memo = memo or Memo()
+
+    def markdown(text: str) -> RenderedMarkdown:
+        return memo.remembered(MARKDOWN, digest(text, base_path), lambda: render_markdown(text, base_path))
+
     def md(text: str | None) -> RenderedMarkdown | None:
-        return render_markdown(text, base_path) if text else None
+        return markdown(text) if text else None
 
     igs_list = []
     for slug, src_path, item in valid.igs:
@@ -420,7 +436,10 @@ def build_model(
         [text for is_shown, text in texts if not is_shown],
         [data, *(item for _, _, item in valid.igs), *(text for is_shown, text in texts if is_shown)],
     )
-    bodies = dict(zip(kept, cached_pmap(render_markdown, kept), strict=True))
+    rendered = memo.remembered_all(
+        MARKDOWN, [(digest(*args), args) for args in kept], lambda args: render_markdown(*args)
+    )
+    bodies = dict(zip(kept, rendered, strict=True))
     articles = []
     for slug, src_path, item, body, _ in valid.articles:
         if not shown(item):
@@ -486,7 +505,7 @@ def build_model(
             title=newsletter["title"],
             intro=newsletter.get("intro"),
             endpoint=newsletter.get("endpoint"),
-            unavailable=render_markdown(newsletter["unavailable"], base_path),
+            unavailable=markdown(newsletter["unavailable"]),
             privacy=md(newsletter.get("privacy")),
             lists=tuple(NewsletterList(x["id"], x["label"], x.get("description")) for x in newsletter["lists"]),
         ),

@@ -59,30 +59,3 @@ def can_fork(count: int) -> bool:
         and threading.active_count() == 1  # forking a threaded process (serve) may deadlock
         and "fork" in multiprocessing.get_all_start_methods()
     )
-
-
-def prefetch(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> None:
-    """Compute on every core the calls that `fn`'s cache (see cached_pmap) does not know yet."""
-    known, seed = getattr(fn, "known", None), getattr(fn, "seed", None)
-    if known is None or seed is None:
-        return
-    todo = [args for args in dict.fromkeys(calls) if not known(*args)]
-    if can_fork(len(todo)):
-        for args, value in zip(todo, pmap(lambda args: fn(*args), todo), strict=True):
-            seed(value, *args)
-
-
-def cached_pmap(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """`[fn(*args) for args in calls]`, where the calls `fn`'s cache does not know yet (all of them
-    without a cache) are first computed on every core. A cache wrapper may offer `fn.known(*args)`
-    and `fn.seed(value, *args)`, so that results computed in the workers are remembered."""
-    known = getattr(fn, "known", None)
-    seed = getattr(fn, "seed", None)
-    todo = [args for args in dict.fromkeys(calls) if known is None or not known(*args)]
-    done: dict[tuple[Any, ...], Any] = {}
-    if can_fork(len(todo)):
-        for args, value in zip(todo, pmap(lambda args: fn(*args), todo), strict=True):
-            done[args] = value
-            if seed is not None:
-                seed(value, *args)
-    return [done[args] if args in done else fn(*args) for args in calls]

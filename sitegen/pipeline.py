@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import linkcheck
 from .admin import admin_files, cms_config
 from .errors import ContentError, ContentErrors
 from .geometry import load_topology
 from .headers import HEADERS_PATH, headers_file
-from .linkcheck import check_links
+from .linkcheck import check_links, parse_pages
 from .load import display_path, load_content
 from .mapview import build_map_data
+from .memo import Memo
 from .model import Site, build_model
 from .options import BuildOptions
-from .parallel import prefetch
 from .register import Register, load_register
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
@@ -26,14 +26,22 @@ from .validate import validate_content
 logger = logging.getLogger(__name__)
 
 
-def load_and_validate(options: BuildOptions) -> Site:
+Indexer = Callable[[Mapping[str, bytes], Memo], dict[str, bytes]]
+"""Makes the search index of the rendered files (`index_now`; the preview defers it)."""
+
+
+def index_now(files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
+    return index_pages(files, memo=memo)
+
+
+def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:
     """Everything up to the model; raises ContentErrors with every problem found."""
-    return _load_site(options)[0]
+    return _load_site(options, memo or Memo())[0]
 
 
-def _load_site(options: BuildOptions) -> tuple[Site, Register]:
-    raw = load_content(options.content_dir)
-    register = _load_register(options.content_dir)
+def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register]:
+    raw = load_content(options.content_dir, memo)
+    register = _load_register(options.content_dir, memo)
     errors: list[ContentError] = []
     if isinstance(register, ContentError):
         errors.append(register)
@@ -57,38 +65,40 @@ def _load_site(options: BuildOptions) -> tuple[Site, Register]:
         today=options.today or dt.date.today(),
         include_unpublished=options.include_unpublished,
         base_url=options.base_url,
+        memo=memo,
     )
     return site, register
 
 
-def _load_register(content_dir: Path) -> Register | ContentError:
+def _load_register(content_dir: Path, memo: Memo) -> Register | ContentError:
     try:
-        return load_register(content_dir, Path.cwd())
+        return load_register(content_dir, Path.cwd(), memo)
     except ContentError as exc:
         return exc
 
 
-def build_files(options: BuildOptions) -> tuple[Site, dict[str, bytes]]:
-    site, register = _load_site(options)
+def build_files(
+    options: BuildOptions, memo: Memo | None = None, index: Indexer = index_now
+) -> tuple[Site, dict[str, bytes]]:
+    """The whole site in memory; every step asks `memo` for what an earlier build already computed."""
+    memo = memo or Memo()
+    site, register = _load_site(options, memo)
     try:
-        topology = load_topology(options.content_dir, Path.cwd())
+        topology = load_topology(options.content_dir, Path.cwd(), memo)
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
-    geo = build_map_data(site, register, topology)
-    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo)
+    geo = build_map_data(site, register, topology, memo)
+    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo, memo)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
-    # With a cache, the pages the link checker has not parsed yet are parsed on every core first.
-    prefetch(
-        linkcheck.parse_page, [(data.decode("utf-8"),) for rel, data in sorted(files.items()) if rel.endswith(".html")]
-    )
+    # The pages the link checker has not parsed yet are parsed on every core first (no thread runs yet).
+    parse_pages(files, memo)
     # The indexer is a separate single-threaded process: it runs on the second core while this one
     # checks the links. Broken links are reported before any indexing failure, as before.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        search = pool.submit(index_pages, dict(files))
-        broken = check_links(
-            site, files, page_jobs(site), options.templates_dir, display_path(options.content_dir / "site.yaml")
-        )
+        search = pool.submit(index, dict(files), memo)
+        site_src = display_path(options.content_dir / "site.yaml")
+        broken = check_links(site, files, page_jobs(site), options.templates_dir, site_src, memo)
         if broken:
             raise ContentErrors(broken)
         bundle = search.result()

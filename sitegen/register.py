@@ -7,6 +7,7 @@ Standard library only: every build uses it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import re
@@ -14,8 +15,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen.deps import digest
 from sitegen.errors import ContentError, did_you_mean, os_reason
 from sitegen.load import read_file
+from sitegen.memo import Memo, Space
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +94,8 @@ class Register:
     sources: tuple[Source, ...]
     units: tuple[OldMunicipality, ...] = ()
     """The municipalities of 2019-2024, sorted by name (empty in registers without them)."""
+    source_digest: bytes = field(default=b"", repr=False, compare=False)
+    """A digest of the file it was read from (see `digest`)."""
     _by_key: dict[str, Municipality] = field(default_factory=dict, init=False, repr=False, compare=False)
     _former_keys: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _by_postcode: dict[str, tuple[Municipality, ...]] = field(
@@ -114,6 +119,13 @@ class Register:
         object.__setattr__(self, "_by_key", by_key)
         object.__setattr__(self, "_former_keys", frozenset(former_keys))
         object.__setattr__(self, "_by_postcode", {code: tuple(found) for code, found in by_postcode.items()})
+
+    @property
+    def digest(self) -> bytes:
+        """Stands for the whole register in memo keys: the source file's digest, or the contents'."""
+        if not self.source_digest:
+            object.__setattr__(self, "source_digest", digest(self.municipalities, self.sources, self.units))
+        return self.source_digest
 
     def resolve(self, name: str) -> Municipality | None:
         """The current municipality for a current or former name, or None."""
@@ -145,13 +157,16 @@ class Register:
 MAX_GENERATED_BYTES = 200_000_000  # official borders in full detail stay far below this
 
 
-def read_generated_json(path: Path, display_root: Path, what: str) -> tuple[object, str, str]:
-    """Parse a generated JSON file under content/geo/: (data, raw text, path as shown).
+_REGENERATE = "maak het bestand opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken."
 
-    A missing or damaged file is a ContentError telling the editor to regenerate it.
+
+def read_generated_text(path: Path, display_root: Path, what: str) -> tuple[str, str]:
+    """A generated file under content/geo/: (raw text, path as shown).
+
+    A missing or unreadable file is a ContentError telling the editor to regenerate it.
     """
     shown = _display_path(path, display_root)
-    hint = "maak het bestand opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken."
+    hint = _REGENERATE
     try:
         data, size = read_file(path, MAX_GENERATED_BYTES)
         if data is None:
@@ -161,16 +176,27 @@ def read_generated_json(path: Path, display_root: Path, what: str) -> tuple[obje
         raise ContentError(f"{what} niet gevonden of onleesbaar ({os_reason(e)})", shown, hint=hint) from e
     except UnicodeDecodeError as e:
         raise ContentError(f"{what} is niet in UTF-8 opgeslagen", shown, hint=hint) from e
+    return text, shown
+
+
+def parse_generated_json(text: str, shown: str, what: str) -> object:
     try:
-        return json.loads(text), text, shown
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise ContentError(f"{what} is geen geldige JSON: {e.msg}", shown, e.lineno, e.colno, hint=hint) from e
+        raise ContentError(f"{what} is geen geldige JSON: {e.msg}", shown, e.lineno, e.colno, hint=_REGENERATE) from e
 
 
-def load_register(content_dir: Path, display_root: Path) -> Register:
+# In memory only: decoding a stored register would cost what parsing its JSON costs.
+REGISTER: Space[Register] = Space("register")
+
+
+def load_register(content_dir: Path, display_root: Path, memo: Memo | None = None) -> Register:
     """Read the register; a malformed file raises ContentError with the path shown from display_root."""
-    data, text, shown = read_generated_json(content_dir / REGISTER_REL_PATH, display_root, "gemeenteregister")
-    return register_from_data(data, shown, text)
+    what = "gemeenteregister"
+    text, shown = read_generated_text(content_dir / REGISTER_REL_PATH, display_root, what)
+    return (memo or Memo()).remembered(
+        REGISTER, digest(text, shown), lambda: register_from_data(parse_generated_json(text, shown, what), shown, text)
+    )
 
 
 def register_from_data(data: object, shown: str, text: str = "") -> Register:
@@ -214,7 +240,8 @@ def register_from_data(data: object, shown: str, text: str = "") -> Register:
     municipalities.sort(key=lambda m: (name_key(m.name), m.nis))
     units.sort(key=lambda u: (name_key(u.name), u.id))
     logger.debug("Loaded %d municipalities from %s", len(municipalities), shown)
-    return Register(tuple(municipalities), tuple(sources), tuple(units))
+    source = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest() if text else b""
+    return Register(tuple(municipalities), tuple(sources), tuple(units), source)
 
 
 def _municipality(raw: object, index: int, shown: str, text: str) -> Municipality:

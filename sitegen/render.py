@@ -16,24 +16,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 from markupsafe import Markup
 
 from .artwork import CARD_PICTURE_SIZE, Artwork, make_artwork, social_card
 from .dates import PartialDate, format_nl
-from .deps import page_keys, template_inputs
+from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
 from .finder import finder_index
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
+from .memo import BYTES, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
-from .parallel import cached_pmap, pmap
+from .parallel import pmap
 
 logger = logging.getLogger(__name__)
 
 FINGERPRINTED = (".css", ".js", ".json")
+# Rendered pages by their dependency key (sitegen/deps.py): an edit re-renders only what it affects.
+PAGES: Space[bytes] = Space("pages", BYTES)
+# Compiled templates by their source: code objects, so in memory only (`serve`).
+TEMPLATE_CODE: Space[Any] = Space("template-code")
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,26 @@ def jsonld(data: dict[str, Any]) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def make_environment(templates_dir: Path, site: Site, assets: Assets, geo: MapData) -> Environment:
+class _RememberingLoader(FileSystemLoader):
+    """Templates from `templates_dir`, compiled once per source text for as long as the memo keeps them."""
+
+    def __init__(self, templates_dir: Path, memo: Memo) -> None:
+        super().__init__(str(templates_dir))
+        self.memo = memo
+
+    def load(self, environment: Environment, name: str, globals: Any = None) -> Template:
+        source, filename, uptodate = self.get_source(environment, name)
+        code = self.memo.remembered(
+            TEMPLATE_CODE, digest(name, filename, source), lambda: environment.compile(source, name, filename)
+        )
+        return environment.template_class.from_code(environment, code, environment.make_globals(globals), uptodate)
+
+
+def make_environment(
+    templates_dir: Path, site: Site, assets: Assets, geo: MapData, memo: Memo | None = None
+) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
+        loader=_RememberingLoader(templates_dir, memo or Memo()),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -254,8 +276,11 @@ def image_uses(site: Site) -> list[ImageUse]:
     return [ImageUse(src, used_by, find_line(used_by, src)) for src, used_by in found]
 
 
-def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -> dict[str, bytes]:
+def render_site(
+    site: Site, templates_dir: Path, assets: Assets, geo: MapData, memo: Memo | None = None
+) -> dict[str, bytes]:
     """Render every page; template errors become ContentErrors naming the template and line."""
+    memo = memo or Memo()
     _, leaflet = leaflet_files()
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
     leaflet = {name: data.replace(b"behavior: url(#default#VML);", b"") for name, data in leaflet.items()}
@@ -263,7 +288,7 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
     assets = assets.with_files(
         {"kaart.js": geo.script.encode("utf-8"), "gemeenten-index.json": finder_index(geo.finder_rows).encode("utf-8")}
     )
-    env = make_environment(templates_dir, site, assets, geo)
+    env = make_environment(templates_dir, site, assets, geo, memo)
     pictures, image_files, errors = process_images(site.images, image_uses(site))
 
     def picture(src: str, alt: str, sizes: str, lazy: bool = True, cls: str = "") -> Markup:
@@ -320,25 +345,43 @@ def render_site(site: Site, templates_dir: Path, assets: Assets, geo: MapData) -
         cards=cards,
         anchors=anchors,
     )
-    todo: list[PageJob] = []
+    keyed: list[tuple[bytes, PageJob]] = []
+    unkeyed: list[PageJob] = []
     for job in jobs:
         if job.out_path in output:
             errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
             continue
+        output[job.out_path] = b""  # keeps the order of the jobs
         key = keys.get(job.out_path)
-        known = known_page(key) if key is not None else None
-        output[job.out_path] = known if known is not None else b""  # keeps the order of the jobs
-        if known is None:
-            todo.append(job)
+        if key is None:
+            unkeyed.append(job)
+        else:
+            keyed.append((key, job))
     # A cold build of a large site renders on every core; the result is the same, in the same order.
-    for job, result in zip(todo, pmap(lambda job: _render(env, job, templates_dir), todo), strict=True):
+    failed: dict[str, ContentError] = {}
+
+    def render(job: PageJob) -> bytes:
+        result = _render(env, job, templates_dir)
         if isinstance(result, ContentError):
-            errors.append(result)
-            continue
-        output[job.out_path] = result
-        key = keys.get(job.out_path)
-        if key is not None:
-            keep_page(key, result)
+            raise _Failed(result.message)
+        return result
+
+    try:
+        pages = memo.remembered_all(PAGES, keyed, render)
+    except _Failed:  # a template error: render again without remembering, to collect every error
+        pages = [b""] * len(keyed)
+        for _, job in keyed:
+            result = _render(env, job, templates_dir)
+            if isinstance(result, ContentError):
+                failed[job.out_path] = result
+    for (_, job), page in zip(keyed, pages, strict=True):
+        output[job.out_path] = page
+    for job, result in zip(unkeyed, pmap(lambda job: _render(env, job, templates_dir), unkeyed), strict=True):
+        if isinstance(result, ContentError):
+            failed[job.out_path] = result
+        else:
+            output[job.out_path] = result
+    errors.extend(failed[job.out_path] for job in jobs if job.out_path in failed)
     if errors:
         from .errors import ContentErrors
 
@@ -382,7 +425,7 @@ def social_cards(
         colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
         path = social_image_path(job.context["url"])
         calls.append((path, (html_lib.unescape(found[1]), kicker, site.title, tagline, shapes, colour)))
-    cards = cached_pmap(social_card, [args for _, args in calls])
+    cards = pmap(lambda args: social_card(*args), [args for _, args in calls])
     return {path: png for (path, _), png in zip(calls, cards, strict=True)}
 
 
@@ -393,14 +436,8 @@ def _render(env: Environment, job: PageJob, templates_dir: Path) -> bytes | Cont
         return _template_error(exc, templates_dir, job)
 
 
-def known_page(key: bytes) -> bytes | None:
-    """The bytes of a page with this dependency key (sitegen.deps) from an earlier build, if any; the
-    caches put their own lookup here (the build cache for `build`, the preview's memory for `serve`)."""
-    return None
-
-
-def keep_page(key: bytes, data: bytes) -> None:
-    """Remember a freshly rendered page under its dependency key (the caches replace this)."""
+class _Failed(Exception):
+    """A template error while rendering a remembered page (never remembered; reported afterwards)."""
 
 
 def _template_error(exc: TemplateError, templates_dir: Path, job: PageJob) -> ContentError:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
+from .memo import FILES, Codec, Memo, Space
 from .write import safe_join
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def _fail(message: str, hint: str) -> ContentErrors:
     return ContentErrors([ContentError(f"zoekindex: {message}", "pyproject.toml", hint=hint)])
 
 
-def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[str, bytes]:
+def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> dict[str, bytes]:
     """Index the pages marked with data-pagefind-body; returns the bundle as {out_path: bytes}.
 
     Pagefind cannot update an index, so a big site is split into shards of about SHARD_PAGES pages
@@ -96,7 +97,7 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
     of the pages in memory. The first shard is the main bundle; `pagefind/shards.json` lists the
     others, which the search page merges (Pagefind's mergeIndex).
 
-    With a build cache (`known_shard`/`keep_shard`), a shard whose pages changed only a little since
+    With a memo that keeps shards between builds (SHARDS), a shard whose pages changed only a little since
     it was last indexed in full is not indexed again: its changed and new pages go to one small delta
     bundle (`deel-delta/`), and shards.json lists the Pagefind ids of its stale pages, which the
     search page drops from the results. What is indexed is exactly what a full index holds (every
@@ -108,12 +109,14 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
     pages = {rel: data for rel, data in files.items() if rel.endswith(".html") and BODY_MARKER in data}
     if not pages:
         return {}
+    memo = memo or Memo()
     count, buckets = _shards(pages)
-    plans = [_plan(language, count, bucket, shard) for bucket, shard in buckets]
+    plans = [_plan(language, count, bucket, shard, memo) for bucket, shard in buckets]
     fresh: dict[bytes, dict[str, bytes]] = {}
     while True:
         delta, hidden = _delta(plans)
-        more, delta_bundle = _index([p for p in plans if p.base is None and p.key not in fresh], delta, language)
+        todo = [p for p in plans if p.base is None and p.key not in fresh]
+        more, delta_bundle = _index(todo, delta, language, memo)
         fresh.update(more)
         clashing = _clashing(plans, delta_bundle)
         if not clashing:
@@ -128,7 +131,7 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
             bundle = fresh[plan.key]
             ids = _page_ids(bundle, plan.pages)
             if ids is not None:
-                keep_shard(plan.key, ShardIndex(plan.digests, ids, bundle))
+                memo.keep(SHARDS, plan.key, ShardIndex(plan.digests, ids, bundle))
         else:
             bundle = plan.base.bundle
         result.update(_placed(bundle, BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"))
@@ -150,13 +153,22 @@ class ShardIndex:
     bundle: dict[str, bytes]
 
 
-def known_shard(key: bytes) -> ShardIndex | None:
-    """The shard last indexed under this key, if any; the build cache puts its lookup here."""
-    return None
+def _encode_shard(shard: ShardIndex) -> bytes:
+    digests = json.dumps({rel: digest.hex() for rel, digest in shard.digests.items()}).encode()
+    return FILES.encode({"digests": digests, "ids": json.dumps(shard.ids).encode(), **shard.bundle})
 
 
-def keep_shard(key: bytes, shard: ShardIndex) -> None:
-    """Remember a shard indexed in full (the build cache replaces this)."""
+def _decode_shard(data: bytes) -> ShardIndex:
+    files = FILES.decode(data)
+    digests = {rel: bytes.fromhex(digest) for rel, digest in json.loads(files.pop("digests")).items()}
+    return ShardIndex(digests, json.loads(files.pop("ids")), files)
+
+
+# Each shard as it was last indexed in full, by its place (language, number of shards, bucket): the
+# next build decides from its page digests what still holds.
+SHARDS: Space[ShardIndex] = Space("search-shards", Codec(_encode_shard, _decode_shard))
+# The delta bundle, by its pages.
+DELTAS: Space[dict[str, bytes]] = Space("search-delta", FILES)
 
 
 @dataclass(frozen=True)
@@ -168,10 +180,10 @@ class _Plan:
     stale: frozenset[str] = frozenset()  # pages of the base that changed or left
 
 
-def _plan(language: str, count: int, bucket: int, pages: dict[str, bytes]) -> _Plan:
+def _plan(language: str, count: int, bucket: int, pages: dict[str, bytes], memo: Memo) -> _Plan:
     key = hashlib.blake2b(f"{language}\0{count}\0{bucket}".encode(), digest_size=16).digest()
     digests = {rel: hashlib.blake2b(data, digest_size=16).digest() for rel, data in pages.items()}
-    base = known_shard(key)
+    base = memo.recalled(SHARDS, key)
     if base is None:
         return _Plan(key, pages, digests, None)
     changed = {rel for rel, digest in digests.items() if base.digests.get(rel) != digest}
@@ -182,12 +194,17 @@ def _plan(language: str, count: int, bucket: int, pages: dict[str, bytes]) -> _P
 
 
 def _index(
-    plans: list[_Plan], delta: dict[str, bytes], language: str
+    plans: list[_Plan], delta: dict[str, bytes], language: str, memo: Memo
 ) -> tuple[dict[bytes, dict[str, bytes]], dict[str, bytes]]:
     """Index the shards planned in full ({key: bundle}) and the delta, two at a time."""
     full = [plan for plan in plans if plan.base is None]
+    key = hashlib.blake2b(language.encode(), digest_size=20)
+    for rel in sorted(delta):
+        key.update(b"\0" + rel.encode() + b"\0" + len(delta[rel]).to_bytes(8, "big") + delta[rel])
     with ThreadPoolExecutor(max_workers=2) as pool:
-        delta_job = pool.submit(index_shard, delta, language) if delta else None
+        delta_job = (
+            pool.submit(memo.remembered, DELTAS, key.digest(), lambda: index_shard(delta, language)) if delta else None
+        )
         bundles = list(pool.map(lambda plan: _run_pagefind(plan.pages, language), full))
         return {plan.key: bundle for plan, bundle in zip(full, bundles, strict=True)}, (
             delta_job.result() if delta_job else {}
@@ -257,7 +274,7 @@ def _shards(pages: Mapping[str, bytes]) -> tuple[int, list[tuple[int, dict[str, 
 
 
 def index_shard(pages: Mapping[str, bytes], language: str = LANGUAGE) -> dict[str, bytes]:
-    """One Pagefind bundle for `pages`, remembered by the build cache by the pages' bytes (the delta)."""
+    """One Pagefind bundle for `pages` (the delta bundle: remembered by its pages, see _index)."""
     return _run_pagefind(pages, language)
 
 

@@ -4,8 +4,8 @@
   POLL_SECONDS; a burst of changes (a `git checkout`) ends in ONE rebuild once the folders have been
   quiet for QUIET_SECONDS.
 - Rebuilds run in that watcher thread, never in the IOLoop, so a request flood or a slow client cannot
-  hold them up. They re-run the whole pipeline in-process, with the expensive pure steps memoized
-  (`StageCaches`), and write only the files whose bytes changed into the preview folder.
+  hold them up. They re-run the whole pipeline in-process with a memo kept in memory (sitegen/memo.py),
+  and write only the files whose bytes changed into the preview folder.
 - Tornado serves the preview folder with the livereload protocol (the `livereload` package's
   websocket and script handlers). Only regular files below the preview folder are served; anything
   else is a 404 with the site's own 404 page.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import importlib
 import ipaddress
 import logging
 import mimetypes
@@ -32,19 +31,19 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from copy import deepcopy
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
-
 from .errors import ContentError, ContentErrors, source_line, summary_line
 from .load import display_path
+from .memo import Memo
 from .options import BuildOptions
+from .pipeline import build_files
+from .search import index_pages
+from .stores import MemoryStore
 from .write import OutputPathError, OutputRules, check_output_dir, sync_folder, with_marker
 
 logger = logging.getLogger(__name__)
@@ -130,278 +129,60 @@ class Watcher(threading.Thread):
 # --- building -----------------------------------------------------------------------------------
 
 
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates kept across builds; Jinja checks the source checksum on every load."""
+class DeferredSearch:
+    """The preview's search index (an external indexer, slower than the rest of a rebuild together)
+    is deferred: the first build indexes at once; a later build serves the previous index and
+    `refresh()` brings it up to date right after the browser has reloaded."""
 
     def __init__(self) -> None:
-        self._store: dict[str, tuple[str, Any]] = {}
+        self.bundle: dict[str, bytes] | None = None
+        self.key = b""
+        self.pending: tuple[bytes, dict[str, bytes]] | None = None
 
-    def load_bytecode(self, bucket: Bucket) -> None:
-        entry = self._store.get(bucket.key)
-        if entry is not None and entry[0] == bucket.checksum:
-            bucket.code = entry[1]
+    def __call__(self, files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
+        digest = hashlib.blake2b(digest_size=20)
+        for rel in sorted(files):
+            if rel.endswith(".html"):
+                digest.update(rel.encode() + b"\0" + len(files[rel]).to_bytes(8, "big") + files[rel])
+        key = digest.digest()
+        if self.bundle is None:
+            self.bundle, self.key = index_pages(files, memo=memo), key
+        self.pending = (key, dict(files)) if key != self.key else None
+        return dict(self.bundle)
 
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._store[bucket.key] = (bucket.checksum, bucket.code)
-
-
-class _Same:
-    """A cache key part that matches only the very same object (and keeps it alive)."""
-
-    def __init__(self, value: object):
-        self.value = value
-
-    def __hash__(self) -> int:
-        return id(self.value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.value is self.value
-
-
-def _geo_signature(content_dir: Path) -> tuple[tuple[str, tuple[int, int, int]], ...]:
-    return tuple(sorted(scan([content_dir / "geo"]).items()))
-
-
-@dataclass
-class StageCaches:
-    """Memoized pure steps of the pipeline, kept for the life of one serve process.
-
-    `installed()` puts them in place of the pipeline's own functions for the duration of one build,
-    so the preview always runs exactly `pipeline.build_files`, only faster:
-    - YAML parsing, Markdown rendering, link extraction per page: keyed on the text itself, so only
-      what was edited is done again (entries unused in a build are dropped after it);
-    - the municipality register and the topology: keyed on the files under content/geo/;
-    - the map data: keyed on what mapview reads from the site (the IGS, tiles, base path) and on the
-      register and topology objects; the locator map of each IGS on its map units;
-    - compiled Jinja templates: a bytecode cache that Jinja checks against the template source.
-    tests/test_serve.py checks that cached rebuilds give the same bytes as a fresh build.
-    """
-
-    memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
-    used: dict[str, set[Any]] = field(default_factory=dict)
-    keyed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    bytecode: _MemoryBytecodeCache = field(default_factory=_MemoryBytecodeCache)
-    stale_search: tuple[Any, ...] | None = None
-    hits: int = 0
-
-    def _memoized(
-        self, name: str, original: Callable[..., Any], key: Callable[..., Any] | None = None, *, copy: bool = False
-    ) -> Callable[..., Any]:
-        """`original` remembered per argument key; `copy` for results the caller may change."""
-        entries = self.memo.setdefault(name, {})
-
-        def cached(*args: Any, **kwargs: Any) -> Any:
-            k = key(*args, **kwargs) if key else (args, tuple(sorted(kwargs.items())))
-            self.used.setdefault(name, set()).add(k)
-            if k in entries:
-                self.hits += 1
-            else:
-                entries[k] = original(*args, **kwargs)
-            return deepcopy(entries[k]) if copy else entries[k]
-
-        def known(*args: Any) -> bool:  # for sitegen.parallel.cached_pmap
-            return (key(*args) if key else (args, ())) in entries
-
-        def seed(value: Any, *args: Any) -> None:
-            k = key(*args) if key else (args, ())
-            self.used.setdefault(name, set()).add(k)
-            entries.setdefault(k, value)
-
-        cached.known = known  # type: ignore[attr-defined]
-        cached.seed = seed  # type: ignore[attr-defined]
-        return cached
-
-    def _parse_yaml(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def frozen(*args: Any, **kwargs: Any) -> tuple[Any, tuple[Any, ...]]:
-            doc, errors = original(*args, **kwargs)
-            return doc, tuple(errors)
-
-        remembered = self._memoized("yaml", frozen)
-
-        def parse_yaml(*args: Any, **kwargs: Any) -> tuple[Any, list[Any]]:
-            doc, errors = remembered(*args, **kwargs)
-            return doc, list(errors)
-
-        return parse_yaml
-
-    def _by_geo_files(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-        def cached(content_dir: Path, *args: Any) -> Any:
-            key = (Path(content_dir).resolve(), args, _geo_signature(Path(content_dir)))
-            entry = self.keyed.get(name)
-            if entry is not None and entry[0] == key:
-                self.hits += 1
-                return entry[1]
-            value = original(content_dir, *args)
-            self.keyed[name] = (key, value)
-            return value
-
-        return cached
-
-    def _map_data(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def build_map_data(site: Any, register: Any, topology: Any, **kwargs: Any) -> Any:
-            # mapview reads only these fields of the site; keep this list in step with it.
-            key = (site.igs, site.tiles, site.base_path, sorted(kwargs.items()))
-            entry = self.keyed.get("map")
-            if entry is not None:
-                (old_key, old_register, old_topology), value = entry
-                if old_key == key and old_register is register and old_topology is topology:
-                    self.hits += 1
-                    return value
-            value = original(site, register, topology, **kwargs)
-            self.keyed["map"] = ((key, register, topology), value)
-            return value
-
-        return build_map_data
-
-    def _locator(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def key(topology: Any, *args: Any, **kwargs: Any) -> Any:
-            return (_Same(topology), args, tuple(sorted(kwargs.items())))
-
-        return self._memoized("locator", original, key)
-
-    def _map_script(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        """The Folium map script reads, of each IGS, only what goes on the map; an edited summary
-        or contact leaves it as it was. Keep this key in step with mapview.map_script."""
-
-        def key(site: Any, register: Any, topology: Any, units: Any, colours: Any) -> Any:
-            shown = tuple(
-                (i.slug, i.display_name, i.url, tuple(m.name for m in i.members), i.members_complete, i.provinces)
-                for i in site.igs
-            )
-            places = (id(register), id(topology))  # both held by the geo-files cache
-            return (
-                shown,
-                site.tiles,
-                site.base_path,
-                places,
-                tuple(sorted(units.items())),
-                tuple(sorted(colours.items())),
-            )
-
-        return self._memoized("map script", original, key)
-
-    def _search_index(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        """The search index (an external indexer, slower than the rest of a rebuild together) is
-        deferred: a rebuild serves the previous index and `refresh_search()` brings it up to date
-        right after the browser has reloaded. The first build indexes at once."""
-
-        def index_pages(files: Mapping[str, bytes], *args: Any, **kwargs: Any) -> Any:
-            digest = hashlib.sha256()
-            for rel in sorted(files):
-                if rel.endswith(".html"):
-                    digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
-            key = (digest.hexdigest(), args, tuple(sorted(kwargs.items())))
-            entry = self.keyed.get("search")
-            if entry is not None and entry[0] == key:
-                self.hits += 1
-                return dict(entry[1])
-            if entry is not None:
-                self.stale_search = (key, dict(files), lambda: original(files, *args, **kwargs), entry[1])
-                return dict(entry[1])
-            value = original(files, *args, **kwargs)
-            self.keyed["search"] = (key, value)
-            return dict(value)
-
-        return index_pages
-
-    def refresh_search(self) -> tuple[set[str], dict[str, bytes]] | None:
+    def refresh(self, memo: Memo) -> tuple[set[str], dict[str, bytes]] | None:
         """Run a deferred indexing: (the stale index's paths, the fresh index), or None."""
-        if self.stale_search is None:
+        if self.pending is None or self.bundle is None:
             return None
-        key, _, run, stale = self.stale_search
-        self.stale_search = None
-        value = run()
-        self.keyed["search"] = (key, value)
-        return set(stale), dict(value)
-
-    def _known_page(self, original: Callable[..., Any], name: str = "pages") -> Callable[..., Any]:
-        """Rendered pages by dependency key (sitegen.deps): an edit re-renders only what it affects;
-        also the link checker's result per page."""
-        pages = self.memo.setdefault(name, {})
-
-        def known_page(key: bytes) -> Any:
-            found = pages.get(key)
-            if found is not None:
-                self.used.setdefault(name, set()).add(key)
-                self.hits += 1
-            return found
-
-        return known_page
-
-    def _keep_page(self, original: Callable[..., Any], name: str = "pages") -> Callable[..., Any]:
-        pages = self.memo.setdefault(name, {})
-
-        def keep_page(key: bytes, data: Any) -> None:
-            self.used.setdefault(name, set()).add(key)
-            pages[key] = data
-
-        return keep_page
-
-    def _environment(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def make_environment(*args: Any, **kwargs: Any) -> Any:
-            env = original(*args, **kwargs)
-            env.bytecode_cache = self.bytecode
-            return env
-
-        return make_environment
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        wrappers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-            "sitegen.load:parse_yaml": self._parse_yaml,
-            "sitegen.model:render_markdown": lambda f: self._memoized("markdown", f),
-            "sitegen.linkcheck:parse_page": lambda f: self._memoized("links", f),  # read only: no copy
-            "sitegen.register:load_register": lambda f: self._by_geo_files("register", f),
-            "sitegen.pipeline:load_register": lambda f: self._by_geo_files("register", f),
-            "sitegen.geometry:load_topology": lambda f: self._by_geo_files("topology", f),
-            "sitegen.pipeline:load_topology": lambda f: self._by_geo_files("topology", f),
-            "sitegen.pipeline:build_map_data": self._map_data,
-            "sitegen.mapview:locator_svg": self._locator,
-            "sitegen.mapview:map_script": self._map_script,
-            "sitegen.render:make_environment": self._environment,
-            "sitegen.pipeline:index_pages": self._search_index,
-            "sitegen.render:known_page": self._known_page,
-            "sitegen.linkcheck:known_check": lambda f: self._known_page(f, "link checks"),
-            "sitegen.linkcheck:keep_check": lambda f: self._keep_page(f, "link checks"),
-            "sitegen.render:keep_page": self._keep_page,
-        }
-        saved: list[tuple[Any, str, Any]] = []
-        self.used = {}
-        try:
-            for target, wrap in wrappers.items():
-                module_name, name = target.split(":")
-                try:
-                    module = importlib.import_module(module_name)
-                except ImportError:
-                    continue
-                original = getattr(module, name, None)
-                if original is None:
-                    continue  # the pipeline no longer has this step: nothing to speed up
-                saved.append((module, name, original))
-                setattr(module, name, wrap(original))
-            yield
-        finally:
-            for module, name, original in reversed(saved):
-                setattr(module, name, original)
-        for name, used in self.used.items():  # a memo this build did not reach is kept whole
-            entries = self.memo[name]
-            for key in entries.keys() - used:
-                del entries[key]  # texts no longer in the site
+        (key, files), self.pending = self.pending, None
+        stale = set(self.bundle)
+        self.bundle, self.key = index_pages(files, memo=memo), key
+        return stale, dict(self.bundle)
 
 
 class PreviewBuilder:
-    """Builds the site in memory, again and again, as fast as the caches allow."""
+    """Builds the site in memory, again and again: the pipeline of `build`, with a memo kept in
+    memory for the life of the server (tests/test_serve.py checks it against fresh builds)."""
 
     def __init__(self, options: BuildOptions):
         self.options = options
-        self.caches = StageCaches()
+        self.memo = Memo(MemoryStore())
+        self.search = DeferredSearch()
 
     def build(self) -> dict[str, bytes]:
-        from . import pipeline
-
-        with self.caches.installed():
-            _, files = pipeline.build_files(self.options)
+        try:
+            _, files = build_files(self.options, self.memo, self.search)
+        except BaseException:
+            self.memo.finish(success=False)
+            raise
+        self.memo.finish(success=True)
         return files
+
+    def refresh_search(self) -> tuple[set[str], dict[str, bytes]] | None:
+        try:
+            return self.search.refresh(self.memo)
+        finally:
+            self.memo.finish(success=False)  # keeps the new shards; the next build evicts
 
 
 # --- the error page -------------------------------------------------------------------------------
@@ -708,7 +489,7 @@ class Preview:
         files = self.files
         started = time.perf_counter()
         try:
-            refreshed = self.builder.caches.refresh_search()
+            refreshed = self.builder.refresh_search()
         except ContentErrors as exc:
             for error in exc.errors:
                 print(error.render(Path.cwd()), file=sys.stderr, flush=True)

@@ -8,6 +8,7 @@ throwaway copy of the project (build.ROOT points there), never against this repo
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -309,12 +310,16 @@ def test_disk_full_while_writing(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_disk_full_for_the_cache_only_costs_speed(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sitegen import cache
+    import sqlite3
 
-    def full(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    from sitegen import stores
 
-    monkeypatch.setattr(cache, "write_file_atomic", full)
+    def full(*args: object) -> None:
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite reports ENOSPC
+        raise exc
+
+    monkeypatch.setattr(stores, "_commit", full)
     out = tmp_path / "site"
     args = ("build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(tmp_path / "c"))
     code, _, err = run_cli(*args)
@@ -437,49 +442,69 @@ def _cache_files(cache: Path) -> list[Path]:
 
 def test_a_planted_cache_file_runs_nothing(run_cli, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import pickle
+    import sqlite3
 
-    from sitegen.cache import engine_version
+    from sitegen.stores import FOREIGN, engine_version
 
     cache, out, pwned = tmp_path / "cache", tmp_path / "site", tmp_path / "pwned"
     args = ("build", "--content", str(SAMPLE / "content"), "--output", str(out), "--cache", str(cache))
     assert run_cli(*args)[0] == 0
     fresh = tree_bytes(out)
     files = _cache_files(cache)
-    assert len(files) > 5
+    assert [p.name for p in files] == ["last-build", "memo.sqlite"]
+    table = files[1]
+    clean = table.read_bytes()
     for path in files:  # every cache file replaced by one that runs code when unpickled
         path.write_bytes(pickle.dumps((engine_version(), {b"k": _Payload(pwned)}), protocol=5))
     shutil.rmtree(out)
     code, stdout, err = run_cli(*args)
     assert code == 0, err
     assert not pwned.exists()
-    assert "not written by this checkout's builds" in caplog.text
+    assert FOREIGN in caplog.text
     assert tree_bytes(out) == fresh  # built cold, correctly
     code, stdout, _ = run_cli(*args)  # and the cache it wrote is used again
     assert code == 0 and stdout.startswith("Niets gewijzigd")
 
+    # Our own table, with every row forged: a page that is not ours, a pickle, under every key.
+    table.write_bytes(clean)
+    caplog.clear()
+    with contextlib.closing(sqlite3.connect(table)) as db, db:
+        db.execute("UPDATE entries SET value = ?", (b"\0" * 32 + pickle.dumps(_Payload(pwned)),))
+    shutil.rmtree(out)
+    code, stdout, err = run_cli(*args)
+    assert code == 0, err
+    assert not pwned.exists()
+    assert FOREIGN in caplog.text
+    assert tree_bytes(out) == fresh
 
-def test_a_sealed_file_is_still_unpickled_as_data_only(tmp_path: Path) -> None:
-    """A second wall, should the key ever leak: only our data classes are built, nothing is called."""
+
+def test_a_sealed_row_is_only_ever_read_as_data(tmp_path: Path) -> None:
+    """A second wall, should the key ever leak: a value is decoded by its space's codec (JSON, text,
+    bytes), never unpickled; what does not decode is dropped and computed again."""
     import pickle
 
-    from sitegen.cache import BuildCache, engine_version, seal
+    from sitegen.markup import RenderedMarkdown
+    from sitegen.memo import Memo
+    from sitegen.model import MARKDOWN
+    from sitegen.stores import DiskStore
 
     pwned = tmp_path / "pwned"
-    folder = tmp_path / "cache"
-    folder.mkdir()
-    engine = engine_version()
-    (folder / "yaml.pickle").write_bytes(seal(pickle.dumps((engine, {b"k": _Payload(pwned)}))))
-    assert BuildCache(folder, engine)._read("yaml") == {}
+    store = DiskStore(tmp_path / "cache")
+    store.put(MARKDOWN, b"k", RenderedMarkdown("<p>oud</p>", (), ()))
+    store.finish(None)
+    with contextlib.closing(store._connection()) as db, db:  # rewrite the payload, keep a valid seal
+        payload = pickle.dumps(_Payload(pwned))
+        db.execute("UPDATE entries SET value = ?", (store._seal(MARKDOWN.name, b"k", payload) + payload,))
+    store = DiskStore(tmp_path / "cache")
+    memo = Memo(store)
+    fresh = RenderedMarkdown("<p>vers</p>", (), ())
+    assert memo.remembered(MARKDOWN, b"k", lambda: fresh) == fresh
+    assert memo.misses("markdown") == 1
     assert not pwned.exists()
-    from sitegen.yamlsrc import YamlDoc
-
-    data = {b"k": (YamlDoc("content/site.yaml", None), ()), b"d": __import__("datetime").date(2026, 11, 30)}
-    (folder / "yaml.pickle").write_bytes(seal(pickle.dumps((engine, data))))
-    assert BuildCache(folder, engine)._read("yaml") == data
 
 
 def test_the_key_is_private_and_outside_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sitegen import cache
+    from sitegen import stores as cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     key = cache.cache_key()
@@ -497,7 +522,7 @@ def test_the_key_is_private_and_outside_the_checkout(tmp_path: Path, monkeypatch
 def test_without_a_usable_key_the_build_runs_without_cache(
     run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sitegen import cache
+    from sitegen import stores as cache
 
     (tmp_path / "xdg").write_text("geen map")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

@@ -128,7 +128,7 @@ def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
         code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
         assert code == 0, err
         assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
-    assert any((cache).rglob("markdown.pickle")), "the cache was not used"
+    assert any(cache.rglob("memo.sqlite")), "the cache was not used"
 
 
 def _edits(content: Path, templates: Path, assets: Path, rng: random.Random) -> list[Callable[[int], str]]:
@@ -147,6 +147,53 @@ def _edits(content: Path, templates: Path, assets: Path, rng: random.Random) -> 
         lambda n: _retitle_page(content, rng, n),
         lambda n: "nothing",
     ]
+
+
+def test_both_stores_equal_cold_builds_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every kind of edit, in process, through the memo with either store: the bytes of a cold build."""
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore, MemoryStore
+
+    content, templates, assets = tmp_path / "content", tmp_path / "templates", tmp_path / "assets"
+    shutil.copytree(SAMPLE / "content", content)
+    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "assets", assets)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    rng = random.Random(16)
+    edits = _edits(content, templates, assets, rng)
+    memos = {"memory": Memo(MemoryStore()), "disk": Memo(DiskStore(tmp_path / "cache"))}
+    for memo in memos.values():
+        build_files(options, memo)
+        memo.finish(success=True)
+    history = []
+    for n, edit in enumerate(rng.sample(edits, len(edits)) * 2):  # every kind, twice, in a random order
+        history.append(edit(n))
+        cold = build_files(options, Memo())[1]
+        for name, memo in memos.items():
+            if name == "disk":
+                memo.store = DiskStore(tmp_path / "cache")  # a new process: nothing but the file
+            cached = build_files(options, memo)[1]
+            assert sum(map(memo.hits, memo.spaces())) > 0, f"{name}: the memo was not used"
+            memo.finish(success=True)
+            differs = f"{name} differs after: {', '.join(history)}"
+            site, fresh = ({k: v for k, v in out.items() if not k.startswith("pagefind/")} for out in (cached, cold))
+            assert site.keys() == fresh.keys(), differs
+            assert [k for k in fresh if site[k] != fresh[k]] == [], differs
+            # The search index may hold edits in its delta bundle: it must find exactly what the cold one finds.
+            assert _searchable(cached, tmp_path / name) == _searchable(cold, tmp_path / "cold"), differs
+
+
+def _searchable(files: dict[str, bytes], folder: Path) -> object:
+    from search_support import searchable
+
+    shutil.rmtree(folder, ignore_errors=True)
+    for rel, data in files.items():
+        if rel.startswith("pagefind/"):
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data)
+    return searchable(folder)
 
 
 def test_delta_search_bundle_indexes_what_a_cold_build_indexes(run_cli, tmp_path: Path, monkeypatch) -> None:
@@ -189,10 +236,10 @@ def test_damaged_cache_is_discarded(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli(*args)
     assert code == 0, err
     before = tree_bytes(out)
-    shards = list(cache.rglob("*.pickle"))
-    assert shards
-    for shard in shards:
-        shard.write_bytes(b"\x80\x05 not a pickle")
+    tables = list(cache.rglob("memo.sqlite"))
+    assert tables
+    for table in tables:
+        table.write_bytes(b"SQLite format 3\x00 damaged")
     for stamp in cache.rglob("last-build"):
         stamp.unlink()
     code, _, err = run_cli(*args)

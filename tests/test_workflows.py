@@ -253,7 +253,7 @@ def test_preview_script_posts_the_link_once_and_then_updates_it(tmp_path: Path) 
 def test_the_build_cache_and_search_shards_are_kept_between_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """CI restores the build cache (the search shards are in it) before the build and saves it after,
     with the key that seals it, keyed by the engine (code and pinned libraries)."""
-    from sitegen.cache import key_path
+    from sitegen.stores import key_path
 
     build = _load()["jobs"]["build"]
     names = [step.get("name", "") for step in _steps(build)]

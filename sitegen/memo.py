@@ -1,0 +1,236 @@
+"""Remembered results of pure steps: one `Memo`, asked explicitly by the step that owns the data.
+
+    value = memo.remembered(SPACE, key, lambda: compute())
+
+- A *space* is declared once, at module level, by the module whose step it remembers:
+  `SPACE = Space("markdown", codec)`. The `Codec` says how a value becomes bytes and back for the
+  disk store (plain data only, never pickle); a space without a codec is kept in memory only
+  (compiled templates, parsed geometry), so `build` recomputes it and `serve` keeps it.
+- The *key* (bytes) is built by the function that reads the inputs, as a digest of everything the
+  result depends on (`sitegen.deps.digest`): the text itself, never a file name, a date or an
+  object's identity. So a remembered result cannot differ from a fresh one.
+- `remembered_all(space, calls, compute)` does the same for many calls at once: the store is asked
+  for all keys together and the misses are computed on every core (`sitegen.parallel.pmap`).
+- `recalled(space, key)` / `keep(space, key, value)` are for state a step carries from one build to
+  the next under a stable key, where the step itself decides what still holds (the search shards).
+- Hits and misses are counted per space (`memo.hits(name)`, `memo.misses(name)`; a miss is a key
+  computed in this build), so tests can pin how much a rebuild redoes.
+- `memo.finish(success=...)` ends a build: the store keeps what was computed, and after a
+  successful build drops the entries of every space the build asked that it did not use.
+
+The memo knows nothing about which command runs. Its store does the keeping: `MemoryStore`
+(`serve`: values as they are, for the life of the process) or `DiskStore` (`build`: one sealed
+SQLite table under .cache/build/, read one key at a time); both are in `sitegen/stores.py`, which
+no stage imports. `Memo()` without a store remembers nothing (`check`, `--no-cache`, tests).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+T = TypeVar("T")
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class Codec(Generic[T]):
+    """How the values of a space are kept on disk: plain bytes, never code."""
+
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
+
+
+@dataclass(frozen=True)
+class Space(Generic[T]):
+    """A named set of remembered values of one kind, declared by the module that computes them."""
+
+    name: str
+    codec: Codec[T] | None = None
+    """None: kept in memory only (the disk store never writes it)."""
+
+
+class Store(Protocol):
+    """Where a memo keeps its values (sitegen/stores.py)."""
+
+    def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
+        """The values known for these keys (missing keys are left out)."""
+        ...
+
+    def put(self, space: Space[T], key: bytes, value: T) -> None: ...
+
+    def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
+        """Keep what was put; with `used` (a successful build), drop the other entries of those spaces."""
+        ...
+
+
+class Memo:
+    """The one memo of a build: counts, remembers what each build used, and asks its store."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store
+        self._used: dict[str, set[bytes]] = {}
+        self._hits: dict[str, int] = {}
+        self._misses: dict[str, int] = {}
+        self._seen: dict[str, dict[bytes, Any]] = {}  # what this build read or computed: asked twice, read once
+        self.finished: dict[str, tuple[int, int]] = {}
+        """(hits, misses) per space of the last build that finished."""
+        self._lock = threading.Lock()  # the search index is built in a thread beside the link check
+
+    def remembered(self, space: Space[T], key: bytes, compute: Callable[[], T]) -> T:
+        """The value remembered under `key`, or `compute()` (then remembered)."""
+        found = self._lookup(space, [key])
+        if key in found:
+            return found[key]
+        value = compute()
+        self._keep(space, key, value)
+        return value
+
+    def remembered_all(self, space: Space[T], calls: Sequence[tuple[bytes, A]], compute: Callable[[A], T]) -> list[T]:
+        """`[remembered(space, key, lambda: compute(args)) for key, args in calls]`, with the misses
+        computed on every core when there are many (a cold build of a large site)."""
+        from .parallel import pmap  # imported here: a no-op build loads no stage
+
+        found = self._lookup(space, [key for key, _ in calls])
+        todo = {key: args for key, args in calls if key not in found}
+        for key, value in zip(todo, pmap(compute, list(todo.values())), strict=True):
+            self._keep(space, key, value)
+            found[key] = value
+        return [found[key] for key, _ in calls]
+
+    def recalled(self, space: Space[T], key: bytes) -> T | None:
+        """The value kept under `key` by an earlier build, if any (the caller decides whether it holds)."""
+        return self._lookup(space, [key]).get(key)
+
+    def keep(self, space: Space[T], key: bytes, value: T) -> None:
+        """Keep `value` under `key` for the next build (replacing what was kept)."""
+        self._keep(space, key, value)
+
+    def _lookup(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
+        with self._lock:
+            seen = self._seen.setdefault(space.name, {})
+            found = {key: seen[key] for key in keys if key in seen}
+            wanted = [key for key in dict.fromkeys(keys) if key not in found]
+            if wanted:
+                self._used.setdefault(space.name, set()).update(wanted)
+                stored = self.store.get_many(space, wanted) if self.store is not None else {}
+                self._hits[space.name] = self._hits.get(space.name, 0) + len(stored)
+                seen.update(stored)
+                found.update(stored)
+        return found
+
+    def _keep(self, space: Space[T], key: bytes, value: T) -> None:
+        with self._lock:
+            self._misses[space.name] = self._misses.get(space.name, 0) + 1
+            self._used.setdefault(space.name, set()).add(key)
+            self._seen.setdefault(space.name, {})[key] = value
+            if self.store is not None:
+                self.store.put(space, key, value)
+
+    def hits(self, name: str) -> int:
+        """Keys of this space found remembered in this build."""
+        return self._hits.get(name, 0)
+
+    def misses(self, name: str) -> int:
+        """Keys of this space computed in this build."""
+        return self._misses.get(name, 0)
+
+    def spaces(self) -> list[str]:
+        """The spaces this build asked."""
+        return sorted(self._used)
+
+    def finish(self, *, success: bool) -> None:
+        """End of a build: let the store keep what it learnt (and forget what a successful build did
+        not use); the counts move to `finished` and start again."""
+        self.finished = {name: (self.hits(name), self.misses(name)) for name in self.spaces()}
+        used, self._used, self._hits, self._misses, self._seen = self._used, {}, {}, {}, {}
+        if self.store is not None:
+            self.store.finish(used if success else None)
+
+
+# --- codecs ----------------------------------------------------------------------------------------
+
+BYTES: Codec[bytes] = Codec(bytes, bytes)
+TEXT: Codec[str] = Codec(lambda text: text.encode("utf-8"), lambda data: data.decode("utf-8"))
+
+
+def _encode_files(files: Mapping[str, bytes]) -> bytes:
+    parts = []
+    for name in sorted(files):
+        encoded = name.encode("utf-8")
+        parts += [len(encoded).to_bytes(4, "big"), encoded, len(files[name]).to_bytes(8, "big"), files[name]]
+    return b"".join(parts)
+
+
+def _decode_files(data: bytes) -> dict[str, bytes]:
+    files, at = {}, 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        name = data[at + 4 : at + 4 + size].decode("utf-8")
+        at += 4 + size
+        size = int.from_bytes(data[at : at + 8], "big")
+        files[name] = data[at + 8 : at + 8 + size]
+        at += 8 + size
+    if at != len(data):
+        raise ValueError("truncated")
+    return files
+
+
+FILES: Codec[dict[str, bytes]] = Codec(_encode_files, _decode_files)
+"""{path: bytes}, each path and file with its length in front."""
+
+# Tagged values inside the JSON of json_codec. Content text can never hold NUL (the loaders refuse
+# it), so a one-key object with a NUL-prefixed key is never a mapping of the content.
+_DATE, _DATETIME, _BYTES = "\x00date", "\x00datetime", "\x00bytes"
+
+
+def json_codec(to_plain: Callable[[T], Any], from_plain: Callable[[Any], T]) -> Codec[T]:
+    """A codec through JSON. `to_plain` turns a value into dicts (str keys), lists, str, numbers,
+    bools, None, dates, datetimes and bytes; `from_plain` turns that back into the value (tuples
+    come back as lists: `from_plain` makes them tuples where the type wants them)."""
+
+    def encode(value: T) -> bytes:
+        return json.dumps(_tag(to_plain(value)), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def decode(data: bytes) -> T:
+        return from_plain(json.loads(data, object_hook=_untag))
+
+    return Codec(encode, decode)
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _tag(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tag(item) for item in value]
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date
+        return {_DATETIME: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
+    if isinstance(value, bytes):
+        return {_BYTES: base64.b64encode(value).decode("ascii")}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+def _untag(found: dict[str, Any]) -> Any:
+    if len(found) == 1:
+        ((name, text),) = found.items()
+        if name == _DATE:
+            return dt.date.fromisoformat(text)
+        if name == _DATETIME:
+            return dt.datetime.fromisoformat(text)
+        if name == _BYTES:
+            return base64.b64decode(text)
+    return found
+
+
+def frozen_pairs(pairs: Iterable[Sequence[Any]]) -> dict[Hashable, Any]:
+    """[[key as list, value], ...] from JSON back to {key as tuple: value} (for tables keyed by paths)."""
+    return {tuple(key) if isinstance(key, list) else key: value for key, value in pairs}

@@ -1,0 +1,343 @@
+"""Where the memo (sitegen/memo.py) keeps its values: in memory for `serve`, on disk for `build`.
+
+`MemoryStore` keeps values as they are, for the life of one `serve` process.
+
+`DiskStore` keeps them across builds in one SQLite table under .cache/build/<site>/ (git-ignored):
+one row per entry (space, key, sealed value), read one key at a time when a step asks for it, so
+a small rebuild reads only what it uses and never decodes entries nothing asks for. Values are
+plain bytes from each space's `Codec` (JSON, UTF-8 text, raw bytes): nothing on disk is ever
+unpickled or executed. The table is bound to an engine version (our code and the versions of the
+libraries that shape the output): an upgrade starts afresh. A file or row that cannot be read is
+discarded with a warning, never an error: the cache only saves time.
+
+Trust. The cache folder lies inside the checkout, and whoever can put files into the checkout
+without running code of their own can plant files there: a pull request that force-adds files
+under `.cache/` (git-ignored, yet committed files are checked out), an unpacked archive, a shared
+folder. Since nothing is unpickled, a planted file runs nothing; but a planted row would still
+poison the published pages (a rendered page is an entry). So every value is sealed with an HMAC
+over the engine, space, key and value, under a key that is random per checkout and kept outside
+it, in the user's cache folder (`cache_key()`, mode 0600), where checkout contents never land: a
+row without a valid seal is ignored and recomputed, and a file that is not our table is replaced.
+Someone who can write the key can also write our code, so we guard against no more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .memo import Space
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+FORMAT = 3
+_LIBRARIES = ("markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "folium", "branca", "pagefind", "pagefind-bin",
+              "XStatic-Leaflet", "pillow", "selectolax")  # fmt: skip
+FOREIGN = "not written by this checkout's builds"
+
+
+def engine_version() -> str:
+    """Our code and the versions of the libraries that shape the output."""
+    h = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-".encode())
+    return h.hexdigest()
+
+
+class MemoryStore:
+    """Values as they are, in memory (the preview server's memo)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[bytes, Any]] = {}
+
+    def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
+        entries = self.entries.get(space.name, {})
+        return {key: entries[key] for key in keys if key in entries}
+
+    def put(self, space: Space[T], key: bytes, value: T) -> None:
+        self.entries.setdefault(space.name, {})[key] = value
+
+    def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
+        for name, keys in (used or {}).items():
+            entries = self.entries.get(name, {})
+            for key in entries.keys() - keys:
+                del entries[key]
+
+
+_SCHEMA = (
+    "CREATE TABLE entries (space TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (space, key))",
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+_BATCH = 500  # keys per query (SQLite allows some thousands of parameters)
+
+
+class DiskStore:
+    """Sealed entries in `folder/memo.sqlite`, read lazily per key; see the module's docstring."""
+
+    FILE = "memo.sqlite"
+
+    def __init__(self, folder: Path, engine: str | None = None) -> None:
+        self.folder = folder
+        self.engine = engine or engine_version()
+        self.path = folder / self.FILE
+        self._db: sqlite3.Connection | None = None
+        self._pending: dict[tuple[str, bytes], bytes] = {}
+        self._memory = MemoryStore()  # spaces without a codec live for this process only
+        self._warned = False
+
+    # --- reading ---
+
+    def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
+        if space.codec is None:
+            return self._memory.get_many(space, keys)
+        rows: dict[bytes, bytes] = {}
+        missing = []
+        for key in keys:
+            pending = self._pending.get((space.name, key))
+            if pending is not None:
+                rows[key] = pending
+            else:
+                missing.append(key)
+        db = self._connection() if missing else None
+        if db is not None:
+            try:
+                for start in range(0, len(missing), _BATCH):
+                    batch = missing[start : start + _BATCH]
+                    marks = ",".join("?" * len(batch))
+                    query = f"SELECT key, value FROM entries WHERE space = ? AND key IN ({marks})"
+                    rows.update(db.execute(query, (space.name, *batch)).fetchall())
+            except sqlite3.Error as exc:
+                logger.warning("Build cache %s unreadable, building without it (%s)", self.path, exc)
+                self._close()
+        found: dict[bytes, T] = {}
+        for key, sealed in rows.items():
+            payload = self._unseal(space.name, key, bytes(sealed))
+            if payload is None:
+                continue
+            try:
+                found[key] = space.codec.decode(payload)
+            except Exception as exc:  # a row of an older format: recompute it
+                logger.warning("Discarding an unreadable %s entry of the build cache (%s)", space.name, exc)
+        return found
+
+    def _unseal(self, name: str, key: bytes, sealed: bytes) -> bytes | None:
+        payload = sealed[32:]
+        if hmac.compare_digest(sealed[:32], self._seal(name, key, payload)):
+            return payload
+        if not self._warned:
+            logger.warning("Discarding build cache entries in %s: %s", self.path, FOREIGN)
+            self._warned = True
+        return None
+
+    def _seal(self, name: str, key: bytes, payload: bytes) -> bytes:
+        head = f"{self.engine}\0{name}\0".encode() + len(key).to_bytes(4, "big") + key
+        return hmac.digest(cache_key(), head + payload, "sha256")
+
+    # --- writing ---
+
+    def put(self, space: Space[T], key: bytes, value: T) -> None:
+        if space.codec is None:
+            self._memory.put(space, key, value)
+            return
+        payload = space.codec.encode(value)
+        self._pending[(space.name, key)] = self._seal(space.name, key, payload) + payload
+
+    def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
+        """Write what this build computed and, after a successful build, drop the entries of the
+        spaces it asked that it did not use. Raises OSError when the disk refuses."""
+        self._memory.finish(used)
+        pending, self._pending = self._pending, {}
+        if not pending and not used:
+            return
+        try:
+            db = self._connection(create=True)
+            if db is not None:
+                _commit(db, pending, used or {})
+        except sqlite3.Error as exc:
+            code = errno.ENOSPC if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else errno.EIO
+            raise OSError(code, str(exc), str(self.path)) from exc
+        finally:
+            self._close()
+
+    # --- the file ---
+
+    def _connection(self, *, create: bool = False) -> sqlite3.Connection | None:
+        if self._db is not None:
+            return self._db
+        if not create and not self.path.is_file():
+            return None
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:  # not a database, or not our table: start afresh
+            logger.warning("Discarding build cache %s: %s (%s)", self.path, FOREIGN, exc)
+            self._close()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            if not create:
+                return None
+            self._db = self._open()
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise sqlite3.DatabaseError("not a regular file")
+        # One transaction per build (sqlite3 opens it before the first write); reads need none.
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            # A planted file is untrusted input to SQLite: no schema code, checked cells, no mmap.
+            for pragma in ("trusted_schema = OFF", "cell_size_check = ON", "mmap_size = 0", "synchronous = NORMAL"):
+                db.execute(f"PRAGMA {pragma}")
+            if not _schema(db):
+                with db:
+                    for sql in _SCHEMA:
+                        db.execute(sql)
+                    db.execute("INSERT INTO meta VALUES ('engine', ?)", (self.engine,))
+            elif _schema(db) != _expected_schema():
+                raise sqlite3.DatabaseError("not our table (unexpected schema)")
+            engine = db.execute("SELECT value FROM meta WHERE name = 'engine'").fetchone()
+            if engine is None or engine[0] != self.engine:
+                with db:  # another engine's entries: never valid for this one
+                    db.execute("DELETE FROM entries")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('engine', ?)", (self.engine,))
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+
+def _schema(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """Every table, index, view and trigger of the file, as SQLite recorded them."""
+    return db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+
+
+@functools.cache
+def _expected_schema() -> list[tuple[Any, ...]]:
+    db = sqlite3.connect(":memory:")
+    for sql in _SCHEMA:
+        db.execute(sql)
+    found = _schema(db)
+    db.close()
+    return found
+
+
+def _commit(db: sqlite3.Connection, pending: Mapping[tuple[str, bytes], bytes], used: Mapping[str, set[bytes]]) -> None:
+    """One transaction: the new rows in, the unused rows of the spaces a successful build asked out."""
+    with db:
+        db.executemany(
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+            ((name, key, value) for (name, key), value in pending.items()),
+        )
+        for name, keys in sorted(used.items()):
+            stale = [
+                (name, row[0])
+                for row in db.execute("SELECT key FROM entries WHERE space = ?", (name,))
+                if row[0] not in keys
+            ]
+            db.executemany("DELETE FROM entries WHERE space = ? AND key = ?", stale)
+
+
+# --- the key that seals the cache ------------------------------------------------------------------
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def key_path() -> Path:
+    """This checkout's key, in the user's cache folder: never inside the checkout, where planted
+    files could land."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    name = hashlib.blake2b(str(_CHECKOUT).encode(), digest_size=8).hexdigest()
+    return base / "igs-site" / "cache-keys" / f"{name}.key"
+
+
+@functools.cache
+def _load_key(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(secrets.token_bytes(32))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        key = stream.read()
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+        raise CacheKeyError(f"{path} is not private to this user (owner or mode)")
+    if len(key) != 32:
+        raise CacheKeyError(f"{path} is not a cache key")
+    return key
+
+
+class CacheKeyError(OSError):
+    """No trustworthy key: the persistent cache is not used."""
+
+
+def cache_key() -> bytes:
+    """The key that seals this checkout's cache; CacheKeyError (an OSError) when unusable."""
+    return _load_key(key_path())
+
+
+_SEAL_MAGIC = b"igs-cache-v1\n"
+
+
+def seal(payload: bytes) -> bytes:
+    """A file's bytes sealed with this checkout's key (for files outside the table)."""
+    return _SEAL_MAGIC + hmac.digest(cache_key(), payload, "sha256") + payload
+
+
+def unseal(data: bytes) -> bytes | None:
+    """The payload of a file this checkout's builds sealed, else None."""
+    if not data.startswith(_SEAL_MAGIC):
+        return None
+    mac, payload = data[len(_SEAL_MAGIC) : len(_SEAL_MAGIC) + 32], data[len(_SEAL_MAGIC) + 32 :]
+    return payload if hmac.compare_digest(mac, hmac.digest(cache_key(), payload, "sha256")) else None
+
+
+# --- one cache folder per site ---------------------------------------------------------------------
+
+KEEP_SITES = 8
+_CACHE_NAME = re.compile(r"[0-9a-f]{16}")
+
+
+def cache_folder(root: Path, content_dir: Path) -> Path:
+    """One cache folder per content folder, so two sites do not evict each other's entries.
+
+    Only the KEEP_SITES most recently used folders are kept (tests build many throwaway sites).
+    """
+    name = hashlib.blake2b(str(content_dir.resolve()).encode(), digest_size=8).hexdigest()
+    folder = root / name
+    with contextlib.suppress(OSError):
+        # Only folders named like ours are evicted: `--cache` may point at a folder with other things.
+        ours = (p for p in root.iterdir() if _CACHE_NAME.fullmatch(p.name) and p.name != name and not p.is_symlink())
+        others = sorted((p for p in ours if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        for old in others[: max(0, len(others) - KEEP_SITES + 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+    if folder.is_dir():
+        os.utime(folder)
+    return folder

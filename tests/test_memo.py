@@ -1,0 +1,180 @@
+"""The memo (sitegen/memo.py) and its stores (sitegen/stores.py): what a rebuild redoes, and a disk
+store that reads only what a build asks for."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE
+
+from sitegen.memo import TEXT, Codec, Memo, Space, json_codec
+from sitegen.stores import FOREIGN, DiskStore, MemoryStore
+
+NUMBERS: Space[int] = Space("numbers", json_codec(int, int))
+
+
+def test_remembered_counts_hits_and_misses_per_space() -> None:
+    memo = Memo(MemoryStore())
+    calls: list[int] = []
+
+    def square(n: int) -> int:
+        calls.append(n)
+        return n * n
+
+    assert [memo.remembered(NUMBERS, bytes([n]), lambda n=n: square(n)) for n in (2, 3, 2)] == [4, 9, 4]
+    assert calls == [2, 3]  # asked twice in one build, computed once
+    assert (memo.hits("numbers"), memo.misses("numbers")) == (0, 2)
+    memo.finish(success=True)
+    assert memo.finished == {"numbers": (0, 2)}
+    assert memo.remembered_all(NUMBERS, [(bytes([n]), n) for n in (3, 4)], square) == [9, 16]
+    assert calls == [2, 3, 4]
+    assert (memo.hits("numbers"), memo.misses("numbers")) == (1, 1)
+
+
+def test_a_successful_build_evicts_what_it_did_not_use_in_the_spaces_it_asked() -> None:
+    other: Space[str] = Space("other", TEXT)
+    store = MemoryStore()
+    memo = Memo(store)
+    memo.remembered(NUMBERS, b"a", lambda: 1)
+    memo.remembered(NUMBERS, b"b", lambda: 2)
+    memo.remembered(other, b"x", lambda: "x")
+    memo.finish(success=True)
+    memo.remembered(NUMBERS, b"a", lambda: 1)
+    memo.finish(success=False)  # a failed build keeps everything
+    assert set(store.entries["numbers"]) == {b"a", b"b"}
+    memo.remembered(NUMBERS, b"a", lambda: 1)
+    memo.finish(success=True)
+    assert set(store.entries["numbers"]) == {b"a"}
+    assert set(store.entries["other"]) == {b"x"}  # not asked by that build: kept whole
+
+
+def test_without_a_store_nothing_is_kept_between_builds() -> None:
+    memo = Memo()
+    memo.remembered(NUMBERS, b"a", lambda: 1)
+    memo.finish(success=True)
+    assert memo.remembered(NUMBERS, b"a", lambda: 5) == 5
+
+
+def test_the_disk_store_decodes_only_the_entries_a_build_asks_for(tmp_path: Path) -> None:
+    decoded: list[bytes] = []
+
+    def decode(data: bytes) -> str:
+        decoded.append(data)
+        return data.decode()
+
+    counted: Space[str] = Space("counted", Codec(str.encode, decode))
+    memo = Memo(DiskStore(tmp_path, "engine-1"))
+    memo.remembered_all(counted, [(str(n).encode(), n) for n in range(10_000)], str)
+    memo.finish(success=True)
+    assert decoded == []
+    memo = Memo(DiskStore(tmp_path, "engine-1"))  # the next build, a new process
+    assert memo.remembered(counted, b"1234", lambda: "?") == "1234"
+    assert decoded == [b"1234"]
+    assert (memo.hits("counted"), memo.misses("counted")) == (1, 0)
+
+
+def test_the_disk_store_keeps_data_only_and_starts_afresh_for_another_engine(tmp_path: Path) -> None:
+    memo = Memo(DiskStore(tmp_path, "engine-1"))
+    memo.remembered(NUMBERS, b"a", lambda: 1)
+    memo.finish(success=True)
+    assert (tmp_path / DiskStore.FILE).read_bytes().startswith(b"SQLite format 3\0")
+    memo = Memo(DiskStore(tmp_path, "engine-1"))
+    assert memo.remembered(NUMBERS, b"a", lambda: 2) == 1
+    memo = Memo(DiskStore(tmp_path, "engine-2"))
+    assert memo.remembered(NUMBERS, b"a", lambda: 2) == 2
+
+
+def test_a_damaged_or_foreign_table_is_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import sqlite3
+
+    (tmp_path / DiskStore.FILE).write_bytes(b"niet eens een database")
+    memo = Memo(DiskStore(tmp_path, "e"))
+    assert memo.remembered(NUMBERS, b"a", lambda: 3) == 3
+    memo.finish(success=True)
+    assert FOREIGN in caplog.text
+    assert Memo(DiskStore(tmp_path, "e")).remembered(NUMBERS, b"a", lambda: 4) == 3
+    # A database with a trigger of its own is not our table either.
+    with sqlite3.connect(tmp_path / DiskStore.FILE) as db:
+        db.execute("CREATE TRIGGER t AFTER INSERT ON entries BEGIN DELETE FROM meta; END")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert Memo(DiskStore(tmp_path, "e")).remembered(NUMBERS, b"a", lambda: 5) == 5
+    assert "unexpected schema" in caplog.text
+
+
+# --- what a rebuild redoes (as Hugo's rebuild tests pin their render counts) ------------------------
+
+MAP_SPACES = ("map-units", "map-script", "locators")
+
+
+@pytest.fixture(params=["memory", "disk"])
+def rebuild(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of the sample site built once; calling the result rebuilds it and gives the memo."""
+    from sitegen.pipeline import BuildOptions, build_files
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    memo = Memo(MemoryStore() if request.param == "memory" else DiskStore(tmp_path / "cache"))
+
+    def build() -> Memo:
+        if request.param == "disk":
+            memo.store = DiskStore(tmp_path / "cache")  # each CLI build is a new process
+        build_files(options, memo)
+        memo.finish(success=True)
+        return memo
+
+    build()
+    return build
+
+
+def _edit(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    edited = re.sub(pattern, replacement, text, count=1, flags=re.M)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+
+
+def test_an_igs_summary_edit_redoes_nothing_of_the_map(rebuild) -> None:
+    _edit(Path("content/igs/noord.yaml"), r'^summary: "', 'summary: "Bewerkt. ')
+    memo = rebuild()
+    misses = {name: misses for name, (_, misses) in memo.finished.items()}
+    assert {name: misses.get(name, 0) for name in MAP_SPACES} == dict.fromkeys(MAP_SPACES, 0)
+    assert memo.finished["map-units"][0] == 1 and memo.finished["map-script"][0] == 1
+    assert misses["yaml"] == 1
+    assert misses.get("markdown", 0) == 0
+
+
+def test_one_article_body_edit_renders_one_markdown_document(rebuild) -> None:
+    path = sorted(Path("content/articles").glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nEen nieuwe laatste zin.\n", encoding="utf-8")
+    memo = rebuild()
+    misses = {name: misses for name, (_, misses) in memo.finished.items()}
+    assert misses["markdown"] == 1
+    assert misses.get("yaml", 0) == 0  # the front matter is unchanged
+    assert misses["pages"] == 1  # the article's own page; lists show summaries, not bodies
+    assert {name: misses.get(name, 0) for name in MAP_SPACES} == dict.fromkeys(MAP_SPACES, 0)
+
+
+def test_a_member_edit_redoes_the_map_but_not_the_text(rebuild) -> None:
+    _edit(Path("content/igs/noord.yaml"), r"^  - Borsbeek\n", "")
+    memo = rebuild()
+    misses = {name: misses for name, (_, misses) in memo.finished.items()}
+    assert misses["map-units"] == 1 and misses["map-script"] == 1
+    assert misses.get("markdown", 0) == 0
+
+
+def test_no_stage_imports_a_store() -> None:
+    """Stages know the memo only: which store keeps its values is the commands' choice (build.py, serve)."""
+    from test_imports import build_side, imports_of
+
+    allowed = {"sitegen.stores", "sitegen.fingerprint"}  # the store itself, and the no-op check beside it
+    for name, path in build_side().items():
+        if name not in allowed:
+            assert not any(m == "sitegen.stores" or m.startswith("sitegen.stores.") for m in imports_of(name, path)), (
+                name
+            )
