@@ -44,6 +44,7 @@ from .options import BuildOptions
 from .pipeline import build_files
 from .search import index_pages
 from .stores import MemoryStore
+from .tree import State, is_folder, tree_state
 from .write import OutputPathError, OutputRules, check_output_dir, sync_folder, with_marker
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ IDLE_SECONDS = 0.5  # deferred work (the search index) waits until the editor ha
 ERROR_STATUS = 500  # the error page answers 500: the site cannot be built as it stands
 LIVERELOAD_TAG = '<script src="/livereload.js?port={port}"></script>'
 
-Snapshot = dict[str, tuple[int, int, int]]
+Snapshot = dict[str, State]
 
 
 # --- watching -----------------------------------------------------------------------------------
@@ -66,21 +67,9 @@ def is_ignored(name: str) -> bool:
 
 
 def scan(roots: Iterable[Path]) -> Snapshot:
-    """(mtime, size, inode) of every file below the roots; the inode catches save-by-rename."""
-    found: Snapshot = {}
-    for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
-            for name in filenames:
-                if is_ignored(name):
-                    continue
-                path = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue  # deleted while we looked
-                found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
-    return found
+    """The state of every file and link below the roots (sitegen.tree), editor droppings left out;
+    folders are left out too, so that a swap file coming and going changes nothing."""
+    return {path: state for path, state in tree_state(roots, skip=is_ignored) if not is_folder(state)}
 
 
 def changed_paths(before: Snapshot, after: Snapshot) -> set[str]:

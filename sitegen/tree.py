@@ -1,0 +1,60 @@
+"""The one file-tree scanner: the state of every entry below some folders, by metadata only.
+
+Two readers: the no-op check (sitegen/fingerprint.py), which must notice whatever a fresh build
+would trip over, and the preview's watcher (sitegen/preview/watch.py), which polls it for saves.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+State = tuple[int, ...]
+
+
+def tree_state(roots: Iterable[Path], skip: Callable[[str], bool] | None = None) -> list[tuple[str, State]]:
+    """(path, state) of each root and every entry below it, folders and links included, in a
+    stable order, and the error for what cannot be read: an empty folder, a dangling link, a
+    loop, a FIFO, a file made unreadable all show. Names for which `skip` is true are left out
+    (a skipped folder with everything in it)."""
+    entries: list[tuple[str, State]] = []
+
+    def failed(exc: OSError) -> None:
+        entries.append((str(exc.filename), (-1, exc.errno or 0)))
+
+    for root in roots:
+        entries.append((str(root), entry_state(str(root))))
+        for dirpath, dirnames, filenames in os.walk(root, onerror=failed):
+            if skip is not None:
+                dirnames[:] = [name for name in dirnames if not skip(name)]
+                filenames = [name for name in filenames if not skip(name)]
+            dirnames.sort()
+            for name in sorted(dirnames + filenames):
+                path = os.path.join(dirpath, name)
+                entries.append((path, entry_state(path)))
+    return entries
+
+
+def entry_state(path: str) -> State:
+    """(mode, inode) of the entry itself, then (mode, size, mtime_ns, inode) of what it points to,
+    or the error that following it gives."""
+    try:
+        link = os.lstat(path)
+    except OSError as exc:
+        return (-1, exc.errno or 0)
+    try:
+        info = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except OSError as exc:
+        return (link.st_mode, link.st_ino, -1, exc.errno or 0)
+    return (link.st_mode, link.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def newest_mtime(entries: Iterable[tuple[str, State]]) -> float:
+    """The newest modification time (seconds) among the entries that could be read."""
+    return max((state[4] / 1e9 for _, state in entries if len(state) == 6), default=0.0)
+
+
+def is_folder(state: State) -> bool:
+    return state[0] != -1 and stat.S_ISDIR(state[0])
