@@ -408,7 +408,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         return run_check(args, options)
     if args.command == "serve":
-        from sitegen.serve import serve
+        from sitegen.preview.server import serve
 
         rules = output_rules(args, ROOT / ".cache" / "preview")
         return serve(options, args.output, host=args.host, port=args.port, rules=rules, publish_dir=ROOT / "output")

@@ -82,7 +82,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from sitegen.pipeline import BuildOptions
-from sitegen.serve import PreviewBuilder
+from sitegen.preview.builder import PreviewBuilder
 from sitegen.write import sync_folder
 content, preview, article, igs = (Path(p) for p in sys.argv[2:6])
 root = Path(sys.argv[1])

@@ -164,7 +164,8 @@ def test_normal_outputs_still_build(project: Path, run_cli, tmp_path: Path) -> N
 
 def test_the_preview_writes_the_marker(project: Path) -> None:
     from sitegen.pipeline import BuildOptions
-    from sitegen.serve import Preview, PreviewState
+    from sitegen.preview.http import PreviewState
+    from sitegen.preview.loop import Preview
 
     options = BuildOptions(project / "content", project / "templates", project / "assets", include_unpublished=True)
     preview = Preview(options, PreviewState(project / ".cache" / "preview", 8000), lambda: None)
@@ -542,7 +543,8 @@ def test_the_preview_survives_a_fifo(content: Path, tmp_path: Path) -> None:
     import threading
 
     from sitegen.pipeline import BuildOptions
-    from sitegen.serve import Preview, PreviewState
+    from sitegen.preview.http import PreviewState
+    from sitegen.preview.loop import Preview
 
     options = BuildOptions(content, ROOT / "templates", ROOT / "assets", include_unpublished=True)
     state = PreviewState(tmp_path / "preview", 8000)

@@ -22,7 +22,7 @@ from test_hostile import Case, Setup, _build, _check_article, article, igs, prev
 from test_serve import Server
 
 from sitegen.markup import MAX_NESTING, markdown_problems, render_markdown
-from sitegen.serve import host_name, is_allowed_host, is_allowed_origin
+from sitegen.preview.http import host_name, is_allowed_host, is_allowed_origin
 
 __all__ = ["previous_output"]  # the fixture, shared with test_hostile.py
 

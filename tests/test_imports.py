@@ -1,7 +1,9 @@
 """The architecture as the imports show it, read with `ast` (nothing is imported or run).
 
-- Build stages never import the preview: `build` and `serve` share the stages, the preview
-  only calls them.
+- Build stages never import the preview (sitegen/preview/): `build` and `serve` share the stages,
+  the preview only calls them.
+- Build stages never name the memo's stores (MemoryStore, DiskStore): a step asks the memo it is
+  handed; which store stands behind it is chosen by the command (build.py, the preview).
 - Build stages never import the geo tool (`python build.py geo`, which regenerates content/geo/
   offline): the normal build only reads what it made.
 - Only write.py replaces files (temp file, then rename): one atomic-file helper.
@@ -16,7 +18,9 @@ from pathlib import Path
 from conftest import ROOT
 
 SITEGEN = ROOT / "sitegen"
-PREVIEW = ("sitegen.serve",)
+PREVIEW = ("sitegen.preview",)
+STORES = ("MemoryStore", "DiskStore")
+STORES_HOME = "sitegen.stores"  # where they are defined (DiskStore keeps a MemoryStore for uncoded spaces)
 GEO_TOOL = ("sitegen.geo",)
 
 
@@ -86,6 +90,27 @@ def test_no_build_stage_imports_the_geo_tool() -> None:
         name: sorted(m for m in imports_of(name, path) if is_within(m, GEO_TOOL)) for name, path in build_side().items()
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_no_build_stage_names_the_memo_stores() -> None:
+    offenders = {}
+    for name, path in build_side().items():
+        if name == STORES_HOME:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        named = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names} | {
+            node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+        }
+        if found := sorted(named & set(STORES)):
+            offenders[name] = found
+    assert offenders == {}
+
+
+def test_the_stores_are_chosen_by_the_commands() -> None:
+    """The rule above is not vacuous: the preview and build.py do import a store each."""
+    preview = set().union(*(imports_of(name, path) for name, path in modules().items() if is_within(name, PREVIEW)))
+    assert f"{STORES_HOME}.MemoryStore" in preview
+    assert f"{STORES_HOME}.DiskStore" in imports_of("build", ROOT / "build.py")
 
 
 def test_only_write_replaces_files() -> None:

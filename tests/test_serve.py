@@ -4,7 +4,7 @@ One server runs for the whole module, on a copy of the shipped content/, templat
 each test leaves that copy valid again. Rebuilds are counted by their log lines ("Herbouwd in …",
 "Herbouwen mislukt in …"). Timings are printed (pytest -s), never asserted.
 
-The error page answers HTTP 500 on every URL (see sitegen/serve.py, ERROR_STATUS).
+The error page answers HTTP 500 on every URL (see sitegen/preview/http.py, ERROR_STATUS).
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ import pytest
 
 from sitegen.errors import ContentError
 from sitegen.pipeline import BuildOptions, build_files
-from sitegen.serve import PreviewBuilder, error_page
+from sitegen.preview.builder import PreviewBuilder
+from sitegen.preview.errorpage import error_page
+from sitegen.preview.watch import changed_paths, scan
 from sitegen.write import sync_folder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,6 +320,27 @@ def test_sync_folder_writes_only_changes_and_removes_strays(tmp_path: Path) -> N
     assert (outside / "x.txt").read_text() == "geheim"
     assert sync_folder({"c.css": b"c"}, root, known) == ["a.html", "b/index.html"]
     assert not (root / "b").exists()
+
+
+def test_the_watcher_sees_saves_and_links_but_not_editor_droppings(tmp_path: Path) -> None:
+    articles = tmp_path / "content" / "articles"
+    articles.mkdir(parents=True)
+    page = articles / "a.md"
+    page.write_text("a")
+    before = scan([tmp_path / "content"])
+    assert list(before) == [str(page)]  # files only: a folder's mtime moves with every swap file
+    (articles / ".a.md.swp").write_text("x")
+    (articles / "a.md~").write_text("x")
+    (articles / "4913").write_text("")
+    (tmp_path / "content" / ".git").mkdir()
+    (tmp_path / "content" / ".git" / "HEAD").write_text("x")
+    assert changed_paths(before, scan([tmp_path / "content"])) == set()
+    (articles / "a.md.tmp").write_text("a")
+    os.replace(articles / "a.md.tmp", page)  # save by rename: same bytes, new inode
+    after = scan([tmp_path / "content"])
+    assert changed_paths(before, after) == {str(page)}
+    (articles / "b.md").symlink_to(tmp_path / "elders.md")  # dangling: the build will say so
+    assert changed_paths(after, scan([tmp_path / "content"])) == {str(articles / "b.md")}
 
 
 def test_error_page_is_valid_accessible_dutch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
