@@ -34,8 +34,9 @@ from .load import display_path
 from .markup import RenderedMarkdown
 from .memo import Memo, Space, json_codec
 from .model import Site, Withheld
-from .render import PageJob, date_nl
-from .urls import browser_url
+from .pages import PageJob
+from .render import date_nl
+from .urls import browser_url, page_url
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +112,7 @@ class LinkResolver:
 
     def page_path(self, out_path: str) -> str:
         """The public path of an output file, e.g. '/repo/igs/co7/' for igs/co7/index.html."""
-        if out_path == "index.html" or out_path.endswith("/index.html"):
-            out_path = out_path[: -len("index.html")]
-        return self.base_path + out_path
+        return self.base_path + page_url(out_path)[1:]
 
     def is_internal(self, value: str) -> bool:
         value = as_browser_reads(value)
@@ -222,17 +221,12 @@ def _check_page(
 # --- attribution: from a broken link in the output back to the file that has to change ---
 
 
-def markdown_by_page(site: Site, site_src: str) -> dict[str, list[tuple[str, RenderedMarkdown]]]:
-    """For each output page, the Markdown documents rendered on it with their source file."""
-    docs: dict[str, list[tuple[str, RenderedMarkdown]]] = {}
-    home = [site.home_intro, *(block.body for block in site.home_blocks)]
-    docs["index.html"] = [(site_src, doc) for doc in home if doc is not None]
-    for igs in site.igs:
-        if igs.description is not None:
-            docs.setdefault(igs.out_path, []).append((igs.src_path, igs.description))
-    for item in (*site.articles, *site.pages):
-        docs.setdefault(item.out_path, []).append((item.src_path, item.body))
-    return docs
+def markdown_by_page(
+    site: Site, jobs: Iterable[PageJob], site_src: str
+) -> dict[str, list[tuple[str, RenderedMarkdown]]]:
+    """For each output page, the Markdown documents rendered on it with their source file (as its
+    kind in sitegen/pages.py says)."""
+    return {job.out_path: job.kind.markdown(site, job.context, site_src) for job in jobs if job.kind.markdown}
 
 
 def _written_forms(value: str, base_url: str, base_path: str) -> list[str]:
@@ -310,7 +304,7 @@ def check_links(
     many pages: it is reported once, naming the first page and how many others have it.
     """
     by_page = {job.out_path: job for job in jobs}
-    markdown = markdown_by_page(site, site_src)
+    markdown = markdown_by_page(site, by_page.values(), site_src)
     grouped: dict[tuple[str, int, int, str, str, str], list[Broken]] = {}
     for broken in find_broken_links(files, site.base_url, site.base_path, memo):
         where = attribute(broken, site=site, jobs=by_page, markdown=markdown, templates_dir=templates_dir)
@@ -333,7 +327,7 @@ def _withheld_target(value: str, site: Site) -> Withheld | None:
     path = unquote(urlsplit(value).path)
     if not path.startswith(site.base_path):
         return None
-    url = "/" + path[len(site.base_path) :].removesuffix("index.html")
+    url = page_url(path[len(site.base_path) :])
     url += "" if url.endswith("/") else "/"
     return next((item for item in site.withheld if item.url == url), None)
 

@@ -18,7 +18,9 @@ from .deps import digest
 from .imageclean import published_images
 from .markup import RenderedMarkdown, render_markdown
 from .memo import Memo, Space, json_codec
+from .pages import url_of
 from .schema import PROVINCES
+from .urls import out_path_of
 from .validate import ValidContent
 
 ARTICLE_TYPE_LABELS = {"interview": "BE/LICHT-interview", "spotlight": "GE/SPOT", "news": "Nieuws"}
@@ -391,8 +393,8 @@ def build_model(
             Igs(
                 slug=slug,
                 src_path=src_path,
-                out_path=f"igs/{slug}/index.html",
-                url=f"/igs/{slug}/",
+                out_path=out_path_of(url_of("igs", slug=slug)),
+                url=url_of("igs", slug=slug),
                 name=item["name"],
                 former_name=item.get("former_name"),
                 provinces=item["province"],
@@ -424,8 +426,8 @@ def build_model(
         return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
 
     withheld = tuple(
-        Withheld(src_path, f"/{folder}{slug}/", item["title"], item["draft"], item.get("date"))
-        for folder, items in (("verhalen/", valid.articles), ("", valid.pages))
+        Withheld(src_path, url_of(kind, slug=slug), item["title"], item["draft"], item.get("date"))
+        for kind, items in (("article", valid.articles), ("page", valid.pages))
         for slug, src_path, item, _, _ in items
         if not shown(item)
     )
@@ -449,8 +451,8 @@ def build_model(
             Article(
                 slug=slug,
                 src_path=src_path,
-                out_path=f"verhalen/{slug}/index.html",
-                url=f"/verhalen/{slug}/",
+                out_path=out_path_of(url_of("article", slug=slug)),
+                url=url_of("article", slug=slug),
                 title=item["title"],
                 type=item["type"],
                 date=item["date"].start,
@@ -476,8 +478,8 @@ def build_model(
             Page(
                 slug=slug,
                 src_path=src_path,
-                out_path=f"{slug}/index.html",
-                url=f"/{slug}/",
+                out_path=out_path_of(url_of("page", slug=slug)),
+                url=url_of("page", slug=slug),
                 title=item["title"],
                 summary=item["summary"],
                 nav=item.get("nav"),

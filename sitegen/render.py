@@ -11,7 +11,6 @@ import html as html_lib
 import json
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .memo import BYTES, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
+from .pages import PageJob, page_jobs, story_type_url, tag_slug, tag_url
 from .parallel import pmap
 
 logger = logging.getLogger(__name__)
@@ -166,94 +166,6 @@ def make_environment(
     return env
 
 
-@dataclass(frozen=True)
-class PageJob:
-    """One output file: its template, context and the source file it renders (for errors)."""
-
-    out_path: str
-    template: str
-    src_path: str
-    context: dict[str, Any]
-
-
-def page_jobs(site: Site) -> list[PageJob]:
-    """Every page with its context; `updated` is the page's "Laatst bijgewerkt" (and sitemap) date: its
-    own file's, or for a page made of many files the newest of theirs, never the clock."""
-    home = {"url": "/", "updated": site.updated}
-    igs_updated = max([site.updated, *(i.updated for i in site.igs)])
-    articles_updated = max([site.updated, *(a.updated for a in site.articles if not a.is_unpublished)])
-    jobs = [
-        PageJob("index.html", "home.html", "content/site.yaml", home),
-        PageJob("igs/index.html", "igs_list.html", "content/igs", {"url": "/igs/", "updated": igs_updated}),
-        PageJob(
-            "verhalen/index.html",
-            "articles.html",
-            "content/articles",
-            {"url": "/verhalen/", "updated": articles_updated},
-        ),
-        PageJob("404.html", "404.html", "templates/404.html", {"url": "/404.html"}),
-        PageJob("feed.xml", "feed.xml", "content/articles", {"url": "/feed.xml"}),
-        PageJob("robots.txt", "robots.txt", "content/site.yaml", {"url": "/robots.txt"}),
-        PageJob("kaart/index.html", "kaart.html", "content/geo", {"url": "/kaart/", "updated": igs_updated}),
-        PageJob(
-            "gemeenten/index.html", "gemeenten.html", "content/geo", {"url": "/gemeenten/", "updated": igs_updated}
-        ),
-        PageJob("zoeken/index.html", "zoeken.html", "templates/zoeken.html", {"url": "/zoeken/"}),
-    ]
-    # The story list filtered without JavaScript: one page per story type in use and per tag.
-    for article_type in ARTICLE_TYPE_PLURALS:
-        if any(a.type == article_type for a in site.articles):
-            url = story_type_url(article_type)
-            jobs.append(
-                PageJob(
-                    f"{url[1:]}index.html",
-                    "articles.html",
-                    "content/articles",
-                    {"url": url, "filter_type": article_type},
-                )
-            )
-    for slug, label in tags_in_use(site):
-        url = tag_url(slug)
-        jobs.append(PageJob(f"{url[1:]}index.html", "articles.html", "content/articles", {"url": url, "tag": label}))
-    jobs += [
-        PageJob(i.out_path, "igs.html", i.src_path, {"url": i.url, "igs": i, "updated": i.updated}) for i in site.igs
-    ]
-    jobs += [
-        PageJob(a.out_path, "article.html", a.src_path, {"url": a.url, "article": a, "updated": a.updated})
-        for a in site.articles
-    ]
-    jobs += [
-        PageJob(p.out_path, "page.html", p.src_path, {"url": p.url, "page": p, "updated": p.updated})
-        for p in site.pages
-    ]
-    return jobs
-
-
-def story_type_url(article_type: str) -> str:
-    return f"/verhalen/soort/{article_type}/"
-
-
-def tag_slug(tag: str) -> str:
-    """'Jong talent' -> 'jong-talent'; accents folded, anything else but letters and digits a dash."""
-    folded = unicodedata.normalize("NFKD", tag.casefold()).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-
-
-def tag_url(tag: str) -> str:
-    """The URL of a tag's page (from the tag or its slug); '' for a tag with no letter or digit."""
-    slug = tag_slug(tag)
-    return f"/verhalen/trefwoord/{slug}/" if slug else ""
-
-
-def tags_in_use(site: Site) -> list[tuple[str, str]]:
-    """(slug, label) of every tag on a shown story; spellings of one slug share the first label."""
-    found: dict[str, str] = {}
-    for tag in sorted({t for a in site.articles for t in a.tags}):
-        if tag_slug(tag):
-            found.setdefault(tag_slug(tag), tag)
-    return sorted(found.items())
-
-
 def tagged(tag: str, site: Site) -> list[Any]:
     slug = tag_slug(tag)
     return [a for a in site.articles if any(tag_slug(t) == slug for t in a.tags)]
@@ -321,12 +233,6 @@ def render_site(
     env.globals["finder_anchor"] = lambda member: anchors.get(member.nis or "")
     env.globals["social_image"] = social_image_path
     jobs = page_jobs(site)
-    sitemap_entries = sorted(
-        (job.context["url"], job.context.get("updated")) for job in jobs if job.out_path.endswith("index.html")
-    )
-    jobs.append(
-        PageJob("sitemap.xml", "sitemap.xml", "content", {"url": "/sitemap.xml", "sitemap_entries": sitemap_entries})
-    )
     output: dict[str, bytes] = dict(assets.files)
     for rel, data in site.images:
         output[rel] = data

@@ -15,8 +15,8 @@ from pathlib import Path
 from .errors import did_you_mean, printable
 from .jsonschema import describe
 from .load import display_path
+from .pages import reserved_slugs
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SLUG_PATTERN, Field
-from .validate import RESERVED_PAGE_SLUGS
 
 KINDS = ("igs", "article", "page")
 WIDTH = 100
@@ -204,7 +204,7 @@ def create(
             f"ongeldige naam '{printable(slug, newlines=False)}': gebruik alleen kleine letters a-z, cijfers en '-'",
             f"bv. {suggestion}",
         )
-    if kind == "page" and slug in RESERVED_PAGE_SLUGS:
+    if kind == "page" and slug in reserved_slugs():
         raise ScaffoldError(
             f"de naam '{slug}' is voorbehouden voor een vaste pagina van de site", f"kies bv. {slug}-info"
         )

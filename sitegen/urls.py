@@ -46,3 +46,18 @@ def base_url_problem(text: str) -> str | None:
 
 
 BASE_URL_HINT = "bv. https://www.voorbeeld.be/ of https://org.github.io/repo/"
+
+
+def page_url(out_path: str) -> str:
+    """The root-relative URL of an output file: 'igs/noord/index.html' -> '/igs/noord/',
+    'index.html' -> '/', '404.html' -> '/404.html' (a folder is served by its index.html)."""
+    if out_path == "index.html" or out_path.endswith("/index.html"):
+        out_path = out_path[: -len("index.html")]
+    return "/" + out_path
+
+
+def out_path_of(url: str) -> str:
+    """The output file of a root-relative URL, the inverse of page_url: '/igs/noord/' ->
+    'igs/noord/index.html', '/feed.xml' -> 'feed.xml'."""
+    path = url.removeprefix("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path

@@ -22,6 +22,7 @@ from .errors import ContentError, did_you_mean
 from .jsonschema import describe
 from .load import MarkdownSource, RawContent
 from .markup import heading_one_lines, markdown_problems
+from .pages import reserved_slugs
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
 from .yamlsrc import (
@@ -34,11 +35,6 @@ from .yamlsrc import (
     is_date,
 )
 
-RESERVED_PAGE_SLUGS = frozenset(
-    {"igs", "verhalen", "kaart", "gemeenten", "assets", "images", "zoeken", "404", "feed", "sitemap", "robots"}
-)
-# The pull request previews are published under voorbeeld/ (.github/workflows/site.yml).
-RESERVED_PAGE_SLUGS |= {"voorbeeld"}
 # Patterns are used with fullmatch: '$' alone would also accept a trailing newline.
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME_TEXT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([Tt]|\s+)\d{1,2}:\d{2}")
@@ -539,7 +535,7 @@ def validate_content(
     for _, src_path, data, _, _ in articles:
         _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs | unreadable, errors)
     for slug, src_path, _, _, _ in pages:
-        if slug in RESERVED_PAGE_SLUGS:
+        if slug in reserved_slugs():
             errors.append(
                 ContentError(
                     f"de naam '{slug}' is voorbehouden voor een vaste pagina van de site",

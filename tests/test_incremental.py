@@ -247,34 +247,6 @@ def test_damaged_cache_is_discarded(run_cli, tmp_path: Path) -> None:
     assert tree_bytes(out) == before
 
 
-def test_keyed_templates_read_only_their_declared_inputs() -> None:
-    """sitegen.deps keys article, IGS and page pages by what their templates read; a template that
-    starts reading another field of the site or the map data must be declared there, or go stale."""
-    from sitegen.deps import ASSET_CALL, CHROME_FIELDS, KEYED_TEMPLATES, SUMMARY_FIELDS, TEMPLATES_READING
-
-    templates = ROOT / "templates"
-    # geo.unknown is derived from the finder rows and geo.villages from the rows and the IGS members
-    geo_allowed = {
-        "_base.html": {"sources"},
-        "igs.html": {"locators", "villages"},
-        "gemeenten.html": {"finder_rows", "unknown"},
-    }
-    for name in sorted(KEYED_TEMPLATES | {"_base.html", "_macros.html"}):
-        text = (templates / name).read_text(encoding="utf-8")
-        for included in re.findall(r'{%-?\s*(?:extends|include|import|from)\s+"([^"]+)"', text):
-            assert included in TEMPLATES_READING, f"{name} uses {included}, which sitegen.deps does not know"
-        site_names = set(re.findall(r"\bsite\.(\w+)", text))
-        assert site_names <= set(CHROME_FIELDS) | TEMPLATES_READING[name], (name, site_names)
-        geo_names = set(re.findall(r"\bgeo\.(\w+)", text))
-        assert geo_names <= geo_allowed.get(name, set()), (name, geo_names)
-        assert not re.search(r"\b(?:site|geo)\s*[\[|]", text), f"{name} reads site or geo as a whole"
-        if name in ("articles.html", "feed.xml", "_macros.html", "igs.html"):
-            shown = set(re.findall(r"\b(?:a|article)\.(\w+)", text))
-            assert shown <= {*SUMMARY_FIELDS, "type_label"}, (name, shown)
-        calls = re.findall(r"\basset\(", text)
-        assert len(calls) == len(ASSET_CALL.findall(text)), f"{name} names an asset by a variable"
-
-
 def test_parallel_render_gives_the_sequential_bytes(run_cli, tmp_path: Path, monkeypatch) -> None:
     """Cold builds of large sites render on every core (sitegen.parallel); forced here on the sample."""
     from sitegen import parallel

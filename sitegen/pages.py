@@ -1,0 +1,379 @@
+"""Every kind of page the site has, in one table: a new page type is one entry here and one template.
+
+For each kind the table says:
+- its URL rule (a pattern such as '/igs/{slug}/'; the output path follows from it, see urls.py);
+  the first segment of a fixed rule is kept free of editors' page names (validate);
+- its template, and the pages it has on a given site with their context (render);
+- what its template reads of the model beyond the site chrome, and how that makes the page's
+  dependency key, or `reads=None` for a page rendered on every build (deps);
+- which Markdown documents are rendered on its pages, so that a broken link is blamed on the line
+  that wrote it (linkcheck).
+
+Consumers read `KINDS` when they run (not when they are imported), so a test can extend the table.
+This module stays below the model in the import graph: the model takes its URL rules from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .schema import ARTICLE_TYPES
+from .urls import out_path_of
+
+if TYPE_CHECKING:
+    from .markup import RenderedMarkdown
+    from .model import Site
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a template may read of `site` and of the map data `geo` (tests/test_pages.py checks the
+    templates against it)."""
+
+    site: frozenset[str] = frozenset()
+    geo: frozenset[str] = frozenset()
+
+    def __or__(self, other: Reads) -> Reads:
+        return Reads(self.site | other.site, self.geo | other.geo)
+
+
+# The site chrome `_base.html` shows on every page; it keys every keyed page.
+CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "updated", "organisation", "newsletter",
+                 "consultants", "tiles", "preview", "nav_pages", "footer_pages")  # fmt: skip
+# What the story lists, the feed and the story cards show of each story (type_label follows type).
+# The cards also show the photo or the map of the story's IGS; the tag pages list by tags.
+SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated", "image", "igs",
+                  "tags")  # fmt: skip
+# The layout and the macros every keyed template uses.
+PARTIALS: dict[str, Reads] = {
+    "_base.html": Reads(site=frozenset(CHROME_FIELDS), geo=frozenset({"sources"})),
+    "_macros.html": Reads(),
+}
+# Top-level folders that are not pages but must not be taken by one either: the assets, the
+# content images and the pull request previews (.github/workflows/site.yml).
+OTHER_FOLDERS = frozenset({"assets", "images", "voorbeeld"})
+
+
+class Page(NamedTuple):
+    """One page of a kind: the values of its URL rule, its source (for errors), its context."""
+
+    values: Mapping[str, str]
+    src_path: str
+    context: dict[str, Any]
+
+
+@dataclass
+class KeyInputs:
+    """What page keys are made of besides the chrome; `shared` digests a part many pages share once."""
+
+    site: Any
+    geo: Any
+    pictures: Mapping[str, Any]
+    anchors: Mapping[str, str]
+    digest: Callable[..., bytes]
+    _shared: dict[str, bytes] = field(default_factory=dict)
+
+    def shared(self, name: str, compute: Callable[[], Any]) -> bytes:
+        if name not in self._shared:
+            self._shared[name] = self.digest(compute())
+        return self._shared[name]
+
+
+Blame = list[tuple[str, "RenderedMarkdown"]]
+
+
+@dataclass(frozen=True)
+class PageKind:
+    name: str
+    url: str
+    """The URL rule: root-relative, '{name}' filled from a page's values."""
+    template: str
+    pages: Callable[[Site, Sequence[PageJob]], Iterable[Page]]
+    """The pages of this kind on a site (given the pages of the kinds before it in the table)."""
+    reads: Reads | None = None
+    """What the template reads beyond the chrome; None: the page is rendered on every build."""
+    key: Callable[[KeyInputs, Mapping[str, Any]], tuple[Any, ...]] = lambda inputs, context: ()
+    """The parts of a page's dependency key that `reads` stands for (with its context)."""
+    item: str | None = None
+    """The context name of the model object the page shows: it keys through `key`, not as context."""
+    markdown: Callable[[Site, Mapping[str, Any], str], Blame] | None = None
+    """(source, document) of each Markdown document on a page; gets site.yaml as editors see it."""
+
+    def url_for(self, **values: str) -> str:
+        return self.url.format(**values)
+
+    def jobs(self, site: Site, earlier: Sequence[PageJob]) -> list[PageJob]:
+        jobs = []
+        for page in self.pages(site, earlier):
+            url = self.url_for(**page.values)
+            jobs.append(PageJob(self, out_path_of(url), page.src_path, {"url": url, **page.context}))
+        return jobs
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One output file: its kind, the source file it renders (for errors) and its context."""
+
+    kind: PageKind
+    out_path: str
+    src_path: str
+    context: dict[str, Any]
+
+    @property
+    def template(self) -> str:
+        return self.kind.template
+
+
+# --- the pages of each kind ---------------------------------------------------------------------
+# `updated` is a page's "Laatst bijgewerkt" (and sitemap) date: its own file's, or for a page made
+# of many files the newest of theirs, never the clock.
+
+
+def _igs_updated(site: Site) -> dt.date:
+    return max([site.updated, *(i.updated for i in site.igs)])
+
+
+def _one(src_path: str, updated: Callable[[Site], dt.date] | None = None) -> Callable[..., list[Page]]:
+    def pages(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+        return [Page({}, src_path, {"updated": updated(site)} if updated else {})]
+
+    return pages
+
+
+def _story_list(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+    updated = max([site.updated, *(a.updated for a in site.articles if not a.is_unpublished)])
+    return [Page({}, "content/articles", {"updated": updated})]
+
+
+def _stories_by_type(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+    """The story list filtered without JavaScript: one page per story type in use..."""
+    used = {a.type for a in site.articles}
+    return [Page({"type": t}, "content/articles", {"filter_type": t}) for t in ARTICLE_TYPES if t in used]
+
+
+def _stories_by_tag(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+    """... and per tag."""
+    return [Page({"tag": slug}, "content/articles", {"tag": label}) for slug, label in tags_in_use(site)]
+
+
+def _items(attribute: str, name: str) -> Callable[[Site, Sequence[PageJob]], list[Page]]:
+    def pages(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+        return [Page({"slug": x.slug}, x.src_path, {name: x, "updated": x.updated}) for x in getattr(site, attribute)]
+
+    return pages
+
+
+def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+    """Every page before it in the table that is a folder (not a file such as the feed or 404.html)."""
+    entries = sorted(
+        (job.context["url"], job.context.get("updated")) for job in earlier if job.context["url"].endswith("/")
+    )
+    return [Page({}, "content", {"sitemap_entries": entries})]
+
+
+# --- what keys each kind ------------------------------------------------------------------------
+
+
+def _summaries(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the story lists and the feed show of every story (SUMMARY_FIELDS), not its body."""
+    site, pictures = inputs.site, inputs.pictures
+
+    def compute() -> Any:
+        return (
+            [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles],
+            [pictures.get(a.image.src) for a in site.articles if a.image],
+            [(i.slug, i.name, i.url) for i in site.igs],  # the story list's filter by IGS
+        )
+
+    return (inputs.shared("summaries", compute),)
+
+
+def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The IGS, what it shows of its stories (as cards), its locator map, its members' villages and
+    their rows in the finder, its photo."""
+    igs, site, pictures = context["igs"], inputs.site, inputs.pictures
+    photo = igs.coordinator.photo if igs.coordinator else None
+    related = [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles_for(igs.slug)]
+    related += [pictures.get(a.image.src) for a in site.articles_for(igs.slug) if a.image]
+    return (
+        igs,
+        related,
+        inputs.geo.locators.get(igs.slug),
+        inputs.geo.villages.get(igs.slug),
+        pictures.get(photo) if photo else None,
+        [inputs.anchors.get(m.nis or "") for m in igs.members],
+    )
+
+
+def _article_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The story, the names and URLs of the IGS it names, its picture."""
+    article, site = context["article"], inputs.site
+    named = [(slug, site.igs_by_slug(slug).name, site.igs_by_slug(slug).url) for slug in article.igs]
+    return (article, named, inputs.pictures.get(article.image.src) if article.image else None)
+
+
+def _page_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The page and the names of all IGS (the contact page names the consultants' IGS)."""
+    return (context["page"], [(i.slug, i.name) for i in inputs.site.igs])
+
+
+def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (inputs.geo.finder_rows,)
+
+
+# --- which Markdown is on each kind's pages -----------------------------------------------------
+
+
+def _home_markdown(site: Site, context: Mapping[str, Any], site_src: str) -> Blame:
+    docs = [site.home_intro, *(block.body for block in site.home_blocks)]
+    return [(site_src, doc) for doc in docs if doc is not None]
+
+
+def _igs_markdown(site: Site, context: Mapping[str, Any], site_src: str) -> Blame:
+    igs = context["igs"]
+    return [(igs.src_path, igs.description)] if igs.description is not None else []
+
+
+def _body(name: str) -> Callable[[Site, Mapping[str, Any], str], Blame]:
+    def markdown(site: Site, context: Mapping[str, Any], site_src: str) -> Blame:
+        return [(context[name].src_path, context[name].body)]
+
+    return markdown
+
+
+_STORIES = Reads(site=frozenset({"articles"}))
+
+KINDS: tuple[PageKind, ...] = (
+    PageKind("home", "/", "home.html", _one("content/site.yaml", lambda site: site.updated), markdown=_home_markdown),
+    PageKind("igs-list", "/igs/", "igs_list.html", _one("content/igs", _igs_updated)),
+    PageKind("stories", "/verhalen/", "articles.html", _story_list, reads=_STORIES, key=_summaries),
+    PageKind("404", "/404.html", "404.html", _one("templates/404.html")),
+    PageKind(
+        "feed",
+        "/feed.xml",
+        "feed.xml",
+        _one("content/articles"),
+        reads=Reads(site=frozenset({"articles", "title", "summary", "organisation", "updated"})),
+        key=_summaries,
+    ),
+    PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml")),
+    PageKind("map", "/kaart/", "kaart.html", _one("content/geo", _igs_updated)),
+    PageKind(
+        "finder",
+        "/gemeenten/",
+        "gemeenten.html",
+        _one("content/geo", _igs_updated),
+        reads=Reads(geo=frozenset({"finder_rows", "unknown"})),  # geo.unknown follows from the rows
+        key=_finder_key,
+    ),
+    PageKind("search", "/zoeken/", "zoeken.html", _one("templates/zoeken.html")),
+    PageKind(
+        "stories-by-type", "/verhalen/soort/{type}/", "articles.html", _stories_by_type, reads=_STORIES, key=_summaries
+    ),
+    PageKind(
+        "stories-by-tag", "/verhalen/trefwoord/{tag}/", "articles.html", _stories_by_tag, reads=_STORIES, key=_summaries
+    ),
+    PageKind(
+        "igs",
+        "/igs/{slug}/",
+        "igs.html",
+        _items("igs", "igs"),
+        # geo.villages follows from the finder rows and the IGS members
+        reads=Reads(site=frozenset({"articles_for", "consultants_for"}), geo=frozenset({"locators", "villages"})),
+        key=_igs_key,
+        item="igs",
+        markdown=_igs_markdown,
+    ),
+    PageKind(
+        "article",
+        "/verhalen/{slug}/",
+        "article.html",
+        _items("articles", "article"),
+        reads=Reads(site=frozenset({"igs_by_slug", "organisation"})),
+        key=_article_key,
+        item="article",
+        markdown=_body("article"),
+    ),
+    PageKind(
+        "page",
+        "/{slug}/",
+        "page.html",
+        _items("pages", "page"),
+        reads=Reads(site=frozenset({"consultants", "igs_by_slug"})),
+        key=_page_key,
+        item="page",
+        markdown=_body("page"),
+    ),
+    # Last: it lists the pages before it.
+    PageKind("sitemap", "/sitemap.xml", "sitemap.xml", _sitemap, reads=Reads()),
+)
+
+
+# --- what the other stages ask of the table -----------------------------------------------------
+
+
+def kind(name: str) -> PageKind:
+    return next(k for k in KINDS if k.name == name)
+
+
+def url_of(name: str, **values: str) -> str:
+    """The URL of a page of the kind `name`, e.g. url_of('igs', slug='noord') == '/igs/noord/'."""
+    return kind(name).url_for(**values)
+
+
+def page_jobs(site: Site) -> list[PageJob]:
+    """Every page of the site, kind by kind in the order of the table."""
+    jobs: list[PageJob] = []
+    for page_kind in KINDS:
+        jobs += page_kind.jobs(site, jobs)
+    return jobs
+
+
+def templates_reading() -> dict[str, Reads]:
+    """What each keyed template (and the partials they use) may read; templates shared by several
+    kinds read what any of them declares."""
+    found = dict(PARTIALS)
+    for page_kind in KINDS:
+        if page_kind.reads is not None:
+            found[page_kind.template] = found.get(page_kind.template, Reads()) | page_kind.reads
+    return found
+
+
+def reserved_slugs() -> frozenset[str]:
+    """Names an editor's page cannot take: the first segment of every fixed URL rule ('kaart' for
+    '/kaart/', 'feed' for '/feed.xml') and the other top-level folders."""
+    firsts = (page_kind.url.split("/")[1] for page_kind in KINDS)
+    return frozenset(first.split(".")[0] for first in firsts if first and "{" not in first) | OTHER_FOLDERS
+
+
+# --- URL rules of the story lists, also used by the templates ----------------------------------
+
+
+def story_type_url(article_type: str) -> str:
+    return url_of("stories-by-type", type=article_type)
+
+
+def tag_slug(tag: str) -> str:
+    """'Jong talent' -> 'jong-talent'; accents folded, anything else but letters and digits a dash."""
+    folded = unicodedata.normalize("NFKD", tag.casefold()).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def tag_url(tag: str) -> str:
+    """The URL of a tag's page (from the tag or its slug); '' for a tag with no letter or digit."""
+    slug = tag_slug(tag)
+    return url_of("stories-by-tag", tag=slug) if slug else ""
+
+
+def tags_in_use(site: Site) -> list[tuple[str, str]]:
+    """(slug, label) of every tag on a shown story; spellings of one slug share the first label."""
+    found: dict[str, str] = {}
+    for tag in sorted({t for a in site.articles for t in a.tags}):
+        if tag_slug(tag):
+            found.setdefault(tag_slug(tag), tag)
+    return sorted(found.items())
