@@ -36,7 +36,7 @@ from .memo import Memo, Space, json_codec
 from .model import Site, Withheld
 from .pages import PageJob
 from .render import date_nl
-from .urls import browser_url, page_url
+from .urls import browser_url, out_path_of, page_url
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +137,7 @@ class LinkResolver:
             )
         if not path.startswith(self.base_path):
             return None, fragment, f"valt buiten de site: elke interne link begint met het basispad {self.base_path}"
-        rel = unquote(path[len(self.base_path) :])
-        if rel == "" or rel.endswith("/"):
-            rel += "index.html"
+        rel = out_path_of("/" + unquote(path[len(self.base_path) :]))
         if rel in self.files:
             return rel, fragment, ""
         if f"{rel}/index.html" in self.files:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .errors import ContentError, ContentErrors
 from .memo import FILES, Codec, Memo, Space
+from .urls import page_url
 from .write import safe_join
 
 logger = logging.getLogger(__name__)
@@ -235,11 +236,6 @@ def _clashing(plans: list[_Plan], delta_bundle: dict[str, bytes]) -> set[bytes]:
     }
 
 
-def _url(rel: str) -> str:
-    """The URL Pagefind gives a page, from its output path."""
-    return "/" + (rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel)
-
-
 def _fragments(bundle: Mapping[str, bytes]) -> dict[str, dict[str, object]]:
     """{page id: fragment} of a bundle (the fragment: url, content, filters, meta of one page)."""
     found = {}
@@ -253,7 +249,7 @@ def _fragments(bundle: Mapping[str, bytes]) -> dict[str, dict[str, object]]:
 def _page_ids(bundle: Mapping[str, bytes], pages: Mapping[str, bytes]) -> dict[str, str] | None:
     """{output path: page id}, or None when the bundle does not hold exactly these pages."""
     by_url = {str(fragment["url"]): page_id for page_id, fragment in _fragments(bundle).items()}
-    ids = {rel: by_url.get(_url(rel)) for rel in pages}
+    ids = {rel: by_url.get(page_url(rel)) for rel in pages}  # Pagefind's URLs are the site's
     if len(by_url) != len(pages) or None in ids.values():
         return None
     return {rel: page_id for rel, page_id in ids.items() if page_id is not None}

@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from .urls import out_path_of
+
 PAGE_BUDGET = 100_000
 SCRIPT_BUDGET = 20_000
 MAP_BUDGET = 400_000
@@ -70,9 +72,7 @@ def _local_file(output: Path, base_path: str, url: str) -> Path | None:
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path.startswith(base_path):
         return None
-    path = output / parts.path[len(base_path) :]
-    if parts.path.endswith("/"):
-        path = path / "index.html"
+    path = output / out_path_of("/" + parts.path[len(base_path) :])
     return path if path.is_file() else None
 
 
