@@ -182,3 +182,48 @@ def test_output_paths_never_leave_the_output_folder(tmp_path: Path) -> None:
         write.write_site({"/etc/x": b"x"}, tmp_path / "site")
     assert not (tmp_path / "buiten.html").exists()
     assert sorted(os.listdir(tmp_path)) == []  # no output and no temporary folder left
+
+
+def test_killed_builds_with_a_search_delta_leave_a_complete_site(tmp_path: Path) -> None:
+    """An article edit whose pages go to the search delta bundle (sitegen/search.py), killed at
+    random moments: the output is the old site or the new one, and the next build's index finds
+    what a cold build's finds."""
+    from search_support import searchable
+
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    shutil.copytree(ROOT / "assets", tmp_path / "assets")
+    content, cache, out = _content(tmp_path, "Oud"), tmp_path / "cache", tmp_path / "site"
+
+    def command(target: Path) -> list[str]:
+        return [*_command(content, target, fallback=False), "--cache", str(cache)]
+
+    def run(target: Path) -> None:
+        result = subprocess.run(command(target), capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+
+    run(tmp_path / "old")
+    article = content / "articles" / "bericht-0007.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen zonnewijzer.\n", encoding="utf-8")
+    started = time.perf_counter()
+    run(tmp_path / "new")  # the same cache: the delta the killed builds make too
+    seconds = time.perf_counter() - started
+    assert (tmp_path / "new" / "pagefind" / "deel-delta").is_dir(), "the edit went to the delta"
+    old_site, new_site = tree_bytes(tmp_path / "old"), tree_bytes(tmp_path / "new")
+    rng = random.Random(17)
+    for delay in sorted(rng.uniform(0.05, 0.9 * seconds) for _ in range(3)):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(tmp_path / "old", out)
+        process = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(delay)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert tree_bytes(out) in (old_site, new_site), f"half-written output after a kill at {delay:.3f} s"
+    run(out)
+    assert tree_bytes(out) == new_site
+    result = subprocess.run(
+        [*_command(content, tmp_path / "cold", fallback=False), "--no-cache"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert searchable(out) == searchable(tmp_path / "cold")
