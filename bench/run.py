@@ -23,7 +23,8 @@ one's own wall time; the search index runs on the second core beside the link ch
 and `article: search` is the search index's share of the article row (the delta bundle).
 With --serve, `serve article`/`serve igs` time the preview's in-process rebuild after an edit.
 Wall time, CPU time (user+sys of the child and its waited-for children, from wait4), peak RSS of
-the child; every figure is the median of the runs, and `× hugo` the ratio of the medians.
+the child; every figure is the median of the runs, and `× hugo` the ratio of the medians. The
+machine's load average at the start and the end of each size is printed with it.
 """
 
 from __future__ import annotations
@@ -220,7 +221,7 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
     hugo = [hugo_binary(), "--source", str(BENCH / "hugo"), "--config",
             f"{BENCH / 'hugo' / 'hugo.toml'},{hugo_config(content, layouts, folder)}", "--destination",
             str(hugo_out), "--cacheDir", str(folder / "hugo-cache"), "--quiet"] if with_hugo else []  # fmt: skip
-    results: dict[str, list[Sample]] = {}
+    results: dict[str, list[Sample]] = {"load": [Sample(os.getloadavg()[0])]}
 
     def record(name: str, sample: Sample) -> None:
         results.setdefault(name, []).append(sample)
@@ -263,6 +264,7 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
             timings = json.loads(out.strip().splitlines()[-1])
             record("serve article", Sample(timings["article"]))
             record("serve igs", Sample(timings["igs"]))
+    results["load"].append(Sample(os.getloadavg()[0]))
     return results
 
 
@@ -282,7 +284,11 @@ def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int])
     for size, results in all_results.items():
         ours_pages = median([s.pages for s in results.get("ours cold", [])])
         hugo_pages = median([s.pages for s in results.get("hugo cold", [])])
-        lines.append(f"{size:<10} {runs[size]} run(s); pages: ours {ours_pages:.0f}, hugo {hugo_pages:.0f}")
+        load = " → ".join(f"{s.wall:.1f}" for s in results["load"])
+        lines.append(
+            f"{size:<10} {runs[size]} run(s); pages: ours {ours_pages:.0f}, hugo {hugo_pages:.0f};"
+            f" load average (1 min) at start → end: {load}"
+        )
         for step in STEPS:
             ours, hugo = results.get(f"ours {step}", []), results.get(f"hugo {step}", [])
             o_wall, h_wall = median([s.wall for s in ours]), median([s.wall for s in hugo])
