@@ -326,9 +326,10 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.sizes.split(","):
         size, _, count = item.partition(":")
         runs[size] = int(count) if count else args.runs
-    all_results = {
-        size: bench_size(size, count, args.work.resolve(), not args.no_hugo, args.serve) for size, count in runs.items()
-    }
+    all_results = {}
+    for size, count in runs.items():
+        all_results[size] = bench_size(size, count, args.work.resolve(), not args.no_hugo, args.serve)
+        print(table(all_results, runs), file=sys.stderr)  # what is done so far survives an interruption
     if args.json:
         raw = {size: {name: [vars(s) for s in found] for name, found in r.items()} for size, r in all_results.items()}
         args.json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
