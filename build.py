@@ -25,7 +25,15 @@ from pathlib import Path
 
 from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
 from sitegen.options import BuildOptions
-from sitegen.write import OutputPathError, OutputRules, check_output_dir, clean_leftovers, output_lock, write_site
+from sitegen.write import (
+    OutputPathError,
+    OutputRules,
+    check_output_dir,
+    clean_leftovers,
+    output_lock,
+    write_file_atomic,
+    write_site,
+)
 
 ROOT = Path(__file__).resolve().parent
 ADMIN_DIR = ROOT / "admin"
@@ -311,7 +319,7 @@ def run_schemas() -> int:
         path = folder / name
         changed = not path.is_file() or path.read_text(encoding="utf-8") != text
         if changed:
-            path.write_text(text, encoding="utf-8", newline="\n")
+            write_file_atomic(path, text.encode("utf-8"))
         print(f"schemas/{name}: {'bijgewerkt' if changed else 'ongewijzigd'}")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,28 @@ def test_shipped_content_builds(run_cli, tmp_path: Path, valid_content: Path) ->
     for page in site.pages:
         assert (out / page.out_path).is_file(), page.slug
     assert f"{len(list(out.rglob('*.html')))} pagina's" in stdout
+
+
+@pytest.mark.parametrize(
+    "option", [("--base-url", "https://elders.example/igs/"), ("--drafts",)], ids=["base-url", "drafts"]
+)
+def test_an_option_that_shapes_the_output_is_never_a_no_op(run_cli, tmp_path: Path, option: tuple[str, ...]) -> None:
+    """The no-op check keys on the BuildOptions that build.py makes once for the build itself."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    old = time.time() - 3600  # so the no-op check trusts the mtimes it records
+    for path in [content, *content.rglob("*")]:
+        os.utime(path, (old, old), follow_symlinks=False)
+    args = ("build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "site"))
+    args += ("--cache", str(tmp_path / "cache"))
+    assert run_cli(*args)[0] == 0
+    code, out, _ = run_cli(*args)
+    assert code == 0 and out.startswith("Niets gewijzigd")
+    code, out, err = run_cli(*args, *option)
+    assert code == 0, err
+    assert "Niets gewijzigd" not in out
+    code, out, _ = run_cli(*args, *option)
+    assert code == 0 and out.startswith("Niets gewijzigd")
 
 
 def test_check_writes_nothing(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid_content: Path) -> None:
