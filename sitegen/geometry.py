@@ -24,13 +24,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from sitegen.deps import digest
 from sitegen.errors import ContentError
+from sitegen.load import TOPOLOGY_REL_PATH, TOPOLOGY_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
-from sitegen.register import Register, name_key, parse_generated_json, read_generated_text
+from sitegen.register import Register, name_key, parse_generated_json
 
 logger = logging.getLogger(__name__)
 
-TOPOLOGY_REL_PATH = Path("geo") / "topology.json"
-"""Where the topology lives, relative to the content folder."""
 
 Point = tuple[float, float]
 P = TypeVar("P", tuple[float, float], tuple[int, int])
@@ -97,10 +96,16 @@ TOPOLOGY: Space[Topology] = Space("topology")
 
 def load_topology(content_dir: Path, display_root: Path, memo: Memo | None = None) -> Topology:
     """Read content/geo/topology.json; problems raise ContentError with the path from display_root."""
-    what = "kaartgeometrie"
-    text, shown = read_generated_text(content_dir / TOPOLOGY_REL_PATH, display_root, what)
-    return (memo or Memo()).remembered(
-        TOPOLOGY, digest(text, shown), lambda: topology_from_data(parse_generated_json(text, shown, what), shown, text)
+    text, shown = read_generated_text(content_dir / TOPOLOGY_REL_PATH, display_root, TOPOLOGY_WHAT)
+    return topology_from_text(text, shown, memo or Memo())
+
+
+def topology_from_text(text: str, shown: str, memo: Memo) -> Topology:
+    """The topology in the text of its file (as load.py read it); malformed, a ContentError."""
+    return memo.remembered(
+        TOPOLOGY,
+        digest(text, shown),
+        lambda: topology_from_data(parse_generated_json(text, shown, TOPOLOGY_WHAT), shown, text),
     )
 
 

@@ -52,6 +52,17 @@ class MarkdownSource:
 
 
 @dataclass(frozen=True)
+class GeneratedText:
+    """A file under content/geo/ (made by `python build.py geo`) as read: its text and its path as
+    shown, or the ContentError that says why it could not be read (register.py and geometry.py
+    parse it; the pipeline decides when a problem with it stops the build)."""
+
+    shown: str
+    text: str = ""
+    problem: ContentError | None = None
+
+
+@dataclass(frozen=True)
 class RawContent:
     content_dir: Path
     site: YamlDoc
@@ -60,6 +71,8 @@ class RawContent:
     pages: tuple[tuple[str, MarkdownSource], ...]
     images: tuple[tuple[str, bytes], ...]  # (path relative to content/, bytes)
     errors: tuple[ContentError, ...] = field(default=())
+    register: GeneratedText | None = None  # content/geo/municipalities.json
+    topology: GeneratedText | None = None  # content/geo/topology.json
 
     def display_path(self, rel: str) -> str:
         return display_path(self.content_dir / rel)
@@ -170,6 +183,48 @@ def read_yaml(memo: Memo, text: str, shown: str, line_offset: int = 0) -> tuple[
 
     doc, errors = memo.remembered(YAML, digest(text, shown, line_offset), parse)
     return doc, list(errors)
+
+
+# The generated files under content/geo/, and how errors name them.
+REGISTER_REL_PATH = Path("geo") / "municipalities.json"
+REGISTER_WHAT = "gemeenteregister"
+TOPOLOGY_REL_PATH = Path("geo") / "topology.json"
+TOPOLOGY_WHAT = "kaartgeometrie"
+MAX_GENERATED_BYTES = 200_000_000  # official borders in full detail stay far below this
+REGENERATE = "maak het bestand opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken."
+
+
+def read_generated_text(path: Path, display_root: Path, what: str) -> tuple[str, str]:
+    """A generated file under content/geo/: (raw text, path as shown from display_root).
+
+    A missing or unreadable file is a ContentError telling the editor to regenerate it.
+    """
+    shown = _shown_from(path, display_root)
+    try:
+        data, size = read_file(path, MAX_GENERATED_BYTES)
+        if data is None:
+            raise ContentError(f"{what} is te groot ({size // 1_000_000} MB)", shown, hint=REGENERATE)
+        text = data.decode("utf-8")
+    except OSError as e:
+        raise ContentError(f"{what} niet gevonden of onleesbaar ({os_reason(e)})", shown, hint=REGENERATE) from e
+    except UnicodeDecodeError as e:
+        raise ContentError(f"{what} is niet in UTF-8 opgeslagen", shown, hint=REGENERATE) from e
+    return text, shown
+
+
+def _shown_from(path: Path, display_root: Path) -> str:
+    try:
+        return path.relative_to(display_root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _generated(content_dir: Path, rel: Path, what: str) -> GeneratedText:
+    try:
+        text, shown = read_generated_text(content_dir / rel, Path.cwd(), what)
+    except ContentError as exc:
+        return GeneratedText(exc.path, problem=exc)
+    return GeneratedText(shown, text)
 
 
 def parse_markdown_source(
@@ -414,7 +469,8 @@ def _check_same_names(content_dir: Path, rels: list[str], errors: list[ContentEr
 
 
 def load_content(content_dir: Path, memo: Memo) -> RawContent:
-    """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md and images/ from `content_dir`."""
+    """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md, images/ and the generated geo/ files
+    from `content_dir`."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
         raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
@@ -453,6 +509,8 @@ def load_content(content_dir: Path, memo: Memo) -> RawContent:
     articles = markdown_folder("articles")
     pages = markdown_folder("pages")
     images = _load_images(content_dir, errors)
+    register = _generated(content_dir, REGISTER_REL_PATH, REGISTER_WHAT)
+    topology = _generated(content_dir, TOPOLOGY_REL_PATH, TOPOLOGY_WHAT)
     logger.info("Loaded %d IGS, %d articles, %d pages, %d images", len(igs), len(articles), len(pages), len(images))
     return RawContent(
         content_dir=content_dir,
@@ -462,4 +520,6 @@ def load_content(content_dir: Path, memo: Memo) -> RawContent:
         pages=tuple(pages),
         images=tuple(images),
         errors=tuple(errors),
+        register=register,
+        topology=topology,
     )

@@ -6,24 +6,25 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from typing import TypeVar
 
 from .admin import admin_files, cms_config
 from .errors import ContentError, ContentErrors
-from .geometry import load_topology
+from .geometry import topology_from_text
 from .headers import HEADERS_PATH, headers_file
 from .linkcheck import check_links, parse_pages
-from .load import display_path, load_content
+from .load import GeneratedText, display_path, load_content
 from .mapview import build_map_data
 from .memo import Memo
 from .model import Site, build_model
 from .options import BuildOptions
-from .register import Register, load_register
+from .register import Register, register_from_text
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
 from .validate import validate_content
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 Indexer = Callable[[Mapping[str, bytes], Memo], dict[str, bytes]]
@@ -39,9 +40,13 @@ def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:
     return _load_site(options, memo or Memo())[0]
 
 
-def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register]:
+def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register, GeneratedText | None]:
+    """The model, the register and the (unparsed) topology: everything comes from load_content."""
     raw = load_content(options.content_dir, memo)
-    register = _load_register(options.content_dir, memo)
+    try:
+        register: Register | ContentError = _parsed(raw.register, register_from_text, memo)
+    except ContentError as exc:
+        register = exc
     errors: list[ContentError] = []
     if isinstance(register, ContentError):
         errors.append(register)
@@ -67,14 +72,15 @@ def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register]:
         base_url=options.base_url,
         memo=memo,
     )
-    return site, register
+    return site, register, raw.topology
 
 
-def _load_register(content_dir: Path, memo: Memo) -> Register | ContentError:
-    try:
-        return load_register(content_dir, Path.cwd(), memo)
-    except ContentError as exc:
-        return exc
+def _parsed(file: GeneratedText | None, parse: Callable[[str, str, Memo], T], memo: Memo) -> T:
+    """A generated content/geo/ file as load_content read it, parsed; raises its ContentError."""
+    assert file is not None  # load_content reads every generated file
+    if file.problem is not None:
+        raise file.problem
+    return parse(file.text, file.shown, memo)
 
 
 def build_files(
@@ -82,9 +88,9 @@ def build_files(
 ) -> tuple[Site, dict[str, bytes]]:
     """The whole site in memory; every step asks `memo` for what an earlier build already computed."""
     memo = memo or Memo()
-    site, register = _load_site(options, memo)
+    site, register, topology_file = _load_site(options, memo)
     try:
-        topology = load_topology(options.content_dir, Path.cwd(), memo)
+        topology = _parsed(topology_file, topology_from_text, memo)
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
     geo = build_map_data(site, register, topology, memo)

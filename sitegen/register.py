@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.deps import digest
-from sitegen.errors import ContentError, did_you_mean, os_reason
-from sitegen.load import read_file
+from sitegen.errors import ContentError, did_you_mean
+from sitegen.load import REGENERATE, REGISTER_REL_PATH, REGISTER_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
 
 logger = logging.getLogger(__name__)
-
-REGISTER_REL_PATH = Path("geo") / "municipalities.json"
-"""Where the register lives, relative to the content folder."""
 
 _QUOTED = re.compile(r'"([^"\\]*)"')
 
@@ -154,36 +151,11 @@ class Register:
         return self._by_postcode.get(postcode.strip(), ())
 
 
-MAX_GENERATED_BYTES = 200_000_000  # official borders in full detail stay far below this
-
-
-_REGENERATE = "maak het bestand opnieuw aan met 'python build.py geo' in plaats van het met de hand te bewerken."
-
-
-def read_generated_text(path: Path, display_root: Path, what: str) -> tuple[str, str]:
-    """A generated file under content/geo/: (raw text, path as shown).
-
-    A missing or unreadable file is a ContentError telling the editor to regenerate it.
-    """
-    shown = _display_path(path, display_root)
-    hint = _REGENERATE
-    try:
-        data, size = read_file(path, MAX_GENERATED_BYTES)
-        if data is None:
-            raise ContentError(f"{what} is te groot ({size // 1_000_000} MB)", shown, hint=hint)
-        text = data.decode("utf-8")
-    except OSError as e:
-        raise ContentError(f"{what} niet gevonden of onleesbaar ({os_reason(e)})", shown, hint=hint) from e
-    except UnicodeDecodeError as e:
-        raise ContentError(f"{what} is niet in UTF-8 opgeslagen", shown, hint=hint) from e
-    return text, shown
-
-
 def parse_generated_json(text: str, shown: str, what: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise ContentError(f"{what} is geen geldige JSON: {e.msg}", shown, e.lineno, e.colno, hint=_REGENERATE) from e
+        raise ContentError(f"{what} is geen geldige JSON: {e.msg}", shown, e.lineno, e.colno, hint=REGENERATE) from e
 
 
 # In memory only: decoding a stored register would cost what parsing its JSON costs.
@@ -192,10 +164,16 @@ REGISTER: Space[Register] = Space("register")
 
 def load_register(content_dir: Path, display_root: Path, memo: Memo | None = None) -> Register:
     """Read the register; a malformed file raises ContentError with the path shown from display_root."""
-    what = "gemeenteregister"
-    text, shown = read_generated_text(content_dir / REGISTER_REL_PATH, display_root, what)
-    return (memo or Memo()).remembered(
-        REGISTER, digest(text, shown), lambda: register_from_data(parse_generated_json(text, shown, what), shown, text)
+    text, shown = read_generated_text(content_dir / REGISTER_REL_PATH, display_root, REGISTER_WHAT)
+    return register_from_text(text, shown, memo or Memo())
+
+
+def register_from_text(text: str, shown: str, memo: Memo) -> Register:
+    """The register in the text of its file (as load.py read it); malformed, a ContentError."""
+    return memo.remembered(
+        REGISTER,
+        digest(text, shown),
+        lambda: register_from_data(parse_generated_json(text, shown, REGISTER_WHAT), shown, text),
     )
 
 
@@ -288,10 +266,3 @@ def _quoted_lines(text: str) -> dict[str, int]:
         for match in _QUOTED.finditer(line):
             found.setdefault(match.group(1), number)
     return found
-
-
-def _display_path(path: Path, display_root: Path) -> str:
-    try:
-        return path.relative_to(display_root).as_posix()
-    except ValueError:
-        return path.as_posix()
