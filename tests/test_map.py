@@ -317,7 +317,9 @@ def test_home_finder_is_in_the_first_screen(built: Path, width: str, height: str
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("width", "height", "side_by_side"), [("375", "667", False), ("1280", "720", True)])
+@pytest.mark.parametrize(
+    ("width", "height", "side_by_side"), [("375", "667", False), ("768", "1024", True), ("1280", "720", True)]
+)
 def test_finder_keeps_its_field_in_view_and_lays_out_rows(
     built: Path, width: str, height: str, side_by_side: bool
 ) -> None:
@@ -332,3 +334,4 @@ def test_finder_keeps_its_field_in_view_and_lays_out_rows(
     assert field["top"] >= 0 and field["bottom"] <= seen["viewport"][1] / 3  # sticky at the top
     assert seen["sideBySide"] is side_by_side  # a table on wide screens, stacked on a phone
     assert seen["backToTop"] == "#inhoud"
+    assert seen["overflowing"] == []  # no letter's rows spill out of its box before it is laid out

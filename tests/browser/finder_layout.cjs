@@ -2,7 +2,7 @@
 // The finder's layout: is the search field still in view after scrolling down the list, and do
 // the municipality and its IGS sit side by side (wide) or stacked (phone)?
 //   node finder_layout.cjs BASE_URL WIDTH HEIGHT
-// Prints JSON: {viewport, fieldAfterScroll: {top, bottom}, sideBySide, backToTop, problems}.
+// Prints JSON: {viewport, fieldAfterScroll: {top, bottom}, sideBySide, backToTop, overflowing, problems}.
 const { launch, openPage } = require('./launch.cjs');
 
 (async () => {
@@ -11,6 +11,14 @@ const { launch, openPage } = require('./launch.cjs');
   try {
     const { page, problems } = await openPage(browser, width, height);
     await page.goto(new URL('gemeenten/', base).href, { waitUntil: 'load' });
+    // Letters off screen are not laid out yet (content-visibility): their estimated height must
+    // hold their rows, or rows of two letters overlap (and tap targets with them).
+    const overflowing = await page.evaluate(() => [...document.querySelectorAll('.finder-group')]
+      .filter((group) => {
+        const rows = group.querySelectorAll('tr[id]');
+        return rows[rows.length - 1].getBoundingClientRect().bottom > group.getBoundingClientRect().bottom + 0.5;
+      })
+      .map((group) => group.querySelector('h2').textContent));
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
     await page.waitForTimeout(200);
     const seen = await page.evaluate(() => {
@@ -26,7 +34,7 @@ const { launch, openPage } = require('./launch.cjs');
         backToTop: top ? top.getAttribute('href') : null,
       };
     });
-    console.log(JSON.stringify({ ...seen, problems }));
+    console.log(JSON.stringify({ ...seen, overflowing, problems }));
   } finally {
     await browser.close();
   }
