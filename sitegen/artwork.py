@@ -17,9 +17,18 @@ import functools
 import importlib.resources
 import io
 import re
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
+import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from .deps import digest
+from .memo import BYTES, Space
+
+SOCIAL_CARDS: Space[bytes] = Space("social-cards", BYTES)
+"""The PNG of each social card, under social_card_key of its arguments."""
 
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
 BRAND = "#0b5563"
@@ -105,10 +114,17 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+FONT_WEIGHTS = ("Bold", "Medium")
+
+
+@functools.cache
+def _font_file(weight: str) -> bytes:
+    return (importlib.resources.files("font_rhd") / "files" / f"RedHatDisplay-{weight}.ttf").read_bytes()
+
+
 @functools.cache
 def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
-    path = importlib.resources.files("font_rhd") / "files" / f"RedHatDisplay-{weight}.ttf"
-    return ImageFont.truetype(io.BytesIO(path.read_bytes()), size, layout_engine=ImageFont.Layout.BASIC)
+    return ImageFont.truetype(io.BytesIO(_font_file(weight)), size, layout_engine=ImageFont.Layout.BASIC)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -226,6 +242,19 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)  # flat colours: quick to encode, and about 20 kB
     return out.getvalue()
+
+
+@functools.cache
+def _drawing() -> bytes:
+    """What every card's bytes depend on besides its arguments: the drawing code (this module), the
+    font files, Pillow (rasteriser, PNG writer) and zlib (PNG compression)."""
+    fonts = [_font_file(weight) for weight in FONT_WEIGHTS]
+    return digest(Path(__file__).read_bytes(), fonts, PIL.__version__, zlib.ZLIB_RUNTIME_VERSION)
+
+
+def social_card_key(title: str, kicker: str, site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> bytes:
+    """The memo key of a social card: everything social_card draws it from."""
+    return digest(_drawing(), title, kicker, site_name, tagline, shapes, colour)
 
 
 CARD_PICTURE_DIR = "assets/kaartjes"

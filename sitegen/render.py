@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 from markupsafe import Markup
 
-from .artwork import CARD_PICTURE_SIZE, Artwork, make_artwork, social_card
+from .artwork import CARD_PICTURE_SIZE, SOCIAL_CARDS, Artwork, make_artwork, social_card, social_card_key
 from .dates import PartialDate, format_nl
 from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
@@ -292,7 +292,7 @@ def render_site(
         from .errors import ContentErrors
 
         raise ContentErrors(errors)
-    output.update(social_cards(site, jobs, output, art, geo.colours))
+    output.update(social_cards(site, jobs, output, art, geo.colours, memo))
     logger.info("Rendered %d files", len(output))
     return output
 
@@ -312,9 +312,10 @@ _OG_TITLE = re.compile(r'<meta property="og:title" content="([^"]*)">')
 
 
 def social_cards(
-    site: Site, jobs: list[PageJob], output: dict[str, bytes], art: Artwork, colours: Any
+    site: Site, jobs: list[PageJob], output: dict[str, bytes], art: Artwork, colours: Any, memo: Memo
 ) -> dict[str, bytes]:
-    """A social card for every HTML page, titled as its og:title says (so the template decides)."""
+    """A social card for every HTML page, titled as its og:title says (so the template decides);
+    a card drawn by an earlier build from the same title, shape and font is taken from the memo."""
     tagline = f"Een netwerk van {site.organisation.name}"
     calls = []
     for job in jobs:
@@ -331,7 +332,8 @@ def social_cards(
         colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
         path = social_image_path(job.context["url"])
         calls.append((path, (html_lib.unescape(found[1]), kicker, site.title, tagline, shapes, colour)))
-    cards = pmap(lambda args: social_card(*args), [args for _, args in calls])
+    keyed = [(social_card_key(*args), args) for _, args in calls]
+    cards = memo.remembered_all(SOCIAL_CARDS, keyed, lambda args: social_card(*args))
     return {path: png for (path, _), png in zip(calls, cards, strict=True)}
 
 

@@ -215,3 +215,34 @@ def test_ci_lighthouse_covers_every_page_type(site: Path) -> None:
     assert set(template_of.values()) == {template_of[page] for page in listed}
     stories = [page for page in listed if template_of[page] == "articles.html"]
     assert [page.split("/")[1] for page in stories] == ["index.html", "soort", "trefwoord"]
+
+
+def test_social_cards_are_drawn_once_and_remembered_between_builds(tmp_path: Path, monkeypatch) -> None:
+    """A build remembers the cards it drew (on disk, for the next process); the next build draws only
+    the cards whose title changed, and its cards are byte for byte those of a build from scratch."""
+    import shutil
+
+    from sitegen.artwork import SOCIAL_CARDS
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    options = BuildOptions(content, ROOT / "templates", ROOT / "assets")
+
+    def cards(files: dict[str, bytes]) -> dict[str, bytes]:
+        return {name: data for name, data in files.items() if name.startswith("assets/social/")}
+
+    memo = Memo(DiskStore(tmp_path / "cache"))
+    first = cards(build_files(options, memo)[1])
+    assert memo.hits(SOCIAL_CARDS.name) == 0 and memo.misses(SOCIAL_CARDS.name) == len(first) > 10
+    memo.finish(success=True)
+
+    page = content / "pages" / "contact.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("title: Contact", "title: Contact en adres"))
+    memo = Memo(DiskStore(tmp_path / "cache"))  # the next build: a new process, only the file
+    second = cards(build_files(options, memo)[1])
+    assert memo.misses(SOCIAL_CARDS.name) == 1 and memo.hits(SOCIAL_CARDS.name) == len(first) - 1
+    assert [name for name in first if first[name] != second[name]] == ["assets/social/contact.png"]
+    assert second == cards(build_files(options, Memo())[1])
