@@ -203,8 +203,8 @@ def test_no_horizontal_scroll_and_a_menu_without_javascript(site: Path) -> None:
 def test_ci_lighthouse_covers_every_page_type(site: Path) -> None:
     """.ci/run judges one page of each kind the build renders to HTML: every template, and the story
     list in all three of its forms (all stories, one type, one tag)."""
+    from sitegen.pages import page_jobs
     from sitegen.pipeline import BuildOptions, load_and_validate
-    from sitegen.render import page_jobs
 
     listed = subprocess.run(
         ["bash", str(ROOT / ".ci" / "lighthouse-pages"), str(site)], capture_output=True, text=True, check=True
