@@ -42,6 +42,10 @@ def pmap(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN
     try:
         with multiprocessing.get_context("fork").Pool(count, initializer=_mark_worker) as pool:
             parts = pool.map(_run_chunk, bounds, chunksize=1)
+            # Let the workers finish and exit on their own: the SIGTERM of the pool's terminate() (on
+            # leaving the `with`) once left a build waiting forever for an idle worker on a busy machine.
+            pool.close()
+            pool.join()
     finally:
         _state.pop("job", None)
     return [result for part in parts for result in part]
