@@ -10,6 +10,8 @@ For each kind the table says:
   that wrote it (linkcheck).
 
 Consumers read `KINDS` when they run (not when they are imported), so a test can extend the table.
+Outside the package, CI's Lighthouse run picks one page per type by hand (.ci/lighthouse-pages);
+tests/test_design.py fails until a new template is listed there.
 This module stays below the model in the import graph: the model takes its URL rules from here.
 """
 
