@@ -149,9 +149,15 @@ class DiskStore:
             self._warned = True
         return None
 
+    @functools.cached_property
+    def _key(self) -> bytes:
+        # Read once per store: finding the key's path hashes the checkout's path, and a large
+        # build seals tens of thousands of entries.
+        return cache_key()
+
     def _seal(self, name: str, key: bytes, payload: bytes) -> bytes:
         head = f"{self.engine}\0{name}\0".encode() + len(key).to_bytes(4, "big") + key
-        return hmac.digest(cache_key(), head + payload, "sha256")
+        return hmac.digest(self._key, head + payload, "sha256")
 
     # --- writing ---
 
