@@ -1,6 +1,6 @@
 'use strict';
 // Look at the map like a visitor: its size, its labels, what a municipality says on hover, focus
-// and tap, and where a deep link (#co7, #g-33039) takes you.
+// and tap, and where a deep link (#<igs-slug>, #g-<nis>) takes you.
 //   node map_view.cjs BASE_URL WIDTH HEIGHT HASH...
 // Prints one JSON line per hash ('' = no hash): {hash, viewport, map: {width, height}, labels:
 // [{text, inside}], namesShown, tooltip, focusLabel, focusOutline, popup: {height}, problems}.
