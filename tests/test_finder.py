@@ -1,4 +1,5 @@
-"""The finder's answers and matching on the committed register, with IGS'en made up for the test."""
+"""The finder's answers and matching on the official register (the sample site's copy), with IGS'en
+made up for the test."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sitegen.geometry import load_topology
 from sitegen.register import load_register
 
 ROOT = Path(__file__).parent.parent
+SAMPLE_CONTENT = ROOT / "tests" / "sample_site" / "content"
 
 
 def _igs(slug: str, name: str, province: str, members: list[str], complete: bool, until: str = "") -> SimpleNamespace:
@@ -43,15 +45,15 @@ def _site(*igs: SimpleNamespace) -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def geo():
-    return load_register(ROOT / "content", ROOT), load_topology(ROOT / "content", ROOT)
+    return load_register(SAMPLE_CONTENT, ROOT), load_topology(SAMPLE_CONTENT, ROOT)
 
 
 @pytest.fixture(scope="module")
 def rows(geo):
     register, topology = geo
     site = _site(
-        _igs("co7", "CO7", "West-Vlaanderen", ["Heuvelland", "Ieper"], complete=True),
-        _igs("ginter", "Ginter", "West-Vlaanderen", ["Brugge"], complete=True, until="tot eind 2025"),
+        _igs("heuvelzone", "Heuvelzone", "West-Vlaanderen", ["Heuvelland", "Ieper"], complete=True),
+        _igs("kustregio", "Kustregio", "West-Vlaanderen", ["Brugge"], complete=True, until="tot eind 2025"),
         _igs("waas", "Waas", "Oost-Vlaanderen", ["Lokeren", "Moerbeke", "Wachtebeke", "Kruisem"], complete=False),
         _igs("zuid", "Zuid", "Antwerpen", ["Borsbeek", "Diest"], complete=True),
     )
@@ -63,9 +65,11 @@ def _found(rows, query: str) -> list[str]:
     return [explain(row, term) for row, term in search_rows(rows, query)]
 
 
-def test_every_municipality_has_one_row_with_its_parts(rows) -> None:
-    assert len(rows) == 285
-    assert sum(len(r.parts) for r in rows) == 300
+def test_every_municipality_has_one_row_with_its_parts(geo, rows) -> None:
+    register, topology = geo
+    assert sorted(r.nis for r in rows) == sorted(m.nis for m in register.municipalities)
+    assert sorted(p.unit_id for r in rows for p in r.parts) == sorted(u.id for u in topology.units)
+    assert len(rows) == 285 and len(topology.units) == 300  # Flanders since 2025, and its units of 2019-2024
     lochristi = next(r for r in rows if r.name == "Lochristi")
     assert [p.name for p in lochristi.parts] == ["Lochristi", "Wachtebeke"]
     assert "Zaffelare" in lochristi.villages and "Wachtebeke" not in lochristi.villages
@@ -77,10 +81,10 @@ def test_every_municipality_has_one_row_with_its_parts(rows) -> None:
     ("query", "expected"),
     [
         # a village (deelgemeente)
-        ("Kemmel", ["Kemmel → Heuvelland → CO7"]),
-        ("kèmmel", ["Kemmel → Heuvelland → CO7"]),
+        ("Kemmel", ["Kemmel → Heuvelland → Heuvelzone"]),
+        ("kèmmel", ["Kemmel → Heuvelland → Heuvelzone"]),
         # an IGS that has stopped says until when
-        ("Zeebrugge", ["Zeebrugge → Brugge → Ginter (tot eind 2025)"]),
+        ("Zeebrugge", ["Zeebrugge → Brugge → Kustregio (tot eind 2025)"]),
         # municipalities merged away in 2019 and 2025
         ("Kruishoutem", ["Kruishoutem → Kruisem → Waas"]),
         ("Meeuwen-Gruitrode", ["Meeuwen-Gruitrode → Oudsbergen → geen IGS"]),
@@ -93,7 +97,7 @@ def test_every_municipality_has_one_row_with_its_parts(rows) -> None:
         ("sint niklaas", ["Sint-Niklaas → onbekend"]),
         ("ST.-NIKLAAS", ["Sint-Niklaas → onbekend"]),
         # postcodes
-        ("8956", ["8956 → Heuvelland → CO7"]),
+        ("8956", ["8956 → Heuvelland → Heuvelzone"]),
         ("9185", ["9185 → Lochristi → Lochristi: onbekend; Wachtebeke: Waas"]),
     ],
 )
@@ -125,8 +129,8 @@ def test_prefix_and_inner_matches_and_nothing_for_rubbish(rows) -> None:
 
 def test_three_states(geo, rows) -> None:
     by_name = {r.name: r for r in rows}
-    assert by_name["Heuvelland"].answer.state == MEMBER and by_name["Heuvelland"].answer.text == "CO7"
-    # West-Vlaanderen: CO7's list is complete and no other list there is open
+    assert by_name["Heuvelland"].answer.state == MEMBER and by_name["Heuvelland"].answer.text == "Heuvelzone"
+    # West-Vlaanderen: Heuvelzone's list is complete and no other list there is open
     assert by_name["Poperinge"].answer.state == NONE and by_name["Poperinge"].answer.text == "geen IGS"
     # Oost-Vlaanderen: Waas's list is incomplete, so an unlisted municipality there is unknown, never "geen IGS"
     assert by_name["Gent"].answer.state == UNKNOWN and by_name["Gent"].answer.text == "onbekend"

@@ -10,10 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, SAMPLE
 
 from sitegen.jsonschema import SCHEMA_FILES, schema_texts
-from sitegen.load import parse_markdown_source
+from sitegen.load import load_content, parse_markdown_source
+from sitegen.memo import Memo
 
 SCHEMAS = ROOT / "schemas"
 CONTENT = ROOT / "content"
@@ -41,14 +42,14 @@ def _front_matter(path: Path) -> Any:
     return source.front.data
 
 
-def _shipped() -> list[tuple[str, str, Any]]:
-    """(schema file, content file, data) for every shipped content file."""
-    cases = [("site.schema.json", "site.yaml", yaml.safe_load((CONTENT / "site.yaml").read_text(encoding="utf-8")))]
-    for path in sorted((CONTENT / "igs").glob("*.yaml")):
+def _content_cases(content: Path) -> list[tuple[str, str, Any]]:
+    """(schema file, content file, data) for every content file in `content`."""
+    cases = [("site.schema.json", "site.yaml", yaml.safe_load((content / "site.yaml").read_text(encoding="utf-8")))]
+    for path in sorted((content / "igs").glob("*.yaml")):
         cases.append(("igs.schema.json", f"igs/{path.name}", yaml.safe_load(path.read_text(encoding="utf-8"))))
-    for path in sorted((CONTENT / "articles").glob("*.md")):
+    for path in sorted((content / "articles").glob("*.md")):
         cases.append(("article.schema.json", f"articles/{path.name}", _front_matter(path)))
-    for path in sorted((CONTENT / "pages").glob("*.md")):
+    for path in sorted((content / "pages").glob("*.md")):
         cases.append(("page.schema.json", f"pages/{path.name}", _front_matter(path)))
     return cases
 
@@ -73,14 +74,38 @@ def test_schemas_are_valid_draft_07(name: str) -> None:
     assert schema["additionalProperties"] is False
 
 
-def test_all_shipped_content_is_valid() -> None:
-    cases = _shipped()
-    assert len(cases) >= 1 + 19 + 4 + 3
+@pytest.fixture(params=["shipped", "edited", "sample"])
+def any_content(request: pytest.FixtureRequest) -> Path:
+    """The shipped content, a copy with an editor's typical changes, and the sample site."""
+    if request.param == "edited":
+        return request.getfixturevalue("edited_content")
+    return CONTENT if request.param == "shipped" else SAMPLE / "content"
+
+
+def test_all_valid_content_is_valid_for_the_schemas(any_content: Path) -> None:
+    cases = _content_cases(any_content)
+    # Every file the build reads is checked, draft or not (the build's own reader says which they are).
+    raw = load_content(any_content, Memo())
+    read = {"site.yaml"} | {f"igs/{slug}.yaml" for slug, _ in raw.igs}
+    read |= {f"articles/{slug}.md" for slug, _ in raw.articles} | {f"pages/{slug}.md" for slug, _ in raw.pages}
+    assert {rel for _, rel, _ in cases} == read
     problems = []
     for schema_name, rel, data in cases:
         for error in _validator(schema_name).iter_errors(_plain(data)):
             problems.append(f"content/{rel}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_sample_site_exercises_every_schema() -> None:
+    """What the sample site holds is fixed: one site.yaml, two IGS'en, three articles, one page."""
+    kinds = [schema for schema, _, _ in _content_cases(SAMPLE / "content")]
+    assert {schema: kinds.count(schema) for schema in kinds} == {
+        "site.schema.json": 1,
+        "igs.schema.json": 2,
+        "article.schema.json": 3,
+        "page.schema.json": 1,
+    }
+    assert set(kinds) == {name for name, _, _, _ in SCHEMA_FILES}
 
 
 VALID_IGS: dict[str, Any] = {

@@ -1,7 +1,7 @@
 'use strict';
 // Load pages in headless Chromium and report, per page, what a visitor's console would show.
 //
-//   node check_pages.cjs BASE_URL PAGE...   (PAGE relative to BASE_URL, e.g. "igs/co7/")
+//   node check_pages.cjs BASE_URL PAGE...   (PAGE relative to BASE_URL, e.g. "igs/noord/")
 //
 // Prints JSON: {page: {status, console: [...], errors: [...], csp: [...], thirdParty: [...]}}.
 // `csp` lists `securitypolicyviolation` events, `errors` uncaught exceptions, `console` every
