@@ -187,8 +187,10 @@ async function save(page) {
     result.steps.push('igs saved');
 
     // 2. A new article.
+    // After saving, the editor may go back to the list by itself: the button can vanish between
+    // seeing it and clicking it, so a click that finds nothing is fine.
     const back = page.getByRole('button', { name: 'Bewerken annuleren' });
-    if (await back.isVisible()) await back.click();
+    if (await back.isVisible()) await back.click({ timeout: 5000 }).catch(() => {});
     await page.getByRole('treeitem', { name: 'Verhalen' }).click();
     await page.getByRole('button', { name: 'Nieuw item aanmaken' }).click();
     const title = page.getByRole('textbox', { name: 'Titel', exact: true });
