@@ -108,11 +108,17 @@ def _edit_site(content: Path, rng: random.Random, n: int) -> str:
     return "edit site.yaml"
 
 
-def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
-    content, templates, assets = tmp_path / "content", tmp_path / "templates", tmp_path / "assets"
+def _sample_project(folder: Path) -> tuple[Path, Path, Path]:
+    """A copy of the sample site's content with the project's templates and assets, to edit freely."""
+    content, templates, assets = folder / "content", folder / "templates", folder / "assets"
     shutil.copytree(SAMPLE / "content", content)
     shutil.copytree(ROOT / "templates", templates)
     shutil.copytree(ROOT / "assets", assets)
+    return content, templates, assets
+
+
+def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
+    content, templates, assets = _sample_project(tmp_path)
     cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
     common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
     rng = random.Random(5)
@@ -155,10 +161,7 @@ def test_both_stores_equal_cold_builds_in_process(tmp_path: Path, monkeypatch: p
     from sitegen.pipeline import BuildOptions, build_files
     from sitegen.stores import DiskStore, MemoryStore
 
-    content, templates, assets = tmp_path / "content", tmp_path / "templates", tmp_path / "assets"
-    shutil.copytree(SAMPLE / "content", content)
-    shutil.copytree(ROOT / "templates", templates)
-    shutil.copytree(ROOT / "assets", assets)
+    content, templates, assets = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
     options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
     rng = random.Random(16)
@@ -205,10 +208,7 @@ def test_delta_search_bundle_indexes_what_a_cold_build_indexes(run_cli, tmp_path
     from sitegen import search
 
     monkeypatch.setattr(search, "DELTA_SHARE", 1.0)
-    content, templates, assets = tmp_path / "content", tmp_path / "templates", tmp_path / "assets"
-    shutil.copytree(SAMPLE / "content", content)
-    shutil.copytree(ROOT / "templates", templates)
-    shutil.copytree(ROOT / "assets", assets)
+    content, templates, assets = _sample_project(tmp_path)
     cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
     common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
     rng = random.Random(11)
