@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 from markupsafe import Markup
 
-from .artwork import CARD_PICTURE_SIZE, SOCIAL_CARDS, Artwork, make_artwork, social_card, social_card_key
+from .artwork import CARD_PICTURE_SIZE, SOCIAL_CARDS, Artwork, drawing_order, make_artwork, social_card, social_card_key
 from .dates import PartialDate, format_nl
 from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
@@ -333,8 +333,10 @@ def social_cards(
         path = social_image_path(job.context["url"])
         calls.append((path, (html_lib.unescape(found[1]), kicker, site.title, tagline, shapes, colour)))
     keyed = [(social_card_key(*args), args) for _, args in calls]
-    cards = memo.remembered_all(SOCIAL_CARDS, keyed, lambda args: social_card(*args))
-    return {path: png for (path, _), png in zip(calls, cards, strict=True)}
+    order = drawing_order([args for _, args in calls])
+    cards = memo.remembered_all(SOCIAL_CARDS, [keyed[i] for i in order], lambda args: social_card(*args))
+    drawn = dict(zip(order, cards, strict=True))
+    return {path: drawn[i] for i, (path, _) in enumerate(calls)}
 
 
 def _render(env: Environment, job: PageJob, templates_dir: Path) -> bytes | ContentError:

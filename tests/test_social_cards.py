@@ -1,0 +1,65 @@
+"""Social cards drawn in layers and on every core are the cards of the plain drawing, byte for byte."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PIL import Image
+
+from sitegen import artwork
+from sitegen.artwork import Shapes, drawing_order, social_card
+from sitegen.parallel import pmap, workers
+
+NOORD = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z", "M20 20 40 20 40 35Z")
+ZUID = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z", "M60 20 80 20 80 35Z M65 25 70 25 70 30Z")
+FLANDERS = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z")
+SITE = ("IGS Cultuur", "Een netwerk van OP/TIL")
+# The last kicker runs into the logo's circles: its patch has more than the plain ground under it.
+KICKERS = ("", "Interview", "IGS · Antwerpen", "IGS · " + ", ".join(["Oost-Vlaanderen", "Vlaams-Brabant"] * 3))
+
+
+def _plain_background(shapes: Shapes | None, colour: str, kicker: str) -> Image.Image:
+    """The background as one drawing: the kicker on the whole base, the whole image mapped to the palette."""
+    image = artwork._base(*SITE, shapes, colour).copy()
+    if kicker:
+        artwork._draw_kicker(image, kicker, artwork.KICKER_AT)
+    return artwork._indexed(image, colour)
+
+
+@pytest.mark.parametrize("kicker", KICKERS)
+@pytest.mark.parametrize(("shapes", "colour"), [(NOORD, "#cc6677"), (ZUID, "#44aa99"), (FLANDERS, "#f3b23c")])
+def test_layered_background_is_the_plain_drawing(shapes: Shapes, colour: str, kicker: str) -> None:
+    layered = artwork._background_indexed(*SITE, shapes, colour, kicker)
+    plain = _plain_background(shapes, colour, kicker)
+    assert layered.tobytes() == plain.tobytes() and layered.getpalette() == plain.getpalette()
+    if kicker:  # the kicker is really there
+        assert layered.tobytes() != artwork._base_indexed(*SITE, shapes, colour).tobytes()
+
+
+def _calls() -> list[tuple[str, str, str, str, Shapes | None, str]]:
+    titles = ["Noord", "Een lange titel over samenwerking tussen gemeenten en hun bibliotheken", "Zuid"]
+    places = [(NOORD, "#cc6677"), (ZUID, "#44aa99"), (FLANDERS, "#f3b23c"), (None, "#f3b23c")]
+    return [(t, k, *SITE, s, c) for t in titles for k in KICKERS[:3] for s, c in places]
+
+
+def test_drawing_order_groups_cards_of_one_base_and_kicker() -> None:
+    calls = _calls()
+    order = drawing_order(calls)
+    assert sorted(order) == list(range(len(calls)))
+    groups = [(calls[i][4], calls[i][5], calls[i][1]) for i in order]
+    runs = [group for n, group in enumerate(groups) if n == 0 or groups[n - 1] != group]
+    assert len(runs) == len(set(groups))  # each base and kicker in one run
+
+
+@pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
+def test_cards_drawn_in_workers_are_those_drawn_in_process() -> None:
+    calls = _calls()
+    in_process = [social_card(*args) for args in reversed(calls)][::-1]  # other order, other cache state
+    artwork._base.cache_clear()
+    artwork._base_indexed.cache_clear()
+    artwork._background_indexed.cache_clear()
+    drawn = pmap(lambda args: (os.getpid(), social_card(*args)), calls, min_items=2)
+    assert os.getpid() not in {pid for pid, _ in drawn}  # really drawn in forked workers
+    assert [card for _, card in drawn] == in_process
+    assert len(set(in_process)) == len(calls)
