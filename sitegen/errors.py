@@ -49,6 +49,11 @@ class ContentError(Exception):
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[str, str, int, int, str]]:
+        # An exception pickles through its args, which a frozen dataclass leaves empty: this way the
+        # errors of files read in pmap's workers (sitegen/load.py) come back to the parent whole.
+        return (type(self), (self.message, self.path, self.line, self.col, self.hint))
+
     @property
     def location(self) -> str:
         path = printable(self.path, newlines=False)

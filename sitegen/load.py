@@ -7,20 +7,22 @@ parsed yields a ContentError, the rest is left to validation.
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import re
 import stat
+import time
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .chars import char_name, hidden_char, same_file_name
-from .deps import digest
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
-from .memo import Memo, Space, frozen_pairs, json_codec
+from .memo import Codec, Memo, Space, frozen_pairs, json_codec
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,9 @@ class RawContent:
     errors: tuple[ContentError, ...] = field(default=())
     register: GeneratedText | None = None  # content/geo/municipalities.json
     topology: GeneratedText | None = None  # content/geo/topology.json
+    checked: Mapping[str, Any] = field(default_factory=dict)
+    """What the journal's per-file checks made of each file, by its path as shown (validate.py
+    checks the files that are not in it itself)."""
 
     def display_path(self, rel: str) -> str:
         return display_path(self.content_dir / rel)
@@ -117,12 +122,16 @@ def _unreadable(path: Path, exc: OSError, what: str = "het bestand") -> ContentE
 
 def read_text(path: Path, errors: list[ContentError]) -> str | None:
     """Read a UTF-8 text file (BOM and CRLF accepted); problems become content errors."""
-    shown = display_path(path)
     try:
         data, size = read_file(path, MAX_TEXT_BYTES)
     except OSError as exc:
         errors.append(_unreadable(path, exc))
         return None
+    return decode_text(data, size, display_path(path), errors)
+
+
+def decode_text(data: bytes | None, size: int, shown: str, errors: list[ContentError]) -> str | None:
+    """The text of a file read by read_file (None: too large), or None and the errors that say why not."""
     if data is None:
         errors.append(
             ContentError(
@@ -155,34 +164,26 @@ def read_text(path: Path, errors: list[ContentError]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _yaml_to_plain(parsed: tuple[YamlDoc, tuple[ContentError, ...]]) -> list[Any]:
-    doc, errors = parsed
+def _doc_to_plain(doc: YamlDoc) -> list[Any]:
     tables = [
         [[list(path), value] for path, value in table.items()]
         for table in (doc.value_pos, doc.key_pos, doc.raw_scalars)
     ]
-    return [doc.src_path, doc.data, *tables, [[e.message, e.path, e.line, e.col, e.hint] for e in errors]]
+    return [doc.src_path, doc.data, *tables]
 
 
-def _yaml_from_plain(plain: list[Any]) -> tuple[YamlDoc, tuple[ContentError, ...]]:
-    src_path, data, value_pos, key_pos, raw, errors = plain
+def _doc_from_plain(plain: list[Any]) -> YamlDoc:
+    src_path, data, value_pos, key_pos, raw = plain
     positions = [{path: tuple(pos) for path, pos in frozen_pairs(table).items()} for table in (value_pos, key_pos)]
-    doc = YamlDoc(src_path, data, *positions, frozen_pairs(raw))
-    return doc, tuple(ContentError(*error) for error in errors)
+    return YamlDoc(src_path, data, *positions, frozen_pairs(raw))
 
 
-YAML: Space[tuple[YamlDoc, tuple[ContentError, ...]]] = Space("yaml", json_codec(_yaml_to_plain, _yaml_from_plain))
+def errors_to_plain(errors: Iterable[ContentError]) -> list[list[Any]]:
+    return [[e.message, e.path, e.line, e.col, e.hint] for e in errors]
 
 
-def read_yaml(memo: Memo, text: str, shown: str, line_offset: int = 0) -> tuple[YamlDoc, list[ContentError]]:
-    """parse_yaml, remembered by the text itself."""
-
-    def parse() -> tuple[YamlDoc, tuple[ContentError, ...]]:
-        doc, errors = parse_yaml(text, shown, line_offset)
-        return doc, tuple(errors)
-
-    doc, errors = memo.remembered(YAML, digest(text, shown, line_offset), parse)
-    return doc, list(errors)
+def errors_from_plain(plain: list[list[Any]]) -> tuple[ContentError, ...]:
+    return tuple(ContentError(*error) for error in plain)
 
 
 # The generated files under content/geo/, and how errors name them.
@@ -227,9 +228,7 @@ def _generated(content_dir: Path, rel: Path, what: str) -> GeneratedText:
     return GeneratedText(shown, text)
 
 
-def parse_markdown_source(
-    text: str, shown: str, memo: Memo | None = None
-) -> tuple[MarkdownSource | None, list[ContentError]]:
+def parse_markdown_source(text: str, shown: str) -> tuple[MarkdownSource | None, list[ContentError]]:
     """Split front matter and body; front-matter positions use the file's own line numbers."""
     lines = text.split("\n")
     if not lines or not _FRONT_MATTER_FENCE.match(lines[0]):
@@ -245,7 +244,7 @@ def parse_markdown_source(
     for index in range(1, len(lines)):
         if _FRONT_MATTER_FENCE.match(lines[index]):
             front_text = "\n".join(lines[1:index]) + "\n"
-            doc, errors = read_yaml(memo or Memo(), front_text, shown, line_offset=1)
+            doc, errors = parse_yaml(front_text, shown, line_offset=1)
             body = "\n".join(lines[index + 1 :])
             return MarkdownSource(doc, body, index + 2), errors
     return None, [
@@ -259,12 +258,13 @@ def parse_markdown_source(
     ]
 
 
-def _listing(folder: Path, errors: list[ContentError]) -> list[Path] | None:
+def _listing(folder: Path, errors: list[ContentError]) -> list[os.DirEntry[str]] | None:
     """The entries of a content folder, sorted; None (and an error) when it is not a readable folder."""
     if not os.path.lexists(folder):
         return None
     try:
-        return sorted(folder.iterdir())
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
     except OSError as exc:
         reason = "hier hoort een map" if exc.errno == errno.ENOTDIR else f"kan de map niet lezen: {os_reason(exc)}"
         errors.append(ContentError(reason, display_path(folder)))
@@ -284,23 +284,42 @@ def _points_outside(path: Path, root: Path) -> str:
     return "" if target.is_relative_to(root) else "deze snelkoppeling wijst naar een bestand buiten content/"
 
 
-def _content_files(folder: Path, suffix: str, content_dir: Path, errors: list[ContentError]) -> list[tuple[str, Path]]:
-    """The (slug, path) pairs in one content folder, sorted; strays and bad names are errors."""
-    listing = _listing(folder, errors)
+@dataclass(frozen=True)
+class ContentFile:
+    """A text file of content/ to read: its folder ('site' for site.yaml), its slug, its path, the path
+    as errors show it, and its stat as the journal knows it (size, mtime_ns, inode, ctime_ns; None
+    when it could not be read)."""
+
+    folder: str
+    slug: str
+    path: str
+    shown: str
+    stat: tuple[int, int, int, int] | None
+
+
+def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def _content_files(folder: str, suffix: str, content_dir: Path, errors: list[ContentError]) -> list[ContentFile]:
+    """The files in one content folder, sorted; strays and bad names are errors."""
+    listing = _listing(content_dir / folder, errors)
     if listing is None:
         return []
-    found: list[tuple[str, Path]] = []
+    found: list[ContentFile] = []
     root = content_dir.resolve()
-    for path in listing:
-        name = path.name
+    folder_shown = display_path(content_dir / folder)
+    for entry in listing:
+        name = entry.name
         if name.startswith(".") or name.endswith("~"):
             continue  # editor backups and hidden files
-        shown = display_path(path)
-        problem = _points_outside(path, root)
+        path = Path(entry.path)
+        shown = name if folder_shown == "." else f"{folder_shown}/{name}"  # display_path(path), without its cost
+        problem = _points_outside(path, root) if entry.is_symlink() else ""
         if problem:
             errors.append(ContentError(problem, shown))
             continue
-        if path.is_dir():
+        if entry.is_dir():
             errors.append(ContentError("onverwachte map: hier horen alleen bestanden", shown))
             continue
         if not name.endswith(suffix):
@@ -323,7 +342,11 @@ def _content_files(folder: Path, suffix: str, content_dir: Path, errors: list[Co
                 )
             )
             continue
-        found.append((slug, path))
+        try:
+            stat_key: tuple[int, int, int, int] | None = _stat_key(entry.stat())
+        except OSError:
+            stat_key = None  # reading it will say why
+        found.append(ContentFile(folder, slug, entry.path, shown, stat_key))
     return found
 
 
@@ -468,49 +491,165 @@ def _check_same_names(content_dir: Path, rels: list[str], errors: list[ContentEr
             first[key] = rel
 
 
-def load_content(content_dir: Path, memo: Memo) -> RawContent:
+# --- the journal: content files remembered between builds by their stat ----------------------------
+
+JOURNAL_WINDOW_NS = 3_000_000_000
+"""The racy-mtime rule (as git's): a file changed (mtime or ctime) less than this long before the build
+that read it started may change again within the same timestamp tick (coarse kernel clocks, file
+systems with 1-2 s timestamps) without its stat changing. Its record is not trusted on its stat: the
+file is read again and compared by content, until a build that started long enough after the change
+reads it."""
+MARKDOWN_FOLDERS = ("articles", "pages")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One content file as the journal keeps it: what reading, parsing and the per-file checks made of it."""
+
+    content: bytes
+    """Digest of the bytes read (b"" when they were not read: too large)."""
+    taken_ns: int
+    """When the build that read them started (0: a failed read, never trusted on its stat)."""
+    source: YamlDoc | MarkdownSource | None
+    errors: tuple[ContentError, ...]
+    """What reading and parsing found (the checks' own errors are in `checked`)."""
+    checked: Any = None
+    """What Journal.check made of `source` (None: no source, or read without a journal)."""
+
+
+@dataclass(frozen=True)
+class Journal:
+    """How load_content remembers content files between builds (validate.JOURNAL): the memo space of
+    the records, and the per-file checks run on a file whenever it is read again."""
+
+    space: Space[Record]
+    check: Callable[[str, YamlDoc | MarkdownSource], Any]
+    """(folder, source) -> what validation made of one file alone, kept in its record."""
+
+
+def journal_codec(checked_to_plain: Callable[[Any], Any], checked_from_plain: Callable[[Any], Any]) -> Codec[Record]:
+    """The disk form of records, with the codec of the checks' results."""
+
+    def to_plain(record: Record) -> list[Any]:
+        source = record.source
+        if isinstance(source, MarkdownSource):
+            plain_source: list[Any] | None = [_doc_to_plain(source.front), source.body, source.body_line]
+        else:
+            plain_source = None if source is None else [_doc_to_plain(source)]
+        checked = None if record.checked is None else checked_to_plain(record.checked)
+        return [record.content, record.taken_ns, plain_source, errors_to_plain(record.errors), checked]
+
+    def from_plain(plain: list[Any]) -> Record:
+        content, taken_ns, plain_source, errors, checked = plain
+        source: YamlDoc | MarkdownSource | None = None
+        if plain_source is not None:
+            doc = _doc_from_plain(plain_source[0])
+            source = MarkdownSource(doc, *plain_source[1:]) if len(plain_source) == 3 else doc
+        checked = None if checked is None else checked_from_plain(checked)
+        return Record(content, taken_ns, source, errors_from_plain(errors), checked)
+
+    return json_codec(to_plain, from_plain)
+
+
+def _read_record(
+    file: ContentFile,
+    started_ns: int,
+    check: Callable[[str, YamlDoc | MarkdownSource], Any] | None,
+    earlier: Record | None = None,
+) -> Record:
+    """Read, parse and check one file; `earlier` (a racy record) is kept when the bytes are the same."""
+    try:
+        data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
+    except OSError as exc:
+        return Record(b"", 0, None, (_unreadable(Path(file.path), exc),))
+    content = b"" if data is None else hashlib.blake2b(data, digest_size=20).digest()
+    if earlier is not None and content and content == earlier.content:
+        return replace(earlier, taken_ns=started_ns)
+    errors: list[ContentError] = []
+    text = decode_text(data, size, file.shown, errors)
+    source: YamlDoc | MarkdownSource | None = None
+    if text is not None:
+        if file.folder in MARKDOWN_FOLDERS:
+            source, found = parse_markdown_source(text, file.shown)
+        else:
+            source, found = parse_yaml(text, file.shown)
+        errors.extend(found)
+    checked = check(file.folder, source) if check is not None and source is not None else None
+    return Record(content, started_ns, source, tuple(errors), checked)
+
+
+def _is_settled(file: ContentFile, record: Record) -> bool:
+    """Whether the record may be trusted on the file's unchanged stat alone (the racy-mtime rule)."""
+    if file.stat is None or not record.taken_ns:
+        return False
+    _, mtime_ns, _, ctime_ns = file.stat
+    return max(mtime_ns, ctime_ns) < record.taken_ns - JOURNAL_WINDOW_NS
+
+
+def _journal_key(file: ContentFile) -> bytes:
+    return hashlib.blake2b(repr((file.folder, file.shown, file.stat)).encode("utf-8"), digest_size=20).digest()
+
+
+def _records(files: list[ContentFile], memo: Memo, journal: Journal | None, started_ns: int) -> list[Record]:
+    """A record of every file: from the journal when its stat is unchanged (and not racy), else read."""
+    check = journal.check if journal is not None else None
+
+    def read(file: ContentFile) -> Record:
+        return _read_record(file, started_ns, check)
+
+    if journal is None:
+        return [read(file) for file in files]
+    calls = [(_journal_key(file), file) for file in files]
+    records = memo.remembered_all(journal.space, calls, read)
+    for index, ((key, file), record) in enumerate(zip(calls, records, strict=True)):
+        if record.taken_ns != started_ns and not _is_settled(file, record):
+            records[index] = _read_record(file, started_ns, check, earlier=record)
+            memo.keep(journal.space, key, records[index])
+    return records
+
+
+def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) -> RawContent:
     """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md, images/ and the generated geo/ files
-    from `content_dir`."""
+    from `content_dir`. With a journal, a text file whose stat is unchanged since an earlier build
+    is not read again: its record (with what the per-file checks made of it) comes from the memo."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
         raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
+    started_ns = time.time_ns()  # before any stat: the moment the racy-mtime rule measures from
 
+    files: list[ContentFile] = []
     site_path = content_dir / "site.yaml"
     site_doc = YamlDoc(display_path(site_path), None)
     if not os.path.lexists(site_path):
         errors.append(ContentError("site.yaml ontbreekt", display_path(site_path)))
     else:
-        text = read_text(site_path, errors)
-        if text is not None:
-            site_doc, found = read_yaml(memo, text, display_path(site_path))
-            errors.extend(found)
+        try:
+            site_stat: tuple[int, int, int, int] | None = _stat_key(os.stat(site_path))
+        except OSError:
+            site_stat = None
+        files.append(ContentFile("site", "", str(site_path), site_doc.src_path, site_stat))
+    files += _content_files("igs", ".yaml", content_dir, errors)
+    files += _content_files("articles", ".md", content_dir, errors)
+    files += _content_files("pages", ".md", content_dir, errors)
 
-    igs: list[tuple[str, YamlDoc]] = []
-    for slug, path in _content_files(content_dir / "igs", ".yaml", content_dir, errors):
-        text = read_text(path, errors)
-        if text is None:
+    found: dict[str, list[tuple[str, Any]]] = {"igs": [], "articles": [], "pages": []}
+    checked: dict[str, Any] = {}
+    for file, record in zip(files, _records(files, memo, journal, started_ns), strict=True):
+        errors.extend(record.errors)
+        if record.source is None:
             continue
-        doc, found = read_yaml(memo, text, display_path(path))
-        errors.extend(found)
-        igs.append((slug, doc))
+        if record.checked is not None:
+            checked[file.shown] = record.checked
+        if file.folder == "site":
+            assert isinstance(record.source, YamlDoc)
+            site_doc = record.source
+        else:
+            found[file.folder].append((file.slug, record.source))
 
-    def markdown_folder(name: str) -> list[tuple[str, MarkdownSource]]:
-        sources = []
-        for slug, path in _content_files(content_dir / name, ".md", content_dir, errors):
-            text = read_text(path, errors)
-            if text is None:
-                continue
-            source, found = parse_markdown_source(text, display_path(path), memo)
-            errors.extend(found)
-            if source is not None:
-                sources.append((slug, source))
-        return sources
-
-    articles = markdown_folder("articles")
-    pages = markdown_folder("pages")
     images = _load_images(content_dir, errors)
     register = _generated(content_dir, REGISTER_REL_PATH, REGISTER_WHAT)
     topology = _generated(content_dir, TOPOLOGY_REL_PATH, TOPOLOGY_WHAT)
+    igs, articles, pages = found["igs"], found["articles"], found["pages"]
     logger.info("Loaded %d IGS, %d articles, %d pages, %d images", len(igs), len(articles), len(pages), len(images))
     return RawContent(
         content_dir=content_dir,
@@ -522,4 +661,5 @@ def load_content(content_dir: Path, memo: Memo) -> RawContent:
         errors=tuple(errors),
         register=register,
         topology=topology,
+        checked=checked,
     )

@@ -21,7 +21,7 @@ from .options import BuildOptions
 from .register import Register, register_from_text
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
-from .validate import validate_content
+from .validate import JOURNAL, validate_content
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,7 +42,7 @@ def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:
 
 def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register, GeneratedText | None]:
     """The model, the register and the (unparsed) topology: everything comes from load_content."""
-    raw = load_content(options.content_dir, memo)
+    raw = load_content(options.content_dir, memo, JOURNAL)
     try:
         register: Register | ContentError = _parsed(raw.register, register_from_text, memo)
     except ContentError as exc:

@@ -20,8 +20,9 @@ from .chars import NONCHARACTERS, TEXT_FORMAT_CHARS, char_name, hidden_char, is_
 from .dates import PartialDate, parse_partial
 from .errors import ContentError, did_you_mean
 from .jsonschema import describe
-from .load import MarkdownSource, RawContent
+from .load import Journal, MarkdownSource, RawContent, errors_from_plain, errors_to_plain, journal_codec
 from .markup import heading_one_lines, markdown_problems
+from .memo import Space
 from .pages import reserved_slugs
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
@@ -78,18 +79,24 @@ class ValidContent:
     pages: tuple[tuple[str, str, dict[str, Any], str, int], ...]
 
 
+_NAME_SPACING = re.compile(r"[\s\-‐–]+")
+
+
 def normalise_name(name: str) -> str:
     """Compare names without case, accents, hyphens or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[\s\-‐–]+", " ", plain).strip().casefold()
+    if not name.isascii():  # ASCII has no accents to drop, and NFKD leaves it as it is
+        decomposed = unicodedata.normalize("NFKD", name)
+        name = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NAME_SPACING.sub(" ", name).strip().casefold()
 
 
 class _Checker:
-    def __init__(self, doc: YamlDoc, errors: list[ContentError], images: frozenset[str]) -> None:
+    def __init__(self, doc: YamlDoc, errors: list[ContentError], images: frozenset[str] | None) -> None:
+        """`images` None: the images a file names are collected in `image_refs` (for `find_image`)."""
         self.doc = doc
         self.errors = errors
         self.images = images
+        self.image_refs: list[tuple[KeyPath, str, str]] = []
 
     def fail(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> _Invalid:
         raw = self.doc.raw_scalars.get(path)
@@ -405,6 +412,13 @@ class _Checker:
             rel = rel[len("content/") :]
         if ".." in rel.split("/") or not rel.startswith("images/"):
             return self.fail(path, f"afbeelding '{text}' moet in content/images/ staan", "bv. images/foto.jpg")
+        if self.images is None:
+            self.image_refs.append((path, text, rel))
+            return rel
+        return self.find_image(path, text, rel)
+
+    def find_image(self, path: KeyPath, text: str, rel: str) -> Any:
+        assert self.images is not None
         if rel not in self.images:
             hint = did_you_mean(rel, self.images) or "zet het bestand in content/images/ of verbeter de naam"
             return self.fail(path, f"afbeelding '{text}' bestaat niet", hint)
@@ -413,10 +427,10 @@ class _Checker:
 
 def _front(
     kind: str,
+    folder: str,
     items: tuple[tuple[str, MarkdownSource], ...],
-    spec: Field,
     errors: list[ContentError],
-    images: frozenset[str],
+    checked: Callable[[str, MarkdownSource], FileCheck],
 ) -> list[tuple[str, str, dict[str, Any], str, int]]:
     result = []
     for slug, source in items:
@@ -429,46 +443,153 @@ def _front(
                     )
                 )
             continue
-        data = _Checker(doc, errors, images).check_map(spec, doc.data, ())
+        data = checked(folder, source).data
         if isinstance(data, dict):
-            if not _HTML_COMMENT.sub("", source.body).strip():
-                errors.append(
-                    ContentError(
-                        f"{kind} heeft geen tekst onder de front matter",
-                        doc.src_path,
-                        source.body_line,
-                        1,
-                        "schrijf de tekst onder de tweede '---' regel (commentaar tussen <!-- en --> telt niet mee)",
-                    )
-                )
-            for number in heading_one_lines(source.body):
-                errors.append(
-                    ContentError(
-                        "een kop met één # in de tekst",
-                        doc.src_path,
-                        source.body_line + number,
-                        1,
-                        "gebruik ## voor tussentitels; de titel komt uit 'title'",
-                    )
-                )
-            for number, line in enumerate(source.body.split("\n")):
-                found = _BODY_CONTROL.search(line) or NONCHARACTERS.search(line)
-                if found:
-                    errors.append(
-                        ContentError(
-                            _hidden_message("de tekst", found.group()),
-                            doc.src_path,
-                            source.body_line + number,
-                            found.start() + 1,
-                            "typ dit stuk opnieuw in plaats van het te plakken",
-                        )
-                    )
-            for problem in markdown_problems(source.body):
-                line, col = source.body_line + problem.line, problem.col + 1
-                errors.append(ContentError(problem.message, doc.src_path, line, col, problem.hint))
-            _check_wording(data.get("summary"), source.body, doc.src_path, source.body_line, "de tekst", errors)
             result.append((slug, doc.src_path, data, source.body, source.body_line))
     return result
+
+
+def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Checker) -> Any:
+    """The front matter and the body of one Markdown file."""
+    doc, errors = source.front, checker.errors
+    data = checker.check_map(spec, doc.data, ())
+    if not isinstance(data, dict):
+        return data
+    if not _HTML_COMMENT.sub("", source.body).strip():
+        errors.append(
+            ContentError(
+                f"{kind} heeft geen tekst onder de front matter",
+                doc.src_path,
+                source.body_line,
+                1,
+                "schrijf de tekst onder de tweede '---' regel (commentaar tussen <!-- en --> telt niet mee)",
+            )
+        )
+    for number in heading_one_lines(source.body):
+        errors.append(
+            ContentError(
+                "een kop met één # in de tekst",
+                doc.src_path,
+                source.body_line + number,
+                1,
+                "gebruik ## voor tussentitels; de titel komt uit 'title'",
+            )
+        )
+    for number, line in enumerate(source.body.split("\n")):
+        found = _BODY_CONTROL.search(line) or NONCHARACTERS.search(line)
+        if found:
+            errors.append(
+                ContentError(
+                    _hidden_message("de tekst", found.group()),
+                    doc.src_path,
+                    source.body_line + number,
+                    found.start() + 1,
+                    "typ dit stuk opnieuw in plaats van het te plakken",
+                )
+            )
+    for problem in markdown_problems(source.body):
+        line, col = source.body_line + problem.line, problem.col + 1
+        errors.append(ContentError(problem.message, doc.src_path, line, col, problem.hint))
+    _check_wording(data.get("summary"), source.body, doc.src_path, source.body_line, "de tekst", errors)
+    return data
+
+
+def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:
+    """One IGS file on its own (what it says about its municipalities is checked against the register
+    and the other IGS'en on every build: _check_igs, _check_membership_overlap)."""
+    data = checker.check_map(IGS_FILE, doc.data, ())
+    if isinstance(data, dict):
+        errors = checker.errors
+        description = data.get("description")
+        if isinstance(description, str):
+            line = doc.pos(("description",))[0] + (1 if doc.raw_scalars.get(("description",)) is None else 0)
+            _check_wording(data.get("summary"), description, doc.src_path, line, "'description'", errors, True)
+        for name in ("summary", "members_note"):
+            if isinstance(data.get(name), str):
+                _check_notes(data[name], doc.src_path, doc.pos((name,))[0], errors)
+    return data
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What the checks of one file on its own made of it, kept with the file in the journal: its
+    normalised data (for an IGS or a Markdown file None when it is left out: not a mapping), its
+    errors, and the images it names (where, as written, path below content/), which are looked up
+    in the build's content/images/ on every build."""
+
+    data: Any
+    errors: tuple[ContentError, ...] = ()
+    images: tuple[tuple[KeyPath, str, str], ...] = ()
+
+
+_FRONT = {"articles": ("dit verhaal", ARTICLE_FRONT_MATTER), "pages": ("deze pagina", PAGE_FRONT_MATTER)}
+
+
+def check_file(folder: str, source: YamlDoc | MarkdownSource) -> FileCheck:
+    """The checks of one content file that need no other file: run only when the file is read."""
+    doc = source.front if isinstance(source, MarkdownSource) else source
+    if doc.data is None:
+        return FileCheck(None)  # validate_content says why
+    errors: list[ContentError] = []
+    checker = _Checker(doc, errors, None)
+    if isinstance(source, MarkdownSource):
+        data = _check_front(*_FRONT[folder], source, checker)
+    elif folder == "igs":
+        data = _check_igs_file(doc, checker)
+    else:
+        data = checker.check_map(SITE_FILE, doc.data, ())
+    if folder != "site" and not isinstance(data, dict):
+        data = None
+    return FileCheck(data, tuple(errors), tuple(checker.image_refs))
+
+
+# FileCheck data as JSON: tuples, partial dates and the INVALID marker tagged (content has no NUL).
+_TUPLE, _PARTIAL, _INVALID_TAG = "\x00tuple", "\x00partial", "\x00invalid"
+
+
+def _data_to_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _data_to_plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return {_TUPLE: [_data_to_plain(item) for item in value]}
+    if isinstance(value, list):
+        return [_data_to_plain(item) for item in value]
+    if isinstance(value, PartialDate):
+        return {_PARTIAL: [value.start, value.precision]}
+    if isinstance(value, _Invalid):
+        return {_INVALID_TAG: 0}
+    return value
+
+
+def _data_from_plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_data_from_plain(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((name, inner),) = value.items()
+        if name == _TUPLE:
+            return tuple(_data_from_plain(item) for item in inner)
+        if name == _PARTIAL:
+            return PartialDate(*inner)
+        if name == _INVALID_TAG:
+            return INVALID
+    return {key: _data_from_plain(item) for key, item in value.items()}
+
+
+def _check_to_plain(check: FileCheck) -> list[Any]:
+    images = [[list(where), text, rel] for where, text, rel in check.images]
+    return [_data_to_plain(check.data), errors_to_plain(check.errors), images]
+
+
+def _check_from_plain(plain: list[Any]) -> FileCheck:
+    data, errors, images = plain
+    refs = tuple((tuple(where), text, rel) for where, text, rel in images)
+    return FileCheck(_data_from_plain(data), errors_from_plain(errors), refs)
+
+
+JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain)), check_file)
+"""The content files as load_content keeps them between builds, with what check_file made of each."""
 
 
 def _has_invalid(value: Any) -> bool:
@@ -490,12 +611,21 @@ def validate_content(
     errors: list[ContentError] = list(raw.errors)
     images = frozenset(path for path, _ in raw.images)
 
+    def checked(folder: str, source: YamlDoc | MarkdownSource) -> FileCheck:
+        """The file's own checks (from the journal, or run now), with its images looked up."""
+        doc = source.front if isinstance(source, MarkdownSource) else source
+        found = raw.checked.get(doc.src_path) or check_file(folder, source)
+        errors.extend(found.errors)
+        for where, text, rel in found.images:
+            _Checker(doc, errors, images).find_image(where, text, rel)
+        return found
+
     site: Any = INVALID
     if raw.site.data is None:
         if not any(e.path == raw.site.src_path for e in errors):
             errors.append(ContentError("site.yaml is leeg", raw.site.src_path, 1, 1))
     else:
-        site = _Checker(raw.site, errors, images).check_map(SITE_FILE, raw.site.data, ())
+        site = checked("site", raw.site).data
 
     igs: list[tuple[str, str, dict[str, Any]]] = []
     for slug, doc in raw.igs:
@@ -511,17 +641,10 @@ def validate_content(
                     )
                 )
             continue
-        data = _Checker(doc, errors, images).check_map(IGS_FILE, doc.data, ())
+        data = checked("igs", doc).data
         if isinstance(data, dict):
             igs.append((slug, doc.src_path, data))
             _check_igs(slug, doc, data, errors, resolve_municipality, suggest_municipality)
-            description = data.get("description")
-            if isinstance(description, str):
-                line = doc.pos(("description",))[0] + (1 if doc.raw_scalars.get(("description",)) is None else 0)
-                _check_wording(data.get("summary"), description, doc.src_path, line, "'description'", errors, True)
-            for name in ("summary", "members_note"):
-                if isinstance(data.get(name), str):
-                    _check_notes(data[name], doc.src_path, doc.pos((name,))[0], errors)
     _check_membership_overlap(raw, igs, errors)
     _check_igs_names(raw, igs, errors)
 
@@ -529,8 +652,8 @@ def validate_content(
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
     unreadable = {slug for slug, doc in raw.igs if doc.data is None}
     unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
-    articles = _front("dit verhaal", raw.articles, ARTICLE_FRONT_MATTER, errors, images)
-    pages = _front("deze pagina", raw.pages, PAGE_FRONT_MATTER, errors, images)
+    articles = _front("dit verhaal", "articles", raw.articles, errors, checked)
+    pages = _front("deze pagina", "pages", raw.pages, errors, checked)
     docs = {doc.src_path: doc for _, doc in raw.igs} | {s.front.src_path: s.front for _, s in raw.articles + raw.pages}
     for _, src_path, data, _, _ in articles:
         _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs | unreadable, errors)

@@ -250,7 +250,7 @@ def test_odd_files_in_content_are_reported(setup, error: str, tmp_path: Path) ->
 
 def test_unreadable_files_and_folders_are_reported(run_cli, content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Permissions do not stop root (CI), so the system's refusal is simulated where it happens."""
-    real_open, real_iterdir = os.open, Path.iterdir
+    real_open, real_iterdir, real_scandir = os.open, Path.iterdir, os.scandir
 
     def refusing_open(path, flags, *args, **kwargs):
         if str(path).endswith("noord.yaml"):
@@ -262,8 +262,14 @@ def test_unreadable_files_and_folders_are_reported(run_cli, content: Path, monke
             raise PermissionError(errno.EACCES, "Permission denied", str(self))
         return real_iterdir(self)
 
+    def refusing_scandir(path="."):
+        if Path(path).name == "articles":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
     monkeypatch.setattr(os, "open", refusing_open)
     monkeypatch.setattr(Path, "iterdir", refusing_iterdir)
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
     code, _, err = run_cli("build", "--no-cache", "--content", "content", "--output", "site")
     monkeypatch.undo()
     assert code == 1

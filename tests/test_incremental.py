@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import re
 import shutil
@@ -108,6 +109,50 @@ def _edit_site(content: Path, rng: random.Random, n: int) -> str:
     return "edit site.yaml"
 
 
+def _touch(content: Path, rng: random.Random, n: int) -> str:
+    """A new mtime and ctime, the same bytes: the journal reads the file again and finds nothing new."""
+    path = rng.choice(sorted(content.glob("*/*.md")) + sorted((content / "igs").glob("*.yaml")))
+    os.utime(path)
+    return f"touch {path.name}"
+
+
+def _other_year(text: str) -> str:
+    """The article's date in another year: bytes of the same size that move it in every list."""
+    year = re.search(r"^date: (\d{4})", text, flags=re.M)
+    assert year is not None
+    return text[: year.start(1)] + ("2019" if year[1] != "2019" else "2018") + text[year.end(1) :]
+
+
+def _same_size_edit(content: Path, rng: random.Random, n: int) -> str:
+    """Same size, mtime set back: only the ctime (and inside the racy window the bytes) tell."""
+    path = rng.choice(sorted((content / "articles").glob("*.md")))
+    before = path.stat()
+    path.write_text(_other_year(path.read_text(encoding="utf-8")), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return f"same-size edit {path.name}"
+
+
+def _recreate_same_stat(content: Path, rng: random.Random, n: int) -> str:
+    """Deleted and written anew with other bytes of the same size and the old mtime (the inode is often
+    reused too)."""
+    path = rng.choice(sorted((content / "articles").glob("*.md")))
+    before, text = path.stat(), path.read_text(encoding="utf-8")
+    path.unlink()
+    path.write_text(_other_year(text), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return f"recreate {path.name}"
+
+
+def _rename_article(content: Path, rng: random.Random, n: int) -> str:
+    """The same file under another name: the same stat but for the path (and the ctime)."""
+    added = sorted((content / "articles").glob("nieuw-*.md"))
+    if not added:
+        return _add_article(content, rng, n)
+    path = rng.choice(added)
+    path.rename(path.with_name(f"nieuw-{n}.md"))
+    return f"rename {path.name} to nieuw-{n}.md"
+
+
 def _sample_project(folder: Path) -> tuple[Path, Path, Path]:
     """A copy of the sample site's content with the project's templates and assets, to edit freely."""
     content, templates, assets = folder / "content", folder / "templates", folder / "assets"
@@ -151,6 +196,10 @@ def _edits(content: Path, templates: Path, assets: Path, rng: random.Random) -> 
         lambda n: _redate_article(content, rng, n),
         lambda n: _toggle_member(content, rng, n),
         lambda n: _retitle_page(content, rng, n),
+        lambda n: _touch(content, rng, n),
+        lambda n: _same_size_edit(content, rng, n),
+        lambda n: _recreate_same_stat(content, rng, n),
+        lambda n: _rename_article(content, rng, n),
         lambda n: "nothing",
     ]
 

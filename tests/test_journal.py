@@ -1,0 +1,264 @@
+"""The input journal (sitegen/load.py, validate.JOURNAL): a warm build opens, parses and checks only the
+content files whose stat changed, trusts a stat only outside the racy-mtime window, and reports a
+file's errors on every build until it is fixed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, SAMPLE
+from PIL import Image
+
+from sitegen import load, validate
+from sitegen.errors import ContentErrors
+from sitegen.memo import Memo
+from sitegen.options import BuildOptions
+from sitegen.pipeline import load_and_validate
+from sitegen.stores import DiskStore, MemoryStore
+
+ARTICLE = Path("content/articles/project-x.md")
+HOUR_NS = 3600 * 10**9
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(params=["memory", "disk"])
+def build(request: pytest.FixtureRequest, project: Path) -> Callable[[], Any]:
+    """Load and validate the copy, as `serve` (one MemoryStore) or `build` (a new DiskStore each time)."""
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    memo = Memo(MemoryStore() if request.param == "memory" else None)
+
+    def run() -> Any:
+        if request.param == "disk":
+            memo.store = DiskStore(project / "cache")  # each CLI build is a new process
+        try:
+            site = load_and_validate(options, memo)
+        except ContentErrors:
+            memo.finish(success=False)
+            raise
+        memo.finish(success=True)
+        return site
+
+    return run
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The content text files opened (by path relative to the project), and the Markdown and YAML
+    parses and wording checks run, counted."""
+    counts: Counter[str] = Counter()
+    real_read, real_yaml, real_markdown = load.read_file, load.parse_yaml, load.parse_markdown_source
+    real_wording = validate._check_wording
+
+    def read_file(path: Path, limit: int) -> tuple[bytes | None, int]:
+        if path.suffix in (".md", ".yaml"):
+            counts[Path(os.path.relpath(path)).as_posix()] += 1
+        return real_read(path, limit)
+
+    def counted(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(load, "read_file", read_file)
+    monkeypatch.setattr(load, "parse_yaml", counted("parse yaml", real_yaml))
+    monkeypatch.setattr(load, "parse_markdown_source", counted("parse markdown", real_markdown))
+    monkeypatch.setattr(validate, "_check_wording", counted("check wording", real_wording))
+    return counts
+
+
+def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample was copied a moment ago: inside the racy window every file would be read again
+    (and found unchanged). With a window of zero, a file is settled once a build started after it."""
+    monkeypatch.setattr(load, "JOURNAL_WINDOW_NS", 0)
+
+
+def _article_title(site: Any, slug: str = "project-x") -> str:
+    return next(article.title for article in site.articles if article.slug == slug)
+
+
+def test_a_warm_build_opens_and_checks_only_the_changed_file(
+    build: Callable[[], Any], opened: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _settled(monkeypatch)
+    first = build()
+    texts = {path.as_posix() for path in Path("content").rglob("*") if path.suffix in (".md", ".yaml")}
+    markdown = {name for name in texts if name.endswith(".md")}
+    assert {name for name in opened if name.startswith("content/")} == texts and len(markdown) >= 3
+    assert opened["parse markdown"] == len(markdown) and opened["check wording"] >= len(markdown)
+
+    opened.clear()
+    assert _article_title(build()) == _article_title(first)
+    assert opened == Counter(), "an unchanged site is neither opened nor parsed nor checked"
+
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
+    opened.clear()
+    build()
+    assert opened == Counter({"content/articles/project-x.md": 1, "parse markdown": 1, "parse yaml": 1,
+                              "check wording": 1})  # fmt: skip
+
+
+def test_a_touched_file_is_read_again_and_found_unchanged(
+    build: Callable[[], Any], opened: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _settled(monkeypatch)
+    build()
+    os.utime(ARTICLE)  # a new mtime, the same bytes
+    opened.clear()
+    build()
+    assert opened["content/articles/project-x.md"] == 1 and opened["parse markdown"] == 1
+    opened.clear()
+    build()
+    assert opened == Counter()
+
+
+@pytest.fixture
+def ctime_never_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system whose ctime does not move (or an edit in the same clock tick as the last one): then
+    an edit that keeps the size and sets the mtime back leaves the whole stat as the journal knew it."""
+    real = load._stat_key
+
+    def stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
+        size, mtime_ns, inode, _ = real(info)
+        return (size, mtime_ns, inode, 0)
+
+    monkeypatch.setattr(load, "_stat_key", stat_key)
+
+
+def _same_size_edit(path: Path, old: str, new: str, mtime_ns: int) -> None:
+    assert len(old.encode()) == len(new.encode())
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_an_edit_inside_the_racy_window_is_seen_though_the_stat_is_the_same(
+    build: Callable[[], Any], ctime_never_moves: None
+) -> None:
+    os.utime(ARTICLE)  # now: inside the window of the build that reads it
+    written = ARTICLE.stat().st_mtime_ns
+    assert _article_title(build()) == "Project X in de kijker"
+    before = os.stat(ARTICLE)
+    _same_size_edit(ARTICLE, "Project X", "Project Y", written)
+    after = os.stat(ARTICLE)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert _article_title(build()) == "Project Y in de kijker"
+    # Still racy (the build above started inside the window too): a second such edit is seen as well.
+    _same_size_edit(ARTICLE, "Project Y", "Project Z", written)
+    assert _article_title(build()) == "Project Z in de kijker"
+
+
+def test_outside_the_racy_window_the_stat_is_trusted(build: Callable[[], Any], ctime_never_moves: None) -> None:
+    """The counterpart of the test above, showing what the racy rule is for: the same edit to a file whose
+    mtime lies long before the build is, by design, not looked for (with a ctime that moves, it is)."""
+    old = time.time_ns() - HOUR_NS
+    os.utime(ARTICLE, ns=(old, old))
+    assert _article_title(build()) == "Project X in de kijker"
+    _same_size_edit(ARTICLE, "Project X", "Project Y", old)
+    assert _article_title(build()) == "Project X in de kijker"
+
+
+def test_a_deleted_and_recreated_file_with_the_same_stat_is_seen(build: Callable[[], Any]) -> None:
+    """Size and mtime kept, and often the inode too: the ctime of the new file (and inside the window the
+    bytes) give it away."""
+    written = ARTICLE.stat().st_mtime_ns
+    assert _article_title(build()) == "Project X in de kijker"
+    text = ARTICLE.read_text(encoding="utf-8")
+    ARTICLE.unlink()
+    ARTICLE.write_text(text.replace("Project X", "Project Q"), encoding="utf-8")
+    os.utime(ARTICLE, ns=(written, written))
+    assert _article_title(build()) == "Project Q in de kijker"
+
+
+def _errors(build: Callable[[], Any]) -> list[str]:
+    with pytest.raises(ContentErrors) as caught:
+        build()
+    return [error.render(Path.cwd()) for error in caught.value.errors]
+
+
+def test_a_file_with_errors_is_reported_on_every_build_until_fixed(
+    build: Callable[[], Any], opened: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _settled(monkeypatch)
+    text = ARTICLE.read_text(encoding="utf-8")
+    ARTICLE.write_text(text.replace("type: spotlight", "type: spotlite\nkleur: rood"), encoding="utf-8")
+    reported = _errors(build)
+    assert any("ongeldige waarde 'spotlite' voor 'type'" in error for error in reported)
+    assert any("onbekend veld 'kleur'" in error for error in reported)
+    for _ in range(2):
+        opened.clear()
+        assert _errors(build) == reported  # the same bytes, every time
+        assert opened == Counter(), "the errors come from the journal, not from reading the file again"
+    ARTICLE.write_text(text, encoding="utf-8")
+    assert _article_title(build()) == "Project X in de kijker"
+
+
+def test_errors_from_the_journal_equal_those_of_a_cold_check(build: Callable[[], Any], project: Path) -> None:
+    """Errors of every kind of file (YAML syntax, schema, wording, a missing image) from a warm build are
+    the cold build's, byte for byte."""
+    igs = Path("content/igs/noord.yaml")
+    igs.write_text(igs.read_text(encoding="utf-8").replace("province: Antwerpen", "province: Antwerpn"))
+    ARTICLE.write_text(
+        ARTICLE.read_text(encoding="utf-8").replace(
+            "tags: [jong talent]", "tags: [jong talent]\nimage:\n  src: images/foto.jpg\n  alt: Een foto"
+        )
+        + "\nEen project in de kijker.\n"
+    )
+    page = next(Path("content/pages").glob("*.md"))
+    page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1))
+    cold = _errors(lambda: load_and_validate(BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")))
+    assert len(cold) >= 4
+    assert _errors(build) == cold
+    assert _errors(build) == cold
+
+
+def test_a_missing_image_is_looked_up_on_every_build(build: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which images exist is no part of a file's record: adding the image fixes the article unchanged."""
+    _settled(monkeypatch)
+    ARTICLE.write_text(
+        ARTICLE.read_text(encoding="utf-8").replace(
+            "tags: [jong talent]", "tags: [jong talent]\nimage:\n  src: images/foto.jpg\n  alt: Een foto"
+        )
+    )
+    assert any("afbeelding 'images/foto.jpg' bestaat niet" in error for error in _errors(build))
+    Path("content/images").mkdir()
+    Image.new("RGB", (40, 30), (60, 90, 120)).save("content/images/foto.jpg")
+    site = build()
+    assert next(a for a in site.articles if a.slug == "project-x").image is not None
+    Path("content/images/foto.jpg").unlink()
+    assert any("afbeelding 'images/foto.jpg' bestaat niet" in error for error in _errors(build))
+
+
+def _records(space_name: str, store: MemoryStore) -> Iterator[Any]:
+    yield from store.entries.get(space_name, {}).values()
+
+
+def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
+    """Every record of the sample (with dates, partial dates, tuples and errors) comes back from its
+    JSON form as it was."""
+    store = MemoryStore()
+    text = ARTICLE.read_text(encoding="utf-8")
+    ARTICLE.write_text(text.replace("type: spotlight", "type: spotlite"), encoding="utf-8")
+    with pytest.raises(ContentErrors):
+        load_and_validate(BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets"), Memo(store))
+    codec = validate.JOURNAL.space.codec
+    assert codec is not None
+    records = list(_records(validate.JOURNAL.space.name, store))
+    assert len(records) >= 5 and any(record.checked.errors for record in records)
+    for record in records:
+        assert codec.decode(codec.encode(record)) == record
