@@ -1,11 +1,14 @@
 """Internal link checker, run on every build between render and write.
 
-Every rendered HTML page is parsed; each `href`/`src` that stays on the site (root-relative,
-relative, or absolute under the base URL) must point to a rendered file (a folder means its
-`index.html`), and each `#anchor` must be an `id` in the target page. The URLs in the sitemap and
-the feed are checked the same way. A broken link becomes a ContentError naming the file an editor
-or developer has to fix: the Markdown or YAML file the link was written in, with its line, or
-else the template that produced it.
+Each `href`/`src` of a rendered HTML page that stays on the site (root-relative, relative, or
+absolute under the base URL) must point to a rendered file (a folder means its `index.html`), and
+each `#anchor` must be an `id` in the target page. The URLs in the sitemap and the feed are
+checked the same way. The check works by difference (`LinkIndex`, kept by the memo from one build
+to the next): only new and changed pages are parsed, and only they, the pages with a broken link
+and the pages linking to a file or anchor that appeared or disappeared are checked.
+
+A broken link becomes a ContentError naming the file an editor or developer has to fix: the
+Markdown or YAML file the link was written in, with its line, or else the template that produced it.
 
 External links are never fetched during a build; `external_links` and `fetch_status` serve the
 optional `python build.py check --external`.
@@ -13,13 +16,18 @@ optional `python build.py check --external`.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
+import json
 import logging
 import posixpath
 import re
+import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,9 +40,10 @@ from .deps import digest
 from .errors import ContentError, did_you_mean
 from .load import display_path
 from .markup import RenderedMarkdown
-from .memo import Memo, Space, json_codec
+from .memo import FILES, Codec, Memo, Space
 from .model import Site, Withheld
 from .pages import PageJob
+from .parallel import pmap
 from .render import date_nl
 from .urls import browser_url, out_path_of, page_url
 
@@ -123,97 +132,357 @@ class LinkResolver:
 
     def resolve(self, value: str, page: str) -> tuple[str | None, str, str]:
         """(target out_path or None, fragment, reason when not found) for an internal link."""
+        target, fragment, reason, _ = self.follow(value, page)
+        return target, fragment, reason
+
+    def follow(self, value: str, page: str) -> tuple[str | None, str, str, str]:
+        """`resolve` and `rel`: the output path the link names before a folder becomes its
+        index.html ('' for a link to the page itself or outside the site)."""
         value = as_browser_reads(value)
         if value.startswith(self.base_url):
             value = self.base_path + value[len(self.base_url) :]
         parts = urlsplit(value)
         fragment = unquote(parts.fragment)
         if not parts.path:
-            return page, fragment, ""
+            return page, fragment, "", ""
         path = parts.path
         if not path.startswith("/"):
             path = posixpath.normpath(posixpath.join(posixpath.dirname(self.page_path(page)), path)) + (
                 "/" if path.endswith("/") else ""
             )
         if not path.startswith(self.base_path):
-            return None, fragment, f"valt buiten de site: elke interne link begint met het basispad {self.base_path}"
+            reason = f"valt buiten de site: elke interne link begint met het basispad {self.base_path}"
+            return None, fragment, reason, ""
         rel = out_path_of("/" + unquote(path[len(self.base_path) :]))
         if rel in self.files:
-            return rel, fragment, ""
+            return rel, fragment, "", rel
         if f"{rel}/index.html" in self.files:
-            return f"{rel}/index.html", fragment, ""
-        return None, fragment, "deze pagina of dit bestand bestaat niet"
+            return f"{rel}/index.html", fragment, "", rel
+        return None, fragment, "deze pagina of dit bestand bestaat niet", rel
 
 
-# The ids and links of each page, by the page's bytes.
-PARSED_PAGES: Space[ParsedPage] = Space(
-    "links",
-    json_codec(
-        lambda page: [sorted(page.ids), [link.value for link in page.links]],
-        lambda plain: ParsedPage(set(plain[0]), [Link(value) for value in plain[1]]),
-    ),
-)
-# The broken links of each page, by the page, the names of all files and the anchors of all pages.
-LINK_CHECKS: Space[list[Broken]] = Space(
-    "link-checks",
-    json_codec(
-        lambda found: [[b.page, b.link.value, b.reason, b.hint] for b in found],
-        lambda plain: [Broken(page, Link(value), reason, hint) for page, value, reason, hint in plain],
-    ),
-)
+def _checked_pages(files: Mapping[str, bytes]) -> list[str]:
+    """The files whose links are checked, in the order their broken links are reported."""
+    pages = [name for name in sorted(files) if name.endswith(".html")]
+    return pages + [name for name in ("sitemap.xml", "feed.xml") if name in files]
 
 
-def _page_digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=20).digest()
+def _read(name: str, data: bytes) -> ParsedPage:
+    if name.endswith(".html"):
+        return parse_page(data.decode("utf-8"))
+    return ParsedPage(links=_xml_links(data))
 
 
-def parse_pages(files: Mapping[str, bytes], memo: Memo) -> dict[str, ParsedPage]:
-    """Every HTML page parsed (on every core when many are new); unchanged pages are remembered."""
-    names = [name for name in sorted(files) if name.endswith(".html")]
-    calls = [(_page_digest(files[name]), files[name]) for name in names]
-    parsed = memo.remembered_all(PARSED_PAGES, calls, lambda data: parse_page(data.decode("utf-8")))
-    return dict(zip(names, parsed, strict=True))
+def _stamp(data: bytes, render_key: bytes | None) -> bytes:
+    """What tells a page's bytes from another build's: its render key (sitegen/deps.py: the same key
+    always renders the same bytes) where render has one, else a digest of the bytes themselves."""
+    if render_key is not None:
+        return hashlib.blake2b(render_key, digest_size=STAMP_SIZE, person=b"render-key").digest()
+    return hashlib.blake2b(data, digest_size=STAMP_SIZE, person=b"page-bytes").digest()
+
+
+STAMP_SIZE = 20
+_ORDER = "little"  # the index's numbers on disk, whatever the machine
+
+
+def _numbers(data: bytes) -> array[int]:
+    numbers = array("I")
+    if numbers.itemsize != 4 or len(data) % 4:
+        raise ValueError("not a list of 32-bit numbers")
+    numbers.frombytes(data)
+    if sys.byteorder != _ORDER:
+        numbers.byteswap()
+    return numbers
+
+
+def _number_bytes(numbers: array[int]) -> bytes:
+    if sys.byteorder == _ORDER:
+        return numbers.tobytes()
+    swapped = array("I", numbers)
+    swapped.byteswap()
+    return swapped.tobytes()
+
+
+@dataclass(frozen=True)
+class LinkIndex:
+    """What the link check of one build found out, for the next build to start from.
+
+    For each checked page: its stamp, the ids it provides, and the terms its links depend on: the
+    output path a link names (whether that file, or that folder's index.html, exists decides where
+    it leads) and `target\0fragment` for a link to an anchor on another page. A page whose stamp
+    is unchanged, none of whose terms appeared or disappeared and that had no broken link has no
+    broken link now either. Pages with a broken link are checked on every build (their hints name
+    the pages that exist now). Stored as flat lists and arrays: a build decodes only the ids it needs.
+    """
+
+    files: list[str]  # every output file, sorted: which files appeared or disappeared
+    pages: list[str]  # the checked pages, in report order
+    stamps: bytes  # STAMP_SIZE bytes per page
+    ids_at: array[int]  # offsets into `ids`, one more than pages
+    ids: bytes  # per page, its ids as a JSON list
+    terms: list[str]
+    deps_at: array[int]  # offsets into `deps`, one more than pages
+    deps: array[int]  # per page, the numbers of the terms its links depend on
+    broken: list[str]  # pages with a broken link
+    compacted: int  # the number of terms when they were last renumbered
+
+    @functools.cached_property
+    def slots(self) -> dict[str, int]:
+        return {name: slot for slot, name in enumerate(self.pages)}
+
+    def stamp(self, name: str) -> bytes | None:
+        slot = self.slots.get(name)
+        return None if slot is None else self.stamps[slot * STAMP_SIZE : (slot + 1) * STAMP_SIZE]
+
+    def ids_of(self, name: str) -> set[str]:
+        slot = self.slots[name]
+        return set(json.loads(self.ids[self.ids_at[slot] : self.ids_at[slot + 1]]))
+
+    def dependents(self, terms: set[str]) -> set[str]:
+        """The pages with a link that depends on one of `terms`."""
+        wanted = [number for number, term in enumerate(self.terms) if term in terms]
+        if not wanted:
+            return set()
+        found: set[str] = set()
+        if len(wanted) <= 16:  # a few terms: search the numbers as bytes (C speed)
+            data = self.deps.tobytes()
+            for number in wanted:
+                pattern = array("I", [number]).tobytes()
+                at = data.find(pattern)
+                while at >= 0:
+                    if at % 4 == 0:
+                        found.add(self.pages[bisect.bisect_right(self.deps_at, at // 4) - 1])
+                    at = data.find(pattern, at + 1)
+            return found
+        numbers = set(wanted)
+        return {
+            name
+            for slot, name in enumerate(self.pages)
+            if not numbers.isdisjoint(self.deps[self.deps_at[slot] : self.deps_at[slot + 1]])
+        }
+
+
+def _encode_index(index: LinkIndex) -> bytes:
+    head = {"files": index.files, "pages": index.pages, "terms": index.terms, "broken": index.broken,
+            "compacted": index.compacted}  # fmt: skip
+    return FILES.encode(
+        {
+            "head": json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            "stamps": index.stamps,
+            "ids-at": _number_bytes(index.ids_at),
+            "ids": index.ids,
+            "deps-at": _number_bytes(index.deps_at),
+            "deps": _number_bytes(index.deps),
+        }
+    )
+
+
+def _decode_index(data: bytes) -> LinkIndex:
+    parts = FILES.decode(data)
+    head = json.loads(parts["head"])
+    pages = head["pages"]
+    ids_at, deps_at, deps = (_numbers(parts[name]) for name in ("ids-at", "deps-at", "deps"))
+    index = LinkIndex(head["files"], pages, parts["stamps"], ids_at, parts["ids"], head["terms"], deps_at, deps,
+                      head["broken"], head["compacted"])  # fmt: skip
+    count = len(pages)
+    if (
+        len(index.stamps) != count * STAMP_SIZE
+        or len(index.ids_at) != count + 1
+        or len(index.deps_at) != count + 1
+        or index.ids_at[-1] != len(index.ids)
+        or index.deps_at[-1] != len(index.deps)
+        or any(number >= len(index.terms) for number in set(index.deps))
+    ):
+        raise ValueError("inconsistent link index")
+    return index
+
+
+# The link index of the last build (one entry per base URL and base path).
+LINK_INDEX: Space[LinkIndex] = Space("link-index", Codec(_encode_index, _decode_index))
+
+
+@dataclass(frozen=True)
+class PagesRead:
+    """This build's pages against the link index of the last one, the new and changed ones parsed."""
+
+    key: bytes  # of the link index
+    pages: list[str]  # the checked pages, in report order
+    stamps: dict[str, bytes]
+    fresh: dict[str, ParsedPage]  # the pages parsed in this build: new or changed since `before`
+    before: LinkIndex | None
+
+
+def parse_pages(
+    files: Mapping[str, bytes],
+    memo: Memo,
+    base_url: str,
+    base_path: str,
+    render_keys: Mapping[str, bytes] | None = None,
+) -> PagesRead:
+    """Parse the pages that are new or changed since the last build's link index (on every core
+    when there are many); `render_keys` ({out_path: key}, from render) spares reading the bytes of
+    the pages that have one."""
+    render_keys = render_keys or {}
+    pages = _checked_pages(files)
+    stamps = {name: _stamp(files[name], render_keys.get(name)) for name in pages}
+    key = digest("link-index", base_url, base_path)
+    before = memo.recalled(LINK_INDEX, key)
+    todo = [name for name in pages if before is None or before.stamp(name) != stamps[name]]
+    parsed = pmap(lambda name: _read(name, files[name]), todo)
+    return PagesRead(key, pages, stamps, dict(zip(todo, parsed, strict=True)), before)
 
 
 def find_broken_links(
-    files: Mapping[str, bytes], base_url: str, base_path: str, memo: Memo | None = None
+    files: Mapping[str, bytes],
+    base_url: str,
+    base_path: str,
+    memo: Memo | None = None,
+    read: PagesRead | None = None,
 ) -> list[Broken]:
-    """Every broken internal link. The result for one page follows from the page itself, the names
-    of all files and the anchors of all pages: with those unchanged, a page is not checked again."""
+    """Every broken internal link, in page order. Only the pages that changed, that had a broken
+    link, or one of whose links depends on a file or anchor that appeared or disappeared since the
+    last build's link index are checked: every other page still has no broken link."""
     memo = memo or Memo()
+    read = read or parse_pages(files, memo, base_url, base_path)
+    before = read.before
     resolver = LinkResolver(files, base_url, base_path)
-    parsed = parse_pages(files, memo)
-    links_by_page = {name: page.links for name, page in parsed.items()}
-    for name in ("sitemap.xml", "feed.xml"):
-        if name in files:
-            links_by_page[name] = _xml_links(files[name])
-    site_key = digest(base_url, base_path, sorted(files), [(name, sorted(page.ids)) for name, page in parsed.items()])
-    existing_pages: list[str] = []
+    if before is None:
+        todo = set(read.pages)
+    else:
+        todo = set(read.fresh) | (set(before.broken) & set(read.pages)) | before.dependents(_changes(files, read))
+    checker = _Checker(resolver, read)
+    found: list[Broken] = []
+    checked: dict[str, set[str]] = {}
+    for name in read.pages:
+        if name in todo:
+            links = read.fresh[name].links if name in read.fresh else None
+            if links is None:  # a page checked again for its targets: parsed again
+                links = _read(name, files[name]).links
+            broken, checked[name] = checker.check(name, links)
+            found.extend(broken)
+    if before is None or todo or read.pages != before.pages:
+        broken_pages = list(dict.fromkeys(b.page for b in found))
+        memo.keep(LINK_INDEX, read.key, _next_index(files, read, checked, broken_pages))
+    return found
 
-    def check(page: str) -> list[Broken]:
-        if not existing_pages:
-            existing_pages.extend(sorted(resolver.page_path(name) for name in parsed))
-        return _check_page(resolver, parsed, existing_pages, page, links_by_page[page])
 
-    calls = [(digest(site_key, page, _page_digest(files[page])), page) for page in links_by_page]
-    return [broken for found in memo.remembered_all(LINK_CHECKS, calls, check) for broken in found]
+def _changes(files: Mapping[str, bytes], read: PagesRead) -> set[str]:
+    """The terms that appeared or disappeared since the last link index: a file (and, for a folder's
+    index.html, the folder) and an anchor of a page that changed. A link to something that appeared
+    was broken, so its page is checked anyway; the terms still name both ways, for simplicity."""
+    assert read.before is not None
+    changes: set[str] = set()
+    for name in set(read.before.files).symmetric_difference(files):
+        changes.add(name)
+        if name.endswith("/index.html"):
+            changes.add(name[: -len("/index.html")])
+    for name, page in read.fresh.items():
+        if name in read.before.slots:
+            changes.update(f"{name}\0{anchor}" for anchor in read.before.ids_of(name) ^ page.ids)
+    return changes
 
 
-def _check_page(
-    resolver: LinkResolver, parsed: Mapping[str, ParsedPage], existing_pages: list[str], page: str, links: list[Link]
-) -> list[Broken]:
-    broken: list[Broken] = []
-    for link in links:
-        if not resolver.is_internal(link.value):
-            continue
-        target, fragment, reason = resolver.resolve(link.value, page)
+def _next_index(
+    files: Mapping[str, bytes], read: PagesRead, checked: Mapping[str, set[str]], broken: list[str]
+) -> LinkIndex:
+    """The link index of this build: the pages checked now with their new terms, the others copied."""
+    before = read.before
+    terms = list(before.terms) if before is not None else []
+    numbers = {term: number for number, term in enumerate(terms)} if checked else {}
+    stamps, ids_parts, deps = [], [], array("I")
+    ids_at, deps_at = array("I", [0]), array("I", [0])
+    ids_size = 0
+    for name in read.pages:
+        stamps.append(read.stamps[name])
+        if name in read.fresh:
+            part = json.dumps(sorted(read.fresh[name].ids), ensure_ascii=False).encode("utf-8")
+        else:
+            assert before is not None
+            slot = before.slots[name]
+            part = before.ids[before.ids_at[slot] : before.ids_at[slot + 1]]
+        ids_parts.append(part)
+        ids_size += len(part)
+        ids_at.append(ids_size)
+        if name in checked:
+            for term in sorted(checked[name]):
+                if term not in numbers:
+                    numbers[term] = len(terms)
+                    terms.append(term)
+            deps.extend(sorted(numbers[term] for term in checked[name]))
+        else:
+            assert before is not None
+            slot = before.slots[name]
+            deps.extend(before.deps[before.deps_at[slot] : before.deps_at[slot + 1]])
+        deps_at.append(len(deps))
+    compacted = before.compacted if before is not None else len(terms)
+    if len(terms) > 2 * compacted + 1000:  # terms nothing depends on any more pile up: renumber
+        used = sorted(set(deps))
+        renumbered = {old: new for new, old in enumerate(used)}
+        terms = [terms[old] for old in used]
+        deps = array("I", [renumbered[old] for old in deps])
+        compacted = len(terms)
+    return LinkIndex(sorted(files), list(read.pages), b"".join(stamps), ids_at, b"".join(ids_parts), terms,
+                     deps_at, deps, broken, compacted)  # fmt: skip
+
+
+_Verdict = tuple[tuple[str, ...], str, str]
+"""The terms a link depends on (see LinkIndex), and why it is broken with a hint ('' when it is not)."""
+
+
+class _Checker:
+    """Checks pages against this build's files and anchors. Most links of a site do not depend on
+    the page they are on (root-relative or absolute ones): each of those is judged once per build."""
+
+    def __init__(self, resolver: LinkResolver, read: PagesRead) -> None:
+        self.resolver = resolver
+        self.read = read
+        self._ids = {name: page.ids for name, page in read.fresh.items()}
+        self._existing: list[str] = []
+        self._verdicts: dict[str | tuple[str, str], _Verdict | None] = {}
+
+    def check(self, page: str, links: list[Link]) -> tuple[list[Broken], set[str]]:
+        """The broken links of a page, and the terms its links depend on."""
+        broken: list[Broken] = []
+        terms: set[str] = set()
+        base_url = self.resolver.base_url
+        for link in links:
+            value = link.value
+            key = value if value.startswith("/") or (base_url and value.startswith(base_url)) else (value, page)
+            if key not in self._verdicts:
+                self._verdicts[key] = self._judge(value, page)
+            verdict = self._verdicts[key]
+            if verdict is not None:
+                terms.update(verdict[0])
+                if verdict[1]:
+                    broken.append(Broken(page, link, verdict[1], verdict[2]))
+        return broken, terms
+
+    def _judge(self, value: str, page: str) -> _Verdict | None:
+        if not self.resolver.is_internal(value):
+            return None
+        target, fragment, reason, rel = self.resolver.follow(value, page)
+        terms = (rel,) if rel else ()
         if target is None:
-            path = urlsplit(link.value).path
-            broken.append(Broken(page, link, reason, did_you_mean(path, existing_pages)))
-        elif fragment not in ALWAYS_PRESENT_ANCHORS and target in parsed and fragment not in parsed[target].ids:
-            hint = did_you_mean(fragment, parsed[target].ids)
-            broken.append(Broken(page, link, f"het anker #{fragment} bestaat niet op die pagina", hint))
-    return broken
+            return terms, reason, did_you_mean(urlsplit(value).path, self._existing_pages())
+        if fragment in ALWAYS_PRESENT_ANCHORS or not target.endswith(".html"):
+            return terms, "", ""
+        ids = self._ids_of(target)
+        if fragment not in ids:
+            return terms, f"het anker #{fragment} bestaat niet op die pagina", did_you_mean(fragment, ids)
+        # A link without a path (rel '') goes to an anchor of its own page, which changes only with the page.
+        return ((rel, f"{target}\0{fragment}") if rel else ()), "", ""
+
+    def _ids_of(self, name: str) -> set[str]:
+        if name not in self._ids:
+            assert self.read.before is not None  # without an index, every page is fresh
+            self._ids[name] = self.read.before.ids_of(name)
+        return self._ids[name]
+
+    def _existing_pages(self) -> list[str]:
+        if not self._existing:
+            pages = (name for name in self.read.pages if name.endswith(".html"))
+            self._existing.extend(sorted(self.resolver.page_path(name) for name in pages))
+        return self._existing
 
 
 # --- attribution: from a broken link in the output back to the file that has to change ---
@@ -295,6 +564,7 @@ def check_links(
     templates_dir: Path,
     site_src: str = "content/site.yaml",
     memo: Memo | None = None,
+    read: PagesRead | None = None,
 ) -> list[ContentError]:
     """Every broken internal link or anchor as a ContentError at the place it was written.
 
@@ -304,7 +574,7 @@ def check_links(
     by_page = {job.out_path: job for job in jobs}
     markdown = markdown_by_page(site, by_page.values(), site_src)
     grouped: dict[tuple[str, int, int, str, str, str], list[Broken]] = {}
-    for broken in find_broken_links(files, site.base_url, site.base_path, memo):
+    for broken in find_broken_links(files, site.base_url, site.base_path, memo, read):
         where = attribute(broken, site=site, jobs=by_page, markdown=markdown, templates_dir=templates_dir)
         withheld = _withheld_target(broken.link.value, site)
         reason, hint = _withheld_reason(withheld) if withheld else (broken.reason, broken.hint)

@@ -94,17 +94,18 @@ def build_files(
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
     geo = build_map_data(site, register, topology, memo)
-    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo, memo)
+    keys: dict[str, bytes] = {}
+    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo, memo, keys)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
     # The pages the link checker has not parsed yet are parsed on every core first (no thread runs yet).
-    parse_pages(files, memo)
+    pages = parse_pages(files, memo, site.base_url, site.base_path, keys)
     # The indexer is a separate single-threaded process: it runs on the second core while this one
     # checks the links. Broken links are reported before any indexing failure, as before.
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index, dict(files), memo)
         site_src = display_path(options.content_dir / "site.yaml")
-        broken = check_links(site, files, page_jobs(site), options.templates_dir, site_src, memo)
+        broken = check_links(site, files, page_jobs(site), options.templates_dir, site_src, memo, pages)
         if broken:
             raise ContentErrors(broken)
         bundle = search.result()

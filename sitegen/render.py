@@ -189,9 +189,15 @@ def image_uses(site: Site) -> list[ImageUse]:
 
 
 def render_site(
-    site: Site, templates_dir: Path, assets: Assets, geo: MapData, memo: Memo | None = None
+    site: Site,
+    templates_dir: Path,
+    assets: Assets,
+    geo: MapData,
+    memo: Memo | None = None,
+    keys_out: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Render every page; template errors become ContentErrors naming the template and line."""
+    """Render every page; template errors become ContentErrors naming the template and line.
+    `keys_out` receives the key of each keyed page (the link checker tells unchanged pages by it)."""
     memo = memo or Memo()
     _, leaflet = leaflet_files()
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
@@ -251,6 +257,8 @@ def render_site(
         cards=cards,
         anchors=anchors,
     )
+    if keys_out is not None:
+        keys_out.update(keys)
     keyed: list[tuple[bytes, PageJob]] = []
     unkeyed: list[PageJob] = []
     for job in jobs:

@@ -1,0 +1,319 @@
+"""The link check by difference (sitegen/linkcheck.py, LinkIndex) finds exactly what a full check
+finds, after any sequence of edits, with either store; and a rebuild parses only the pages that changed."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE
+
+from sitegen import linkcheck
+from sitegen.errors import ContentErrors
+from sitegen.linkcheck import find_broken_links, parse_pages
+from sitegen.memo import Memo
+from sitegen.pipeline import BuildOptions, build_files
+from sitegen.stores import DiskStore, MemoryStore
+from sitegen.urls import page_url
+
+BASE_URL, BASE_PATH = "https://voorbeeld.example/", "/"  # the sample site's
+SLOTS = 5  # extra pages, files and anchors come and go under a few names, so links to them break and heal
+
+
+def _no_search(files: object, memo: object) -> dict[str, bytes]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def sample_files() -> dict[str, bytes]:
+    options = BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets")
+    return build_files(options, Memo(), _no_search)[1]
+
+
+# --- edits of the rendered files ----------------------------------------------------------------
+
+
+def _pages(files: dict[str, bytes]) -> list[str]:
+    return sorted(name for name in files if name.endswith(".html"))
+
+
+def _insert(files: dict[str, bytes], page: str, html: str) -> None:
+    data = files[page]
+    at = data.rfind(b"</body>")
+    at = len(data) if at < 0 else at
+    files[page] = data[:at] + html.encode("utf-8") + data[at:]
+
+
+def _link(files: dict[str, bytes], rng: random.Random) -> str:
+    """A link to something that exists, existed, or may come to exist."""
+    page = rng.choice(_pages(files))
+    slot, anchor = rng.randrange(SLOTS), f"a{rng.randrange(SLOTS)}"
+    ids = re.findall(r'id="([^"]+)"', files[page].decode("utf-8")) or ["x"]
+    return rng.choice(
+        [
+            page_url(page),
+            f"{page_url(page)}#{rng.choice(ids)}",
+            f"{page_url(page)}#{anchor}",
+            f"/extra/p{slot}/",
+            f"/extra/p{slot}/#{anchor}",
+            f"{BASE_URL}extra/p{slot}/#{anchor}",
+            f"/extra/p{slot}",  # the file extra/pN, else the folder's index.html
+            f"../p{slot}/",
+            f"/extra/bestand-{slot}.pdf",
+            f"#{anchor}",
+        ]
+    )
+
+
+def _add_page(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    name = f"extra/p{rng.randrange(SLOTS)}/index.html"
+    ids = "".join(f'<h2 id="a{k}">{k}</h2>' for k in rng.sample(range(SLOTS), rng.randrange(SLOTS)))
+    links = "".join(f'<a class="e" href="{_link(files, rng)}">x</a>' for _ in range(rng.randrange(4)))
+    files[name] = f"<!doctype html><html><body>{ids}{links}</body></html>".encode()
+    return f"add {name}"
+
+
+def _remove_page(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    extras = [name for name in _pages(files) if name.startswith("extra/")]
+    name = rng.choice(extras if extras and rng.random() < 0.8 else _pages(files))
+    del files[name]
+    return f"remove {name}"
+
+
+def _rename_page(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    name = rng.choice(_pages(files))
+    new = f"extra/p{rng.randrange(SLOTS)}/index.html"
+    files[new] = files.pop(name)
+    return f"rename {name} -> {new}"
+
+
+def _add_anchor(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    page = rng.choice(_pages(files))
+    anchor = f"a{rng.randrange(SLOTS)}"
+    _insert(files, page, f'<h2 id="{anchor}">kop</h2>')
+    return f"anchor #{anchor} on {page}"
+
+
+def _remove_anchor(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    page = rng.choice(_pages(files))
+    ids = re.findall(r' id="([^"]+)"', files[page].decode("utf-8"))
+    if not ids:
+        return "nothing"
+    anchor = rng.choice(ids)
+    files[page] = files[page].replace(f' id="{anchor}"'.encode(), b"", 1)
+    return f"no #{anchor} on {page}"
+
+
+def _add_link(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    page = rng.choice(_pages(files))
+    value = _link(files, rng)
+    _insert(files, page, f'<a class="e" href="{value}">x</a>')
+    return f"link {value} on {page}"
+
+
+def _remove_link(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    page = rng.choice(_pages(files))
+    added = re.findall(rb'<a class="e" href="[^"]*">x</a>', files[page])
+    if not added:
+        return "nothing"
+    files[page] = files[page].replace(rng.choice(added), b"", 1)
+    return f"unlink on {page}"
+
+
+def _toggle_file(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    name = rng.choice([f"extra/p{rng.randrange(SLOTS)}", f"extra/bestand-{rng.randrange(SLOTS)}.pdf"])
+    if files.pop(name, None) is None:
+        files[name] = b"%PDF"
+        return f"add file {name}"
+    return f"remove file {name}"
+
+
+def _sitemap_entry(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+    loc = f"<url><loc>{BASE_URL}extra/p{rng.randrange(SLOTS)}/</loc></url>".encode()
+    files["sitemap.xml"] = files["sitemap.xml"].replace(b"</urlset>", loc + b"</urlset>")
+    return "sitemap entry"
+
+
+FILE_EDITS: list[Callable[[dict[str, bytes], random.Random, int], str]] = [
+    _add_page, _add_page, _remove_page, _rename_page, _add_anchor, _remove_anchor, _add_link, _add_link,
+    _remove_link, _remove_link, _toggle_file, _sitemap_entry, lambda files, rng, n: "nothing",
+]  # fmt: skip
+
+
+def _restore(original: dict[str, bytes]) -> Callable[[dict[str, bytes], random.Random, int], str]:
+    """Puts one page or file of the sample back as it was: what another edit broke heals."""
+
+    def restore(files: dict[str, bytes], rng: random.Random, n: int) -> str:
+        changed = sorted(name for name, data in original.items() if files.get(name) != data)
+        if not changed:
+            return "nothing"
+        name = rng.choice(changed)
+        files[name] = original[name]
+        return f"restore {name}"
+
+    return restore
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_link_check_by_difference_equals_a_full_check(
+    sample_files: dict[str, bytes], tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)
+    files = dict(sample_files)
+    memos = {"memory": Memo(MemoryStore()), "disk": Memo(DiskStore(tmp_path / "cache"))}
+    edits = [*FILE_EDITS, _restore(sample_files), _restore(sample_files)]
+    history: list[str] = []
+    broken_builds = healed = partial_builds = 0
+    last: list[linkcheck.Broken] = []
+    for n in range(40):
+        if n:
+            history.append(rng.choice(edits)(files, rng, n))
+        full = find_broken_links(dict(files), BASE_URL, BASE_PATH)
+        # Render keys for some pages, as render gives them (a key always stands for the same bytes).
+        keys = {name: hashlib.sha256(data).digest() for name, data in files.items() if rng.random() < 0.5}
+        for name, memo in memos.items():
+            if name == "disk":
+                memo.store = DiskStore(tmp_path / "cache")  # a new process: nothing but the file
+            read = parse_pages(files, memo, BASE_URL, BASE_PATH, keys)
+            found = find_broken_links(files, BASE_URL, BASE_PATH, memo, read)
+            assert found == full, f"{name} differs after: {'; '.join(history)}"
+            if n:
+                assert memo.hits("link-index") == 1, f"{name}: the last build's index was not used"
+            partial_builds += len(read.fresh) < len(read.pages)
+            memo.finish(success=not found)
+        broken_builds += bool(full)
+        healed += bool(set(last) - set(full))
+        last = full
+    assert broken_builds > 5 and healed > 3, "the edits both break and heal links"
+    assert partial_builds > 40, "most builds parse only part of the pages"
+
+
+# --- edits of the content, through the whole pipeline ---------------------------------------------
+
+ARTICLES = "articles"
+
+
+def _write_article(content: Path, slug: str, body: str) -> None:
+    front = (content / ARTICLES / "project-x.md").read_text(encoding="utf-8").split("---\n")[1]
+    front = front.replace("title: Project X in de kijker", f"title: Artikel {slug}")
+    (content / ARTICLES / f"{slug}.md").write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+
+
+def _content_edits(content: Path, rng: random.Random) -> list[Callable[[int], str]]:
+    project = content / ARTICLES / "project-x.md"
+
+    def add_article(n: int) -> str:
+        slug = f"extra-{rng.randrange(3)}"
+        heading = "\n## Tweede deel\n\nMeer.\n" if rng.random() < 0.5 else ""
+        _write_article(content, slug, f"Tekst {n}.\n{heading}")
+        return f"add {slug}"
+
+    def remove_article(n: int) -> str:
+        added = sorted((content / ARTICLES).glob("extra-*.md"))
+        if not added:
+            return add_article(n)
+        path = rng.choice(added)
+        path.unlink()
+        return f"remove {path.name}"
+
+    def rename_article(n: int) -> str:
+        added = sorted((content / ARTICLES).glob("extra-*.md"))
+        if not added:
+            return add_article(n)
+        path = rng.choice(added)
+        new = content / ARTICLES / f"extra-{rng.randrange(3)}.md"
+        path.rename(new)
+        return f"rename {path.name} -> {new.name}"
+
+    def add_link(n: int) -> str:
+        target = rng.choice(["/verhalen/project-x/#ruimte", "/igs/noord/#nergens", "/igs/zuid/",
+                             f"/verhalen/extra-{rng.randrange(3)}/", f"/verhalen/extra-{rng.randrange(3)}/#tweede-deel",
+                             "/verhalen/interview-noord/"])  # fmt: skip
+        path = rng.choice([project, content / ARTICLES / "interview-noord.md", content / "pages" / "contact.md"])
+        path.write_text(path.read_text(encoding="utf-8") + f"\nZie [dit]({target}).\n", encoding="utf-8")
+        return f"link {target} in {path.name}"
+
+    def remove_links(n: int) -> str:
+        path = rng.choice([project, content / ARTICLES / "interview-noord.md", content / "pages" / "contact.md"])
+        path.write_text(re.sub(r"\nZie \[dit\]\([^)]*\)\.\n", "", path.read_text(encoding="utf-8")), encoding="utf-8")
+        return f"unlink {path.name}"
+
+    def toggle_heading(n: int) -> str:
+        text = project.read_text(encoding="utf-8")
+        if "## Ruimte" in text:
+            project.write_text(text.replace("## Ruimte", "Ruimte", 1), encoding="utf-8")
+            return "no heading"
+        project.write_text(text.replace("\nRuimte\n", "\n## Ruimte\n", 1), encoding="utf-8")
+        return "heading"
+
+    return [add_article, remove_article, rename_article, add_link, add_link, remove_links, toggle_heading]
+
+
+def _errors(options: BuildOptions, memo: Memo) -> list[object]:
+    try:
+        build_files(options, memo, _no_search)
+    except ContentErrors as exc:
+        return list(exc.errors)
+    return []
+
+
+def test_pipeline_reports_what_a_cold_build_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through render keys and both stores: the same Dutch errors, at the same file and line, as a
+    build without a cache, after every edit; a broken link is reported on every build until fixed."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    rng = random.Random(7)
+    edits = _content_edits(content, rng)
+    memos = {"memory": Memo(MemoryStore()), "disk": Memo(DiskStore(tmp_path / "cache"))}
+    history: list[str] = []
+    failing = 0
+    for n in range(16):
+        if n:
+            history.append(rng.choice(edits)(n))
+        cold = _errors(options, Memo())
+        failing += bool(cold)
+        for name, memo in memos.items():
+            if name == "disk":
+                memo.store = DiskStore(tmp_path / "cache")
+            for _ in range(1 + (n % 4 == 0)):  # sometimes twice: nothing changed, still reported
+                assert _errors(options, memo) == cold, f"{name} differs after: {'; '.join(history)}"
+                memo.finish(success=not cold)
+    assert 3 <= failing <= 13, "the edits both break and heal links"
+
+
+def test_one_article_edit_parses_only_the_pages_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    parsed: list[str] = []
+    original = linkcheck._read
+
+    def counting(name: str, data: bytes) -> linkcheck.ParsedPage:
+        parsed.append(name)
+        return original(name, data)
+
+    monkeypatch.setattr(linkcheck, "_read", counting)
+    for store in (MemoryStore(), DiskStore(tmp_path / "cache")):
+        memo = Memo(store)
+        before = build_files(options, memo, _no_search)[1]
+        memo.finish(success=True)
+        checked = linkcheck._checked_pages(before)
+        assert sorted(parsed) == sorted(checked)  # a first build parses every page
+        parsed.clear()
+        article = content / ARTICLES / "project-x.md"
+        article.write_text(article.read_text(encoding="utf-8") + f"\nNog een zin ({type(store).__name__}).\n")
+        after = build_files(options, memo, _no_search)[1]
+        memo.finish(success=True)
+        changed = [name for name in linkcheck._checked_pages(after) if before.get(name) != after[name]]
+        assert "verhalen/project-x/index.html" in changed
+        assert len(changed) < len(checked) / 2
+        assert sorted(parsed) == sorted(changed)
+        parsed.clear()
