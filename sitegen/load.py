@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import logging
 import os
 import re
 import stat
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space, frozen_pairs, json_codec
-from .yamlsrc import YamlDoc, parse_yaml
+from .yamlsrc import KeyPath, YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +166,9 @@ def decode_text(data: bytes | None, size: int, shown: str, errors: list[ContentE
 
 
 def _doc_to_plain(doc: YamlDoc) -> list[Any]:
+    """A YamlDoc as plain data; its tables as JSON text, decoded only when asked (_LazyTable)."""
     tables = [
-        [[list(path), value] for path, value in table.items()]
+        json.dumps([[list(path), value] for path, value in table.items()], ensure_ascii=False, separators=(",", ":"))
         for table in (doc.value_pos, doc.key_pos, doc.raw_scalars)
     ]
     return [doc.src_path, doc.data, *tables]
@@ -174,8 +176,34 @@ def _doc_to_plain(doc: YamlDoc) -> list[Any]:
 
 def _doc_from_plain(plain: list[Any]) -> YamlDoc:
     src_path, data, value_pos, key_pos, raw = plain
-    positions = [{path: tuple(pos) for path, pos in frozen_pairs(table).items()} for table in (value_pos, key_pos)]
-    return YamlDoc(src_path, data, *positions, frozen_pairs(raw))
+    return YamlDoc(src_path, data, _LazyTable(value_pos, True), _LazyTable(key_pos, True), _LazyTable(raw, False))
+
+
+class _LazyTable(Mapping[KeyPath, Any]):
+    """A position or raw-text table of a record read from disk, decoded on first use: a build reads
+    thousands of records, and only an error in a file needs its positions."""
+
+    def __init__(self, text: str, positions: bool) -> None:
+        self._text, self._positions = text, positions
+        self._table: dict[KeyPath, Any] | None = None
+
+    def _decoded(self) -> dict[KeyPath, Any]:
+        if self._table is None:
+            pairs = frozen_pairs(json.loads(self._text))
+            self._table = {path: tuple(pos) for path, pos in pairs.items()} if self._positions else pairs
+        return self._table
+
+    def __getitem__(self, path: KeyPath) -> Any:
+        return self._decoded()[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._decoded()
+
+    def __iter__(self) -> Iterator[KeyPath]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
 
 
 def errors_to_plain(errors: Iterable[ContentError]) -> list[list[Any]]:

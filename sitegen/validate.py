@@ -520,6 +520,8 @@ class FileCheck:
     data: Any
     errors: tuple[ContentError, ...] = ()
     images: tuple[tuple[KeyPath, str, str], ...] = ()
+    complete: bool = True
+    """False when a value in `data` is INVALID (its error is among `errors`)."""
 
 
 _FRONT = {"articles": ("dit verhaal", ARTICLE_FRONT_MATTER), "pages": ("deze pagina", PAGE_FRONT_MATTER)}
@@ -540,7 +542,7 @@ def check_file(folder: str, source: YamlDoc | MarkdownSource) -> FileCheck:
         data = checker.check_map(SITE_FILE, doc.data, ())
     if folder != "site" and not isinstance(data, dict):
         data = None
-    return FileCheck(data, tuple(errors), tuple(checker.image_refs))
+    return FileCheck(data, tuple(errors), tuple(checker.image_refs), not _has_invalid(data))
 
 
 # FileCheck data as JSON: tuples, partial dates and the INVALID marker tagged (content has no NUL).
@@ -579,13 +581,13 @@ def _data_from_plain(value: Any) -> Any:
 
 def _check_to_plain(check: FileCheck) -> list[Any]:
     images = [[list(where), text, rel] for where, text, rel in check.images]
-    return [_data_to_plain(check.data), errors_to_plain(check.errors), images]
+    return [_data_to_plain(check.data), errors_to_plain(check.errors), images, check.complete]
 
 
 def _check_from_plain(plain: list[Any]) -> FileCheck:
-    data, errors, images = plain
+    data, errors, images, complete = plain
     refs = tuple((tuple(where), text, rel) for where, text, rel in images)
-    return FileCheck(_data_from_plain(data), errors_from_plain(errors), refs)
+    return FileCheck(_data_from_plain(data), errors_from_plain(errors), refs, complete)
 
 
 JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain)), check_file)
@@ -610,11 +612,14 @@ def validate_content(
     """Check every file and every cross-reference; returns the data only when there is no error."""
     errors: list[ContentError] = list(raw.errors)
     images = frozenset(path for path, _ in raw.images)
+    complete = True  # no INVALID in any file's data
 
     def checked(folder: str, source: YamlDoc | MarkdownSource) -> FileCheck:
         """The file's own checks (from the journal, or run now), with its images looked up."""
+        nonlocal complete
         doc = source.front if isinstance(source, MarkdownSource) else source
         found = raw.checked.get(doc.src_path) or check_file(folder, source)
+        complete = complete and found.complete
         errors.extend(found.errors)
         for where, text, rel in found.images:
             _Checker(doc, errors, images).find_image(where, text, rel)
@@ -672,8 +677,7 @@ def validate_content(
     errors = cap_per_file(errors)
     if errors or isinstance(site, _Invalid):
         return None, errors
-    everything = [site] + [d for _, _, d in igs] + [a[2] for a in articles] + [p[2] for p in pages]
-    if any(_has_invalid(d) for d in everything):
+    if not complete:
         return None, errors
     return ValidContent(site=site, igs=tuple(igs), articles=tuple(articles), pages=tuple(pages)), errors
 
@@ -757,9 +761,9 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
     """An IGS name says which IGS a page is: no invisible characters at all, one alphabet, and no
     two IGS'en whose names look the same (case, accents, lookalike letters from another alphabet)."""
     docs = dict(raw.igs)
-    seen: dict[str, tuple[str, str]] = {}  # skeleton -> (name, 'path:line')
+    seen: dict[str, tuple[str, YamlDoc]] = {}  # skeleton -> (name, its file)
     owner: dict[str, str] = {}  # skeleton -> slug
-    for slug, src_path, data in igs:
+    for slug, _, data in igs:
         name = data.get("name")
         if not isinstance(name, str):
             continue
@@ -781,7 +785,7 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
             )
         key = skeleton(name)
         if key in seen:
-            other_name, other_place = seen[key]
+            other_name, other_place = _named_at(*seen[key])
             errors.append(
                 doc.error(
                     ("name",),
@@ -791,7 +795,7 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
                 )
             )
         else:
-            seen[key] = (name, f"{src_path}:{doc.pos(('name',))[0]}")
+            seen[key] = (name, doc)
             owner[key] = slug
     # An alias that looks like another IGS's name would make the finder and search show the wrong IGS.
     for slug, _, data in igs:
@@ -799,7 +803,7 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
         for i, alias in enumerate(aliases if isinstance(aliases, tuple) else ()):
             key = skeleton(alias) if isinstance(alias, str) else ""
             if key in seen and owner[key] != slug:
-                other_name, other_place = seen[key]
+                other_name, other_place = _named_at(*seen[key])
                 errors.append(
                     docs[slug].error(
                         ("aliases", i),
@@ -808,6 +812,11 @@ def _check_igs_names(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]]
                         "een andere naam mag niet naar een ander IGS lijken te verwijzen",
                     )
                 )
+
+
+def _named_at(name: str, doc: YamlDoc) -> tuple[str, str]:
+    """An IGS name and its 'path:line' (looked up only for an error: most records are never decoded)."""
+    return name, f"{doc.src_path}:{doc.pos(('name',))[0]}"
 
 
 def _sentences(text: str) -> list[str]:
@@ -866,7 +875,7 @@ def _check_membership_overlap(
     raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]
 ) -> None:
     docs = dict(raw.igs)
-    owner: dict[str, tuple[str, str]] = {}  # name key -> (IGS slug, its path:line)
+    owner: dict[str, tuple[str, int]] = {}  # name key -> (IGS slug, index in its list)
     for slug, _, data in igs:
         members = data.get("municipalities")
         if not isinstance(members, tuple):
@@ -876,7 +885,9 @@ def _check_membership_overlap(
                 continue
             key = normalise_name(name)
             if key in owner and owner[key][0] != slug:
-                other_slug, other_path = owner[key]
+                other_slug, other_index = owner[key]
+                other = docs[other_slug]  # its place is looked up only here: most records are never decoded
+                other_path = f"{other.src_path}:{other.pos(('municipalities', other_index))[0]}"
                 errors.append(
                     docs[slug].error(
                         ("municipalities", i),
@@ -885,8 +896,7 @@ def _check_membership_overlap(
                     )
                 )
             else:
-                line = docs[slug].pos(("municipalities", i))[0]
-                owner.setdefault(key, (slug, f"{docs[slug].src_path}:{line}"))
+                owner.setdefault(key, (slug, i))
 
 
 def _check_igs_refs(doc: YamlDoc, path: KeyPath, value: Any, slugs: set[str], errors: list[ContentError]) -> None:
