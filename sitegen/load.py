@@ -341,9 +341,8 @@ def _content_files(folder: str, suffix: str, content_dir: Path, errors: list[Con
         name = entry.name
         if name.startswith(".") or name.endswith("~"):
             continue  # editor backups and hidden files
-        path = Path(entry.path)
-        shown = name if folder_shown == "." else f"{folder_shown}/{name}"  # display_path(path), without its cost
-        problem = _points_outside(path, root) if entry.is_symlink() else ""
+        shown = name if folder_shown == "." else f"{folder_shown}/{name}"  # display_path, without its cost
+        problem = _points_outside(Path(entry.path), root) if entry.is_symlink() else ""
         if problem:
             errors.append(ContentError(problem, shown))
             continue
@@ -355,7 +354,7 @@ def _content_files(folder: str, suffix: str, content_dir: Path, errors: list[Con
                 ContentError(
                     f"onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
                     shown,
-                    hint=f"hernoem het naar {path.stem.lower()}{suffix} of verplaats het",
+                    hint=f"hernoem het naar {Path(name).stem.lower()}{suffix} of verplaats het",
                 )
             )
             continue

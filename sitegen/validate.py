@@ -563,20 +563,24 @@ def _data_to_plain(value: Any) -> Any:
     return value
 
 
+_NESTED = (dict, list)  # JSON's containers; everything else comes out of json.loads as it is
+
+
 def _data_from_plain(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_data_from_plain(item) for item in value]
-    if not isinstance(value, dict):
+    # Called for every record of every build: scalars (most values) are not passed down.
+    if type(value) is list:
+        return [_data_from_plain(item) if type(item) in _NESTED else item for item in value]
+    if type(value) is not dict:
         return value
     if len(value) == 1:
         ((name, inner),) = value.items()
         if name == _TUPLE:
-            return tuple(_data_from_plain(item) for item in inner)
+            return tuple(_data_from_plain(item) if type(item) in _NESTED else item for item in inner)
         if name == _PARTIAL:
             return PartialDate(*inner)
         if name == _INVALID_TAG:
             return INVALID
-    return {key: _data_from_plain(item) for key, item in value.items()}
+    return {key: _data_from_plain(item) if type(item) in _NESTED else item for key, item in value.items()}
 
 
 def _check_to_plain(check: FileCheck) -> list[Any]:

@@ -262,3 +262,14 @@ def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
     assert len(records) >= 5 and any(record.checked.errors for record in records)
     for record in records:
         assert codec.decode(codec.encode(record)) == record
+
+
+def test_the_cli_reports_the_same_errors_on_every_cached_build(run_cli, project: Path) -> None:
+    """What an editor reads: every `build` with the cache prints the errors of a build without it."""
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("date: 2023-03", "date: 2023-13"))
+    common = ["build", "--content", "content", "--output", "site"]
+    cold = run_cli(*common, "--no-cache")
+    assert cold[0] == 1 and "content/articles/project-x.md:4" in cold[2]
+    for _ in range(3):
+        assert run_cli(*common, "--cache", "cache") == cold
+    assert any(Path("cache").rglob("memo.sqlite"))
