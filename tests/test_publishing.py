@@ -298,6 +298,8 @@ def test_subpath_builds_are_byte_identical_and_carry_no_build_time(sites: dict[s
     now = dt.datetime.now(dt.UTC)
     stamps = {now.strftime("%Y-%m-%dT%H"), now.strftime("%H:%M:%S"), now.strftime("%d/%m/%Y")}
     stamps |= {(now - dt.timedelta(minutes=1)).strftime("%H:%M"), now.strftime("%H:%M")}
+    # A date without a time (the edited content has a story dated today) is written as midnight.
+    stamps = {stamp for stamp in stamps if stamp not in now.strftime("%Y-%m-%dT00:00:00")}
     for name, data in first.items():
         for stamp in stamps:
             assert stamp.encode() not in data, f"{name} contains the build time {stamp}"
