@@ -5,7 +5,7 @@ absolute under the base URL) must point to a rendered file (a folder means its `
 each `#anchor` must be an `id` in the target page. The URLs in the sitemap and the feed are
 checked the same way. The check works by difference (`LinkIndex`, kept by the memo from one build
 to the next): only new and changed pages are parsed, and only they, the pages with a broken link
-and the pages linking to a file or anchor that appeared or disappeared are checked.
+and the pages linking to a file or anchor that disappeared are checked.
 
 A broken link becomes a ContentError naming the file an editor or developer has to fix: the
 Markdown or YAML file the link was written in, with its line, or else the template that produced it.
@@ -16,7 +16,6 @@ optional `python build.py check --external`.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import json
@@ -27,6 +26,7 @@ import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+import zlib
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -183,6 +183,7 @@ def _stamp(data: bytes, render_key: bytes | None) -> bytes:
 
 STAMP_SIZE = 20
 _ORDER = "little"  # the index's numbers on disk, whatever the machine
+BUCKETS = 64  # the terms of the pages are kept in this many parts, each read only when needed
 
 
 def _numbers(data: bytes) -> array[int]:
@@ -203,16 +204,21 @@ def _number_bytes(numbers: array[int]) -> bytes:
     return swapped.tobytes()
 
 
+def _bucket(page: str) -> int:
+    return zlib.crc32(page.encode("utf-8")) % BUCKETS
+
+
 @dataclass(frozen=True)
 class LinkIndex:
     """What the link check of one build found out, for the next build to start from.
 
-    For each checked page: its stamp, the ids it provides, and the terms its links depend on: the
-    output path a link names (whether that file, or that folder's index.html, exists decides where
-    it leads) and `target\0fragment` for a link to an anchor on another page. A page whose stamp
-    is unchanged, none of whose terms appeared or disappeared and that had no broken link has no
-    broken link now either. Pages with a broken link are checked on every build (their hints name
-    the pages that exist now). Stored as flat lists and arrays: a build decodes only the ids it needs.
+    For each checked page: its stamp, the ids it provides, and (in `Terms`, one part per bucket of
+    pages, read only when needed) the terms its links depend on: the output path a link names
+    (whether that file, or that folder's index.html, exists decides where it leads) and
+    `target\0fragment` for a link to an anchor on another page. A page whose stamp is unchanged,
+    none of whose terms disappeared (or now leads elsewhere: `_changes`) and that had no broken link
+    has no broken link now either: a link to something that did not exist was broken. Pages with a
+    broken link are checked on every build (their hints name the pages that exist now).
     """
 
     files: list[str]  # every output file, sorted: which files appeared or disappeared
@@ -220,11 +226,8 @@ class LinkIndex:
     stamps: bytes  # STAMP_SIZE bytes per page
     ids_at: array[int]  # offsets into `ids`, one more than pages
     ids: bytes  # per page, its ids as a JSON list
-    terms: list[str]
-    deps_at: array[int]  # offsets into `deps`, one more than pages
-    deps: array[int]  # per page, the numbers of the terms its links depend on
     broken: list[str]  # pages with a broken link
-    compacted: int  # the number of terms when they were last renumbered
+    parts: list[bytes]  # the key of each bucket's Terms
 
     @functools.cached_property
     def slots(self) -> dict[str, int]:
@@ -238,67 +241,95 @@ class LinkIndex:
         slot = self.slots[name]
         return set(json.loads(self.ids[self.ids_at[slot] : self.ids_at[slot + 1]]))
 
-    def dependents(self, terms: set[str]) -> set[str]:
-        """The pages with a link that depends on one of `terms`."""
-        wanted = [number for number, term in enumerate(self.terms) if term in terms]
-        if not wanted:
-            return set()
-        found: set[str] = set()
-        if len(wanted) <= 16:  # a few terms: search the numbers as bytes (C speed)
-            data = self.deps.tobytes()
-            for number in wanted:
-                pattern = array("I", [number]).tobytes()
-                at = data.find(pattern)
-                while at >= 0:
-                    if at % 4 == 0:
-                        found.add(self.pages[bisect.bisect_right(self.deps_at, at // 4) - 1])
-                    at = data.find(pattern, at + 1)
-            return found
-        numbers = set(wanted)
-        return {
-            name
-            for slot, name in enumerate(self.pages)
-            if not numbers.isdisjoint(self.deps[self.deps_at[slot] : self.deps_at[slot + 1]])
-        }
-
 
 def _encode_index(index: LinkIndex) -> bytes:
-    head = {"files": index.files, "pages": index.pages, "terms": index.terms, "broken": index.broken,
-            "compacted": index.compacted}  # fmt: skip
-    return FILES.encode(
-        {
-            "head": json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-            "stamps": index.stamps,
-            "ids-at": _number_bytes(index.ids_at),
-            "ids": index.ids,
-            "deps-at": _number_bytes(index.deps_at),
-            "deps": _number_bytes(index.deps),
-        }
-    )
+    head = {"files": index.files, "pages": index.pages, "broken": index.broken,
+            "parts": [key.hex() for key in index.parts]}  # fmt: skip
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return FILES.encode({"head": text, "stamps": index.stamps, "ids-at": _number_bytes(index.ids_at), "ids": index.ids})
 
 
 def _decode_index(data: bytes) -> LinkIndex:
     parts = FILES.decode(data)
     head = json.loads(parts["head"])
-    pages = head["pages"]
-    ids_at, deps_at, deps = (_numbers(parts[name]) for name in ("ids-at", "deps-at", "deps"))
-    index = LinkIndex(head["files"], pages, parts["stamps"], ids_at, parts["ids"], head["terms"], deps_at, deps,
-                      head["broken"], head["compacted"])  # fmt: skip
-    count = len(pages)
-    if (
-        len(index.stamps) != count * STAMP_SIZE
-        or len(index.ids_at) != count + 1
-        or len(index.deps_at) != count + 1
-        or index.ids_at[-1] != len(index.ids)
-        or index.deps_at[-1] != len(index.deps)
-        or any(number >= len(index.terms) for number in set(index.deps))
-    ):
+    index = LinkIndex(head["files"], head["pages"], parts["stamps"], _numbers(parts["ids-at"]), parts["ids"],
+                      head["broken"], [bytes.fromhex(key) for key in head["parts"]])  # fmt: skip
+    count = len(index.pages)
+    if len(index.stamps) != count * STAMP_SIZE or len(index.ids_at) != count + 1 or index.ids_at[-1] != len(index.ids):
         raise ValueError("inconsistent link index")
+    if len(index.parts) != BUCKETS:
+        raise ValueError("link index of another bucket count")
     return index
 
 
-# The link index of the last build (one entry per base URL and base path).
+@dataclass(frozen=True)
+class Terms:
+    """The terms the links of one bucket's pages depend on (see LinkIndex), numbered."""
+
+    pages: list[str]
+    terms: list[str]
+    at: array[int]  # offsets into `numbers`, one more than pages
+    numbers: array[int]
+
+    @staticmethod
+    def of(pages: Mapping[str, set[str]]) -> Terms:
+        terms: dict[str, int] = {}
+        at, numbers = array("I", [0]), array("I")
+        for name in sorted(pages):
+            numbers.extend(sorted(terms.setdefault(term, len(terms)) for term in pages[name]))
+            at.append(len(numbers))
+        return Terms(sorted(pages), list(terms), at, numbers)
+
+    @functools.cached_property
+    def slots(self) -> dict[str, int]:
+        return {name: slot for slot, name in enumerate(self.pages)}
+
+    def terms_of(self, name: str) -> set[str]:
+        slot = self.slots[name]
+        return {self.terms[n] for n in self.numbers[self.at[slot] : self.at[slot + 1]]}
+
+    def by_page(self) -> dict[str, set[str]]:
+        return {
+            name: {self.terms[n] for n in self.numbers[self.at[i] : self.at[i + 1]]}
+            for i, name in enumerate(self.pages)
+        }
+
+    def dependents(self, changed: set[str]) -> set[str]:
+        """The pages with a link that depends on one of `changed`."""
+        wanted = {number for number, term in enumerate(self.terms) if term in changed}
+        if not wanted:
+            return set()
+        return {
+            name
+            for i, name in enumerate(self.pages)
+            if not wanted.isdisjoint(self.numbers[self.at[i] : self.at[i + 1]])
+        }
+
+
+def _encode_terms(part: Terms) -> bytes:
+    head = json.dumps([part.pages, part.terms], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return FILES.encode({"head": head, "at": _number_bytes(part.at), "numbers": _number_bytes(part.numbers)})
+
+
+def _decode_terms(data: bytes) -> Terms:
+    parts = FILES.decode(data)
+    pages, terms = json.loads(parts["head"])
+    part = Terms(pages, terms, _numbers(parts["at"]), _numbers(parts["numbers"]))
+    if (
+        len(part.at) != len(pages) + 1
+        or part.at[-1] != len(part.numbers)
+        or max(part.numbers, default=-1) >= len(terms)
+    ):
+        raise ValueError("inconsistent link terms")
+    return part
+
+
+# The link index of the last build (one entry per base URL and base path), and its terms: one space
+# per bucket, so that a build reads and replaces only the buckets of the pages it checked.
 LINK_INDEX: Space[LinkIndex] = Space("link-index", Codec(_encode_index, _decode_index))
+LINK_TERMS: tuple[Space[Terms], ...] = tuple(
+    Space(f"link-terms-{bucket:02d}", Codec(_encode_terms, _decode_terms)) for bucket in range(BUCKETS)
+)
 
 
 @dataclass(frozen=True)
@@ -340,17 +371,21 @@ def find_broken_links(
     read: PagesRead | None = None,
 ) -> list[Broken]:
     """Every broken internal link, in page order. Only the pages that changed, that had a broken
-    link, or one of whose links depends on a file or anchor that appeared or disappeared since the
-    last build's link index are checked: every other page still has no broken link."""
+    link, or one of whose links depends on a file or anchor that disappeared since the last build's
+    link index are checked: every other page still has no broken link."""
     memo = memo or Memo()
     read = read or parse_pages(files, memo, base_url, base_path)
-    before = read.before
-    resolver = LinkResolver(files, base_url, base_path)
-    if before is None:
-        todo = set(read.pages)
-    else:
-        todo = set(read.fresh) | (set(before.broken) & set(read.pages)) | before.dependents(_changes(files, read))
-    checker = _Checker(resolver, read)
+    before = _Before(read, memo)
+    todo = set(read.pages)
+    if before.index is not None:
+        todo = set(read.fresh) | (set(before.index.broken) & todo)
+        changed = _changes(files, read)
+        if changed:
+            todo |= before.dependents(changed)
+        before.load({_bucket(name) for name in [*todo, *before.gone]})
+        if before.index is None:  # a part of the index is missing: everything is checked
+            todo = set(read.pages)
+    checker = _Checker(LinkResolver(files, base_url, base_path), read)
     found: list[Broken] = []
     checked: dict[str, set[str]] = {}
     for name in read.pages:
@@ -360,40 +395,93 @@ def find_broken_links(
                 links = _read(name, files[name]).links
             broken, checked[name] = checker.check(name, links)
             found.extend(broken)
-    if before is None or todo or read.pages != before.pages:
-        broken_pages = list(dict.fromkeys(b.page for b in found))
-        memo.keep(LINK_INDEX, read.key, _next_index(files, read, checked, broken_pages))
+    broken_pages = list(dict.fromkeys(b.page for b in found))
+    parts = before.updated(checked)
+    index = before.index
+    if index is None or parts != index.parts or read.pages != index.pages or broken_pages != index.broken or read.fresh:
+        memo.keep(LINK_INDEX, read.key, _next_index(files, read, broken_pages, parts))
     return found
 
 
+class _Before:
+    """The last build's link index, and the parts of its terms this build reads and replaces."""
+
+    def __init__(self, read: PagesRead, memo: Memo) -> None:
+        self.read = read
+        self.memo = memo
+        self.index = read.before
+        self.gone = set(self.index.pages).difference(read.pages) if self.index is not None else set()
+        self._parts: dict[int, Terms] = {}
+
+    def load(self, buckets: Iterable[int]) -> None:
+        """Read these parts of the terms; a part that is missing leaves no index at all."""
+        for bucket in sorted(set(buckets) - self._parts.keys()):
+            if self.index is None:
+                return
+            found = self.memo.recalled(LINK_TERMS[bucket], self.index.parts[bucket])
+            if found is None:
+                self.index = None
+                self._parts.clear()
+            else:
+                self._parts[bucket] = found
+
+    def dependents(self, changed: set[str]) -> set[str]:
+        self.load(range(BUCKETS))
+        return {name for part in self._parts.values() for name in part.dependents(changed)}
+
+    def updated(self, checked: Mapping[str, set[str]]) -> list[bytes]:
+        """The keys of the terms after this build's checks (the loaded parts are those of the checked
+        and the removed pages); a part whose pages and terms are unchanged is kept as it is."""
+        checked_in: dict[int, list[str]] = {}
+        for name in checked:
+            checked_in.setdefault(_bucket(name), []).append(name)
+        gone_in = {_bucket(name) for name in self.gone}
+        if self.index is None:
+            keys, buckets = [b""] * BUCKETS, range(BUCKETS)
+        else:
+            keys, buckets = list(self.index.parts), sorted(checked_in.keys() | gone_in)
+        for bucket in buckets:
+            part = self._parts.get(bucket)
+            names = checked_in.get(bucket, [])
+            if (
+                part is not None
+                and bucket not in gone_in
+                and all(name in part.slots and part.terms_of(name) == checked[name] for name in names)
+            ):
+                continue
+            new = part.by_page() if part is not None else {}
+            for name in self.gone:
+                new.pop(name, None)
+            new.update((name, checked[name]) for name in names)
+            keys[bucket] = digest(self.read.key, bucket, sorted((name, sorted(terms)) for name, terms in new.items()))
+            self.memo.keep(LINK_TERMS[bucket], keys[bucket], Terms.of(new))
+        return keys
+
+
 def _changes(files: Mapping[str, bytes], read: PagesRead) -> set[str]:
-    """The terms that appeared or disappeared since the last link index: a file (and, for a folder's
-    index.html, the folder) and an anchor of a page that changed. A link to something that appeared
-    was broken, so its page is checked anyway; the terms still name both ways, for simplicity."""
+    """The terms whose disappearance can break a link that worked: a file that disappeared (and, for a
+    folder's index.html, the folder), a file that now takes the place of a folder's index.html, and
+    an anchor gone from a changed page. A link to something that did not exist was broken: its
+    page is checked anyway."""
     assert read.before is not None
+    old = set(read.before.files)
     changes: set[str] = set()
-    for name in set(read.before.files).symmetric_difference(files):
+    for name in old.difference(files):
         changes.add(name)
         if name.endswith("/index.html"):
             changes.add(name[: -len("/index.html")])
+    changes.update(name for name in files.keys() - old if f"{name}/index.html" in files)
     for name, page in read.fresh.items():
         if name in read.before.slots:
-            changes.update(f"{name}\0{anchor}" for anchor in read.before.ids_of(name) ^ page.ids)
+            changes.update(f"{name}\0{anchor}" for anchor in read.before.ids_of(name) - page.ids)
     return changes
 
 
-def _next_index(
-    files: Mapping[str, bytes], read: PagesRead, checked: Mapping[str, set[str]], broken: list[str]
-) -> LinkIndex:
-    """The link index of this build: the pages checked now with their new terms, the others copied."""
+def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], parts: list[bytes]) -> LinkIndex:
+    """The link index of this build: the ids of the pages parsed now, the others copied."""
     before = read.before
-    terms = list(before.terms) if before is not None else []
-    numbers = {term: number for number, term in enumerate(terms)} if checked else {}
-    stamps, ids_parts, deps = [], [], array("I")
-    ids_at, deps_at = array("I", [0]), array("I", [0])
-    ids_size = 0
+    ids_parts, ids_at, size = [], array("I", [0]), 0
     for name in read.pages:
-        stamps.append(read.stamps[name])
         if name in read.fresh:
             part = json.dumps(sorted(read.fresh[name].ids), ensure_ascii=False).encode("utf-8")
         else:
@@ -401,28 +489,10 @@ def _next_index(
             slot = before.slots[name]
             part = before.ids[before.ids_at[slot] : before.ids_at[slot + 1]]
         ids_parts.append(part)
-        ids_size += len(part)
-        ids_at.append(ids_size)
-        if name in checked:
-            for term in sorted(checked[name]):
-                if term not in numbers:
-                    numbers[term] = len(terms)
-                    terms.append(term)
-            deps.extend(sorted(numbers[term] for term in checked[name]))
-        else:
-            assert before is not None
-            slot = before.slots[name]
-            deps.extend(before.deps[before.deps_at[slot] : before.deps_at[slot + 1]])
-        deps_at.append(len(deps))
-    compacted = before.compacted if before is not None else len(terms)
-    if len(terms) > 2 * compacted + 1000:  # terms nothing depends on any more pile up: renumber
-        used = sorted(set(deps))
-        renumbered = {old: new for new, old in enumerate(used)}
-        terms = [terms[old] for old in used]
-        deps = array("I", [renumbered[old] for old in deps])
-        compacted = len(terms)
-    return LinkIndex(sorted(files), list(read.pages), b"".join(stamps), ids_at, b"".join(ids_parts), terms,
-                     deps_at, deps, broken, compacted)  # fmt: skip
+        size += len(part)
+        ids_at.append(size)
+    stamps = b"".join(read.stamps[name] for name in read.pages)
+    return LinkIndex(sorted(files), list(read.pages), stamps, ids_at, b"".join(ids_parts), broken, parts)
 
 
 _Verdict = tuple[tuple[str, ...], str, str]

@@ -7,6 +7,7 @@ import hashlib
 import random
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from conftest import ROOT, SAMPLE
 
 from sitegen import linkcheck
 from sitegen.errors import ContentErrors
-from sitegen.linkcheck import find_broken_links, parse_pages
+from sitegen.linkcheck import LinkResolver, find_broken_links, parse_pages
 from sitegen.memo import Memo
 from sitegen.pipeline import BuildOptions, build_files
 from sitegen.stores import DiskStore, MemoryStore
@@ -49,31 +50,44 @@ def _insert(files: dict[str, bytes], page: str, html: str) -> None:
     files[page] = data[:at] + html.encode("utf-8") + data[at:]
 
 
-def _link(files: dict[str, bytes], rng: random.Random) -> str:
-    """A link to something that exists, existed, or may come to exist."""
+def _link(files: dict[str, bytes], rng: random.Random, on: str) -> str:
+    """A link (on page `on`) to something that exists, existed, or may come to exist; mostly one
+    that works now, so that many pages have no broken link and must be found again when it breaks."""
     page = rng.choice(_pages(files))
     slot, anchor = rng.randrange(SLOTS), f"a{rng.randrange(SLOTS)}"
     ids = re.findall(r'id="([^"]+)"', files[page].decode("utf-8")) or ["x"]
-    return rng.choice(
-        [
-            page_url(page),
-            f"{page_url(page)}#{rng.choice(ids)}",
-            f"{page_url(page)}#{anchor}",
-            f"/extra/p{slot}/",
-            f"/extra/p{slot}/#{anchor}",
-            f"{BASE_URL}extra/p{slot}/#{anchor}",
-            f"/extra/p{slot}",  # the file extra/pN, else the folder's index.html
-            f"../p{slot}/",
-            f"/extra/bestand-{slot}.pdf",
-            f"#{anchor}",
-        ]
-    )
+    choices = [
+        page_url(page),
+        f"{page_url(page)}#{rng.choice(ids)}",
+        f"{page_url(page)}#{anchor}",
+        f"/extra/p{slot}/",
+        f"/extra/p{slot}/#{anchor}",
+        f"{BASE_URL}extra/p{slot}/#{anchor}",
+        f"/extra/p{slot}",  # the file extra/pN, else the folder's index.html
+        f"/extra/p{slot}#{anchor}",
+        f"/extra/p{slot}.html#{anchor}",  # the page extra/pN.html, else the folder's index.html
+        f"../p{slot}/",
+        f"/extra/bestand-{slot}.pdf",
+        f"#{anchor}",
+    ]
+    working = [value for value in choices if _works(files, on, value)]
+    return rng.choice(working if working and rng.random() < 0.7 else choices)
+
+
+def _works(files: dict[str, bytes], page: str, value: str) -> bool:
+    target, fragment, _ = LinkResolver(files, BASE_URL, BASE_PATH).resolve(value, page)
+    if target is None or fragment in ("", "top") or not target.endswith(".html"):
+        return target is not None
+    data = files.get(page, b"") if target == page else files[target]
+    return f'id="{fragment}"'.encode() in data
 
 
 def _add_page(files: dict[str, bytes], rng: random.Random, n: int) -> str:
-    name = f"extra/p{rng.randrange(SLOTS)}/index.html"
+    name = rng.choice(["extra/p{}/index.html", "extra/p{}.html/index.html", "extra/p{}.html"]).format(
+        rng.randrange(SLOTS)
+    )
     ids = "".join(f'<h2 id="a{k}">{k}</h2>' for k in rng.sample(range(SLOTS), rng.randrange(SLOTS)))
-    links = "".join(f'<a class="e" href="{_link(files, rng)}">x</a>' for _ in range(rng.randrange(4)))
+    links = "".join(f'<a class="e" href="{_link(files, rng, name)}">x</a>' for _ in range(rng.randrange(4)))
     files[name] = f"<!doctype html><html><body>{ids}{links}</body></html>".encode()
     return f"add {name}"
 
@@ -111,7 +125,7 @@ def _remove_anchor(files: dict[str, bytes], rng: random.Random, n: int) -> str:
 
 def _add_link(files: dict[str, bytes], rng: random.Random, n: int) -> str:
     page = rng.choice(_pages(files))
-    value = _link(files, rng)
+    value = _link(files, rng, page)
     _insert(files, page, f'<a class="e" href="{value}">x</a>')
     return f"link {value} on {page}"
 
@@ -159,10 +173,33 @@ def _restore(original: dict[str, bytes]) -> Callable[[dict[str, bytes], random.R
     return restore
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+def _lose_part(memo: Memo, bucket: int) -> None:
+    """Drops one part of the stored link terms, as a damaged cache would."""
+    space = linkcheck.LINK_TERMS[bucket].name
+    if isinstance(memo.store, MemoryStore):
+        memo.store.entries.pop(space, None)
+    else:
+        assert isinstance(memo.store, DiskStore)
+        with sqlite3.connect(memo.store.path) as db:
+            db.execute("DELETE FROM entries WHERE space = ?", (space,))
+
+
+def _assert_whole(store: MemoryStore | DiskStore, key: bytes) -> None:
+    """The stored index has every part it names, and each part holds exactly its bucket's pages."""
+    memo = Memo(store)
+    index = memo.recalled(linkcheck.LINK_INDEX, key)
+    assert index is not None
+    for bucket, space in enumerate(linkcheck.LINK_TERMS):
+        part = memo.recalled(space, index.parts[bucket])
+        assert part is not None, f"part {bucket} is missing"
+        assert part.pages == sorted(name for name in index.pages if linkcheck._bucket(name) == bucket)
+
+
+@pytest.mark.parametrize(("seed", "losing"), [(1, False), (2, False), (3, True), (4, False), (5, True)])
 def test_link_check_by_difference_equals_a_full_check(
-    sample_files: dict[str, bytes], tmp_path: Path, seed: int
+    sample_files: dict[str, bytes], tmp_path: Path, seed: int, losing: bool
 ) -> None:
+    """`losing`: now and then a part of the stored terms is lost between builds."""
     rng = random.Random(seed)
     files = dict(sample_files)
     memos = {"memory": Memo(MemoryStore()), "disk": Memo(DiskStore(tmp_path / "cache"))}
@@ -170,7 +207,7 @@ def test_link_check_by_difference_equals_a_full_check(
     history: list[str] = []
     broken_builds = healed = partial_builds = 0
     last: list[linkcheck.Broken] = []
-    for n in range(40):
+    for n in range(50):
         if n:
             history.append(rng.choice(edits)(files, rng, n))
         full = find_broken_links(dict(files), BASE_URL, BASE_PATH)
@@ -186,6 +223,10 @@ def test_link_check_by_difference_equals_a_full_check(
                 assert memo.hits("link-index") == 1, f"{name}: the last build's index was not used"
             partial_builds += len(read.fresh) < len(read.pages)
             memo.finish(success=not found)
+            if losing and rng.random() < 0.3:
+                _lose_part(memo, rng.randrange(linkcheck.BUCKETS))
+            elif not losing:
+                _assert_whole(memo.store if name == "memory" else DiskStore(tmp_path / "cache"), read.key)
         broken_builds += bool(full)
         healed += bool(set(last) - set(full))
         last = full
@@ -317,3 +358,70 @@ def test_one_article_edit_parses_only_the_pages_that_changed(tmp_path: Path, mon
         assert len(changed) < len(checked) / 2
         assert sorted(parsed) == sorted(changed)
         parsed.clear()
+
+
+@pytest.mark.parametrize("store", ["memory", "disk"])
+def test_a_lost_part_of_the_index_means_a_full_check(
+    sample_files: dict[str, bytes], tmp_path: Path, store: str
+) -> None:
+    """A part of the terms that a build needs and cannot read: every page is checked again, and the
+    index is whole again afterwards."""
+    files = dict(sample_files)
+    memo = Memo(MemoryStore() if store == "memory" else DiskStore(tmp_path / "cache"))
+    page = "verhalen/project-x/index.html"
+    for n in range(3):
+        if n == 2:  # a file disappears: every part is read, the last one is lost
+            _lose_part(memo, linkcheck.BUCKETS - 1)
+            del files["404.html"]
+        _insert(files, page, f'<a href="/igs/noord/#nergens-{n}">x</a>')
+        read = parse_pages(files, memo, BASE_URL, BASE_PATH)
+        found = find_broken_links(files, BASE_URL, BASE_PATH, memo, read)
+        assert found == find_broken_links(dict(files), BASE_URL, BASE_PATH)
+        memo.finish(success=True)
+        _assert_whole(memo.store, read.key)
+        rewritten = [space for space in linkcheck.LINK_TERMS if memo.finished.get(space.name, (0, 0))[1]]
+        assert len(rewritten) == linkcheck.BUCKETS if n != 1 else len(rewritten) <= 1
+
+
+PAGE = "<!doctype html><html><body>{}</body></html>"
+SITEMAP = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{}</loc></url></urlset>'
+# (files before, files after): a page whose bytes stay the same has a link that works before and
+# is broken after; each is one way a target can go away.
+VANISHING = {
+    "file": ({"p.html": '<img src="/i.png" alt="">', "i.png": ""}, {"i.png": None}),
+    "page": ({"p.html": '<a href="/t/">t</a>', "t/index.html": ""}, {"t/index.html": None}),
+    "relative": ({"d/p.html": '<a href="../t/">t</a>', "t/index.html": ""}, {"t/index.html": None}),
+    "folder's index.html": ({"p.html": '<a href="/x">x</a>', "x/index.html": ""}, {"x/index.html": None}),
+    "anchor": ({"p.html": '<a href="/t/#k">t</a>', "t/index.html": '<p id="k">'}, {"t/index.html": "<p>"}),
+    "named anchor": ({"p.html": '<a href="/t/#k">t</a>', "t/index.html": '<a name="k"></a>'}, {"t/index.html": ""}),
+    "file before a folder": (
+        {"p.html": '<a href="/x#k">x</a>', "x": "", "x/index.html": "<p>"},
+        {"x": None},  # the link now leads to x/index.html, which has no #k
+    ),
+    "page before a folder": (
+        {"p.html": '<a href="/a.html#k">a</a>', "a.html/index.html": '<p id="k">'},
+        {"a.html": "<p>"},  # a page appears where the link went to the folder's index.html
+    ),
+    "sitemap": ({"sitemap.xml": SITEMAP.format(f"{BASE_URL}t/"), "t/index.html": ""}, {"t/index.html": None}),
+}
+
+
+@pytest.mark.parametrize("case", VANISHING)
+@pytest.mark.parametrize("store", ["memory", "disk"])
+def test_a_target_that_goes_away_breaks_the_unchanged_page_linking_to_it(tmp_path: Path, case: str, store: str) -> None:
+    before, change = VANISHING[case]
+    files = {name: (text if name.endswith(".xml") else PAGE.format(text)).encode() for name, text in before.items()}
+    memo = Memo(MemoryStore() if store == "memory" else DiskStore(tmp_path / "cache"))
+    assert find_broken_links(files, BASE_URL, BASE_PATH, memo) == []
+    memo.finish(success=True)
+    for name, text in change.items():
+        if text is None:
+            del files[name]
+        else:
+            files[name] = PAGE.format(text).encode()
+    read = parse_pages(files, memo, BASE_URL, BASE_PATH)
+    linking = next(name for name in before if name not in change)
+    assert linking not in read.fresh  # its bytes did not change: only the index can tell
+    found = find_broken_links(files, BASE_URL, BASE_PATH, memo, read)
+    assert found == find_broken_links(dict(files), BASE_URL, BASE_PATH)
+    assert [b.page for b in found] == [linking]
