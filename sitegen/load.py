@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
@@ -312,8 +312,7 @@ def _points_outside(path: Path, root: Path) -> str:
     return "" if target.is_relative_to(root) else "deze snelkoppeling wijst naar een bestand buiten content/"
 
 
-@dataclass(frozen=True)
-class ContentFile:
+class ContentFile(NamedTuple):
     """A text file of content/ to read: its folder ('site' for site.yaml), its slug, its path, the path
     as errors show it, and its stat as the journal knows it (size, mtime_ns, inode, ctime_ns; None
     when it could not be read)."""
@@ -521,11 +520,12 @@ def _check_same_names(content_dir: Path, rels: list[str], errors: list[ContentEr
 # --- the journal: content files remembered between builds by their stat ----------------------------
 
 JOURNAL_WINDOW_NS = 3_000_000_000
-"""The racy-mtime rule (as git's): a file changed (mtime or ctime) less than this long before the build
-that read it started may change again within the same timestamp tick (coarse kernel clocks, file
-systems with 1-2 s timestamps) without its stat changing. Its record is not trusted on its stat: the
-file is read again and compared by content, until a build that started long enough after the change
-reads it."""
+"""The racy-mtime rule (as git's): a file whose mtime or ctime lies less than this before the moment it
+was read may have changed again after that moment within the same timestamp (coarse kernel clocks,
+file systems with 1-2 s timestamps), leaving its stat as it was. Its record is not trusted on its stat:
+the file is read again and compared by content, until it is read long enough after its last change.
+(A change after the read gets a timestamp of at least the read's moment minus a tick, so a stat
+older than the window cannot be repeated by one.)"""
 MARKDOWN_FOLDERS = ("articles", "pages")
 
 
@@ -534,9 +534,10 @@ class Record:
     """One content file as the journal keeps it: what reading, parsing and the per-file checks made of it."""
 
     content: bytes
-    """Digest of the bytes read (b"" when they were not read: too large)."""
+    """Digest of the bytes read (b"" when they were not read: a failed read, a file too large; such a
+    record is never trusted on its stat)."""
     taken_ns: int
-    """When the build that read them started (0: a failed read, never trusted on its stat)."""
+    """The clock just before the file was opened."""
     source: YamlDoc | MarkdownSource | None
     errors: tuple[ContentError, ...]
     """What reading and parsing found (the checks' own errors are in `checked`)."""
@@ -580,18 +581,18 @@ def journal_codec(checked_to_plain: Callable[[Any], Any], checked_from_plain: Ca
 
 def _read_record(
     file: ContentFile,
-    started_ns: int,
     check: Callable[[str, YamlDoc | MarkdownSource], Any] | None,
     earlier: Record | None = None,
 ) -> Record:
     """Read, parse and check one file; `earlier` (a racy record) is kept when the bytes are the same."""
+    taken_ns = time.time_ns()
     try:
         data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
     except OSError as exc:
-        return Record(b"", 0, None, (_unreadable(Path(file.path), exc),))
+        return Record(b"", taken_ns, None, (_unreadable(Path(file.path), exc),))
     content = b"" if data is None else hashlib.blake2b(data, digest_size=20).digest()
     if earlier is not None and content and content == earlier.content:
-        return replace(earlier, taken_ns=started_ns)
+        return replace(earlier, taken_ns=taken_ns)
     errors: list[ContentError] = []
     text = decode_text(data, size, file.shown, errors)
     source: YamlDoc | MarkdownSource | None = None
@@ -602,12 +603,12 @@ def _read_record(
             source, found = parse_yaml(text, file.shown)
         errors.extend(found)
     checked = check(file.folder, source) if check is not None and source is not None else None
-    return Record(content, started_ns, source, tuple(errors), checked)
+    return Record(content, taken_ns, source, tuple(errors), checked)
 
 
 def _is_settled(file: ContentFile, record: Record) -> bool:
     """Whether the record may be trusted on the file's unchanged stat alone (the racy-mtime rule)."""
-    if file.stat is None or not record.taken_ns:
+    if file.stat is None or not record.content:
         return False
     _, mtime_ns, _, ctime_ns = file.stat
     return max(mtime_ns, ctime_ns) < record.taken_ns - JOURNAL_WINDOW_NS
@@ -617,20 +618,21 @@ def _journal_key(file: ContentFile) -> bytes:
     return hashlib.blake2b(repr((file.folder, file.shown, file.stat)).encode("utf-8"), digest_size=20).digest()
 
 
-def _records(files: list[ContentFile], memo: Memo, journal: Journal | None, started_ns: int) -> list[Record]:
+def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> list[Record]:
     """A record of every file: from the journal when its stat is unchanged (and not racy), else read."""
     check = journal.check if journal is not None else None
 
     def read(file: ContentFile) -> Record:
-        return _read_record(file, started_ns, check)
+        return _read_record(file, check)
 
     if journal is None:
         return [read(file) for file in files]
+    started_ns = time.time_ns()  # records taken from now on were read by this build
     calls = [(_journal_key(file), file) for file in files]
     records = memo.remembered_all(journal.space, calls, read)
     for index, ((key, file), record) in enumerate(zip(calls, records, strict=True)):
-        if record.taken_ns != started_ns and not _is_settled(file, record):
-            records[index] = _read_record(file, started_ns, check, earlier=record)
+        if record.taken_ns < started_ns and not _is_settled(file, record):
+            records[index] = _read_record(file, check, earlier=record)
             memo.keep(journal.space, key, records[index])
     return records
 
@@ -642,7 +644,6 @@ def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) 
     errors: list[ContentError] = []
     if not content_dir.is_dir():
         raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
-    started_ns = time.time_ns()  # before any stat: the moment the racy-mtime rule measures from
 
     files: list[ContentFile] = []
     site_path = content_dir / "site.yaml"
@@ -661,7 +662,7 @@ def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) 
 
     found: dict[str, list[tuple[str, Any]]] = {"igs": [], "articles": [], "pages": []}
     checked: dict[str, Any] = {}
-    for file, record in zip(files, _records(files, memo, journal, started_ns), strict=True):
+    for file, record in zip(files, _records(files, memo, journal), strict=True):
         errors.extend(record.errors)
         if record.source is None:
             continue

@@ -861,6 +861,8 @@ def _check_wording(
     if not isinstance(summary, str):
         return
     lead = {normalise_name(s) for s in _sentences(summary)}
+    if not lead:
+        return  # a summary without a sentence long enough to count: nothing to look for
     for number, line in enumerate(body.split("\n")):
         for sentence in _sentences(line):
             if normalise_name(sentence) in lead:

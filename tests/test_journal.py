@@ -273,3 +273,21 @@ def test_the_cli_reports_the_same_errors_on_every_cached_build(run_cli, project:
     for _ in range(3):
         assert run_cli(*common, "--cache", "cache") == cold
     assert any(Path("cache").rglob("memo.sqlite"))
+
+
+def test_a_failed_read_is_never_trusted(build: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read that failed for a passing reason (the stat does not change when it passes) is tried again."""
+    import errno
+
+    _settled(monkeypatch)
+    real_read = load.read_file
+
+    def refusing(path: Path, limit: int) -> tuple[bytes | None, int]:
+        if path.name == ARTICLE.name:
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real_read(path, limit)
+
+    monkeypatch.setattr(load, "read_file", refusing)
+    assert any("project-x.md: kan het bestand niet lezen" in error for error in _errors(build))
+    monkeypatch.setattr(load, "read_file", real_read)
+    assert _article_title(build()) == "Project X in de kijker"
