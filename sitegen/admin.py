@@ -28,7 +28,9 @@ from typing import Any
 
 import yaml
 
+from .deps import digest
 from .jsonschema import _PATTERNS, describe
+from .memo import TEXT, Memo, Space
 from .register import Register
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
 
@@ -459,6 +461,17 @@ def config_text(config: dict[str, Any]) -> str:
     return header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120)
 
 
+# config.yml by what it reads: the register (a choice per municipality), the repository, the logo.
+CONFIG: Space[str] = Space("admin-config", TEXT)
+
+
+def remembered_config_text(register: Register, repo: str | None, logo: str | None, memo: Memo) -> str:
+    """`config_text(cms_config(register, repo, logo=logo))`, dumped once per register and settings."""
+    return memo.remembered(
+        CONFIG, digest(register.digest, repo, logo), lambda: config_text(cms_config(register, repo, logo=logo))
+    )
+
+
 # ---- files ---------------------------------------------------------------------------------------
 
 
@@ -538,15 +551,15 @@ def _locale_json(package: AdminPackage) -> bytes:
     return json.dumps(_supplemented(strings, NL_SUPPLEMENT, english), ensure_ascii=False).encode("utf-8")
 
 
-def admin_files(package: AdminPackage, config: dict[str, Any], site_title: str) -> dict[str, bytes]:
-    """{out_path: bytes} of everything under /admin/."""
+def admin_files(package: AdminPackage, config: str, site_title: str) -> dict[str, bytes]:
+    """{out_path: bytes} of everything under /admin/ (`config`: the text of config.yml)."""
     bundle = package.read(PACKAGE, "dist/sveltia-cms.js").decode("utf-8")
     bundle, fonts = _rewrite_bundle(bundle, package.version)
     script = (_DEFAULT_LOCALE + bundle).encode("utf-8")
     script_name = f"sveltia-cms.{hashlib.sha256(script).hexdigest()[:10]}.js"
     files = {
         f"{OUT_DIR}/index.html": _index_html(script_name, site_title).encode("utf-8"),
-        f"{OUT_DIR}/config.yml": config_text(config).encode("utf-8"),
+        f"{OUT_DIR}/config.yml": config.encode("utf-8"),
         f"{OUT_DIR}/{script_name}": script,
         f"{OUT_DIR}/version.json": json.dumps({"version": package.version}).encode("utf-8"),
         f"{OUT_DIR}/locales/{LOCALE}.json": _locale_json(package),

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .geometry import Topology
+from .geometry import MapUnit, Topology
 from .model import Igs, Site
 from .register import Register, name_key
 
@@ -158,9 +158,12 @@ def unit_answers(
 def finder_rows(register: Register, topology: Topology, answers: Mapping[str, Answer]) -> tuple[FinderRow, ...]:
     """A row per municipality of 2025, sorted by name, with every term it is found by."""
     olds = {u.id: u for u in register.units}
+    units_of: dict[str, list[MapUnit]] = {}  # one pass over the units, not one per municipality
+    for unit in topology.units:
+        units_of.setdefault(unit.nis, []).append(unit)
     rows = []
     for municipality in register.municipalities:
-        map_units = sorted((u for u in topology.units if u.nis == municipality.nis), key=lambda u: name_key(u.name))
+        map_units = sorted(units_of.get(municipality.nis, ()), key=lambda u: name_key(u.name))
         parts = []
         for unit in map_units:
             old = olds.get(unit.id)

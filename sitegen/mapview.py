@@ -20,9 +20,22 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .deps import digest
-from .finder import NONE, UNKNOWN, FinderRow, finder_rows, igs_units, igs_villages, legend_entries, unit_answers
+from .finder import (
+    NONE,
+    UNKNOWN,
+    Answer,
+    FinderPart,
+    FinderRow,
+    Term,
+    finder_rows,
+    igs_units,
+    igs_villages,
+    legend_entries,
+    unit_answers,
+)
 from .geometry import (
     OverviewArea,
     Topology,
@@ -319,9 +332,56 @@ def _label(topology: Topology, unit_ids: Sequence[str]) -> tuple[float, float]:
     return label_point(largest, precision=LABEL_PRECISION)
 
 
-# The map data holds the IGS objects themselves (finder answers, pending IGS'en): in memory only,
-# keyed by the whole IGS. Its costly parts are remembered on their own, by what each reads.
-MAP_DATA: Space[MapData] = Space("map-data")
+def _plain_map_data(geo: MapData) -> dict[str, Any]:
+    """The map data as JSON-able data: an IGS by its slug (the key holds the whole IGS)."""
+    rows = [
+        [row.anchor, row.nis, row.name, row.province, row.postcodes, row.former,
+         [[p.unit_id, p.name, p.answer.state, p.answer.igs.slug if p.answer.igs else None, p.villages, p.merged_2019]
+          for p in row.parts],
+         [[term.kind, term.name, term.part] for term in row.terms]]
+        for row in geo.finder_rows
+    ]  # fmt: skip
+    return {
+        "colours": geo.colours, "locators": geo.locators, "finder_rows": rows, "unknown": geo.unknown,
+        "overview": geo.overview, "villages": geo.villages, "numbers": geo.numbers, "legend": geo.legend,
+        "pending": [igs.slug for igs in geo.pending], "script": geo.script,
+        "leaflet_version": geo.leaflet_version, "sources": geo.sources,
+    }  # fmt: skip
+
+
+def _map_data_from_plain(plain: Mapping[str, Any], site: Site) -> MapData:
+    """The map data back from `_plain_map_data`, with the IGS objects of `site`."""
+
+    def answer(state: str, slug: str | None) -> Answer:
+        return Answer(state, site.igs_by_slug(slug) if slug is not None else None)
+
+    rows = tuple(
+        FinderRow(anchor, nis, name, province, tuple(postcodes), tuple(former),
+                  tuple(FinderPart(unit_id, part_name, answer(state, slug), tuple(villages), tuple(merged))
+                        for unit_id, part_name, state, slug, villages, merged in parts),
+                  tuple(Term(kind, term, part) for kind, term, part in terms))
+        for anchor, nis, name, province, postcodes, former, parts, terms in plain["finder_rows"]
+    )  # fmt: skip
+    return MapData(
+        colours=dict(plain["colours"]),
+        locators=dict(plain["locators"]),
+        finder_rows=rows,
+        unknown=tuple(plain["unknown"]),
+        overview=plain["overview"],
+        villages={slug: tuple(names) for slug, names in plain["villages"].items()},
+        numbers=dict(plain["numbers"]),
+        legend={key: tuple(tuple(entry) for entry in entries) for key, entries in plain["legend"].items()},
+        pending=tuple(site.igs_by_slug(slug) for slug in plain["pending"]),
+        script=plain["script"],
+        leaflet_version=plain["leaflet_version"],
+        sources=tuple(tuple(source) for source in plain["sources"]),
+    )
+
+
+# The map data by everything it reads (the whole IGS'en among it); stored as plain data, in
+# which an IGS is its slug. Its costly parts are also remembered on their own, by what each reads,
+# so that an IGS edit redoes only what the edit touches.
+MAP_DATA: Space[dict[str, Any]] = Space("map-data", json_codec(lambda plain: plain, lambda plain: plain))
 MAP_UNITS: Space[dict[str, tuple[str, ...]]] = Space(
     "map-units", json_codec(dict, lambda plain: {slug: tuple(ids) for slug, ids in plain.items()})
 )
@@ -333,7 +393,8 @@ def build_map_data(site: Site, register: Register, topology: Topology, memo: Mem
     """Everything the pages show of the map; it reads, of the site, the IGS, the tiles and the base path."""
     memo = memo or Memo()
     key = digest(site.igs, site.tiles, site.base_path, register.digest, topology.digest)
-    return memo.remembered(MAP_DATA, key, lambda: _map_data(site, register, topology, memo))
+    plain = memo.remembered(MAP_DATA, key, lambda: _plain_map_data(_map_data(site, register, topology, memo)))
+    return _map_data_from_plain(plain, site)
 
 
 def _map_data(site: Site, register: Register, topology: Topology, memo: Memo) -> MapData:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from .admin import admin_files, cms_config
+from .admin import admin_files, remembered_config_text
 from .errors import ContentError, ContentErrors
 from .geometry import topology_from_text
 from .headers import HEADERS_PATH, headers_file
@@ -95,7 +95,8 @@ def build_files(
         raise ContentErrors([exc]) from exc
     geo = build_map_data(site, register, topology, memo)
     keys: dict[str, bytes] = {}
-    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo, memo, keys)
+    jobs = page_jobs(site)
+    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo, memo, keys, jobs)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
     # The pages the link checker has not parsed yet are parsed on every core first (no thread runs yet).
@@ -105,7 +106,7 @@ def build_files(
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index, dict(files), memo)
         site_src = display_path(options.content_dir / "site.yaml")
-        broken = check_links(site, files, page_jobs(site), options.templates_dir, site_src, memo, pages)
+        broken = check_links(site, files, jobs, options.templates_dir, site_src, memo, pages)
         if broken:
             raise ContentErrors(broken)
         bundle = search.result()
@@ -114,7 +115,7 @@ def build_files(
         # After the link check and the search index: the editor is not a page of the site.
         icon = "assets/favicon.svg"
         logo = site.base_path + icon if icon in files else None
-        config = cms_config(register, options.admin_repo, logo=logo)
+        config = remembered_config_text(register, options.admin_repo, logo, memo)
         files.update(admin_files(options.admin, config, site.title))
     # Last: the header policy covers every page's own policy, the editor's included.
     files[HEADERS_PATH] = headers_file(files, site.base_path)

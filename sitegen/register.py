@@ -30,6 +30,7 @@ PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-
 _SAINT = re.compile(r"(?<![^\W_])st\.?(?=[\s.\-])")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the finder and the validator ask for the same few thousand names
 def name_key(name: str) -> str:
     """A comparison key for a place name: case, accents, hyphens, spaces and apostrophes ignored,
     and "St-", "St." or "St " read as "Sint-".
@@ -225,7 +226,10 @@ def register_from_data(data: object, shown: str, text: str = "") -> Register:
 def _municipality(raw: object, index: int, shown: str, text: str) -> Municipality:
     if not isinstance(raw, dict):
         raise ContentError(f"gemeente nr. {index + 1} is geen object", shown)
-    line = _line_of(text, str(raw.get("nis", "")))
+
+    def line() -> int:  # only for an error: finding it scans the whole file once
+        return _line_of(text, str(raw.get("nis", "")))
+
     try:
         municipality = Municipality(
             nis=str(raw["nis"]),
@@ -238,14 +242,14 @@ def _municipality(raw: object, index: int, shown: str, text: str) -> Municipalit
             area_km2=float(raw.get("area_km2", 0)),
         )
     except KeyError as e:
-        raise ContentError(f"gemeente nr. {index + 1} mist het veld {e}", shown, line) from e
+        raise ContentError(f"gemeente nr. {index + 1} mist het veld {e}", shown, line()) from e
     except (TypeError, ValueError) as e:
-        raise ContentError(f"gemeente nr. {index + 1} heeft een ongeldige waarde ({e})", shown, line) from e
+        raise ContentError(f"gemeente nr. {index + 1} heeft een ongeldige waarde ({e})", shown, line()) from e
     if municipality.province not in PROVINCES:
         raise ContentError(
             f"onbekende provincie '{municipality.province}' bij {municipality.name}",
             shown,
-            line,
+            line(),
             hint=f"verwacht een van {', '.join(PROVINCES)}.",
         )
     return municipality

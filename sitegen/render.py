@@ -203,9 +203,11 @@ def render_site(
     geo: MapData,
     memo: Memo | None = None,
     keys_out: dict[str, bytes] | None = None,
+    jobs: list[PageJob] | None = None,
 ) -> dict[str, bytes]:
     """Render every page; template errors become ContentErrors naming the template and line.
-    `keys_out` receives the key of each keyed page (the link checker tells unchanged pages by it)."""
+    `keys_out` receives the key of each keyed page (the link checker tells unchanged pages by it);
+    `jobs` are `page_jobs(site)`, when the caller has them already."""
     memo = memo or Memo()
     _, leaflet = leaflet_files()
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
@@ -246,7 +248,7 @@ def render_site(
     anchors = finder_anchors(geo)
     env.globals["finder_anchor"] = lambda member: anchors.get(member.nis or "")
     env.globals["social_image"] = social_image_path
-    jobs = page_jobs(site)
+    jobs = page_jobs(site) if jobs is None else jobs
     output: dict[str, bytes] = dict(assets.files)
     for rel, data in site.images:
         output[rel] = data

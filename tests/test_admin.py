@@ -130,6 +130,23 @@ def test_config_text_is_yaml_that_loads_back(config) -> None:
     assert yaml.safe_load(text) == config
 
 
+def test_config_text_is_dumped_once_per_register_and_settings(register, tmp_path: Path) -> None:
+    """A rebuild takes config.yml from the build cache unless the register, repository or logo changed."""
+    from sitegen.memo import Memo
+    from sitegen.stores import DiskStore
+
+    memo = Memo(DiskStore(tmp_path, "e"))
+    text = admin.remembered_config_text(register, "org/repo", "/favicon.svg", memo)
+    memo.finish(success=True)
+    assert text == admin.config_text(admin.cms_config(register, "org/repo", logo="/favicon.svg"))
+    memo = Memo(DiskStore(tmp_path, "e"))
+    assert admin.remembered_config_text(register, "org/repo", "/favicon.svg", memo) == text
+    assert (memo.hits(admin.CONFIG.name), memo.misses(admin.CONFIG.name)) == (1, 0)
+    other = admin.remembered_config_text(register, "org/other", "/favicon.svg", memo)
+    assert other == admin.config_text(admin.cms_config(register, "org/other", logo="/favicon.svg")) != text
+    assert memo.misses(admin.CONFIG.name) == 1
+
+
 @needs_cms
 def test_config_is_valid_for_the_installed_cms(config) -> None:
     """The CMS's own JSON Schema of its configuration (shipped in the pinned package) accepts ours."""

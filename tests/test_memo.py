@@ -3,6 +3,7 @@ store that reads only what a build asks for."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
@@ -182,3 +183,104 @@ def test_no_stage_imports_a_store() -> None:
             assert not any(m == "sitegen.stores" or m.startswith("sitegen.stores.") for m in imports_of(name, path)), (
                 name
             )
+
+
+# --- what a rebuild writes, and what the disk store keeps -------------------------------------------
+
+
+class _CountingStore(DiskStore):
+    """A disk store that counts the entries it is given to write (each one sealed once)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, "engine-counting")
+        self.written: dict[str, int] = {}
+
+    def put(self, space, key, value) -> None:
+        if space.codec is not None:
+            self.written[space.name] = self.written.get(space.name, 0) + 1
+        super().put(space, key, value)
+
+
+def _rows(folder: Path) -> dict[str, int]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(folder / DiskStore.FILE)) as db:
+        return dict(db.execute("SELECT space, count(*) FROM entries GROUP BY space").fetchall())
+
+
+def _sample_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from sitegen.pipeline import BuildOptions, build_files
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> _CountingStore:
+        store = _CountingStore(tmp_path / "cache")  # each CLI build is a new process
+        memo = Memo(store)
+        build_files(options, memo)
+        memo.finish(success=True)
+        return store
+
+    return build
+
+
+def test_a_rebuild_writes_only_the_entries_an_edit_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Everything a rebuild reads from the disk store is only read (its seal checked): the entries it
+    writes are the ones the edit changed, whatever the size of the site."""
+    build = _sample_builder(tmp_path, monkeypatch)
+    first = build()
+    assert sum(first.written.values()) > 50  # the cold build writes everything
+    assert build().written == {}  # nothing changed: nothing written
+    article = sorted(Path("content/articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe laatste zin.\n", encoding="utf-8")
+    written = build().written
+    # The article's Markdown and its page; the other stages' records of that one page (the link
+    # check's parse and verdict, its search shard or delta): one entry each at most.
+    assert written["markdown"] == 1 and written["pages"] == 1
+    assert max(written.values()) == 1 and sum(written.values()) <= 5, written
+
+
+def test_the_disk_store_does_not_grow_across_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten builds, alternating no change and an edit of one article: every space keeps one entry per
+    thing the site has (an edited article's old entries are dropped), so the file does not grow."""
+    build = _sample_builder(tmp_path, monkeypatch)
+    build()
+    rows = _rows(tmp_path / "cache")
+    article = sorted(Path("content/articles").glob("*.md"))[0]
+    text = article.read_text(encoding="utf-8")
+    for n in range(10):
+        if n % 2:
+            article.write_text(f"{text}\nBewerking {n}.\n", encoding="utf-8")
+        build()
+        assert _rows(tmp_path / "cache") == rows, f"build {n}"
+
+
+def test_the_map_data_comes_back_from_the_disk_store_as_computed(tmp_path: Path) -> None:
+    """The map data is kept on disk as plain data (an IGS by its slug): what a later build reads back
+    is equal to what a cold build computes, in the same order (pages list these in order)."""
+    from dataclasses import fields
+
+    from sitegen.geometry import topology_from_text
+    from sitegen.mapview import build_map_data
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import _load_site, _parsed
+
+    site, register, topology_file = _load_site(
+        BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"), Memo()
+    )
+    topology = _parsed(topology_file, topology_from_text, Memo())
+    cold = build_map_data(site, register, topology, Memo())
+    memo = Memo(DiskStore(tmp_path, "e"))
+    build_map_data(site, register, topology, memo)
+    memo.finish(success=True)
+    memo = Memo(DiskStore(tmp_path, "e"))
+    stored = build_map_data(site, register, topology, memo)
+    assert (memo.hits("map-data"), memo.misses("map-data")) == (1, 0)
+    assert stored == cold
+    for field in fields(cold):
+        value, again = getattr(cold, field.name), getattr(stored, field.name)
+        if isinstance(value, dict):
+            assert list(again.items()) == list(value.items()), field.name
+    assert any(part.answer.igs for row in stored.finder_rows for part in row.parts)
+    assert all(part.answer.igs in site.igs for row in stored.finder_rows for part in row.parts if part.answer.igs)
