@@ -30,7 +30,7 @@ import yaml
 
 from .deps import digest
 from .jsonschema import _PATTERNS, describe
-from .memo import TEXT, Memo, Space
+from .memo import FILES, TEXT, Memo, Space
 from .register import Register
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
 
@@ -551,11 +551,26 @@ def _locale_json(package: AdminPackage) -> bytes:
     return json.dumps(_supplemented(strings, NL_SUPPLEMENT, english), ensure_ascii=False).encode("utf-8")
 
 
-def admin_files(package: AdminPackage, config: str, site_title: str) -> dict[str, bytes]:
+# The CMS's script as served, with the fonts it names, by the bundle's bytes (rewriting its
+# addresses scans megabytes of JavaScript).
+SCRIPT: Space[dict[str, bytes]] = Space("admin-script", FILES)
+
+
+def _served_script(package: AdminPackage, memo: Memo) -> tuple[bytes, dict[str, str]]:
+    """The bundle with its addresses rewritten and the default locale in front; {font file: package}."""
+    bundle = package.read(PACKAGE, "dist/sveltia-cms.js")
+
+    def rewrite() -> dict[str, bytes]:
+        rewritten, fonts = _rewrite_bundle(bundle.decode("utf-8"), package.version)
+        return {"script": (_DEFAULT_LOCALE + rewritten).encode("utf-8"), "fonts": json.dumps(fonts).encode("utf-8")}
+
+    served = memo.remembered(SCRIPT, digest(bundle, package.version), rewrite)
+    return served["script"], json.loads(served["fonts"])
+
+
+def admin_files(package: AdminPackage, config: str, site_title: str, memo: Memo | None = None) -> dict[str, bytes]:
     """{out_path: bytes} of everything under /admin/ (`config`: the text of config.yml)."""
-    bundle = package.read(PACKAGE, "dist/sveltia-cms.js").decode("utf-8")
-    bundle, fonts = _rewrite_bundle(bundle, package.version)
-    script = (_DEFAULT_LOCALE + bundle).encode("utf-8")
+    script, fonts = _served_script(package, memo or Memo())
     script_name = f"sveltia-cms.{hashlib.sha256(script).hexdigest()[:10]}.js"
     files = {
         f"{OUT_DIR}/index.html": _index_html(script_name, site_title).encode("utf-8"),

@@ -46,17 +46,18 @@ def parse_csp(policy: str) -> dict[str, tuple[str, ...]]:
 
 
 def page_policies(files: Mapping[str, bytes]) -> list[dict[str, tuple[str, ...]]]:
-    """The meta-tag policy of every HTML page in `files`, in path order."""
-    policies = []
+    """The distinct meta-tag policies of the HTML pages in `files`, in path order of their first page
+    (the site policy is a union: a policy repeated by thousands of pages counts once)."""
+    found: dict[bytes, None] = {}
     for rel in sorted(files):
         if not rel.endswith(".html"):
             continue
         data = files[rel]
-        head = data[: data.find(b"</head>")] if b"</head>" in data else data
-        match = _META_CSP.search(head)
+        end = data.find(b"</head>")
+        match = _META_CSP.search(data, 0, end if end >= 0 else len(data))
         if match:
-            policies.append(parse_csp(html.unescape((match.group(1) or match.group(2)).decode("utf-8"))))
-    return policies
+            found.setdefault(match.group(1) if match.group(1) is not None else match.group(2), None)
+    return [parse_csp(html.unescape(policy.decode("utf-8"))) for policy in found]
 
 
 def effective(policy: Mapping[str, tuple[str, ...]], directive: str) -> tuple[str, ...] | None:

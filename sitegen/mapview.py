@@ -403,13 +403,15 @@ def _map_data(site: Site, register: Register, topology: Topology, memo: Memo) ->
     units = memo.remembered(MAP_UNITS, digest(members, places), lambda: igs_units(site, register, topology))
     rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
     colours = assign_colours(site, units, topology)
-    locators = {}
-    for igs in site.igs:
-        if units[igs.slug]:
-            args = (units[igs.slug], f"Ligging van {igs.name} in Vlaanderen")
-            locators[igs.slug] = memo.remembered(
-                LOCATORS, digest(topology.digest, args), lambda args=args: locator_svg(topology, args[0], title=args[1])
-            )
+    calls = [
+        (igs.slug, (units[igs.slug], f"Ligging van {igs.name} in Vlaanderen")) for igs in site.igs if units[igs.slug]
+    ]
+    svgs = memo.remembered_all(
+        LOCATORS,
+        [(digest(topology.digest, args), args) for _, args in calls],
+        lambda args: locator_svg(topology, args[0], title=args[1]),
+    )
+    locators = {slug: svg for (slug, _), svg in zip(calls, svgs, strict=True)}
     # Folium's script reads, of each IGS, only what goes on the map: a summary edit leaves it.
     shown = [(i.slug, i.display_name, i.url, [m.name for m in i.members], i.members_complete, i.provinces)
              for i in site.igs]  # fmt: skip

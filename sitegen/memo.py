@@ -187,6 +187,7 @@ FILES: Codec[dict[str, bytes]] = Codec(_encode_files, _decode_files)
 # Tagged values inside the JSON of json_codec. Content text can never hold NUL (the loaders refuse
 # it), so a one-key object with a NUL-prefixed key is never a mapping of the content.
 _DATE, _DATETIME, _BYTES = "\x00date", "\x00datetime", "\x00bytes"
+_TAG_MARK = b"\\u0000"
 
 
 def json_codec(to_plain: Callable[[T], Any], from_plain: Callable[[Any], T]) -> Codec[T]:
@@ -198,7 +199,8 @@ def json_codec(to_plain: Callable[[T], Any], from_plain: Callable[[Any], T]) -> 
         return json.dumps(_tag(to_plain(value)), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def decode(data: bytes) -> T:
-        return from_plain(json.loads(data, object_hook=_untag))
+        # A tag's key holds NUL, which JSON writes as \u0000: without one, no object needs looking at.
+        return from_plain(json.loads(data, object_hook=_untag) if _TAG_MARK in data else json.loads(data))
 
     return Codec(encode, decode)
 

@@ -116,7 +116,7 @@ def build_files(
         icon = "assets/favicon.svg"
         logo = site.base_path + icon if icon in files else None
         config = remembered_config_text(register, options.admin_repo, logo, memo)
-        files.update(admin_files(options.admin, config, site.title))
+        files.update(admin_files(options.admin, config, site.title, memo))
     # Last: the header policy covers every page's own policy, the editor's included.
     files[HEADERS_PATH] = headers_file(files, site.base_path)
     return site, files

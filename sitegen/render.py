@@ -326,7 +326,8 @@ def social_image_path(url: str) -> str:
     return f"assets/social/{name}.png"
 
 
-_OG_TITLE = re.compile(r'<meta property="og:title" content="([^"]*)">')
+# On the page's bytes: a UTF-8 sequence never holds a '"' byte, so only the title is decoded.
+_OG_TITLE = re.compile(rb'<meta property="og:title" content="([^"]*)">')
 
 
 def social_cards(
@@ -337,7 +338,7 @@ def social_cards(
     tagline = f"Een netwerk van {site.organisation.name}"
     calls = []
     for job in jobs:
-        found = _OG_TITLE.search(output[job.out_path].decode("utf-8")) if job.out_path.endswith(".html") else None
+        found = _OG_TITLE.search(output[job.out_path]) if job.out_path.endswith(".html") else None
         if found is None:
             continue
         igs, article = job.context.get("igs"), job.context.get("article")
@@ -349,8 +350,18 @@ def social_cards(
         shapes = art.shapes[slug] if slug else art.flanders
         colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
         path = social_image_path(job.context["url"])
-        calls.append((path, (html_lib.unescape(found[1]), kicker, site.title, tagline, shapes, colour)))
-    keyed = [(social_card_key(*args), args) for _, args in calls]
+        calls.append((path, (html_lib.unescape(found[1].decode("utf-8")), kicker, site.title, tagline, shapes, colour)))
+    # A card's key is made of the key of everything but its title and kicker, digested once per
+    # shape and colour (a shape is the map of Flanders: thousands of cards share a few hundred).
+    common: dict[tuple[int, str], bytes] = {}
+
+    def key(title: str, kicker: str, site_name: str, tagline: str, shapes: Any, colour: str) -> bytes:
+        shared = common.get((id(shapes), colour))
+        if shared is None:
+            shared = common[id(shapes), colour] = social_card_key("", "", site_name, tagline, shapes, colour)
+        return digest(shared, title, kicker)
+
+    keyed = [(key(*args), args) for _, args in calls]
     order = drawing_order([args for _, args in calls])
     cards = memo.remembered_all(SOCIAL_CARDS, [keyed[i] for i in order], lambda args: social_card(*args))
     drawn = dict(zip(order, cards, strict=True))

@@ -181,6 +181,36 @@ def test_bundle_rewrite_points_locales_fonts_and_version_check_at_local_files() 
     }
 
 
+def test_the_served_script_is_rewritten_once_per_bundle(tmp_path: Path) -> None:
+    """A rebuild takes the rewritten CMS script from the build cache; another bundle is rewritten."""
+    from sitegen.memo import Memo
+    from sitegen.stores import DiskStore
+
+    modules = tmp_path / "node_modules"
+    (modules / admin.PACKAGE / "dist").mkdir(parents=True)
+    (modules / admin.PACKAGE / "locales").mkdir()
+    for name in ("nl.json", "en-US.json"):
+        (modules / admin.PACKAGE / "locales" / name).write_text("{}", encoding="utf-8")
+    (modules / admin.PACKAGE / "dist" / "sveltia-cms.js").write_text(FAKE_BUNDLE, encoding="utf-8")
+    for font in set(admin.FONT_PACKAGES.values()):
+        (modules / font / "files").mkdir(parents=True, exist_ok=True)
+    for name, font in admin.FONT_PACKAGES.items():
+        for file in ("latin-wght-normal.woff2", "latin-400-normal.woff2"):
+            (modules / font / "files" / f"{name}-{file}").write_bytes(b"font")
+    package = admin.AdminPackage(modules, "9.9.9")
+    cold = admin.admin_files(package, "config: 1\n", "Site")
+    memo = Memo(DiskStore(tmp_path / "cache", "e"))
+    assert admin.admin_files(package, "config: 1\n", "Site", memo) == cold
+    memo.finish(success=True)
+    memo = Memo(DiskStore(tmp_path / "cache", "e"))
+    assert admin.admin_files(package, "config: 1\n", "Site", memo) == cold
+    assert (memo.hits(admin.SCRIPT.name), memo.misses(admin.SCRIPT.name)) == (1, 0)
+    (modules / admin.PACKAGE / "dist" / "sveltia-cms.js").write_text(FAKE_BUNDLE + ";var z=1;", encoding="utf-8")
+    changed = admin.admin_files(package, "config: 1\n", "Site", memo)
+    assert memo.misses(admin.SCRIPT.name) == 1
+    assert changed.keys() != cold.keys()  # the script's name follows its bytes
+
+
 @pytest.mark.parametrize(
     ("broken", "message"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import random
 import re
 from pathlib import Path
 
@@ -458,6 +459,27 @@ def test_headers_file_gives_every_file_a_policy_no_page_conflicts_with(sample_bu
             if allowed_by_header is not None and allowed_by_page is not None:
                 assert allowed_by_page - {"'none'"} <= allowed_by_header, (rel, directive)
     assert pages >= 10
+
+
+def test_header_policy_parses_each_distinct_page_policy_once() -> None:
+    """Thousands of pages share a few policies: the union over the distinct ones, in the order of
+    their first page, is the union over every page."""
+    from sitegen.headers import page_policies, parse_csp, site_policy
+
+    policies = [
+        "default-src 'self'; img-src 'self' data:",
+        "default-src 'self'; connect-src 'self' https://api.github.com",
+        "script-src 'self'; default-src 'none'",
+    ]
+    rng = random.Random(3)
+    chosen = {f"p{n:03d}/index.html": rng.choice(policies) for n in range(200)}
+    files = {
+        rel: f'<meta http-equiv="Content-Security-Policy" content="{policy}"></head><p>x</p>'.encode()
+        for rel, policy in chosen.items()
+    }
+    every = [parse_csp(chosen[rel]) for rel in sorted(chosen)]
+    assert len(page_policies(files)) == len(policies)
+    assert list(site_policy(page_policies(files)).items()) == list(site_policy(every).items())
 
 
 def test_header_policy_is_the_union_of_the_page_policies() -> None:

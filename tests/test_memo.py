@@ -107,6 +107,18 @@ def test_a_damaged_or_foreign_table_is_replaced(tmp_path: Path, caplog: pytest.L
     assert "unexpected schema" in caplog.text
 
 
+def test_the_json_codec_brings_back_dates_and_bytes_and_leaves_text_alone() -> None:
+    import datetime as dt
+
+    codec = json_codec(lambda value: value, lambda plain: plain)
+    tagged = {"d": dt.date(2024, 2, 29), "t": [dt.datetime(2024, 2, 29, 12, 5)], "b": b"\x00\xff"}
+    assert codec.decode(codec.encode(tagged)) == tagged
+    # Text that spells a tag's escape, or looks like a tag without its NUL, stays text.
+    texts = {"escape": "\\u0000date", "key": {"date": "2024-02-29"}, "nested": [{"\\u0000bytes": "AA=="}]}
+    assert codec.decode(codec.encode(texts)) == texts
+    assert codec.decode(codec.encode({**texts, **tagged})) == {**texts, **tagged}
+
+
 # --- what a rebuild redoes (as Hugo's rebuild tests pin their render counts) ------------------------
 
 MAP_SPACES = ("map-units", "map-script", "locators")
