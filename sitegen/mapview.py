@@ -378,9 +378,9 @@ def _map_data_from_plain(plain: Mapping[str, Any], site: Site) -> MapData:
     )
 
 
-# The map data by everything it reads (the whole IGS'en among it); stored as plain data, in
-# which an IGS is its slug. Its costly parts are also remembered on their own, by what each reads,
-# so that an IGS edit redoes only what the edit touches.
+# The map data by everything it reads (`_map_inputs`); stored as plain data, in which an IGS is its
+# slug (the current site's IGS comes back in its place). Its costly parts are also remembered on
+# their own, by what each reads, so that an IGS edit redoes only what the edit touches.
 MAP_DATA: Space[dict[str, Any]] = Space("map-data", json_codec(lambda plain: plain, lambda plain: plain))
 MAP_UNITS: Space[dict[str, tuple[str, ...]]] = Space(
     "map-units", json_codec(dict, lambda plain: {slug: tuple(ids) for slug, ids in plain.items()})
@@ -389,10 +389,19 @@ MAP_SCRIPT: Space[str] = Space("map-script", TEXT)
 LOCATORS: Space[str] = Space("locators", TEXT)
 
 
+def _map_inputs(site: Site) -> tuple[Any, ...]:
+    """What `_map_data` reads of the site: of each IGS, in the site's order, what the map, the finder
+    and the legend show of it (not its texts: an IGS summary edit leaves the map data); the tiles and
+    the base path. A field `_map_data` starts to read must be added here."""
+    igs = [(i.slug, i.name, i.display_name, i.url, [m.name for m in i.members], i.members_complete, i.provinces,
+            i.color) for i in site.igs]  # fmt: skip
+    return igs, site.tiles, site.base_path
+
+
 def build_map_data(site: Site, register: Register, topology: Topology, memo: Memo | None = None) -> MapData:
     """Everything the pages show of the map; it reads, of the site, the IGS, the tiles and the base path."""
     memo = memo or Memo()
-    key = digest(site.igs, site.tiles, site.base_path, register.digest, topology.digest)
+    key = digest(_map_inputs(site), register.digest, topology.digest)
     plain = memo.remembered(MAP_DATA, key, lambda: _plain_map_data(_map_data(site, register, topology, memo)))
     return _map_data_from_plain(plain, site)
 
