@@ -445,5 +445,8 @@ def published_images(
 ) -> tuple[tuple[str, bytes], ...]:
     """`images` without those that only unpublished items (drafts, future dates) mention: a photo
     for a coming article is not on the site before the article is. Images nothing mentions stay."""
-    withheld = image_refs(unpublished) - image_refs(published)
+    candidates = image_refs(unpublished)
+    if not candidates:  # the usual case: no published text needs reading
+        return images
+    withheld = candidates - image_refs(published)
     return tuple((rel, data) for rel, data in images if rel not in withheld)
