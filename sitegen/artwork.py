@@ -128,10 +128,10 @@ def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(io.BytesIO(_font_file(weight)), size, layout_engine=ImageFont.Layout.BASIC)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(text: str, size: int, width: int) -> list[str]:
     lines: list[str] = []
     for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+        if lines and _length(f"{lines[-1]} {word}", size) <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
@@ -141,16 +141,75 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
 def _fit_title(title: str, width: int, max_lines: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest size (76 down to 40 px) at which the title fits in `max_lines`; else cut with '…'."""
     for size in range(76, 39, -4):
-        font = _font("Bold", size)
-        lines = _wrap(title, font, width)
-        if len(lines) <= max_lines and all(font.getlength(line) <= width for line in lines):
-            return font, lines
-    lines = _wrap(title, font, width)[:max_lines]
-    while lines and font.getlength(lines[-1] + "…") > width:
+        lines = _wrap(title, size, width)
+        if len(lines) <= max_lines and all(_length(line, size) <= width for line in lines):
+            return _font("Bold", size), lines
+    lines = _wrap(title, size, width)[:max_lines]
+    while lines and _length(lines[-1] + "…", size) > width:
         cut = lines[-1].rsplit(" ", 1)
         lines[-1] = cut[0] if len(cut) > 1 else lines[-1][:-1]
     lines[-1] = lines[-1] + "…"
-    return font, lines
+    return _font("Bold", size), lines
+
+
+# Titles are written from glyphs drawn once per size instead of rasterising every glyph of every title
+# (four fifths of a card's drawing). Byte for byte what `ImageDraw.text` in the bold font draws, because
+# Pillow's basic layout does it the same way: each character's glyph at its pen position (in 1/64 px,
+# kerned by pair) rounded to a whole pixel, the glyphs of a line blended over each other into a line
+# mask and that mask over the image, both "over" with the rounding of a paste with a mask
+# (tests/test_social_cards.py compares the two on every size and on hostile text).
+
+
+@functools.cache
+def _advance(char: str, size: int) -> int:
+    """A character's advance in 1/64 px."""
+    return round(_font("Bold", size).getlength(char) * 64)
+
+
+@functools.cache
+def _kerning(pair: str, size: int) -> int:
+    """What Pillow adds to the first character's advance when the second follows it (1/64 px)."""
+    return round(_font("Bold", size).getlength(pair) * 64) - _advance(pair[0], size) - _advance(pair[1], size)
+
+
+def _length(text: str, size: int) -> float:
+    """`_font("Bold", size).getlength(text)`."""
+    kerned = sum(_kerning(text[i : i + 2], size) for i in range(len(text) - 1))
+    return (sum(_advance(char, size) for char in text) + kerned) / 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyph(char: str, size: int) -> tuple[Image.Image, int, int] | None:
+    """A character drawn alone, and where its picture starts from the pen (left, top); None if blank."""
+    font = _font("Bold", size)
+    left, top, right, bottom = font.getbbox(char)
+    if right <= left or bottom <= top:
+        return None
+    image = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255)
+    return (image, left, top) if image.getbbox() else None
+
+
+def _write_line(coverage: Image.Image, at: tuple[int, int], line: str, size: int) -> None:
+    """`ImageDraw.Draw(coverage).text(at, line, font=_font("Bold", size), fill=255)` on an "L" image."""
+    placed = []
+    pen = 0
+    for number, char in enumerate(line):
+        if number:
+            pen += _kerning(line[number - 1 : number + 1], size)
+        glyph = _glyph(char, size)
+        if glyph is not None:
+            image, left, top = glyph
+            placed.append((((pen + 32) >> 6) + left, top, image))  # the pen rounded to a pixel, as FreeType's
+        pen += _advance(char, size)
+    if not placed:
+        return
+    x0, y0 = min(x for x, _, _ in placed), min(y for _, y, _ in placed)
+    x1, y1 = max(x + image.width for x, _, image in placed), max(y + image.height for _, y, image in placed)
+    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    for x, y, image in placed:
+        mask.paste(255, (x - x0, y - y0), image)
+    coverage.paste(255, (at[0] + x0, at[1] + y0), mask)
 
 
 def _mask(shapes: Shapes, path: str, size: tuple[int, int]) -> Image.Image:
@@ -253,6 +312,8 @@ def _background_indexed(site_name: str, tagline: str, shapes: Shapes | None, col
 
 
 TITLE_TOP, TITLE_WIDTH = 86, 890  # the title stays left of the logo's circles, on the plain ground
+_COVERAGE_INDEX = [round(c * 8 / 255) for c in range(256)]  # white over the ground: indices 0-8
+_INKED = [0] + [255] * 255
 
 
 def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> bytes:
@@ -263,11 +324,10 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     line_height = round(font.size * 1.12)
     top = TITLE_TOP + (58 if kicker else 0)
     coverage = Image.new("L", (TITLE_WIDTH + 40, line_height * len(lines) + font.size // 2), 0)
-    draw = ImageDraw.Draw(coverage)
     for number, line in enumerate(lines):
-        draw.text((0, number * line_height), line, font=font, fill=255)
-    indices = coverage.point([round(c * 8 / 255) for c in range(256)])
-    image.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (MARGIN, top), indices.point([0] + [255] * 255))
+        _write_line(coverage, (0, number * line_height), line, font.size)
+    indices = coverage.point(_COVERAGE_INDEX)
+    image.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (MARGIN, top), indices.point(_INKED))
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)  # flat colours: quick to encode, and about 20 kB
     return out.getvalue()

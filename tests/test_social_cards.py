@@ -63,3 +63,34 @@ def test_cards_drawn_in_workers_are_those_drawn_in_process() -> None:
     assert os.getpid() not in {pid for pid, _ in drawn}  # really drawn in forked workers
     assert [card for _, card in drawn] == in_process
     assert len(set(in_process)) == len(calls)
+
+
+# Kerning pairs, letters reaching above the ascender or left of the pen, punctuation, a combining
+# accent, characters the font lacks (drawn as its empty box), spaces alone, nothing at all.
+TITLE_LINES = [
+    "AVATAR Tevoren Wat Yoga “Quote” ‘x’ — 1/2 € 100%",
+    "Ångström Éénmaal ÇÀÉÎÕÜ jij fjord ĳs ﬁ",
+    "e\u0301e\u0301n café's… ;:!? (haakjes) [en] {meer} <tag> & §",
+    "中 😀 \ufffd \t tab",
+    "   ",
+    "",
+]
+
+
+@pytest.mark.parametrize("size", range(76, 39, -4))
+def test_title_lines_are_written_as_pillow_draws_them(size: int) -> None:
+    import random
+
+    from PIL import ImageDraw
+
+    pick = random.Random(size)
+    alphabet = [chr(c) for c in [*range(32, 127), *range(0xA0, 0x250)]]
+    lines = TITLE_LINES + ["".join(pick.choice(alphabet) for _ in range(pick.randint(1, 40))) for _ in range(40)]
+    font = artwork._font("Bold", size)
+    for line in lines:
+        ours, pillows = Image.new("L", (1300, 3 * size), 0), Image.new("L", (1300, 3 * size), 0)
+        for y in (0, round(size * 1.12)):  # two lines, the second over the first's descenders
+            artwork._write_line(ours, (0, y), line, size)
+            ImageDraw.Draw(pillows).text((0, y), line, font=font, fill=255)
+        assert ours.tobytes() == pillows.tobytes(), line
+        assert artwork._length(line, size) == font.getlength(line)
