@@ -1,7 +1,9 @@
 """Stage 1: read everything under content/ (and the assets) into plain data with source positions.
 
 Nothing here judges the content beyond what is needed to read it: a file that cannot be read or
-parsed yields a ContentError, the rest is left to validation.
+parsed yields a ContentError, the rest is left to validation. The journal (below) keeps each text
+file's record between builds, with what validation's checks of that file alone made of it (the
+caller passes those checks in: validate.JOURNAL), so a rebuild reads only the files that changed.
 """
 
 from __future__ import annotations

@@ -291,3 +291,39 @@ def test_a_failed_read_is_never_trusted(build: Callable[[], Any], monkeypatch: p
     assert any("project-x.md: kan het bestand niet lezen" in error for error in _errors(build))
     monkeypatch.setattr(load, "read_file", real_read)
     assert _article_title(build()) == "Project X in de kijker"
+
+
+def test_records_read_in_worker_processes_equal_those_read_in_process(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build of a large site reads, parses and checks its files on every core (memo.remembered_all):
+    the records come back through pickling, errors (a YAML error, a schema error, INVALID values, partial
+    dates) included. Forced here on the sample."""
+    import multiprocessing
+
+    from sitegen import parallel
+
+    if parallel.workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs two cores and fork")
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    valid = load_and_validate(options)
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("type: spotlight", "type: spotlite"))
+    page = next(Path("content/pages").glob("*.md"))
+    page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1))
+    sequential = _errors(lambda: load_and_validate(options))
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("type: spotlite", "type: spotlight"))
+    page.write_text(page.read_text(encoding="utf-8").replace("title: [", "title:", 1))
+
+    calls: list[int] = []
+    original = parallel.pmap
+
+    def forced(fn: Callable[[Any], Any], items: Any, *, min_items: int = parallel.MIN_ITEMS) -> list[Any]:
+        calls.append(len(items))
+        return original(fn, items, min_items=1)
+
+    monkeypatch.setattr(parallel, "pmap", forced)
+    assert load_and_validate(options) == valid
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("type: spotlight", "type: spotlite"))
+    page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1))
+    assert _errors(lambda: load_and_validate(options)) == sequential
+    assert calls and calls[0] >= 5
