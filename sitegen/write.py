@@ -1,9 +1,9 @@
 """Stage 5: the only stage that touches the output folder, and the one way a file is replaced.
 
 Two destinations, one set of rules (`safe_join`, the marker):
-- `write_site` (build): the complete site is written into a fresh temporary folder beside the output
-  folder and then swapped into place, so a failed or killed build leaves the previous output exactly
-  as it was;
+- `write_site` (build): a spare tree (the previous generation, kept with a manifest in a build-state
+  folder beside the output) is brought up to date, touching only the files that differ, and then
+  swapped into place, so a failed or killed build leaves the previous output exactly as it was;
 - `sync_folder` (serve): the preview folder is brought in line with the build in place, file by file,
   touching only what differs, so the server keeps serving while a rebuild writes.
 `write_file_atomic` replaces a single file (temp file, then rename); the preview, the build cache and
@@ -12,22 +12,31 @@ the geo tool write through it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ctypes
 import ctypes.util
+import hashlib
+import json
 import logging
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 logger = logging.getLogger(__name__)
 
-TEMP_PREFIX = ".output-tmp-"
+TEMP_PREFIX = ".output-tmp-"  # the temporary folders of earlier versions, removed when found
 OLD_PREFIX = ".output-old-"
+# Build state beside the output (".<output name>.build-state"): never published, never served.
+STATE_SUFFIX = ".build-state"
+SPARE = "spare"  # the generation before the current output, brought up to date by the next build
+MANIFEST = "manifest.json"  # per tree: path -> digest and stat as written
+MANIFEST_VERSION = 1
+STATE_NAMES = frozenset({SPARE, MANIFEST})
 _RENAME_EXCHANGE = 2
 # Every output a build writes carries this file: only a folder with it (or an empty one) is replaced.
 OUTPUT_MARKER = ".igs-site-output"
@@ -39,10 +48,17 @@ class OutputPathError(ValueError):
 
 
 def safe_join(root: Path, rel: str) -> Path:
-    pure = PurePosixPath(rel)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or rel != pure.as_posix():
+    check_rel(rel)
+    return root.joinpath(*PurePosixPath(rel).parts)
+
+
+def check_rel(rel: str) -> None:
+    """A path relative to the output: normalised POSIX, never absolute, never climbing out of it.
+
+    Plain string checks: a build checks every one of some ten thousand paths.
+    """
+    if not rel or any(part in ("", ".", "..") for part in rel.split("/")):
         raise OutputPathError(f"refusing to write outside the output folder: {rel!r}")
-    return root.joinpath(*pure.parts)
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,9 @@ def check_output_dir(output_dir: Path, rules: OutputRules) -> None:
                 f"de uitvoermap {shown} {relation} {_shown(path)}, een map die het project leest of bewaart "
                 "(een build vervangt de hele uitvoermap); kies een andere map"
             )
+    state = state_dir(output_dir)
+    if os.path.lexists(state):
+        _check_state(state)
     if out in {_resolve(path) for path in rules.own} or not output_dir.is_dir():
         return
     try:
@@ -144,20 +163,29 @@ def output_lock(output_dir: Path) -> Iterator[None]:
 
 
 def clean_leftovers(output_dir: Path) -> None:
-    """Remove temporary folders of earlier builds that were killed; restore a lost output."""
+    """Repair what a killed build left: restore a lost output or spare, remove temporary files."""
     parent = output_dir.parent
     if not parent.is_dir():
         return
     prefix = f"{output_dir.name}{TEMP_PREFIX}"
     old_prefix = f"{output_dir.name}{OLD_PREFIX}"
+    state = state_dir(output_dir)
+    spare = state / SPARE
     for entry in sorted(parent.iterdir()):
         if entry.name.startswith(old_prefix) and not output_dir.exists():
-            # A build died between two renames (only without an atomic exchange): keep the old site.
+            # A build died between the renames that stand in for an atomic exchange: keep the old site.
             entry.rename(output_dir)
             logger.warning("Restored %s from an interrupted build", output_dir)
+        elif entry.name.startswith(old_prefix) and state.is_dir() and not os.path.lexists(spare):
+            entry.rename(spare)  # the old output, swapped out but not yet put in the spare's place
         elif entry.name.startswith((prefix, old_prefix)) and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
             logger.info("Removed leftover %s", entry)
+    if state.is_dir() and not state.is_symlink():
+        for name in os.listdir(state):
+            if _is_temp(name):
+                with contextlib.suppress(OSError):
+                    os.unlink(state / name)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -190,73 +218,291 @@ def write_file_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
 
 
 def write_site(files: Mapping[str, bytes], output_dir: Path) -> int:
-    """Build the new tree beside `output_dir`, then put it in place of `output_dir` in one step.
+    """Make `output_dir` hold exactly `files`, replacing it in one step; returns the files written
+    (none for a no-op, nor for a return to the spare's generation).
 
-    A file whose bytes equal those in the current output is hard-linked from there (cheap, and the
-    old tree is never modified: files are only ever created anew); the others are written and
-    flushed. When nothing differs at all, the output is left alone. Returns the number of files
-    written (0: nothing changed).
+    The spare tree (the generation before the current output, kept in the build state beside the
+    output) is brought up to date from the manifest: a file whose recorded digest and stat still
+    match stays, a file the current output holds unchanged is hard-linked from there, the rest is
+    written anew and what no longer belongs is removed; then the spare is flushed and exchanged with
+    the output, whose old tree becomes the next spare. Files are only ever created anew, never
+    modified, because the two trees share the inodes of hard-linked files. When the output already
+    holds exactly `files`, it is left alone (0 written).
     """
     output_dir = output_dir.absolute()
+    files = with_marker(files)
+    for rel in files:
+        check_rel(rel)  # refuse a bad path before anything is touched
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output_dir)
-    files = with_marker(files)
-    unchanged = _unchanged_files(files, output_dir)
-    if len(unchanged) == len(files) and _file_count(output_dir) == len(files):
+    digests = _digests(files)
+    state = state_dir(output_dir)
+    if os.path.lexists(state):
+        _check_state(state)
+    trees = _read_manifest(state / MANIFEST)
+    output_key = _tree_key(output_dir)
+    output_records = trees.get(output_key, {}) if output_key else {}
+    if output_key and not output_records:  # no manifest to trust: learn the output by reading it
+        output_records = _records_by_reading(output_dir, files, digests)
+    if output_key and _holds_exactly(output_dir, digests, output_records):
+        if output_key not in trees:
+            _write_manifest(state, {**trees, output_key: output_records})
         logger.info("Output %s is up to date", output_dir)
         return 0
-    temp = Path(tempfile.mkdtemp(prefix=f"{output_dir.name}{TEMP_PREFIX}", dir=output_dir.parent))
-    written = 0
+    spare = _spare(state)
+    spare_records = trees.get(_tree_key(spare) or "", {})
+    sync = _bring_up_to_date(spare, files, digests, spare_records, output_dir, output_records)
+    os.chmod(spare, 0o755)
+    _flush(spare)
+    if output_key:
+        _swap(spare, output_dir)
+        trees = {output_key: output_records}  # the old output, now the spare, as it was recorded
+    else:
+        spare.rename(output_dir)
+        trees = {}
+    trees[_tree_key(output_dir) or ""] = sync.records
+    _write_manifest(state, trees)
+    logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(files), output_dir)
+    return sync.written
+
+
+Record = list  # [digest, st_ino, st_size, st_mtime_ns, st_mode]: a file's bytes and its stat as written
+
+
+def _record(digest: str, info: os.stat_result) -> Record:
+    """ctime is left out: hard-linking a file into the other tree changes it, its content does not."""
+    return [digest, info.st_ino, info.st_size, info.st_mtime_ns, info.st_mode]
+
+
+def _digest_in(record: object) -> str | None:
+    """The digest a record names (None for no record, or a damaged one)."""
+    return record[0] if isinstance(record, list) and len(record) == 5 and isinstance(record[0], str) else None
+
+
+def _digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """SHA-256 (the fastest strong hash here, in hardware), cut to 128 bits; on two threads, as
+    hashlib lets go of the GIL while it hashes (some 100 MB at 300x1000)."""
+    items = sorted(files.items())
+    halves = [items[: len(items) // 2], items[len(items) // 2 :]]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(_hash_all, halves))
+    return {**parts[0], **parts[1]}
+
+
+def _hash_all(items: list[tuple[str, bytes]]) -> dict[str, str]:
+    return {rel: hashlib.sha256(data).digest()[:16].hex() for rel, data in items}
+
+
+def state_dir(output_dir: Path) -> Path:
+    """The build state kept beside the output and never published: the spare tree and the manifest."""
+    return output_dir.parent / f".{output_dir.name}{STATE_SUFFIX}"
+
+
+def _tree_key(root: Path) -> str | None:
+    """Which folder a tree is (a swap moves folders, their identity goes with them); None if absent."""
     try:
-        made: set[str] = set()
-        for rel in sorted(files):
-            target = safe_join(temp, rel)
-            parent = os.path.dirname(target)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            if rel in unchanged:
-                os.link(safe_join(output_dir, rel), target)
-            else:
-                target.write_bytes(files[rel])
-                written += 1
-        os.chmod(temp, 0o755)
-        _flush(temp)
-        if output_dir.exists():
-            if not _exchange(temp, output_dir):
-                old = output_dir.parent / f"{output_dir.name}{OLD_PREFIX}{os.getpid()}"
-                output_dir.rename(old)
-                temp.rename(output_dir)
-                temp = old
-        else:
-            temp.rename(output_dir)
-            return written
-    finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
-    logger.info("Wrote %d of %d files to %s", written, len(files), output_dir)
-    return written
+        info = os.lstat(root)
+    except FileNotFoundError:
+        return None
+    return f"{info.st_dev}:{info.st_ino}" if stat.S_ISDIR(info.st_mode) else None
 
 
-def _unchanged_files(files: Mapping[str, bytes], output_dir: Path) -> set[str]:
-    """The output paths whose current file (a regular file, not a link) has exactly these bytes."""
-    same = set()
-    if not output_dir.is_dir():
-        return same
-    for rel, data in files.items():
-        path = safe_join(output_dir, rel)
-        try:
-            info = os.lstat(path)
-            if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data:
-                same.add(rel)
-        except OSError:
+def _read_manifest(path: Path) -> dict[str, dict[str, Record]]:
+    """Tree key -> path -> record; empty (trust nothing) when the file is missing or damaged.
+
+    A record is only believed while the file's stat still matches, so a stale manifest (a build
+    killed after the swap) costs rewrites, never a wrong file.
+    """
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise ValueError("not a file")
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        logger.warning("Ignoring the unreadable output manifest %s (%s)", path, exc)
+        return {}
+    trees = data.get("trees") if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
+    if not isinstance(trees, dict) or not all(
+        isinstance(records, dict) and all(_digest_in(record) for record in records.values())
+        for records in trees.values()
+    ):
+        logger.warning("Ignoring the output manifest %s: not in the expected form", path)
+        return {}
+    return trees
+
+
+def _write_manifest(state: Path, trees: dict[str, dict[str, Record]]) -> None:
+    """The manifest only saves work: failing to write it keeps the old one, which stays safe."""
+    text = json.dumps({"version": MANIFEST_VERSION, "trees": trees}, separators=(",", ":"))
+    path = state / MANIFEST
+    try:
+        state.mkdir(exist_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # in our own state folder: only ever a manifest, whatever put this here
+        write_file_atomic(path, text.encode("ascii"), mode=0o600)
+    except OSError as exc:
+        logger.warning("Could not save the output manifest in %s (%s); the next build checks more", state, exc)
+
+
+def _spare(state: Path) -> Path:
+    """The spare tree, created empty where there is none (deleted by hand, or a first build)."""
+    state.mkdir(exist_ok=True)
+    spare = state / SPARE
+    if spare.is_symlink() or (spare.exists() and not spare.is_dir()):
+        spare.unlink()
+    spare.mkdir(exist_ok=True)
+    return spare
+
+
+def _check_state(state: Path) -> None:
+    if state.is_symlink() or not state.is_dir():
+        raise OutputPathError(f"{_shown(state)} is geen map; verwijder het, de build maakt de map zelf opnieuw")
+    strangers = sorted(name for name in os.listdir(state) if name not in STATE_NAMES and not _is_temp(name))
+    if strangers:
+        raise OutputPathError(
+            f"de map {_shown(state)} hoort bij de build (vorige versie van de uitvoer), maar bevat ook "
+            f"{', '.join(strangers)}; verplaats dat, of verwijder de hele map (de volgende build maakt haar opnieuw)"
+        )
+
+
+def _is_temp(name: str) -> bool:
+    """A manifest write_file_atomic was cut off in (its temporary name)."""
+    return name.startswith(f".{MANIFEST}.") and name.endswith(".tmp")
+
+
+def _scan(root: Path, wanted: Mapping[str, object]) -> tuple[dict[str, os.stat_result], list[tuple[str, bool]]]:
+    """The regular files below root that `wanted` names, with their stat; and every other entry
+    (path, is a real folder): folders no wanted path lies in, links, files nobody wants."""
+    dirs = _folders_of(wanted)
+    found: dict[str, os.stat_result] = {}
+    strays: list[tuple[str, bool]] = []
+    pending = [("", str(root))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel in dirs:
+                        pending.append((rel + "/", entry.path))
+                    else:
+                        strays.append((rel, True))
+                elif rel in wanted and entry.is_file(follow_symlinks=False):
+                    found[rel] = entry.stat(follow_symlinks=False)
+                else:
+                    strays.append((rel, False))
+    return found, strays
+
+
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    folders: set[str] = set()
+    for rel in paths:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
+def _holds_exactly(root: Path, digests: Mapping[str, str], records: Mapping[str, Record]) -> bool:
+    """Whether root holds these files and nothing else, judged by the records and a stat of each."""
+    if len(records) < len(digests) or any(_digest_in(records.get(rel)) != digest for rel, digest in digests.items()):
+        return False  # decided without touching the disk
+    found, strays = _scan(root, digests)
+    return (
+        not strays
+        and len(found) == len(digests)
+        and all(records[rel] == _record(digests[rel], info) for rel, info in found.items())
+    )
+
+
+def _records_by_reading(root: Path, files: Mapping[str, bytes], digests: Mapping[str, str]) -> dict[str, Record]:
+    """Records of the files below root that hold exactly the wanted bytes (the manifest is gone)."""
+    records: dict[str, Record] = {}
+    found, _ = _scan(root, files)
+    for rel, info in found.items():
+        if info.st_size != len(files[rel]):
             continue
-    return same
+        with contextlib.suppress(OSError), open(safe_join(root, rel), "rb") as stream:
+            if stream.read() == files[rel]:
+                records[rel] = _record(digests[rel], os.fstat(stream.fileno()))
+    return records
 
 
-def _file_count(root: Path) -> int:
-    """Files and links below root (a stray extra file in the output means: rewrite it)."""
-    return sum(len(names) + sum(os.path.islink(os.path.join(d, n)) for n in dirs) for d, dirs, names in os.walk(root))
+@dataclass
+class _Sync:
+    records: dict[str, Record]
+    written: int = 0
+    linked: int = 0
+
+
+def _bring_up_to_date(
+    spare: Path,
+    files: Mapping[str, bytes],
+    digests: Mapping[str, str],
+    records: Mapping[str, Record],
+    output_dir: Path,
+    output_records: Mapping[str, Record],
+) -> _Sync:
+    """Make the spare hold exactly `files`: what its records vouch for stays, the rest is removed,
+    then linked from the output (where the output's records vouch for it) or written."""
+    found, strays = _scan(spare, files)
+    for rel, is_dir in strays:
+        if is_dir:
+            shutil.rmtree(safe_join(spare, rel))
+        else:
+            os.unlink(safe_join(spare, rel))
+    sync = _Sync({})
+    made: set[str] = set()
+    for rel in sorted(files):
+        digest, info = digests[rel], found.get(rel)
+        if info is not None and records.get(rel) == _record(digest, info):
+            sync.records[rel] = records[rel]
+            continue
+        target = safe_join(spare, rel)
+        if info is not None:
+            os.unlink(target)  # never written into: the output may share this file
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        source = _vouched(output_dir, rel, digest, output_records)
+        if source is not None:
+            os.link(source, target)
+            sync.records[rel] = output_records[rel]
+            sync.linked += 1
+        else:
+            target.write_bytes(files[rel])
+            sync.records[rel] = _record(digest, os.lstat(target))
+            sync.written += 1
+    return sync
+
+
+def _vouched(root: Path, rel: str, digest: str, records: Mapping[str, Record]) -> Path | None:
+    """The file below root whose record says it holds `digest`, if its stat still agrees."""
+    record = records.get(rel)
+    if _digest_in(record) != digest:
+        return None
+    path = safe_join(root, rel)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return path if record == _record(digest, info) else None
+
+
+def _swap(spare: Path, output_dir: Path) -> None:
+    """Put the spare in place of the output and the output in place of the spare.
+
+    Without an atomic exchange: three renames; clean_leftovers repairs a build killed in between.
+    """
+    if _exchange(spare, output_dir):
+        return
+    old = output_dir.parent / f"{output_dir.name}{OLD_PREFIX}{os.getpid()}"
+    output_dir.rename(old)
+    spare.rename(output_dir)
+    old.rename(spare)
 
 
 def _flush(root: Path) -> None:

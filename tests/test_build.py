@@ -167,7 +167,7 @@ def test_failed_build_leaves_output_untouched(run_cli, tmp_path: Path, monkeypat
     code, _, _ = run_cli("build", "--content", str(content), "--output", str(out))
     assert code == 1
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "content", "site"]
 
 
 def test_interrupted_write_leaves_output_untouched(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +191,7 @@ def test_interrupted_write_leaves_output_untouched(run_cli, tmp_path: Path, monk
         write.write_site({f"page{i}.html": b"x" for i in range(10)}, out)
     monkeypatch.undo()
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "site"]
 
 
 def test_usage_errors_exit_2(run_cli) -> None:
@@ -241,5 +241,5 @@ def test_concurrent_builds_are_serialised(tmp_path: Path) -> None:
     for build in builds:
         _, err = build.communicate(timeout=120)
         assert build.returncode == 0, err.decode()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "site"]
     assert (out / "index.html").is_file()

@@ -1,10 +1,13 @@
 """Crash safety: a build killed at any moment leaves the previous site, complete, or the new one.
 
 Real `build.py` processes are killed with SIGKILL at random moments (a fixed seed, so CI sees the
-same moments): some anywhere in the build, some while the temporary folder is being written. After
-each kill the output folder must be byte for byte the previous site or the new one, and the next
-run must remove whatever the killed one left behind. The fallback without an atomic exchange
-(two renames) is tested the same way and by staging the state between its two renames.
+same moments): some anywhere in the build, some while the spare tree is being brought up to date.
+The write stage is also killed before every single change it makes to the disk (a forked
+`write_site`; a file write is cut off halfway), from every starting state: spare and manifest in
+place, manifest missing or damaged, spare deleted, output tampered with, first build, no atomic
+exchange. After each kill the output folder must be byte for byte the previous site or the new one,
+and the next builds must give exactly their sites. The fallback without an atomic exchange
+(renames) is also tested by staging the states between its renames.
 """
 
 from __future__ import annotations
@@ -65,16 +68,17 @@ def _run(content: Path, out: Path, *, fallback: bool = False) -> float:
     return time.perf_counter() - started
 
 
-def _kill(content: Path, out: Path, *, fallback: bool, delay: float, after_temp: bool) -> None:
-    """Start a build and SIGKILL it `delay` seconds after the start or after its temp folder appears."""
+def _kill(content: Path, out: Path, *, fallback: bool, delay: float, in_write: bool) -> None:
+    """Start a build and SIGKILL it `delay` seconds after the start or after it starts the spare tree
+    (there is none before)."""
     process = subprocess.Popen(
         _command(content, out, fallback=fallback), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        if after_temp:
+        if in_write:
             deadline = time.monotonic() + 60
             while process.poll() is None and time.monotonic() < deadline:
-                if any(".output-tmp-" in name for name in _leftovers(out)):
+                if (write.state_dir(out) / write.SPARE).exists():
                     break
                 time.sleep(0.002)
         time.sleep(delay)
@@ -105,27 +109,25 @@ def test_killed_builds_leave_a_complete_site(two_sites, tmp_path: Path, fallback
     rng = random.Random(8 + fallback)
     moments = [(rng.uniform(0.05, 0.8 * seconds), False)]
     moments += [(rng.uniform(0, 0.2), True) for _ in range(2)]
-    seen, left_behind = [], []
-    for delay, after_temp in moments:
-        if out.exists():
-            shutil.rmtree(out)
+    seen, spares_left = [], 0
+    for delay, in_write in moments:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(write.state_dir(out), ignore_errors=True)
         shutil.copytree(root / "old", out)  # each kill hits a build that replaces the old site
-        _kill(new, out, fallback=fallback, delay=delay, after_temp=after_temp)
+        _kill(new, out, fallback=fallback, delay=delay, in_write=in_write)
         if not out.exists():
-            # Killed between the two renames of the fallback: the next run restores the old site first.
+            # Killed between the renames of the fallback: the next run restores the old site first.
             assert fallback
             write.clean_leftovers(out)
         state = tree_bytes(out)
         assert state in (old_site, new_site), f"half-written output after a kill at {delay:.3f} s"
         seen.append("new" if state == new_site else "old")
-        left_behind += _leftovers(out)
-    assert "old" in seen  # at least one kill landed before the swap
-    assert left_behind  # at least one kill left a temporary folder …
-    shutil.rmtree(out)
-    shutil.copytree(root / "old", out)
+        spares_left += state == old_site and (write.state_dir(out) / write.SPARE).is_dir()
+    assert "old" in seen  # at least one kill landed before the swap …
+    assert spares_left  # … while the spare was being filled: the next run must finish it
     _run(new, out, fallback=fallback)
     assert tree_bytes(out) == new_site
-    assert _leftovers(out) == []  # … and the next run removed it
+    assert _leftovers(out) == []
     shutil.rmtree(out)
 
 
@@ -135,7 +137,9 @@ def test_two_rename_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     write.write_site({"index.html": b"een", "a/b.html": b"b"}, out)
     write.write_site({"index.html": b"twee", "c.html": b"c"}, out)
     assert tree_bytes(out) == {"index.html": b"twee", "c.html": b"c", write.OUTPUT_MARKER: write.MARKER_TEXT}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    write.write_site({"index.html": b"drie", "c.html": b"c"}, out)
+    assert tree_bytes(out) == {"index.html": b"drie", "c.html": b"c", write.OUTPUT_MARKER: write.MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "site"]
 
 
 def test_exchange_is_used_where_the_system_has_it(tmp_path: Path) -> None:
@@ -157,10 +161,10 @@ def test_killed_between_the_two_renames_restores_the_old_site(tmp_path: Path) ->
     out.rename(tmp_path / f"site{write.OLD_PREFIX}4242")
     half = tmp_path / f"site{write.TEMP_PREFIX}abc123"
     half.mkdir()
-    (half / "index.html").write_bytes(b"nieu")  # a temp folder cut off mid-write
+    (half / "index.html").write_bytes(b"nieu")  # a temp folder of an earlier version, cut off mid-write
     write.clean_leftovers(out)
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "site"]
 
 
 def test_next_build_after_a_kill_between_renames(run_cli, tmp_path: Path) -> None:
@@ -172,7 +176,7 @@ def test_next_build_after_a_kill_between_renames(run_cli, tmp_path: Path) -> Non
     code, _, err = run_cli("build", "--content", str(SAMPLE / "content"), "--output", str(out))
     assert code == 0, err
     assert tree_bytes(out) == built
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "site"]
 
 
 def test_output_paths_never_leave_the_output_folder(tmp_path: Path) -> None:
@@ -227,3 +231,132 @@ def test_killed_builds_with_a_search_delta_leave_a_complete_site(tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr
     assert searchable(out) == searchable(tmp_path / "cold")
+
+
+# --- the write stage killed before each of its changes to the disk --------------------------------
+
+KILLED, FAILED = 77, 78
+SITES = [
+    {"index.html": b"nul", "a/b.html": b"b0", "a/c.html": b"c", "weg/x.html": b"x", "d.html": b"d"},
+    {"index.html": b"een", "a/b.html": b"b0", "a/c.html": b"c", "d.html": b"d", "n/m/nieuw.html": b"nieuw"},
+    # a changed page, a folder that returns, a file that becomes a folder, an unchanged one
+    {"index.html": b"twee", "a/b.html": b"b2", "a/c/index.html": b"c", "weg/x.html": b"x2", "d.html": b"d"},
+    {"index.html": b"drie", "a/b.html": b"b2", "n/m/nieuw.html": b"nieuw", "d.html": b"d3"},
+]
+
+
+def _published(files: dict[str, bytes]) -> dict[str, bytes]:
+    return write.with_marker(files)
+
+
+def _steady(out: Path) -> None:
+    """The usual start: the output holds SITES[1], the spare SITES[0], the manifest both."""
+    write.write_site(SITES[0], out)
+    write.write_site(SITES[1], out)
+
+
+def _without_manifest(out: Path) -> None:
+    _steady(out)
+    (write.state_dir(out) / write.MANIFEST).unlink()
+
+
+def _damaged_manifest(out: Path) -> None:
+    _steady(out)
+    manifest = write.state_dir(out) / write.MANIFEST
+    manifest.write_bytes(manifest.read_bytes()[:150])
+
+
+def _without_spare(out: Path) -> None:
+    _steady(out)
+    shutil.rmtree(write.state_dir(out) / write.SPARE)
+
+
+def _tampered(out: Path) -> None:
+    """Edited in place (so in the spare too, where the trees share the file), deleted, added."""
+    _steady(out)
+    with open(out / "d.html", "r+b") as page:
+        page.write(b"X")
+    (out / "index.html").unlink()
+    (out / "a" / "extra.html").write_bytes(b"extra")
+
+
+def _first_build(out: Path) -> None:
+    """No output and no build state at all."""
+
+
+STARTS = [_steady, _without_manifest, _damaged_manifest, _without_spare, _tampered, _first_build]
+
+
+def _write_killed_at(step: int | None, out: Path, *, exchange: bool) -> tuple[int, int]:
+    """Fork a `write_site(SITES[2])` that dies (os._exit, no clean-up) right before its `step`-th
+    change to the disk; a file write is cut off halfway. Returns the exit code and, when not
+    killed, the number of changes it made."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(reader)
+        done = 0
+
+        def guarded(change, *, cut=False):
+            def run(*args, **kwargs):
+                nonlocal done
+                if done == step:
+                    if cut:  # Path.write_bytes(self, data): half of the data reaches the disk
+                        with open(args[0], "wb") as stream:
+                            stream.write(args[1][: len(args[1]) // 2])
+                    os._exit(KILLED)
+                done += 1
+                return change(*args, **kwargs)
+
+            return run
+
+        for name in ("unlink", "rmdir", "mkdir", "link", "rename", "replace", "chmod"):
+            setattr(os, name, guarded(getattr(os, name)))
+        Path.write_bytes = guarded(Path.write_bytes, cut=True)
+        write.tempfile.mkstemp = guarded(write.tempfile.mkstemp)
+        write._flush = guarded(write._flush)
+        write._exchange = guarded(write._exchange if exchange else lambda a, b: False)
+        try:
+            write.write_site(SITES[2], out)
+        except BaseException:
+            os._exit(FAILED)
+        os.write(writer, str(done).encode())
+        os._exit(0)
+    os.close(writer)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(reader, "rb") as stream:
+        made = stream.read()
+    return os.waitstatus_to_exitcode(status), int(made or -1)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "renames"])
+@pytest.mark.parametrize("start", STARTS, ids=[s.__name__.lstrip("_") for s in STARTS])
+def test_write_killed_before_each_change(
+    start, exchange: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if exchange and not write._exchange(tmp_path, tmp_path):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    # Flushing to the disk guards against power cuts, not kills: a step of its own here, never run.
+    monkeypatch.setattr(write, "_flush", lambda root: None)
+    start(tmp_path / "count" / "site")
+    code, changes = _write_killed_at(None, tmp_path / "count" / "site", exchange=exchange)
+    assert code == 0 and changes > 3
+    new = _published(SITES[2])
+    seen = set()
+    for step in range(changes):
+        out = tmp_path / f"step-{step}" / "site"
+        start(out)
+        before = tree_bytes(out)
+        assert _write_killed_at(step, out, exchange=exchange)[0] == KILLED
+        write.clean_leftovers(out)  # what the next build does first
+        state = tree_bytes(out)
+        assert state in (before, new), f"a mix of two sites after a kill before change {step}"
+        seen.add("new" if state == new else "old")
+        # The next builds give exactly their sites, whatever the killed one left in the build state.
+        for site in (SITES[2], SITES[3], SITES[1]):
+            write.write_site(site, out)
+            assert tree_bytes(out) == _published(site), f"wrong site after a kill before change {step}"
+        assert write.write_site(SITES[1], out) == 0
+        assert sorted(p.name for p in out.parent.iterdir()) == [".site.build-state", "site"]
+        assert sorted(os.listdir(write.state_dir(out))) == [write.MANIFEST, write.SPARE]
+    assert seen == {"old", "new"}

@@ -626,7 +626,7 @@ def test_output_folder_is_untouched_after_an_error(run_cli, content: Path, tmp_p
     assert err.rstrip().endswith("Er is niets gepubliceerd of gewijzigd in de uitvoermap.")
     assert tree_bytes(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "content", "site"]
 
 
 def test_the_editors_guide_lists_only_messages_pinned_here() -> None:

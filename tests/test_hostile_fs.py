@@ -245,7 +245,7 @@ def test_odd_files_in_content_are_reported(setup, error: str, tmp_path: Path) ->
     assert "Traceback" not in result.stderr
     assert any(line.startswith(error) for line in result.stderr.splitlines()), result.stderr
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "content", "site"]
 
 
 def test_unreadable_files_and_folders_are_reported(run_cli, content: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,7 +300,7 @@ def test_disk_full_while_writing(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
     real_write_bytes = Path.write_bytes
 
     def full(self: Path, data: bytes) -> int:
-        if write.TEMP_PREFIX in str(self):
+        if write.STATE_SUFFIX in str(self):
             raise OSError(errno.ENOSPC, "No space left on device", str(self))
         return real_write_bytes(self, data)
 
@@ -311,9 +311,10 @@ def test_disk_full_while_writing(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
     code, _, err = run_cli("build", "--no-cache", "--content", str(content), "--output", str(out))
     assert code == 1
     assert err.startswith("build.py: kan niet lezen of schrijven: ")
-    assert f"{write.TEMP_PREFIX}" in err and f": de schijf is vol; er is niets gewijzigd in {out}\n" in err
+    assert f"/.site{write.STATE_SUFFIX}/{write.SPARE}/" in err
+    assert f": de schijf is vol; er is niets gewijzigd in {out}\n" in err
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "content", "site"]
 
 
 def test_disk_full_for_the_cache_only_costs_speed(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -352,13 +353,13 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _signalled_build(root: Path, out: Path, sig: signal.Signals) -> tuple[int, str]:
-    """Start a build and send `sig` as soon as its temporary folder appears."""
+    """Start a build and send `sig` as soon as it starts to fill the spare tree (none exists before)."""
     command = [sys.executable, str(ROOT / "build.py"), "--no-cache", "--content", str(root / "content")]
     command += ["--templates", str(root / "templates"), "--assets", str(root / "assets"), "--output", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline:
-        if any(write.TEMP_PREFIX in p.name for p in out.parent.iterdir()):
+        if (write.state_dir(out) / write.SPARE).exists():
             process.send_signal(sig)
             break
         time.sleep(0.001)
@@ -378,6 +379,7 @@ def test_signals_during_the_write_leave_no_leftovers(big_site: Path, tmp_path: P
         if code != 0:
             break
         shutil.rmtree(out)
+        shutil.rmtree(write.state_dir(out))
         out.mkdir()
         (out / MARKER).write_bytes(write.MARKER_TEXT)
         (out / "index.html").write_text("de vorige site")
@@ -386,7 +388,7 @@ def test_signals_during_the_write_leave_no_leftovers(big_site: Path, tmp_path: P
     name = "Ctrl+C" if sig == signal.SIGINT else sig.name
     assert err.startswith(f"build.py: onderbroken ({name}); ")
     assert str(out) in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no temporary folder left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "site"]  # nothing else left
     if "er is niets gewijzigd" in err:
         assert tree_bytes(out) == before
     else:

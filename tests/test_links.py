@@ -54,7 +54,7 @@ def test_planted_broken_link_and_anchor_name_the_markdown_line(
     ) in lines
     assert lines[-1].startswith("Build mislukt: 2 fouten")
     assert tree_bytes(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.build-state", "content", "site"]
 
 
 def test_check_command_reports_broken_links_too(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
