@@ -16,6 +16,7 @@ import concurrent.futures
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import hashlib
 import json
 import logging
@@ -468,8 +469,7 @@ def _bring_up_to_date(
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
         source = _vouched(output_dir, rel, digest, output_records)
-        if source is not None:
-            os.link(source, target)
+        if source is not None and _link(source, target):
             sync.records[rel] = output_records[rel]
             sync.linked += 1
         else:
@@ -477,6 +477,17 @@ def _bring_up_to_date(
             sync.records[rel] = _record(digest, os.lstat(target))
             sync.written += 1
     return sync
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link source to target; False where the file system has no (more) links to give."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EXDEV):
+            raise
+        return False
+    return True
 
 
 def _vouched(root: Path, rel: str, digest: str, records: Mapping[str, Record]) -> Path | None:

@@ -232,3 +232,18 @@ def test_a_state_folder_that_is_not_ours_is_refused(kind: str, tmp_path: Path) -
         write.write_site(EDITED, out)
     assert tree_bytes(out) == _published(SITE)
     assert tree_bytes(elsewhere) == {"foto.jpg": b"foto"}
+
+
+def test_without_hard_links_the_files_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system without hard links (FAT, some network shares): the spare gets copies."""
+    import errno
+
+    def refuse(source: object, target: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    out = tmp_path / "site"
+    write.write_site(SITE, out)
+    monkeypatch.setattr(os, "link", refuse)
+    for files in (EDITED, SITE, EDITED):
+        write.write_site(files, out)
+        assert tree_bytes(out) == _published(files)
