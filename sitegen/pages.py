@@ -79,11 +79,20 @@ class KeyInputs:
     anchors: Mapping[str, str]
     digest: Callable[..., bytes]
     _shared: dict[str, bytes] = field(default_factory=dict)
+    _summaries: dict[int, bytes] = field(default_factory=dict)  # by id(): the site holds every article
 
     def shared(self, name: str, compute: Callable[[], Any]) -> bytes:
         if name not in self._shared:
             self._shared[name] = self.digest(compute())
         return self._shared[name]
+
+    def summary(self, article: Any) -> bytes:
+        """A digest of what the story lists and cards show of `article` (SUMMARY_FIELDS), made once
+        per build: the lists and every IGS page with its stories key by it."""
+        found = self._summaries.get(id(article))
+        if found is None:
+            found = self._summaries[id(article)] = self.digest([getattr(article, name) for name in SUMMARY_FIELDS])
+        return found
 
 
 Blame = list[tuple[str, "RenderedMarkdown"]]
@@ -187,7 +196,7 @@ def _summaries(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]
 
     def compute() -> Any:
         return (
-            [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles],
+            [inputs.summary(a) for a in site.articles],
             [pictures.get(a.image.src) for a in site.articles if a.image],
             [(i.slug, i.name, i.url) for i in site.igs],  # the story list's filter by IGS
         )
@@ -200,7 +209,7 @@ def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     their rows in the finder, its photo."""
     igs, site, pictures = context["igs"], inputs.site, inputs.pictures
     photo = igs.coordinator.photo if igs.coordinator else None
-    related = [[getattr(a, name) for name in SUMMARY_FIELDS] for a in site.articles_for(igs.slug)]
+    related: list[Any] = [inputs.summary(a) for a in site.articles_for(igs.slug)]
     related += [pictures.get(a.image.src) for a in site.articles_for(igs.slug) if a.image]
     return (
         igs,
