@@ -163,7 +163,7 @@ class LinkResolver:
 
 def _checked_pages(files: Mapping[str, bytes]) -> list[str]:
     """The files whose links are checked, in the order their broken links are reported."""
-    pages = [name for name in sorted(files) if name.endswith(".html")]
+    pages = sorted(name for name in files if name.endswith(".html"))
     return pages + [name for name in ("sitemap.xml", "feed.xml") if name in files]
 
 
@@ -238,8 +238,7 @@ class LinkIndex:
         return None if slot is None else self.stamps[slot * STAMP_SIZE : (slot + 1) * STAMP_SIZE]
 
     def ids_of(self, name: str) -> set[str]:
-        slot = self.slots[name]
-        return set(json.loads(self.ids[self.ids_at[slot] : self.ids_at[slot + 1]]))
+        return set(json.loads(_stored_ids(self, name)))
 
 
 def _encode_index(index: LinkIndex) -> bytes:
@@ -477,21 +476,36 @@ def _changes(files: Mapping[str, bytes], read: PagesRead) -> set[str]:
     return changes
 
 
+def _ids_part(page: ParsedPage) -> bytes:
+    return json.dumps(sorted(page.ids), ensure_ascii=False).encode("utf-8")
+
+
+def _stored_ids(index: LinkIndex, name: str) -> bytes:
+    slot = index.slots[name]
+    return index.ids[index.ids_at[slot] : index.ids_at[slot + 1]]
+
+
 def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], parts: list[bytes]) -> LinkIndex:
-    """The link index of this build: the ids of the pages parsed now, the others copied."""
+    """The link index of this build: the ids of the pages parsed now, the others copied (all of
+    them at once when no page came or went and no parsed page's ids changed)."""
     before = read.before
+    stamps = b"".join(read.stamps[name] for name in read.pages)
+    if (
+        before is not None
+        and read.pages == before.pages
+        and all(_ids_part(page) == _stored_ids(before, name) for name, page in read.fresh.items())
+    ):
+        return LinkIndex(sorted(files), before.pages, stamps, before.ids_at, before.ids, broken, parts)
     ids_parts, ids_at, size = [], array("I", [0]), 0
     for name in read.pages:
         if name in read.fresh:
-            part = json.dumps(sorted(read.fresh[name].ids), ensure_ascii=False).encode("utf-8")
+            part = _ids_part(read.fresh[name])
         else:
             assert before is not None
-            slot = before.slots[name]
-            part = before.ids[before.ids_at[slot] : before.ids_at[slot + 1]]
+            part = _stored_ids(before, name)
         ids_parts.append(part)
         size += len(part)
         ids_at.append(size)
-    stamps = b"".join(read.stamps[name] for name in read.pages)
     return LinkIndex(sorted(files), list(read.pages), stamps, ids_at, b"".join(ids_parts), broken, parts)
 
 
@@ -641,10 +655,12 @@ def check_links(
     `site_src` is site.yaml as shown to editors. A link written once in a template breaks on
     many pages: it is reported once, naming the first page and how many others have it.
     """
-    by_page = {job.out_path: job for job in jobs}
+    found_broken = find_broken_links(files, site.base_url, site.base_path, memo, read)
+    # Where each page's links were written is looked up only when one is broken.
+    by_page = {job.out_path: job for job in jobs} if found_broken else {}
     markdown = markdown_by_page(site, by_page.values(), site_src)
     grouped: dict[tuple[str, int, int, str, str, str], list[Broken]] = {}
-    for broken in find_broken_links(files, site.base_url, site.base_path, memo, read):
+    for broken in found_broken:
         where = attribute(broken, site=site, jobs=by_page, markdown=markdown, templates_dir=templates_dir)
         withheld = _withheld_target(broken.link.value, site)
         reason, hint = _withheld_reason(withheld) if withheld else (broken.reason, broken.hint)
