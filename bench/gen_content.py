@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Synthetic content in our content model, for the speed benchmark.
 
-    python bench/gen_content.py --igs 300 --articles 10000 --out bench/work/300x10000 [--seed 1]
+    python bench/gen_content.py --igs 300 --articles 10000 --out .bench-work/300x10000 [--seed 1]
 
 Writes DIR/content/: site.yaml, N IGS files with 8 municipalities each, M articles of about
 600 Dutch-looking words (headings, lists, links to IGS pages and other articles), a few pages,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed benchmark: our generator against Hugo on the same content, one table from one interleaved run.
 
-    python bench/run.py [--sizes 19x10,300x1000,300x10000:1] [--runs 3] [--work bench/work] [--no-hugo]
+    python bench/run.py [--sizes 19x10,300x1000,300x10000:1] [--runs 3] [--work .bench-work] [--no-hugo]
                         [--serve] [--json FILE]
 
 A size is IGSxARTICLES (content from bench/gen_content.py) or `shipped` (a copy of content/); a
@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+WORK = BENCH.parent / ".bench-work"
+"""Beside bench/, not in it: the build refuses an output inside a folder the project keeps."""
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
@@ -316,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time our builds and Hugo's on the same content.")
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="shipped or IGSxARTICLES[:RUNS], comma-separated")
     parser.add_argument("--runs", type=int, default=3, help="runs of each size without its own :RUNS")
-    parser.add_argument("--work", type=Path, default=BENCH / "work", help="work folder (git-ignored)")
+    parser.add_argument("--work", type=Path, default=WORK, help="work folder (git-ignored)")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo")
     parser.add_argument("--serve", action="store_true", help="also time the preview's rebuild after an edit")
     parser.add_argument("--json", type=Path, help="also write the raw samples as JSON")

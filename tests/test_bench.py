@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gen_content import generate
+from run import WORK
+
+import build
+from sitegen.write import check_output_dir
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -48,3 +53,11 @@ def test_run_prints_one_table_with_every_step_and_part(tmp_path: Path, capsys) -
     for step in (*run.STEPS, "peak memory", "+ search", "+ link check", "+ map", "article: search"):
         assert rows.get(step), f"no figure for {step}"
     assert float(rows["no-op"][0]) < float(rows["cold"][0])
+
+
+def test_the_default_work_folder_is_one_the_build_may_write_into() -> None:
+    """bench/run.py builds into its work folder; the build refuses outputs inside project folders."""
+    read = {"content": ROOT / "content", "templates": ROOT / "templates", "assets": ROOT / "assets"}
+    args = argparse.Namespace(**read, cache=None)
+    rules = build.output_rules(args, ROOT / "output")
+    check_output_dir(WORK / "300x1000" / "out-ours", rules)  # raises OutputPathError when refused
