@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -424,4 +425,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
+    # A build holds a large, long-lived heap (records, pages, cache rows) and makes little cyclic
+    # garbage: collecting the young generation every 700 allocations re-walks it for nothing
+    # (a one-article rebuild at 300x10,000: 6.0 -> 5.0 s, same peak memory).
+    gc.set_threshold(50_000, 20, 20)
     sys.exit(main())
