@@ -20,10 +20,9 @@ from typing import Any
 
 from .deps import digest
 from .stores import seal, unseal
-from .tree import newest_mtime, tree_state
+from .tree import RACY_WINDOW_NS, newest_mtime, tree_state
 from .write import write_file_atomic
 
-RACY_SECONDS = 2.0  # files changed this recently may change again within the same mtime tick
 STAMP = "last-build"
 
 
@@ -40,7 +39,7 @@ class Fingerprint:
         newest = newest_mtime(entries)
         today = dt.date.today()  # scheduled articles appear on their date
         key = digest(entries, settings, engine, today, os.getcwd())
-        return cls(key, time.time() - newest < RACY_SECONDS)
+        return cls(key, time.time() - newest < RACY_WINDOW_NS / 1e9)
 
     @staticmethod
     def of_output(output_dir: Path) -> bytes:

@@ -26,6 +26,7 @@ from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space, frozen_pairs, json_codec
+from .tree import RACY_WINDOW_NS
 from .yamlsrc import KeyPath, YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -521,13 +522,6 @@ def _check_same_names(content_dir: Path, rels: list[str], errors: list[ContentEr
 
 # --- the journal: content files remembered between builds by their stat ----------------------------
 
-JOURNAL_WINDOW_NS = 3_000_000_000
-"""The racy-mtime rule (as git's): a file whose mtime or ctime lies less than this before the moment it
-was read may have changed again after that moment within the same timestamp (coarse kernel clocks,
-file systems with 1-2 s timestamps), leaving its stat as it was. Its record is not trusted on its stat:
-the file is read again and compared by content, until it is read long enough after its last change.
-(A change after the read gets a timestamp of at least the read's moment minus a tick, so a stat
-older than the window cannot be repeated by one.)"""
 MARKDOWN_FOLDERS = ("articles", "pages")
 
 
@@ -609,11 +603,12 @@ def _read_record(
 
 
 def _is_settled(file: ContentFile, record: Record) -> bool:
-    """Whether the record may be trusted on the file's unchanged stat alone (the racy-mtime rule)."""
+    """Whether the record may be trusted on the file's unchanged stat alone (the racy-mtime rule: a racy
+    file is read again and compared by content, until it is read long enough after its last change)."""
     if file.stat is None or not record.content:
         return False
     _, mtime_ns, _, ctime_ns = file.stat
-    return max(mtime_ns, ctime_ns) < record.taken_ns - JOURNAL_WINDOW_NS
+    return max(mtime_ns, ctime_ns) < record.taken_ns - RACY_WINDOW_NS
 
 
 def _journal_key(file: ContentFile) -> bytes:

@@ -13,6 +13,13 @@ from pathlib import Path
 
 State = tuple[int, ...]
 
+RACY_WINDOW_NS = 3_000_000_000
+"""The racy-mtime rule (as git's), for the no-op check and the input journal alike: a file whose mtime
+or ctime lies less than this before the moment it was looked at may have changed again after that
+moment within the same timestamp (coarse kernel clocks, file systems with 1-2 s timestamps), leaving
+its stat as it was, so its stat alone is not trusted. (A change after that moment gets a timestamp of
+at least the moment minus a tick, so a stat older than the window cannot be repeated by one.)"""
+
 
 def tree_state(roots: Iterable[Path], skip: Callable[[str], bool] | None = None) -> list[tuple[str, State]]:
     """(path, state) of each root and every entry below it, folders and links included, in a
