@@ -269,7 +269,7 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
     except ContentErrors as errors:
         _save_cache(lambda: memo.finish(success=False))
         return _report(errors, BUILD_TITLE)
-    write_site(files, args.output)
+    write_site(dict(files.items()), args.output)
     if inputs and folder:
         from sitegen.fingerprint import remember_build
 

@@ -16,7 +16,11 @@ import html
 import re
 from collections.abc import Mapping
 
+from .files import fact_space, facts
+
 HEADERS_PATH = "_headers"
+# The meta-tag policy of each page version (sitegen/files.py): an unchanged page is not read again.
+POLICIES = fact_space("csp")
 _META_CSP = re.compile(
     rb"""<meta\s+http-equiv=["']Content-Security-Policy["']\s+content=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE
 )
@@ -48,16 +52,19 @@ def parse_csp(policy: str) -> dict[str, tuple[str, ...]]:
 def page_policies(files: Mapping[str, bytes]) -> list[dict[str, tuple[str, ...]]]:
     """The distinct meta-tag policies of the HTML pages in `files`, in path order of their first page
     (the site policy is a union: a policy repeated by thousands of pages counts once)."""
-    found: dict[bytes, None] = {}
-    for rel in sorted(files):
-        if not rel.endswith(".html"):
-            continue
-        data = files[rel]
-        end = data.find(b"</head>")
-        match = _META_CSP.search(data, 0, end if end >= 0 else len(data))
-        if match:
-            found.setdefault(match.group(1) if match.group(1) is not None else match.group(2), None)
-    return [parse_csp(html.unescape(policy.decode("utf-8"))) for policy in found]
+    pages = sorted(rel for rel in files if rel.endswith(".html"))
+    found = facts(files, POLICIES, pages, _meta_policy)
+    policies = dict.fromkeys(found[rel] for rel in pages)
+    return [parse_csp(html.unescape(policy)) for policy in policies if policy is not None]
+
+
+def _meta_policy(page: bytes) -> str | None:
+    """The policy of a page's meta tag (as written, entities and all), if it has one."""
+    end = page.find(b"</head>")
+    match = _META_CSP.search(page, 0, end if end >= 0 else len(page))
+    if match is None:
+        return None
+    return (match.group(1) if match.group(1) is not None else match.group(2)).decode("utf-8")
 
 
 def effective(policy: Mapping[str, tuple[str, ...]], directive: str) -> tuple[str, ...] | None:

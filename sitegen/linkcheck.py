@@ -38,6 +38,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .deps import digest
 from .errors import ContentError, did_you_mean
+from .files import load
 from .load import display_path
 from .markup import RenderedMarkdown
 from .memo import FILES, Codec, Memo, Space
@@ -173,12 +174,13 @@ def _read(name: str, data: bytes) -> ParsedPage:
     return ParsedPage(links=_xml_links(data))
 
 
-def _stamp(data: bytes, render_key: bytes | None) -> bytes:
+def _stamp(files: Mapping[str, bytes], name: str, render_key: bytes | None) -> bytes:
     """What tells a page's bytes from another build's: its render key (sitegen/deps.py: the same key
-    always renders the same bytes) where render has one, else a digest of the bytes themselves."""
+    always renders the same bytes) where render has one, else a digest of the bytes themselves
+    (so the bytes of a page with a key are not even read)."""
     if render_key is not None:
         return hashlib.blake2b(render_key, digest_size=STAMP_SIZE, person=b"render-key").digest()
-    return hashlib.blake2b(data, digest_size=STAMP_SIZE, person=b"page-bytes").digest()
+    return hashlib.blake2b(files[name], digest_size=STAMP_SIZE, person=b"page-bytes").digest()
 
 
 STAMP_SIZE = 20
@@ -354,10 +356,11 @@ def parse_pages(
     the pages that have one."""
     render_keys = render_keys or {}
     pages = _checked_pages(files)
-    stamps = {name: _stamp(files[name], render_keys.get(name)) for name in pages}
+    stamps = {name: _stamp(files, name, render_keys.get(name)) for name in pages}
     key = digest("link-index", base_url, base_path)
     before = memo.recalled(LINK_INDEX, key)
     todo = [name for name in pages if before is None or before.stamp(name) != stamps[name]]
+    load(files, todo)  # in one go, not page by page
     parsed = pmap(lambda name: _read(name, files[name]), todo)
     return PagesRead(key, pages, stamps, dict(zip(todo, parsed, strict=True)), before)
 
@@ -385,6 +388,7 @@ def find_broken_links(
         if before.index is None:  # a part of the index is missing: everything is checked
             todo = set(read.pages)
     checker = _Checker(LinkResolver(files, base_url, base_path), read)
+    load(files, sorted(todo.difference(read.fresh)))  # the pages checked again, parsed again below
     found: list[Broken] = []
     checked: dict[str, set[str]] = {}
     for name in read.pages:

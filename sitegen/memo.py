@@ -11,6 +11,8 @@
   object's identity. So a remembered result cannot differ from a fresh one.
 - `remembered_all(space, calls, compute)` does the same for many calls at once: the store is asked
   for all keys together and the misses are computed on every core (`sitegen.parallel.pmap`).
+- `known(space, keys)` tells which keys are remembered without reading their values, for large
+  values a later stage may not need at all (rendered pages and cards: sitegen/files.py).
 - `recalled(space, key)` / `keep(space, key, value)` are for state a step carries from one build to
   the next under a stable key, where the step itself decides what still holds (the search shards).
 - Hits and misses are counted per space (`memo.hits(name)`, `memo.misses(name)`; a miss is a key
@@ -62,6 +64,10 @@ class Store(Protocol):
         """The values known for these keys (missing keys are left out)."""
         ...
 
+    def has_many(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+        """The keys it holds a value for, without reading the values (which may still prove unreadable)."""
+        ...
+
     def put(self, space: Space[T], key: bytes, value: T) -> None: ...
 
     def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
@@ -78,6 +84,7 @@ class Memo:
         self._hits: dict[str, int] = {}
         self._misses: dict[str, int] = {}
         self._seen: dict[str, dict[bytes, Any]] = {}  # what this build read or computed: asked twice, read once
+        self._known: dict[str, set[bytes]] = {}  # found by `known` (counted as hits then, not again)
         self.finished: dict[str, tuple[int, int]] = {}
         """(hits, misses) per space of the last build that finished."""
         self._lock = threading.Lock()  # the search index is built in a thread beside the link check
@@ -111,6 +118,21 @@ class Memo:
         """Keep `value` under `key` for the next build (replacing what was kept)."""
         self._keep(space, key, value)
 
+    def known(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+        """The keys whose values are remembered, found without reading the values (a large value is
+        then read only by whoever needs it, through `remembered`/`remembered_all`, which compute it
+        should the entry prove unreadable). They count as hits and as used by this build."""
+        with self._lock:
+            seen = self._seen.setdefault(space.name, {})
+            known = self._known.setdefault(space.name, set())
+            wanted = [key for key in dict.fromkeys(keys) if key not in seen and key not in known]
+            self._used.setdefault(space.name, set()).update(wanted)
+            if wanted and self.store is not None:
+                stored = self.store.has_many(space, wanted)
+                self._hits[space.name] = self._hits.get(space.name, 0) + len(stored)
+                known.update(stored)
+            return {key for key in keys if key in seen or key in known}
+
     def _lookup(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         with self._lock:
             seen = self._seen.setdefault(space.name, {})
@@ -119,7 +141,8 @@ class Memo:
             if wanted:
                 self._used.setdefault(space.name, set()).update(wanted)
                 stored = self.store.get_many(space, wanted) if self.store is not None else {}
-                self._hits[space.name] = self._hits.get(space.name, 0) + len(stored)
+                known = self._known.get(space.name, set())
+                self._hits[space.name] = self._hits.get(space.name, 0) + sum(key not in known for key in stored)
                 seen.update(stored)
                 found.update(stored)
         return found
@@ -149,6 +172,7 @@ class Memo:
         not use); the counts move to `finished` and start again."""
         self.finished = {name: (self.hits(name), self.misses(name)) for name in self.spaces()}
         used, self._used, self._hits, self._misses, self._seen = self._used, {}, {}, {}, {}
+        self._known = {}
         if self.store is not None:
             self.store.finish(used if success else None)
 

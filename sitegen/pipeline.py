@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from .admin import admin_files, remembered_config_text
 from .errors import ContentError, ContentErrors
+from .files import SiteFiles
 from .geometry import topology_from_text
 from .headers import HEADERS_PATH, headers_file
 from .linkcheck import check_links, parse_pages
@@ -83,10 +84,9 @@ def _parsed(file: GeneratedText | None, parse: Callable[[str, str, Memo], T], me
     return parse(file.text, file.shown, memo)
 
 
-def build_files(
-    options: BuildOptions, memo: Memo | None = None, index: Indexer = index_now
-) -> tuple[Site, dict[str, bytes]]:
-    """The whole site in memory; every step asks `memo` for what an earlier build already computed."""
+def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer = index_now) -> tuple[Site, SiteFiles]:
+    """The whole site, each file with its version; every step asks `memo` for what an earlier build
+    already computed, and the bytes of a page or card the cache holds are read only when needed."""
     memo = memo or Memo()
     site, register, topology_file = _load_site(options, memo)
     try:
@@ -104,7 +104,7 @@ def build_files(
     # The indexer is a separate single-threaded process: it runs on the second core while this one
     # checks the links. Broken links are reported before any indexing failure, as before.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        search = pool.submit(index, dict(files), memo)
+        search = pool.submit(index, files, memo)
         site_src = display_path(options.content_dir / "site.yaml")
         broken = check_links(site, files, jobs, options.templates_dir, site_src, memo, pages)
         if broken:

@@ -1,6 +1,7 @@
 """Stage 4: render the model to {out_path: bytes} in memory, through Jinja templates.
 
-Nothing is written here; the write stage gets the complete mapping or nothing.
+Nothing is written here; the write stage gets the complete mapping or nothing. The mapping is a
+`SiteFiles` (sitegen/files.py): the pages and cards the cache holds are read only when needed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .artwork import CARD_PICTURE_SIZE, SOCIAL_CARDS, Artwork, drawing_order, ma
 from .dates import PartialDate, format_nl
 from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
+from .files import CARD, PAGE, SiteFiles, fact_space, facts
 from .finder import finder_index
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
@@ -204,7 +206,7 @@ def render_site(
     memo: Memo | None = None,
     keys_out: dict[str, bytes] | None = None,
     jobs: list[PageJob] | None = None,
-) -> dict[str, bytes]:
+) -> SiteFiles:
     """Render every page; template errors become ContentErrors naming the template and line.
     `keys_out` receives the key of each keyed page (the link checker tells unchanged pages by it);
     `jobs` are `page_jobs(site)`, when the caller has them already."""
@@ -249,7 +251,8 @@ def render_site(
     env.globals["finder_anchor"] = lambda member: anchors.get(member.nis or "")
     env.globals["social_image"] = social_image_path
     jobs = page_jobs(site) if jobs is None else jobs
-    output: dict[str, bytes] = dict(assets.files)
+    output = SiteFiles(memo)
+    output.update(assets.files)
     for rel, data in site.images:
         output[rel] = data
     output.update(image_files)
@@ -290,16 +293,23 @@ def render_site(
             raise _Failed(result.message)
         return result
 
+    # The pages the cache holds are read only by a stage that needs their bytes (see sitegen/files.py).
+    known = memo.known(PAGES, [key for key, _ in keyed])
+    for key, job in keyed:
+        if key in known:
+            again = functools.partial(_rendered, env, job, templates_dir)
+            output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
+    todo = [(key, job) for key, job in keyed if key not in known]
     try:
-        pages = memo.remembered_all(PAGES, keyed, render)
+        pages = memo.remembered_all(PAGES, todo, render)
     except _Failed:  # a template error: render again without remembering, to collect every error
-        pages = [b""] * len(keyed)
-        for _, job in keyed:
+        pages = [b""] * len(todo)
+        for _, job in todo:
             result = _render(env, job, templates_dir)
             if isinstance(result, ContentError):
                 failed[job.out_path] = result
-    for (_, job), page in zip(keyed, pages, strict=True):
-        output[job.out_path] = page
+    for (key, job), page in zip(todo, pages, strict=True):
+        output.put(job.out_path, page, PAGE + key)
     for job, result in zip(unkeyed, pmap(lambda job: _render(env, job, templates_dir), unkeyed), strict=True):
         if isinstance(result, ContentError):
             failed[job.out_path] = result
@@ -310,9 +320,19 @@ def render_site(
         from .errors import ContentErrors
 
         raise ContentErrors(errors)
-    output.update(social_cards(site, jobs, output, art, geo.colours, memo))
+    social_cards(site, jobs, output, art, geo.colours, memo)
     logger.info("Rendered %d files", len(output))
     return output
+
+
+def _rendered(env: Environment, job: PageJob, templates_dir: Path) -> bytes:
+    """A page the cache was thought to hold, rendered after all (its entry proved unreadable)."""
+    result = _render(env, job, templates_dir)
+    if isinstance(result, ContentError):
+        from .errors import ContentErrors
+
+        raise ContentErrors([result])
+    return result
 
 
 def finder_anchors(geo: MapData) -> dict[str, str]:
@@ -328,18 +348,21 @@ def social_image_path(url: str) -> str:
 
 # On the page's bytes: a UTF-8 sequence never holds a '"' byte, so only the title is decoded.
 _OG_TITLE = re.compile(rb'<meta property="og:title" content="([^"]*)">')
+# The og:title of each page version (sitegen/files.py): an unchanged page is not read again.
+OG_TITLES = fact_space("og-title")
 
 
-def social_cards(
-    site: Site, jobs: list[PageJob], output: dict[str, bytes], art: Artwork, colours: Any, memo: Memo
-) -> dict[str, bytes]:
-    """A social card for every HTML page, titled as its og:title says (so the template decides);
-    a card drawn by an earlier build from the same title, shape and font is taken from the memo."""
+def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwork, colours: Any, memo: Memo) -> None:
+    """Add a social card for every HTML page, titled as its og:title says (so the template decides);
+    a card drawn by an earlier build from the same title, shape and font is taken from the memo
+    (and read only when a later stage needs its bytes)."""
     tagline = f"Een netwerk van {site.organisation.name}"
+    html_pages = [job for job in jobs if job.out_path.endswith(".html")]
+    titles = facts(output, OG_TITLES, [job.out_path for job in html_pages], _og_title)
     calls = []
-    for job in jobs:
-        found = _OG_TITLE.search(output[job.out_path]) if job.out_path.endswith(".html") else None
-        if found is None:
+    for job in html_pages:
+        title = titles[job.out_path]
+        if title is None:
             continue
         igs, article = job.context.get("igs"), job.context.get("article")
         slugs = (igs.slug,) if igs is not None else article.igs if article is not None else ()
@@ -350,7 +373,7 @@ def social_cards(
         shapes = art.shapes[slug] if slug else art.flanders
         colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
         path = social_image_path(job.context["url"])
-        calls.append((path, (html_lib.unescape(found[1].decode("utf-8")), kicker, site.title, tagline, shapes, colour)))
+        calls.append((path, (title, kicker, site.title, tagline, shapes, colour)))
     # A card's key is made of the key of everything but its title and kicker, digested once per
     # shape and colour (a shape is the map of Flanders: thousands of cards share a few hundred).
     common: dict[tuple[int, str], bytes] = {}
@@ -362,10 +385,21 @@ def social_cards(
         return digest(shared, title, kicker)
 
     keyed = [(key(*args), args) for _, args in calls]
-    order = drawing_order([args for _, args in calls])
-    cards = memo.remembered_all(SOCIAL_CARDS, [keyed[i] for i in order], lambda args: social_card(*args))
-    drawn = dict(zip(order, cards, strict=True))
-    return {path: drawn[i] for i, (path, _) in enumerate(calls)}
+    known = memo.known(SOCIAL_CARDS, [card_key for card_key, _ in keyed])
+    todo = [i for i in drawing_order([args for _, args in calls]) if keyed[i][0] not in known]
+    cards = memo.remembered_all(SOCIAL_CARDS, [keyed[i] for i in todo], lambda args: social_card(*args))
+    drawn = dict(zip(todo, cards, strict=True))
+    for i, (path, args) in enumerate(calls):
+        card_key = keyed[i][0]
+        if i in drawn:
+            output.put(path, drawn[i], CARD + card_key)
+        else:
+            output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(social_card, *args), CARD + card_key)
+
+
+def _og_title(page: bytes) -> str | None:
+    found = _OG_TITLE.search(page)
+    return None if found is None else html_lib.unescape(found[1].decode("utf-8"))
 
 
 def _render(env: Environment, job: PageJob, templates_dir: Path) -> bytes | ContentError:

@@ -22,12 +22,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
+from .files import fact_space, facts, load
 from .memo import FILES, Codec, Memo, Space
 from .urls import page_url
 from .write import safe_join
@@ -45,6 +46,8 @@ DELTA_DIR = f"{SHARD_PREFIX}delta"
 # that its edits go to the delta bundle. Shards of fewer than 1 / DELTA_SHARE pages are always
 # indexed in full: a delta would cost as much.
 DELTA_SHARE = 0.05
+# Per page version (sitegen/files.py): a digest of the page if it is marked for the index, else None.
+MARKED = fact_space("search")
 # What pagefind.js loads: itself, its worker, the entry file, the language's meta, wasm and chunks.
 _KEEP = re.compile(
     r"^(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|pagefind\.[a-z-]+_[0-9a-f]+\.pf_meta"
@@ -107,16 +110,18 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     its longest indexed prefix of it. Raises ContentErrors when Pagefind is missing or fails
     (nothing has been written then).
     """
-    pages = {rel: data for rel, data in files.items() if rel.endswith(".html") and BODY_MARKER in data}
-    if not pages:
+    html_pages = sorted(rel for rel in files if rel.endswith(".html"))
+    marked = {rel: found for rel, found in facts(files, MARKED, html_pages, _marked_digest).items() if found}
+    if not marked:
         return {}
     memo = memo or Memo()
-    count, buckets = _shards(pages)
-    plans = [_plan(language, count, bucket, shard, memo) for bucket, shard in buckets]
+    count, buckets = _shards(marked)
+    plans = [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
     fresh: dict[bytes, dict[str, bytes]] = {}
     while True:
         delta, hidden = _delta(plans)
         todo = [p for p in plans if p.base is None and p.key not in fresh]
+        load(files, [rel for plan in todo for rel in plan.pages])  # in one go, not page by page
         more, delta_bundle = _index(todo, delta, language, memo)
         fresh.update(more)
         clashing = _clashing(plans, delta_bundle)
@@ -175,15 +180,39 @@ DELTAS: Space[dict[str, bytes]] = Space("search-delta", FILES)
 @dataclass(frozen=True)
 class _Plan:
     key: bytes
-    pages: dict[str, bytes]
+    pages: Mapping[str, bytes]
     digests: dict[str, bytes]
     base: ShardIndex | None  # None: index the shard in full
     stale: frozenset[str] = frozenset()  # pages of the base that changed or left
 
 
-def _plan(language: str, count: int, bucket: int, pages: dict[str, bytes], memo: Memo) -> _Plan:
+def _marked_digest(page: bytes) -> str | None:
+    """What the index needs to know of a page: whether it is marked for it, and if so a digest."""
+    return hashlib.blake2b(page, digest_size=16).hexdigest() if BODY_MARKER in page else None
+
+
+class _Pages(Mapping[str, bytes]):
+    """The pages of one shard, read from the site's files only when Pagefind gets to index them."""
+
+    def __init__(self, files: Mapping[str, bytes], digests: dict[str, bytes]) -> None:
+        self.files = files
+        self.digests = digests
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel not in self.digests:
+            raise KeyError(rel)
+        return self.files[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.digests)
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+
+def _plan(language: str, count: int, bucket: int, pages: _Pages, memo: Memo) -> _Plan:
     key = hashlib.blake2b(f"{language}\0{count}\0{bucket}".encode(), digest_size=16).digest()
-    digests = {rel: hashlib.blake2b(data, digest_size=16).digest() for rel, data in pages.items()}
+    digests = pages.digests
     base = memo.recalled(SHARDS, key)
     if base is None:
         return _Plan(key, pages, digests, None)
@@ -259,13 +288,13 @@ def _placed(bundle: Mapping[str, bytes], prefix: str) -> dict[str, bytes]:
     return {prefix + name[len(BUNDLE_DIR) :]: data for name, data in bundle.items()}
 
 
-def _shards(pages: Mapping[str, bytes]) -> tuple[int, list[tuple[int, dict[str, bytes]]]]:
-    """The number of buckets and the non-empty ones as (bucket, pages)."""
+def _shards(pages: Mapping[str, str]) -> tuple[int, list[tuple[int, dict[str, bytes]]]]:
+    """The number of buckets and the non-empty ones as (bucket, {page: digest}), from {page: digest in hex}."""
     count = -(-len(pages) // SHARD_PAGES)
     shards: list[dict[str, bytes]] = [{} for _ in range(count)]
     for rel in sorted(pages):
         number = int.from_bytes(hashlib.blake2b(rel.encode("utf-8"), digest_size=8).digest(), "big") % count
-        shards[number][rel] = pages[rel]
+        shards[number][rel] = bytes.fromhex(pages[rel])
     return count, [(bucket, shard) for bucket, shard in enumerate(shards) if shard]
 
 

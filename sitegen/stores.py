@@ -74,6 +74,10 @@ class MemoryStore:
         entries = self.entries.get(space.name, {})
         return {key: entries[key] for key in keys if key in entries}
 
+    def has_many(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+        entries = self.entries.get(space.name, {})
+        return {key for key in keys if key in entries}
+
     def put(self, space: Space[T], key: bytes, value: T) -> None:
         self.entries.setdefault(space.name, {})[key] = value
 
@@ -118,17 +122,7 @@ class DiskStore:
                 rows[key] = pending
             else:
                 missing.append(key)
-        db = self._connection() if missing else None
-        if db is not None:
-            try:
-                for start in range(0, len(missing), _BATCH):
-                    batch = missing[start : start + _BATCH]
-                    marks = ",".join("?" * len(batch))
-                    query = f"SELECT key, value FROM entries WHERE space = ? AND key IN ({marks})"
-                    rows.update(db.execute(query, (space.name, *batch)).fetchall())
-            except sqlite3.Error as exc:
-                logger.warning("Build cache %s unreadable, building without it (%s)", self.path, exc)
-                self._close()
+        rows.update(self._select("key, value", space.name, missing))
         found: dict[bytes, T] = {}
         for key, sealed in rows.items():
             payload = self._unseal(space.name, key, bytes(sealed))
@@ -139,6 +133,31 @@ class DiskStore:
             except Exception as exc:  # a row of an older format: recompute it
                 logger.warning("Discarding an unreadable %s entry of the build cache (%s)", space.name, exc)
         return found
+
+    def has_many(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+        """The keys with a row (its seal is checked only when the value is read)."""
+        if space.codec is None:
+            return self._memory.has_many(space, keys)
+        found = {key for key in keys if (space.name, key) in self._pending}
+        missing = [key for key in keys if key not in found]
+        return found | {bytes(row[0]) for row in self._select("key", space.name, missing)}
+
+    def _select(self, columns: str, name: str, keys: Sequence[bytes]) -> list[tuple[Any, ...]]:
+        """The rows of these keys (a few hundred per query); none when the file is missing or unreadable."""
+        db = self._connection() if keys else None
+        rows: list[tuple[Any, ...]] = []
+        if db is None:
+            return rows
+        try:
+            for start in range(0, len(keys), _BATCH):
+                batch = keys[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT {columns} FROM entries WHERE space = ? AND key IN ({marks})"
+                rows += db.execute(query, (name, *batch)).fetchall()
+        except sqlite3.Error as exc:
+            logger.warning("Build cache %s unreadable, building without it (%s)", self.path, exc)
+            self._close()
+        return rows
 
     def _unseal(self, name: str, key: bytes, sealed: bytes) -> bytes | None:
         payload = sealed[32:]

@@ -1,0 +1,177 @@
+"""The rendered site handed from stage to stage: each file with a version, its bytes read when needed.
+
+A rebuild after one edit of a large site keeps tens of thousands of pages and social cards as they
+were. Their bytes are in the build cache, and unsealing them all (hundreds of megabytes) cost more
+than the rest of the rebuild, although hardly anything looks at them. So render hands the site on
+as `SiteFiles`, a mapping of out_path -> bytes in which a page or card the cache holds is only a
+reference to its memo entry, read on first `files[name]` (or in bulk by `load`), and in which every
+file has a *version*: equal versions mean equal bytes (a page's render key, a card's key, a digest
+of the bytes for the rest). The write stage skips files whose version it wrote before.
+
+The stages that derive something small from every page (its social-card title, its search marker,
+its Content-Security-Policy) ask `facts(files, kind, names, derive)`: the fact of a version is
+derived once from the bytes and remembered in the memo with the versions of the last build, so an
+unchanged page is never read. A fact is plain JSON data; a lost or damaged table only costs reading
+the pages again. A plain dict works everywhere a `SiteFiles` does (facts are then derived directly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any, TypeVar
+
+from .memo import Memo, Space, json_codec
+
+T = TypeVar("T")
+
+# Where a version comes from, so that versions of different kinds never meet.
+PAGE, CARD, BYTES_DIGEST = b"p", b"c", b"d"
+
+
+def bytes_version(data: bytes) -> bytes:
+    """The version of a file that has no key: a digest of its bytes."""
+    return BYTES_DIGEST + hashlib.sha256(data).digest()[:16]
+
+
+class SiteFiles(MutableMapping[str, bytes]):
+    """out_path -> bytes, in the order files were added; a file the memo holds is read on first use."""
+
+    def __init__(self, memo: Memo | None = None) -> None:
+        self.memo = memo or Memo()
+        self._data: dict[str, bytes | None] = {}  # None: not read yet (see _lazy)
+        self._lazy: dict[str, tuple[Space[bytes], bytes, Callable[[], bytes]]] = {}
+        self._versions: dict[str, bytes] = {}
+        self._lock = threading.Lock()  # the search index reads pages in a thread beside the link check
+        self.loaded = 0
+        """Files whose bytes were read from the memo (tests count them)."""
+
+    # --- the mapping ---
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self._data[name]
+        if data is None:
+            self.load([name])
+            data = self._data[name]
+            assert data is not None
+        return data
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.put(name, data)
+
+    def __delitem__(self, name: str) -> None:
+        del self._data[name]
+        self._lazy.pop(name, None)
+        self._versions.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def items(self) -> Any:
+        self.load(self._lazy)  # all at once: one query, not one per file
+        return super().items()
+
+    def values(self) -> Any:
+        self.load(self._lazy)
+        return super().values()
+
+    # --- adding files ---
+
+    def put(self, name: str, data: bytes, version: bytes | None = None) -> None:
+        """A file whose bytes are at hand; without a version, its version is a digest of them."""
+        self._data[name] = data
+        self._lazy.pop(name, None)
+        if version is None:
+            self._versions.pop(name, None)
+        else:
+            self._versions[name] = version
+
+    def put_remembered(
+        self, name: str, space: Space[bytes], key: bytes, compute: Callable[[], bytes], version: bytes
+    ) -> None:
+        """A file the memo holds under `key` (`Memo.known`): read when first needed, and computed
+        then if the entry turns out unreadable."""
+        self._data[name] = None
+        self._lazy[name] = (space, key, compute)
+        self._versions[name] = version
+
+    # --- versions and bytes ---
+
+    def version(self, name: str) -> bytes:
+        found = self._versions.get(name)
+        if found is None:
+            found = self._versions[name] = bytes_version(self[name])
+        return found
+
+    def versions(self) -> dict[str, bytes]:
+        """The version of every file (equal version => equal bytes)."""
+        return {name: self.version(name) for name in self._data}
+
+    def is_loaded(self, name: str) -> bool:
+        return self._data[name] is not None
+
+    def load(self, names: Iterable[str]) -> None:
+        """Read these files' bytes from the memo, one query per kind (computing any it lost)."""
+        with self._lock:
+            wanted: dict[str, list[tuple[bytes, str]]] = {}
+            spaces: dict[str, Space[bytes]] = {}
+            for name in names:
+                lazy = self._lazy.get(name)
+                if lazy is not None:
+                    wanted.setdefault(lazy[0].name, []).append((lazy[1], name))
+                    spaces[lazy[0].name] = lazy[0]
+            for space_name, calls in wanted.items():
+                values = self.memo.remembered_all(spaces[space_name], calls, self._compute)
+                for (_, name), data in zip(calls, values, strict=True):
+                    self._data[name] = data
+                    del self._lazy[name]
+                self.loaded += len(calls)
+
+    def _compute(self, name: str) -> bytes:
+        return self._lazy[name][2]()
+
+
+def load(files: Mapping[str, bytes], names: Iterable[str]) -> None:
+    """Read these files' bytes at once where `files` reads them lazily (a no-op for a dict)."""
+    if isinstance(files, SiteFiles):
+        files.load(names)
+
+
+def version_of(files: Mapping[str, bytes], name: str) -> bytes:
+    return files.version(name) if isinstance(files, SiteFiles) else bytes_version(files[name])
+
+
+FactTable = dict[str, Any]
+"""{version (hex): fact} of the files a kind of fact was last derived from."""
+_TABLE = b"last build"
+
+
+def fact_space(name: str) -> Space[FactTable]:
+    """The memo space of one kind of fact (declared by the module that derives it)."""
+    return Space(f"facts-{name}", json_codec(lambda table: table, dict))
+
+
+def facts(
+    files: Mapping[str, bytes], space: Space[FactTable], names: Iterable[str], derive: Callable[[bytes], T]
+) -> dict[str, T]:
+    """{name: derive(files[name])} for `names`, reading only the files whose version the last build
+    did not derive this kind of fact from (`derive` returns plain JSON data: str, numbers, lists, None)."""
+    names = list(names)
+    if not isinstance(files, SiteFiles):
+        return {name: derive(files[name]) for name in names}
+    before = files.memo.recalled(space, _TABLE) or {}
+    versions = {name: files.version(name).hex() for name in names}
+    missing = [name for name in names if versions[name] not in before]
+    files.load(missing)
+    table = {versions[name]: before[versions[name]] for name in names if versions[name] in before}
+    table.update((versions[name], derive(files[name])) for name in missing)
+    if table != before:
+        files.memo.keep(space, _TABLE, table)
+    return {name: table[versions[name]] for name in names}

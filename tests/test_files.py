@@ -1,0 +1,167 @@
+"""Files handed along with a version, their bytes read lazily (sitegen/files.py): a rebuild reads
+from the cache only the pages and cards a stage really needs, and gives a cold build's bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE
+
+from sitegen.files import SiteFiles, bytes_version, fact_space, facts
+from sitegen.memo import BYTES, Memo, Space
+from sitegen.stores import DiskStore, MemoryStore
+
+LARGE: Space[bytes] = Space("large", BYTES)
+
+
+class _ReadCountingStore(DiskStore):
+    """A disk store that counts the values it reads back, per space."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, "engine-counting")
+        self.read: dict[str, int] = {}
+
+    def get_many(self, space, keys):
+        found = super().get_many(space, keys)
+        if found:
+            self.read[space.name] = self.read.get(space.name, 0) + len(found)
+        return found
+
+
+@pytest.fixture
+def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of the sample site; calling the result builds it with a new disk store (a new process)
+    and gives (files, store)."""
+    from sitegen.pipeline import BuildOptions, build_files
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # the copied files settle at once
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> tuple[SiteFiles, _ReadCountingStore]:
+        store = _ReadCountingStore(tmp_path / "cache")
+        memo = Memo(store)
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        return files, store
+
+    build.cold = lambda: dict(build_files(options, Memo())[1].items())  # type: ignore[attr-defined]
+    return build
+
+
+def _rows(folder: Path, sql: str) -> None:
+    with contextlib.closing(sqlite3.connect(folder / DiskStore.FILE)) as db, db:
+        db.execute(sql)
+
+
+def test_a_one_article_rebuild_reads_no_unchanged_page_or_card(sample, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render, the social cards, the link check, the search index and `_headers` look at a page only
+    through its version: after one article's body changed, no page and no card is read back from the
+    cache (each one there would be unsealed and decoded), and the rebuild is a cold build's bytes."""
+    # The edit goes to the search delta, as on a large site (the sample's one shard is small enough
+    # to be indexed again in full, which reads its pages).
+    monkeypatch.setattr("sitegen.search.DELTA_SHARE", 1.0)
+    files, store = sample()
+    pages = sum(1 for name in files if name.endswith(".html"))
+    cards = sum(1 for name in files if name.startswith("assets/social/"))
+    assert pages > 10 and cards > 10
+    files, store = sample()  # nothing changed
+    assert store.read.get("pages", 0) == store.read.get("social-cards", 0) == 0, store.read
+    assert files.loaded == 0
+    article = sorted(Path("content/articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe laatste zin.\n", encoding="utf-8")
+    files, store = sample()
+    assert store.read.get("pages", 0) == store.read.get("social-cards", 0) == 0, store.read
+    assert files.loaded == 0
+    lazy = [name for name in files if not files.is_loaded(name)]
+    assert len(lazy) >= pages + cards - 8  # all but the few pages the edit renders again
+    site = {name: data for name, data in files.items() if not name.startswith("pagefind/")}
+    assert site == {name: data for name, data in sample.cold().items() if not name.startswith("pagefind/")}
+    assert files.loaded == len(lazy)  # read in one go when the write stage asks for everything
+
+
+def test_damaged_page_and_card_entries_are_rendered_again(sample) -> None:
+    """An entry found but unreadable when its bytes are needed (a bad seal) is computed then: never
+    wrong bytes, never a failed build."""
+    sample()
+    _rows(Path("cache"), "UPDATE entries SET value = zeroblob(40) WHERE space IN ('pages', 'social-cards')")
+    files, _ = sample()
+    assert not all(files.is_loaded(name) for name in files)
+    assert dict(files.items()) == sample.cold()
+
+
+def test_lost_fact_tables_are_derived_again(sample) -> None:
+    """The facts each page version told the social cards, the search index and `_headers` are derived
+    from the bytes again when their table is missing or damaged."""
+    sample()
+    _rows(Path("cache"), "UPDATE entries SET value = zeroblob(40) WHERE space = 'facts-csp'")
+    _rows(Path("cache"), "DELETE FROM entries WHERE space IN ('facts-og-title', 'facts-search')")
+    files, store = sample()
+    assert store.read.get("pages", 0) > 8  # every page (with a key) read again, to derive its facts
+    assert dict(files.items()) == sample.cold()
+    files, store = sample()
+    assert store.read.get("pages", 0) == 0  # and remembered again
+
+
+@pytest.mark.parametrize("store", ["memory", "disk"])
+def test_site_files_read_remembered_bytes_once_and_in_one_go(store: str, tmp_path: Path) -> None:
+    def memo() -> Memo:
+        return Memo(MemoryStore() if store == "memory" else DiskStore(tmp_path, "e"))
+
+    first = memo()
+    for n in range(3):
+        first.remembered(LARGE, bytes([n]), lambda n=n: b"x" * n)
+    if store == "disk":
+        first.finish(success=True)
+        memo_now = memo()
+    else:
+        first.finish(success=True)
+        memo_now = first
+    queries: list[int] = []
+    real = memo_now.store.get_many
+
+    def counted(space, keys):
+        queries.append(len(keys))
+        return real(space, keys)
+
+    memo_now.store.get_many = counted  # type: ignore[method-assign]
+    known = memo_now.known(LARGE, [bytes([n]) for n in range(4)])
+    assert known == {bytes([0]), bytes([1]), bytes([2])}
+    files = SiteFiles(memo_now)
+    files["plain"] = b"at hand"
+    computed: list[int] = []
+    for n in range(3):
+        files.put_remembered(f"f{n}", LARGE, bytes([n]), lambda n=n: computed.append(n) or b"?", b"v%d" % n)
+    assert queries == [] and list(files) == ["plain", "f0", "f1", "f2"]
+    assert files.version("plain") == bytes_version(b"at hand") and files.version("f1") == b"v1"
+    assert files["f1"] == b"x" and queries == [1]
+    assert dict(files.items()) == {"plain": b"at hand", "f0": b"", "f1": b"x", "f2": b"xx"}
+    assert queries == [1, 2] and computed == [] and files.loaded == 3
+    assert (memo_now.hits("large"), memo_now.misses("large")) == (3, 0)  # each counted once
+
+
+def test_facts_are_derived_once_per_version() -> None:
+    space = fact_space("test-length")
+    memo = Memo(MemoryStore())
+    derived: list[bytes] = []
+
+    def length(data: bytes) -> int:
+        derived.append(data)
+        return len(data)
+
+    files = SiteFiles(memo)
+    files.put("a", b"one", b"v1")
+    files.put("b", b"three", b"v3")
+    assert facts(files, space, ["a", "b"], length) == {"a": 3, "b": 5}
+    memo.finish(success=True)
+    again = SiteFiles(memo)
+    again.put_remembered("a", LARGE, b"k", lambda: b"never read", b"v1")  # the same version as before
+    again.put("b", b"four", b"v4")
+    assert facts(again, space, ["a", "b"], length) == {"a": 3, "b": 4}
+    assert derived == [b"one", b"three", b"four"] and not again.is_loaded("a")
+    assert facts({"a": b"xy"}, space, ["a"], length) == {"a": 2}  # a plain mapping: derived directly
