@@ -21,7 +21,8 @@ one's own wall time; the search index runs on the second core beside the link ch
   + link check  parsing every page, checking every link and anchor
   + map         the map data (Folium's script, the locator maps, the finder)
 and `article: search` is the search index's share of the article row (the delta bundle).
-With --serve, `serve article`/`serve igs` time the preview's in-process rebuild after an edit.
+With --serve, `serve article`/`serve igs` time the preview's in-process rebuild after an edit, from the
+save to the reload (the work the server defers until the editor pauses is left out).
 Wall time, CPU time (user+sys of the child and its waited-for children, from wait4), peak RSS of
 the child; every figure is the median of the runs, and `× hugo` the ratio of the medians. The
 machine's load average at the start and the end of each size is printed with it.
@@ -85,23 +86,23 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from sitegen.pipeline import BuildOptions
-from sitegen.preview.builder import PreviewBuilder
-from sitegen.write import sync_folder
-content, preview, article, igs = (Path(p) for p in sys.argv[2:6])
+from sitegen.preview.http import PreviewState
+from sitegen.preview.loop import Preview
+content, folder, article, igs = (Path(p) for p in sys.argv[2:6])
 root = Path(sys.argv[1])
 options = BuildOptions(content, root / "templates", root / "assets", include_unpublished=True)
-builder = PreviewBuilder(options)
-known = {}
-sync_folder(builder.build(), preview, known)
+preview = Preview(options, PreviewState(folder, 8000), lambda: None)
+preview.rebuild()
 result = {}
 edits = (
     ("article", article, lambda t: t.rstrip("\n") + " Bewerkt.\n"),
     ("igs", igs, lambda t: t.replace('summary: "', 'summary: "Bewerkt. ', 1)),
 )
 for name, path, edit in edits:
+    preview.idle()  # what the server does once the editor pauses (the search index)
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     started = time.perf_counter()
-    sync_folder(builder.build(), preview, known)
+    assert preview.rebuild({str(path)})  # the browsers are told to reload at its end
     result[name] = time.perf_counter() - started
 print(json.dumps(result))
 """

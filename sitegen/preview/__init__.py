@@ -4,10 +4,14 @@ Each module one job:
 - watch.py: a polling watcher (portable, no extra dependency) scans content/, templates/ and assets/
   every POLL_SECONDS with the one tree scanner (sitegen/tree.py); a burst of changes (a `git
   checkout`) ends in ONE rebuild once the folders have been quiet for QUIET_SECONDS.
-- rebuild.py: the rebuild loop. Rebuilds run in the watcher's thread, never in the IOLoop, so a
+- loop.py: the rebuild loop. Rebuilds run in the watcher's thread, never in the IOLoop, so a
   request flood or a slow client cannot hold them up. They run `pipeline.build_files`, the build of
-  the CLI, with a memo kept in memory (sitegen/memo.py), and let sitegen/write.py sync the preview
-  folder in place (only the files whose bytes changed are written).
+  the CLI, with a memo kept in memory (sitegen/memo.py, builder.py), write what changed and tell the
+  browsers to reload; what the browser does not need for that (the search index, builder.py; a walk
+  of the folder, folder.py) waits until the editor pauses. The heap of the first build is frozen
+  (gc.freeze): it lives as long as the server, and no collection walks it again.
+- folder.py: the preview folder. A rebuild compares its files with what it wrote last, in memory,
+  and writes (atomically) only the files that differ and removes only those that are gone.
 - http.py: Tornado serves the preview folder with the livereload protocol (the `livereload`
   package's websocket and script handlers). Only regular files below the preview folder are served;
   anything else is a 404 with the site's own 404 page. Requests must name the preview by a loopback

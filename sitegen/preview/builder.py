@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
 from ..memo import Memo
@@ -15,32 +14,39 @@ from ..stores import MemoryStore
 class DeferredSearch:
     """The preview's search index (an external indexer, slower than the rest of a rebuild together)
     is deferred: the first build indexes at once; a later build serves the previous index and
-    `refresh()` brings it up to date right after the browser has reloaded."""
+    `refresh()` brings it up to date right after the browser has reloaded. Which pages changed is
+    also found then, not during the rebuild: comparing the pages with those last indexed is mostly
+    an identity test (the memo hands back the same bytes objects for what did not change)."""
 
     def __init__(self) -> None:
         self.bundle: dict[str, bytes] | None = None
-        self.key = b""
-        self.pending: tuple[bytes, dict[str, bytes]] | None = None
+        self.indexed: dict[str, bytes] = {}  # the pages of the current bundle
+        self.pending: Mapping[str, bytes] | None = None
 
     def __call__(self, files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
-        digest = hashlib.blake2b(digest_size=20)
-        for rel in sorted(files):
-            if rel.endswith(".html"):
-                digest.update(rel.encode() + b"\0" + len(files[rel]).to_bytes(8, "big") + files[rel])
-        key = digest.digest()
         if self.bundle is None:
-            self.bundle, self.key = index_pages(files, memo=memo), key
-        self.pending = (key, dict(files)) if key != self.key else None
+            self.bundle, self.indexed = index_pages(files, memo=memo), _pages(files)
+        else:
+            self.pending = files  # the pipeline hands the indexer its own copy
         return dict(self.bundle)
 
     def refresh(self, memo: Memo) -> tuple[set[str], dict[str, bytes]] | None:
         """Run a deferred indexing: (the stale index's paths, the fresh index), or None."""
         if self.pending is None or self.bundle is None:
             return None
-        (key, files), self.pending = self.pending, None
+        pages, self.pending = _pages(self.pending), None
+        if pages.keys() == self.indexed.keys() and all(
+            data is self.indexed[rel] or data == self.indexed[rel] for rel, data in pages.items()
+        ):
+            return None
         stale = set(self.bundle)
-        self.bundle, self.key = index_pages(files, memo=memo), key
+        self.bundle, self.indexed = index_pages(pages, memo=memo), pages
         return stale, dict(self.bundle)
+
+
+def _pages(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """What the search index is made of: the HTML pages."""
+    return {rel: data for rel, data in files.items() if rel.endswith(".html")}
 
 
 class PreviewBuilder:

@@ -50,7 +50,7 @@ def serve(
     preview.rebuild()
     server = HTTPServer(make_app(state), idle_connection_timeout=60, body_timeout=30)
     server.add_sockets(sockets)
-    watcher = Watcher(watched, preview.rebuild, preview.refresh_search)
+    watcher = Watcher(watched, preview.rebuild, preview.idle)
     watcher.start()
     print(f"Voorbeeld (met concepten) op {url} — map {display_path(output)}; stoppen met Ctrl+C", flush=True)
     try:

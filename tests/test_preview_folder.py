@@ -1,0 +1,188 @@
+"""The preview's rebuild in process: what it writes, what it defers until the editor pauses, and that
+the folder it serves is, after any sequence of edits, the folder a cold build with drafts gives."""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from conftest import tree_bytes
+from search_support import searchable
+from test_incremental import _edits, _sample_project
+
+from sitegen.memo import Memo
+from sitegen.pipeline import BuildOptions, build_files
+from sitegen.preview import folder as folder_module
+from sitegen.preview.builder import DeferredSearch
+from sitegen.preview.folder import PreviewFolder
+from sitegen.preview.http import PreviewState
+from sitegen.preview.loop import Preview
+from sitegen.search import BUNDLE_DIR
+from sitegen.write import OUTPUT_MARKER, with_marker
+
+
+def test_update_writes_only_what_changed_without_walking_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "preview"
+    folder = PreviewFolder(root)
+    page, other = b"<p>a</p>", b"<p>b</p>"
+    assert folder.update({"a.html": page, "b/index.html": other, "c/d/e.css": b"e"}) == [
+        OUTPUT_MARKER, "a.html", "b/index.html", "c/d/e.css"
+    ]  # fmt: skip
+    before = {rel: os.stat(root / rel).st_mtime_ns for rel in ("a.html", "b/index.html")}
+    (root / "stray.txt").write_text("x")  # left for check(): update() never walks the folder
+    with monkeypatch.context() as patched:
+        patched.setattr(folder_module, "sync_folder", lambda *a: pytest.fail("walked"))
+        patched.setattr(os, "walk", lambda *a, **k: pytest.fail("walked"))
+        # The same bytes as new objects, a changed file, one gone (its folders with it), a folder
+        # where a file was and a file where a folder was.
+        changed = folder.update({"a.html": page[:1] + page[1:], "b/index.html": b"B", "a": b"file", "c": b"now a file"})
+        assert changed == ["a", "b/index.html", "c", "c/d/e.css"]
+        changed = folder.update({"a.html": page, "b/index.html": b"B", "a/index.html": b"folder", "c": b"now a file"})
+        assert changed == ["a", "a/index.html"]
+    assert os.stat(root / "a.html").st_mtime_ns == before["a.html"]
+    assert os.stat(root / "b/index.html").st_mtime_ns != before["b/index.html"]
+    assert tree_bytes(root) == {
+        OUTPUT_MARKER: with_marker({})[OUTPUT_MARKER], "a.html": page, "b/index.html": b"B",
+        "a/index.html": b"folder", "c": b"now a file", "stray.txt": b"x",
+    }  # fmt: skip
+    assert not list(root.glob("**/.*.tmp"))
+    # When the editor pauses, a walk repairs what something else did to the folder.
+    (root / "a.html").unlink()
+    assert folder.check() == ["a.html", "stray.txt"]
+    assert tree_bytes(root) == with_marker(
+        {"a.html": page, "b/index.html": b"B", "a/index.html": b"folder", "c": b"now a file"}
+    )
+
+
+def test_a_failed_write_makes_the_next_update_walk_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "preview"
+    folder = PreviewFolder(root)
+    folder.update({"a.html": b"a", "b.html": b"b"})
+
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(folder_module, "write_file_atomic", full_disk)
+        with pytest.raises(OSError):
+            folder.update({"a.html": b"A", "b.html": b"b"})
+    (root / "b.html").unlink()  # what only a walk can see
+    assert folder.update({"a.html": b"A", "b.html": b"b"}) == ["a.html", "b.html"]
+    assert tree_bytes(root) == with_marker({"a.html": b"A", "b.html": b"b"})
+
+
+class _Unread(Mapping[str, bytes]):
+    """Pages whose bytes may not be read."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def __getitem__(self, name: str) -> bytes:
+        raise AssertionError(f"{name} was read during the rebuild")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def test_deferred_search_reads_no_page_before_the_reload(monkeypatch: pytest.MonkeyPatch) -> None:
+    indexed: list[dict[str, bytes]] = []
+
+    def index(files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
+        indexed.append(dict(files))
+        return {f"{BUNDLE_DIR}/index-{len(indexed)}": b"x"}
+
+    monkeypatch.setattr("sitegen.preview.builder.index_pages", index)
+    search, memo = DeferredSearch(), Memo()
+    assert search({"a.html": b"a", "b.css": b"b"}, memo) == {f"{BUNDLE_DIR}/index-1": b"x"}
+    assert search(_Unread(["a.html", "b.css"]), memo) == {f"{BUNDLE_DIR}/index-1": b"x"}
+    search({"a.html": b"a", "b.css": b"changed"}, memo)  # no page changed: nothing to index
+    assert search.refresh(memo) is None
+    search({"a.html": b"A", "b.css": b"b"}, memo)
+    assert search.refresh(memo) == ({f"{BUNDLE_DIR}/index-1"}, {f"{BUNDLE_DIR}/index-2": b"x"})
+    assert indexed == [{"a.html": b"a", "b.css": b"b"}, {"a.html": b"A"}]
+    assert search.refresh(memo) is None
+
+
+@pytest.fixture
+def unfreeze() -> Iterator[None]:
+    callbacks, enabled = list(gc.callbacks), gc.isenabled()
+    gc.enable()
+    yield
+    gc.callbacks[:] = callbacks
+    (gc.enable if enabled else gc.disable)()
+    gc.unfreeze()  # the preview freezes the heap of its first build; the test process lives on
+
+
+def test_preview_after_edits_is_a_cold_build_with_drafts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
+) -> None:
+    """A random sequence of every kind of edit, a content error among them: after each reload the
+    preview folder holds the bytes of a cold build with drafts (the search index once the editor
+    has paused), written without walking the folder; the error page keeps the last good build."""
+    content, templates, assets = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    reloads: list[int] = []
+    state = PreviewState(tmp_path / "preview", 8000)
+    preview = Preview(options, state, lambda: reloads.append(1))
+    assert preview.rebuild()
+    assert gc.get_freeze_count() > 0  # the first build's heap is out of the collector's sight
+    collections: list[int] = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
+    rng = random.Random(17)
+    edits = _edits(content, templates, assets, rng)
+    igs = sorted((content / "igs").glob("*.yaml"))[0]
+    history: list[str] = []
+    for n, edit in enumerate([*rng.sample(edits, 9), "error", *rng.sample(edits, 3)]):
+        if edit == "error":
+            good = igs.read_text(encoding="utf-8")
+            igs.write_text(good.replace("\n", "\ntagline: [niet gesloten\n", 1), encoding="utf-8")
+            before = tree_bytes(state.root)
+            assert not preview.rebuild({str(igs)})
+            assert state.error_page is not None and "Regel" in state.error_page.decode()
+            preview.idle()
+            assert tree_bytes(state.root) == before  # the last good build stays while the errors show
+            igs.write_text(good, encoding="utf-8")
+            history.append("error, fixed")
+        else:
+            history.append(edit(n))
+        collections.clear()
+        with monkeypatch.context() as patched:
+            patched.setattr(folder_module, "sync_folder", lambda *a: pytest.fail("walked before the reload"))
+            assert preview.rebuild({str(igs)}), history
+        assert collections == [] and not gc.isenabled()  # no collection between the save and the reload
+        assert state.error_page is None
+        cold = with_marker(build_files(options, Memo())[1])
+        served = tree_bytes(state.root)
+        differs = f"differs after: {', '.join(history)}"
+        site, fresh = (
+            {k: v for k, v in files.items() if not k.startswith(f"{BUNDLE_DIR}/")} for files in (served, cold)
+        )
+        assert site.keys() == fresh.keys(), differs
+        assert [k for k in fresh if site[k] != fresh[k]] == [], differs
+        preview.idle()  # the editor pauses: the search index catches up, the garbage is collected
+        assert gc.isenabled() and collections
+        assert searchable(state.root) == _searchable(cold, tmp_path / "cold"), differs
+        assert {k for k in tree_bytes(state.root) if k.startswith(f"{BUNDLE_DIR}/")} == {
+            k for k in preview.files if k.startswith(f"{BUNDLE_DIR}/")
+        }
+
+
+def _searchable(files: Mapping[str, bytes], folder: Path) -> object:
+    for rel, data in files.items():
+        if rel.startswith(f"{BUNDLE_DIR}/"):
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data)
+    result = searchable(folder)
+    for path in sorted(folder.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    return result
