@@ -269,13 +269,13 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
     except ContentErrors as errors:
         _save_cache(lambda: memo.finish(success=False))
         return _report(errors, BUILD_TITLE)
-    write_site(dict(files.items()), args.output)
+    written = write_site(dict(files.items()), args.output)
     if inputs and folder:
         from sitegen.fingerprint import remember_build
 
         def save() -> None:
             memo.finish(success=True)
-            remember_build(folder, inputs, args.output)
+            remember_build(folder, inputs, written.state)
 
         _save_cache(save)
     pages = sum(1 for name in files if name.endswith(".html"))

@@ -3,8 +3,12 @@ successful build left them.
 
 The fingerprint is every entry below the input folders by file metadata (sitegen/tree.py: folders and links
 included, and the error for what cannot be read), the options that shape the output, the engine
-version, the date (scheduled articles appear on their date) and the working folder; plus every
-entry of the output. It is kept sealed (sitegen.stores.seal) in `last-build` beside the build cache.
+version, the date (scheduled articles appear on their date) and the working folder; plus the state
+of the output (sitegen.write.output_state: every entry, each file's stat). It is kept sealed
+(sitegen.stores.seal) in `last-build` beside the build cache.
+
+The output is walked only when the inputs are unchanged (the one case where it can decide
+anything), and never after a build: the write stage hands over the state it left the output in.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 from .deps import digest
 from .stores import seal, unseal
 from .tree import RACY_WINDOW_NS, newest_mtime, tree_state
-from .write import write_file_atomic
+from .write import output_state, write_file_atomic
 
 STAMP = "last-build"
 
@@ -41,25 +45,24 @@ class Fingerprint:
         key = digest(entries, settings, engine, today, os.getcwd())
         return cls(key, time.time() - newest < RACY_WINDOW_NS / 1e9)
 
-    @staticmethod
-    def of_output(output_dir: Path) -> bytes:
-        return digest(tree_state([output_dir]))
-
 
 def is_up_to_date(folder: Path, inputs: Fingerprint, output_dir: Path) -> bool:
     try:
         stored = unseal((folder / STAMP).read_bytes())
     except OSError:
         return False
-    return not inputs.racy and stored == inputs.inputs + Fingerprint.of_output(output_dir)
+    if inputs.racy or stored is None or not stored.startswith(inputs.inputs):
+        return False  # decided without walking the output
+    return stored == inputs.inputs + output_state(output_dir)
 
 
-def remember_build(folder: Path, inputs: Fingerprint, output_dir: Path) -> None:
-    """Record a successful build; never when an input may still change within the same mtime."""
+def remember_build(folder: Path, inputs: Fingerprint, output: bytes) -> None:
+    """Record a successful build, with `output` the state it left the output in (Written.state);
+    never when an input may still change within the same mtime."""
     path = folder / STAMP
     if inputs.racy:
         with contextlib.suppress(OSError):
             path.unlink()
         return
     folder.mkdir(parents=True, exist_ok=True)
-    write_file_atomic(path, seal(inputs.inputs + Fingerprint.of_output(output_dir)), mode=0o600)
+    write_file_atomic(path, seal(inputs.inputs + output), mode=0o600)

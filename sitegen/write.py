@@ -3,7 +3,10 @@
 Two destinations, one set of rules (`safe_join`, the marker):
 - `write_site` (build): a spare tree (the previous generation, kept with a manifest in a build-state
   folder beside the output) is brought up to date, touching only the files that differ, and then
-  swapped into place, so a failed or killed build leaves the previous output exactly as it was;
+  swapped into place, so a failed or killed build leaves the previous output exactly as it was; a
+  rebuild walks the spare once (one stat per file: the only way to see a file edited in place),
+  looks at the bytes only of files whose version changed, and hands the no-op check the output's
+  state without walking it again;
 - `sync_folder` (serve): the preview folder is brought in line with the build in place, file by file,
   touching only what differs, so the server keeps serving while a rebuild writes.
 `write_file_atomic` replaces a single file (temp file, then rename); the preview, the build cache and
@@ -24,7 +27,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections import ChainMap
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,7 +40,7 @@ OLD_PREFIX = ".output-old-"
 STATE_SUFFIX = ".build-state"
 SPARE = "spare"  # the generation before the current output, brought up to date by the next build
 MANIFEST = "manifest.json"  # per tree: path -> digest and stat as written
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 STATE_NAMES = frozenset({SPARE, MANIFEST})
 _RENAME_EXCHANGE = 2
 # Every output a build writes carries this file: only a folder with it (or an empty one) is replaced.
@@ -218,9 +222,23 @@ def write_file_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
-def write_site(files: Mapping[str, bytes], output_dir: Path) -> int:
-    """Make `output_dir` hold exactly `files`, replacing it in one step; returns the files written
-    (none for a no-op, nor for a return to the spare's generation).
+@dataclass(frozen=True)
+class Written:
+    """What write_site did: files written anew, files hard-linked from the previous output, and
+    the output's state as it left it (what `output_state` gives while nobody touches the output)."""
+
+    written: int
+    linked: int
+    state: bytes
+
+
+def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[str, bytes] | None = None) -> Written:
+    """Make `output_dir` hold exactly `files`, replacing it in one step.
+
+    `versions[name]`, where given, is an opaque key such that an equal key means equal bytes: a
+    file whose version equals the one its manifest record was made for is neither fetched from
+    `files` nor digested (`files[name]` is only looked up for files written or digested, so it may
+    fetch bytes lazily). Files without a version are digested.
 
     The spare tree (the generation before the current output, kept in the build state beside the
     output) is brought up to date from the manifest: a file whose recorded digest and stat still
@@ -228,31 +246,37 @@ def write_site(files: Mapping[str, bytes], output_dir: Path) -> int:
     written anew and what no longer belongs is removed; then the spare is flushed and exchanged with
     the output, whose old tree becomes the next spare. Files are only ever created anew, never
     modified, because the two trees share the inodes of hard-linked files. When the output already
-    holds exactly `files`, it is left alone (0 written).
+    holds exactly `files`, it is left alone (0 written). A first build leaves a spare of hard links
+    to its output, so that the next build, too, only touches what changed.
     """
     output_dir = output_dir.absolute()
-    files = with_marker(files)
-    for rel in files:
-        check_rel(rel)  # refuse a bad path before anything is touched
+    names = sorted({*files.keys(), OUTPUT_MARKER})
+    folders = _checked_folders(names)  # refuse a bad path before anything is touched
+    source = ChainMap({OUTPUT_MARKER: MARKER_TEXT}, files)
+    version_of = {rel: version.hex() for rel, version in versions.items()} if versions else {}
+    version_of.pop(OUTPUT_MARKER, None)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output_dir)
-    digests = _digests(files)
     state = state_dir(output_dir)
     if os.path.lexists(state):
         _check_state(state)
     trees = _read_manifest(state / MANIFEST)
     output_key = _tree_key(output_dir)
     output_records = trees.get(output_key, {}) if output_key else {}
+    spare_records = trees.get(_tree_key(state / SPARE) or "", {})
+    want = _digests(names, source, version_of, output_records, spare_records)
+    out = str(output_dir)
     if output_key and not output_records:  # no manifest to trust: learn the output by reading it
-        output_records = _records_by_reading(output_dir, files, digests)
-    if output_key and _holds_exactly(output_dir, digests, output_records):
-        if output_key not in trees:
-            _write_manifest(state, {**trees, output_key: output_records})
+        output_records = _records_by_reading(out, names, folders, source, want, version_of)
+    if output_key and _holds_exactly(out, want, folders, output_records):
+        kept = {rel: _with_version(output_records[rel], version_of.get(rel)) for rel in names}
+        texts = _texts({**trees, output_key: kept})
+        if output_key not in trees or kept != output_records:
+            _write_manifest(state, texts)
         logger.info("Output %s is up to date", output_dir)
-        return 0
+        return Written(0, 0, _state_digest(output_key, texts[output_key]))
     spare = _spare(state)
-    spare_records = trees.get(_tree_key(spare) or "", {})
-    sync = _bring_up_to_date(spare, files, digests, spare_records, output_dir, output_records)
+    sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_records, out, output_records, source)
     os.chmod(spare, 0o755)
     _flush(spare)
     if output_key:
@@ -261,37 +285,104 @@ def write_site(files: Mapping[str, bytes], output_dir: Path) -> int:
     else:
         spare.rename(output_dir)
         trees = {}
-    trees[_tree_key(output_dir) or ""] = sync.records
-    _write_manifest(state, trees)
-    logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(files), output_dir)
-    return sync.written
+    new_key = _tree_key(output_dir) or ""
+    texts = _texts({**trees, new_key: sync.records})
+    _write_manifest(state, texts)
+    if not output_key:
+        # A first build: a spare of hard links, so that the next build's spare holds this site too.
+        spare = _spare(state)
+        mirror = _bring_up_to_date(str(spare), names, folders, want, version_of, {}, out, sync.records, source)
+        _write_manifest(state, {**texts, **_texts({_tree_key(spare) or "": mirror.records})})
+    logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(names), output_dir)
+    return Written(sync.written, sync.linked, _state_digest(new_key, texts[new_key]))
 
 
-Record = list  # [digest, st_ino, st_size, st_mtime_ns, st_mode]: a file's bytes and its stat as written
+# A record: "digest st_ino st_size st_mtime_ns st_mode version", a file's bytes, its stat as written
+# (ctime is left out: hard-linking a file into the other tree changes it, its content does not) and
+# the version its bytes were made for ("-" for none). One string: the manifest is read and written
+# on every build (some 72,000 records at 300x10,000), and strings are the cheapest JSON to load.
+NO_VERSION = "-"
 
 
-def _record(digest: str, info: os.stat_result) -> Record:
-    """ctime is left out: hard-linking a file into the other tree changes it, its content does not."""
-    return [digest, info.st_ino, info.st_size, info.st_mtime_ns, info.st_mode]
+def _record(digest: str, info: os.stat_result, version: str | None) -> str:
+    return f"{digest} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_mode} {version or NO_VERSION}"
 
 
-def _digest_in(record: object) -> str | None:
-    """The digest a record names (None for no record, or a damaged one)."""
-    return record[0] if isinstance(record, list) and len(record) == 5 and isinstance(record[0], str) else None
+def _matches(record: str | None, digest: str, info: os.stat_result) -> bool:
+    """Whether a record vouches that the file with this stat holds `digest`."""
+    return record is not None and record.startswith(
+        f"{digest} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_mode} "
+    )
 
 
-def _digests(files: Mapping[str, bytes]) -> dict[str, str]:
-    """SHA-256 (the fastest strong hash here, in hardware), cut to 128 bits; on two threads, as
-    hashlib lets go of the GIL while it hashes (some 100 MB at 300x1000)."""
-    items = sorted(files.items())
+def _digest_in(record: str | None) -> str | None:
+    return record.partition(" ")[0] if record is not None else None
+
+
+def _with_version(record: str, version: str | None) -> str:
+    """The same file's record, made for `version` (equal bytes may come from another version)."""
+    version = version or NO_VERSION
+    base, _, old = record.rpartition(" ")
+    return record if old == version else f"{base} {version}"
+
+
+def _digests(
+    names: list[str], source: Mapping[str, bytes], version_of: Mapping[str, str], *trees: Mapping[str, str]
+) -> dict[str, str]:
+    """Each file's digest: for a file whose version a tree's record was made for, the record's (equal
+    versions mean equal bytes, so the bytes are not even fetched); the others' bytes are hashed."""
+    digests: dict[str, str] = {}
+    unknown: list[str] = []
+    for rel in names:
+        version = version_of.get(rel)
+        if version is not None:
+            for records in trees:
+                record = records.get(rel)
+                if record is not None and record.rpartition(" ")[2] == version:
+                    digests[rel] = record.partition(" ")[0]
+                    break
+            else:
+                unknown.append(rel)
+        else:
+            unknown.append(rel)
+    items = [(rel, source[rel]) for rel in unknown]  # fetched here: `files` need not be thread-safe
+    if len(items) < 256:
+        digests.update(_hash_all(items))
+        return digests
+    # On two threads, as hashlib lets go of the GIL while it hashes (some 100 MB at 300x1000).
     halves = [items[: len(items) // 2], items[len(items) // 2 :]]
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        parts = list(pool.map(_hash_all, halves))
-    return {**parts[0], **parts[1]}
+        for part in pool.map(_hash_all, halves):
+            digests.update(part)
+    return digests
 
 
 def _hash_all(items: list[tuple[str, bytes]]) -> dict[str, str]:
+    """SHA-256 (the fastest strong hash here, in hardware), cut to 128 bits."""
     return {rel: hashlib.sha256(data).digest()[:16].hex() for rel, data in items}
+
+
+def _checked_folders(names: Iterable[str]) -> set[str]:
+    """The folders the output paths lie in, every ancestor included; refuses any path check_rel
+    refuses, before anything is touched: one check per distinct folder (a build names some 36,000
+    files in 12,000 folders) and one per file name."""
+    folders: set[str] = set()
+    for rel in names:
+        folder, slash, name = rel.rpartition("/")
+        if name in ("", ".", ".."):
+            check_rel(rel)
+        if slash and folder not in folders:
+            try:
+                check_rel(folder)
+            except OutputPathError:
+                check_rel(rel)  # the error names the whole path
+            while folder and folder not in folders:
+                folders.add(folder)
+                folder = folder.rpartition("/")[0]
+    clash = folders.intersection(names)
+    if clash:
+        raise OutputPathError(f"refusing to write a file where a folder goes: {min(clash)!r}")
+    return folders
 
 
 def state_dir(output_dir: Path) -> Path:
@@ -308,7 +399,7 @@ def _tree_key(root: Path) -> str | None:
     return f"{info.st_dev}:{info.st_ino}" if stat.S_ISDIR(info.st_mode) else None
 
 
-def _read_manifest(path: Path) -> dict[str, dict[str, Record]]:
+def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
     """Tree key -> path -> record; empty (trust nothing) when the file is missing or damaged.
 
     A record is only believed while the file's stat still matches, so a stale manifest (a build
@@ -325,7 +416,7 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Record]]:
         return {}
     trees = data.get("trees") if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
     if not isinstance(trees, dict) or not all(
-        isinstance(records, dict) and all(_digest_in(record) for record in records.values())
+        isinstance(records, dict) and all(isinstance(record, str) for record in records.values())
         for records in trees.values()
     ):
         logger.warning("Ignoring the output manifest %s: not in the expected form", path)
@@ -333,15 +424,20 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Record]]:
     return trees
 
 
-def _write_manifest(state: Path, trees: dict[str, dict[str, Record]]) -> None:
+def _texts(trees: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Each tree's records as JSON: written in the manifest, and the output's is its state."""
+    return {key: json.dumps(records, separators=(",", ":")) for key, records in trees.items()}
+
+
+def _write_manifest(state: Path, texts: Mapping[str, str]) -> None:
     """The manifest only saves work: failing to write it keeps the old one, which stays safe."""
-    text = json.dumps({"version": MANIFEST_VERSION, "trees": trees}, separators=(",", ":"))
+    trees = ",".join(f"{json.dumps(key)}:{text}" for key, text in texts.items())
     path = state / MANIFEST
     try:
         state.mkdir(exist_ok=True)
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)  # in our own state folder: only ever a manifest, whatever put this here
-        write_file_atomic(path, text.encode("ascii"), mode=0o600)
+        write_file_atomic(path, f'{{"version":{MANIFEST_VERSION},"trees":{{{trees}}}}}'.encode("ascii"), mode=0o600)
     except OSError as exc:
         logger.warning("Could not save the output manifest in %s (%s); the next build checks more", state, exc)
 
@@ -372,114 +468,147 @@ def _is_temp(name: str) -> bool:
     return name.startswith(f".{MANIFEST}.") and name.endswith(".tmp")
 
 
-def _scan(root: Path, wanted: Mapping[str, object]) -> tuple[dict[str, os.stat_result], list[tuple[str, bool]]]:
-    """The regular files below root that `wanted` names, with their stat; and every other entry
-    (path, is a real folder): folders no wanted path lies in, links, files nobody wants."""
-    dirs = _folders_of(wanted)
-    found: dict[str, os.stat_result] = {}
-    strays: list[tuple[str, bool]] = []
-    pending = [("", str(root))]
+@dataclass
+class _Found:
+    """One walk of a tree (os.scandir: an entry's kind comes free, its stat costs a system call)."""
+
+    files: dict[str, os.stat_result | None]  # the regular files wanted, with their stat where asked
+    folders: set[str]  # the real folders wanted
+    strays: list[tuple[str, bool]]  # every other entry (path, is a real folder): links, files nobody wants
+
+
+def _scan(root: str, wanted: Container[str], folders: Container[str], stat_of: Container[str] | None = None) -> _Found:
+    """Every entry below root; a wanted file is stat-ed when `stat_of` is None or holds it. Folders
+    no wanted path lies in are strays, and not entered."""
+    found = _Found({}, set(), [])
+    files, strays = found.files, found.strays
+    pending = [("", root)]
     while pending:
         prefix, folder = pending.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    if rel in dirs:
+                    if rel in folders:
+                        found.folders.add(rel)
                         pending.append((rel + "/", entry.path))
                     else:
                         strays.append((rel, True))
                 elif rel in wanted and entry.is_file(follow_symlinks=False):
-                    found[rel] = entry.stat(follow_symlinks=False)
+                    files[rel] = entry.stat(follow_symlinks=False) if stat_of is None or rel in stat_of else None
                 else:
                     strays.append((rel, False))
-    return found, strays
+    return found
 
 
-def _folders_of(paths: Iterable[str]) -> set[str]:
-    folders: set[str] = set()
-    for rel in paths:
-        folder = rel.rpartition("/")[0]
-        while folder and folder not in folders:
-            folders.add(folder)
-            folder = folder.rpartition("/")[0]
-    return folders
-
-
-def _holds_exactly(root: Path, digests: Mapping[str, str], records: Mapping[str, Record]) -> bool:
+def _holds_exactly(root: str, digests: Mapping[str, str], folders: set[str], records: Mapping[str, str]) -> bool:
     """Whether root holds these files and nothing else, judged by the records and a stat of each."""
     if len(records) < len(digests) or any(_digest_in(records.get(rel)) != digest for rel, digest in digests.items()):
         return False  # decided without touching the disk
-    found, strays = _scan(root, digests)
+    found = _scan(root, digests, folders)
     return (
-        not strays
-        and len(found) == len(digests)
-        and all(records[rel] == _record(digests[rel], info) for rel, info in found.items())
+        not found.strays
+        and len(found.files) == len(digests)
+        and all(_matches(records[rel], digests[rel], info) for rel, info in found.files.items() if info)
     )
 
 
-def _records_by_reading(root: Path, files: Mapping[str, bytes], digests: Mapping[str, str]) -> dict[str, Record]:
+def _records_by_reading(
+    root: str,
+    names: list[str],
+    folders: set[str],
+    source: Mapping[str, bytes],
+    digests: Mapping[str, str],
+    version_of: Mapping[str, str],
+) -> dict[str, str]:
     """Records of the files below root that hold exactly the wanted bytes (the manifest is gone)."""
-    records: dict[str, Record] = {}
-    found, _ = _scan(root, files)
-    for rel, info in found.items():
-        if info.st_size != len(files[rel]):
+    records: dict[str, str] = {}
+    for rel, info in _scan(root, set(names), folders).files.items():
+        data = source[rel]
+        if info is None or info.st_size != len(data):
             continue
-        with contextlib.suppress(OSError), open(safe_join(root, rel), "rb") as stream:
-            if stream.read() == files[rel]:
-                records[rel] = _record(digests[rel], os.fstat(stream.fileno()))
+        with contextlib.suppress(OSError), open(f"{root}/{rel}", "rb") as stream:
+            if stream.read() == data:
+                records[rel] = _record(digests[rel], os.fstat(stream.fileno()), version_of.get(rel))
     return records
 
 
 @dataclass
 class _Sync:
-    records: dict[str, Record]
+    records: dict[str, str]
     written: int = 0
     linked: int = 0
 
 
 def _bring_up_to_date(
-    spare: Path,
-    files: Mapping[str, bytes],
+    spare: str,
+    names: list[str],
+    folders: set[str],
     digests: Mapping[str, str],
-    records: Mapping[str, Record],
-    output_dir: Path,
-    output_records: Mapping[str, Record],
+    version_of: Mapping[str, str],
+    records: Mapping[str, str],
+    output_dir: str,
+    output_records: Mapping[str, str],
+    source: Mapping[str, bytes],
 ) -> _Sync:
-    """Make the spare hold exactly `files`: what its records vouch for stays, the rest is removed,
-    then linked from the output (where the output's records vouch for it) or written."""
-    found, strays = _scan(spare, files)
-    for rel, is_dir in strays:
+    """Make the spare hold exactly `names`: what its records vouch for stays, the rest is removed,
+    then linked from the output (where the output's records vouch for it) or written.
+
+    Paths are plain strings below roots of our own, each name checked (_checked_folders) or read
+    from the disk: a build handles some 36,000 files, and pathlib would cost more than the disk.
+    """
+    keepable = {rel for rel, record in records.items() if record.partition(" ")[0] == digests.get(rel)}
+    found = _scan(spare, digests, folders, keepable)  # only a file that may stay needs its stat
+    for rel, is_dir in found.strays:
         if is_dir:
-            shutil.rmtree(safe_join(spare, rel))
+            shutil.rmtree(f"{spare}/{rel}")
         else:
-            os.unlink(safe_join(spare, rel))
+            os.unlink(f"{spare}/{rel}")
+    present = found.folders
     sync = _Sync({})
-    made: set[str] = set()
-    for rel in sorted(files):
-        digest, info = digests[rel], found.get(rel)
-        if info is not None and records.get(rel) == _record(digest, info):
-            sync.records[rel] = records[rel]
+    for rel in names:
+        digest, version = digests[rel], version_of.get(rel)
+        info = found.files.get(rel)
+        record = records.get(rel)
+        if info is not None and _matches(record, digest, info):
+            assert record is not None
+            sync.records[rel] = _with_version(record, version)
             continue
-        target = safe_join(spare, rel)
-        if info is not None:
+        target = f"{spare}/{rel}"
+        if rel in found.files:
             os.unlink(target)  # never written into: the output may share this file
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        source = _vouched(output_dir, rel, digest, output_records)
-        if source is not None and _link(source, target):
-            sync.records[rel] = output_records[rel]
+        folder = rel.rpartition("/")[0]
+        if folder and folder not in present:
+            _make_folders(spare, folder, present)
+        source_path = _vouched(output_dir, rel, digest, output_records)
+        if source_path is not None and _link(source_path, target):
+            sync.records[rel] = _with_version(output_records[rel], version)
             sync.linked += 1
         else:
-            target.write_bytes(files[rel])
-            sync.records[rel] = _record(digest, os.lstat(target))
+            _write_new(target, source[rel])
+            sync.records[rel] = _record(digest, os.lstat(target), version)
             sync.written += 1
     return sync
 
 
-def _link(source: Path, target: Path) -> bool:
+def _make_folders(root: str, folder: str, present: set[str]) -> None:
+    """Create `folder` below root and whichever of its ancestors `present` lacks, outermost first."""
+    missing = []
+    while folder and folder not in present:
+        missing.append(folder)
+        folder = folder.rpartition("/")[0]
+    for folder in reversed(missing):
+        os.mkdir(f"{root}/{folder}")
+        present.add(folder)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create a file that must not exist yet ("x"): never write into a file the other tree may share."""
+    with open(path, "xb") as stream:
+        stream.write(data)
+
+
+def _link(source: str, target: str) -> bool:
     """Hard-link source to target; False where the file system has no (more) links to give."""
     try:
         os.link(source, target)
@@ -490,17 +619,39 @@ def _link(source: Path, target: Path) -> bool:
     return True
 
 
-def _vouched(root: Path, rel: str, digest: str, records: Mapping[str, Record]) -> Path | None:
+def _vouched(root: str, rel: str, digest: str, records: Mapping[str, str]) -> str | None:
     """The file below root whose record says it holds `digest`, if its stat still agrees."""
     record = records.get(rel)
     if _digest_in(record) != digest:
         return None
-    path = safe_join(root, rel)
+    path = f"{root}/{rel}"
     try:
         info = os.lstat(path)
     except OSError:
         return None
-    return path if record == _record(digest, info) else None
+    return path if _matches(record, digest, info) else None
+
+
+def output_state(output_dir: Path) -> bytes:
+    """The output's state for the no-op check: while the output holds exactly what the manifest
+    records for it (every file's stat as recorded, nothing else), the digest of those records,
+    which is the `Written.state` of the build that left it so; else empty."""
+    output_dir = output_dir.absolute()
+    key = _tree_key(output_dir)
+    records = _read_manifest(state_dir(output_dir) / MANIFEST).get(key or "")
+    if not records:
+        return b""
+    digests = {rel: record.partition(" ")[0] for rel, record in records.items()}
+    try:
+        if not _holds_exactly(str(output_dir), digests, _checked_folders(digests), records):
+            return b""
+    except (OSError, OutputPathError):  # an unreadable folder, a manifest naming what no build writes
+        return b""
+    return _state_digest(key or "", _texts({"": records})[""])
+
+
+def _state_digest(key: str, text: str) -> bytes:
+    return hashlib.sha256(f"{key}\0{text}".encode("ascii")).digest()
 
 
 def _swap(spare: Path, output_dir: Path) -> None:

@@ -178,15 +178,15 @@ def test_interrupted_write_leaves_output_untouched(run_cli, tmp_path: Path, monk
     _build_sample(run_cli, out)
     before = tree_bytes(out)
     calls = {"n": 0}
-    real_write_bytes = Path.write_bytes
+    real_write_new = write._write_new  # how the write stage creates each file
 
-    def failing_write_bytes(self: Path, data: bytes) -> int:
+    def failing_write_new(path: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == 5:
             raise OSError(28, "No space left on device")
-        return real_write_bytes(self, data)
+        real_write_new(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing_write_bytes)
+    monkeypatch.setattr(write, "_write_new", failing_write_new)
     with pytest.raises(OSError):
         write.write_site({f"page{i}.html": b"x" for i in range(10)}, out)
     monkeypatch.undo()

@@ -297,14 +297,14 @@ def test_disk_full_while_writing(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
     code, _, err = run_cli("build", "--no-cache", "--content", str(SAMPLE / "content"), "--output", str(out))
     assert code == 0, err
     before = tree_bytes(out)
-    real_write_bytes = Path.write_bytes
+    real_write_new = write._write_new  # how the write stage creates each file
 
-    def full(self: Path, data: bytes) -> int:
-        if write.STATE_SUFFIX in str(self):
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return real_write_bytes(self, data)
+    def full(path: str, data: bytes) -> None:
+        if write.STATE_SUFFIX in path:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        real_write_new(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(write, "_write_new", full)
     content = tmp_path / "content"
     shutil.copytree(SAMPLE / "content", content)
     (content / "pages" / "contact.md").write_text((content / "pages" / "contact.md").read_text() + "\nNieuw.\n")

@@ -6,11 +6,15 @@ Kills at every step are in test_crash.py."""
 from __future__ import annotations
 
 import builtins
+import contextlib
+import hashlib
 import io
 import json
 import logging
 import os
 import shutil
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -32,16 +36,17 @@ def _inodes(root: Path) -> dict[str, int]:
 
 class _DiskLog:
     """Which files of the output and its build state (named relative to their parent) are opened
-    for reading, and which are written with Path.write_bytes."""
+    for reading, and which are opened for writing by name (the manifest is written through a
+    temporary file, os.open by tempfile)."""
 
     def __init__(self, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.parent, self.read, self.written = str(out.parent), [], []
         self.roots = tuple(str(path) + os.sep for path in (out, write.state_dir(out)))
-        real_open, real_os_open, real_write_bytes = io.open, os.open, Path.write_bytes
+        real_open, real_os_open = io.open, os.open
 
         def logged_open(file, mode="r", *args, **kwargs):
-            if isinstance(file, (str, Path)) and not any(c in mode for c in "wax+"):
-                self._note(self.read, file)
+            if isinstance(file, (str, Path)):
+                self._note(self.written if any(c in mode for c in "wax+") else self.read, file)
             return real_open(file, mode, *args, **kwargs)
 
         def logged_os_open(path, flags, *args, **kwargs):
@@ -49,14 +54,9 @@ class _DiskLog:
                 self._note(self.read, path)
             return real_os_open(path, flags, *args, **kwargs)
 
-        def logged_write_bytes(path: Path, data: bytes) -> int:
-            self._note(self.written, path)
-            return real_write_bytes(path, data)
-
         monkeypatch.setattr(builtins, "open", logged_open)
         monkeypatch.setattr(io, "open", logged_open)
         monkeypatch.setattr(os, "open", logged_os_open)
-        monkeypatch.setattr(Path, "write_bytes", logged_write_bytes)
 
     def _note(self, log: list[str], path: object) -> None:
         text = os.fspath(path)
@@ -100,14 +100,14 @@ def test_steady_rebuilds_write_only_the_changed_file(tmp_path: Path, monkeypatch
         write.write_site(files, out)
     again = {**EDITED, "a/b.html": b"bbb, opnieuw bewerkt"}
     log = _DiskLog(out, monkeypatch)
-    assert write.write_site(again, out) == 1
+    assert write.write_site(again, out).written == 1
     assert log.written == [f".site.build-state/{write.SPARE}/a/b.html"]
     assert log.read == [f".site.build-state/{write.MANIFEST}"]
     assert tree_bytes(out) == _published(again)
     identity = os.stat(out).st_ino
-    assert write.write_site(again, out) == 0  # the no-op: nothing written, nothing swapped
+    assert write.write_site(again, out).written == 0  # the no-op: nothing written, nothing swapped
     assert os.stat(out).st_ino == identity
-    assert write.write_site(EDITED, out) == 0  # back to the spare's generation: a swap, no write
+    assert write.write_site(EDITED, out).written == 0  # back to the spare's generation: a swap, no write
     assert os.stat(out).st_ino != identity
     assert tree_bytes(out) == _published(EDITED)
 
@@ -185,7 +185,7 @@ def test_a_missing_or_damaged_manifest_is_distrusted(damage, tmp_path: Path, cap
     manifest = write.state_dir(out) / write.MANIFEST
     damage(manifest)
     caplog.set_level(logging.WARNING, "sitegen.write")
-    assert write.write_site(SITE, out) == 0, "the output is read and found up to date (the old no-op)"
+    assert write.write_site(SITE, out).written == 0, "the output is read and found up to date (the old no-op)"
     assert tree_bytes(out) == _published(SITE)
     for files in (EDITED, SITE, EDITED):
         write.write_site(files, out)
@@ -201,7 +201,7 @@ def test_a_manifest_that_cannot_be_saved_costs_only_speed(tmp_path: Path, monkey
         raise OSError(28, "No space left on device", str(path))
 
     monkeypatch.setattr(write, "write_file_atomic", full)
-    assert write.write_site(EDITED, out) == 1
+    assert write.write_site(EDITED, out).written == 1
     monkeypatch.undo()
     assert tree_bytes(out) == _published(EDITED)
     for files in (SITE, EDITED):
@@ -247,3 +247,230 @@ def test_without_hard_links_the_files_are_written(tmp_path: Path, monkeypatch: p
     for files in (EDITED, SITE, EDITED):
         write.write_site(files, out)
         assert tree_bytes(out) == _published(files)
+
+
+class _Lazy(Mapping[str, bytes]):
+    """Files whose bytes are fetched on `[]`, as a build's may be: notes which were fetched."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files, self.fetched = files, []
+
+    def __getitem__(self, rel: str) -> bytes:
+        self.fetched.append(rel)
+        return self.files[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def _versions(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: hashlib.blake2b(data, digest_size=20).digest() for rel, data in files.items()}
+
+
+def test_a_file_whose_version_is_unchanged_is_neither_fetched_nor_digested(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    for files in (SITE, EDITED):
+        write.write_site(files, out, versions=_versions(files))
+    again = {**EDITED, "a/b.html": b"bbb, opnieuw bewerkt", "nieuw.html": b"nieuw"}
+    lazy = _Lazy(again)
+    result = write.write_site(lazy, out, versions=_versions(again))
+    assert sorted(lazy.fetched) == ["a/b.html", "a/b.html", "nieuw.html", "nieuw.html"]  # digested, written
+    assert (result.written, tree_bytes(out)) == (2, _published(again))
+    lazy = _Lazy(again)
+    assert write.write_site(lazy, out, versions=_versions(again)).written == 0
+    assert lazy.fetched == []  # the no-op, decided by versions, stats and nothing else
+    # Without versions every file is digested again (the bytes are all fetched), as before.
+    lazy = _Lazy(again)
+    assert write.write_site(lazy, out).written == 0
+    assert sorted(lazy.fetched) == sorted(again)
+
+
+def test_an_equal_version_is_trusted_for_equal_bytes(tmp_path: Path) -> None:
+    """The contract: an equal version means equal bytes, so the write stage does not look."""
+    out = tmp_path / "site"
+    write.write_site(SITE, out, versions=_versions(SITE))
+    write.write_site(EDITED, out, versions=_versions(EDITED))
+    broken = {**EDITED, "a/c.html": b"other bytes behind the same version"}
+    assert write.write_site(broken, out, versions=_versions(EDITED)).written == 0
+    assert tree_bytes(out) == _published(EDITED)
+    assert write.write_site(broken, out, versions=_versions(broken)).written == 1
+    assert tree_bytes(out) == _published(broken)
+
+
+def test_a_new_version_of_the_same_bytes_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page whose key changed but whose bytes did not is digested once, then skipped again."""
+    out = tmp_path / "site"
+    for files in (SITE, EDITED):
+        write.write_site(files, out, versions=_versions(files))
+    renamed = {rel: b"new:" + version for rel, version in _versions(EDITED).items()}
+    lazy = _Lazy(EDITED)
+    assert write.write_site(lazy, out, versions=renamed).written == 0
+    assert sorted(lazy.fetched) == sorted(EDITED)
+    lazy = _Lazy(EDITED)
+    assert write.write_site(lazy, out, versions=renamed).written == 0
+    assert lazy.fetched == []
+
+
+class _Calls:
+    """The system calls of the write stage that look at files: stat, lstat, open of a file, and
+    the stat of a folder entry (os.scandir's entries are wrapped)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.counts = {"stat": 0, "entry-stat": 0, "open": 0, "scandir": 0}
+        real_lstat, real_stat, real_open, real_scandir = os.lstat, os.stat, builtins.open, os.scandir
+        counts = self.counts
+
+        def counted(name, real):
+            def run(*args, **kwargs):
+                counts[name] += 1
+                return real(*args, **kwargs)
+
+            return run
+
+        class Entry:
+            def __init__(self, entry: os.DirEntry) -> None:
+                self.entry, self.name, self.path = entry, entry.name, entry.path
+
+            def is_dir(self, **kwargs) -> bool:
+                return self.entry.is_dir(**kwargs)
+
+            def is_file(self, **kwargs) -> bool:
+                return self.entry.is_file(**kwargs)
+
+            def stat(self, **kwargs) -> os.stat_result:
+                counts["entry-stat"] += 1
+                return self.entry.stat(**kwargs)
+
+        @contextlib.contextmanager
+        def scandir(path):
+            counts["scandir"] += 1
+            with real_scandir(path) as entries:
+                yield (Entry(entry) for entry in entries)
+
+        monkeypatch.setattr(os, "lstat", counted("stat", real_lstat))
+        monkeypatch.setattr(os, "stat", counted("stat", real_stat))
+        monkeypatch.setattr(builtins, "open", counted("open", real_open))
+        monkeypatch.setattr(os, "scandir", scandir)
+
+
+def _site_of(size: int) -> dict[str, bytes]:
+    return {f"verhalen/v{i:04d}/index.html": f"<p>{i}</p>".encode() for i in range(size)} | {"index.html": b"start"}
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["digested", "versions"])
+def test_a_one_file_rebuild_costs_one_stat_per_file_and_nothing_that_grows_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lazy: bool
+) -> None:
+    """The one walk of the spare stats each file once (it is the only way to see a file edited in
+    place); every other stat, open and link is about the files that changed, whatever the size."""
+    counts = {}
+    for size in (20, 400):
+        out = tmp_path / str(size) / "site"
+        site = _site_of(size)
+        write.write_site(site, out, versions=_versions(site) if lazy else None)  # the first build
+        for round_ in range(2):
+            site = {**site, "verhalen/v0003/index.html": f"<p>bewerkt {round_}</p>".encode()}
+            calls = _Calls(monkeypatch) if round_ == 1 else None
+            assert write.write_site(site, out, versions=_versions(site) if lazy else None).written == 1
+            monkeypatch.undo()
+        assert tree_bytes(out) == _published(site)
+        files, folders = size + 2, size + 1  # the pages, the home page and the marker; the folders
+        counts[size] = calls.counts
+        assert calls.counts["entry-stat"] == files - 1  # one walk, one stat per file that may stay
+        assert calls.counts["scandir"] == folders + 1
+    small, large = counts[20], counts[400]
+    assert (small["stat"], small["open"]) == (large["stat"], large["open"])
+    assert large["stat"] < 25 and large["open"] <= 2  # the manifest, the one file written
+
+
+REFUSED = ["", ".", "..", "/etc/x", "../buiten.html", "a/../../x", "a//b.html", "a/./b.html", "a/", "./a.html", "a/.."]
+ACCEPTED = ["...", "a/..b/c.html", ".well-known/x.txt", "a b/c d.html", "a/b/c/d/e/f.html"]
+
+
+@pytest.mark.parametrize("name", REFUSED + ACCEPTED)
+def test_write_site_refuses_exactly_the_paths_check_rel_refuses(name: str, tmp_path: Path) -> None:
+    """The write stage checks each folder once instead of each path: the same rules (safe_join's)."""
+    out = tmp_path / "site"
+    write.write_site(SITE, out)
+    before = tree_bytes(tmp_path)
+    files = {**SITE, "a/x/y.html": b"y", name: b"x"}
+    if name in REFUSED:
+        with pytest.raises(write.OutputPathError):
+            write.check_rel(name)
+        with pytest.raises(write.OutputPathError):
+            write.write_site(files, out)
+        assert tree_bytes(tmp_path) == before  # refused before anything is touched
+    else:
+        write.check_rel(name)
+        write.write_site(files, out)
+        assert tree_bytes(out) == _published(files)
+
+
+def test_a_path_that_is_both_a_file_and_a_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    with pytest.raises(write.OutputPathError):
+        write.write_site({"a": b"a", "a/b.html": b"b"}, out)
+    assert not out.exists()
+
+
+OUTPUT_TAMPERING = {name: TAMPERING[name] for name in TAMPERING if not name.startswith("spare")}
+
+
+@pytest.mark.parametrize("tamper", OUTPUT_TAMPERING.values(), ids=OUTPUT_TAMPERING.keys())
+def test_the_state_a_build_leaves_is_the_state_the_no_op_check_sees(tamper, tmp_path: Path) -> None:
+    """Written.state (computed from the manifest, no walk) equals output_state (a walk) until
+    anything in the output changes."""
+    out = tmp_path / "site"
+    for files in (SITE, EDITED, EDITED, SITE):
+        result = write.write_site(files, out, versions=_versions(files))
+        assert write.output_state(out) == result.state
+    tamper(out)
+    assert write.output_state(out) != result.state
+    result = write.write_site(SITE, out)
+    assert write.output_state(out) == result.state and tree_bytes(out) == _published(SITE)
+
+
+def test_a_damaged_manifest_is_never_an_up_to_date_output(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = write.write_site(SITE, out)
+    manifest = write.state_dir(out) / write.MANIFEST
+    manifest.write_bytes(manifest.read_bytes()[:-40])
+    assert write.output_state(out) == b""
+    assert write.write_site(SITE, out).state == result.state  # read, found as it was, recorded again
+    assert write.output_state(out) == result.state
+
+
+def test_a_cached_build_walks_the_output_only_to_decide_a_no_op(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The no-op check walks the output only when the inputs are unchanged (the one case where that
+    decides anything), and a tampered output is never taken for up to date."""
+    from sitegen import fingerprint
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    old = time.time() - 3600  # so that the no-op check trusts the inputs' mtimes
+    for path in [content, *content.rglob("*")]:
+        os.utime(path, (old, old), follow_symlinks=False)
+    out = tmp_path / "site"
+    args = ("build", "--no-admin", "--content", str(content), "--output", str(out), "--cache", str(tmp_path / "c"))
+    assert run_cli(*args)[0] == 0
+    walks = []
+    monkeypatch.setattr(fingerprint, "output_state", lambda root: walks.append(root) or write.output_state(root))
+    code, stdout, _ = run_cli(*args)
+    assert code == 0 and stdout.startswith("Niets gewijzigd") and len(walks) == 1
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen zin.\n", encoding="utf-8")
+    os.utime(article, (old + 60, old + 60))
+    code, stdout, err = run_cli(*args)
+    assert code == 0 and "Niets gewijzigd" not in stdout and len(walks) == 1, err
+    built = tree_bytes(out)
+    code, stdout, _ = run_cli(*args)
+    assert code == 0 and stdout.startswith("Niets gewijzigd") and len(walks) == 2
+    (out / "index.html").write_bytes(b"<p>vervangen</p>")
+    code, stdout, err = run_cli(*args)
+    assert code == 0 and "Niets gewijzigd" not in stdout, err
+    assert tree_bytes(out) == built
