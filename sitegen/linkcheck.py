@@ -58,7 +58,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     value: str  # as it stands in the output, after base-path prefixing
 
@@ -73,10 +73,13 @@ class ParsedPage:
 _LINKING_ELEMENTS = ":is([id], [href], [src], a[name], meta)"
 
 
-def parse_page(html: str) -> ParsedPage:
+def parse_page(html: str, shared: dict[str, Link] | None = None) -> ParsedPage:
     """The ids and URLs of one page, read by lexbor (a C HTML5 parser, about ten times faster than
-    html.parser); <template> contents are not part of the page, as in a browser."""
+    html.parser); <template> contents are not part of the page, as in a browser. With `shared`, a
+    link seen before (on another page) is that page's Link object: a site's pages repeat most of
+    their links, and a cold build holds every page's links at once."""
     page = ParsedPage()
+    links = page.links if shared is None else _SharedLinks(page.links, shared)
     for element in LexborHTMLParser(html).css(_LINKING_ELEMENTS):
         values = {name: value for name, value in element.attributes.items() if value is not None}
         if "id" in values:
@@ -84,10 +87,25 @@ def parse_page(html: str) -> ParsedPage:
         tag = element.tag
         if tag == "a" and "name" in values:
             page.ids.add(values["name"])
-        page.links.extend(Link(values[name]) for name in LINK_ATTRIBUTES if name in values)
+        links.extend(Link(values[name]) for name in LINK_ATTRIBUTES if name in values)
         if tag == "meta" and values.get("property", values.get("name")) in META_URL_PROPERTIES:
-            page.links.append(Link(values.get("content", "")))
+            links.append(Link(values.get("content", "")))
     return page
+
+
+class _SharedLinks:
+    """Appends to a page's links the Link already made for an equal value, where there is one."""
+
+    def __init__(self, links: list[Link], shared: dict[str, Link]) -> None:
+        self.links = links
+        self.shared = shared
+
+    def append(self, link: Link) -> None:
+        self.links.append(self.shared.setdefault(link.value, link))
+
+    def extend(self, links: Iterable[Link]) -> None:
+        for link in links:
+            self.append(link)
 
 
 def _xml_links(data: bytes) -> list[Link]:
@@ -168,9 +186,9 @@ def _checked_pages(files: Mapping[str, bytes]) -> list[str]:
     return pages + [name for name in ("sitemap.xml", "feed.xml") if name in files]
 
 
-def _read(name: str, data: bytes) -> ParsedPage:
+def _read(name: str, data: bytes, shared: dict[str, Link] | None = None) -> ParsedPage:
     if name.endswith(".html"):
-        return parse_page(data.decode("utf-8"))
+        return parse_page(data.decode("utf-8"), shared)
     return ParsedPage(links=_xml_links(data))
 
 
@@ -361,7 +379,8 @@ def parse_pages(
     before = memo.recalled(LINK_INDEX, key)
     todo = [name for name in pages if before is None or before.stamp(name) != stamps[name]]
     load(files, todo)  # in one go, not page by page
-    parsed = pmap(lambda name: _read(name, files[name]), todo)
+    shared: dict[str, Link] = {}  # per process: a worker's pages share their links, and pickle keeps that
+    parsed = pmap(lambda name: _read(name, files[name], shared), todo)
     return PagesRead(key, pages, stamps, dict(zip(todo, parsed, strict=True)), before)
 
 

@@ -107,6 +107,7 @@ def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer 
         search = pool.submit(index, files, memo)
         site_src = display_path(options.content_dir / "site.yaml")
         broken = check_links(site, files, jobs, options.templates_dir, site_src, memo, pages)
+        del pages  # every page's links and ids (a cold build's largest part after the bytes): done with
         if broken:
             raise ContentErrors(broken)
         bundle = search.result()

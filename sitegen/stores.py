@@ -105,7 +105,9 @@ class DiskStore:
         self.engine = engine or engine_version()
         self.path = folder / self.FILE
         self._db: sqlite3.Connection | None = None
-        self._pending: dict[tuple[str, bytes], bytes] = {}
+        # (seal, payload) of each entry put: joined only as each row is written, because a joined
+        # copy of every page and card would double the memory a cold build holds for them.
+        self._pending: dict[tuple[str, bytes], tuple[bytes, bytes]] = {}
         self._memory = MemoryStore()  # spaces without a codec live for this process only
         self._warned = False
 
@@ -114,20 +116,20 @@ class DiskStore:
     def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         if space.codec is None:
             return self._memory.get_many(space, keys)
-        rows: dict[bytes, bytes] = {}
+        payloads: dict[bytes, bytes] = {}
         missing = []
         for key in keys:
             pending = self._pending.get((space.name, key))
             if pending is not None:
-                rows[key] = pending
+                payloads[key] = pending[1]
             else:
                 missing.append(key)
-        rows.update(self._select("key, value", space.name, missing))
-        found: dict[bytes, T] = {}
-        for key, sealed in rows.items():
+        for key, sealed in self._select("key, value", space.name, missing):
             payload = self._unseal(space.name, key, bytes(sealed))
-            if payload is None:
-                continue
+            if payload is not None:
+                payloads[key] = payload
+        found: dict[bytes, T] = {}
+        for key, payload in payloads.items():
             try:
                 found[key] = space.codec.decode(payload)
             except Exception as exc:  # a row of an older format: recompute it
@@ -185,7 +187,7 @@ class DiskStore:
             self._memory.put(space, key, value)
             return
         payload = space.codec.encode(value)
-        self._pending[(space.name, key)] = self._seal(space.name, key, payload) + payload
+        self._pending[(space.name, key)] = (self._seal(space.name, key, payload), payload)
 
     def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
         """Write what this build computed and, after a successful build, drop the entries of the
@@ -272,12 +274,14 @@ def _expected_schema() -> list[tuple[Any, ...]]:
     return found
 
 
-def _commit(db: sqlite3.Connection, pending: Mapping[tuple[str, bytes], bytes], used: Mapping[str, set[bytes]]) -> None:
+def _commit(
+    db: sqlite3.Connection, pending: Mapping[tuple[str, bytes], tuple[bytes, bytes]], used: Mapping[str, set[bytes]]
+) -> None:
     """One transaction: the new rows in, the unused rows of the spaces a successful build asked out."""
     with db:
         db.executemany(
             "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-            ((name, key, value) for (name, key), value in pending.items()),
+            ((name, key, seal + payload) for (name, key), (seal, payload) in pending.items()),
         )
         for name, keys in sorted(used.items()):
             stale = [

@@ -165,3 +165,42 @@ def test_facts_are_derived_once_per_version() -> None:
     assert facts(again, space, ["a", "b"], length) == {"a": 3, "b": 4}
     assert derived == [b"one", b"three", b"four"] and not again.is_loaded("a")
     assert facts({"a": b"xy"}, space, ["a"], length) == {"a": 2}  # a plain mapping: derived directly
+
+
+# --- what a cold build holds in memory ---------------------------------------------------------------
+
+
+def test_the_disk_store_holds_no_copy_of_what_it_is_given_to_keep(tmp_path: Path) -> None:
+    """Every page and card of a cold build waits in the store until the build ends: a sealed copy of
+    each (as before) doubled the memory they take."""
+    import os
+    import tracemalloc
+
+    values = [os.urandom(1 << 20) for _ in range(16)]
+    store = DiskStore(tmp_path, "e")
+    tracemalloc.start()
+    try:
+        for n, value in enumerate(values):
+            store.put(LARGE, bytes([n]), value)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < (1 << 20), held  # the seals and the bookkeeping, not 16 MB of copies
+    store.finish(None)
+    assert DiskStore(tmp_path, "e").get_many(LARGE, [bytes([3]), bytes([15])]) == {
+        bytes([3]): values[3],
+        bytes([15]): values[15],
+    }
+
+
+def test_parsed_pages_share_their_equal_links() -> None:
+    """A site's pages repeat most of their links (the menu, the footer, the IGS lists): parsed for the
+    link check they share one Link per value, as every page of a cold build is held at once."""
+    from sitegen.linkcheck import parse_page
+
+    page = '<a href="/a/">a</a><a href="/b/" id="x">b</a><meta property="og:url" content="/a/">'
+    shared: dict = {}
+    first, second = parse_page(page, shared), parse_page(page, shared)
+    assert first == second == parse_page(page)
+    assert all(a is b for a, b in zip(first.links, second.links, strict=True))
+    assert first.links[0] is first.links[2] and len(shared) == 2

@@ -337,9 +337,9 @@ def test_one_article_edit_parses_only_the_pages_that_changed(tmp_path: Path, mon
     parsed: list[str] = []
     original = linkcheck._read
 
-    def counting(name: str, data: bytes) -> linkcheck.ParsedPage:
+    def counting(name: str, data: bytes, *shared: dict[str, linkcheck.Link]) -> linkcheck.ParsedPage:
         parsed.append(name)
-        return original(name, data)
+        return original(name, data, *shared)
 
     monkeypatch.setattr(linkcheck, "_read", counting)
     for store in (MemoryStore(), DiskStore(tmp_path / "cache")):
