@@ -269,7 +269,8 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
     except ContentErrors as errors:
         _save_cache(lambda: memo.finish(success=False))
         return _report(errors, BUILD_TITLE)
-    written = write_site(dict(files.items()), args.output)
+    # A page or card whose version the output holds is never read from the cache (sitegen/files.py).
+    written = write_site(files, args.output, versions=files.versions())
     if inputs and folder:
         from sitegen.fingerprint import remember_build
 

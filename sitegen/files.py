@@ -6,7 +6,8 @@ than the rest of the rebuild, although hardly anything looks at them. So render 
 as `SiteFiles`, a mapping of out_path -> bytes in which a page or card the cache holds is only a
 reference to its memo entry, read on first `files[name]` (or in bulk by `load`), and in which every
 file has a *version*: equal versions mean equal bytes (a page's render key, a card's key, a digest
-of the bytes for the rest). The write stage skips files whose version it wrote before.
+of the bytes for the rest). The write stage skips files whose version it wrote before
+(`write_site(files, output, versions=files.versions())`).
 
 The stages that derive something small from every page (its social-card title, its search marker,
 its Content-Security-Policy) ask `facts(files, kind, names, derive)`: the fact of a version is
@@ -111,8 +112,9 @@ class SiteFiles(MutableMapping[str, bytes]):
         return found
 
     def versions(self) -> dict[str, bytes]:
-        """The version of every file (equal version => equal bytes)."""
-        return {name: self.version(name) for name in self._data}
+        """The versions known without digesting anything (pages and cards: their keys); a file left
+        out is one whose bytes are at hand, for the caller to digest as it would anyway."""
+        return dict(self._versions)
 
     def is_loaded(self, name: str) -> bool:
         return self._data[name] is not None

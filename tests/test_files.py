@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, tree_bytes
 
 from sitegen.files import SiteFiles, bytes_version, fact_space, facts
 from sitegen.memo import BYTES, Memo, Space
@@ -165,6 +165,35 @@ def test_facts_are_derived_once_per_version() -> None:
     assert facts(again, space, ["a", "b"], length) == {"a": 3, "b": 4}
     assert derived == [b"one", b"three", b"four"] and not again.is_loaded("a")
     assert facts({"a": b"xy"}, space, ["a"], length) == {"a": 2}  # a plain mapping: derived directly
+
+
+def test_a_one_article_cli_rebuild_reads_no_unchanged_page_or_card(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """The whole CLI build, write stage included (write_site gets the versions): after one article's
+    body changed, no unchanged page or card is read from the cache, and the output is a cold build's."""
+    monkeypatch.setattr("sitegen.search.DELTA_SHARE", 1.0)  # as on a large site: the edit goes to the delta
+    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # the copied files settle at once
+    content, out, cold = tmp_path / "content", tmp_path / "out", tmp_path / "cold"
+    shutil.copytree(SAMPLE / "content", content)
+    reads: dict[str, int] = {}
+    real = DiskStore.get_many
+
+    def counting(self, space, keys):
+        found = real(self, space, keys)
+        reads[space.name] = reads.get(space.name, 0) + len(found)
+        return found
+
+    monkeypatch.setattr(DiskStore, "get_many", counting)
+    common = ["--content", str(content), "--cache", str(tmp_path / "cache"), "--no-admin"]
+    assert run_cli("build", *common, "--output", str(out))[0] == 0
+    article = sorted((content / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe laatste zin.\n", encoding="utf-8")
+    reads.clear()
+    assert run_cli("build", *common, "--output", str(out))[0] == 0
+    assert reads.get("pages", 0) == reads.get("social-cards", 0) == 0, reads
+    assert reads.get("journal", 0) >= 1  # the cache was used
+    assert run_cli("build", "--content", str(content), "--no-cache", "--no-admin", "--output", str(cold))[0] == 0
+    site, fresh = ({k: v for k, v in tree_bytes(d).items() if not k.startswith("pagefind/")} for d in (out, cold))
+    assert site == fresh
 
 
 # --- what a cold build holds in memory ---------------------------------------------------------------
