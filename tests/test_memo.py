@@ -300,3 +300,22 @@ def test_the_map_data_comes_back_from_the_disk_store_as_computed(tmp_path: Path)
             assert list(again.items()) == list(value.items()), field.name
     assert any(part.answer.igs for row in stored.finder_rows for part in row.parts)
     assert all(part.answer.igs in site.igs for row in stored.finder_rows for part in row.parts if part.answer.igs)
+
+
+def test_a_successful_build_drops_exactly_the_entries_it_did_not_use(tmp_path: Path) -> None:
+    """Whether read, only known (Memo.known, which reads no value) or written: the used entries stay,
+    the others go."""
+    space: Space[str] = Space("texts", TEXT)
+    memo = Memo(DiskStore(tmp_path, "e"))
+    for key in (b"a", b"b", b"c", b"d"):
+        memo.remembered(space, key, lambda key=key: key.decode())
+    memo.finish(success=True)
+    memo = Memo(DiskStore(tmp_path, "e"))
+    assert memo.known(space, [b"a", b"x"]) == {b"a"}
+    assert memo.remembered(space, b"b", lambda: "recomputed") == "b"
+    memo.remembered(space, b"e", lambda: "e")
+    memo.finish(success=True)
+    memo = Memo(DiskStore(tmp_path, "e"))  # used everything there is: nothing to drop
+    assert memo.known(space, [b"a", b"b", b"c", b"d", b"e"]) == {b"a", b"b", b"e"}
+    memo.finish(success=True)
+    assert _rows(tmp_path) == {"texts": 3}
