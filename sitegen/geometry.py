@@ -62,6 +62,7 @@ class Topology:
     """A digest of the file it was read from (see `digest`)."""
     _index: dict[str, MapUnit] = field(default_factory=dict, init=False, repr=False, compare=False)
     _outline: list[MultiPolygon] = field(default_factory=list, init=False, repr=False, compare=False)
+    _outline_paths: dict[tuple[int, float], str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {u.id: u for u in self.units})
@@ -393,15 +394,31 @@ def label_point(polygon: Sequence[Sequence[Point]], precision: float = 0.002) ->
         return shell[0]
     # Details far below the precision cannot move the answer much; dropping them makes it fast.
     rings = [_simplify([(x * squeeze, y) for x, y in ring], max(precision / 2, size / 150)) for ring in polygon]
+    # Per edge, what the distance and the crossing test need of its ends alone, worked out once.
+    edges = [
+        (x0, y0, y1, x1 - x0, y1 - y0, (x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0))
+        for ring in rings
+        for (x0, y0), (x1, y1) in itertools.pairwise(ring)
+    ]
+    hypot = math.hypot
 
     def distance(x: float, y: float) -> float:
+        """The signed distance to the nearest edge (negative outside): the point's distance to
+        its projection onto each edge clamped to the edge (written out: a call per edge cost more
+        than the arithmetic), and the crossings of a ray to the right."""
         inside = False
         nearest = math.inf
-        for ring in rings:
-            for (x0, y0), (x1, y1) in itertools.pairwise(ring):
-                if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
-                    inside = not inside
-                nearest = min(nearest, _segment_distance(x, y, x0, y0, x1, y1))
+        for x0, y0, y1, dx, dy, squared in edges:
+            if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * dx / dy:
+                inside = not inside
+            if dx or dy:
+                t = ((x - x0) * dx + (y - y0) * dy) / squared
+                t = 0.0 if t < 0.0 else 1.0 if t > 1.0 else t
+                found = hypot(x - (x0 + t * dx), y - (y0 + t * dy))
+            else:
+                found = hypot(x - x0, y - y0)
+            if found < nearest:
+                nearest = found
         return nearest if inside else -nearest
 
     cell = size / 8
@@ -429,14 +446,6 @@ def label_point(polygon: Sequence[Sequence[Point]], precision: float = 0.002) ->
             nd = distance(nx, ny)
             heapq.heappush(queue, (-(nd + half * math.sqrt(2)), nx, ny, half, nd))
     return (best_x / squeeze, best_y)
-
-
-def _segment_distance(x: float, y: float, x0: float, y0: float, x1: float, y1: float) -> float:
-    dx, dy = x1 - x0, y1 - y0
-    if dx or dy:
-        t = max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy)))
-        x0, y0 = x0 + t * dx, y0 + t * dy
-    return math.hypot(x - x0, y - y0)
 
 
 _WGS84_A = 6378137.0
@@ -527,6 +536,15 @@ def _svg_frame(topology: Topology, width: int, tolerance_px: float) -> tuple[int
     return height, path_data
 
 
+def _outline_path(topology: Topology, width: int, tolerance_px: float) -> str:
+    """The path data of the whole topology's outline in that frame, drawn once per topology and
+    frame: every locator starts with it."""
+    frame = (width, tolerance_px)
+    if frame not in topology._outline_paths:
+        topology._outline_paths[frame] = _svg_frame(topology, width, tolerance_px)[1](topology.outline())
+    return topology._outline_paths[frame]
+
+
 def locator_svg(
     topology: Topology,
     highlight_unit_ids: Iterable[str],
@@ -549,7 +567,7 @@ def locator_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label={quoteattr(label)} class="locator">',
         f"<title>{escape(label)}</title>",
-        f'<path d="{path_data(topology.outline())}" fill="{base_colour}" stroke="{outline_colour}" '
+        f'<path d="{_outline_path(topology, width, tolerance_px)}" fill="{base_colour}" stroke="{outline_colour}" '
         'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
     ]
     if highlight:
@@ -588,7 +606,7 @@ def overview_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" class="overview" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
-        f'<path d="{path_data(topology.outline())}" fill="{base_colour}" stroke="{outline_colour}" '
+        f'<path d="{_outline_path(topology, width, tolerance_px)}" fill="{base_colour}" stroke="{outline_colour}" '
         'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
     ]
     for area in areas:

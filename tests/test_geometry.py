@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
+import math
+import random
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,9 +16,11 @@ from sitegen.errors import ContentError
 from sitegen.geo.crossings import crossings
 from sitegen.geo.generate import TopoUnit, build_topology
 from sitegen.geometry import (
+    _simplify,
     area_km2,
     dissolve,
     dissolve_geojson,
+    label_point,
     load_topology,
     locator_svg,
     topology_from_data,
@@ -231,3 +237,97 @@ def test_locator_for_flanders_stays_small(official) -> None:
     assert len(svg.encode("utf-8")) < 6000
     assert svg == locator_svg(topology, ids, title="Kanaalzone")
     ET.fromstring(svg)
+
+
+def _plain_label_point(polygon, precision):
+    """label_point as first written (one helper call per edge): the oracle for the faster one."""
+
+    def segment_distance(x, y, x0, y0, x1, y1):
+        dx, dy = x1 - x0, y1 - y0
+        if dx or dy:
+            t = max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy)))
+            x0, y0 = x0 + t * dx, y0 + t * dy
+        return math.hypot(x - x0, y - y0)
+
+    shell = polygon[0]
+    squeeze = math.cos(math.radians(sum(p[1] for p in shell) / len(shell)))
+    xs, ys = [p[0] * squeeze for p in shell], [p[1] for p in shell]
+    size = max(max(xs) - min(xs), max(ys) - min(ys))
+    rings = [_simplify([(x * squeeze, y) for x, y in ring], max(precision / 2, size / 150)) for ring in polygon]
+
+    def distance(x, y):
+        inside, nearest = False, math.inf
+        for ring in rings:
+            for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+                if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+                    inside = not inside
+                nearest = min(nearest, segment_distance(x, y, x0, y0, x1, y1))
+        return nearest if inside else -nearest
+
+    cell = size / 8
+    queue = []
+    best_x, best_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    best = distance(best_x, best_y)
+    x = min(xs)
+    while x < max(xs):
+        y = min(ys)
+        while y < max(ys):
+            cx, cy = x + cell / 2, y + cell / 2
+            d = distance(cx, cy)
+            heapq.heappush(queue, (-(d + cell / 2 * math.sqrt(2)), cx, cy, cell / 2, d))
+            y += cell
+        x += cell
+    while queue:
+        potential, cx, cy, half, d = heapq.heappop(queue)
+        if d > best:
+            best, best_x, best_y = d, cx, cy
+        if -potential - best <= precision:
+            continue
+        half /= 2
+        for dx, dy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
+            nx, ny = cx + dx * half, cy + dy * half
+            nd = distance(nx, ny)
+            heapq.heappush(queue, (-(nd + half * math.sqrt(2)), nx, ny, half, nd))
+    return (best_x / squeeze, best_y)
+
+
+def test_label_points_are_the_plain_computations_numbers(official) -> None:
+    """The label point's distances are written out over precomputed edges for speed: the very same
+    floats as the plain computation, on every municipality of the official map (holes included)
+    and on random star-shaped polygons with a hole and degenerate (repeated-point) edges."""
+    _register, topology = official
+    parts: dict[str, list[str]] = {}
+    for unit in topology.units:
+        parts.setdefault(unit.nis, []).append(unit.id)
+    polygons = [dissolve(topology, {"m": ids})["m"][0] for ids in parts.values()]
+    polygons.append(topology.outline()[0])
+    rng = random.Random(17)
+    for _ in range(40):
+        cx, cy = rng.uniform(2.5, 5.9), rng.uniform(50.6, 51.5)
+        count = rng.randint(3, 60)
+        shell = []
+        for i in range(count):
+            angle, radius = 2 * math.pi * i / count, rng.uniform(0.05, 0.3)
+            shell += [(cx + radius * math.cos(angle), cy + radius * math.sin(angle))] * rng.choice((1, 1, 2))
+        hole = [(cx + 0.01 * math.cos(a / 4), cy - 0.01 * math.sin(a / 4)) for a in range(25)]
+        polygons.append([[*shell, shell[0]], [*hole, hole[0]]])
+    assert len(polygons) > 300
+    for polygon in polygons:
+        for precision in (0.002, 0.005):
+            assert label_point(polygon, precision) == _plain_label_point(polygon, precision)
+
+
+def test_the_outline_drawn_once_serves_every_frame(official) -> None:
+    """Locators share the outline's path data per topology and frame; another frame or another
+    topology never gets a path drawn for a different one."""
+    register, topology = official
+    ids = units_for_name(register, topology, "Gent", current=True)
+    small = locator_svg(topology, ids, width=100)
+    large = locator_svg(topology, ids, width=240, tolerance_px=0.3)
+    root = Path(__file__).parent.parent / "tests" / "sample_site" / "content"
+    fresh = load_topology(root, root)
+    assert large == locator_svg(fresh, ids, width=240, tolerance_px=0.3)
+    assert small == locator_svg(load_topology(root, root), ids, width=100)
+    assert small != large
+    grid = topology_from_data(json.loads((FIXTURES / "grid.topojson").read_text(encoding="utf-8")))
+    assert "M" in locator_svg(grid, ["a"], width=100) and locator_svg(grid, ["a"], width=100) not in (small, large)
