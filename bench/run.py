@@ -166,6 +166,13 @@ def hugo_config(content: Path, layouts: Path, work: Path) -> Path:
     return path
 
 
+def hugo_command(content: Path, layouts: Path, work: Path, out: Path) -> list[str]:
+    """Hugo building the site in bench/hugo/ from `content` (our content model) into `out`."""
+    config = f"{BENCH / 'hugo' / 'hugo.toml'},{hugo_config(content, layouts, work)}"
+    return [hugo_binary(), "--source", str(BENCH / "hugo"), "--config", config, "--destination", str(out),
+            "--cacheDir", str(work / "hugo-cache"), "--logLevel", "error"]  # fmt: skip
+
+
 def edit_article(content: Path, n: int) -> Path:
     path = sorted((content / "articles").glob("*.md"))[0]
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f" Bewerking {n}.\n", encoding="utf-8")
@@ -221,9 +228,7 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
     templates, layouts = folder / "templates", folder / "hugo-layouts"
     build = [sys.executable, "-c", TIMED_BUILD, str(ROOT), json.dumps(PARTS), "build", "--content", str(content),
              "--templates", str(templates), "--output", str(ours_out), "--cache", str(cache)]  # fmt: skip
-    hugo = [hugo_binary(), "--source", str(BENCH / "hugo"), "--config",
-            f"{BENCH / 'hugo' / 'hugo.toml'},{hugo_config(content, layouts, folder)}", "--destination",
-            str(hugo_out), "--cacheDir", str(folder / "hugo-cache"), "--quiet"] if with_hugo else []  # fmt: skip
+    hugo = hugo_command(content, layouts, folder, hugo_out) if with_hugo else []
     results: dict[str, list[Sample]] = {"load": [Sample(os.getloadavg()[0])]}
 
     def record(name: str, sample: Sample) -> None:
