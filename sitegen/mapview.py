@@ -14,11 +14,12 @@ ourselves and put in front of Folium's script, where kaart-interactie.js reads i
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from .geometry import (
 )
 from .memo import TEXT, Memo, Space, json_codec
 from .model import Igs, Site
+from .parallel import Forked
 from .register import Register
 
 logger = logging.getLogger(__name__)
@@ -90,9 +92,15 @@ class MapData:
     numbers: Mapping[str, int]  # the number of each IGS on the map, as the legend repeats it
     legend: Mapping[str, tuple[tuple[str, str], ...]]  # per IGS slug, "none", "unknown": (unit name, anchor)
     pending: tuple[Igs, ...]  # IGS'en without known members: not on the map
-    script: str  # the map's JavaScript, written by Folium
+    drawn_script: Callable[[], str] = field(repr=False, compare=False)
+    """Gives the map's JavaScript, written by Folium; a call, since it may still be drawn on another core."""
     leaflet_version: str
     sources: tuple[tuple[str, str, str], ...]  # (name, url, licence)
+
+    @property
+    def script(self) -> str:
+        """The map's JavaScript (waits for it where it is still being drawn: ask as late as possible)."""
+        return self.drawn_script()
 
 
 def leaflet_files() -> tuple[str, dict[str, bytes]]:
@@ -372,7 +380,7 @@ def _map_data_from_plain(plain: Mapping[str, Any], site: Site) -> MapData:
         numbers=dict(plain["numbers"]),
         legend={key: tuple(tuple(entry) for entry in entries) for key, entries in plain["legend"].items()},
         pending=tuple(site.igs_by_slug(slug) for slug in plain["pending"]),
-        script=plain["script"],
+        drawn_script=functools.partial(str, plain["script"]),
         leaflet_version=plain["leaflet_version"],
         sources=tuple(tuple(source) for source in plain["sources"]),
     )
@@ -399,19 +407,59 @@ def _map_inputs(site: Site) -> tuple[Any, ...]:
 
 
 def build_map_data(site: Site, register: Register, topology: Topology, memo: Memo | None = None) -> MapData:
-    """Everything the pages show of the map; it reads, of the site, the IGS, the tiles and the base path."""
+    """Everything the pages show of the map; it reads, of the site, the IGS, the tiles and the base path.
+
+    Where the map's script is not remembered, it is drawn on another core while this one goes on
+    (importing Folium alone takes a fifth of a cold build of the shipped site); the map data is
+    remembered once the script is asked for."""
     memo = memo or Memo()
     key = digest(_map_inputs(site), register.digest, topology.digest)
-    plain = memo.remembered(MAP_DATA, key, lambda: _plain_map_data(_map_data(site, register, topology, memo)))
-    return _map_data_from_plain(plain, site)
+    plain = memo.recalled(MAP_DATA, key)
+    if plain is not None:
+        return _map_data_from_plain(plain, site)
+    return _map_data(site, register, topology, memo, lambda geo: memo.keep(MAP_DATA, key, _plain_map_data(geo)))
 
 
-def _map_data(site: Site, register: Register, topology: Topology, memo: Memo) -> MapData:
+def _map_data(
+    site: Site, register: Register, topology: Topology, memo: Memo, done: Callable[[MapData], None]
+) -> MapData:
     places = (register.digest, topology.digest)
     members = [(i.slug, [m.name for m in i.members]) for i in site.igs]
     units = memo.remembered(MAP_UNITS, digest(members, places), lambda: igs_units(site, register, topology))
-    rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
     colours = assign_colours(site, units, topology)
+    # Folium's script reads, of each IGS, only what goes on the map: a summary edit leaves it.
+    shown = [(i.slug, i.display_name, i.url, [m.name for m in i.members], i.members_complete, i.provinces)
+             for i in site.igs]  # fmt: skip
+    script_key = digest(shown, site.tiles, site.base_path, places, sorted(units.items()), sorted(colours.items()))
+    known = memo.recalled(MAP_SCRIPT, script_key)
+    if known is not None:
+        geo = _rest_of_map_data(site, register, topology, memo, units, colours, functools.partial(str, known))
+        done(geo)
+        return geo
+    drawing = Forked(lambda: map_script(site, register, topology, units, colours))
+    drawn: list[str] = []
+
+    def script() -> str:
+        if not drawn:
+            drawn.append(drawing.result())
+            memo.keep(MAP_SCRIPT, script_key, drawn[0])
+            done(geo)
+        return drawn[0]
+
+    geo = _rest_of_map_data(site, register, topology, memo, units, colours, script)
+    return geo
+
+
+def _rest_of_map_data(
+    site: Site,
+    register: Register,
+    topology: Topology,
+    memo: Memo,
+    units: Mapping[str, tuple[str, ...]],
+    colours: Mapping[str, str],
+    script: Callable[[], str],
+) -> MapData:
+    rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
     calls = [
         (igs.slug, (units[igs.slug], f"Ligging van {igs.name} in Vlaanderen")) for igs in site.igs if units[igs.slug]
     ]
@@ -421,11 +469,6 @@ def _map_data(site: Site, register: Register, topology: Topology, memo: Memo) ->
         lambda args: locator_svg(topology, args[0], title=args[1]),
     )
     locators = {slug: svg for (slug, _), svg in zip(calls, svgs, strict=True)}
-    # Folium's script reads, of each IGS, only what goes on the map: a summary edit leaves it.
-    shown = [(i.slug, i.display_name, i.url, [m.name for m in i.members], i.members_complete, i.provinces)
-             for i in site.igs]  # fmt: skip
-    script_key = digest(shown, site.tiles, site.base_path, places, sorted(units.items()), sorted(colours.items()))
-    script = memo.remembered(MAP_SCRIPT, script_key, lambda: map_script(site, register, topology, units, colours))
     version, _ = leaflet_files()
     return MapData(
         colours=colours,
@@ -444,7 +487,7 @@ def _map_data(site: Site, register: Register, topology: Topology, memo: Memo) ->
         numbers=igs_numbers(site, units),
         legend=legend_entries(rows),
         pending=tuple(i for i in site.igs if not units[i.slug]),
-        script=script,
+        drawn_script=script,
         leaflet_version=version,
         sources=tuple((s.name, s.url, s.licence) for s in register.sources),
     )

@@ -1,21 +1,43 @@
-"""Pure work spread over the cores of the machine, for cold builds of large sites.
+"""Pure work spread over the cores of the machine.
 
 `pmap(fn, items)` is `[fn(x) for x in items]`, computed in forked worker processes when there are
-enough items to pay for the forks (a few thousand pages or documents), in order, so the result is
+enough items to pay for a pool (a few thousand pages or documents), in order, so the result is
 identical to the sequential one. Children inherit the parent's memory (templates, the model), so
-only the items' results travel back through pipes. Where fork is missing (or the work is small, or
-we are a worker already, or other threads run: `serve`) it simply runs sequentially.
+only the items' results travel back through pipes. Fewer items run in process, but when they turn
+out slow (a few dozen social cards take a quarter of a second), the second half of what is left
+goes to one forked child while this process does the first half.
+
+`Forked(fn)` starts `fn()` in a forked child at once, so that it runs on another core while the
+caller goes on; `result()` waits for it.
+
+Where fork is missing (or we are a worker already, or other threads run: `serve`) everything simply
+runs in process. A child that fails is not trusted: its work is done again in process, so an error
+is raised here with its real traceback. What runs in a child must be pure: it must not touch the
+memo's store or write files, and its result must pickle.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing
 import os
+import pickle
+import signal
 import threading
+import time
+import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
-MIN_ITEMS = 400  # below this, forking costs more than it saves
+T = TypeVar("T")
+
+MIN_ITEMS = 400  # below this, a pool of workers costs more than it saves
+SPLIT_AFTER = 0.02
+"""Seconds of in-process work after which pmap looks whether a second process would pay."""
+SPLIT_WORTH = 0.06
+"""The work left (estimated from the items done) must be at least this many seconds to fork for it."""
 _state: dict[str, Any] = {}
 
 
@@ -33,8 +55,8 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 def pmap(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN_ITEMS) -> list[Any]:
     count = workers()
-    if len(items) < min_items or not can_fork(MIN_ITEMS):
-        return [fn(item) for item in items]
+    if len(items) < min_items or not can_fork():
+        return _split_when_slow(fn, items)
     chunks = count * 4  # a few chunks per worker evens out slow ones
     size = -(-len(items) // chunks)
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
@@ -51,14 +73,106 @@ def pmap(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN
     return [result for part in parts for result in part]
 
 
+def _split_when_slow(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """`[fn(x) for x in items]` in process, until the items done say that what is left is worth a
+    fork: then a forked child computes the second half of the rest while this process does the first."""
+    results = []
+    started = time.perf_counter()
+    for done, item in enumerate(items, start=1):
+        results.append(fn(item))
+        left = len(items) - done
+        spent = time.perf_counter() - started
+        if left >= 2 and spent >= SPLIT_AFTER and spent / done * left >= SPLIT_WORTH and can_fork():
+            rest = items[done:]
+            half = len(rest) // 2
+            with Forked(functools.partial(_in_process, fn, rest[half:])) as second:
+                results.extend(_in_process(fn, rest[:half]))
+                results.extend(second.result())
+            break
+    return results
+
+
+def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    return [fn(item) for item in items]
+
+
+class Forked(Generic[T]):
+    """`compute()`, started in a forked child when one can be forked (else run by `result()`).
+
+    A child whose result nobody asks for (the caller failed first) is ended on `close()`, on leaving
+    a `with` block, or when this object is collected."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute = compute
+        self._end: weakref.finalize | None = None
+        self._pipe = -1
+        if can_fork():
+            self._start()
+
+    def _start(self) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
+            os.close(read)
+            _mark_worker()
+            try:
+                data = b"1" + pickle.dumps(self._compute(), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # reported by the parent computing it again
+                data = b"0"
+            try:
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self._pipe = read
+        self._end = weakref.finalize(self, _end_child, pid, read)
+
+    @property
+    def in_child(self) -> bool:
+        """Whether a child computes it (else `result()` computes it in process)."""
+        return self._end is not None and self._end.alive
+
+    def result(self) -> T:
+        if not self.in_child:
+            return self._compute()
+        chunks = []
+        while chunk := os.read(self._pipe, 1 << 20):  # until the child has sent everything and exited
+            chunks.append(chunk)
+        self.close()
+        data = b"".join(chunks)
+        if data[:1] == b"1":
+            return pickle.loads(data[1:])  # our own child's result, never stored
+        return self._compute()  # the child failed: the error (if any) is raised here, in full
+
+    def close(self) -> None:
+        if self._end is not None:
+            self._end()
+
+    def __enter__(self) -> Forked[T]:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _end_child(pid: int, pipe: int) -> None:
+    """Close our end of the child's pipe, end the child (when it has not exited yet) and reap it."""
+    os.close(pipe)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 def _mark_worker() -> None:
     _state["worker"] = True
 
 
-def can_fork(count: int) -> bool:
+def can_fork() -> bool:
     return (
-        count >= MIN_ITEMS
-        and workers() >= 2
+        workers() >= 2
         and not _state.get("worker")
         and threading.active_count() == 1  # forking a threaded process (serve) may deadlock
         and "fork" in multiprocessing.get_all_start_methods()

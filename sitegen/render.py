@@ -13,6 +13,7 @@ import html as html_lib
 import json
 import logging
 import re
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,9 +145,6 @@ def make_environment(
     def absolute(url: str) -> str:
         return site.base_url + url.lstrip("/")
 
-    def asset(name: str) -> str:
-        return href(assets.out_path(name))
-
     def html(rendered: RenderedMarkdown | None) -> Markup:
         return Markup(rendered.html) if rendered else Markup("")
 
@@ -155,7 +153,7 @@ def make_environment(
         geo=geo,
         href=href,
         absolute=absolute,
-        asset=asset,
+        asset=_asset_url(href, assets),
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,
     )
@@ -169,6 +167,23 @@ def make_environment(
     )
     env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
+
+
+def _asset_url(href: Callable[[str], str], assets: Assets) -> Callable[[str], str]:
+    """The template function `asset(name)`: the URL of an asset's fingerprinted file."""
+    return lambda name: href(assets.out_path(name))
+
+
+MAP_SCRIPT = "kaart.js"
+
+
+def _add_map_script(env: Environment, assets: Assets, geo: MapData, output: MutableMapping[str, bytes]) -> Assets:
+    """The assets with the map's script (which may still be drawn on another core: see sitegen.mapview,
+    so asked for only by the first template that may name it), named by the environment's asset()."""
+    assets = assets.with_files({MAP_SCRIPT: geo.script.encode("utf-8")})
+    env.globals["asset"] = _asset_url(env.globals["href"], assets)
+    output[assets.out_path(MAP_SCRIPT)] = assets.files[assets.out_path(MAP_SCRIPT)]
+    return assets
 
 
 def stories_by_tag(site: Site) -> dict[str, list[Any]]:
@@ -215,9 +230,7 @@ def render_site(
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
     leaflet = {name: data.replace(b"behavior: url(#default#VML);", b"") for name, data in leaflet.items()}
     assets = assets.with_files({f"leaflet/{name}": data for name, data in leaflet.items()})
-    assets = assets.with_files(
-        {"kaart.js": geo.script.encode("utf-8"), "gemeenten-index.json": finder_index(geo.finder_rows).encode("utf-8")}
-    )
+    assets = assets.with_files({"gemeenten-index.json": finder_index(geo.finder_rows).encode("utf-8")})
     env = make_environment(templates_dir, site, assets, geo, memo)
     pictures, image_files, errors = process_images(site.images, image_uses(site))
 
@@ -258,6 +271,8 @@ def render_site(
     output.update(image_files)
     output.update(art.files)
     templates, assets_read = template_inputs(templates_dir)
+    if MAP_SCRIPT in assets_read:  # named by a keyed template: its name is part of their keys
+        assets = _add_map_script(env, assets, geo, output)
     asset_names = {name: out for name, out in assets.names.items() if name in assets_read}
     cards = (sorted((slug, shape.width, shape.height) for slug, shape in art.shapes.items()), art.flanders is None)
     keys = page_keys(
@@ -310,6 +325,8 @@ def render_site(
                 failed[job.out_path] = result
     for (key, job), page in zip(todo, pages, strict=True):
         output.put(job.out_path, page, PAGE + key)
+    if MAP_SCRIPT not in assets.names:
+        assets = _add_map_script(env, assets, geo, output)
     for job, result in zip(unkeyed, pmap(lambda job: _render(env, job, templates_dir), unkeyed), strict=True):
         if isinstance(result, ContentError):
             failed[job.out_path] = result

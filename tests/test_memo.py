@@ -288,12 +288,13 @@ def test_the_map_data_comes_back_from_the_disk_store_as_computed(tmp_path: Path)
     topology = _parsed(topology_file, topology_from_text, Memo())
     cold = build_map_data(site, register, topology, Memo())
     memo = Memo(DiskStore(tmp_path, "e"))
-    build_map_data(site, register, topology, memo)
+    # The map's script may still be drawn on another core: the map data is kept once render asks for it.
+    assert build_map_data(site, register, topology, memo).script == cold.script
     memo.finish(success=True)
     memo = Memo(DiskStore(tmp_path, "e"))
     stored = build_map_data(site, register, topology, memo)
     assert (memo.hits("map-data"), memo.misses("map-data")) == (1, 0)
-    assert stored == cold
+    assert stored == cold and stored.script == cold.script
     for field in fields(cold):
         value, again = getattr(cold, field.name), getattr(stored, field.name)
         if isinstance(value, dict):

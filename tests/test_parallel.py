@@ -1,0 +1,149 @@
+"""Work on the second core (sitegen.parallel): the same results as in process, wherever they are computed."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, tree_bytes
+
+from sitegen import parallel
+from sitegen.parallel import Forked, pmap
+
+needs_fork = pytest.mark.skipif(
+    parallel.workers() < 2 or "fork" not in multiprocessing.get_all_start_methods(), reason="needs two cores and fork"
+)
+
+
+def _slow(x: int) -> tuple[int, int]:
+    time.sleep(0.01)
+    return os.getpid(), x * x
+
+
+@needs_fork
+def test_slow_items_are_split_with_one_child_in_order() -> None:
+    """A few slow items: once the items done say the rest is worth it, a child takes half of the rest."""
+    results = pmap(_slow, list(range(20)))
+    assert [value for _, value in results] == [x * x for x in range(20)]
+    pids = [pid for pid, _ in results]
+    assert pids[0] == os.getpid()  # the first items tell how slow they are, in process
+    assert len(set(pids)) == 2 and pids[-1] != os.getpid()  # the end of the list was done in a child
+    assert pids == sorted(pids, key=lambda pid: pid != os.getpid())  # one contiguous part each
+
+
+def test_quick_items_stay_in_process() -> None:
+    results = pmap(lambda x: (os.getpid(), -x), list(range(200)))
+    assert results == [(os.getpid(), -x) for x in range(200)]
+
+
+def test_nothing_is_forked_while_other_threads_run() -> None:
+    """serve runs builds beside its server threads: forking a threaded process may deadlock."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert {pid for pid, _ in pmap(_slow, list(range(12)))} == {os.getpid()}
+        other = Forked(os.getpid)
+        assert not other.in_child and other.result() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
+
+
+@needs_fork
+def test_forked_computes_in_a_child_and_hands_back_the_value() -> None:
+    with Forked(lambda: (os.getpid(), "kaart" * 1000, {"a": [1.5, None]})) as child:
+        assert child.in_child
+        pid, text, data = child.result()
+    assert pid != os.getpid() and text == "kaart" * 1000 and data == {"a": [1.5, None]}
+
+
+@needs_fork
+def test_a_failing_child_raises_the_error_here() -> None:
+    """The child's exception cannot travel; the work is done again in process and raises with its traceback."""
+    calls = []
+
+    def fail() -> None:
+        calls.append(os.getpid())
+        raise ValueError("kapot")
+
+    with Forked(fail) as child, pytest.raises(ValueError, match="kapot"):
+        child.result()
+    assert calls == [os.getpid()]  # the child's call appended to its own copy of the list
+
+
+def _sleeping_child(tmp_path: Path) -> tuple[Forked, int]:
+    """A child that says its pid and then sleeps for a minute."""
+    said = tmp_path / "pid"
+
+    def sleep() -> None:
+        said.write_text(str(os.getpid()))
+        time.sleep(60)
+
+    child = Forked(sleep)
+    for _ in range(1000):
+        if said.is_file() and said.read_text():
+            return child, int(said.read_text())
+        time.sleep(0.01)
+    raise AssertionError("the child never started")
+
+
+def _gone(pid: int) -> bool:
+    """Ended and reaped (a zombie would still take signals)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@needs_fork
+def test_a_child_nobody_asks_is_ended_and_reaped(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError), _sleeping_child(tmp_path)[0] as child:
+        pid = int((tmp_path / "pid").read_text())
+        raise RuntimeError("the caller fails first")
+    assert _gone(pid) and not child.in_child
+    assert time.perf_counter() - started < 30
+
+
+@needs_fork
+def test_a_forgotten_child_is_ended_when_collected(tmp_path: Path) -> None:
+    child, pid = _sleeping_child(tmp_path)
+    del child
+    gc.collect()
+    assert _gone(pid)
+
+
+@needs_fork
+def test_overlapped_build_gives_the_in_process_bytes(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """A cold build draws the map's script in a child beside the rest of the map data, and splits its
+    social cards with a child; the same site as a build that forks nothing, on the sample and the
+    shipped content."""
+    forks = []
+    original = Forked._start
+
+    def counted(self: Forked) -> None:
+        forks.append(1)
+        original(self)
+
+    for name, content in (("sample", SAMPLE / "content"), ("shipped", ROOT / "content")):
+        common = ["build", "--no-admin", "--content", str(content), "--no-cache"]
+        monkeypatch.setattr(parallel, "can_fork", lambda: False)
+        code, _, err = run_cli(*common, "--output", str(tmp_path / f"{name}-in-process"))
+        assert code == 0, err
+        monkeypatch.undo()
+        monkeypatch.setattr(Forked, "_start", counted)
+        monkeypatch.setattr(parallel, "SPLIT_AFTER", 0.0)  # split the cards however quick they are
+        monkeypatch.setattr(parallel, "SPLIT_WORTH", 0.0)
+        forks.clear()
+        code, _, err = run_cli(*common, "--output", str(tmp_path / f"{name}-overlapped"))
+        assert code == 0, err
+        monkeypatch.undo()
+        assert len(forks) >= 2, name  # the map script and (at least) the social cards
+        assert tree_bytes(tmp_path / f"{name}-overlapped") == tree_bytes(tmp_path / f"{name}-in-process"), name
