@@ -18,7 +18,7 @@ import importlib.resources
 import io
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -331,6 +331,25 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)  # flat colours: quick to encode, and about 20 kB
     return out.getvalue()
+
+
+BACKGROUNDS_KEPT = 32  # the cache of _background_indexed
+
+
+def draw_backgrounds(
+    site_name: str, tagline: str, styles: Sequence[tuple[str, Shapes | None, str]], enough: Callable[[], bool]
+) -> int:
+    """Draw the backgrounds of cards to come, (kicker, shapes, colour) each, into the cache that
+    social_card reads, until `enough()` says to stop: work for a core that would otherwise wait.
+    Only as many as the cache keeps, in the order the cards are drawn; returns how many were drawn."""
+    drawn = 0
+    wanted = dict.fromkeys((colour, hash(shapes), kicker, shapes) for kicker, shapes, colour in styles)
+    for colour, _, kicker, shapes in sorted(wanted, key=lambda style: style[:3])[:BACKGROUNDS_KEPT]:
+        if enough():
+            break
+        _background_indexed(site_name, tagline, shapes, colour, kicker)
+        drawn += 1
+    return drawn
 
 
 def drawing_order(calls: Sequence[tuple[str, str, str, str, Shapes | None, str]]) -> list[int]:

@@ -14,6 +14,7 @@ ourselves and put in front of Folium's script, where kaart-interactie.js reads i
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -96,6 +97,8 @@ class MapData:
     """Gives the map's JavaScript, written by Folium; a call, since it may still be drawn on another core."""
     leaflet_version: str
     sources: tuple[tuple[str, str, str], ...]  # (name, url, licence)
+    script_ready: Callable[[], bool] = field(default=lambda: True, repr=False, compare=False)
+    """Whether asking for the script would not wait for another core."""
 
     @property
     def script(self) -> str:
@@ -446,7 +449,10 @@ def _map_data(
             done(geo)
         return drawn[0]
 
-    geo = _rest_of_map_data(site, register, topology, memo, units, colours, script)
+    geo = dataclasses.replace(
+        _rest_of_map_data(site, register, topology, memo, units, colours, script),
+        script_ready=lambda: bool(drawn) or drawing.ready(),
+    )
     return geo
 
 

@@ -23,6 +23,7 @@ import functools
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import threading
 import time
@@ -132,6 +133,10 @@ class Forked(Generic[T]):
     def in_child(self) -> bool:
         """Whether a child computes it (else `result()` computes it in process)."""
         return self._end is not None and self._end.alive
+
+    def ready(self) -> bool:
+        """Whether `result()` would not wait for the child (it has sent its result, or there is none)."""
+        return not self.in_child or bool(select.select([self._pipe], [], [], 0)[0])
 
     def result(self) -> T:
         if not self.in_child:

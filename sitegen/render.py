@@ -21,7 +21,17 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 from markupsafe import Markup
 
-from .artwork import CARD_PICTURE_SIZE, SOCIAL_CARDS, Artwork, drawing_order, make_artwork, social_card, social_card_key
+from .artwork import (
+    CARD_PICTURE_SIZE,
+    SOCIAL_CARDS,
+    Artwork,
+    Shapes,
+    draw_backgrounds,
+    drawing_order,
+    make_artwork,
+    social_card,
+    social_card_key,
+)
 from .dates import PartialDate, format_nl
 from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
@@ -326,6 +336,11 @@ def render_site(
     for (key, job), page in zip(todo, pages, strict=True):
         output.put(job.out_path, page, PAGE + key)
     if MAP_SCRIPT not in assets.names:
+        if not geo.script_ready():
+            # While the map's script is still drawn on the other core, this one draws the backgrounds
+            # of the social cards to come (pure work, kept in artwork's caches).
+            styles = [_card_style(job, art, geo.colours) for job in jobs if job.out_path.endswith(".html")]
+            draw_backgrounds(site.title, _card_tagline(site), styles, geo.script_ready)
         assets = _add_map_script(env, assets, geo, output)
     for job, result in zip(unkeyed, pmap(lambda job: _render(env, job, templates_dir), unkeyed), strict=True):
         if isinstance(result, ContentError):
@@ -373,7 +388,7 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     """Add a social card for every HTML page, titled as its og:title says (so the template decides);
     a card drawn by an earlier build from the same title, shape and font is taken from the memo
     (and read only when a later stage needs its bytes)."""
-    tagline = f"Een netwerk van {site.organisation.name}"
+    tagline = _card_tagline(site)
     html_pages = [job for job in jobs if job.out_path.endswith(".html")]
     titles = facts(output, OG_TITLES, [job.out_path for job in html_pages], _og_title)
     calls = []
@@ -381,14 +396,7 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
         title = titles[job.out_path]
         if title is None:
             continue
-        igs, article = job.context.get("igs"), job.context.get("article")
-        slugs = (igs.slug,) if igs is not None else article.igs if article is not None else ()
-        slug = next((s for s in slugs if s in art.shapes), None)
-        kicker = (
-            f"IGS · {igs.provinces_label}" if igs is not None else article.type_label if article is not None else ""
-        )
-        shapes = art.shapes[slug] if slug else art.flanders
-        colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
+        kicker, shapes, colour = _card_style(job, art, colours)
         path = social_image_path(job.context["url"])
         calls.append((path, (title, kicker, site.title, tagline, shapes, colour)))
     # A card's key is made of the key of everything but its title and kicker, digested once per
@@ -412,6 +420,21 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
             output.put(path, drawn[i], CARD + card_key)
         else:
             output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(social_card, *args), CARD + card_key)
+
+
+def _card_tagline(site: Site) -> str:
+    return f"Een netwerk van {site.organisation.name}"
+
+
+def _card_style(job: PageJob, art: Artwork, colours: Any) -> tuple[str, Shapes | None, str]:
+    """What a page's social card shows besides its title: the kicker, the map shapes and their colour."""
+    igs, article = job.context.get("igs"), job.context.get("article")
+    slugs = (igs.slug,) if igs is not None else article.igs if article is not None else ()
+    slug = next((s for s in slugs if s in art.shapes), None)
+    kicker = f"IGS · {igs.provinces_label}" if igs is not None else article.type_label if article is not None else ""
+    shapes = art.shapes[slug] if slug else art.flanders
+    colour = colours.get(slug, "#f3b23c") if slug else "#f3b23c"
+    return kicker, shapes, colour
 
 
 def _og_title(page: bytes) -> str | None:

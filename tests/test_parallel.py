@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -147,3 +148,34 @@ def test_overlapped_build_gives_the_in_process_bytes(run_cli, tmp_path: Path, mo
         monkeypatch.undo()
         assert len(forks) >= 2, name  # the map script and (at least) the social cards
         assert tree_bytes(tmp_path / f"{name}-overlapped") == tree_bytes(tmp_path / f"{name}-in-process"), name
+
+
+@needs_fork
+def test_ready_says_whether_the_result_would_wait(tmp_path: Path) -> None:
+    go = tmp_path / "go"
+
+    def wait_for_go() -> str:
+        while not go.exists():
+            time.sleep(0.01)
+        return "klaar"
+
+    with Forked(wait_for_go) as child:
+        assert not child.ready()
+        go.touch()
+        for _ in range(1000):
+            if child.ready():
+                break
+            time.sleep(0.01)
+        assert child.ready() and child.result() == "klaar"
+    with _no_fork():
+        assert Forked(lambda: 1).ready()  # computed in process: nothing to wait for
+
+
+@contextlib.contextmanager
+def _no_fork():
+    original = parallel.can_fork
+    parallel.can_fork = lambda: False
+    try:
+        yield
+    finally:
+        parallel.can_fork = original

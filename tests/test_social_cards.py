@@ -94,3 +94,22 @@ def test_title_lines_are_written_as_pillow_draws_them(size: int) -> None:
             ImageDraw.Draw(pillows).text((0, y), line, font=font, fill=255)
         assert ours.tobytes() == pillows.tobytes(), line
         assert artwork._length(line, size) == font.getlength(line)
+
+
+def test_backgrounds_drawn_ahead_are_the_cards_backgrounds() -> None:
+    """While the map's script is drawn on the other core, render draws the backgrounds of the cards to
+    come into the cache: one per style, in drawing order, at most as many as the cache keeps, and
+    only until it is told to stop; the cards drawn afterwards are the cards drawn without it."""
+    calls = _calls()
+    cold = [social_card(*args) for args in calls]
+    artwork._background_indexed.cache_clear()
+    styles = [(kicker, shapes, colour) for _, kicker, _, _, shapes, colour in calls]
+    assert artwork.draw_backgrounds(*SITE, styles, lambda: False) == len(set(styles)) == 12
+    assert artwork._background_indexed.cache_info().currsize == 12
+    assert [social_card(*args) for args in calls] == cold
+    assert artwork._background_indexed.cache_info().misses == 12  # no card drew its background again
+    artwork._background_indexed.cache_clear()
+    stops = iter([False, False, True])
+    assert artwork.draw_backgrounds(*SITE, styles, lambda: next(stops)) == 2
+    many = [(f"Soort {n}", FLANDERS, "#f3b23c") for n in range(artwork.BACKGROUNDS_KEPT + 5)]
+    assert artwork.draw_backgrounds(*SITE, many, lambda: False) == artwork.BACKGROUNDS_KEPT
