@@ -181,6 +181,7 @@ def markdown_problems(text: str) -> list[MarkdownProblem]:
 def render_markdown(text: str, base_path: str) -> RenderedMarkdown:
     """Convert one document; `base_path` is the site's path prefix, e.g. '/' or '/repo/'."""
     converter = _converter()
+    _only_inline_patterns_that_can_match(converter, text)
     raw_html = converter.reset().convert(text)
     links: list[str] = []
 
@@ -218,12 +219,49 @@ def render_markdown(text: str, base_path: str) -> RenderedMarkdown:
     return RenderedMarkdown(safe_html, headings, tuple(links))
 
 
+# Python-Markdown tries every inline pattern on every piece of text (half of its time on a typical
+# story). Each pattern below needs one of its marks in the text to match, so it is left out for a
+# document without any of them: the text it sees comes from the document alone, after tabs are
+# expanded and line ends normalised (so a tab or carriage return keeps the line break pattern).
+_NEEDS = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "linebreak": ("  \n", "\t", "\r"),
+    "html": ("<",),
+    "entity": ("&",),
+    "em_strong": ("*", "_"),
+}
+_MARKS = frozenset(mark for marks in _NEEDS.values() for mark in marks)
+
+
+def _only_inline_patterns_that_can_match(converter: markdown.Markdown, text: str) -> None:
+    """Give the converter's inline processor only the patterns that can match in `text`."""
+    found = frozenset(mark for mark in _MARKS if mark in text)
+    patterns = _local.patterns.get(found)
+    if patterns is None:
+        patterns = markdown.util.Registry()
+        for item in converter.inlinePatterns._priority:
+            if item.name not in _NEEDS or any(mark in found for mark in _NEEDS[item.name]):
+                patterns.register(converter.inlinePatterns[item.name], item.name, item.priority)
+        _local.patterns[found] = patterns
+    converter.treeprocessors["inline"].inlinePatterns = patterns
+
+
 def _converter() -> markdown.Markdown:
     """This thread's Markdown instance (created on first use; callers reset it per document)."""
     converter = getattr(_local, "converter", None)
     if converter is None:
         converter = markdown.Markdown(extensions=["toc", "sane_lists", "tables"], output_format="html")
         _local.converter = converter
+        _local.patterns = {}
     return converter
 
 

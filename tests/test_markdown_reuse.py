@@ -6,6 +6,8 @@ import itertools
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen import markup
 
@@ -60,3 +62,49 @@ def test_attribute_callback_left_out_only_where_it_changes_nothing() -> None:
     html = markup.render_markdown('<p><a HREF="/a/">a</a> <img SRC="/images/b.png" alt="b"></p>', "/r/")
     assert html.links == ("/r/a/", "/r/images/b.png")
     assert markup.render_markdown("*geen* link", "/r/").links == ()
+
+
+def _with_every_pattern(text: str) -> markup.RenderedMarkdown:
+    """The oracle: the same rendering with every inline pattern tried on every piece of text."""
+
+    def every_pattern(converter, _text: str) -> None:
+        converter.treeprocessors["inline"].inlinePatterns = converter.inlinePatterns
+
+    original = markup._only_inline_patterns_that_can_match
+    markup._only_inline_patterns_that_can_match = every_pattern
+    try:
+        return markup.render_markdown(text, "/r/")
+    finally:
+        markup._only_inline_patterns_that_can_match = original
+
+
+def _corpus() -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*(root / "content").rglob("*.md"), *(root / "tests" / "sample_site").rglob("*.md")]
+    return [*DOCS.values(), *(path.read_text(encoding="utf-8") for path in sorted(files))]
+
+
+def test_leaving_out_patterns_that_cannot_match_changes_nothing() -> None:
+    """Inline patterns are left out for a document without their marks: the same HTML, headings and
+    links as with every pattern, on the shipped and sample documents, in every order."""
+    texts = _corpus()
+    assert len(texts) > 20
+    for text in texts:
+        assert markup.render_markdown(text, "/r/") == _with_every_pattern(text)
+    assert len(markup._local.patterns) > 1  # really different sets of patterns
+
+
+MARKS_AND_TEXT = st.lists(
+    st.sampled_from(["`", "\\", "[", "]", "(", ")", "!", "<", ">", "&", ";", "*", "_", "#", "-", "|", ":", "/", "@",
+                     "a", "b", "1", " ", "  ", "\n", "\t", "\r", "\n\n", "é", "http://x.be", "<b>", "&amp;", "    "]),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(MARKS_AND_TEXT, min_size=1, max_size=6))
+def test_leaving_out_patterns_that_cannot_match_changes_nothing_on_any_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert markup.render_markdown(text, "/r/") == _with_every_pattern(text)
