@@ -6,6 +6,7 @@ Nothing is written here; the write stage gets the complete mapping or nothing. T
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -337,8 +338,12 @@ def render_site(
         output.put(job.out_path, page, PAGE + key)
     if MAP_SCRIPT not in assets.names:
         if not geo.script_ready():
-            # While the map's script is still drawn on the other core, this one draws the backgrounds
-            # of the social cards to come (pure work, kept in artwork's caches).
+            # While the map's script is still drawn on the other core, this one compiles the templates
+            # of the pages still to come and draws the backgrounds of the social cards (pure work,
+            # kept in Jinja's and artwork's caches; a template error is reported when its page is).
+            for name in sorted({job.template for job in unkeyed}):
+                with contextlib.suppress(TemplateError):
+                    env.get_template(name)
             styles = [_card_style(job, art, geo.colours) for job in jobs if job.out_path.endswith(".html")]
             draw_backgrounds(site.title, _card_tagline(site), styles, geo.script_ready)
         assets = _add_map_script(env, assets, geo, output)
