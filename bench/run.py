@@ -19,7 +19,8 @@ The optional parts of our build are timed inside our cold build, as the pipeline
 one's own wall time; the search index runs on the second core beside the link check):
   + search      the Pagefind index of every page (all shards)
   + link check  parsing every page, checking every link and anchor
-  + map         the map data (Folium's script, the locator maps, the finder)
+  + map         the map data (the locator maps, the finder); where Folium's script is not remembered
+                it is drawn on the other core meanwhile, and what render waits for it is not in this row
 and `article: search` is the search index's share of the article row (the delta bundle).
 With --serve, `serve article`/`serve igs` time the preview's in-process rebuild after an edit, from the
 save to the reload (the work the server defers until the editor pauses is left out).
