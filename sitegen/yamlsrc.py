@@ -88,7 +88,8 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
     (
         "expected ',' or ']'",
         "deze lijst tussen [ en ] wordt niet (goed) afgesloten",
-        "sluit de lijst met ] op dezelfde regel; zet een element met een komma of dubbele punt tussen aanhalingstekens",
+        "sluit de lijst met ] op dezelfde regel; "
+        "zet een element met een komma, dubbele punt of vraagteken tussen aanhalingstekens",
     ),
     (
         "expected ',' or '}'",
@@ -319,7 +320,15 @@ def _checked_tokens(text: str, loader: type) -> Any:
         refused = _refusal(token, depth)
         if refused:
             return token, refused
+        if depth and loader is not yaml.SafeLoader and _plain_with_question_mark(token):
+            # libyaml keeps a '?' inside a plain scalar between [ ] or { }, where PyYAML ends the
+            # scalar and reports an error: the positioned path decides, with its Dutch message.
+            return token, None
     return None, None
+
+
+def _plain_with_question_mark(token: yaml.Token) -> bool:
+    return isinstance(token, yaml.ScalarToken) and token.plain and "?" in token.value
 
 
 def _native_node(text: str) -> Any:

@@ -71,7 +71,7 @@ CASES = [
         "content/igs/west.yaml:3:17: deze lijst tussen [ en ] wordt niet (goed) afgesloten",
         "    municipalities: [Brugge, Damme",
         "                    ^",
-        "    hint: sluit de lijst met ] op dezelfde regel; zet een element met een komma of dubbele punt tussen aanhalingstekens",
+        "    hint: sluit de lijst met ] op dezelfde regel; zet een element met een komma, dubbele punt of vraagteken tussen aanhalingstekens",
     ),
     case(
         "indent",

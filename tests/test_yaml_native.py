@@ -86,6 +86,8 @@ SNIPPETS = [
     "tekst: Welkom! Kom binnen?\n",
     "|# name: Regio\n# province: Limburg\n",
     "tekst: >-# x\n  y\n",
+    "tags: [fusie?s, x]\n",  # libyaml reads a plain 'fusie?s'; PyYAML stops at the '?'
+    "a: {b: c?d}\n",
 ]
 
 
