@@ -14,7 +14,8 @@ from conftest import tree_bytes
 from search_support import searchable
 from test_incremental import _edits, _sample_project
 
-from sitegen.memo import Memo
+from sitegen.files import SiteFiles
+from sitegen.memo import Memo, Space
 from sitegen.pipeline import BuildOptions, build_files
 from sitegen.preview import folder as folder_module
 from sitegen.preview.builder import DeferredSearch
@@ -22,6 +23,7 @@ from sitegen.preview.folder import PreviewFolder
 from sitegen.preview.http import PreviewState
 from sitegen.preview.loop import Preview
 from sitegen.search import BUNDLE_DIR
+from sitegen.stores import MemoryStore
 from sitegen.write import OUTPUT_MARKER, with_marker
 
 
@@ -52,12 +54,54 @@ def test_update_writes_only_what_changed_without_walking_the_folder(
         "a/index.html": b"folder", "c": b"now a file", "stray.txt": b"x",
     }  # fmt: skip
     assert not list(root.glob("**/.*.tmp"))
-    # When the editor pauses, a walk repairs what something else did to the folder.
+    # When the editor pauses, a walk repairs what something else did to the folder (once a minute).
     (root / "a.html").unlink()
-    assert folder.check() == ["a.html", "stray.txt"]
+    folder.check_due()
+    assert (root / "stray.txt").exists()  # the first update walked a moment ago
+    folder.walked -= folder_module.WALK_SECONDS
+    folder.check_due()
+    assert folder.check() == []
     assert tree_bytes(root) == with_marker(
         {"a.html": page, "b/index.html": b"B", "a/index.html": b"folder", "c": b"now a file"}
     )
+
+
+def test_update_compares_unread_pages_by_version_without_reading_them(tmp_path: Path) -> None:
+    memo = Memo(MemoryStore())
+    space: Space[bytes] = Space("test-pages")
+
+    def build(pages: dict[str, tuple[bytes, bytes | None]]) -> SiteFiles:
+        """A build's files: a page with a key is left unread in the memo, as render leaves it."""
+        files = SiteFiles(memo)
+        for rel, (data, key) in pages.items():
+            if key is None:
+                files.put(rel, data)
+            else:
+                memo.remembered(space, key, lambda data=data: data)
+                files.put_remembered(rel, space, key, lambda: pytest.fail("recomputed"), b"p" + key)
+        files.put("style.css", b"css")
+        return files
+
+    root = tmp_path / "preview"
+    folder = PreviewFolder(root)
+    folder.update(build({"a.html": (b"A1", b"k1"), "b.html": (b"B1", b"m1")}))
+    unchanged = build({"a.html": (b"A1", b"k1"), "b.html": (b"B1", b"m1")})
+    assert folder.update(unchanged) == [] and unchanged.loaded == 0  # not one page read
+    edited = build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")})
+    assert folder.update(edited) == ["a.html"] and edited.loaded == 1
+    # Rendered afresh (bytes at hand, no version) and then back to an earlier version: the folder
+    # holds the fresh bytes meanwhile, so the earlier version must be written again.
+    assert folder.update(build({"a.html": (b"A3", None), "b.html": (b"B1", b"m1")})) == ["a.html"]
+    assert folder.update(build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")})) == ["a.html"]
+    assert tree_bytes(root) == with_marker({"a.html": b"A2", "b.html": b"B1", "style.css": b"css"})
+    # The same bytes given as a plain dict (the search refresh does that) keep their versions.
+    assert folder.update({"a.html": b"A2", "b.html": b"B1", "style.css": b"css"}) == []
+    unchanged = build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")})
+    assert folder.update(unchanged) == [] and unchanged.loaded == 0
+    (root / "b.html").unlink()
+    assert folder.check() == ["b.html"]
+    again = build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")})
+    assert folder.update(again) == [] and again.loaded == 0
 
 
 def test_a_failed_write_makes_the_next_update_walk_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

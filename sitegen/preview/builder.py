@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..files import load
 from ..memo import Memo
 from ..options import BuildOptions
 from ..pipeline import build_files
@@ -15,26 +16,27 @@ class DeferredSearch:
     """The preview's search index (an external indexer, slower than the rest of a rebuild together)
     is deferred: the first build indexes at once; a later build serves the previous index and
     `refresh()` brings it up to date right after the browser has reloaded. Which pages changed is
-    also found then, not during the rebuild: comparing the pages with those last indexed is mostly
-    an identity test (the memo hands back the same bytes objects for what did not change)."""
+    also found then, not during the rebuild, by comparing them with those last indexed (mostly an
+    identity test: the memo hands back the same bytes objects for what did not change)."""
 
     def __init__(self) -> None:
         self.bundle: dict[str, bytes] | None = None
         self.indexed: dict[str, bytes] = {}  # the pages of the current bundle
-        self.pending: Mapping[str, bytes] | None = None
+        self.pending: tuple[Mapping[str, bytes], list[str]] | None = None
 
     def __call__(self, files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
         if self.bundle is None:
-            self.bundle, self.indexed = index_pages(files, memo=memo), _pages(files)
+            self.bundle, self.indexed = index_pages(files, memo=memo), _pages(files, _page_names(files))
         else:
-            self.pending = files  # the pipeline hands the indexer its own copy
+            self.pending = (files, _page_names(files))  # the names now: the pipeline adds files later
         return dict(self.bundle)
 
     def refresh(self, memo: Memo) -> tuple[set[str], dict[str, bytes]] | None:
         """Run a deferred indexing: (the stale index's paths, the fresh index), or None."""
         if self.pending is None or self.bundle is None:
             return None
-        pages, self.pending = _pages(self.pending), None
+        (files, names), self.pending = self.pending, None
+        pages = _pages(files, names)
         if pages.keys() == self.indexed.keys() and all(
             data is self.indexed[rel] or data == self.indexed[rel] for rel, data in pages.items()
         ):
@@ -44,9 +46,14 @@ class DeferredSearch:
         return stale, dict(self.bundle)
 
 
-def _pages(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """What the search index is made of: the HTML pages."""
-    return {rel: data for rel, data in files.items() if rel.endswith(".html")}
+def _page_names(files: Mapping[str, bytes]) -> list[str]:
+    """What the search index is made of: the HTML pages (named without reading them)."""
+    return [rel for rel in files if rel.endswith(".html")]
+
+
+def _pages(files: Mapping[str, bytes], names: list[str]) -> dict[str, bytes]:
+    load(files, names)  # at once, where the build left them unread in the memo
+    return {rel: files[rel] for rel in names}
 
 
 class PreviewBuilder:

@@ -87,7 +87,7 @@ class Preview:
         self._collect()
         if self.state.error_page is None:  # the error page shows; the next good build indexes anew
             self.refresh_search()
-            self.folder.check()
+            self.folder.check_due()
 
     def refresh_search(self) -> None:
         """Bring a deferred search index up to date."""
