@@ -24,19 +24,37 @@ import pickle
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .pages import CHROME_FIELDS, KeyInputs, PageJob, templates_reading
 
 
 def digest(*parts: Any) -> bytes:
     """A digest of values by content only: pickled without its memo, so that two equal values give
-    the same digest whether or not they share objects (a cold build and a cached one do not)."""
+    the same digest whether or not they share objects (a cold build and a cached one do not). A model
+    object of a class marked `keyed_by_version` stands in by its `version` when it has one: equal
+    versions mean equal objects, and a story pickled with its body costs more than its digest."""
     stream = _HashStream()
-    pickler = pickle.Pickler(stream, protocol=5)
+    pickler = _Pickler(stream, protocol=5)
     pickler.fast = True  # no memo: a repeated string is written out again, not referenced
     pickler.dump(parts)
     return stream.hash.digest()
+
+
+_VERSIONED: set[type] = set()
+T = TypeVar("T")
+
+
+def keyed_by_version(cls: type[T]) -> type[T]:
+    """Mark a model class whose objects carry a `version` (bytes; b"" when unknown) that changes
+    whenever any of their fields may: `digest` takes the version for the object."""
+    _VERSIONED.add(cls)
+    return cls
+
+
+class _Pickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> bytes | None:
+        return (obj.version or None) if type(obj) in _VERSIONED else None
 
 
 class _HashStream:

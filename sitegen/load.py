@@ -9,6 +9,7 @@ caller passes those checks in: validate.JOURNAL), so a rebuild reads only the fi
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -17,7 +18,7 @@ import re
 import stat
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,7 +28,7 @@ from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space, frozen_pairs, json_codec
 from .tree import RACY_WINDOW_NS
-from .yamlsrc import KeyPath, YamlDoc, parse_yaml
+from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ class RawContent:
     checked: Mapping[str, Any] = field(default_factory=dict)
     """What the journal's per-file checks made of each file, by its path as shown (validate.py
     checks the files that are not in it itself)."""
+    versions: Mapping[str, bytes] = field(default_factory=dict)
+    """A digest of each parsed text file's bytes, by its path as shown: what the model derives from
+    one file alone is the same while its version is (the model keys its pages by it)."""
 
     def display_path(self, rel: str) -> str:
         return display_path(self.content_dir / rel)
@@ -169,44 +173,51 @@ def decode_text(data: bytes | None, size: int, shown: str, errors: list[ContentE
 
 
 def _doc_to_plain(doc: YamlDoc) -> list[Any]:
-    """A YamlDoc as plain data; its tables as JSON text, decoded only when asked (_LazyTable)."""
-    tables = [
-        json.dumps([[list(path), value] for path, value in table.items()], ensure_ascii=False, separators=(",", ":"))
-        for table in (doc.value_pos, doc.key_pos, doc.raw_scalars)
-    ]
-    return [doc.src_path, doc.data, *tables]
+    """A YamlDoc's data and tables as plain data (its path is kept beside it)."""
+    tables = (doc.value_pos, doc.key_pos, doc.raw_scalars)
+    return [doc.data, *([[list(path), value] for path, value in table.items()] for table in tables)]
 
 
-def _doc_from_plain(plain: list[Any]) -> YamlDoc:
-    src_path, data, value_pos, key_pos, raw = plain
-    return YamlDoc(src_path, data, _LazyTable(value_pos, True), _LazyTable(key_pos, True), _LazyTable(raw, False))
+def _doc_from_plain(src_path: str, plain: list[Any]) -> YamlDoc:
+    data, value_pos, key_pos, raw = plain
+    positions = {path: tuple(pos) for path, pos in frozen_pairs(value_pos).items()}
+    keys = {path: tuple(pos) for path, pos in frozen_pairs(key_pos).items()}
+    return YamlDoc(src_path, data, positions, keys, frozen_pairs(raw))
 
 
-class _LazyTable(Mapping[KeyPath, Any]):
-    """A position or raw-text table of a record read from disk, decoded on first use: a build reads
-    thousands of records, and only an error in a file needs its positions."""
+_DOC: Codec[list[Any]] = json_codec(lambda plain: plain, lambda plain: plain)
 
-    def __init__(self, text: str, positions: bool) -> None:
-        self._text, self._positions = text, positions
-        self._table: dict[KeyPath, Any] | None = None
 
-    def _decoded(self) -> dict[KeyPath, Any]:
-        if self._table is None:
-            pairs = frozen_pairs(json.loads(self._text))
-            self._table = {path: tuple(pos) for path, pos in pairs.items()} if self._positions else pairs
-        return self._table
+class _StoredDoc(YamlDoc):
+    """A YamlDoc of a journal record, decoded on first use of its data or tables: a build reads
+    thousands of records, and only a file's errors (or its own checks, which run when it is read
+    again) need them; the checks' results are kept decoded beside it (Record.checked)."""
 
-    def __getitem__(self, path: KeyPath) -> Any:
-        return self._decoded()[path]
+    def __init__(self, src_path: str, encoded: bytes, empty: bool) -> None:
+        object.__setattr__(self, "src_path", src_path)
+        object.__setattr__(self, "_encoded", encoded)
+        object.__setattr__(self, "_empty", empty)
 
-    def __contains__(self, path: object) -> bool:
-        return path in self._decoded()
+    @functools.cached_property
+    def _doc(self) -> YamlDoc:
+        return _doc_from_plain(self.src_path, _DOC.decode(self._encoded))
 
-    def __iter__(self) -> Iterator[KeyPath]:
-        return iter(self._decoded())
+    @property
+    def empty(self) -> bool:
+        return self._empty  # type: ignore[no-any-return]
 
-    def __len__(self) -> int:
-        return len(self._decoded())
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, YamlDoc):
+            return NotImplemented
+        fields = ("src_path", "data", "value_pos", "key_pos", "raw_scalars")
+        return all(getattr(self, name) == getattr(other, name) for name in fields)
+
+    __hash__ = None  # type: ignore[assignment]  # its data is a dict, as in a YamlDoc
+
+    data = property(lambda self: self._doc.data)  # type: ignore[assignment]
+    value_pos = property(lambda self: self._doc.value_pos)  # type: ignore[assignment]
+    key_pos = property(lambda self: self._doc.key_pos)  # type: ignore[assignment]
+    raw_scalars = property(lambda self: self._doc.raw_scalars)  # type: ignore[assignment]
 
 
 def errors_to_plain(errors: Iterable[ContentError]) -> list[list[Any]]:
@@ -551,28 +562,52 @@ class Journal:
     """(folder, source) -> what validation made of one file alone, kept in its record."""
 
 
-def journal_codec(checked_to_plain: Callable[[Any], Any], checked_from_plain: Callable[[Any], Any]) -> Codec[Record]:
-    """The disk form of records, with the codec of the checks' results."""
+def journal_codec(
+    checked_to_plain: Callable[[Any], Any],
+    checked_from_plain: Callable[[Any], Any],
+    untag: Callable[[dict[str, Any]], Any],
+) -> Codec[Record]:
+    """The disk form of records, with the codec of the checks' results (`checked_to_plain` gives
+    JSON's types, tagging others in one-key objects that `untag`, the JSON parser's object hook,
+    turns back). Three parts, each with its length in front: a JSON head (what the cross-file checks
+    and the model need of every file on every build), the source document as JSON, decoded only when
+    asked (_StoredDoc), and a Markdown body as UTF-8 text (no escapes to undo)."""
 
-    def to_plain(record: Record) -> list[Any]:
+    def encode(record: Record) -> bytes:
         source = record.source
-        if isinstance(source, MarkdownSource):
-            plain_source: list[Any] | None = [_doc_to_plain(source.front), source.body, source.body_line]
-        else:
-            plain_source = None if source is None else [_doc_to_plain(source)]
+        doc = source.front if isinstance(source, MarkdownSource) else source
+        shape: list[Any] | None = None if doc is None else [doc.src_path, doc.empty]
+        if shape is not None and isinstance(source, MarkdownSource):
+            shape.append(source.body_line)
         checked = None if record.checked is None else checked_to_plain(record.checked)
-        return [record.content, record.taken_ns, plain_source, errors_to_plain(record.errors), checked]
+        head = [record.content.hex(), record.taken_ns, shape, errors_to_plain(record.errors), checked]
+        parts = [
+            json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            b"" if doc is None else _DOC.encode(_doc_to_plain(doc)),
+            source.body.encode("utf-8") if isinstance(source, MarkdownSource) else b"",
+        ]
+        return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
-    def from_plain(plain: list[Any]) -> Record:
-        content, taken_ns, plain_source, errors, checked = plain
+    heads = json.JSONDecoder(object_hook=untag)  # made once: json.loads would make one per record
+
+    def decode(data: bytes) -> Record:
+        parts, at = [], 0
+        for _ in range(3):
+            size = int.from_bytes(data[at : at + 4], "big")
+            parts.append(data[at + 4 : at + 4 + size])
+            at += 4 + size
+        if at != len(data):
+            raise ValueError("truncated")
+        content, taken_ns, shape, errors, checked = heads.decode(parts[0].decode("utf-8"))
         source: YamlDoc | MarkdownSource | None = None
-        if plain_source is not None:
-            doc = _doc_from_plain(plain_source[0])
-            source = MarkdownSource(doc, *plain_source[1:]) if len(plain_source) == 3 else doc
+        if shape is not None:
+            src_path, empty = shape[:2]
+            doc = _StoredDoc(src_path, parts[1], empty)
+            source = MarkdownSource(doc, parts[2].decode("utf-8"), shape[2]) if len(shape) == 3 else doc
         checked = None if checked is None else checked_from_plain(checked)
-        return Record(content, taken_ns, source, errors_from_plain(errors), checked)
+        return Record(bytes.fromhex(content), taken_ns, source, errors_from_plain(errors), checked)
 
-    return json_codec(to_plain, from_plain)
+    return Codec(encode, decode)
 
 
 def _read_record(
@@ -659,10 +694,12 @@ def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) 
 
     found: dict[str, list[tuple[str, Any]]] = {"igs": [], "articles": [], "pages": []}
     checked: dict[str, Any] = {}
+    versions: dict[str, bytes] = {}
     for file, record in zip(files, _records(files, memo, journal), strict=True):
         errors.extend(record.errors)
         if record.source is None:
             continue
+        versions[file.shown] = record.content
         if record.checked is not None:
             checked[file.shown] = record.checked
         if file.folder == "site":
@@ -687,4 +724,5 @@ def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) 
         register=register,
         topology=topology,
         checked=checked,
+        versions=versions,
     )

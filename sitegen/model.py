@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from .dates import PartialDate
-from .deps import digest
+from .deps import digest, keyed_by_version
 from .imageclean import published_images
 from .markup import RenderedMarkdown, render_markdown
-from .memo import Memo, Space, json_codec
+from .memo import Codec, Memo, Space
 from .pages import url_of
 from .schema import PROVINCES
 from .urls import out_path_of
@@ -84,6 +86,7 @@ class Member:
         return self.current_name is not None and self.current_name != self.name
 
 
+@keyed_by_version
 @dataclass(frozen=True)
 class Igs:
     slug: str
@@ -112,6 +115,10 @@ class Igs:
     color: str | None
     sources: tuple[str, ...]
     updated: PartialDate  # "Laatst bijgewerkt" of its page
+    version: bytes = b""
+    """Equal versions, equal IGS'en (sitegen.deps.keyed_by_version): a digest of its file's bytes,
+    its path, the base path, its members as the register places them, whether it has ended and the
+    site's date (b"": unknown)."""
 
     @property
     def provinces_label(self) -> str:
@@ -138,6 +145,7 @@ class Igs:
         return (parts.netloc + parts.path).removeprefix("www.").rstrip("/")
 
 
+@keyed_by_version
 @dataclass(frozen=True)
 class Article:
     slug: str
@@ -158,6 +166,9 @@ class Article:
     body: RenderedMarkdown
     updated: PartialDate  # its own 'updated', else its date
     sources: tuple[str, ...]
+    version: bytes = b""
+    """Equal versions, equal articles (sitegen.deps.keyed_by_version): a digest of its file's bytes,
+    its path, the base path and whether it is scheduled, everything it is made of (b"": unknown)."""
 
     @property
     def dated(self) -> PartialDate:
@@ -343,13 +354,28 @@ def normalise_base_url(base_url: str) -> tuple[str, str]:
     return base, path
 
 
-MARKDOWN: Space[RenderedMarkdown] = Space(
-    "markdown",
-    json_codec(
-        lambda doc: [doc.html, doc.headings, doc.links],
-        lambda plain: RenderedMarkdown(plain[0], tuple(tuple(h) for h in plain[1]), tuple(plain[2])),
-    ),
-)
+def _version(content: bytes | None, *made_with: object) -> bytes:
+    """The version of a model object made from one file's bytes (`content`, their digest) and
+    `made_with`; b"" when the file's bytes are unknown."""
+    if not content:
+        return b""
+    return hashlib.blake2b(content + repr(made_with).encode("utf-8"), digest_size=20).digest()
+
+
+def _encode_markdown(doc: RenderedMarkdown) -> bytes:
+    outline = json.dumps([doc.headings, doc.links], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return len(outline).to_bytes(4, "big") + outline + doc.html.encode("utf-8")
+
+
+def _decode_markdown(data: bytes) -> RenderedMarkdown:
+    size = int.from_bytes(data[:4], "big")
+    headings, links = json.loads(data[4 : 4 + size])
+    return RenderedMarkdown(data[4 + size :].decode("utf-8"), tuple(tuple(h) for h in headings), tuple(links))
+
+
+MARKDOWN: Space[RenderedMarkdown] = Space("markdown", Codec(_encode_markdown, _decode_markdown))
+"""Rendered Markdown by its text and the base path: the headings and links as JSON, then the HTML as
+UTF-8 (every story's body is read on every build: its HTML needs no unescaping)."""
 
 
 def build_model(
@@ -373,11 +399,22 @@ def build_model(
 
     memo = memo or Memo()
 
-    def markdown(text: str) -> RenderedMarkdown:
-        return memo.remembered(MARKDOWN, digest(text, base_path), lambda: render_markdown(text, base_path))
+    def shown(item: dict[str, Any]) -> bool:
+        dated = item.get("date")
+        return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
+
+    # Every Markdown text at once: one question to the memo, and a cold build of a large site renders
+    # them on every core.
+    newsletter, home = data["newsletter"], data["home"]
+    texts = [newsletter.get("privacy"), home.get("intro"), *(b.get("body") for b in home["blocks"])]
+    texts += [item.get("description") for _, _, item in valid.igs]
+    texts += [body for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
+    wanted = list(dict.fromkeys([newsletter["unavailable"], *(text for text in texts if text)]))
+    calls = [(digest(text, base_path), (text, base_path)) for text in wanted]
+    rendered = dict(zip(wanted, memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args)), strict=True))
 
     def md(text: str | None) -> RenderedMarkdown | None:
-        return markdown(text) if text else None
+        return rendered[text] if text else None
 
     igs_list = []
     for slug, src_path, item in valid.igs:
@@ -389,17 +426,21 @@ def build_model(
         recognition = item.get("recognition")
         host_page = item.get("host_page")
         active_until = item.get("active_until")
+        has_ended = active_until is not None and active_until.end < today
+        updated = PartialDate(item["updated"]) if item.get("updated") else site_updated
+        sorted_members = tuple(sorted(members, key=lambda m: m.name))
+        made_with = (src_path, base_path, sorted_members, has_ended, updated)
         igs_list.append(
             Igs(
                 slug=slug,
                 src_path=src_path,
-                out_path=out_path_of(url_of("igs", slug=slug)),
-                url=url_of("igs", slug=slug),
+                out_path=out_path_of(url := url_of("igs", slug=slug)),
+                url=url,
                 name=item["name"],
                 former_name=item.get("former_name"),
                 provinces=item["province"],
                 aliases=_distinct_aliases(item["name"], item["aliases"] or ()),
-                members=tuple(sorted(members, key=lambda m: m.name)),
+                members=sorted_members,
                 members_complete=item["members_complete"],
                 members_note=item.get("members_note"),
                 summary=item["summary"],
@@ -412,18 +453,14 @@ def build_model(
                 coordinator=_person(item.get("coordinator")),
                 recognition=Period(recognition["from"], recognition["until"]) if recognition else None,
                 active_until=active_until,
-                has_ended=active_until is not None and active_until.end < today,
+                has_ended=has_ended,
                 projects=tuple(Project(p["title"], p.get("summary"), p.get("url")) for p in item["projects"] or ()),
                 color=item.get("color"),
                 sources=tuple(item["sources"] or ()),
-                updated=PartialDate(item["updated"]) if item.get("updated") else site_updated,
+                updated=updated,
+                version=_version(valid.versions.get(src_path), *made_with),
             )
         )
-
-    # Every body at once, so that a cold build of a large site renders them on every core.
-    def shown(item: dict[str, Any]) -> bool:
-        dated = item.get("date")
-        return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
 
     withheld = tuple(
         Withheld(src_path, url_of(kind, slug=slug), item["title"], item["draft"], item.get("date"))
@@ -431,17 +468,12 @@ def build_model(
         for slug, src_path, item, _, _ in items
         if not shown(item)
     )
-    kept = [(body, base_path) for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
-    texts = [(shown(item), (item, body)) for _, _, item, body, _ in valid.articles + valid.pages]
+    stories = [(shown(item), (item, body)) for _, _, item, body, _ in valid.articles + valid.pages]
     images = published_images(
         images,
-        [text for is_shown, text in texts if not is_shown],
-        [data, *(item for _, _, item in valid.igs), *(text for is_shown, text in texts if is_shown)],
+        [story for is_shown, story in stories if not is_shown],
+        [data, *(item for _, _, item in valid.igs), *(story for is_shown, story in stories if is_shown)],
     )
-    rendered = memo.remembered_all(
-        MARKDOWN, [(digest(*args), args) for args in kept], lambda args: render_markdown(*args)
-    )
-    bodies = dict(zip(kept, rendered, strict=True))
     articles = []
     for slug, src_path, item, body, _ in valid.articles:
         if not shown(item):
@@ -451,8 +483,8 @@ def build_model(
             Article(
                 slug=slug,
                 src_path=src_path,
-                out_path=out_path_of(url_of("article", slug=slug)),
-                url=url_of("article", slug=slug),
+                out_path=out_path_of(url := url_of("article", slug=slug)),
+                url=url,
                 title=item["title"],
                 type=item["type"],
                 date=item["date"].start,
@@ -464,9 +496,10 @@ def build_model(
                 tags=tuple(item["tags"] or ()),
                 draft=item["draft"],
                 scheduled=item["date"].start > today,
-                body=bodies[(body, base_path)],
+                body=rendered[body],
                 updated=PartialDate(item["updated"]) if item.get("updated") else item["date"],
                 sources=tuple(item["sources"] or ()),
+                version=_version(valid.versions.get(src_path), src_path, base_path, item["date"].start > today),
             )
         )
 
@@ -478,21 +511,19 @@ def build_model(
             Page(
                 slug=slug,
                 src_path=src_path,
-                out_path=out_path_of(url_of("page", slug=slug)),
-                url=url_of("page", slug=slug),
+                out_path=out_path_of(url := url_of("page", slug=slug)),
+                url=url,
                 title=item["title"],
                 summary=item["summary"],
                 nav=item.get("nav"),
                 footer=item["footer"],
                 draft=item["draft"],
-                body=bodies[(body, base_path)],
+                body=rendered[body],
                 updated=PartialDate(item["updated"]) if item.get("updated") else site_updated,
                 sources=tuple(item["sources"] or ()),
             )
         )
 
-    newsletter = data["newsletter"]
-    home = data["home"]
     map_settings = data.get("map") or {}
     tiles = map_settings.get("tiles")
     return Site(
@@ -507,7 +538,7 @@ def build_model(
             title=newsletter["title"],
             intro=newsletter.get("intro"),
             endpoint=newsletter.get("endpoint"),
-            unavailable=markdown(newsletter["unavailable"]),
+            unavailable=rendered[newsletter["unavailable"]],
             privacy=md(newsletter.get("privacy")),
             lists=tuple(NewsletterList(x["id"], x["label"], x.get("description")) for x in newsletter["lists"]),
         ),

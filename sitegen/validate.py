@@ -11,7 +11,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,6 +77,8 @@ class ValidContent:
     igs: tuple[tuple[str, str, dict[str, Any]], ...]  # (slug, display path, data)
     articles: tuple[tuple[str, str, dict[str, Any], str, int], ...]  # + body, body line
     pages: tuple[tuple[str, str, dict[str, Any], str, int], ...]
+    versions: Mapping[str, bytes] = field(default_factory=dict)
+    """A digest of each file's bytes by its display path (RawContent.versions)."""
 
 
 _NAME_SPACING = re.compile(r"[\s\-‐–]+")
@@ -435,7 +437,7 @@ def _front(
     result = []
     for slug, source in items:
         doc = source.front
-        if doc.data is None:
+        if doc.empty:
             if not any(e.path == doc.src_path for e in errors):  # else a YAML error says why
                 errors.append(
                     ContentError(
@@ -545,8 +547,10 @@ def check_file(folder: str, source: YamlDoc | MarkdownSource) -> FileCheck:
     return FileCheck(data, tuple(errors), tuple(checker.image_refs), not _has_invalid(data))
 
 
-# FileCheck data as JSON: tuples, partial dates and the INVALID marker tagged (content has no NUL).
+# FileCheck data as JSON: tuples, dates, partial dates and the INVALID marker tagged as one-key
+# objects (content has no NUL), turned back by one object hook while the JSON is parsed.
 _TUPLE, _PARTIAL, _INVALID_TAG = "\x00tuple", "\x00partial", "\x00invalid"
+_DATE, _DATETIME = "\x00date", "\x00datetime"
 
 
 def _data_to_plain(value: Any) -> Any:
@@ -557,30 +561,33 @@ def _data_to_plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_data_to_plain(item) for item in value]
     if isinstance(value, PartialDate):
-        return {_PARTIAL: [value.start, value.precision]}
+        return {_PARTIAL: [_data_to_plain(value.start), value.precision]}
     if isinstance(value, _Invalid):
         return {_INVALID_TAG: 0}
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date
+        return {_DATETIME: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
     return value
 
 
-_NESTED = (dict, list)  # JSON's containers; everything else comes out of json.loads as it is
+_UNTAG: dict[str, Callable[[Any], Any]] = {
+    _TUPLE: tuple,
+    _PARTIAL: lambda inner: PartialDate(*inner),
+    _INVALID_TAG: lambda inner: INVALID,
+    _DATE: dt.date.fromisoformat,
+    _DATETIME: dt.datetime.fromisoformat,
+}
 
 
-def _data_from_plain(value: Any) -> Any:
-    # Called for every record of every build: scalars (most values) are not passed down.
-    if type(value) is list:
-        return [_data_from_plain(item) if type(item) in _NESTED else item for item in value]
-    if type(value) is not dict:
-        return value
-    if len(value) == 1:
-        ((name, inner),) = value.items()
-        if name == _TUPLE:
-            return tuple(_data_from_plain(item) if type(item) in _NESTED else item for item in inner)
-        if name == _PARTIAL:
-            return PartialDate(*inner)
-        if name == _INVALID_TAG:
-            return INVALID
-    return {key: _data_from_plain(item) if type(item) in _NESTED else item for key, item in value.items()}
+def _untag(found: dict[str, Any]) -> Any:
+    # Called by the JSON parser for every object of every record, innermost first.
+    if len(found) == 1:
+        for name, inner in found.items():
+            untag = _UNTAG.get(name)
+            if untag is not None:
+                return untag(inner)
+    return found
 
 
 def _check_to_plain(check: FileCheck) -> list[Any]:
@@ -591,10 +598,10 @@ def _check_to_plain(check: FileCheck) -> list[Any]:
 def _check_from_plain(plain: list[Any]) -> FileCheck:
     data, errors, images, complete = plain
     refs = tuple((tuple(where), text, rel) for where, text, rel in images)
-    return FileCheck(_data_from_plain(data), errors_from_plain(errors), refs, complete)
+    return FileCheck(data, errors_from_plain(errors), refs, complete)
 
 
-JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain)), check_file)
+JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain, _untag)), check_file)
 """The content files as load_content keeps them between builds, with what check_file made of each."""
 
 
@@ -630,7 +637,7 @@ def validate_content(
         return found
 
     site: Any = INVALID
-    if raw.site.data is None:
+    if raw.site.empty:
         if not any(e.path == raw.site.src_path for e in errors):
             errors.append(ContentError("site.yaml is leeg", raw.site.src_path, 1, 1))
     else:
@@ -638,7 +645,7 @@ def validate_content(
 
     igs: list[tuple[str, str, dict[str, Any]]] = []
     for slug, doc in raw.igs:
-        if doc.data is None:
+        if doc.empty:
             if not any(e.path == doc.src_path for e in errors):
                 errors.append(
                     ContentError(
@@ -659,7 +666,7 @@ def validate_content(
 
     igs_slugs = {slug for slug, _, _ in igs}
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
-    unreadable = {slug for slug, doc in raw.igs if doc.data is None}
+    unreadable = {slug for slug, doc in raw.igs if doc.empty}
     unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
     articles = _front("dit verhaal", "articles", raw.articles, errors, checked)
     pages = _front("deze pagina", "pages", raw.pages, errors, checked)
@@ -683,7 +690,8 @@ def validate_content(
         return None, errors
     if not complete:
         return None, errors
-    return ValidContent(site=site, igs=tuple(igs), articles=tuple(articles), pages=tuple(pages)), errors
+    valid = ValidContent(site, tuple(igs), tuple(articles), tuple(pages), raw.versions)
+    return valid, errors
 
 
 def _check_igs(

@@ -143,6 +143,11 @@ class YamlDoc:
     key_pos: Mapping[KeyPath, Position] = field(default_factory=dict)
     raw_scalars: Mapping[KeyPath, str] = field(default_factory=dict)
 
+    @property
+    def empty(self) -> bool:
+        """Whether the document holds nothing (an empty file, or one that could not be parsed)."""
+        return self.data is None
+
     def pos(self, path: KeyPath, *, key: bool = False) -> Position:
         """The position of `path`, or of its nearest ancestor that has one."""
         table = self.key_pos if key else self.value_pos

@@ -327,3 +327,45 @@ def test_records_read_in_worker_processes_equal_those_read_in_process(
     page.write_text(page.read_text(encoding="utf-8").replace("title:", "title: [", 1))
     assert _errors(lambda: load_and_validate(options)) == sequential
     assert calls and calls[0] >= 5
+
+
+def test_a_warm_build_decodes_no_source_document_an_error_does_not_need(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record read back from the disk keeps its YAML document (data, positions, raw text) encoded:
+    the checks' results beside it are all a build needs of an unchanged file. Only an error that
+    points into an unchanged file decodes that file's document, and says what a cold build says."""
+    _settled(monkeypatch)
+    decoded: Counter[str] = Counter()
+    real = load._doc_from_plain
+
+    def counted(src_path: str, plain: list[Any]) -> Any:
+        decoded[src_path] += 1
+        return real(src_path, plain)
+
+    monkeypatch.setattr(load, "_doc_from_plain", counted)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> list[str]:
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        try:
+            load_and_validate(options, memo)
+        except ContentErrors as errors:
+            memo.finish(success=False)
+            return [error.render(Path.cwd()) for error in errors.errors]
+        memo.finish(success=True)
+        return []
+
+    assert build() == [] and decoded == Counter()  # cold: every file parsed
+    assert build() == [] and decoded == Counter(), "no unchanged document is decoded"
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
+    assert build() == [] and decoded == Counter()
+
+    zuid = Path("content/igs/zuid.yaml")
+    zuid.write_text(zuid.read_text(encoding="utf-8").replace("name: Zuid", "name: Cultuurregio Noord"))
+    errors = build()
+    assert any("content/igs/noord.yaml:1" in error for error in errors), errors
+    assert decoded == Counter({"content/igs/noord.yaml": 1}), "only the file the error points into"
+    with pytest.raises(ContentErrors) as cold:
+        load_and_validate(options, Memo())
+    assert errors == [error.render(Path.cwd()) for error in cold.value.errors]
