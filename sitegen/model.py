@@ -10,7 +10,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -378,6 +379,69 @@ MARKDOWN: Space[RenderedMarkdown] = Space("markdown", Codec(_encode_markdown, _d
 UTF-8 (every story's body is read on every build: its HTML needs no unescaping)."""
 
 
+class _StoryBody(RenderedMarkdown):
+    """A story's rendered body, asked from the memo (or rendered) when something first reads it: a
+    rebuild renders a few story pages, and reading every body's HTML back from the cache cost more
+    than the rest of the model. `read_bodies` asks for many at once (the pages about to be rendered)."""
+
+    def __init__(self, text: str, key: bytes, bodies: _Bodies) -> None:
+        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_bodies", bodies)
+        object.__setattr__(self, "_value", None)
+
+    def _read(self) -> RenderedMarkdown:
+        if self._value is None:
+            self._bodies.read([self])
+        return self._value  # type: ignore[return-value]
+
+    html = property(lambda self: self._read().html)  # type: ignore[assignment]
+    headings = property(lambda self: self._read().headings)  # type: ignore[assignment]
+    links = property(lambda self: self._read().links)  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        return self._read() == other if isinstance(other, RenderedMarkdown) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._read())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        value = self._read()
+        return RenderedMarkdown, (value.html, value.headings, value.links)
+
+
+class _Bodies:
+    """The story bodies of one build: their Markdown with the base path, asked from the memo together."""
+
+    def __init__(self, memo: Memo, base_path: str) -> None:
+        self.memo, self.base_path = memo, base_path
+
+    def read(self, bodies: Iterable[_StoryBody]) -> None:
+        pending = list({id(body): body for body in bodies if body._value is None}.values())
+        calls = list({body._key: (body._text, self.base_path) for body in pending}.items())
+        if multiprocessing.parent_process() is not None:
+            # In a worker process (sitegen.parallel) the memo's store is the parent's: render here.
+            rendered = [render_markdown(*args) for _, args in calls]
+        else:
+            rendered = self.memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args))
+        found = {key: value for (key, _), value in zip(calls, rendered, strict=True)}
+        for body in pending:
+            object.__setattr__(body, "_value", found[body._key])
+
+
+def read_bodies(contexts: Iterable[Mapping[str, Any]]) -> None:
+    """Ask the memo at once for the story bodies that pages with these contexts show (before they are
+    rendered, on every core: the memo is asked in this process only)."""
+    found: dict[int, list[_StoryBody]] = {}
+    for context in contexts:
+        for value in context.values():
+            body = getattr(value, "body", None) if isinstance(value, Article) else None
+            if isinstance(body, _StoryBody) and body._value is None:
+                found.setdefault(id(body._bodies), []).append(body)
+    for bodies in found.values():
+        bodies[0]._bodies.read(bodies)
+
+
 def build_model(
     valid: ValidContent,
     *,
@@ -403,18 +467,27 @@ def build_model(
         dated = item.get("date")
         return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
 
-    # Every Markdown text at once: one question to the memo, and a cold build of a large site renders
-    # them on every core.
+    # Every Markdown text but the stories' at once: one question to the memo, and a cold build of a
+    # large site renders them on every core. A story's body is read when shown (_StoryBody).
     newsletter, home = data["newsletter"], data["home"]
     texts = [newsletter.get("privacy"), home.get("intro"), *(b.get("body") for b in home["blocks"])]
     texts += [item.get("description") for _, _, item in valid.igs]
-    texts += [body for _, _, item, body, _ in valid.articles + valid.pages if shown(item)]
+    texts += [body for _, _, item, body, _ in valid.pages if shown(item)]
     wanted = list(dict.fromkeys([newsletter["unavailable"], *(text for text in texts if text)]))
     calls = [(digest(text, base_path), (text, base_path)) for text in wanted]
     rendered = dict(zip(wanted, memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args)), strict=True))
 
     def md(text: str | None) -> RenderedMarkdown | None:
         return rendered[text] if text else None
+
+    bodies = _Bodies(memo, base_path)
+    # A story's body is rendered from its file's bytes alone: keyed by their digest, not its text.
+    story_keys = {
+        src_path: _version(valid.versions.get(src_path), "body", base_path) or digest(body, base_path)
+        for _, src_path, item, body, _ in valid.articles
+        if shown(item)
+    }
+    memo.known(MARKDOWN, list(story_keys.values()))  # kept in the cache for the builds that show them
 
     igs_list = []
     for slug, src_path, item in valid.igs:
@@ -496,7 +569,7 @@ def build_model(
                 tags=tuple(item["tags"] or ()),
                 draft=item["draft"],
                 scheduled=item["date"].start > today,
-                body=rendered[body],
+                body=_StoryBody(body, story_keys[src_path], bodies),
                 updated=PartialDate(item["updated"]) if item.get("updated") else item["date"],
                 sources=tuple(item["sources"] or ()),
                 version=_version(valid.versions.get(src_path), src_path, base_path, item["date"].start > today),

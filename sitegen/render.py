@@ -43,7 +43,7 @@ from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .memo import BYTES, Memo, Space
-from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site
+from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
 from .pages import PageJob, page_jobs, story_type_url, tag_slug, tag_url
 from .parallel import pmap
 
@@ -326,6 +326,7 @@ def render_site(
             again = functools.partial(_rendered, env, job, templates_dir)
             output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
     todo = [(key, job) for key, job in keyed if key not in known]
+    read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
     try:
         pages = memo.remembered_all(PAGES, todo, render)
     except _Failed:  # a template error: render again without remembering, to collect every error

@@ -1,6 +1,7 @@
 """Versions of model objects (sitegen/model.py, deps.keyed_by_version): a story's or an IGS's version
 changes whenever anything it is made of may, so that page keys digest the version instead of the
-object with its rendered body, and equal versions always mean equal objects."""
+object with its rendered body, and equal versions always mean equal objects. And story bodies,
+read from the cache only for the pages a build renders."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from typing import Any
 import pytest
 from conftest import ROOT, SAMPLE
 
-from sitegen import pipeline
+from sitegen import load, pipeline
 from sitegen.deps import digest, page_keys
 from sitegen.markup import RenderedMarkdown
 from sitegen.memo import Memo
 from sitegen.model import Site
 from sitegen.options import BuildOptions
 from sitegen.pages import page_jobs
+from sitegen.stores import DiskStore
 
 TODAY = dt.date(2024, 6, 1)
 
@@ -124,3 +126,52 @@ def test_page_keys_never_pickle_a_story_body_or_an_igs_description(
     assert pickled, "the pages' own bodies and the site's texts are still digested as they are"
     versioned = {id(a.body) for a in site.articles} | {id(i.description) for i in site.igs if i.description}
     assert not versioned & set(pickled)
+
+
+def test_a_rebuild_reads_only_the_story_bodies_it_shows(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A story's rendered body is read from the cache when its page is rendered, not for the model:
+    how many bodies a rebuild reads does not grow with the number of stories; and the bodies it does
+    not read stay in the cache for the builds that need them."""
+    monkeypatch.setattr(load, "RACY_WINDOW_NS", 0)  # the copied files are settled at once
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", today=TODAY)
+    read: list[bytes] = []
+    real = DiskStore.get_many
+
+    def get_many(store: DiskStore, space: Any, keys: Any) -> Any:
+        if space.name == "markdown":
+            read.extend(keys)
+        return real(store, space, keys)
+
+    monkeypatch.setattr(DiskStore, "get_many", get_many)
+
+    def build() -> tuple[int, int, Any]:
+        read.clear()
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        _, files = pipeline.build_files(options, memo)
+        memo.finish(success=True)
+        return len(read), memo.finished["markdown"][1], files
+
+    build()
+    unchanged = build()[:2]
+    story = Path("content/articles/project-x.md")
+    text = story.read_text(encoding="utf-8")
+    for n in range(5):
+        extra = text.replace("Project X", f"Project {n}").replace("Over het project.", f"Over project {n}.")
+        (story.parent / f"extra-{n}.md").write_text(extra, encoding="utf-8")
+    build()
+    assert build()[:2] == unchanged, "a rebuild reads no story body it does not show"
+
+    story.write_text(text.replace("Over het project.", "Over het project, bewerkt."), encoding="utf-8")
+    *counts, files = build()
+    assert counts == [unchanged[0] + 1, 1], "the edited story's body: asked once, rendered"
+    assert b"Over het project, bewerkt." in files["verhalen/project-x/index.html"]
+    # A change every story page shows: their bodies come from the cache, none is rendered again.
+    templates = project / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    base = templates / "_base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("<head>", "<head>\n<!-- bewerkt -->", 1))
+    options = BuildOptions(Path("content"), templates, ROOT / "assets", today=TODAY)
+    *counts, files = build()
+    assert counts[1] == 0, "every story page rendered again, no body rendered again"
+    assert counts[0] >= unchanged[0] + 7
+    assert b"Over project 0." in files["verhalen/extra-0/index.html"]
