@@ -31,6 +31,7 @@ from collections import ChainMap
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ OLD_PREFIX = ".output-old-"
 # Build state beside the output (".<output name>.build-state"): never published, never served.
 STATE_SUFFIX = ".build-state"
 SPARE = "spare"  # the generation before the current output, brought up to date by the next build
-MANIFEST = "manifest.json"  # per tree: path -> digest and stat as written
-MANIFEST_VERSION = 2
+MANIFEST = "manifest.json"  # a header line, then a line per tree: path -> digest, stat as written, version
+MANIFEST_VERSION = 3
 STATE_NAMES = frozenset({SPARE, MANIFEST})
 _RENAME_EXCHANGE = 2
 # Every output a build writes carries this file: only a folder with it (or an empty one) is replaced.
@@ -261,46 +262,49 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
     if os.path.lexists(state):
         _check_state(state)
     trees = _read_manifest(state / MANIFEST)
-    output_key = _tree_key(output_dir)
-    output_records = trees.get(output_key, {}) if output_key else {}
-    spare_records = trees.get(_tree_key(state / SPARE) or "", {})
+    output_key = _tree_key(output_dir) or ""
+    spare_key = _tree_key(state / SPARE) or ""
+    output_records = trees[output_key].records if output_key in trees else {}
+    spare_records = trees[spare_key].records if spare_key in trees else {}
     want = _digests(names, source, version_of, output_records, spare_records)
     out = str(output_dir)
     if output_key and not output_records:  # no manifest to trust: learn the output by reading it
         output_records = _records_by_reading(out, names, folders, source, want, version_of)
+    # The old output's line of the manifest is kept as read where its records did not change.
+    output_line = trees[output_key].line if output_key in trees else _tree_line(output_key, output_records)
     if output_key and _holds_exactly(out, want, folders, output_records):
         kept = {rel: _with_version(output_records[rel], version_of.get(rel)) for rel in names}
-        texts = _texts({**trees, output_key: kept})
         if output_key not in trees or kept != output_records:
-            _write_manifest(state, texts)
+            output_line = _tree_line(output_key, kept)
+            _write_manifest(state, [*(tree.line for key, tree in trees.items() if key != output_key), output_line])
         logger.info("Output %s is up to date", output_dir)
-        return Written(0, 0, _state_digest(output_key, texts[output_key]))
+        return Written(0, 0, _state_digest(output_line))
     spare = _spare(state)
     sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_records, out, output_records, source)
     os.chmod(spare, 0o755)
     _flush(spare)
     if output_key:
         _swap(spare, output_dir)
-        trees = {output_key: output_records}  # the old output, now the spare, as it was recorded
+        lines = [output_line]  # the old output, now the spare, as it was recorded
     else:
         spare.rename(output_dir)
-        trees = {}
-    new_key = _tree_key(output_dir) or ""
-    texts = _texts({**trees, new_key: sync.records})
-    _write_manifest(state, texts)
+        lines = []
+    new_line = _tree_line(_tree_key(output_dir) or "", sync.records)
+    _write_manifest(state, [*lines, new_line])
     if not output_key:
         # A first build: a spare of hard links, so that the next build's spare holds this site too.
         spare = _spare(state)
         mirror = _bring_up_to_date(str(spare), names, folders, want, version_of, {}, out, sync.records, source)
-        _write_manifest(state, {**texts, **_texts({_tree_key(spare) or "": mirror.records})})
+        _write_manifest(state, [new_line, _tree_line(_tree_key(spare) or "", mirror.records)])
     logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(names), output_dir)
-    return Written(sync.written, sync.linked, _state_digest(new_key, texts[new_key]))
+    return Written(sync.written, sync.linked, _state_digest(new_line))
 
 
 # A record: "digest st_ino st_size st_mtime_ns st_mode version", a file's bytes, its stat as written
 # (ctime is left out: hard-linking a file into the other tree changes it, its content does not) and
-# the version its bytes were made for ("-" for none). One string: the manifest is read and written
-# on every build (some 72,000 records at 300x10,000), and strings are the cheapest JSON to load.
+# the version its bytes were made for ("-" for none). One string: the manifest is read on every
+# build (some 72,000 records at 300x10,000), and strings are the cheapest JSON to load; of the two
+# trees' lines, only the new output's is made anew (the old output's is written back as it was read).
 NO_VERSION = "-"
 
 
@@ -399,8 +403,13 @@ def _tree_key(root: Path) -> str | None:
     return f"{info.st_dev}:{info.st_ino}" if stat.S_ISDIR(info.st_mode) else None
 
 
-def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
-    """Tree key -> path -> record; empty (trust nothing) when the file is missing or damaged.
+class _Tree(NamedTuple):
+    records: dict[str, str]  # path -> record
+    line: str  # the tree's line in the manifest, kept to be written again as it was
+
+
+def _read_manifest(path: Path) -> dict[str, _Tree]:
+    """Tree key -> its records and line; empty (trust nothing) when the file is missing or damaged.
 
     A record is only believed while the file's stat still matches, so a stale manifest (a build
     killed after the swap) costs rewrites, never a wrong file.
@@ -408,36 +417,39 @@ def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             raise ValueError("not a file")
-        data = json.loads(path.read_bytes())
+        header, *lines = path.read_bytes().decode("ascii").splitlines()
+        if json.loads(header) != {"version": MANIFEST_VERSION}:
+            raise ValueError("not a manifest of this version")
+        trees: dict[str, _Tree] = {}
+        for line in lines:
+            data = json.loads(line)
+            key, records = (data.get("tree"), data.get("records")) if isinstance(data, dict) else (None, None)
+            if not isinstance(key, str) or not isinstance(records, dict):
+                raise ValueError("a tree without its key or records")
+            if not all(isinstance(record, str) for record in records.values()):
+                raise ValueError("a record that is not a string")
+            trees[key] = _Tree(records, line)
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        logger.warning("Ignoring the unreadable output manifest %s (%s)", path, exc)
-        return {}
-    trees = data.get("trees") if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
-    if not isinstance(trees, dict) or not all(
-        isinstance(records, dict) and all(isinstance(record, str) for record in records.values())
-        for records in trees.values()
-    ):
-        logger.warning("Ignoring the output manifest %s: not in the expected form", path)
+        logger.warning("Ignoring the output manifest %s (%s)", path, exc)
         return {}
     return trees
 
 
-def _texts(trees: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
-    """Each tree's records as JSON: written in the manifest, and the output's is its state."""
-    return {key: json.dumps(records, separators=(",", ":")) for key, records in trees.items()}
+def _tree_line(key: str, records: Mapping[str, str]) -> str:
+    return json.dumps({"tree": key, "records": records}, separators=(",", ":"))
 
 
-def _write_manifest(state: Path, texts: Mapping[str, str]) -> None:
+def _write_manifest(state: Path, lines: Iterable[str]) -> None:
     """The manifest only saves work: failing to write it keeps the old one, which stays safe."""
-    trees = ",".join(f"{json.dumps(key)}:{text}" for key, text in texts.items())
+    text = "\n".join([json.dumps({"version": MANIFEST_VERSION}), *lines, ""])
     path = state / MANIFEST
     try:
         state.mkdir(exist_ok=True)
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)  # in our own state folder: only ever a manifest, whatever put this here
-        write_file_atomic(path, f'{{"version":{MANIFEST_VERSION},"trees":{{{trees}}}}}'.encode("ascii"), mode=0o600)
+        write_file_atomic(path, text.encode("ascii"), mode=0o600)
     except OSError as exc:
         logger.warning("Could not save the output manifest in %s (%s); the next build checks more", state, exc)
 
@@ -637,21 +649,21 @@ def output_state(output_dir: Path) -> bytes:
     records for it (every file's stat as recorded, nothing else), the digest of those records,
     which is the `Written.state` of the build that left it so; else empty."""
     output_dir = output_dir.absolute()
-    key = _tree_key(output_dir)
-    records = _read_manifest(state_dir(output_dir) / MANIFEST).get(key or "")
-    if not records:
+    tree = _read_manifest(state_dir(output_dir) / MANIFEST).get(_tree_key(output_dir) or "")
+    if tree is None:
         return b""
-    digests = {rel: record.partition(" ")[0] for rel, record in records.items()}
+    digests = {rel: record.partition(" ")[0] for rel, record in tree.records.items()}
     try:
-        if not _holds_exactly(str(output_dir), digests, _checked_folders(digests), records):
+        if not _holds_exactly(str(output_dir), digests, _checked_folders(digests), tree.records):
             return b""
     except (OSError, OutputPathError):  # an unreadable folder, a manifest naming what no build writes
         return b""
-    return _state_digest(key or "", _texts({"": records})[""])
+    return _state_digest(tree.line)
 
 
-def _state_digest(key: str, text: str) -> bytes:
-    return hashlib.sha256(f"{key}\0{text}".encode("ascii")).digest()
+def _state_digest(line: str) -> bytes:
+    """A tree's state: the digest of its line in the manifest (its key and every record)."""
+    return hashlib.sha256(line.encode("ascii")).digest()
 
 
 def _swap(spare: Path, output_dir: Path) -> None:
