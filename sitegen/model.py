@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -415,12 +415,13 @@ class _Bodies:
 
     def __init__(self, memo: Memo, base_path: str) -> None:
         self.memo, self.base_path = memo, base_path
+        self.owner = os.getpid()  # a forked child or pool worker must not use the parent's store
 
     def read(self, bodies: Iterable[_StoryBody]) -> None:
         pending = list({id(body): body for body in bodies if body._value is None}.values())
         calls = list({body._key: (body._text, self.base_path) for body in pending}.items())
-        if multiprocessing.parent_process() is not None:
-            # In a worker process (sitegen.parallel) the memo's store is the parent's: render here.
+        if os.getpid() != self.owner:
+            # In a worker or forked child (sitegen.parallel) the memo's store is the parent's: render here.
             rendered = [render_markdown(*args) for _, args in calls]
         else:
             rendered = self.memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args))
