@@ -421,6 +421,15 @@ def label_point(polygon: Sequence[Sequence[Point]], precision: float = 0.002) ->
                 nearest = found
         return nearest if inside else -nearest
 
+    best_x, best_y = _pole(xs, ys, size, precision, distance)
+    return (best_x / squeeze, best_y)
+
+
+def _pole(
+    xs: Sequence[float], ys: Sequence[float], size: float, precision: float, distance: Callable[[float, float], float]
+) -> tuple[float, float]:
+    """The grid search of label_point: cells are split, best first, while they may still hold a
+    point farther from the edges (by `distance`) than the best found."""
     cell = size / 8
     queue: list[tuple[float, float, float, float, float]] = []
     best_x, best_y = sum(xs) / len(xs), sum(ys) / len(ys)
@@ -445,7 +454,7 @@ def label_point(polygon: Sequence[Sequence[Point]], precision: float = 0.002) ->
             nx, ny = cx + dx * half, cy + dy * half
             nd = distance(nx, ny)
             heapq.heappush(queue, (-(nd + half * math.sqrt(2)), nx, ny, half, nd))
-    return (best_x / squeeze, best_y)
+    return best_x, best_y
 
 
 _WGS84_A = 6378137.0

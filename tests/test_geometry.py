@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import json
 import math
@@ -16,6 +15,7 @@ from sitegen.errors import ContentError
 from sitegen.geo.crossings import crossings
 from sitegen.geo.generate import TopoUnit, build_topology
 from sitegen.geometry import (
+    _pole,
     _simplify,
     area_km2,
     dissolve,
@@ -264,30 +264,7 @@ def _plain_label_point(polygon, precision):
                 nearest = min(nearest, segment_distance(x, y, x0, y0, x1, y1))
         return nearest if inside else -nearest
 
-    cell = size / 8
-    queue = []
-    best_x, best_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    best = distance(best_x, best_y)
-    x = min(xs)
-    while x < max(xs):
-        y = min(ys)
-        while y < max(ys):
-            cx, cy = x + cell / 2, y + cell / 2
-            d = distance(cx, cy)
-            heapq.heappush(queue, (-(d + cell / 2 * math.sqrt(2)), cx, cy, cell / 2, d))
-            y += cell
-        x += cell
-    while queue:
-        potential, cx, cy, half, d = heapq.heappop(queue)
-        if d > best:
-            best, best_x, best_y = d, cx, cy
-        if -potential - best <= precision:
-            continue
-        half /= 2
-        for dx, dy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
-            nx, ny = cx + dx * half, cy + dy * half
-            nd = distance(nx, ny)
-            heapq.heappush(queue, (-(nd + half * math.sqrt(2)), nx, ny, half, nd))
+    best_x, best_y = _pole(xs, ys, size, precision, distance)
     return (best_x / squeeze, best_y)
 
 
