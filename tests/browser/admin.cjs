@@ -122,11 +122,35 @@ async function axe(page) {
   return found;
 }
 
-// Press "Opslaan" and wait until the CMS says it saved.
-async function save(page) {
-  await page.getByRole('button', { name: 'Opslaan' }).click();
-  await page.getByText(/opgeslagen/i).first().waitFor();
+// The repository as readRepository sees it once the CMS is not halfway through writing a file
+// (a file that vanishes during the walk makes the read fail: then read again).
+async function repository(page) {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await page.evaluate(readRepository);
+    } catch (error) {
+      if (tries === 20 || !/NotFoundError/.test(String(error))) throw error;
+      await page.waitForTimeout(100);
+    }
+  }
 }
+
+// Press "Opslaan" and wait until the repository holds what `wrote(before, after)` expects. The
+// CMS's "opgeslagen" notice is no proof: the previous save's notice may still be on the screen.
+async function save(page, wrote) {
+  const previous = await repository(page);
+  await page.getByRole('button', { name: 'Opslaan' }).click();
+  const deadline = Date.now() + 30000;
+  while (!wrote(previous, await repository(page))) {
+    if (Date.now() > deadline) {
+      const screen = (await page.locator('body').innerText()).replace(/\s+/g, ' ').slice(0, 600);
+      throw new Error(`saving wrote nothing expected in 30 s; the screen said: ${screen}`);
+    }
+    await page.waitForTimeout(200);
+  }
+}
+const changedFile = (before, after) => Object.keys(after).some((rel) => after[rel] !== before[rel]);
+const newFileIn = (folder) => (before, after) => Object.keys(after).some((rel) => rel.startsWith(folder) && !(rel in before));
 
 (async () => {
   const [base, repoDir, shots] = process.argv.slice(2);
@@ -183,7 +207,7 @@ async function save(page) {
     await shot(page, 'admin-igs-formulier.png');
     result.axe.igsForm = await axe(page);
     await summary.fill('Drie gemeenten werken samen rond cultuur, aangepast in de beheeromgeving.');
-    await save(page);
+    await save(page, changedFile);
     result.steps.push('igs saved');
 
     // 2. A new article.
@@ -238,10 +262,11 @@ async function save(page) {
     result.texts.missingAlt = await page.locator('body').innerText();
     await shot(page, 'admin-verhaal-alt-ontbreekt.png');
     await page.getByRole('textbox', { name: /Beschrijving/ }).fill('Een leeg plein in de zon.');
-    await save(page);
+    await save(page, (before, after) =>
+      newFileIn('content/articles/')(before, after) && newFileIn('content/images/')(before, after));
     result.steps.push('article saved');
 
-    const after = await page.evaluate(readRepository);
+    const after = await repository(page);
     for (const [rel, b64] of Object.entries(after)) {
       if (before[rel] === b64) continue;
       result.files[rel] = rel.startsWith('content/images/') ? { base64: b64 } : Buffer.from(b64, 'base64').toString('utf8');
