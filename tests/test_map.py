@@ -333,6 +333,10 @@ def test_map_is_readable_and_deep_links_zoom_in_chromium(built: Path, regions_bu
     zone, heuvelland = (json.loads(line) for line in deep.stdout.splitlines())
     for seen in (plain, small, zone, heuvelland):
         assert seen["problems"] == [], seen
+        # A keyboard user can skip the map's Tab stops: the link shows when focused and leads to the legend.
+        skip = seen["skip"]
+        assert skip["text"] == "Sla de kaart over" and skip["width"] > 40 and skip["height"] > 20, skip
+        assert skip["next"], "after the skip link, Tab goes into the legend"
         # Keyboard focus on a municipality: name and IGS as tooltip and accessible name, a styled outline.
         focused = seen["focused"]
         assert focused["role"] == "button" and ": " in focused["label"] and focused["outline"] == "none"

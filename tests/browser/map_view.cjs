@@ -3,7 +3,7 @@
 // and tap, and where a deep link (#<igs-slug>, #g-<nis>) takes you.
 //   node map_view.cjs BASE_URL WIDTH HEIGHT HASH...
 // Prints one JSON line per hash ('' = no hash): {hash, viewport, map: {width, height}, labels:
-// [{text, inside}], namesShown, tooltip, focusLabel, focusOutline, popup: {height}, problems}.
+// [{text, inside}], namesShown, tooltip, skip: {text, width, height, next}, focused, popup, problems}.
 const { launch } = require('./launch.cjs');
 
 (async () => {
@@ -44,6 +44,17 @@ const { launch } = require('./launch.cjs');
           tooltip: tooltip ? tooltip.textContent : null,
         };
       });
+      // The Tab after the last link above the map reaches the skip link, visible, which leads past
+      // every municipality's Tab stop to the legend.
+      await page.getByRole('link', { name: 'legende met alle gemeenten' }).focus();
+      await page.keyboard.press('Tab');
+      const skip = await page.evaluate(() => {
+        const box = document.activeElement.getBoundingClientRect();
+        return { text: document.activeElement.textContent, width: box.width, height: box.height };
+      });
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      skip.next = await page.evaluate(() => document.activeElement.closest('section') === document.querySelector('.legend'));
       // Focus one municipality from the keyboard: its name and IGS, a visible styled outline.
       const area = page.locator('path.leaflet-interactive[tabindex="0"]').first();
       await area.focus();
@@ -68,7 +79,7 @@ const { launch } = require('./launch.cjs');
         return { height: box.height, width: box.width, mapHeight: map.height, mapWidth: map.width,
           text: document.querySelector('.leaflet-popup-content').textContent };
       });
-      console.log(JSON.stringify({ hash, ...seen, focused, popup, problems }));
+      console.log(JSON.stringify({ hash, ...seen, skip, focused, popup, problems }));
       await page.close();
     }
   } finally {
