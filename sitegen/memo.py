@@ -32,7 +32,7 @@ import base64
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -118,17 +118,21 @@ class Memo:
         """Keep `value` under `key` for the next build (replacing what was kept)."""
         self._keep(space, key, value)
 
-    def known(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+    def known(self, space: Space[T], keys: Sequence[bytes], vouched: Container[bytes] = ()) -> set[bytes]:
         """The keys whose values are remembered, found without reading the values (a large value is
         then read only by whoever needs it, through `remembered`/`remembered_all`, which compute it
-        should the entry prove unreadable). They count as hits and as used by this build."""
+        should the entry prove unreadable). They count as hits and as used by this build.
+        `vouched` are keys the caller knows the store holds (an earlier build used them): taken as
+        remembered without asking the store (a wrong one costs computing it when it is read)."""
         with self._lock:
             seen = self._seen.setdefault(space.name, {})
             known = self._known.setdefault(space.name, set())
             wanted = [key for key in dict.fromkeys(keys) if key not in seen and key not in known]
             self._used.setdefault(space.name, set()).update(wanted)
             if wanted and self.store is not None:
-                stored = self.store.has_many(space, wanted)
+                stored = {key for key in wanted if key in vouched}
+                asked = [key for key in wanted if key not in stored] if stored else wanted
+                stored |= self.store.has_many(space, asked) if asked else set()
                 self._hits[space.name] = self._hits.get(space.name, 0) + len(stored)
                 known.update(stored)
             return {key for key in keys if key in seen or key in known}

@@ -413,11 +413,17 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
         shared = common.get((id(shapes), colour))
         if shared is None:
             shared = common[id(shapes), colour] = social_card_key("", "", site_name, tagline, shapes, colour)
-        return digest(shared, title, kicker)
+        text = title.encode("utf-8")
+        return hashlib.blake2b(shared + len(text).to_bytes(4, "big") + text + kicker.encode("utf-8")).digest()[:20]
 
     keyed = [(key(*args), args) for _, args in calls]
-    known = memo.known(SOCIAL_CARDS, [card_key for card_key, _ in keyed])
-    todo = [i for i in drawing_order([args for _, args in calls]) if keyed[i][0] not in known]
+    # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
+    last = memo.recalled(CARD_KEYS, _LAST_BUILD) or b""
+    vouched = {last[at : at + 20] for at in range(0, len(last), 20)}
+    known = memo.known(SOCIAL_CARDS, [card_key for card_key, _ in keyed], vouched)
+    missing = [i for i, (card_key, _) in enumerate(keyed) if card_key not in known]
+    order = drawing_order([calls[i][1] for i in missing])
+    todo = [missing[i] for i in order]
     cards = memo.remembered_all(SOCIAL_CARDS, [keyed[i] for i in todo], lambda args: social_card(*args))
     drawn = dict(zip(todo, cards, strict=True))
     for i, (path, args) in enumerate(calls):
@@ -426,6 +432,14 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
             output.put(path, drawn[i], CARD + card_key)
         else:
             output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(social_card, *args), CARD + card_key)
+    now = b"".join(sorted({card_key for card_key, _ in keyed}))
+    if now != last:
+        memo.keep(CARD_KEYS, _LAST_BUILD, now)
+
+
+# The keys of the cards of the last build (20 bytes each), which the store holds.
+CARD_KEYS: Space[bytes] = Space("social-card-keys", BYTES)
+_LAST_BUILD = b"last build"
 
 
 def _card_tagline(site: Site) -> str:

@@ -40,8 +40,8 @@ OLD_PREFIX = ".output-old-"
 # Build state beside the output (".<output name>.build-state"): never published, never served.
 STATE_SUFFIX = ".build-state"
 SPARE = "spare"  # the generation before the current output, brought up to date by the next build
-MANIFEST = "manifest.json"  # a header line, then a line per tree: path -> digest, stat as written, version
-MANIFEST_VERSION = 3
+MANIFEST = "manifest.json"  # a header line, the output's tree (path -> digest, stat, version), the spare's
+MANIFEST_VERSION = 4
 STATE_NAMES = frozenset({SPARE, MANIFEST})
 _RENAME_EXCHANGE = 2
 # Every output a build writes carries this file: only a folder with it (or an empty one) is replaced.
@@ -270,13 +270,15 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
     out = str(output_dir)
     if output_key and not output_records:  # no manifest to trust: learn the output by reading it
         output_records = _records_by_reading(out, names, folders, source, want, version_of)
-    # The old output's line of the manifest is kept as read where its records did not change.
-    output_line = trees[output_key].line if output_key in trees else _tree_line(output_key, output_records)
     if output_key and _holds_exactly(out, want, folders, output_records):
         kept = {rel: _with_version(output_records[rel], version_of.get(rel)) for rel in names}
-        if output_key not in trees or kept != output_records:
+        tree = trees.get(output_key)
+        if tree is not None and tree.full and kept == output_records:
+            output_line = tree.line  # as it was read: nothing to write
+        else:
             output_line = _tree_line(output_key, kept)
-            _write_manifest(state, [*(tree.line for key, tree in trees.items() if key != output_key), output_line])
+            spare_tree = (spare_key, spare_records) if spare_records else None
+            _write_manifest(state, (output_key, kept, output_line), spare_tree)
         logger.info("Output %s is up to date", output_dir)
         return Written(0, 0, _state_digest(output_line))
     spare = _spare(state)
@@ -285,17 +287,17 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
     _flush(spare)
     if output_key:
         _swap(spare, output_dir)
-        lines = [output_line]  # the old output, now the spare, as it was recorded
     else:
         spare.rename(output_dir)
-        lines = []
-    new_line = _tree_line(_tree_key(output_dir) or "", sync.records)
-    _write_manifest(state, [*lines, new_line])
+    new_key = _tree_key(output_dir) or ""
+    new_line = _tree_line(new_key, sync.records)
+    # The old output, now the spare, is recorded by how it differs from the new output.
+    _write_manifest(state, (new_key, sync.records, new_line), (output_key, output_records) if output_key else None)
     if not output_key:
         # A first build: a spare of hard links, so that the next build's spare holds this site too.
         spare = _spare(state)
         mirror = _bring_up_to_date(str(spare), names, folders, want, version_of, {}, out, sync.records, source)
-        _write_manifest(state, [new_line, _tree_line(_tree_key(spare) or "", mirror.records)])
+        _write_manifest(state, (new_key, sync.records, new_line), (_tree_key(spare) or "", mirror.records))
     logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(names), output_dir)
     return Written(sync.written, sync.linked, _state_digest(new_line))
 
@@ -406,6 +408,7 @@ def _tree_key(root: Path) -> str | None:
 class _Tree(NamedTuple):
     records: dict[str, str]  # path -> record
     line: str  # the tree's line in the manifest, kept to be written again as it was
+    full: bool = True  # False: the line holds only how this tree differs from the other's
 
 
 def _read_manifest(path: Path) -> dict[str, _Tree]:
@@ -428,10 +431,20 @@ def _read_manifest(path: Path) -> dict[str, _Tree]:
                 raise ValueError("a tree without its key or records")
             if not all(isinstance(record, str) for record in records.values()):
                 raise ValueError("a record that is not a string")
-            trees[key] = _Tree(records, line)
+            if "like" not in data:
+                trees[key] = _Tree(records, line)
+                continue
+            base, gone = trees.get(data["like"]), data.get("gone")
+            if base is None or not base.full or not isinstance(gone, list):
+                raise ValueError("a tree told apart from one that is not there")
+            full = dict(base.records)
+            for rel in gone:
+                full.pop(rel, None)
+            full.update(records)
+            trees[key] = _Tree(full, line, full=False)
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
         logger.warning("Ignoring the output manifest %s (%s)", path, exc)
         return {}
     return trees
@@ -441,9 +454,21 @@ def _tree_line(key: str, records: Mapping[str, str]) -> str:
     return json.dumps({"tree": key, "records": records}, separators=(",", ":"))
 
 
-def _write_manifest(state: Path, lines: Iterable[str]) -> None:
-    """The manifest only saves work: failing to write it keeps the old one, which stays safe."""
-    text = "\n".join([json.dumps({"version": MANIFEST_VERSION}), *lines, ""])
+def _write_manifest(
+    state: Path, output: tuple[str, Mapping[str, str], str], spare: tuple[str, Mapping[str, str]] | None
+) -> None:
+    """The output's tree in full (`output`: key, records, line), then the spare's as the records in
+    which it differs from the output's (the two share most files, and their records with them).
+    The manifest only saves work: failing to write it keeps the old one, which stays safe."""
+    lines = [json.dumps({"version": MANIFEST_VERSION}), output[2]]
+    if spare is not None:
+        key, records = spare
+        base = output[1]
+        changed = {rel: record for rel, record in records.items() if base.get(rel) != record}
+        gone = [rel for rel in base if rel not in records]
+        tree = {"tree": key, "like": output[0], "records": changed, "gone": gone}
+        lines.append(json.dumps(tree, separators=(",", ":")))
+    text = "\n".join([*lines, ""])
     path = state / MANIFEST
     try:
         state.mkdir(exist_ok=True)
@@ -484,14 +509,14 @@ def _is_temp(name: str) -> bool:
 class _Found:
     """One walk of a tree (os.scandir: an entry's kind comes free, its stat costs a system call)."""
 
-    files: dict[str, os.stat_result | None]  # the regular files wanted, with their stat where asked
+    files: dict[str, os.stat_result]  # the regular files wanted, with their stat
     folders: set[str]  # the real folders wanted
     strays: list[tuple[str, bool]]  # every other entry (path, is a real folder): links, files nobody wants
 
 
-def _scan(root: str, wanted: Container[str], folders: Container[str], stat_of: Container[str] | None = None) -> _Found:
-    """Every entry below root; a wanted file is stat-ed when `stat_of` is None or holds it. Folders
-    no wanted path lies in are strays, and not entered."""
+def _scan(root: str, wanted: Container[str], folders: Container[str]) -> _Found:
+    """Every entry below root, each wanted file stat-ed. Folders no wanted path lies in are strays,
+    and not entered."""
     found = _Found({}, set(), [])
     files, strays = found.files, found.strays
     pending = [("", root)]
@@ -507,7 +532,7 @@ def _scan(root: str, wanted: Container[str], folders: Container[str], stat_of: C
                     else:
                         strays.append((rel, True))
                 elif rel in wanted and entry.is_file(follow_symlinks=False):
-                    files[rel] = entry.stat(follow_symlinks=False) if stat_of is None or rel in stat_of else None
+                    files[rel] = entry.stat(follow_symlinks=False)
                 else:
                     strays.append((rel, False))
     return found
@@ -521,7 +546,7 @@ def _holds_exactly(root: str, digests: Mapping[str, str], folders: set[str], rec
     return (
         not found.strays
         and len(found.files) == len(digests)
-        and all(_matches(records[rel], digests[rel], info) for rel, info in found.files.items() if info)
+        and all(_matches(records[rel], digests[rel], info) for rel, info in found.files.items())
     )
 
 
@@ -537,7 +562,7 @@ def _records_by_reading(
     records: dict[str, str] = {}
     for rel, info in _scan(root, set(names), folders).files.items():
         data = source[rel]
-        if info is None or info.st_size != len(data):
+        if info.st_size != len(data):
             continue
         with contextlib.suppress(OSError), open(f"{root}/{rel}", "rb") as stream:
             if stream.read() == data:
@@ -569,8 +594,7 @@ def _bring_up_to_date(
     Paths are plain strings below roots of our own, each name checked (_checked_folders) or read
     from the disk: a build handles some 36,000 files, and pathlib would cost more than the disk.
     """
-    keepable = {rel for rel, record in records.items() if record.partition(" ")[0] == digests.get(rel)}
-    found = _scan(spare, digests, folders, keepable)  # only a file that may stay needs its stat
+    found = _survey(spare, digests, folders, records)
     for rel, is_dir in found.strays:
         if is_dir:
             shutil.rmtree(f"{spare}/{rel}")
@@ -578,20 +602,20 @@ def _bring_up_to_date(
             os.unlink(f"{spare}/{rel}")
     present = found.folders
     sync = _Sync({})
+    kept = found.kept
     for rel in names:
-        digest, version = digests[rel], version_of.get(rel)
-        info = found.files.get(rel)
-        record = records.get(rel)
-        if info is not None and _matches(record, digest, info):
-            assert record is not None
+        version = version_of.get(rel)
+        record = kept.get(rel)
+        if record is not None:
             sync.records[rel] = _with_version(record, version)
             continue
         target = f"{spare}/{rel}"
-        if rel in found.files:
+        if rel in found.other:
             os.unlink(target)  # never written into: the output may share this file
         folder = rel.rpartition("/")[0]
         if folder and folder not in present:
             _make_folders(spare, folder, present)
+        digest = digests[rel]
         source_path = _vouched(output_dir, rel, digest, output_records)
         if source_path is not None and _link(source_path, target):
             sync.records[rel] = _with_version(output_records[rel], version)
@@ -601,6 +625,50 @@ def _bring_up_to_date(
             sync.records[rel] = _record(digest, os.lstat(target), version)
             sync.written += 1
     return sync
+
+
+@dataclass
+class _Survey:
+    """One walk of the spare, each wanted file judged by its record as it is met."""
+
+    kept: dict[str, str]  # the wanted files whose record vouches for them: the record
+    other: set[str]  # the other wanted files present (to be replaced)
+    folders: set[str]  # the real folders wanted
+    strays: list[tuple[str, bool]]  # every other entry (path, is a real folder)
+
+
+def _survey(root: str, digests: Mapping[str, str], folders: Container[str], records: Mapping[str, str]) -> _Survey:
+    """`_scan` for bringing a tree up to date: a wanted file is stat-ed only when its record names
+    the wanted digest, and the stat is compared at once (a rebuild meets some 36,000 files here,
+    nearly all of them kept)."""
+    found = _Survey({}, set(), set(), [])
+    kept, other, strays = found.kept, found.other, found.strays
+    pending = [("", root)]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                digest = digests.get(rel)
+                if digest is not None and entry.is_file(follow_symlinks=False):
+                    record = records.get(rel)
+                    if record is not None and record.startswith(digest):
+                        info = entry.stat(follow_symlinks=False)
+                        if record.startswith(
+                            f"{digest} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_mode} "
+                        ):
+                            kept[rel] = record
+                            continue
+                    other.add(rel)
+                elif entry.is_dir(follow_symlinks=False):
+                    if rel in folders:
+                        found.folders.add(rel)
+                        pending.append((rel + "/", entry.path))
+                    else:
+                        strays.append((rel, True))
+                else:
+                    strays.append((rel, False))
+    return found
 
 
 def _make_folders(root: str, folder: str, present: set[str]) -> None:
@@ -650,7 +718,7 @@ def output_state(output_dir: Path) -> bytes:
     which is the `Written.state` of the build that left it so; else empty."""
     output_dir = output_dir.absolute()
     tree = _read_manifest(state_dir(output_dir) / MANIFEST).get(_tree_key(output_dir) or "")
-    if tree is None:
+    if tree is None or not tree.full:  # not the line a build left the output with
         return b""
     digests = {rel: record.partition(" ")[0] for rel, record in tree.records.items()}
     try:
