@@ -19,7 +19,7 @@ import io
 import re
 import struct
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import unquote
 from xml.parsers import expat
 
@@ -441,12 +441,12 @@ def image_refs(values: Iterable[object]) -> set[str]:
 
 
 def published_images(
-    images: tuple[tuple[str, bytes], ...], unpublished: Iterable[object], published: Iterable[object]
+    images: tuple[tuple[str, bytes], ...], unpublished: set[str], published: Callable[[], set[str]]
 ) -> tuple[tuple[str, bytes], ...]:
-    """`images` without those that only unpublished items (drafts, future dates) mention: a photo
-    for a coming article is not on the site before the article is. Images nothing mentions stay."""
-    candidates = image_refs(unpublished)
-    if not candidates:  # the usual case: no published text needs reading
+    """`images` without those that only unpublished items (drafts, future dates) mention (`unpublished`:
+    the paths they name, image_refs; `published()`: those the published items name): a photo for a
+    coming article is not on the site before the article is. Images nothing mentions stay."""
+    if not unpublished:  # the usual case: no published text needs reading
         return images
-    withheld = candidates - image_refs(published)
+    withheld = unpublished - published()
     return tuple((rel, data) for rel, data in images if rel not in withheld)

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
-from .memo import Codec, Memo, Space, frozen_pairs, json_codec
+from .memo import Codec, Memo, Space
 from .tree import RACY_WINDOW_NS
 from .yamlsrc import YamlDoc, parse_yaml
 
@@ -172,35 +172,53 @@ def decode_text(data: bytes | None, size: int, shown: str, errors: list[ContentE
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _doc_to_plain(doc: YamlDoc) -> list[Any]:
-    """A YamlDoc's data and tables as plain data (its path is kept beside it)."""
-    tables = (doc.value_pos, doc.key_pos, doc.raw_scalars)
-    return [doc.data, *([[list(path), value] for path, value in table.items()] for table in tables)]
+class _Reparse:
+    """The source of a journal record read back from the disk, where only the record's head is kept
+    (what every build needs of every file): parsed again from the file when something first asks for
+    it (an error pointing into the file, a story body the cache lacks), once the file is found to
+    hold the very bytes the record was made of. A file changed since is an error, never a mix."""
+
+    def __init__(self, file: ContentFile, content: bytes) -> None:
+        self.file, self.content = file, content
+
+    @functools.cached_property
+    def source(self) -> YamlDoc | MarkdownSource:
+        file = self.file
+        try:
+            data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
+        except OSError as exc:
+            raise ContentErrors([_unreadable(Path(file.path), exc)]) from exc
+        errors: list[ContentError] = []
+        text = None
+        if data is not None and hashlib.blake2b(data, digest_size=20).digest() == self.content:
+            text = decode_text(data, size, file.shown, errors)
+        if text is None:
+            raise ContentErrors([ContentError(CHANGED_DURING_BUILD, file.shown, hint="bouw de site opnieuw")])
+        if file.folder in MARKDOWN_FOLDERS:
+            source = parse_markdown_source(text, file.shown)[0]
+        else:
+            source = parse_yaml(text, file.shown)[0]
+        assert source is not None  # the record holds a source: the same bytes give it again
+        return source
 
 
-def _doc_from_plain(src_path: str, plain: list[Any]) -> YamlDoc:
-    data, value_pos, key_pos, raw = plain
-    positions = {path: tuple(pos) for path, pos in frozen_pairs(value_pos).items()}
-    keys = {path: tuple(pos) for path, pos in frozen_pairs(key_pos).items()}
-    return YamlDoc(src_path, data, positions, keys, frozen_pairs(raw))
-
-
-_DOC: Codec[list[Any]] = json_codec(lambda plain: plain, lambda plain: plain)
+CHANGED_DURING_BUILD = "het bestand is gewijzigd terwijl de site gebouwd werd"
 
 
 class _StoredDoc(YamlDoc):
-    """A YamlDoc of a journal record, decoded on first use of its data or tables: a build reads
-    thousands of records, and only a file's errors (or its own checks, which run when it is read
-    again) need them; the checks' results are kept decoded beside it (Record.checked)."""
+    """A YamlDoc of a journal record read back from the disk: its data and tables come from the
+    file (_Reparse) on first use. A build reads thousands of records, and only a file's errors (or
+    its own checks, which run when it is read again) need them; the checks' results are kept
+    decoded beside it (Record.checked)."""
 
-    def __init__(self, src_path: str, encoded: bytes, empty: bool) -> None:
+    def __init__(self, src_path: str, empty: bool, doc: Callable[[], YamlDoc]) -> None:
         object.__setattr__(self, "src_path", src_path)
-        object.__setattr__(self, "_encoded", encoded)
         object.__setattr__(self, "_empty", empty)
+        object.__setattr__(self, "_read", doc)
 
     @functools.cached_property
     def _doc(self) -> YamlDoc:
-        return _doc_from_plain(self.src_path, _DOC.decode(self._encoded))
+        return self._read()  # type: ignore[no-any-return]
 
     @property
     def empty(self) -> bool:
@@ -214,10 +232,43 @@ class _StoredDoc(YamlDoc):
 
     __hash__ = None  # type: ignore[assignment]  # its data is a dict, as in a YamlDoc
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return YamlDoc, (self.src_path, self.data, self.value_pos, self.key_pos, self.raw_scalars)
+
     data = property(lambda self: self._doc.data)  # type: ignore[assignment]
     value_pos = property(lambda self: self._doc.value_pos)  # type: ignore[assignment]
     key_pos = property(lambda self: self._doc.key_pos)  # type: ignore[assignment]
     raw_scalars = property(lambda self: self._doc.raw_scalars)  # type: ignore[assignment]
+
+
+class _StoredMarkdown(MarkdownSource):
+    """A MarkdownSource of a journal record read back from the disk: its body comes from the file."""
+
+    def __init__(self, front: YamlDoc, body_line: int, reparse: _Reparse) -> None:
+        object.__setattr__(self, "front", front)
+        object.__setattr__(self, "body_line", body_line)
+        object.__setattr__(self, "_reparse", reparse)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MarkdownSource):
+            return NotImplemented
+        return (self.front, self.body, self.body_line) == (other.front, other.body, other.body_line)
+
+    __hash__ = None  # type: ignore[assignment]  # as its front's
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return MarkdownSource, (self.front, self.body, self.body_line)
+
+    body = property(lambda self: self._reparse.source.body)  # type: ignore[assignment]
+
+
+class _Unread(NamedTuple):
+    """The source of a record as its disk form keeps it: its path as shown when it was read, whether
+    its document is empty and, for Markdown, the body's first line; load_content binds it to the file."""
+
+    shown: str
+    empty: bool
+    body_line: int | None
 
 
 def errors_to_plain(errors: Iterable[ContentError]) -> list[list[Any]]:
@@ -545,7 +596,8 @@ class Record:
     record is never trusted on its stat)."""
     taken_ns: int
     """The clock just before the file was opened."""
-    source: YamlDoc | MarkdownSource | None
+    source: YamlDoc | MarkdownSource | _Unread | None
+    """(_Unread only as the disk codec gives it back: load_content binds it to its file.)"""
     errors: tuple[ContentError, ...]
     """What reading and parsing found (the checks' own errors are in `checked`)."""
     checked: Any = None
@@ -560,6 +612,9 @@ class Journal:
     space: Space[Record]
     check: Callable[[str, YamlDoc | MarkdownSource], Any]
     """(folder, source) -> what validation made of one file alone, kept in its record."""
+    moved: Callable[[Any, Callable[[ContentError], ContentError]], Any]
+    """(checked, how) -> `checked` with `how` applied to its errors: a record read with the file shown
+    under another path (a build from another folder) is shown under the new one."""
 
 
 def journal_codec(
@@ -569,45 +624,60 @@ def journal_codec(
 ) -> Codec[Record]:
     """The disk form of records, with the codec of the checks' results (`checked_to_plain` gives
     JSON's types, tagging others in one-key objects that `untag`, the JSON parser's object hook,
-    turns back). Three parts, each with its length in front: a JSON head (what the cross-file checks
-    and the model need of every file on every build), the source document as JSON, decoded only when
-    asked (_StoredDoc), and a Markdown body as UTF-8 text (no escapes to undo)."""
+    turns back): only what the cross-file checks and the model need of every file on every build,
+    as JSON. The source itself is not kept: the file holds it (_Reparse, checked by its digest)."""
 
     def encode(record: Record) -> bytes:
         source = record.source
-        doc = source.front if isinstance(source, MarkdownSource) else source
-        shape: list[Any] | None = None if doc is None else [doc.src_path, doc.empty]
-        if shape is not None and isinstance(source, MarkdownSource):
-            shape.append(source.body_line)
+        shape: list[Any] | None = None
+        if isinstance(source, _Unread):
+            shape = [source.shown, source.empty, *([] if source.body_line is None else [source.body_line])]
+        elif source is not None:
+            doc = source.front if isinstance(source, MarkdownSource) else source
+            shape = [doc.src_path, doc.empty, *([source.body_line] if isinstance(source, MarkdownSource) else [])]
         checked = None if record.checked is None else checked_to_plain(record.checked)
         head = [record.content.hex(), record.taken_ns, shape, errors_to_plain(record.errors), checked]
-        parts = [
-            json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-            b"" if doc is None else _DOC.encode(_doc_to_plain(doc)),
-            source.body.encode("utf-8") if isinstance(source, MarkdownSource) else b"",
-        ]
-        return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+        return json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     heads = json.JSONDecoder(object_hook=untag)  # made once: json.loads would make one per record
 
     def decode(data: bytes) -> Record:
-        parts, at = [], 0
-        for _ in range(3):
-            size = int.from_bytes(data[at : at + 4], "big")
-            parts.append(data[at + 4 : at + 4 + size])
-            at += 4 + size
-        if at != len(data):
-            raise ValueError("truncated")
-        content, taken_ns, shape, errors, checked = heads.decode(parts[0].decode("utf-8"))
-        source: YamlDoc | MarkdownSource | None = None
-        if shape is not None:
-            src_path, empty = shape[:2]
-            doc = _StoredDoc(src_path, parts[1], empty)
-            source = MarkdownSource(doc, parts[2].decode("utf-8"), shape[2]) if len(shape) == 3 else doc
+        content, taken_ns, shape, errors, checked = heads.decode(data.decode("utf-8"))
+        source = None if shape is None else _Unread(shape[0], shape[1], shape[2] if len(shape) == 3 else None)
         checked = None if checked is None else checked_from_plain(checked)
         return Record(bytes.fromhex(content), taken_ns, source, errors_from_plain(errors), checked)
 
     return Codec(encode, decode)
+
+
+def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None:
+    """A record read back from the disk with its source bound to the file, and its errors shown under
+    the file's path as this build shows it; None when that cannot be done (an error that names the
+    old path in its text): the file is then read again."""
+    source = record.source
+    if not isinstance(source, _Unread):
+        return record
+    if source.shown != file.shown:
+        old, new = source.shown, file.shown
+        names_old = False
+
+        def moved(error: ContentError) -> ContentError:
+            nonlocal names_old
+            names_old = names_old or old in error.message or old in error.hint
+            return replace(error, path=new) if error.path == old else error
+
+        errors = tuple(moved(error) for error in record.errors)
+        checked = None if record.checked is None else journal.moved(record.checked, moved)
+        if names_old:
+            return None
+        record = replace(record, errors=errors, checked=checked)
+    reparse = _Reparse(file, record.content)
+    if source.body_line is None:
+        bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, source.empty, lambda: reparse.source)  # type: ignore[arg-type,return-value]
+    else:
+        front = _StoredDoc(file.shown, source.empty, lambda: reparse.source.front)  # type: ignore[union-attr]
+        bound = _StoredMarkdown(front, source.body_line, reparse)
+    return replace(record, source=bound)
 
 
 def _read_record(
@@ -647,7 +717,8 @@ def _is_settled(file: ContentFile, record: Record) -> bool:
 
 
 def _journal_key(file: ContentFile) -> bytes:
-    return hashlib.blake2b(repr((file.folder, file.shown, file.stat)).encode("utf-8"), digest_size=20).digest()
+    # By its place in content/, not as shown: a build from another folder finds the same records.
+    return hashlib.blake2b(repr((file.folder, file.slug, file.stat)).encode("utf-8"), digest_size=20).digest()
 
 
 def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> list[Record]:
@@ -663,6 +734,12 @@ def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> l
     calls = [(_journal_key(file), file) for file in files]
     records = memo.remembered_all(journal.space, calls, read)
     for index, ((key, file), record) in enumerate(zip(calls, records, strict=True)):
+        bound = _bound(file, record, journal)
+        if bound is None:
+            records[index] = read(file)
+            memo.keep(journal.space, key, records[index])
+            continue
+        record = records[index] = bound
         if record.taken_ns < started_ns and not _is_settled(file, record):
             records[index] = _read_record(file, check, earlier=record)
             memo.keep(journal.space, key, records[index])

@@ -32,7 +32,7 @@ import base64
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -259,8 +259,3 @@ def _untag(found: dict[str, Any]) -> Any:
         if name == _BYTES:
             return base64.b64decode(text)
     return found
-
-
-def frozen_pairs(pairs: Iterable[Sequence[Any]]) -> dict[Hashable, Any]:
-    """[[key as list, value], ...] from JSON back to {key as tuple: value} (for tables keyed by paths)."""
-    return {tuple(key) if isinstance(key, list) else key: value for key, value in pairs}

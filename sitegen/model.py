@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 from .dates import PartialDate
 from .deps import digest, keyed_by_version
-from .imageclean import published_images
+from .imageclean import image_refs, published_images
+from .load import MarkdownSource
 from .markup import RenderedMarkdown, render_markdown
-from .memo import Codec, Memo, Space
+from .memo import Codec, Memo, Space, json_codec
 from .pages import url_of
 from .schema import PROVINCES
 from .urls import out_path_of
@@ -118,8 +119,9 @@ class Igs:
     updated: PartialDate  # "Laatst bijgewerkt" of its page
     version: bytes = b""
     """Equal versions, equal IGS'en (sitegen.deps.keyed_by_version): a digest of its file's bytes,
-    its path, the base path, its members as the register places them, whether it has ended and the
-    site's date (b"": unknown)."""
+    its slug, the base path, its members as the register places them, whether it has ended and the
+    site's date (b"": unknown). Not its `src_path`, which no page shows: it follows the folder the
+    build runs from, and a build from another folder must find the same pages."""
 
     @property
     def provinces_label(self) -> str:
@@ -169,7 +171,8 @@ class Article:
     sources: tuple[str, ...]
     version: bytes = b""
     """Equal versions, equal articles (sitegen.deps.keyed_by_version): a digest of its file's bytes,
-    its path, the base path and whether it is scheduled, everything it is made of (b"": unknown)."""
+    its slug, the base path and whether it is scheduled, everything it is made of (b"": unknown) but
+    its `src_path`, which no page shows (see Igs.version)."""
 
     @property
     def dated(self) -> PartialDate:
@@ -184,6 +187,7 @@ class Article:
         return self.draft or self.scheduled
 
 
+@keyed_by_version
 @dataclass(frozen=True)
 class Page:
     slug: str
@@ -198,6 +202,9 @@ class Page:
     body: RenderedMarkdown
     updated: PartialDate
     sources: tuple[str, ...]
+    version: bytes = b""
+    """Equal versions, equal pages (sitegen.deps.keyed_by_version): a digest of its file's bytes, its
+    slug, the base path and the date it shows (b"": unknown); not its `src_path` (see Igs.version)."""
 
 
 @dataclass(frozen=True)
@@ -377,15 +384,18 @@ def _decode_markdown(data: bytes) -> RenderedMarkdown:
 MARKDOWN: Space[RenderedMarkdown] = Space("markdown", Codec(_encode_markdown, _decode_markdown))
 """Rendered Markdown by its text and the base path: the headings and links as JSON, then the HTML as
 UTF-8 (every story's body is read on every build: its HTML needs no unescaping)."""
+BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
+"""The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
 
 class _StoryBody(RenderedMarkdown):
     """A story's rendered body, asked from the memo (or rendered) when something first reads it: a
     rebuild renders a few story pages, and reading every body's HTML back from the cache cost more
-    than the rest of the model. `read_bodies` asks for many at once (the pages about to be rendered)."""
+    than the rest of the model. `read_bodies` asks for many at once (the pages about to be rendered).
+    Its Markdown text is read (from the file, sitegen/load.py) only when the memo lacks the result."""
 
-    def __init__(self, text: str, key: bytes, bodies: _Bodies) -> None:
-        object.__setattr__(self, "_text", text)
+    def __init__(self, source: MarkdownSource, key: bytes, bodies: _Bodies) -> None:
+        object.__setattr__(self, "_source", source)
         object.__setattr__(self, "_key", key)
         object.__setattr__(self, "_bodies", bodies)
         object.__setattr__(self, "_value", None)
@@ -417,14 +427,17 @@ class _Bodies:
         self.memo, self.base_path = memo, base_path
         self.owner = os.getpid()  # a forked child or pool worker must not use the parent's store
 
+    def render(self, source: MarkdownSource) -> RenderedMarkdown:
+        return render_markdown(source.body, self.base_path)
+
     def read(self, bodies: Iterable[_StoryBody]) -> None:
         pending = list({id(body): body for body in bodies if body._value is None}.values())
-        calls = list({body._key: (body._text, self.base_path) for body in pending}.items())
+        calls = list({body._key: body._source for body in pending}.items())
         if os.getpid() != self.owner:
             # In a worker or forked child (sitegen.parallel) the memo's store is the parent's: render here.
-            rendered = [render_markdown(*args) for _, args in calls]
+            rendered = [self.render(source) for _, source in calls]
         else:
-            rendered = self.memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args))
+            rendered = self.memo.remembered_all(MARKDOWN, calls, self.render)
         found = {key: value for (key, _), value in zip(calls, rendered, strict=True)}
         for body in pending:
             object.__setattr__(body, "_value", found[body._key])
@@ -473,7 +486,6 @@ def build_model(
     newsletter, home = data["newsletter"], data["home"]
     texts = [newsletter.get("privacy"), home.get("intro"), *(b.get("body") for b in home["blocks"])]
     texts += [item.get("description") for _, _, item in valid.igs]
-    texts += [body for _, _, item, body, _ in valid.pages if shown(item)]
     wanted = list(dict.fromkeys([newsletter["unavailable"], *(text for text in texts if text)]))
     calls = [(digest(text, base_path), (text, base_path)) for text in wanted]
     rendered = dict(zip(wanted, memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args)), strict=True))
@@ -482,13 +494,17 @@ def build_model(
         return rendered[text] if text else None
 
     bodies = _Bodies(memo, base_path)
-    # A story's body is rendered from its file's bytes alone: keyed by their digest, not its text.
-    story_keys = {
-        src_path: _version(valid.versions.get(src_path), "body", base_path) or digest(body, base_path)
-        for _, src_path, item, body, _ in valid.articles
-        if shown(item)
+    # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
+    # its text (which, for a file not read in this build, is read only when the memo lacks the result).
+    body_keys = {
+        src_path: _version(valid.versions.get(src_path), "body", base_path) or digest(source.body, base_path)
+        for _, src_path, _, source in valid.articles + valid.pages
     }
-    memo.known(MARKDOWN, list(story_keys.values()))  # kept in the cache for the builds that show them
+    story_keys = [body_keys[src_path] for _, src_path, item, _ in valid.articles if shown(item)]
+    memo.known(MARKDOWN, story_keys)  # kept in the cache for the builds that show them
+    shown_pages = [(body_keys[src_path], source) for _, src_path, item, source in valid.pages if shown(item)]
+    page_bodies = memo.remembered_all(MARKDOWN, shown_pages, bodies.render)
+    page_body = {key: body for (key, _), body in zip(shown_pages, page_bodies, strict=True)}
 
     igs_list = []
     for slug, src_path, item in valid.igs:
@@ -503,7 +519,7 @@ def build_model(
         has_ended = active_until is not None and active_until.end < today
         updated = PartialDate(item["updated"]) if item.get("updated") else site_updated
         sorted_members = tuple(sorted(members, key=lambda m: m.name))
-        made_with = (src_path, base_path, sorted_members, has_ended, updated)
+        made_with = ("igs", slug, base_path, sorted_members, has_ended, updated)
         igs_list.append(
             Igs(
                 slug=slug,
@@ -539,17 +555,29 @@ def build_model(
     withheld = tuple(
         Withheld(src_path, url_of(kind, slug=slug), item["title"], item["draft"], item.get("date"))
         for kind, items in (("article", valid.articles), ("page", valid.pages))
-        for slug, src_path, item, _, _ in items
+        for slug, src_path, item, _ in items
         if not shown(item)
     )
-    stories = [(shown(item), (item, body)) for _, _, item, body, _ in valid.articles + valid.pages]
+    stories = valid.articles + valid.pages
+
+    def body_images(chosen: Iterable[tuple[str, str, dict[str, Any], MarkdownSource]]) -> set[str]:
+        """The images the bodies of these stories name: remembered by their version (a body not
+        read in this build comes from its file, sitegen/load.py)."""
+        calls = [(body_keys[src_path], source) for _, src_path, _, source in chosen]
+        found = memo.remembered_all(BODY_IMAGES, calls, lambda source: sorted(image_refs([source.body])))
+        return set().union(*found)
+
+    unpublished = [story for story in stories if not shown(story[2])]
     images = published_images(
         images,
-        [story for is_shown, story in stories if not is_shown],
-        [data, *(item for _, _, item in valid.igs), *(story for is_shown, story in stories if is_shown)],
+        image_refs(item for _, _, item, _ in unpublished) | body_images(unpublished),
+        lambda: (
+            image_refs([data, *(item for _, _, item in valid.igs), *(item for _, _, item, _ in stories if shown(item))])
+            | body_images(story for story in stories if shown(story[2]))
+        ),
     )
     articles = []
-    for slug, src_path, item, body, _ in valid.articles:
+    for slug, src_path, item, source in valid.articles:
         if not shown(item):
             continue
         image = item.get("image")
@@ -570,15 +598,15 @@ def build_model(
                 tags=tuple(item["tags"] or ()),
                 draft=item["draft"],
                 scheduled=item["date"].start > today,
-                body=_StoryBody(body, story_keys[src_path], bodies),
+                body=_StoryBody(source, body_keys[src_path], bodies),
                 updated=PartialDate(item["updated"]) if item.get("updated") else item["date"],
                 sources=tuple(item["sources"] or ()),
-                version=_version(valid.versions.get(src_path), src_path, base_path, item["date"].start > today),
+                version=_version(valid.versions.get(src_path), "articles", slug, base_path, item["date"].start > today),
             )
         )
 
     pages = []
-    for slug, src_path, item, body, _ in valid.pages:
+    for slug, src_path, item, _ in valid.pages:
         if not shown(item):
             continue
         pages.append(
@@ -592,9 +620,10 @@ def build_model(
                 nav=item.get("nav"),
                 footer=item["footer"],
                 draft=item["draft"],
-                body=rendered[body],
-                updated=PartialDate(item["updated"]) if item.get("updated") else site_updated,
+                body=page_body[body_keys[src_path]],
+                updated=(updated := PartialDate(item["updated"]) if item.get("updated") else site_updated),
                 sources=tuple(item["sources"] or ()),
+                version=_version(valid.versions.get(src_path), "pages", slug, base_path, updated),
             )
         )
 

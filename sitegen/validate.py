@@ -75,8 +75,8 @@ INVALID = _Invalid()
 class ValidContent:
     site: dict[str, Any]
     igs: tuple[tuple[str, str, dict[str, Any]], ...]  # (slug, display path, data)
-    articles: tuple[tuple[str, str, dict[str, Any], str, int], ...]  # + body, body line
-    pages: tuple[tuple[str, str, dict[str, Any], str, int], ...]
+    articles: tuple[tuple[str, str, dict[str, Any], MarkdownSource], ...]  # + the file (its body is read when asked)
+    pages: tuple[tuple[str, str, dict[str, Any], MarkdownSource], ...]
     versions: Mapping[str, bytes] = field(default_factory=dict)
     """A digest of each file's bytes by its display path (RawContent.versions)."""
 
@@ -433,7 +433,7 @@ def _front(
     items: tuple[tuple[str, MarkdownSource], ...],
     errors: list[ContentError],
     checked: Callable[[str, MarkdownSource], FileCheck],
-) -> list[tuple[str, str, dict[str, Any], str, int]]:
+) -> list[tuple[str, str, dict[str, Any], MarkdownSource]]:
     result = []
     for slug, source in items:
         doc = source.front
@@ -447,7 +447,7 @@ def _front(
             continue
         data = checked(folder, source).data
         if isinstance(data, dict):
-            result.append((slug, doc.src_path, data, source.body, source.body_line))
+            result.append((slug, doc.src_path, data, source))
     return result
 
 
@@ -601,7 +601,11 @@ def _check_from_plain(plain: list[Any]) -> FileCheck:
     return FileCheck(data, errors_from_plain(errors), refs, complete)
 
 
-JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain, _untag)), check_file)
+def _moved(check: FileCheck, how: Callable[[ContentError], ContentError]) -> FileCheck:
+    return replace(check, errors=tuple(how(error) for error in check.errors))
+
+
+JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain, _untag)), check_file, _moved)
 """The content files as load_content keeps them between builds, with what check_file made of each."""
 
 
@@ -671,9 +675,9 @@ def validate_content(
     articles = _front("dit verhaal", "articles", raw.articles, errors, checked)
     pages = _front("deze pagina", "pages", raw.pages, errors, checked)
     docs = {doc.src_path: doc for _, doc in raw.igs} | {s.front.src_path: s.front for _, s in raw.articles + raw.pages}
-    for _, src_path, data, _, _ in articles:
+    for _, src_path, data, _ in articles:
         _check_igs_refs(docs[src_path], ("igs",), data.get("igs"), igs_slugs | unreadable, errors)
-    for slug, src_path, _, _, _ in pages:
+    for slug, src_path, _, _ in pages:
         if slug in reserved_slugs():
             errors.append(
                 ContentError(

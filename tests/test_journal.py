@@ -248,9 +248,17 @@ def _records(space_name: str, store: MemoryStore) -> Iterator[Any]:
     yield from store.entries.get(space_name, {}).values()
 
 
+def _content_files() -> dict[str, load.ContentFile]:
+    """The project's content text files as load_content lists them, by their path as shown."""
+    files = [load.ContentFile("site", "", "content/site.yaml", "content/site.yaml", None)]
+    for folder, suffix in (("igs", ".yaml"), ("articles", ".md"), ("pages", ".md")):
+        files += load._content_files(folder, suffix, Path("content"), [])
+    return {file.shown: file for file in files}
+
+
 def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
     """Every record of the sample (with dates, partial dates, tuples and errors) comes back from its
-    JSON form as it was."""
+    JSON form as it was: the head as it was encoded, the source parsed again from the file."""
     store = MemoryStore()
     text = ARTICLE.read_text(encoding="utf-8")
     ARTICLE.write_text(text.replace("type: spotlight", "type: spotlite"), encoding="utf-8")
@@ -260,8 +268,39 @@ def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
     assert codec is not None
     records = list(_records(validate.JOURNAL.space.name, store))
     assert len(records) >= 5 and any(record.checked.errors for record in records)
+    files = _content_files()
     for record in records:
-        assert codec.decode(codec.encode(record)) == record
+        decoded = codec.decode(codec.encode(record))
+        assert isinstance(decoded.source, load._Unread)
+        assert load._bound(files[decoded.source.shown], decoded, validate.JOURNAL) == record
+
+
+def test_a_record_made_from_another_folder_is_shown_from_this_one(project: Path, monkeypatch) -> None:
+    """The journal is keyed by each file's place in content/, not by its path as shown (relative to
+    the working folder): a build from another folder reads no file again, and shows every error of a
+    stored record under the path it shows, as a build without the cache does."""
+    _settled(monkeypatch)
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("type: spotlight", "type: spotlite"))
+    (project / "elders").mkdir()
+
+    def build(content: Path) -> tuple[list[str], Memo]:
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        options = BuildOptions(content, ROOT / "templates", ROOT / "assets")
+        with pytest.raises(ContentErrors) as found:
+            load_and_validate(options, memo)
+        memo.finish(success=False)
+        return [str(error) for error in found.value.errors], memo
+
+    here, _ = build(Path("content"))
+    assert any(error.startswith("content/articles/project-x.md:") for error in here)
+    monkeypatch.chdir(project / "elders")
+    there, memo = build(Path("../content"))
+    assert memo.misses(validate.JOURNAL.space.name) == 0, "no file read again"
+    shown = (project / "content").as_posix()  # display_path: outside the working folder, absolute
+    assert there == [error.replace("content/", f"{shown}/", 1) for error in here]
+    with pytest.raises(ContentErrors) as cold:
+        load_and_validate(BuildOptions(Path("../content"), ROOT / "templates", ROOT / "assets"), Memo())
+    assert there == [str(error) for error in cold.value.errors]
 
 
 def test_the_cli_reports_the_same_errors_on_every_cached_build(run_cli, project: Path) -> None:
@@ -332,18 +371,18 @@ def test_records_read_in_worker_processes_equal_those_read_in_process(
 def test_a_warm_build_decodes_no_source_document_an_error_does_not_need(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A record read back from the disk keeps its YAML document (data, positions, raw text) encoded:
-    the checks' results beside it are all a build needs of an unchanged file. Only an error that
-    points into an unchanged file decodes that file's document, and says what a cold build says."""
+    """A record read back from the disk keeps no YAML document (data, positions, raw text): the
+    checks' results beside it are all a build needs of an unchanged file. Only an error that points
+    into an unchanged file parses that file again, and says what a cold build says."""
     _settled(monkeypatch)
     decoded: Counter[str] = Counter()
-    real = load._doc_from_plain
+    real = load.parse_yaml  # every file's parse, Markdown front matter included
 
-    def counted(src_path: str, plain: list[Any]) -> Any:
-        decoded[src_path] += 1
-        return real(src_path, plain)
+    def counted(text: str, shown: str, *args: Any, **kwargs: Any) -> Any:
+        decoded[shown] += 1
+        return real(text, shown, *args, **kwargs)
 
-    monkeypatch.setattr(load, "_doc_from_plain", counted)
+    monkeypatch.setattr(load, "parse_yaml", counted)
     options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
 
     def build() -> list[str]:
@@ -356,16 +395,20 @@ def test_a_warm_build_decodes_no_source_document_an_error_does_not_need(
         memo.finish(success=True)
         return []
 
-    assert build() == [] and decoded == Counter()  # cold: every file parsed
-    assert build() == [] and decoded == Counter(), "no unchanged document is decoded"
+    assert build() == [] and len(decoded) >= 5  # cold: every file parsed
+    decoded.clear()
+    assert build() == [] and decoded == Counter(), "no unchanged document is parsed again"
     ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
-    assert build() == [] and decoded == Counter()
+    assert build() == [] and decoded == Counter({ARTICLE.as_posix(): 1}), "only the changed file"
+    decoded.clear()
 
     zuid = Path("content/igs/zuid.yaml")
     zuid.write_text(zuid.read_text(encoding="utf-8").replace("name: Zuid", "name: Cultuurregio Noord"))
     errors = build()
     assert any("content/igs/noord.yaml:1" in error for error in errors), errors
-    assert decoded == Counter({"content/igs/noord.yaml": 1}), "only the file the error points into"
+    assert decoded == Counter({"content/igs/zuid.yaml": 1, "content/igs/noord.yaml": 1}), (
+        "the changed file, and the file the error points into"
+    )
     with pytest.raises(ContentErrors) as cold:
         load_and_validate(options, Memo())
     assert errors == [error.render(Path.cwd()) for error in cold.value.errors]
