@@ -151,13 +151,20 @@ def version_of(files: Mapping[str, bytes], name: str) -> bytes:
 
 
 FactTable = dict[str, Any]
-"""{version (hex): fact} of the files a kind of fact was last derived from."""
-_TABLE = b"last build"
+"""{version (hex): fact} of the files a kind of fact was last derived from (one table per bucket)."""
+# One table per bucket of versions: a rebuild that changed a few pages seals and stores a few small
+# tables again, not a table of every page (12,000 entries at 300x10,000, for each kind of fact).
+FACT_BUCKETS = 32
+_MISSING = object()
 
 
 def fact_space(name: str) -> Space[FactTable]:
     """The memo space of one kind of fact (declared by the module that derives it)."""
     return Space(f"facts-{name}", json_codec(lambda table: table, dict))
+
+
+def _table_key(bucket: int) -> bytes:
+    return b"last build %d" % bucket
 
 
 def facts(
@@ -168,12 +175,26 @@ def facts(
     names = list(names)
     if not isinstance(files, SiteFiles):
         return {name: derive(files[name]) for name in names}
-    before = files.memo.recalled(space, _TABLE) or {}
-    versions = {name: files.version(name).hex() for name in names}
-    missing = [name for name in names if versions[name] not in before]
+    memo = files.memo
+    stored = [memo.recalled(space, _table_key(bucket)) for bucket in range(FACT_BUCKETS)]
+    before = [table or {} for table in stored]
+    tables: list[FactTable] = [{} for _ in range(FACT_BUCKETS)]
+    placed: dict[str, tuple[FactTable, str]] = {}  # name -> its table and version
+    missing = []
+    for name in names:
+        version = files.version(name).hex()
+        bucket = int(version[-2:], 16) % FACT_BUCKETS
+        fact = before[bucket].get(version, _MISSING)
+        if fact is _MISSING:
+            missing.append(name)
+        else:
+            tables[bucket][version] = fact
+        placed[name] = (tables[bucket], version)
     files.load(missing)
-    table = {versions[name]: before[versions[name]] for name in names if versions[name] in before}
-    table.update((versions[name], derive(files[name])) for name in missing)
-    if table != before:
-        files.memo.keep(space, _TABLE, table)
-    return {name: table[versions[name]] for name in names}
+    for name in missing:
+        table, version = placed[name]
+        table[version] = derive(files[name])
+    for bucket, table in enumerate(tables):
+        if table != before[bucket] or stored[bucket] is None:  # an empty table is kept too: one per bucket
+            memo.keep(space, _table_key(bucket), table)
+    return {name: table[version] for name, (table, version) in placed.items()}

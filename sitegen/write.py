@@ -4,9 +4,10 @@ Two destinations, one set of rules (`safe_join`, the marker):
 - `write_site` (build): a spare tree (the previous generation, kept with a manifest in a build-state
   folder beside the output) is brought up to date, touching only the files that differ, and then
   swapped into place, so a failed or killed build leaves the previous output exactly as it was; a
-  rebuild walks the spare once (one stat per file: the only way to see a file edited in place),
-  looks at the bytes only of files whose version changed, and hands the no-op check the output's
-  state without walking it again;
+  rebuild looks at the spare once (one stat per file: the only way to see a file edited in place;
+  one stat per folder, and a listing only of the folders whose entries changed since a build last
+  looked), looks at the bytes only of files whose version changed, and hands the no-op check the
+  output's state without walking it again;
 - `sync_folder` (serve): the preview folder is brought in line with the build in place, file by file,
   touching only what differs, so the server keeps serving while a rebuild writes.
 `write_file_atomic` replaces a single file (temp file, then rename); the preview, the build cache and
@@ -27,11 +28,14 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections import ChainMap
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
+
+from .tree import RACY_WINDOW_NS
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ OLD_PREFIX = ".output-old-"
 # Build state beside the output (".<output name>.build-state"): never published, never served.
 STATE_SUFFIX = ".build-state"
 SPARE = "spare"  # the generation before the current output, brought up to date by the next build
-MANIFEST = "manifest.json"  # a header line, the output's tree (path -> digest, stat, version), the spare's
+MANIFEST = "manifest.json"  # a header, the output's tree (path -> digest, stat, version), its folders, the spare's
 MANIFEST_VERSION = 4
 STATE_NAMES = frozenset({SPARE, MANIFEST})
 _RENAME_EXCHANGE = 2
@@ -264,25 +268,23 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
     trees = _read_manifest(state / MANIFEST)
     output_key = _tree_key(output_dir) or ""
     spare_key = _tree_key(state / SPARE) or ""
-    output_records = trees[output_key].records if output_key in trees else {}
-    spare_records = trees[spare_key].records if spare_key in trees else {}
-    want = _digests(names, source, version_of, output_records, spare_records)
+    output_tree = trees.get(output_key, _NO_TREE)
+    spare_tree = trees.get(spare_key, _NO_TREE)
+    want = _digests(names, source, version_of, output_tree.records, spare_tree.records)
     out = str(output_dir)
-    if output_key and not output_records:  # no manifest to trust: learn the output by reading it
-        output_records = _records_by_reading(out, names, folders, source, want, version_of)
-    if output_key and _holds_exactly(out, want, folders, output_records):
-        kept = {rel: _with_version(output_records[rel], version_of.get(rel)) for rel in names}
-        tree = trees.get(output_key)
-        if tree is not None and tree.full and kept == output_records:
-            output_line = tree.line  # as it was read: nothing to write
+    if output_key and not output_tree.records:  # no manifest to trust: learn the output by reading it
+        output_tree = _records_by_reading(out, names, folders, source, want, version_of)
+    if output_key and _holds_exactly(out, want, folders, output_tree):
+        kept = {rel: _with_version(output_tree.records[rel], version_of.get(rel)) for rel in names}
+        if output_tree.line and output_tree.full and kept == output_tree.records:
+            output_line = output_tree.line  # as it was read: nothing to write
         else:
             output_line = _tree_line(output_key, kept)
-            spare_tree = (spare_key, spare_records) if spare_records else None
-            _write_manifest(state, (output_key, kept, output_line), spare_tree)
+            _write_manifest(state, output_key, _Tree(kept, output_tree.folders, output_line), spare_key, spare_tree)
         logger.info("Output %s is up to date", output_dir)
         return Written(0, 0, _state_digest(output_line))
     spare = _spare(state)
-    sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_records, out, output_records, source)
+    sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_tree, out, output_tree, source)
     os.chmod(spare, 0o755)
     _flush(spare)
     if output_key:
@@ -291,13 +293,14 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
         spare.rename(output_dir)
     new_key = _tree_key(output_dir) or ""
     new_line = _tree_line(new_key, sync.records)
+    new_tree = _Tree(sync.records, sync.folders, new_line)
     # The old output, now the spare, is recorded by how it differs from the new output.
-    _write_manifest(state, (new_key, sync.records, new_line), (output_key, output_records) if output_key else None)
+    _write_manifest(state, new_key, new_tree, output_key, output_tree)
     if not output_key:
         # A first build: a spare of hard links, so that the next build's spare holds this site too.
         spare = _spare(state)
-        mirror = _bring_up_to_date(str(spare), names, folders, want, version_of, {}, out, sync.records, source)
-        _write_manifest(state, (new_key, sync.records, new_line), (_tree_key(spare) or "", mirror.records))
+        mirror = _bring_up_to_date(str(spare), names, folders, want, version_of, _NO_TREE, out, sync.tree(), source)
+        _write_manifest(state, new_key, new_tree, _tree_key(spare) or "", mirror.tree())
     logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(names), output_dir)
     return Written(sync.written, sync.linked, _state_digest(new_line))
 
@@ -406,9 +409,15 @@ def _tree_key(root: Path) -> str | None:
 
 
 class _Tree(NamedTuple):
-    records: dict[str, str]  # path -> record
-    line: str  # the tree's line in the manifest, kept to be written again as it was
-    full: bool = True  # False: the line holds only how this tree differs from the other's
+    """What the manifest vouches for in one tree."""
+
+    records: dict[str, str]  # path -> record, for every file
+    folders: dict[str, str]  # path -> FOLDER record ("st_ino st_ctime_ns", or UNSURE), for every folder
+    line: str = ""  # the tree's line in the manifest, kept to be written again as it was
+    full: bool = True  # False: the line holds the records only as far as they differ from the other tree's
+
+
+_NO_TREE = _Tree({}, {})
 
 
 def _read_manifest(path: Path) -> dict[str, _Tree]:
@@ -426,22 +435,30 @@ def _read_manifest(path: Path) -> dict[str, _Tree]:
         trees: dict[str, _Tree] = {}
         for line in lines:
             data = json.loads(line)
-            key, records = (data.get("tree"), data.get("records")) if isinstance(data, dict) else (None, None)
-            if not isinstance(key, str) or not isinstance(records, dict):
-                raise ValueError("a tree without its key or records")
-            if not all(isinstance(record, str) for record in records.values()):
+            if not isinstance(data, dict):
+                raise ValueError("a line that is not an object")
+            key = data.get("tree", data.get("of"))
+            records = data.get("records", {} if "of" in data else None)
+            folders = data.get("folders", {} if "like" not in data else None)
+            if not isinstance(key, str) or not isinstance(records, dict) or not isinstance(folders, dict):
+                raise ValueError("a tree without its key, records or folders")
+            if not all(isinstance(record, str) for record in (*records.values(), *folders.values())):
                 raise ValueError("a record that is not a string")
-            if "like" not in data:
-                trees[key] = _Tree(records, line)
-                continue
-            base, gone = trees.get(data["like"]), data.get("gone")
-            if base is None or not base.full or not isinstance(gone, list):
-                raise ValueError("a tree told apart from one that is not there")
-            full = dict(base.records)
-            for rel in gone:
-                full.pop(rel, None)
-            full.update(records)
-            trees[key] = _Tree(full, line, full=False)
+            if "of" in data:  # the folders of the tree on the line before
+                if key not in trees:
+                    raise ValueError("folders of a tree that is not there")
+                trees[key] = trees[key]._replace(folders=folders)
+            elif "like" not in data:
+                trees[key] = _Tree(records, {}, line)
+            else:
+                base, gone = trees.get(data["like"]), data.get("gone")
+                if base is None or not base.full or not isinstance(gone, list):
+                    raise ValueError("a tree told apart from one that is not there")
+                full = dict(base.records)
+                for rel in gone:
+                    full.pop(rel, None)
+                full.update(records)
+                trees[key] = _Tree(full, folders, line, full=False)
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, TypeError) as exc:
@@ -451,22 +468,23 @@ def _read_manifest(path: Path) -> dict[str, _Tree]:
 
 
 def _tree_line(key: str, records: Mapping[str, str]) -> str:
+    """A tree's records as one line, the output's state (its digest) as a build leaves it."""
     return json.dumps({"tree": key, "records": records}, separators=(",", ":"))
 
 
-def _write_manifest(
-    state: Path, output: tuple[str, Mapping[str, str], str], spare: tuple[str, Mapping[str, str]] | None
-) -> None:
-    """The output's tree in full (`output`: key, records, line), then the spare's as the records in
-    which it differs from the output's (the two share most files, and their records with them).
-    The manifest only saves work: failing to write it keeps the old one, which stays safe."""
-    lines = [json.dumps({"version": MANIFEST_VERSION}), output[2]]
-    if spare is not None:
-        key, records = spare
-        base = output[1]
-        changed = {rel: record for rel, record in records.items() if base.get(rel) != record}
-        gone = [rel for rel in base if rel not in records]
-        tree = {"tree": key, "like": output[0], "records": changed, "gone": gone}
+def _write_manifest(state: Path, output_key: str, output: _Tree, spare_key: str, spare: _Tree) -> None:
+    """The output's tree in full (its line, then a line of its folders), then the spare's, its
+    records as far as they differ from the output's (the two trees share most files, and their
+    records with them). The manifest only saves work: failing to write it keeps the old one, which
+    stays safe."""
+    lines = [json.dumps({"version": MANIFEST_VERSION}), output.line]
+    if output.folders:
+        lines.append(json.dumps({"of": output_key, "folders": output.folders}, separators=(",", ":")))
+    if spare_key and (spare.records or spare.folders):
+        base = output.records
+        changed = {rel: record for rel, record in spare.records.items() if base.get(rel) != record}
+        gone = [rel for rel in base if rel not in spare.records]
+        tree = {"tree": spare_key, "like": output_key, "records": changed, "gone": gone, "folders": spare.folders}
         lines.append(json.dumps(tree, separators=(",", ":")))
     text = "\n".join([*lines, ""])
     path = state / MANIFEST
@@ -505,49 +523,100 @@ def _is_temp(name: str) -> bool:
     return name.startswith(f".{MANIFEST}.") and name.endswith(".tmp")
 
 
+# A folder's record: its inode and ctime when a build looked at it. While both are unchanged, no
+# entry of the folder was added, removed or renamed (any of these sets the ctime, which no one can
+# set back), so its listing is the one the tree's records give, and the build stats its files
+# without listing it. A folder changed within RACY_WINDOW_NS of the look is UNSURE (a change right
+# after it could leave the same ctime), as is one the build itself changed: listed next time.
+UNSURE = "-"
+
+
 @dataclass
-class _Found:
-    """One walk of a tree (os.scandir: an entry's kind comes free, its stat costs a system call)."""
+class _Survey:
+    """One look at a tree, each wanted file judged by its record as it is met."""
 
-    files: dict[str, os.stat_result]  # the regular files wanted, with their stat
-    folders: set[str]  # the real folders wanted
-    strays: list[tuple[str, bool]]  # every other entry (path, is a real folder): links, files nobody wants
+    kept: dict[str, str]  # the wanted files whose record vouches for them: the record
+    other: set[str]  # the other wanted files present (to be replaced)
+    folders: dict[str, str]  # the real folders wanted, with their FOLDER record as found
+    strays: list[tuple[str, bool]]  # every other entry (path, is a real folder)
 
 
-def _scan(root: str, wanted: Container[str], folders: Container[str]) -> _Found:
-    """Every entry below root, each wanted file stat-ed. Folders no wanted path lies in are strays,
-    and not entered."""
-    found = _Found({}, set(), [])
-    files, strays = found.files, found.strays
+def _survey(root: str, digests: Mapping[str, str], folders: Container[str], tree: _Tree) -> _Survey:
+    """Every entry below root that is not one of `digests` (the wanted files) or `folders`, found
+    as a stray; each wanted file stat-ed only when its record names the wanted digest, and compared
+    at once (a rebuild meets some 36,000 files here, nearly all kept). A folder whose record holds
+    is not listed: its files are those of the records (one stat per folder instead of a listing)."""
+    found = _Survey({}, set(), {}, [])
+    kept, other, strays = found.kept, found.other, found.strays
+    since = time.time_ns() - RACY_WINDOW_NS
+    below: dict[str, list[str]] = {}  # the tree's folders by the folder they lie in
+    for folder in tree.folders:
+        below.setdefault(folder.rpartition("/")[0], []).append(folder)
+    trusted: set[str] = set()
     pending = [("", root)]
     while pending:
-        prefix, folder = pending.pop()
-        with os.scandir(folder) as entries:
+        rel_folder, path = pending.pop()
+        record = tree.folders.get(rel_folder, UNSURE)
+        if rel_folder:
+            try:
+                info = os.lstat(path)  # before any listing: a change while listing shows next time
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # gone while we looked: made anew
+            now = f"{info.st_ino} {info.st_ctime_ns}"
+            if now == record and stat.S_ISDIR(info.st_mode):
+                trusted.add(rel_folder)
+                found.folders[rel_folder] = record
+                for inner in below.get(rel_folder, ()):
+                    if inner in folders:
+                        pending.append((inner, f"{root}/{inner}"))
+                    else:
+                        strays.append((inner, True))
+                continue
+            found.folders[rel_folder] = now if info.st_ctime_ns < since else UNSURE
+        prefix = f"{rel_folder}/" if rel_folder else ""
+        with os.scandir(path) as entries:
             for entry in entries:
                 rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if rel in folders:
-                        found.folders.add(rel)
-                        pending.append((rel + "/", entry.path))
+                digest = digests.get(rel)
+                if digest is not None and entry.is_file(follow_symlinks=False):
+                    record = tree.records.get(rel)
+                    keepable = record is not None and record.startswith(digest)  # else no stat is needed
+                    if keepable and _matches(record, digest, entry.stat(follow_symlinks=False)):
+                        kept[rel] = record
                     else:
-                        strays.append((rel, True))
-                elif rel in wanted and entry.is_file(follow_symlinks=False):
-                    files[rel] = entry.stat(follow_symlinks=False)
+                        other.add(rel)
+                elif entry.is_dir(follow_symlinks=False) and rel in folders:
+                    pending.append((rel, entry.path))
                 else:
-                    strays.append((rel, False))
+                    strays.append((rel, entry.is_dir(follow_symlinks=False)))
+    if trusted:
+        for rel, record in tree.records.items():
+            if rel.rpartition("/")[0] not in trusted:
+                continue  # listed above
+            digest = digests.get(rel)
+            if digest is None:
+                strays.append((rel, False))
+            elif not record.startswith(digest):
+                other.add(rel)
+            else:
+                try:
+                    info = os.lstat(f"{root}/{rel}")
+                except FileNotFoundError:
+                    continue  # gone while we looked: written anew
+                if _matches(record, digest, info):
+                    kept[rel] = record
+                else:
+                    other.add(rel)
     return found
 
 
-def _holds_exactly(root: str, digests: Mapping[str, str], folders: set[str], records: Mapping[str, str]) -> bool:
+def _holds_exactly(root: str, digests: Mapping[str, str], folders: set[str], tree: _Tree) -> bool:
     """Whether root holds these files and nothing else, judged by the records and a stat of each."""
+    records = tree.records
     if len(records) < len(digests) or any(_digest_in(records.get(rel)) != digest for rel, digest in digests.items()):
         return False  # decided without touching the disk
-    found = _scan(root, digests, folders)
-    return (
-        not found.strays
-        and len(found.files) == len(digests)
-        and all(_matches(records[rel], digests[rel], info) for rel, info in found.files.items())
-    )
+    found = _survey(root, digests, folders, tree)
+    return not found.strays and not found.other and len(found.kept) == len(digests)
 
 
 def _records_by_reading(
@@ -557,24 +626,27 @@ def _records_by_reading(
     source: Mapping[str, bytes],
     digests: Mapping[str, str],
     version_of: Mapping[str, str],
-) -> dict[str, str]:
-    """Records of the files below root that hold exactly the wanted bytes (the manifest is gone)."""
+) -> _Tree:
+    """The files below root that hold exactly the wanted bytes, as records (the manifest is gone)."""
     records: dict[str, str] = {}
-    for rel, info in _scan(root, set(names), folders).files.items():
+    for rel in sorted(_survey(root, digests, folders, _NO_TREE).other):
         data = source[rel]
-        if info.st_size != len(data):
-            continue
         with contextlib.suppress(OSError), open(f"{root}/{rel}", "rb") as stream:
-            if stream.read() == data:
-                records[rel] = _record(digests[rel], os.fstat(stream.fileno()), version_of.get(rel))
-    return records
+            info = os.fstat(stream.fileno())
+            if info.st_size == len(data) and stream.read() == data:
+                records[rel] = _record(digests[rel], info, version_of.get(rel))
+    return _Tree(records, {})
 
 
 @dataclass
 class _Sync:
     records: dict[str, str]
+    folders: dict[str, str]
     written: int = 0
     linked: int = 0
+
+    def tree(self) -> _Tree:
+        return _Tree(self.records, self.folders)
 
 
 def _bring_up_to_date(
@@ -583,9 +655,9 @@ def _bring_up_to_date(
     folders: set[str],
     digests: Mapping[str, str],
     version_of: Mapping[str, str],
-    records: Mapping[str, str],
+    tree: _Tree,
     output_dir: str,
-    output_records: Mapping[str, str],
+    output_tree: _Tree,
     source: Mapping[str, bytes],
 ) -> _Sync:
     """Make the spare hold exactly `names`: what its records vouch for stays, the rest is removed,
@@ -594,15 +666,18 @@ def _bring_up_to_date(
     Paths are plain strings below roots of our own, each name checked (_checked_folders) or read
     from the disk: a build handles some 36,000 files, and pathlib would cost more than the disk.
     """
-    found = _survey(spare, digests, folders, records)
+    found = _survey(spare, digests, folders, tree)
+    changed: set[str] = set()  # the folders this build changes: UNSURE in the new records
     for rel, is_dir in found.strays:
         if is_dir:
             shutil.rmtree(f"{spare}/{rel}")
         else:
             os.unlink(f"{spare}/{rel}")
+        changed.add(rel.rpartition("/")[0])
     present = found.folders
-    sync = _Sync({})
+    sync = _Sync({}, {})
     kept = found.kept
+    output_records = output_tree.records
     for rel in names:
         version = version_of.get(rel)
         record = kept.get(rel)
@@ -613,8 +688,9 @@ def _bring_up_to_date(
         if rel in found.other:
             os.unlink(target)  # never written into: the output may share this file
         folder = rel.rpartition("/")[0]
+        changed.add(folder)
         if folder and folder not in present:
-            _make_folders(spare, folder, present)
+            _make_folders(spare, folder, present, changed)
         digest = digests[rel]
         source_path = _vouched(output_dir, rel, digest, output_records)
         if source_path is not None and _link(source_path, target):
@@ -624,62 +700,20 @@ def _bring_up_to_date(
             _write_new(target, source[rel])
             sync.records[rel] = _record(digest, os.lstat(target), version)
             sync.written += 1
+    sync.folders = {folder: UNSURE if folder in changed else record for folder, record in present.items()}
     return sync
 
 
-@dataclass
-class _Survey:
-    """One walk of the spare, each wanted file judged by its record as it is met."""
-
-    kept: dict[str, str]  # the wanted files whose record vouches for them: the record
-    other: set[str]  # the other wanted files present (to be replaced)
-    folders: set[str]  # the real folders wanted
-    strays: list[tuple[str, bool]]  # every other entry (path, is a real folder)
-
-
-def _survey(root: str, digests: Mapping[str, str], folders: Container[str], records: Mapping[str, str]) -> _Survey:
-    """`_scan` for bringing a tree up to date: a wanted file is stat-ed only when its record names
-    the wanted digest, and the stat is compared at once (a rebuild meets some 36,000 files here,
-    nearly all of them kept)."""
-    found = _Survey({}, set(), set(), [])
-    kept, other, strays = found.kept, found.other, found.strays
-    pending = [("", root)]
-    while pending:
-        prefix, folder = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                digest = digests.get(rel)
-                if digest is not None and entry.is_file(follow_symlinks=False):
-                    record = records.get(rel)
-                    if record is not None and record.startswith(digest):
-                        info = entry.stat(follow_symlinks=False)
-                        if record.startswith(
-                            f"{digest} {info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_mode} "
-                        ):
-                            kept[rel] = record
-                            continue
-                    other.add(rel)
-                elif entry.is_dir(follow_symlinks=False):
-                    if rel in folders:
-                        found.folders.add(rel)
-                        pending.append((rel + "/", entry.path))
-                    else:
-                        strays.append((rel, True))
-                else:
-                    strays.append((rel, False))
-    return found
-
-
-def _make_folders(root: str, folder: str, present: set[str]) -> None:
+def _make_folders(root: str, folder: str, present: dict[str, str], changed: set[str]) -> None:
     """Create `folder` below root and whichever of its ancestors `present` lacks, outermost first."""
     missing = []
     while folder and folder not in present:
         missing.append(folder)
         folder = folder.rpartition("/")[0]
+    changed.add(folder)  # the folder they are made in
     for folder in reversed(missing):
         os.mkdir(f"{root}/{folder}")
-        present.add(folder)
+        present[folder] = UNSURE
 
 
 def _write_new(path: str, data: bytes) -> None:
@@ -722,7 +756,7 @@ def output_state(output_dir: Path) -> bytes:
         return b""
     digests = {rel: record.partition(" ")[0] for rel, record in tree.records.items()}
     try:
-        if not _holds_exactly(str(output_dir), digests, _checked_folders(digests), tree.records):
+        if not _holds_exactly(str(output_dir), digests, _checked_folders(digests), tree):
             return b""
     except (OSError, OutputPathError):  # an unreadable folder, a manifest naming what no build writes
         return b""
