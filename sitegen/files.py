@@ -36,6 +36,15 @@ def bytes_version(data: bytes) -> bytes:
     return BYTES_DIGEST + hashlib.sha256(data).digest()[:16]
 
 
+class Versioned(dict[str, bytes]):
+    """Files a stage hands on with the versions of those it knows one for (`SiteFiles.update`
+    keeps them; as a plain dict it is just the files)."""
+
+    def __init__(self, files: Mapping[str, bytes] | None = None, versions: Mapping[str, bytes] | None = None) -> None:
+        super().__init__(files or {})
+        self.versions: dict[str, bytes] = dict(versions or {})
+
+
 class SiteFiles(MutableMapping[str, bytes]):
     """out_path -> bytes, in the order files were added; a file the memo holds is read on first use."""
 
@@ -82,6 +91,14 @@ class SiteFiles(MutableMapping[str, bytes]):
     def values(self) -> Any:
         self.load(self._lazy)
         return super().values()
+
+    def update(self, other: Any = (), /, **more: bytes) -> None:
+        """As a mapping's update; the files of a `Versioned` keep their versions."""
+        super().update(other, **more)
+        if isinstance(other, Versioned):
+            for name, version in other.versions.items():
+                if name in other:
+                    self._versions[name] = version
 
     # --- adding files ---
 

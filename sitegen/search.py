@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .files import fact_space, facts, load
+from .files import Versioned, bytes_version, fact_space, facts, load
 from .memo import FILES, Codec, Memo, Space
 from .urls import page_url
 from .write import safe_join
@@ -93,8 +93,9 @@ def _fail(message: str, hint: str) -> ContentErrors:
     return ContentErrors([ContentError(f"zoekindex: {message}", "pyproject.toml", hint=hint)])
 
 
-def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> dict[str, bytes]:
-    """Index the pages marked with data-pagefind-body; returns the bundle as {out_path: bytes}.
+def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> Versioned:
+    """Index the pages marked with data-pagefind-body; returns the bundle as {out_path: bytes}, with
+    the versions of the files of the shards (sitegen/files.py: the write stage skips them unread).
 
     Pagefind cannot update an index, so a big site is split into shards of about SHARD_PAGES pages
     (by a stable hash of the page path): two shards index at once, and each indexer holds a fraction
@@ -113,7 +114,7 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     html_pages = sorted(rel for rel in files if rel.endswith(".html"))
     marked = {rel: found for rel, found in facts(files, MARKED, html_pages, _marked_digest).items() if found}
     if not marked:
-        return {}
+        return Versioned()
     memo = memo or Memo()
     count, buckets = _shards(marked)
     plans = [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
@@ -131,16 +132,22 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
         # or a hash collision): the search page could not tell them apart, so those shards are
         # indexed in full.
         plans = [replace(plan, base=None) if plan.key in clashing else plan for plan in plans]
-    result: dict[str, bytes] = {}
+    result = Versioned()
     for number, plan in enumerate(plans):
-        if plan.base is None:
+        shard = plan.base
+        if shard is None:
             bundle = fresh[plan.key]
             ids = _page_ids(bundle, plan.pages)
             if ids is not None:
-                memo.keep(SHARDS, plan.key, ShardIndex(plan.digests, ids, bundle))
+                versions = {name: bytes_version(data) for name, data in bundle.items()}
+                shard = ShardIndex(plan.digests, ids, bundle, versions)
+                memo.keep(SHARDS, plan.key, shard)
         else:
-            bundle = plan.base.bundle
-        result.update(_placed(bundle, BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"))
+            bundle = shard.bundle
+        prefix = BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"
+        result.update(_placed(bundle, prefix))
+        if shard is not None:  # a shard's files are versioned once, when it is indexed in full
+            result.versions.update(_placed(shard.versions, prefix))
     others = [f"{SHARD_PREFIX}{number}/" for number in range(1, len(plans))]
     if delta:
         result.update(_placed(delta_bundle, f"{BUNDLE_DIR}/{DELTA_DIR}"))
@@ -152,22 +159,30 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
 
 @dataclass(frozen=True)
 class ShardIndex:
-    """A shard as it was last indexed in full: a digest of each page, its Pagefind id, the bundle."""
+    """A shard as it was last indexed in full: a digest of each page, its Pagefind id, the bundle
+    and the version of each of its files."""
 
     digests: dict[str, bytes]
     ids: dict[str, str]
     bundle: dict[str, bytes]
+    versions: dict[str, bytes]
 
 
 def _encode_shard(shard: ShardIndex) -> bytes:
     digests = json.dumps({rel: digest.hex() for rel, digest in shard.digests.items()}).encode()
-    return FILES.encode({"digests": digests, "ids": json.dumps(shard.ids).encode(), **shard.bundle})
+    versions = json.dumps({name: version.hex() for name, version in shard.versions.items()}).encode()
+    ids = json.dumps(shard.ids).encode()
+    return FILES.encode({"digests": digests, "ids": ids, "versions": versions, **shard.bundle})
 
 
 def _decode_shard(data: bytes) -> ShardIndex:
     files = FILES.decode(data)
     digests = {rel: bytes.fromhex(digest) for rel, digest in json.loads(files.pop("digests")).items()}
-    return ShardIndex(digests, json.loads(files.pop("ids")), files)
+    ids = json.loads(files.pop("ids"))
+    versions = {name: bytes.fromhex(version) for name, version in json.loads(files.pop("versions")).items()}
+    if versions.keys() != files.keys():
+        raise ValueError("a shard whose files and versions differ")
+    return ShardIndex(digests, ids, files, versions)
 
 
 # Each shard as it was last indexed in full, by its place (language, number of shards, bucket): the

@@ -233,3 +233,20 @@ def test_parsed_pages_share_their_equal_links() -> None:
     assert first == second == parse_page(page)
     assert all(a is b for a, b in zip(first.links, second.links, strict=True))
     assert first.links[0] is first.links[2] and len(shared) == 2
+
+
+def test_the_files_of_search_shards_carry_their_versions(sample, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard's files are versioned once, when it is indexed in full, and keep those versions while
+    it stands (the write stage then skips them without digesting some 60 MB at 300x10,000); the
+    delta bundle and the list of shards, small and made on every build, are digested."""
+    monkeypatch.setattr("sitegen.search.DELTA_SHARE", 1.0)
+    first, _ = sample()
+    article = sorted(Path("content/articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe laatste zin.\n", encoding="utf-8")
+    files, _ = sample()
+    bundle = [name for name in files if name.startswith("pagefind/")]
+    versioned = {name for name in bundle if name in files.versions()}
+    delta = {name for name in bundle if name.startswith("pagefind/deel-delta/")}
+    assert delta and versioned == set(bundle) - delta - {"pagefind/shards.json"}
+    assert all(files.versions()[name] == bytes_version(files[name]) for name in versioned)
+    assert all(first.versions()[name] == files.versions()[name] for name in versioned)
