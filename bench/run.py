@@ -17,7 +17,9 @@ both tools one right after the other (ours, then Hugo), with every folder in the
 Hugo's CLI has no incremental build: each of its rows is a full build (`--cacheDir` kept).
 The optional parts of our build are timed inside our cold build, as the pipeline calls them (each
 one's own wall time; the search index runs on the second core beside the link check):
-  + search      the Pagefind index of every page (all shards)
+  + search      the Pagefind index of every page (all shards), as far as it still runs after render:
+                render starts the shards to index in full on the other core before the social
+                cards, and this row is the wait for them beside the link check
   + link check  parsing every page, checking every link and anchor
   + map         the map data (the locator maps, the finder); where Folium's script is not remembered
                 it is drawn on the other core meanwhile, and what render waits for it is not in this row

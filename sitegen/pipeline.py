@@ -96,7 +96,8 @@ def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer 
     geo = build_map_data(site, register, topology, memo)
     keys: dict[str, bytes] = {}
     jobs = page_jobs(site)
-    files = render_site(site, options.templates_dir, load_assets(options.assets_dir), geo, memo, keys, jobs)
+    assets = load_assets(options.assets_dir)
+    files = render_site(site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index is index_now)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
     # The pages the link checker has not parsed yet are parsed on every core first (no thread runs yet).

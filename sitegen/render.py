@@ -46,6 +46,7 @@ from .memo import BYTES, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
 from .pages import PageJob, page_jobs, story_type_url, tag_slug, tag_url
 from .parallel import pmap
+from .search import start_index
 
 logger = logging.getLogger(__name__)
 
@@ -232,10 +233,12 @@ def render_site(
     memo: Memo | None = None,
     keys_out: dict[str, bytes] | None = None,
     jobs: list[PageJob] | None = None,
+    index_ahead: bool = False,
 ) -> SiteFiles:
     """Render every page; template errors become ContentErrors naming the template and line.
     `keys_out` receives the key of each keyed page (the link checker tells unchanged pages by it);
-    `jobs` are `page_jobs(site)`, when the caller has them already."""
+    `jobs` are `page_jobs(site)`, when the caller has them already; with `index_ahead`, the search
+    index of the pages is started on another core before the social cards are drawn (`start_index`)."""
     memo = memo or Memo()
     _, leaflet = leaflet_files()
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
@@ -358,6 +361,8 @@ def render_site(
         from .errors import ContentErrors
 
         raise ContentErrors(errors)
+    if index_ahead:
+        start_index(output, memo=memo)
     social_cards(site, jobs, output, art, geo.colours, memo)
     logger.info("Rendered %d files", len(output))
     return output

@@ -13,6 +13,7 @@ Only the files the search page needs are kept (no Pagefind UI bundles, no playgr
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -22,7 +23,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +32,7 @@ from pathlib import Path
 from .errors import ContentError, ContentErrors
 from .files import Versioned, bytes_version, fact_space, facts, load
 from .memo import FILES, Codec, Memo, Space
+from .parallel import Forked, can_fork
 from .urls import page_url
 from .write import safe_join
 
@@ -111,14 +114,11 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     its longest indexed prefix of it. Raises ContentErrors when Pagefind is missing or fails
     (nothing has been written then).
     """
-    html_pages = sorted(rel for rel in files if rel.endswith(".html"))
-    marked = {rel: found for rel, found in facts(files, MARKED, html_pages, _marked_digest).items() if found}
-    if not marked:
-        return Versioned()
     memo = memo or Memo()
-    count, buckets = _shards(marked)
-    plans = [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
-    fresh: dict[bytes, dict[str, bytes]] = {}
+    plans = _plans(files, language, memo)
+    if not plans:
+        return Versioned()
+    fresh = _indexed_ahead(files, plans)
     while True:
         delta, hidden = _delta(plans)
         todo = [p for p in plans if p.base is None and p.key not in fresh]
@@ -155,6 +155,86 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     listing = {"bundles": others, "hidden": sorted(hidden)}
     result[f"{BUNDLE_DIR}/{SHARDS_FILE}"] = json.dumps(listing).encode("utf-8")
     return result
+
+
+def _plans(files: Mapping[str, bytes], language: str, memo: Memo) -> list[_Plan]:
+    """The shards of the pages marked for the index, each planned against what the memo kept of it."""
+    html_pages = sorted(rel for rel in files if rel.endswith(".html"))
+    marked = {rel: found for rel, found in facts(files, MARKED, html_pages, _marked_digest).items() if found}
+    if not marked:
+        return []
+    count, buckets = _shards(marked)
+    return [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
+
+
+# Indexing ahead. Pagefind needs only the pages, which render has done long before the link check
+# (the social cards come between them). So render starts the shards that will be indexed in full in
+# a forked child (`start_index`), on whatever core is free, and index_pages takes their bundles.
+# The child leaves each bundle in a folder named after this process (so that no build takes it for
+# a killed build's leftovers while this one runs): a bundle is as large as its pages, and a pipe
+# would hold it twice in memory at the moment this process holds the most.
+_AHEAD: dict[
+    int, tuple[Callable[[], object], dict[bytes, dict[str, bytes]], Forked[dict[bytes, tuple[str, list[str]]]]]
+] = {}
+"""id(files) -> (a weak reference to files, the digests of the shards started, the child indexing them)."""
+
+
+def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> None:
+    """Start indexing, in a forked child, the shards of `files` that index_pages(files) will index in
+    full; it takes their bundles if their pages are still the same then. Nothing starts where
+    nothing can be forked (the preview, whose threads run), and the child is ended if nobody takes
+    its work (a broken link, or `files` is let go)."""
+    if not can_fork() or not hasattr(files, "__weakref__"):
+        return
+    memo = memo or Memo()
+    full = [plan for plan in _plans(files, language, memo) if plan.base is None]
+    if not full:
+        return
+    load(files, [rel for plan in full for rel in plan.pages])  # read here: the child may not ask the memo
+    shards = [(plan.key, dict(plan.pages)) for plan in full]  # the bytes, not `files`: it may be let go
+    job = Forked(functools.partial(_index_ahead, shards, language, os.getpid()))
+    key = id(files)
+    _AHEAD[key] = (weakref.ref(files), {plan.key: plan.digests for plan in full}, job)
+    weakref.finalize(files, _AHEAD.pop, key, None)
+
+
+def _index_ahead(
+    shards: list[tuple[bytes, Mapping[str, bytes]]], language: str, owner: int
+) -> dict[bytes, tuple[str, list[str]]]:
+    """Index these shards (two at a time) into folders of their own: {key: (folder, bundle's names)}."""
+
+    def index(shard: tuple[bytes, Mapping[str, bytes]]) -> tuple[str, list[str]]:
+        bundle = _run_pagefind(shard[1], language)
+        folder = tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{owner}-", dir=_scratch_root())
+        for name, data in bundle.items():
+            target = safe_join(Path(folder), name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return folder, list(bundle)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return {key: found for (key, _), found in zip(shards, pool.map(index, shards), strict=True)}
+
+
+def _indexed_ahead(files: Mapping[str, bytes], plans: list[_Plan]) -> dict[bytes, dict[str, bytes]]:
+    """{key: bundle} of the shards start_index indexed, if these plans index the same pages in full."""
+    ahead = _AHEAD.pop(id(files), None)
+    if ahead is None or ahead[0]() is not files:
+        return {}
+    _, started, job = ahead
+    planned = {plan.key: plan.digests for plan in plans if plan.base is None}
+    same = {key for key, digests in started.items() if planned.get(key) == digests}  # the others changed since
+    if not same:
+        job.close()
+        return {}
+    bundles = {}
+    for key, (folder, names) in job.result().items():
+        try:
+            if key in same:
+                bundles[key] = {name: safe_join(Path(folder), name).read_bytes() for name in names}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return bundles
 
 
 @dataclass(frozen=True)
