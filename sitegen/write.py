@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import gc
 import hashlib
 import json
 import logging
@@ -237,6 +238,22 @@ class Written:
     state: bytes
 
 
+@contextlib.contextmanager
+def _collector_resting() -> Iterator[None]:
+    """The cyclic garbage collector off while the write stage runs: the stage makes no reference
+    cycles (strings, dicts and stats, freed as they go), but its allocations (some 100,000 at
+    300x10,000) set off a full collection over everything the build holds, about 0.15 CPU-s there
+    in every rebuild. Left as it was found."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_resting()
 def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[str, bytes] | None = None) -> Written:
     """Make `output_dir` hold exactly `files`, replacing it in one step.
 
