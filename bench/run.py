@@ -24,8 +24,9 @@ one's own wall time; the search index runs on the second core beside the link ch
   + map         the map data (the locator maps, the finder); where Folium's script is not remembered
                 it is drawn on the other core meanwhile, and what render waits for it is not in this row
 and `article: search` is the search index's share of the article row (the delta bundle).
-With --serve, `serve article`/`serve igs` time the preview's in-process rebuild after an edit, from the
-save to the reload (the work the server defers until the editor pauses is left out).
+With --serve, `serve article`/`serve igs` time the preview after an edit, from the save to the reload
+(the server's own watcher and rebuild, in process; the work it does after the reload or defers until
+the editor pauses is left out).
 Wall time, CPU time (user+sys of the child and its waited-for children, from wait4), peak RSS of
 the child; every figure is the median of the runs, and `× hugo` the ratio of the medians. The
 machine's load average at the start and the end of each size is printed with it.
@@ -85,28 +86,44 @@ build.cli()  # as `python build.py` runs: the same collector settings, the same 
 """
 
 SERVE_SCRIPT = r"""
-import json, sys, time
+import json, sys, threading, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from sitegen.pipeline import BuildOptions
 from sitegen.preview.http import PreviewState
 from sitegen.preview.loop import Preview
+from sitegen.preview.watch import Watcher
 content, folder, article, igs = (Path(p) for p in sys.argv[2:6])
 root = Path(sys.argv[1])
 options = BuildOptions(content, root / "templates", root / "assets", include_unpublished=True)
-preview = Preview(options, PreviewState(folder, 8000), lambda: None)
+reloaded = threading.Event()
+preview = Preview(options, PreviewState(folder, 8000), reloaded.set)
 preview.rebuild()
+preview.idle()
+idled = threading.Event()
+idled.set()
+
+def idle():
+    preview.idle()
+    idled.set()
+
+watcher = Watcher([content, root / "templates", root / "assets"], preview.rebuild, idle)
+watcher.start()
 result = {}
 edits = (
     ("article", article, lambda t: t.rstrip("\n") + " Bewerkt.\n"),
     ("igs", igs, lambda t: t.replace('summary: "', 'summary: "Bewerkt. ', 1)),
 )
 for name, path, edit in edits:
-    preview.idle()  # what the server does once the editor pauses (the search index)
+    assert idled.wait(600)  # the editor paused: the server did what it deferred (the search index)
+    idled.clear()
+    reloaded.clear()
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     started = time.perf_counter()
-    assert preview.rebuild({str(path)})  # the browsers are told to reload at its end
+    assert reloaded.wait(300)  # the watcher saw the save, the rebuild told the browsers to reload
     result[name] = time.perf_counter() - started
+watcher.stopped.set()
+watcher.join()
 print(json.dumps(result))
 """
 

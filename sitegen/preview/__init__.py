@@ -1,9 +1,11 @@
 """`python build.py serve`: the live preview, a thin server around the same build as `build`.
 
 Each module one job:
-- watch.py: a polling watcher (portable, no extra dependency) scans content/, templates/ and assets/
-  every POLL_SECONDS with the one tree scanner (sitegen/tree.py); a burst of changes (a `git
-  checkout`) ends in ONE rebuild once the folders have been quiet for QUIET_SECONDS.
+- watch.py: the watcher of content/, templates/ and assets/: the operating system's file events
+  through `watchfiles` (a save is seen within milliseconds, an idle server does nothing), or where
+  those cannot be had a polling scan with the one tree scanner (sitegen/tree.py), spaced by its own
+  cost; a burst of changes (a `git checkout`) ends in ONE rebuild once the folders are quiet for a
+  moment, and a save made during the first build or a rebuild is never missed.
 - loop.py: the rebuild loop. Rebuilds run in the watcher's thread, never in the IOLoop, so a
   request flood or a slow client cannot hold them up. They run `pipeline.build_files`, the build of
   the CLI, with a memo kept in memory (sitegen/memo.py, builder.py), write what changed and tell the

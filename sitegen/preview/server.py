@@ -11,7 +11,7 @@ from ..options import BuildOptions
 from ..write import OutputPathError, OutputRules, check_output_dir
 from .http import PreviewState, make_app, reload_browsers
 from .loop import Preview
-from .watch import Watcher
+from .watch import Watcher, scan
 
 
 def serve(
@@ -47,11 +47,12 @@ def serve(
     loop = IOLoop.current()
     state = PreviewState(output, port, host=host)
     preview = Preview(options, state, lambda: loop.add_callback(reload_browsers))
+    watcher = Watcher(watched, preview.rebuild, preview.idle)
+    before = scan(watched)  # no thread runs during the first build (it forks workers)
     preview.rebuild()
     server = HTTPServer(make_app(state), idle_connection_timeout=60, body_timeout=30)
     server.add_sockets(sockets)
-    watcher = Watcher(watched, preview.rebuild, preview.idle)
-    watcher.start()
+    watcher.start(since=before)  # a save made during the first build: a rebuild follows at once
     print(f"Voorbeeld (met concepten) op {url} — map {display_path(output)}; stoppen met Ctrl+C", flush=True)
     try:
         loop.start()

@@ -1,0 +1,196 @@
+"""The preview's watcher: OS file events (watchfiles) or the polling scan where those cannot be had,
+one call per burst of saves, nothing missed, and no work at all while the editor does nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen.preview import watch
+from sitegen.preview.watch import Watcher, is_watched, scan
+
+TIMEOUT = 20.0
+
+
+class Calls:
+    """What a Watcher called, in order: ('change', paths) or ('idle', None)."""
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[tuple[str, set[str] | None]] = queue.SimpleQueue()
+
+    def change(self, paths: set[str]) -> None:
+        self.queue.put(("change", paths))
+
+    def idle(self) -> None:
+        self.queue.put(("idle", None))
+
+    def next(self, timeout: float = TIMEOUT) -> tuple[str, set[str] | None]:
+        return self.queue.get(timeout=timeout)
+
+    def none_within(self, seconds: float) -> bool:
+        try:
+            self.queue.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        return False
+
+
+@pytest.fixture
+def roots(tmp_path: Path) -> list[Path]:
+    folders = [tmp_path / "content", tmp_path / "templates"]
+    (folders[0] / "articles").mkdir(parents=True)
+    folders[1].mkdir()
+    (folders[0] / "articles" / "a.md").write_text("a")
+    (folders[1] / "base.html").write_text("<p>")
+    return folders
+
+
+@contextlib.contextmanager
+def running(roots: list[Path], calls: Calls, *, events: bool, since: dict | None = None) -> Iterator[Watcher]:
+    watcher = Watcher(roots, calls.change, calls.idle, events=events)
+    watcher.start(since=since)
+    try:
+        yield watcher
+    finally:
+        watcher.stopped.set()
+        watcher.join(timeout=10)
+        assert not watcher.is_alive() and not watcher.source.is_alive()
+
+
+@pytest.mark.parametrize("events", [True, False], ids=["os-events", "polling"])
+def test_each_burst_is_one_call_then_idle_once(roots: list[Path], events: bool) -> None:
+    calls = Calls()
+    with running(roots, calls, events=events) as watcher:
+        assert watcher.polling is not events  # watchfiles is installed: the OS tells about saves
+        page = roots[0] / "articles" / "a.md"
+        page.write_text("b")
+        assert calls.next() == ("change", {str(page)})
+        assert calls.next() == ("idle", None)  # once, when nothing changed for a moment
+        assert calls.none_within(watch.IDLE_SECONDS * 2)
+        # A git checkout: many files (new, changed, renamed over, removed) in one go, one call.
+        names = [roots[0] / "articles" / f"n{i}.md" for i in range(20)]
+        data = [f"{i}".encode() for i in range(20)]
+        for name, text in zip(names, data, strict=True):
+            name.write_bytes(text)
+        (roots[0] / "articles" / "t.part").write_text("x")
+        os.replace(roots[0] / "articles" / "t.part", roots[1] / "base.html")
+        page.unlink()
+        kind, paths = calls.next()
+        assert kind == "change" and paths is not None
+        assert {str(p) for p in [*names, page, roots[1] / "base.html"]} <= paths
+        assert calls.next() == ("idle", None)
+
+
+@pytest.mark.parametrize("events", [True, False], ids=["os-events", "polling"])
+def test_editor_droppings_and_hidden_folders_are_no_change(roots: list[Path], events: bool) -> None:
+    calls = Calls()
+    with running(roots, calls, events=events):
+        articles = roots[0] / "articles"
+        (articles / ".a.md.swp").write_text("x")
+        (articles / "a.md~").write_text("x")
+        (articles / "4913").write_text("")
+        (articles / "#a.md#").write_text("x")
+        (roots[0] / ".git").mkdir()
+        (roots[0] / ".git" / "HEAD").write_text("x")
+        (roots[0] / "images").mkdir()  # a folder alone changes nothing the build reads
+        assert calls.none_within(0.5)
+        (roots[0] / "images" / "foto.jpg").write_bytes(b"jpg")
+        assert calls.next() == ("change", {str(roots[0] / "images" / "foto.jpg")})
+
+
+def test_is_watched_follows_the_loaders_rules(roots: list[Path]) -> None:
+    content = roots[0]
+    assert is_watched(str(content / "articles" / "a.md"), roots)
+    assert is_watched(str(roots[1] / "base.html"), roots)
+    assert not is_watched(str(content / "articles"), roots)  # a folder
+    assert not is_watched(str(content), roots)
+    assert not is_watched(str(content / ".git" / "index"), roots)
+    assert not is_watched(str(content / "articles" / ".a.md.swp"), roots)
+    assert not is_watched(str(content.parent / "elders.md"), roots)
+
+
+def test_a_save_during_the_first_build_is_the_first_burst(roots: list[Path]) -> None:
+    before = scan(roots)
+    page = roots[0] / "articles" / "a.md"
+    page.write_text("saved while the first build ran")
+    calls = Calls()
+    with running(roots, calls, events=True, since=before):
+        assert calls.next() == ("change", {str(page)})
+
+
+def test_without_os_events_the_polling_scan_takes_over(
+    roots: list[Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_events(*args: object) -> None:
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watch, "watch_events", no_events)
+    calls = Calls()
+    with running(roots, calls, events=True) as watcher:
+        assert watcher.polling
+        assert "Let op: het systeem meldt geen gewijzigde bestanden" in capsys.readouterr().out
+        page = roots[0] / "articles" / "a.md"
+        page.write_text("c")
+        assert calls.next() == ("change", {str(page)})
+
+
+def test_events_that_stop_midway_give_a_rebuild_and_polling(roots: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    def events_then_failure(folders: list[Path], stop: watch.Stop, burst: watch.Bursts) -> None:
+        stop.is_set()  # watching
+        time.sleep(0.2)
+        raise RuntimeError("error in underlying watcher")
+
+    monkeypatch.setattr(watch, "watch_events", events_then_failure)
+    calls = Calls()
+    with running(roots, calls, events=True) as watcher:
+        # What changed while nobody watched is unknown: everything is looked at again.
+        assert calls.next() == ("change", {str(root) for root in roots})
+        assert watcher.polling
+
+
+def test_an_idle_watcher_scans_nothing(roots: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    scans: list[float] = []
+    original = watch.tree_state
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        scans.append(time.monotonic())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(watch, "tree_state", counted)
+    calls = Calls()
+    with running(roots, calls, events=True):
+        time.sleep(0.5)
+        assert scans == []
+        (roots[0] / "articles" / "a.md").write_text("d")
+        assert calls.next()[0] == "change"
+    assert scans == []
+
+
+def test_the_polling_scan_spaces_itself_by_its_cost(roots: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan that takes 40 ms (a tree of 10,000 articles) is followed by a pause three times as long."""
+    stamps: list[float] = []
+    original = watch.tree_state
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        stamps.append(time.monotonic())
+        time.sleep(0.04)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(watch, "tree_state", slow)
+    stop = watch.Stop(threading.Event())
+    source = threading.Thread(target=watch.watch_polling, args=(roots, stop, lambda paths: None))
+    source.start()
+    time.sleep(1.0)
+    stop.stopped.set()
+    source.join(timeout=10)
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert len(gaps) >= 3
+    assert min(gaps[1:]) >= 0.04 + watch.POLL_SHARE * 0.04 * 0.9, gaps  # at most a quarter of a core
