@@ -1,4 +1,5 @@
-"""The stages wired together: load → validate → model → render (→ write, by the caller)."""
+"""The stages wired together: load → validate → model → render (`render_files`), then what is made from
+all pages at once (`complete_files`: link check, search index, editor, header policy) → write, by the caller."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from .admin import admin_files, remembered_config_text
@@ -19,6 +21,7 @@ from .mapview import build_map_data
 from .memo import Memo
 from .model import Site, build_model
 from .options import BuildOptions
+from .pages import PageJob
 from .register import Register, register_from_text
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
@@ -84,10 +87,29 @@ def _parsed(file: GeneratedText | None, parse: Callable[[str, str, Memo], T], me
     return parse(file.text, file.shown, memo)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """The site up to render: the model and every page, card and asset. What is made from all pages
+    at once comes after (`complete_files`): the preview shows these files before it."""
+
+    site: Site
+    register: Register
+    files: SiteFiles
+    jobs: list[PageJob]
+    keys: dict[str, bytes]  # the render key of each page that has one
+
+
 def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer = index_now) -> tuple[Site, SiteFiles]:
     """The whole site, each file with its version; every step asks `memo` for what an earlier build
     already computed, and the bytes of a page or card the cache holds are read only when needed."""
     memo = memo or Memo()
+    rendered = render_files(options, memo, index_ahead=index is index_now)
+    return rendered.site, complete_files(options, rendered, memo, index)
+
+
+def render_files(options: BuildOptions, memo: Memo, *, index_ahead: bool = False) -> Rendered:
+    """load → validate → model → render: every page, card and asset of the site (with `index_ahead`,
+    the search index of the pages is started on another core meanwhile: `render_site`)."""
     site, register, topology_file = _load_site(options, memo)
     try:
         topology = _parsed(topology_file, topology_from_text, memo)
@@ -97,17 +119,24 @@ def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer 
     keys: dict[str, bytes] = {}
     jobs = page_jobs(site)
     assets = load_assets(options.assets_dir)
-    files = render_site(site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index is index_now)
+    files = render_site(site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index_ahead)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
+    return Rendered(site, register, files, jobs, keys)
+
+
+def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index: Indexer = index_now) -> SiteFiles:
+    """What is made from all pages at once, added to the rendered files: the link check (raises
+    ContentErrors for a broken link), the search index, the editor, the header policy."""
+    site, files = rendered.site, rendered.files
     # The pages the link checker has not parsed yet are parsed on every core first (no thread runs yet).
-    pages = parse_pages(files, memo, site.base_url, site.base_path, keys)
+    pages = parse_pages(files, memo, site.base_url, site.base_path, rendered.keys)
     # The indexer is a separate single-threaded process: it runs on the second core while this one
     # checks the links. Broken links are reported before any indexing failure, as before.
     with ThreadPoolExecutor(max_workers=1) as pool:
         search = pool.submit(index, files, memo)
         site_src = display_path(options.content_dir / "site.yaml")
-        broken = check_links(site, files, jobs, options.templates_dir, site_src, memo, pages)
+        broken = check_links(site, files, rendered.jobs, options.templates_dir, site_src, memo, pages)
         del pages  # every page's links and ids (a cold build's largest part after the bytes): done with
         if broken:
             raise ContentErrors(broken)
@@ -117,8 +146,8 @@ def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer 
         # After the link check and the search index: the editor is not a page of the site.
         icon = "assets/favicon.svg"
         logo = site.base_path + icon if icon in files else None
-        config = remembered_config_text(register, options.admin_repo, logo, memo)
+        config = remembered_config_text(rendered.register, options.admin_repo, logo, memo)
         files.update(admin_files(options.admin, config, site.title, memo))
     # Last: the header policy covers every page's own policy, the editor's included.
     files[HEADERS_PATH] = headers_file(files, site.base_path)
-    return site, files
+    return files

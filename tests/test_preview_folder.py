@@ -14,7 +14,9 @@ from conftest import tree_bytes
 from search_support import searchable
 from test_incremental import _edits, _sample_project
 
+from sitegen import pipeline
 from sitegen.files import SiteFiles
+from sitegen.headers import HEADERS_PATH
 from sitegen.memo import Memo, Space
 from sitegen.pipeline import BuildOptions, build_files
 from sitegen.preview import folder as folder_module
@@ -70,12 +72,16 @@ def test_update_compares_unread_pages_by_version_without_reading_them(tmp_path: 
     memo = Memo(MemoryStore())
     space: Space[bytes] = Space("test-pages")
 
-    def build(pages: dict[str, tuple[bytes, bytes | None]]) -> SiteFiles:
-        """A build's files: a page with a key is left unread in the memo, as render leaves it."""
+    def build(pages: dict[str, tuple[bytes, bytes | None]], rendered: str = "") -> SiteFiles:
+        """A build's files: a page with a key is left unread in the memo, as render leaves it (but
+        the page `rendered`, rendered afresh with its key as version)."""
         files = SiteFiles(memo)
         for rel, (data, key) in pages.items():
             if key is None:
                 files.put(rel, data)
+            elif rel == rendered:
+                memo.remembered(space, key, lambda data=data: data)
+                files.put(rel, data, b"p" + key)
             else:
                 memo.remembered(space, key, lambda data=data: data)
                 files.put_remembered(rel, space, key, lambda: pytest.fail("recomputed"), b"p" + key)
@@ -87,6 +93,13 @@ def test_update_compares_unread_pages_by_version_without_reading_them(tmp_path: 
     folder.update(build({"a.html": (b"A1", b"k1"), "b.html": (b"B1", b"m1")}))
     unchanged = build({"a.html": (b"A1", b"k1"), "b.html": (b"B1", b"m1")})
     assert folder.update(unchanged) == [] and unchanged.loaded == 0  # not one page read
+    edited = build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")})
+    assert folder.update(edited) == ["a.html"] and edited.loaded == 1
+    # Rendered afresh with the version the folder holds: not written again; an edit: written.
+    assert folder.update(build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")}, rendered="a.html")) == []
+    assert folder.update(build({"a.html": (b"A4", b"k4"), "b.html": (b"B1", b"m1")}, rendered="a.html")) == ["a.html"]
+    unchanged = build({"a.html": (b"A4", b"k4"), "b.html": (b"B1", b"m1")})
+    assert folder.update(unchanged) == [] and unchanged.loaded == 0  # its version was kept
     edited = build({"a.html": (b"A2", b"k2"), "b.html": (b"B1", b"m1")})
     assert folder.update(edited) == ["a.html"] and edited.loaded == 1
     # Rendered afresh (bytes at hand, no version) and then back to an earlier version: the folder
@@ -230,3 +243,77 @@ def _searchable(files: Mapping[str, bytes], folder: Path) -> object:
     for path in sorted(folder.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     return result
+
+
+def _slug_page(tmp_path: Path, article: Path) -> str:
+    """The output path of an article's page (its slug is its file name)."""
+    return f"verhalen/{article.stem}/index.html"
+
+
+def test_the_browser_reloads_before_the_link_check_and_the_header_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
+) -> None:
+    """What the browser needs comes first: at the reload the folder holds the new pages; the link
+    check and the header policy run after it (the search index when the editor pauses), and the
+    rebuild leaves the folder as a cold build with drafts leaves its output."""
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    state = PreviewState(tmp_path / "preview", 8000)
+    order: list[str] = []
+    at_reload: list[dict[str, bytes]] = []
+
+    def reload() -> None:
+        order.append("reload")
+        at_reload.append(tree_bytes(state.root))
+
+    preview = Preview(options, state, reload)
+    assert preview.rebuild()
+    for name, step in (("check_links", "link check"), ("headers_file", "header policy")):
+        original = getattr(pipeline, name)
+
+        def traced(*args, original=original, step=step):  # type: ignore[no-untyped-def]
+            order.append(step)
+            return original(*args)
+
+        monkeypatch.setattr(pipeline, name, traced)
+    order.clear()
+    article = sorted((content / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe slotzin.\n", encoding="utf-8")
+    assert preview.rebuild({str(article)})
+    assert order == ["reload", "link check", "header policy"]
+    cold = with_marker(build_files(options, Memo())[1])
+    page = _slug_page(tmp_path, article)
+    assert b"Een nieuwe slotzin." in cold[page]
+    assert at_reload[-1][page] == cold[page]
+    assert at_reload[-1][HEADERS_PATH]  # the last build's policy, until the new one is written
+    served = tree_bytes(state.root)
+    assert {k: v for k, v in served.items() if not k.startswith(f"{BUNDLE_DIR}/")} == {
+        k: v for k, v in cold.items() if not k.startswith(f"{BUNDLE_DIR}/")
+    }
+
+
+def test_a_broken_link_found_after_the_reload_shows_the_errors_and_the_last_good_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
+) -> None:
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    state = PreviewState(tmp_path / "preview", 8000)
+    reloads: list[bytes | None] = []
+    preview = Preview(options, state, lambda: reloads.append(state.error_page))
+    assert preview.rebuild()
+    good_folder = tree_bytes(state.root)
+    article = sorted((content / "articles").glob("*.md"))[0]
+    good = article.read_text(encoding="utf-8")
+    article.write_text(good + "\nZie [de kalender](/bestaat-niet/).\n", encoding="utf-8")
+    reloads.clear()
+    assert not preview.rebuild({str(article)})
+    # The new page was shown, then the link check found the broken link: the browser reloads again.
+    assert len(reloads) == 2 and reloads[0] is None and reloads[1] is not None
+    assert state.error_page is not None and "kapotte link &#x27;/bestaat-niet/&#x27;" in state.error_page.decode()
+    assert tree_bytes(state.root) == good_folder  # the last good build, while the errors show
+    article.write_text(good, encoding="utf-8")
+    assert preview.rebuild({str(article)})
+    assert state.error_page is None
+    assert tree_bytes(state.root) == good_folder

@@ -7,11 +7,13 @@ Each module one job:
   cost; a burst of changes (a `git checkout`) ends in ONE rebuild once the folders are quiet for a
   moment, and a save made during the first build or a rebuild is never missed.
 - loop.py: the rebuild loop. Rebuilds run in the watcher's thread, never in the IOLoop, so a
-  request flood or a slow client cannot hold them up. They run `pipeline.build_files`, the build of
-  the CLI, with a memo kept in memory (sitegen/memo.py, builder.py), write what changed and tell the
-  browsers to reload; what the browser does not need for that (the search index, builder.py; a walk
-  of the folder, folder.py) waits until the editor pauses. The heap of the first build is frozen
-  (gc.freeze): it lives as long as the server, and no collection walks it again.
+  request flood or a slow client cannot hold them up. They run the build of the CLI
+  (`pipeline.render_files`, then `pipeline.complete_files`) with a memo kept in memory
+  (sitegen/memo.py, builder.py): the rendered pages are written (what changed) and the browsers
+  reload before the link check and the header policy run (a broken link then shows the error page,
+  and the folder gets the last good build back); what waits until the editor pauses: the search
+  index (builder.py), a walk of the folder (folder.py) and the garbage collection. The heap of the
+  first build is frozen (gc.freeze): it lives as long as the server, and no collection walks it again.
 - folder.py: the preview folder. A rebuild compares its files with what it wrote last, in memory,
   and writes (atomically) only the files that differ and removes only those that are gone.
 - http.py: Tornado serves the preview folder with the livereload protocol (the `livereload`

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..files import load
+from ..files import SiteFiles, load
 from ..memo import Memo
 from ..options import BuildOptions
-from ..pipeline import build_files
+from ..pipeline import Rendered, complete_files, render_files
 from ..search import index_pages
 from ..stores import MemoryStore
 
@@ -58,16 +58,28 @@ def _pages(files: Mapping[str, bytes], names: list[str]) -> dict[str, bytes]:
 
 class PreviewBuilder:
     """Builds the site in memory, again and again: the pipeline of `build`, with a memo kept in
-    memory for the life of the server (tests/test_serve.py checks it against fresh builds)."""
+    memory for the life of the server (tests/test_serve.py checks it against fresh builds), in two
+    steps so that the browser can reload in between: `render()` (every page) and `complete()`
+    (the link check, the search index and the header policy)."""
 
     def __init__(self, options: BuildOptions):
         self.options = options
         self.memo = Memo(MemoryStore())
         self.search = DeferredSearch()
 
-    def build(self) -> dict[str, bytes]:
+    def build(self) -> SiteFiles:
+        return self.complete(self.render())
+
+    def render(self) -> Rendered:
         try:
-            _, files = build_files(self.options, self.memo, self.search)
+            return render_files(self.options, self.memo)
+        except BaseException:
+            self.memo.finish(success=False)
+            raise
+
+    def complete(self, rendered: Rendered) -> SiteFiles:
+        try:
+            files = complete_files(self.options, rendered, self.memo, self.search)
         except BaseException:
             self.memo.finish(success=False)
             raise

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..files import SiteFiles, load
@@ -19,44 +19,41 @@ class PreviewFolder:
     """The folder the server serves, and what this server last wrote into it.
 
     `update(files)` compares a build with what was written last, in memory, without walking or
-    reading the folder: a file the build left unread in the memo (a page or social card that did
-    not change) is compared by its version (equal version, equal bytes: sitegen/files.py), so its
-    bytes are not even fetched; any other file by its bytes (mostly an identity test: the memo
-    hands back the same bytes objects). Only the files that differ are written (each atomically: a
-    reader sees the old file or the new one), and only the files that are gone are removed, so an
-    edit at 10,000 articles costs the few files it changed. `check()` walks the folder and repairs
-    what something else did to it (a deleted file, a stray one): on the first build, after a failed
-    write, and when the editor pauses (the watcher's idle call) once every WALK_SECONDS (at 10,000
-    articles a walk takes about a second, and a save during it waits), never between a save and
-    the reload.
+    reading the folder: a file with a version (a page or social card; one that did not change is
+    left unread in the memo) is compared by its version (equal version, equal bytes:
+    sitegen/files.py), so an unchanged one's bytes are not even fetched; any other file by its
+    bytes (mostly an identity test: the memo hands back the same bytes objects). Only the files
+    that differ are written (each atomically: a reader sees the old file or the new one), and only
+    the files that are gone are removed, so an edit at 10,000 articles costs the few files it
+    changed. `check()` walks the folder and repairs what something else did to it (a deleted file,
+    a stray one): on the first build, after a failed write, and when the editor pauses (the
+    watcher's idle call) once every WALK_SECONDS (at 10,000 articles a walk takes about a second,
+    and a save during it waits), never between a save and the reload.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.written: dict[str, bytes] = {}
-        self.versions: dict[str, bytes] = {}  # of the files written, where a build gave one unread
+        self.versions: dict[str, bytes] = {}  # of the files written, where the build gave one
         self.files: Mapping[str, bytes] = {}
+        self.kept: dict[str, bytes] = {}  # files of an earlier build the last update left in place
         self.checked = False  # the folder was compared with `written` by a walk and nothing failed since
         self.walked = 0.0  # time.monotonic() of the last walk
 
-    def update(self, files: Mapping[str, bytes]) -> list[str]:
-        """Make the folder hold `files` (plus the output marker); returns the changed paths."""
+    def update(self, files: Mapping[str, bytes], keep: Iterable[str] = ()) -> list[str]:
+        """Make the folder hold `files` (plus the output marker); returns the changed paths. A file
+        the folder holds under a name in `keep` that `files` lacks stays as it is (what a build adds
+        after the reload: the last build's search index and header policy stay until then)."""
         self.files = files
+        self.kept = {rel: self.written[rel] for rel in keep if rel in self.written and rel not in files}
         if not self.checked:
             return self.check()
         self.checked = False  # until every change below is made
-        unread = _unread_versions(files)
-        same = {rel for rel, version in unread.items() if self.versions.get(rel) == version}
-        load(files, [rel for rel in unread if rel not in same])  # at once: one memo query per kind
-        wanted = with_marker({}).keys() | files.keys()
-        changed = list(self.written.keys() - wanted)
-        for rel in changed:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(safe_join(self.root, rel))
-            del self.written[rel]
-            self.versions.pop(rel, None)
-        for rel in changed:
-            self._remove_empty_parents(rel)
+        versions = files.versions() if isinstance(files, SiteFiles) else {}
+        same = {rel for rel, _ in versions.items() & self.versions.items()}  # equal versions, equal bytes
+        load(files, versions.keys() - same)  # at once: one memo query per kind
+        wanted = with_marker({}).keys() | files.keys() | self.kept.keys()
+        changed = self._remove(self.written.keys() - wanted)
         for rel, data in with_marker({}).items():
             changed += self._write(rel, data)
         for rel in files:
@@ -64,12 +61,29 @@ class PreviewFolder:
                 continue
             written = self._write(rel, files[rel])
             changed += written
-            # The version of what the folder holds: the build's, where it gave one unread; a file
-            # written from bytes alone has none (the same bytes keep the one they had).
-            if rel in unread:
-                self.versions[rel] = unread[rel]
+            # The version of what the folder holds: the build's, where it gave one; a file written
+            # from bytes alone has none (the same bytes keep the one they had).
+            if rel in versions:
+                self.versions[rel] = versions[rel]
             elif written:
                 self.versions.pop(rel, None)
+        self.checked = True
+        return sorted(changed)
+
+    def update_part(self, files: Mapping[str, bytes], names: Iterable[str], gone: Iterable[str] = ()) -> list[str]:
+        """Make the folder hold `files` where, since the last update, only the files `names` may have
+        changed and the files `gone` (and what that update kept) may have gone: the files a build
+        adds after the reload, or a fresh search index. Returns the changed paths."""
+        gone = {*gone, *self.kept}.difference(files)
+        self.files, self.kept = files, {}
+        if not self.checked:
+            return self.check()
+        self.checked = False
+        changed = self._remove(gone.intersection(self.written))
+        for rel in names:
+            if self._write(rel, files[rel]):
+                changed.append(rel)
+                self.versions.pop(rel, None)  # written from its bytes: no version
         self.checked = True
         return sorted(changed)
 
@@ -77,7 +91,7 @@ class PreviewFolder:
         """Walk the folder and make it hold exactly the last files given; returns the changed paths."""
         self.checked = False
         self.walked = time.monotonic()
-        plain = dict(self.files.items())  # a SiteFiles reads what it left unread at once
+        plain = dict(self.files.items()) | self.kept  # a SiteFiles reads what it left unread at once
         # Every file's version (a digest of the bytes where the build gave none): what this walk writes.
         self.versions = self.files.versions() if isinstance(self.files, SiteFiles) else {}
         changed = sync_folder(with_marker(plain), self.root, self.written)
@@ -88,6 +102,17 @@ class PreviewFolder:
         """Walk the folder if the last walk is WALK_SECONDS old (the watcher's idle call)."""
         if time.monotonic() - self.walked >= WALK_SECONDS:
             self.check()
+
+    def _remove(self, names: Iterable[str]) -> list[str]:
+        removed = sorted(names)
+        for rel in removed:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(safe_join(self.root, rel))
+            del self.written[rel]
+            self.versions.pop(rel, None)
+        for rel in removed:
+            self._remove_empty_parents(rel)
+        return removed
 
     def _write(self, rel: str, data: bytes) -> list[str]:
         old = self.written.get(rel)
@@ -109,10 +134,3 @@ class PreviewFolder:
             except OSError:
                 return
             parent = parent.parent
-
-
-def _unread_versions(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The versions of the files a build left unread in the memo (known without reading them)."""
-    if not isinstance(files, SiteFiles):
-        return {}
-    return {rel: files.version(rel) for rel in files if not files.is_loaded(rel)}

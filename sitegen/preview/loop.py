@@ -9,7 +9,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from ..errors import ContentError, ContentErrors, summary_line
@@ -30,11 +30,16 @@ class Preview:
         self.state = state
         self.notify = notify
         self.folder = PreviewFolder(state.root)
-        self.files: dict[str, bytes] = {}  # the last good build
+        self.files: Mapping[str, bytes] = {}  # the last good build
+        self.completed: Collection[str] = ()  # the files its completion added (search index, header policy)
         self.frozen = False  # the heap of the first good build is out of the collector's sight
         self.put_off = False  # a rebuild turned the collector off until the editor pauses
 
     def rebuild(self, changed: set[str] | None = None) -> bool:
+        """Build, show the new pages (the browsers reload), then complete the build: the link check,
+        the search index (deferred further, see builder.py) and the header policy come after the
+        reload. A broken link found then shows the error page as any other content error, and the
+        folder gets the last good build back."""
         started = time.perf_counter()
         if self.frozen:
             # A rebuild's garbage is collected when the editor pauses (idle), not between the save and
@@ -42,36 +47,36 @@ class Preview:
             self._collect()  # what an earlier rebuild left, when the editor did not pause since
             self.put_off = gc.isenabled()
             gc.disable()
-        errors: list[ContentError] = []
         try:
-            files = self.builder.build()
-        except ContentErrors as exc:
-            errors = list(exc.errors)
-        except Exception as exc:  # a bug in a stage must not take the preview down
-            traceback.print_exc()
-            errors = [ContentError(f"interne fout van de generator: {type(exc).__name__}: {exc}", "build.py")]
-        verb = "Gebouwd" if changed is None else "Herbouwd"
-        if errors:
-            was_ok = self.state.error_page is None
-            self.state.error_page = error_page(errors, Path.cwd(), self.state.port)
-            for error in errors:
-                print(error.render(Path.cwd()), file=sys.stderr)
-            print(summary_line(len(errors)), file=sys.stderr, flush=True)
-            elapsed = (time.perf_counter() - started) * 1000
-            verb = "Bouwen" if changed is None else "Herbouwen"
-            print(f"{verb} mislukt in {elapsed:.0f} ms: de browser toont de fouten{self._latency(changed)}", flush=True)
-            if was_ok or changed:
-                self.notify()
-            return False
-        updated = self.folder.update(files)
+            rendered = self.builder.render()
+        except Exception as exc:
+            return self._failed(exc, changed, started)
+        # The reload: the new pages, beside the last good build's search index and header policy.
+        updated = self.folder.update(rendered.files, keep=self.completed)
         recovered = self.state.error_page is not None
         self.state.error_page = None
-        elapsed = (time.perf_counter() - started) * 1000
-        noun = "bestand" if len(updated) == 1 else "bestanden"
-        print(f"{verb} in {elapsed:.0f} ms ({len(updated)} {noun} gewijzigd{self._latency(changed)})", flush=True)
         if updated or recovered:
             self.notify()
-        self.files = files
+        reloaded = time.perf_counter()
+        latency = self._latency(changed)
+        shown = set(rendered.files)  # completing adds to the same files
+        try:
+            files = self.builder.complete(rendered)
+        except Exception as exc:
+            if self.files:
+                self.folder.update(self.files)  # the last good build, while the errors show
+            return self._failed(exc, changed, started)
+        added = files.keys() - shown
+        updated += self.folder.update_part(files, added)
+        self.files, self.completed = files, added
+        done = time.perf_counter()
+        verb = "Gebouwd" if changed is None else "Herbouwd"
+        noun = "bestand" if len(updated) == 1 else "bestanden"
+        print(
+            f"{verb} in {(reloaded - started) * 1000:.0f} ms ({len(updated)} {noun} gewijzigd{latency}; "
+            f"daarna links nagekeken in {(done - reloaded) * 1000:.0f} ms)",
+            flush=True,
+        )
         if not self.frozen:
             # The first good build's heap (the memo: every record, page and card) lives as long as
             # the server. Frozen, no later collection walks it again: at 10,000 articles a full
@@ -80,6 +85,25 @@ class Preview:
             gc.freeze()
             self.frozen = True
         return True
+
+    def _failed(self, exc: Exception, changed: set[str] | None, started: float) -> bool:
+        """Show the errors of a failed build (content errors, or a bug in a stage: the preview stays up)."""
+        if isinstance(exc, ContentErrors):
+            errors = list(exc.errors)
+        else:
+            traceback.print_exception(exc)
+            errors = [ContentError(f"interne fout van de generator: {type(exc).__name__}: {exc}", "build.py")]
+        was_ok = self.state.error_page is None
+        self.state.error_page = error_page(errors, Path.cwd(), self.state.port)
+        for error in errors:
+            print(error.render(Path.cwd()), file=sys.stderr)
+        print(summary_line(len(errors)), file=sys.stderr, flush=True)
+        elapsed = (time.perf_counter() - started) * 1000
+        verb = "Bouwen" if changed is None else "Herbouwen"
+        print(f"{verb} mislukt in {elapsed:.0f} ms: de browser toont de fouten{self._latency(changed)}", flush=True)
+        if was_ok or changed:
+            self.notify()
+        return False
 
     def idle(self) -> None:
         """What waits until the editor pauses (the watcher's idle call): the search index, then a walk
@@ -103,8 +127,8 @@ class Preview:
             return
         stale, fresh = refreshed
         files = {rel: data for rel, data in files.items() if rel not in stale} | fresh
-        updated = self.folder.update(files)
-        self.files = files
+        updated = self.folder.update_part(files, fresh, stale)
+        self.files, self.completed = files, (set(self.completed) - stale) | fresh.keys()
         elapsed = (time.perf_counter() - started) * 1000
         logger.info("Search index refreshed in %.0f ms (%d files)", elapsed, len(updated))
 
