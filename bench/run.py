@@ -103,8 +103,8 @@ preview.idle()
 idled = threading.Event()
 idled.set()
 
-def idle():
-    preview.idle()
+def idle(saved):
+    preview.idle(saved)
     idled.set()
 
 watcher = Watcher([content, root / "templates", root / "assets"], preview.rebuild, idle)

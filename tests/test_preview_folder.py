@@ -317,3 +317,23 @@ def test_a_broken_link_found_after_the_reload_shows_the_errors_and_the_last_good
     assert preview.rebuild({str(article)})
     assert state.error_page is None
     assert tree_bytes(state.root) == good_folder
+
+
+def test_the_deferred_work_waits_for_the_next_pause_when_a_save_is_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
+) -> None:
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    preview = Preview(options, PreviewState(tmp_path / "preview", 8000), lambda: None)
+    assert preview.rebuild()
+    article = sorted((content / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nNog een zin.\n", encoding="utf-8")
+    assert preview.rebuild({str(article)})
+    assert preview.builder.search.pending is not None  # the search index waits for a pause
+    preview.folder.walked -= folder_module.WALK_SECONDS
+    walked = preview.folder.walked
+    preview.idle(lambda: True)  # a save is waiting: nothing is done now
+    assert preview.builder.search.pending is not None and preview.folder.walked == walked
+    preview.idle(lambda: False)
+    assert preview.builder.search.pending is None and preview.folder.walked > walked

@@ -9,7 +9,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,8 @@ class Calls:
     def change(self, paths: set[str]) -> None:
         self.queue.put(("change", paths))
 
-    def idle(self) -> None:
+    def idle(self, saved: Callable[[], bool]) -> None:
+        assert not saved()
         self.queue.put(("idle", None))
 
     def next(self, timeout: float = TIMEOUT) -> tuple[str, set[str] | None]:
@@ -199,3 +200,32 @@ def test_the_polling_scan_spaces_itself_by_its_cost(roots: list[Path], monkeypat
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert len(gaps) >= 3
     assert min(gaps[1:]) >= 0.04 + watch.POLL_SHARE * 0.04 * 0.9, gaps  # at most a quarter of a core
+
+
+def test_the_idle_call_is_told_of_a_save_made_meanwhile(roots: list[Path]) -> None:
+    """The deferred work asks between its steps whether a save is waiting, and leaves the rest for the
+    next pause: the save is not held up by a walk of the preview folder."""
+    page = roots[0] / "articles" / "a.md"
+    told: list[bool] = []
+    calls = Calls()
+
+    def idle(saved: Callable[[], bool]) -> None:
+        told.append(saved())
+        page.write_text("saved during the deferred work")
+        deadline = time.monotonic() + TIMEOUT
+        while not saved() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        told.append(saved())
+        calls.idle(lambda: False)
+
+    watcher = Watcher(roots, calls.change, idle)
+    watcher.start()
+    try:
+        page.write_text("first")
+        assert calls.next() == ("change", {str(page)})
+        assert calls.next() == ("idle", None)
+        assert told == [False, True]
+        assert calls.next() == ("change", {str(page)})
+    finally:
+        watcher.stopped.set()
+        watcher.join(timeout=10)

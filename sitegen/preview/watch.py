@@ -9,7 +9,8 @@ Two sources of changes, one rule for what they report (`is_ignored`):
   articles costs about 35 ms).
 Either source hands over a burst of changes (a `git checkout`: many files at once) once the
 folders have been quiet for a moment; the Watcher calls `on_change` once per burst, in its own
-thread, and `on_idle` once when the editor has paused after a rebuild.
+thread, and `on_idle` once when the editor has paused after a rebuild (it is told whether a save
+is waiting meanwhile).
 """
 
 from __future__ import annotations
@@ -119,15 +120,16 @@ def watch_polling(roots: list[Path], stop: Stop, burst: Bursts) -> None:
 
 class Watcher(threading.Thread):
     """Calls `on_change(paths)` once per burst of changes below the roots, in this thread (the bursts
-    that arrive during a rebuild are merged into the next one), and `on_idle()` once after a rebuild
-    when nothing changed for IDLE_SECONDS. The changes come from a second thread: the OS events, or
-    the polling scan where those cannot be had."""
+    that arrive during a rebuild are merged into the next one), and `on_idle(saved)` once after a
+    rebuild when nothing changed for IDLE_SECONDS (`saved()`: whether a save is waiting meanwhile).
+    The changes come from a second thread: the OS events, or the polling scan where those cannot be
+    had."""
 
     def __init__(
         self,
         roots: list[Path],
         on_change: Callable[[set[str]], None],
-        on_idle: Callable[[], None] = lambda: None,
+        on_idle: Callable[[Callable[[], bool]], None] = lambda saved: None,
         *,
         events: bool = True,
     ):
@@ -180,12 +182,15 @@ class Watcher(threading.Thread):
             except queue.Empty:
                 if idle_due:
                     idle_due = False
-                    self._call(self.on_idle, "deferred work failed")
+                    self._call(functools.partial(self.on_idle, self._saved), "deferred work failed")
                 continue
             while not self.bursts.empty():  # the saves made during the last rebuild: one rebuild for all
                 burst |= self.bursts.get()
             idle_due = True
             self._call(functools.partial(self.on_change, burst), "rebuild failed")
+
+    def _saved(self) -> bool:
+        return not self.bursts.empty()
 
     @staticmethod
     def _call(action: Callable[[], object], failure: str) -> None:
