@@ -74,7 +74,7 @@ class Preview:
         noun = "bestand" if len(updated) == 1 else "bestanden"
         print(
             f"{verb} in {(reloaded - started) * 1000:.0f} ms ({len(updated)} {noun} gewijzigd{latency}; "
-            f"daarna links nagekeken in {(done - reloaded) * 1000:.0f} ms)",
+            f"links en headers daarna in {(done - reloaded) * 1000:.0f} ms)",
             flush=True,
         )
         if not self.frozen:
