@@ -106,17 +106,29 @@ def test_editor_droppings_and_hidden_folders_are_no_change(roots: list[Path], ev
         (articles / "#a.md#").write_text("x")
         (roots[0] / ".git").mkdir()
         (roots[0] / ".git" / "HEAD").write_text("x")
-        (roots[0] / "images").mkdir()  # a folder alone changes nothing the build reads
         assert calls.none_within(0.5)
-        (roots[0] / "images" / "foto.jpg").write_bytes(b"jpg")
-        assert calls.next() == ("change", {str(roots[0] / "images" / "foto.jpg")})
+        (articles / "a.md").write_text("b")
+        assert calls.next() == ("change", {str(articles / "a.md")})
+
+
+@pytest.mark.parametrize("events", [True, False], ids=["os-events", "polling"])
+def test_files_in_a_new_folder_are_seen(roots: list[Path], events: bool) -> None:
+    calls = Calls()
+    with running(roots, calls, events=events):
+        images = roots[0] / "images" / "2026"
+        images.mkdir(parents=True)  # files land in it before any watch on it can be set up
+        (images / "foto.jpg").write_bytes(b"jpg")
+        kind, paths = calls.next()
+        assert kind == "change" and paths is not None
+        # Polling sees the file; the OS events at least the new folder (the build then reads it all).
+        assert {str(images / "foto.jpg")} <= paths if not events else bool(paths & {str(roots[0] / "images")})
 
 
 def test_is_watched_follows_the_loaders_rules(roots: list[Path]) -> None:
     content = roots[0]
     assert is_watched(str(content / "articles" / "a.md"), roots)
     assert is_watched(str(roots[1] / "base.html"), roots)
-    assert not is_watched(str(content / "articles"), roots)  # a folder
+    assert is_watched(str(content / "articles"), roots)  # a folder (a new one: its files)
     assert not is_watched(str(content), roots)
     assert not is_watched(str(content / ".git" / "index"), roots)
     assert not is_watched(str(content / "articles" / ".a.md.swp"), roots)

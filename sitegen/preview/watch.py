@@ -56,12 +56,13 @@ def changed_paths(before: Snapshot, after: Snapshot) -> set[str]:
 
 
 def is_watched(path: str, roots: Iterable[Path]) -> bool:
-    """Whether an OS event on `path` is a change the build can see: below a root, no part of the path
-    ignored (a file in a hidden folder neither), and not a folder (a folder changes with its files)."""
+    """Whether an OS event on `path` is a change the build can see: below a root, and no part of the
+    path ignored (a file in a hidden folder neither). A new folder counts: the files copied into it
+    before its own watch was set up give no event."""
     for root in roots:
         rel = os.path.relpath(path, root)
         if rel != os.curdir and not rel.startswith(os.pardir):
-            return not any(is_ignored(part) for part in Path(rel).parts) and not os.path.isdir(path)
+            return not any(is_ignored(part) for part in Path(rel).parts)
     return False
 
 
