@@ -52,7 +52,7 @@ class PreviewFolder:
         versions = files.versions() if isinstance(files, SiteFiles) else {}
         same = {rel for rel, _ in versions.items() & self.versions.items()}  # equal versions, equal bytes
         load(files, versions.keys() - same)  # at once: one memo query per kind
-        wanted = with_marker({}).keys() | files.keys() | self.kept.keys()
+        wanted = {*with_marker({}), *files, *self.kept}  # iterated in C (a SiteFiles' keys() is not)
         changed = self._remove(self.written.keys() - wanted)
         for rel, data in with_marker({}).items():
             changed += self._write(rel, data)

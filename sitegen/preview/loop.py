@@ -66,7 +66,7 @@ class Preview:
             if self.files:
                 self.folder.update(self.files)  # the last good build, while the errors show
             return self._failed(exc, changed, started)
-        added = files.keys() - shown
+        added = set(files).difference(shown)
         updated += self.folder.update_part(files, added)
         self.files, self.completed = files, added
         done = time.perf_counter()
