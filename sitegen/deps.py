@@ -19,6 +19,7 @@ test instead of going stale.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import pickle
 import re
@@ -26,7 +27,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .memo import Codec, Memo, Space
 from .pages import CHROME_FIELDS, KeyInputs, PageJob, templates_reading
+from .parallel import collector_paused
 
 
 def digest(*parts: Any) -> bytes:
@@ -35,26 +38,36 @@ def digest(*parts: Any) -> bytes:
     object of a class marked `keyed_by_version` stands in by its `version` when it has one: equal
     versions mean equal objects, and a story pickled with its body costs more than its digest."""
     stream = _HashStream()
-    pickler = _Pickler(stream, protocol=5)
+    pickler = pickle.Pickler(stream, protocol=5)
     pickler.fast = True  # no memo: a repeated string is written out again, not referenced
+    # Through the dispatch table, not persistent_id: that is a Python call for every object pickled
+    # (40 a page key), this one only for the versioned objects.
+    pickler.dispatch_table = _BY_VERSION  # type: ignore[assignment]
     pickler.dump(parts)
     return stream.hash.digest()
 
 
-_VERSIONED: set[type] = set()
 T = TypeVar("T")
+
+
+class _Version:
+    """What a versioned object is pickled as in a digest (never unpickled)."""
+
+
+def _by_version(obj: Any) -> Any:
+    if obj.version:
+        return _Version, (type(obj).__name__, obj.version)
+    return obj.__reduce_ex__(5)
+
+
+_BY_VERSION: dict[type, Any] = dict(copyreg.dispatch_table)  # as a pickler without its own table
 
 
 def keyed_by_version(cls: type[T]) -> type[T]:
     """Mark a model class whose objects carry a `version` (bytes; b"" when unknown) that changes
     whenever any of their fields may: `digest` takes the version for the object."""
-    _VERSIONED.add(cls)
+    _BY_VERSION[cls] = _by_version
     return cls
-
-
-class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> bytes | None:
-        return (obj.version or None) if type(obj) in _VERSIONED else None
 
 
 class _HashStream:
@@ -84,6 +97,33 @@ def template_inputs(templates_dir: Path) -> tuple[bytes, frozenset[str]]:
     return h.digest(), frozenset(names)
 
 
+def _encode_pairs(pairs: Mapping[bytes, bytes]) -> bytes:
+    """Each key and value with its length (one byte) in front: digests and versions are short."""
+    parts = [part for pair in pairs.items() for part in pair]
+    if any(len(part) > 255 for part in parts):
+        raise ValueError("a key or value longer than 255 bytes")
+    return b"".join(bytes([len(part)]) + part for part in parts)
+
+
+def _decode_pairs(data: bytes) -> dict[bytes, bytes]:
+    parts, at = [], 0
+    while at < len(data):
+        end = at + 1 + data[at]
+        if end > len(data):
+            raise ValueError("truncated")
+        parts.append(data[at + 1 : end])
+        at = end
+    if len(parts) % 2:
+        raise ValueError("truncated")
+    return dict(zip(parts[::2], parts[1::2], strict=True))
+
+
+SUMMARIES: Space[dict[bytes, bytes]] = Space("story-summaries", Codec(_encode_pairs, _decode_pairs))
+"""The summary digest of every story (pages.KeyInputs.summary) by its version, kept as one entry: a
+rebuild digests only the stories that changed."""
+_SUMMARIES_KEY = b"by-version"
+
+
 def page_keys(
     site: Any,
     jobs: Iterable[PageJob],
@@ -94,18 +134,24 @@ def page_keys(
     pictures: Mapping[str, Any],
     cards: Any = (),
     anchors: Mapping[str, str] | None = None,
+    memo: Memo | None = None,
 ) -> dict[str, bytes]:
     """{out_path: key} for the pages of keyed kinds; other pages are always rendered.
     `cards` is what the card pictures of stories and IGS'en depend on (which IGS has a map, its size)."""
     chrome = digest(templates, sorted(asset_names.items()), [getattr(site, name) for name in CHROME_FIELDS],
                     geo.sources, cards)  # fmt: skip
-    inputs = KeyInputs(site, geo, pictures, anchors or {}, digest)
+    memo = memo or Memo()
+    summaries = memo.recalled(SUMMARIES, _SUMMARIES_KEY) or {}
+    inputs = KeyInputs(site, geo, pictures, anchors or {}, digest, summaries)
     keys: dict[str, bytes] = {}
-    for job in jobs:
-        kind = job.kind
-        if kind.reads is None:
-            continue
-        others = {name: value for name, value in job.context.items() if name != kind.item}
-        parts = kind.key(inputs, job.context)
-        keys[job.out_path] = digest(chrome, job.out_path, kind.template, sorted(others.items()), parts)
+    with collector_paused():
+        for job in jobs:
+            kind = job.kind
+            if kind.reads is None:
+                continue
+            others = {name: value for name, value in job.context.items() if name != kind.item}
+            parts = kind.key(inputs, job.context)
+            keys[job.out_path] = digest(chrome, job.out_path, kind.template, sorted(others.items()), parts)
+    if inputs.summarised != summaries:
+        memo.keep(SUMMARIES, _SUMMARIES_KEY, inputs.summarised)
     return keys

@@ -201,6 +201,14 @@ class _Reparse:
         assert source is not None  # the record holds a source: the same bytes give it again
         return source
 
+    def doc(self) -> YamlDoc:
+        assert isinstance(self.source, YamlDoc)
+        return self.source
+
+    def front(self) -> YamlDoc:
+        assert isinstance(self.source, MarkdownSource)
+        return self.source.front
+
 
 CHANGED_DURING_BUILD = "het bestand is gewijzigd terwijl de site gebouwd werd"
 
@@ -607,9 +615,12 @@ class Record:
 @dataclass(frozen=True)
 class Journal:
     """How load_content remembers content files between builds (validate.JOURNAL): the memo space of
-    the records, and the per-file checks run on a file whenever it is read again."""
+    the records, and the per-file checks run on a file whenever it is read again. The records are
+    kept in JOURNAL_BUCKETS buckets by the file's place in content/ (each bucket one entry of the
+    space: {journal key: record}): a build asks for a few dozen entries, not one per file, and an
+    edit writes one bucket again."""
 
-    space: Space[Record]
+    space: Space[dict[bytes, Record]]
     check: Callable[[str, YamlDoc | MarkdownSource], Any]
     """(folder, source) -> what validation made of one file alone, kept in its record."""
     moved: Callable[[Any, Callable[[ContentError], ContentError]], Any]
@@ -621,13 +632,14 @@ def journal_codec(
     checked_to_plain: Callable[[Any], Any],
     checked_from_plain: Callable[[Any], Any],
     untag: Callable[[dict[str, Any]], Any],
-) -> Codec[Record]:
-    """The disk form of records, with the codec of the checks' results (`checked_to_plain` gives
-    JSON's types, tagging others in one-key objects that `untag`, the JSON parser's object hook,
-    turns back): only what the cross-file checks and the model need of every file on every build,
-    as JSON. The source itself is not kept: the file holds it (_Reparse, checked by its digest)."""
+) -> Codec[dict[bytes, Record]]:
+    """The disk form of a bucket of records, with the codec of the checks' results (`checked_to_plain`
+    gives JSON's types, tagging others in one-key objects that `untag`, the JSON parser's object hook,
+    turns back): of each record only what the cross-file checks and the model need of every file on
+    every build, as JSON. The source itself is not kept: the file holds it (_Reparse, checked by its
+    digest)."""
 
-    def encode(record: Record) -> bytes:
+    def head(key: bytes, record: Record) -> list[Any]:
         source = record.source
         shape: list[Any] | None = None
         if isinstance(source, _Unread):
@@ -636,16 +648,23 @@ def journal_codec(
             doc = source.front if isinstance(source, MarkdownSource) else source
             shape = [doc.src_path, doc.empty, *([source.body_line] if isinstance(source, MarkdownSource) else [])]
         checked = None if record.checked is None else checked_to_plain(record.checked)
-        head = [record.content.hex(), record.taken_ns, shape, errors_to_plain(record.errors), checked]
-        return json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return [key.hex(), record.content.hex(), record.taken_ns, shape, errors_to_plain(record.errors), checked]
 
-    heads = json.JSONDecoder(object_hook=untag)  # made once: json.loads would make one per record
+    def encode(bucket: dict[bytes, Record]) -> bytes:
+        heads = [head(key, record) for key, record in sorted(bucket.items())]
+        return json.dumps(heads, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
-    def decode(data: bytes) -> Record:
-        content, taken_ns, shape, errors, checked = heads.decode(data.decode("utf-8"))
-        source = None if shape is None else _Unread(shape[0], shape[1], shape[2] if len(shape) == 3 else None)
-        checked = None if checked is None else checked_from_plain(checked)
-        return Record(bytes.fromhex(content), taken_ns, source, errors_from_plain(errors), checked)
+    heads = json.JSONDecoder(object_hook=untag)  # made once: json.loads would make one per bucket
+
+    def decode(data: bytes) -> dict[bytes, Record]:
+        bucket = {}
+        for key, content, taken_ns, shape, errors, checked in heads.decode(data.decode("utf-8")):
+            source = None if shape is None else _Unread(shape[0], shape[1], shape[2] if len(shape) == 3 else None)
+            checked = None if checked is None else checked_from_plain(checked)
+            bucket[bytes.fromhex(key)] = Record(
+                bytes.fromhex(content), taken_ns, source, errors_from_plain(errors), checked
+            )
+        return bucket
 
     return Codec(encode, decode)
 
@@ -670,14 +689,14 @@ def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None
         checked = None if record.checked is None else journal.moved(record.checked, moved)
         if names_old:
             return None
-        record = replace(record, errors=errors, checked=checked)
+    else:
+        errors, checked = record.errors, record.checked
     reparse = _Reparse(file, record.content)
     if source.body_line is None:
-        bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, source.empty, lambda: reparse.source)  # type: ignore[arg-type,return-value]
+        bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, source.empty, reparse.doc)
     else:
-        front = _StoredDoc(file.shown, source.empty, lambda: reparse.source.front)  # type: ignore[union-attr]
-        bound = _StoredMarkdown(front, source.body_line, reparse)
-    return replace(record, source=bound)
+        bound = _StoredMarkdown(_StoredDoc(file.shown, source.empty, reparse.front), source.body_line, reparse)
+    return Record(record.content, record.taken_ns, bound, errors, checked)  # not replace(): 10,000 a build
 
 
 def _read_record(
@@ -721,8 +740,20 @@ def _journal_key(file: ContentFile) -> bytes:
     return hashlib.blake2b(repr((file.folder, file.slug, file.stat)).encode("utf-8"), digest_size=20).digest()
 
 
+JOURNAL_BUCKETS = 64
+
+
+def _bucket_key(file: ContentFile) -> bytes:
+    """The journal entry that holds the file's record: by its place in content/ only, so that an
+    edit replaces its record in the same bucket."""
+    place = hashlib.blake2b(f"{file.folder}/{file.slug}".encode(), digest_size=8).digest()
+    return b"bucket-%02d" % (int.from_bytes(place, "big") % JOURNAL_BUCKETS)
+
+
 def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> list[Record]:
     """A record of every file: from the journal when its stat is unchanged (and not racy), else read."""
+    from .parallel import pmap  # imported here, as in memo.remembered_all
+
     check = journal.check if journal is not None else None
 
     def read(file: ContentFile) -> Record:
@@ -730,20 +761,31 @@ def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> l
 
     if journal is None:
         return [read(file) for file in files]
-    started_ns = time.time_ns()  # records taken from now on were read by this build
-    calls = [(_journal_key(file), file) for file in files]
-    records = memo.remembered_all(journal.space, calls, read)
-    for index, ((key, file), record) in enumerate(zip(calls, records, strict=True)):
-        bound = _bound(file, record, journal)
-        if bound is None:
-            records[index] = read(file)
-            memo.keep(journal.space, key, records[index])
-            continue
-        record = records[index] = bound
-        if record.taken_ns < started_ns and not _is_settled(file, record):
-            records[index] = _read_record(file, check, earlier=record)
-            memo.keep(journal.space, key, records[index])
-    return records
+    keys = [_journal_key(file) for file in files]
+    buckets = [_bucket_key(file) for file in files]
+    stored = memo.recalled_all(journal.space, [b"bucket-%02d" % n for n in range(JOURNAL_BUCKETS)])
+    records: list[Record | None] = []
+    changed: set[bytes] = set()  # the buckets to keep again
+    for file, key, bucket in zip(files, keys, buckets, strict=True):
+        record = stored.get(bucket, {}).get(key)
+        if record is not None:
+            record = _bound(file, record, journal)
+            if record is not None and not _is_settled(file, record):
+                record = _read_record(file, check, earlier=record)
+                changed.add(bucket)
+        if record is None:
+            changed.add(bucket)
+        records.append(record)
+    todo = [index for index, record in enumerate(records) if record is None]
+    for index, record in zip(todo, pmap(read, [files[index] for index in todo]), strict=True):
+        records[index] = record
+    now: dict[bytes, dict[bytes, Record]] = {name: {} for name in stored}
+    for key, bucket, record in zip(keys, buckets, records, strict=True):
+        now.setdefault(bucket, {})[key] = record  # type: ignore[assignment]
+    for name, bucket in sorted(now.items()):
+        if name in changed or bucket.keys() != stored.get(name, {}).keys():
+            memo.keep(journal.space, name, bucket)  # an emptied bucket too: it holds no stale record
+    return records  # type: ignore[return-value]
 
 
 def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) -> RawContent:

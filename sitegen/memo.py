@@ -13,8 +13,9 @@
   for all keys together and the misses are computed on every core (`sitegen.parallel.pmap`).
 - `known(space, keys)` tells which keys are remembered without reading their values, for large
   values a later stage may not need at all (rendered pages and cards: sitegen/files.py).
-- `recalled(space, key)` / `keep(space, key, value)` are for state a step carries from one build to
-  the next under a stable key, where the step itself decides what still holds (the search shards).
+- `recalled(space, key)` (`recalled_all(space, keys)`) / `keep(space, key, value)` are for state a
+  step carries from one build to the next under a stable key, where the step itself decides what
+  still holds (the search shards, the journal's buckets, the story summaries by version).
 - Hits and misses are counted per space (`memo.hits(name)`, `memo.misses(name)`; a miss is a key
   computed in this build), so tests can pin how much a rebuild redoes.
 - `memo.finish(success=...)` ends a build: the store keeps what was computed, and after a
@@ -113,6 +114,10 @@ class Memo:
     def recalled(self, space: Space[T], key: bytes) -> T | None:
         """The value kept under `key` by an earlier build, if any (the caller decides whether it holds)."""
         return self._lookup(space, [key]).get(key)
+
+    def recalled_all(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
+        """`recalled` for many keys at once: {key: value} of those kept."""
+        return self._lookup(space, keys)
 
     def keep(self, space: Space[T], key: bytes, value: T) -> None:
         """Keep `value` under `key` for the next build (replacing what was kept)."""

@@ -21,8 +21,8 @@ from .deps import digest, keyed_by_version
 from .imageclean import image_refs, published_images
 from .load import MarkdownSource
 from .markup import RenderedMarkdown, render_markdown
-from .memo import Codec, Memo, Space, json_codec
-from .pages import url_of
+from .memo import BYTES, Codec, Memo, Space, json_codec
+from .pages import kind
 from .schema import PROVINCES
 from .urls import out_path_of
 from .validate import ValidContent
@@ -384,6 +384,9 @@ def _decode_markdown(data: bytes) -> RenderedMarkdown:
 MARKDOWN: Space[RenderedMarkdown] = Space("markdown", Codec(_encode_markdown, _decode_markdown))
 """Rendered Markdown by its text and the base path: the headings and links as JSON, then the HTML as
 UTF-8 (every story's body is read on every build: its HTML needs no unescaping)."""
+STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
+"""The MARKDOWN keys of the stories the last build showed (20 bytes each), which the store holds."""
+_LAST_BUILD = b"last build"
 BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
 """The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
@@ -477,6 +480,8 @@ def build_model(
 
     memo = memo or Memo()
 
+    url_of = {name: kind(name).url_for for name in ("igs", "article", "page")}  # asked once per build
+
     def shown(item: dict[str, Any]) -> bool:
         dated = item.get("date")
         return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
@@ -501,7 +506,13 @@ def build_model(
         for _, src_path, _, source in valid.articles + valid.pages
     }
     story_keys = [body_keys[src_path] for _, src_path, item, _ in valid.articles if shown(item)]
-    memo.known(MARKDOWN, story_keys)  # kept in the cache for the builds that show them
+    # Kept in the cache for the builds that show them; those of the last build are there (it kept what
+    # it used): only new keys are asked of the store.
+    last = memo.recalled(STORY_KEYS, _LAST_BUILD) or b""
+    memo.known(MARKDOWN, story_keys, {last[at : at + 20] for at in range(0, len(last), 20)})
+    now = b"".join(sorted({key for key in story_keys if len(key) == 20}))
+    if now != last:
+        memo.keep(STORY_KEYS, _LAST_BUILD, now)
     shown_pages = [(body_keys[src_path], source) for _, src_path, item, source in valid.pages if shown(item)]
     page_bodies = memo.remembered_all(MARKDOWN, shown_pages, bodies.render)
     page_body = {key: body for (key, _), body in zip(shown_pages, page_bodies, strict=True)}
@@ -524,7 +535,7 @@ def build_model(
             Igs(
                 slug=slug,
                 src_path=src_path,
-                out_path=out_path_of(url := url_of("igs", slug=slug)),
+                out_path=out_path_of(url := url_of["igs"](slug=slug)),
                 url=url,
                 name=item["name"],
                 former_name=item.get("former_name"),
@@ -553,8 +564,8 @@ def build_model(
         )
 
     withheld = tuple(
-        Withheld(src_path, url_of(kind, slug=slug), item["title"], item["draft"], item.get("date"))
-        for kind, items in (("article", valid.articles), ("page", valid.pages))
+        Withheld(src_path, url_of[name](slug=slug), item["title"], item["draft"], item.get("date"))
+        for name, items in (("article", valid.articles), ("page", valid.pages))
         for slug, src_path, item, _ in items
         if not shown(item)
     )
@@ -585,7 +596,7 @@ def build_model(
             Article(
                 slug=slug,
                 src_path=src_path,
-                out_path=out_path_of(url := url_of("article", slug=slug)),
+                out_path=out_path_of(url := url_of["article"](slug=slug)),
                 url=url,
                 title=item["title"],
                 type=item["type"],
@@ -613,7 +624,7 @@ def build_model(
             Page(
                 slug=slug,
                 src_path=src_path,
-                out_path=out_path_of(url := url_of("page", slug=slug)),
+                out_path=out_path_of(url := url_of["page"](slug=slug)),
                 url=url,
                 title=item["title"],
                 summary=item["summary"],

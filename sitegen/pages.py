@@ -78,6 +78,10 @@ class KeyInputs:
     pictures: Mapping[str, Any]
     anchors: Mapping[str, str]
     digest: Callable[..., bytes]
+    summaries: Mapping[bytes, bytes] = field(default_factory=dict)
+    """The summary digests an earlier build made, by story version (equal versions, equal stories)."""
+    summarised: dict[bytes, bytes] = field(default_factory=dict)
+    """The summary digests of this build, by story version (to be remembered for the next)."""
     _shared: dict[str, bytes] = field(default_factory=dict)
     _summaries: dict[int, bytes] = field(default_factory=dict)  # by id(): the site holds every article
 
@@ -88,10 +92,16 @@ class KeyInputs:
 
     def summary(self, article: Any) -> bytes:
         """A digest of what the story lists and cards show of `article` (SUMMARY_FIELDS), made once
-        per build: the lists and every IGS page with its stories key by it."""
+        per story version: the lists and every IGS page with its stories key by it."""
         found = self._summaries.get(id(article))
         if found is None:
-            found = self._summaries[id(article)] = self.digest([getattr(article, name) for name in SUMMARY_FIELDS])
+            version = article.version
+            found = self.summaries.get(version) if version else None
+            if found is None:
+                found = self.digest([getattr(article, name) for name in SUMMARY_FIELDS])
+            self._summaries[id(article)] = found
+            if version:
+                self.summarised[version] = found
         return found
 
 

@@ -22,6 +22,7 @@ from .memo import Memo
 from .model import Site, build_model
 from .options import BuildOptions
 from .pages import PageJob
+from .parallel import collector_paused
 from .register import Register, register_from_text
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
@@ -46,6 +47,11 @@ def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:
 
 def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register, GeneratedText | None]:
     """The model, the register and the (unparsed) topology: everything comes from load_content."""
+    with collector_paused():
+        return _load_model(options, memo)
+
+
+def _load_model(options: BuildOptions, memo: Memo) -> tuple[Site, Register, GeneratedText | None]:
     raw = load_content(options.content_dir, memo, JOURNAL)
     try:
         register: Register | ContentError = _parsed(raw.register, register_from_text, memo)
@@ -117,7 +123,8 @@ def render_files(options: BuildOptions, memo: Memo, *, index_ahead: bool = False
         raise ContentErrors([exc]) from exc
     geo = build_map_data(site, register, topology, memo)
     keys: dict[str, bytes] = {}
-    jobs = page_jobs(site)
+    with collector_paused():
+        jobs = page_jobs(site)
     assets = load_assets(options.assets_dir)
     files = render_site(site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index_ahead)
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):

@@ -298,6 +298,7 @@ def render_site(
         pictures=pictures,
         cards=cards,
         anchors=anchors,
+        memo=memo,
     )
     if keys_out is not None:
         keys_out.update(keys)

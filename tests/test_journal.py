@@ -244,8 +244,9 @@ def test_a_missing_image_is_looked_up_on_every_build(build: Callable[[], Any], m
     assert any("afbeelding 'images/foto.jpg' bestaat niet" in error for error in _errors(build))
 
 
-def _records(space_name: str, store: MemoryStore) -> Iterator[Any]:
-    yield from store.entries.get(space_name, {}).values()
+def _records(space_name: str, store: MemoryStore) -> Iterator[tuple[bytes, Any]]:
+    for bucket in store.entries.get(space_name, {}).values():
+        yield from bucket.items()
 
 
 def _content_files() -> dict[str, load.ContentFile]:
@@ -266,13 +267,12 @@ def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
         load_and_validate(BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets"), Memo(store))
     codec = validate.JOURNAL.space.codec
     assert codec is not None
-    records = list(_records(validate.JOURNAL.space.name, store))
-    assert len(records) >= 5 and any(record.checked.errors for record in records)
+    records = dict(_records(validate.JOURNAL.space.name, store))
+    assert len(records) >= 5 and any(record.checked.errors for record in records.values())
     files = _content_files()
-    for record in records:
-        decoded = codec.decode(codec.encode(record))
+    for key, decoded in codec.decode(codec.encode(records)).items():
         assert isinstance(decoded.source, load._Unread)
-        assert load._bound(files[decoded.source.shown], decoded, validate.JOURNAL) == record
+        assert load._bound(files[decoded.source.shown], decoded, validate.JOURNAL) == records[key]
 
 
 def test_a_record_made_from_another_folder_is_shown_from_this_one(project: Path, monkeypatch) -> None:
@@ -412,3 +412,50 @@ def test_a_warm_build_decodes_no_source_document_an_error_does_not_need(
     with pytest.raises(ContentErrors) as cold:
         load_and_validate(options, Memo())
     assert errors == [error.render(Path.cwd()) for error in cold.value.errors]
+
+
+def test_a_build_asks_the_journal_for_its_buckets_not_for_each_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """The records are kept in a few dozen buckets: a build asks the store for all of them at once
+    (not one key per file), and an edit writes only the bucket of the edited file again. Meanwhile
+    the cyclic garbage collector pauses (it would visit every record again and again) and resumes."""
+    import gc
+
+    from sitegen import pipeline
+
+    _settled(monkeypatch)
+    # The preview's tests may leave the collector off (it is off from a rebuild until the editor pauses).
+    request.addfinalizer(gc.enable if gc.isenabled() else gc.disable)
+    gc.enable()
+    asked: list[int] = []
+    real_get_many, real_model = DiskStore.get_many, pipeline.build_model
+    collecting: list[bool] = []
+
+    def get_many(self: DiskStore, space: Any, keys: Any) -> Any:
+        if space.name == validate.JOURNAL.space.name:
+            asked.append(len(keys))
+        return real_get_many(self, space, keys)
+
+    def build_model(*args: Any, **kwargs: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return real_model(*args, **kwargs)
+
+    monkeypatch.setattr(DiskStore, "get_many", get_many)
+    monkeypatch.setattr(pipeline, "build_model", build_model)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> Memo:
+        asked.clear()
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        load_and_validate(options, memo)
+        memo.finish(success=True)
+        return memo
+
+    build()
+    memo = build()
+    assert asked == [load.JOURNAL_BUCKETS]
+    assert memo.finished[validate.JOURNAL.space.name][1] == 0, "nothing written again"
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
+    assert build().finished[validate.JOURNAL.space.name][1] == 1, "one bucket written again"
+    assert collecting and not any(collecting) and gc.isenabled()

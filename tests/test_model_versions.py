@@ -128,6 +128,45 @@ def test_page_keys_never_pickle_a_story_body_or_an_igs_description(
     assert not versioned & set(pickled)
 
 
+def test_story_summaries_are_digested_once_per_version(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The story lists and IGS pages key by a digest of what they show of each story: a rebuild digests
+    only the stories whose version changed, and the keys are those made without a memo."""
+    from sitegen import deps
+    from sitegen.pages import SUMMARY_FIELDS
+    from sitegen.stores import MemoryStore
+
+    summarised: list[Any] = []
+    real = deps.digest
+
+    def counted(*parts: Any) -> bytes:
+        if len(parts) == 1 and isinstance(parts[0], list) and len(parts[0]) == len(SUMMARY_FIELDS):
+            summarised.append(parts[0][1])  # the title
+        return real(*parts)
+
+    monkeypatch.setattr(deps, "digest", counted)
+    geo = SimpleNamespace(sources=(), locators={}, villages={}, finder_rows=())
+    store = MemoryStore()
+
+    def keys(site: Site, memo: Memo | None) -> dict[str, bytes]:
+        summarised.clear()
+        found = page_keys(site, page_jobs(site), templates=b"", asset_names={}, geo=geo, pictures={}, memo=memo)
+        if memo is not None:
+            memo.finish(success=True)
+        return found
+
+    site = _site()
+    cold = keys(site, None)
+    assert len(summarised) == len(site.articles) >= 3
+    assert keys(site, Memo(store)) == cold and len(summarised) == len(site.articles)
+    assert keys(site, Memo(store)) == cold and summarised == [], "no story changed"
+    article = Path("content/articles/project-x.md")
+    article.write_text(article.read_text(encoding="utf-8").replace("title: Project X", "title: Project Y"))
+    edited = _site()
+    warm = keys(edited, Memo(store))
+    assert summarised == ["Project Y in de kijker"], "only the edited story"
+    assert warm == keys(edited, None) and warm != cold
+
+
 def test_a_rebuild_reads_only_the_story_bodies_it_shows(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A story's rendered body is read from the cache when its page is rendered, not for the model:
     how many bodies a rebuild reads does not grow with the number of stories; and the bodies it does
