@@ -28,6 +28,9 @@ from sitegen.search import BUNDLE_DIR
 from sitegen.stores import MemoryStore
 from sitegen.write import OUTPUT_MARKER, with_marker
 
+# The preview's options, relative to a sample project the test has made its working folder.
+PREVIEW_OPTIONS = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+
 
 def test_update_writes_only_what_changed_without_walking_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -187,7 +190,7 @@ def test_preview_after_edits_is_a_cold_build_with_drafts(
     has paused), written without walking the folder; the error page keeps the last good build."""
     content, templates, assets = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    options = PREVIEW_OPTIONS
     reloads: list[int] = []
     state = PreviewState(tmp_path / "preview", 8000)
     preview = Preview(options, state, lambda: reloads.append(1))
@@ -258,7 +261,7 @@ def test_the_browser_reloads_before_the_link_check_and_the_header_policy(
     rebuild leaves the folder as a cold build with drafts leaves its output."""
     content, _, _ = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    options = PREVIEW_OPTIONS
     state = PreviewState(tmp_path / "preview", 8000)
     order: list[str] = []
     at_reload: list[dict[str, bytes]] = []
@@ -298,7 +301,7 @@ def test_a_broken_link_found_after_the_reload_shows_the_errors_and_the_last_good
 ) -> None:
     content, _, _ = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    options = PREVIEW_OPTIONS
     state = PreviewState(tmp_path / "preview", 8000)
     reloads: list[bytes | None] = []
     preview = Preview(options, state, lambda: reloads.append(state.error_page))
@@ -324,7 +327,7 @@ def test_the_deferred_work_waits_for_the_next_pause_when_a_save_is_waiting(
 ) -> None:
     content, _, _ = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    options = PREVIEW_OPTIONS
     preview = Preview(options, PreviewState(tmp_path / "preview", 8000), lambda: None)
     assert preview.rebuild()
     article = sorted((content / "articles").glob("*.md"))[0]
