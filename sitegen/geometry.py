@@ -11,6 +11,7 @@ GeoJSON, RFC 7946); every ring is closed and starts at its smallest (lon, lat) p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -20,7 +21,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from xml.sax.saxutils import escape, quoteattr
 
 from sitegen.deps import digest
 from sitegen.errors import ContentError
@@ -108,6 +108,31 @@ def topology_from_text(text: str, shown: str, memo: Memo) -> Topology:
         digest(text, shown),
         lambda: topology_from_data(parse_generated_json(text, shown, TOPOLOGY_WHAT), shown, text),
     )
+
+
+class _UnparsedTopology(Topology):
+    """The topology in the text of its file, parsed when something first asks for more than its
+    digest: a rebuild whose map data is remembered (keyed by the digest) never parses it."""
+
+    def __init__(self, text: str, shown: str, memo: Memo) -> None:
+        object.__setattr__(self, "source_digest", hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest())
+        object.__setattr__(self, "_parse", lambda: topology_from_text(text, shown, memo))
+
+    @functools.cached_property
+    def _parsed(self) -> Topology:
+        return self._parse()  # type: ignore[attr-defined,no-any-return]
+
+    units = property(lambda self: self._parsed.units)  # type: ignore[assignment]
+    arcs = property(lambda self: self._parsed.arcs)  # type: ignore[assignment]
+    bbox = property(lambda self: self._parsed.bbox)  # type: ignore[assignment]
+    _index = property(lambda self: self._parsed._index)  # type: ignore[assignment]
+    _outline = property(lambda self: self._parsed._outline)  # type: ignore[assignment]
+    _outline_paths = property(lambda self: self._parsed._outline_paths)  # type: ignore[assignment]
+
+
+def unparsed_topology(text: str, shown: str, memo: Memo) -> Topology:
+    """`topology_from_text`, parsed on first use (its ContentError is raised then, by whatever uses it)."""
+    return _UnparsedTopology(text, shown, memo)
 
 
 def topology_from_data(data: object, shown: str = "<topology>", text: str = "") -> Topology:
@@ -569,6 +594,8 @@ def locator_svg(
 
     Unknown unit ids raise KeyError.
     """
+    from xml.sax.saxutils import escape, quoteattr  # imported when drawing (it imports urllib.request)
+
     height, path_data = _svg_frame(topology, width, tolerance_px)
     highlight = sorted(set(highlight_unit_ids))
     label = title or "Ligging in Vlaanderen"
@@ -610,6 +637,8 @@ def overview_svg(
     tolerance_px: float = 0.7,
 ) -> str:
     """A small inline SVG of Flanders where every area is a link (with its label as accessible name)."""
+    from xml.sax.saxutils import escape, quoteattr
+
     height, path_data = _svg_frame(topology, width, tolerance_px)
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '

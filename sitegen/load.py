@@ -401,52 +401,197 @@ def _stat_key(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def _content_files(folder: str, suffix: str, content_dir: Path, errors: list[ContentError]) -> list[ContentFile]:
-    """The files in one content folder, sorted; strays and bad names are errors."""
+TEXT_FOLDERS = (("igs", ".yaml"), ("articles", ".md"), ("pages", ".md"))
+Outcome = ContentFile | ContentError
+
+
+def _outcome(
+    folder: str, suffix: str, entry: os.DirEntry[str] | _PathEntry, folder_shown: str, root: Path
+) -> tuple[Outcome | None, bool]:
+    """What one entry of a text folder is: a file to read, an error (a stray, a bad name, a link that
+    points outside content/) or None (hidden files, editor backups); and whether the file events of
+    its own path tell all its changes (not a link, nor a file with a second name elsewhere)."""
+    name = entry.name
+    if name.startswith(".") or name.endswith("~"):
+        return None, True  # editor backups and hidden files
+    shown = name if folder_shown == "." else f"{folder_shown}/{name}"  # display_path, without its cost
+    linked = entry.is_symlink()
+    problem = _points_outside(Path(entry.path), root) if linked else ""
+    if problem:
+        return ContentError(problem, shown), False
+    if entry.is_dir():
+        return ContentError("onverwachte map: hier horen alleen bestanden", shown), not linked
+    if not name.endswith(suffix):
+        return ContentError(
+            f"onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
+            shown,
+            hint=f"hernoem het naar {Path(name).stem.lower()}{suffix} of verplaats het",
+        ), not linked
+    slug = name[: -len(suffix)]
+    if not _SLUG.fullmatch(slug):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
+        return ContentError(
+            f"ongeldige bestandsnaam '{name}': gebruik alleen kleine letters a-z, cijfers en '-'",
+            shown,
+            hint=f"hernoem het bestand naar {suggestion}{suffix}",
+        ), not linked
+    try:
+        info = entry.stat()
+    except OSError:
+        return ContentFile(folder, slug, entry.path, shown, None), False  # reading it will say why
+    return ContentFile(folder, slug, entry.path, shown, _stat_key(info)), not linked and info.st_nlink == 1
+
+
+class _PathEntry:
+    """One path of a text folder looked at again, with the parts of os.DirEntry that _outcome asks."""
+
+    def __init__(self, folder: str, name: str) -> None:
+        self.name, self.path = name, os.path.join(folder, name)
+
+    def is_symlink(self) -> bool:
+        return os.path.islink(self.path)
+
+    def is_dir(self) -> bool:
+        return os.path.isdir(self.path)
+
+    def stat(self) -> os.stat_result:
+        return os.stat(self.path)
+
+
+def _content_files(
+    folder: str, suffix: str, content_dir: Path, errors: list[ContentError], found: dict[str, Outcome]
+) -> bool:
+    """The entries of one content folder into `found` (by name, in name order), its errors (strays,
+    bad names) into `errors`; whether file events tell every change of it (_outcome: a folder that
+    cannot be listed neither, a missing one does: creating it is an event of its own)."""
+    before = len(errors)
     listing = _listing(content_dir / folder, errors)
     if listing is None:
-        return []
-    found: list[ContentFile] = []
+        return len(errors) == before
+    trusted = True
     root = content_dir.resolve()
     folder_shown = display_path(content_dir / folder)
     for entry in listing:
-        name = entry.name
-        if name.startswith(".") or name.endswith("~"):
-            continue  # editor backups and hidden files
-        shown = name if folder_shown == "." else f"{folder_shown}/{name}"  # display_path, without its cost
-        problem = _points_outside(Path(entry.path), root) if entry.is_symlink() else ""
-        if problem:
-            errors.append(ContentError(problem, shown))
+        outcome, told = _outcome(folder, suffix, entry, folder_shown, root)
+        trusted = trusted and told
+        if outcome is not None:
+            found[entry.name] = outcome
+            if isinstance(outcome, ContentError):
+                errors.append(outcome)
+    return trusted
+
+
+def _site_outcome(content_dir: Path) -> tuple[Outcome, bool]:
+    """content/site.yaml as a file to read, or the error that it is missing (and `told`, as _outcome)."""
+    site_path = content_dir / "site.yaml"
+    shown = display_path(site_path)
+    if not os.path.lexists(site_path):
+        return ContentError("site.yaml ontbreekt", shown), True
+    try:
+        info = os.stat(site_path)
+    except OSError:
+        return ContentFile("site", "", str(site_path), shown, None), False
+    return ContentFile("site", "", str(site_path), shown, _stat_key(info)), (
+        not os.path.islink(site_path) and info.st_nlink == 1
+    )
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """The text files of content/ as a load found them, and their records: kept in memory (LISTING),
+    so that a rebuild told which paths changed (the preview's file events) looks again at those
+    entries alone and takes the records of the other files as they are."""
+
+    site: Outcome
+    folders: dict[str, dict[str, Outcome]]
+    """Per text folder, each entry's outcome by name, in name order."""
+    trusted: bool
+    """Every folder could be listed and file events tell every change (no links, no second names)."""
+    records: dict[ContentFile, Record] = field(default_factory=dict)
+
+    def files(self) -> list[ContentFile]:
+        outcomes = [self.site, *(o for found in self.folders.values() for o in found.values())]
+        return [outcome for outcome in outcomes if isinstance(outcome, ContentFile)]
+
+    def errors(self) -> list[ContentError]:
+        outcomes = [self.site, *(o for found in self.folders.values() for o in found.values())]
+        return [outcome for outcome in outcomes if isinstance(outcome, ContentError)]
+
+
+LISTING: Space[_Listing] = Space("content-listing")
+"""The last load's _Listing of a content folder, in memory only (a CLI build has no file events)."""
+
+
+def _scan(content_dir: Path, errors: list[ContentError]) -> _Listing:
+    """Every entry of the text folders, looked at now; their errors into `errors`, in name order."""
+    site, trusted = _site_outcome(content_dir)
+    if isinstance(site, ContentError):
+        errors.append(site)
+    folders: dict[str, dict[str, Outcome]] = {}
+    for folder, suffix in TEXT_FOLDERS:
+        folders[folder] = {}
+        trusted = _content_files(folder, suffix, content_dir, errors, folders[folder]) and trusted
+    return _Listing(site, folders, trusted)
+
+
+def _places(changed: Iterable[str]) -> dict[str, set[str]] | None:
+    """The entries of the text folders that changed paths (relative to content/, '/' between their
+    parts) may have changed, by folder ('site' for site.yaml); None when a whole folder may have."""
+    places: dict[str, set[str]] = {}
+    for rel in changed:
+        parts = rel.split("/")
+        if parts == ["site.yaml"]:
+            places["site"] = set()
+        elif parts[0] in ("", ".", "..") or (parts[0] in places_folders and len(parts) == 1):
+            return None  # content/ itself, or a text folder as a whole
+        elif parts[0] in places_folders:
+            places.setdefault(parts[0], set()).add(parts[1])
+        # images/ and geo/ are read on every build; nothing else at the top is read at all
+    return places
+
+
+places_folders = {folder for folder, _ in TEXT_FOLDERS}
+
+
+def _rescan(
+    last: _Listing, places: dict[str, set[str]], content_dir: Path
+) -> tuple[_Listing, set[ContentFile], list[ContentFile]]:
+    """`last` with the entries in `places` looked at again (its records are those of the last load);
+    the files of those entries now (read again, or asked of the journal: an event may come with an
+    unchanged stat) and the files they were."""
+    site, trusted = _site_outcome(content_dir) if "site" in places else (last.site, True)
+    looked: list[Outcome] = [site] if "site" in places else []
+    was: list[Outcome] = [last.site] if "site" in places else []
+    folders = dict(last.folders)
+    root = content_dir.resolve()
+    for folder, suffix in TEXT_FOLDERS:
+        if not places.get(folder):
             continue
-        if entry.is_dir():
-            errors.append(ContentError("onverwachte map: hier horen alleen bestanden", shown))
-            continue
-        if not name.endswith(suffix):
-            errors.append(
-                ContentError(
-                    f"onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
-                    shown,
-                    hint=f"hernoem het naar {Path(name).stem.lower()}{suffix} of verplaats het",
-                )
-            )
-            continue
-        slug = name[: -len(suffix)]
-        if not _SLUG.fullmatch(slug):
-            suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
-            errors.append(
-                ContentError(
-                    f"ongeldige bestandsnaam '{name}': gebruik alleen kleine letters a-z, cijfers en '-'",
-                    shown,
-                    hint=f"hernoem het bestand naar {suggestion}{suffix}",
-                )
-            )
-            continue
-        try:
-            stat_key: tuple[int, int, int, int] | None = _stat_key(entry.stat())
-        except OSError:
-            stat_key = None  # reading it will say why
-        found.append(ContentFile(folder, slug, entry.path, shown, stat_key))
-    return found
+        found, added = dict(folders[folder]), False
+        folder_path = str(content_dir / folder)  # as os.scandir names its entries
+        folder_shown = display_path(content_dir / folder)
+        for name in places[folder]:
+            entry = _PathEntry(folder_path, name)
+            outcome: Outcome | None = None
+            if os.path.lexists(entry.path):
+                outcome, told = _outcome(folder, suffix, entry, folder_shown, root)
+                trusted = trusted and told
+            before = found.get(name)
+            if before is not None:
+                was.append(before)
+            if outcome is None:
+                found.pop(name, None)
+            else:
+                added = added or before is None
+                found[name] = outcome  # in its place, when it was there
+                looked.append(outcome)
+        folders[folder] = dict(sorted(found.items())) if added else found
+    fresh = {file for file in looked if isinstance(file, ContentFile)}
+    return (
+        _Listing(site, folders, trusted, last.records),
+        fresh,
+        [file for file in was if isinstance(file, ContentFile)],
+    )
 
 
 def _image_candidates(folder: Path, errors: list[ContentError]) -> list[Path]:
@@ -672,10 +817,14 @@ def journal_codec(
 def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None:
     """A record read back from the disk with its source bound to the file, and its errors shown under
     the file's path as this build shows it; None when that cannot be done (an error that names the
-    old path in its text): the file is then read again."""
+    old path in its text, a record kept as read under another path): the file is then read again."""
     source = record.source
     if not isinstance(source, _Unread):
-        return record
+        # As it was read (the preview's memory), or nothing parsed: its paths are those of that build.
+        doc = source.front if isinstance(source, MarkdownSource) else source
+        if (doc is None or doc.src_path == file.shown) and all(error.path == file.shown for error in record.errors):
+            return record
+        return None
     if source.shown != file.shown:
         old, new = source.shown, file.shown
         names_old = False
@@ -750,8 +899,15 @@ def _bucket_key(file: ContentFile) -> bytes:
     return b"bucket-%02d" % (int.from_bytes(place, "big") % JOURNAL_BUCKETS)
 
 
-def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> list[Record]:
-    """A record of every file: from the journal when its stat is unchanged (and not racy), else read."""
+def _records(
+    files: list[ContentFile],
+    memo: Memo,
+    journal: Journal | None,
+    since: tuple[Mapping[ContentFile, Record], set[ContentFile], list[ContentFile]] | None = None,
+) -> list[Record]:
+    """A record of every file: from the journal when its stat is unchanged (and not racy), else read.
+    With `since` (the last load's records, the files looked at again and the files they were: _rescan),
+    a file not looked at again keeps its last record, and only the buckets of those files change."""
     from .parallel import pmap  # imported here, as in memo.remembered_all
 
     check = journal.check if journal is not None else None
@@ -761,12 +917,18 @@ def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> l
 
     if journal is None:
         return [read(file) for file in files]
-    keys = [_journal_key(file) for file in files]
-    buckets = [_bucket_key(file) for file in files]
+    last, fresh, gone = since or ({}, set(), [])
     stored = memo.recalled_all(journal.space, [b"bucket-%02d" % n for n in range(JOURNAL_BUCKETS)])
     records: list[Record | None] = []
+    asked: list[tuple[int, bytes, bytes]] = []  # (index, key, bucket) of the files asked of the journal
     changed: set[bytes] = set()  # the buckets to keep again
-    for file, key, bucket in zip(files, keys, buckets, strict=True):
+    for file in files:
+        kept = last.get(file) if file not in fresh else None
+        if kept is not None:
+            records.append(kept)
+            continue
+        key, bucket = _journal_key(file), _bucket_key(file)
+        asked.append((len(records), key, bucket))
         record = stored.get(bucket, {}).get(key)
         if record is not None:
             record = _bound(file, record, journal)
@@ -779,42 +941,55 @@ def _records(files: list[ContentFile], memo: Memo, journal: Journal | None) -> l
     todo = [index for index, record in enumerate(records) if record is None]
     for index, record in zip(todo, pmap(read, [files[index] for index in todo]), strict=True):
         records[index] = record
-    now: dict[bytes, dict[bytes, Record]] = {name: {} for name in stored}
-    for key, bucket, record in zip(keys, buckets, records, strict=True):
-        now.setdefault(bucket, {})[key] = record  # type: ignore[assignment]
+    if since is None:
+        now: dict[bytes, dict[bytes, Record]] = {name: {} for name in stored}
+        for index, key, bucket in asked:
+            now.setdefault(bucket, {})[key] = records[index]  # type: ignore[assignment]
+    else:  # the buckets of the files looked at again, with what they were taken out
+        now = {}
+        for file in gone:
+            now.setdefault(bucket := _bucket_key(file), dict(stored.get(bucket, {}))).pop(_journal_key(file), None)
+        for index, key, bucket in asked:
+            now.setdefault(bucket, dict(stored.get(bucket, {})))[key] = records[index]  # type: ignore[assignment]
     for name, bucket in sorted(now.items()):
         if name in changed or bucket.keys() != stored.get(name, {}).keys():
             memo.keep(journal.space, name, bucket)  # an emptied bucket too: it holds no stale record
     return records  # type: ignore[return-value]
 
 
-def load_content(content_dir: Path, memo: Memo, journal: Journal | None = None) -> RawContent:
+def load_content(
+    content_dir: Path, memo: Memo, journal: Journal | None = None, changed: Iterable[str] | None = None
+) -> RawContent:
     """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md, images/ and the generated geo/ files
     from `content_dir`. With a journal, a text file whose stat is unchanged since an earlier build
-    is not read again: its record (with what the per-file checks made of it) comes from the memo."""
+    is not read again: its record (with what the per-file checks made of it) comes from the memo.
+    `changed`: the paths below content_dir (relative to it, '/' between parts) that may have changed
+    since the last load of this folder with this memo, as file events tell them (the preview); None
+    when that is not known. Given, only the text files of those paths are looked at again."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
         raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
 
-    files: list[ContentFile] = []
-    site_path = content_dir / "site.yaml"
-    site_doc = YamlDoc(display_path(site_path), None)
-    if not os.path.lexists(site_path):
-        errors.append(ContentError("site.yaml ontbreekt", display_path(site_path)))
+    place = f"{os.path.abspath(content_dir)}\0{os.getcwd()}".encode()  # what the shown paths follow
+    last = memo.recalled(LISTING, place) if journal is not None and changed is not None else None
+    places = _places(changed) if last is not None and last.trusted and changed is not None else None
+    since = None
+    if last is not None and places is not None:
+        listing, fresh, gone = _rescan(last, places, content_dir)
+        errors += listing.errors()
+        since = (last.records, fresh, gone)
     else:
-        try:
-            site_stat: tuple[int, int, int, int] | None = _stat_key(os.stat(site_path))
-        except OSError:
-            site_stat = None
-        files.append(ContentFile("site", "", str(site_path), site_doc.src_path, site_stat))
-    files += _content_files("igs", ".yaml", content_dir, errors)
-    files += _content_files("articles", ".md", content_dir, errors)
-    files += _content_files("pages", ".md", content_dir, errors)
+        listing = _scan(content_dir, errors)
+    files = listing.files()
+    records = _records(files, memo, journal, since)
+    if journal is not None:
+        memo.keep(LISTING, place, replace(listing, records=dict(zip(files, records, strict=True))))
 
     found: dict[str, list[tuple[str, Any]]] = {"igs": [], "articles": [], "pages": []}
     checked: dict[str, Any] = {}
     versions: dict[str, bytes] = {}
-    for file, record in zip(files, _records(files, memo, journal), strict=True):
+    site_doc = YamlDoc(display_path(content_dir / "site.yaml"), None)
+    for file, record in zip(files, records, strict=True):
         errors.extend(record.errors)
         if record.source is None:
             continue

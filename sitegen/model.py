@@ -387,6 +387,9 @@ UTF-8 (every story's body is read on every build: its HTML needs no unescaping).
 STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
 """The MARKDOWN keys of the stories the last build showed (20 bytes each), which the store holds."""
 _LAST_BUILD = b"last build"
+LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article]]] = Space("model-articles")
+"""The articles of the last build by (src_path, version), with the story bodies they read from (in
+memory only: the preview's rebuilds make only the articles of changed files anew)."""
 BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
 """The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
@@ -498,14 +501,28 @@ def build_model(
     def md(text: str | None) -> RenderedMarkdown | None:
         return rendered[text] if text else None
 
-    bodies = _Bodies(memo, base_path)
+    stories = valid.articles + valid.pages
+    unpublished = [story for story in stories if not shown(story[2])]
+    shown_articles = [story for story in valid.articles if shown(story[2])] if unpublished else valid.articles
+    # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
+    # slug, path, base path and scheduling are the same is the same object again.
+    bodies, last_articles = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {})
+    if bodies is None or bodies.memo is not memo or bodies.base_path != base_path or bodies.owner != os.getpid():
+        bodies, last_articles = _Bodies(memo, base_path), {}
+    versions = [
+        (src_path, _version(valid.versions.get(src_path), "articles", slug, base_path, item["date"].start > today))
+        for slug, src_path, item, _ in shown_articles
+    ]
+    kept = {place[0]: last_articles[place] for place in versions if place[1] and place in last_articles}
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
     body_keys = {
-        src_path: _version(valid.versions.get(src_path), "body", base_path) or digest(source.body, base_path)
-        for _, src_path, _, source in valid.articles + valid.pages
+        src_path: kept[src_path].body._key  # type: ignore[attr-defined]
+        if src_path in kept
+        else _version(valid.versions.get(src_path), "body", base_path) or digest(source.body, base_path)
+        for _, src_path, _, source in stories
     }
-    story_keys = [body_keys[src_path] for _, src_path, item, _ in valid.articles if shown(item)]
+    story_keys = [body_keys[src_path] for _, src_path, _, _ in shown_articles]
     # Kept in the cache for the builds that show them; those of the last build are there (it kept what
     # it used): only new keys are asked of the store.
     last = memo.recalled(STORY_KEYS, _LAST_BUILD) or b""
@@ -569,7 +586,6 @@ def build_model(
         for slug, src_path, item, _ in items
         if not shown(item)
     )
-    stories = valid.articles + valid.pages
 
     def body_images(chosen: Iterable[tuple[str, str, dict[str, Any], MarkdownSource]]) -> set[str]:
         """The images the bodies of these stories name: remembered by their version (a body not
@@ -578,7 +594,6 @@ def build_model(
         found = memo.remembered_all(BODY_IMAGES, calls, lambda source: sorted(image_refs([source.body])))
         return set().union(*found)
 
-    unpublished = [story for story in stories if not shown(story[2])]
     images = published_images(
         images,
         image_refs(item for _, _, item, _ in unpublished) | body_images(unpublished),
@@ -588,8 +603,11 @@ def build_model(
         ),
     )
     articles = []
-    for slug, src_path, item, source in valid.articles:
-        if not shown(item):
+    made: dict[tuple[str, bytes], Article] = {}
+    for (slug, src_path, item, source), (_, version) in zip(shown_articles, versions, strict=True):
+        if src_path in kept:
+            made[src_path, version] = kept[src_path]
+            articles.append(kept[src_path])
             continue
         image = item.get("image")
         articles.append(
@@ -612,9 +630,13 @@ def build_model(
                 body=_StoryBody(source, body_keys[src_path], bodies),
                 updated=PartialDate(item["updated"]) if item.get("updated") else item["date"],
                 sources=tuple(item["sources"] or ()),
-                version=_version(valid.versions.get(src_path), "articles", slug, base_path, item["date"].start > today),
+                version=version,
             )
         )
+        if version:
+            made[src_path, version] = articles[-1]
+    if made.keys() != last_articles.keys():
+        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, made))
 
     pages = []
     for slug, src_path, item, _ in valid.pages:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .admin import admin_files, remembered_config_text
 from .errors import ContentError, ContentErrors
 from .files import SiteFiles
-from .geometry import topology_from_text
+from .geometry import unparsed_topology
 from .headers import HEADERS_PATH, headers_file
 from .linkcheck import check_links, parse_pages
 from .load import GeneratedText, display_path, load_content
@@ -45,14 +44,19 @@ def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:
     return _load_site(options, memo or Memo())[0]
 
 
-def _load_site(options: BuildOptions, memo: Memo) -> tuple[Site, Register, GeneratedText | None]:
-    """The model, the register and the (unparsed) topology: everything comes from load_content."""
+def _load_site(
+    options: BuildOptions, memo: Memo, changed: Collection[str] | None = None
+) -> tuple[Site, Register, GeneratedText | None]:
+    """The model, the register and the (unparsed) topology: everything comes from load_content
+    (`changed`: the paths below the content folder that may have changed, see load_content)."""
     with collector_paused():
-        return _load_model(options, memo)
+        return _load_model(options, memo, changed)
 
 
-def _load_model(options: BuildOptions, memo: Memo) -> tuple[Site, Register, GeneratedText | None]:
-    raw = load_content(options.content_dir, memo, JOURNAL)
+def _load_model(
+    options: BuildOptions, memo: Memo, changed: Collection[str] | None
+) -> tuple[Site, Register, GeneratedText | None]:
+    raw = load_content(options.content_dir, memo, JOURNAL, changed)
     try:
         register: Register | ContentError = _parsed(raw.register, register_from_text, memo)
     except ContentError as exc:
@@ -113,15 +117,18 @@ def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer 
     return rendered.site, complete_files(options, rendered, memo, index)
 
 
-def render_files(options: BuildOptions, memo: Memo, *, index_ahead: bool = False) -> Rendered:
+def render_files(
+    options: BuildOptions, memo: Memo, *, index_ahead: bool = False, changed: Collection[str] | None = None
+) -> Rendered:
     """load → validate → model → render: every page, card and asset of the site (with `index_ahead`,
-    the search index of the pages is started on another core meanwhile: `render_site`)."""
-    site, register, topology_file = _load_site(options, memo)
+    the search index of the pages is started on another core meanwhile: `render_site`; `changed`:
+    the paths below the content folder that may have changed since the last build, see load_content)."""
+    site, register, topology_file = _load_site(options, memo, changed)
     try:
-        topology = _parsed(topology_file, topology_from_text, memo)
+        # Parsed where the map data is not remembered (a malformed file never is: its digest is new).
+        geo = build_map_data(site, register, _parsed(topology_file, unparsed_topology, memo), memo)
     except ContentError as exc:
         raise ContentErrors([exc]) from exc
-    geo = build_map_data(site, register, topology, memo)
     keys: dict[str, bytes] = {}
     with collector_paused():
         jobs = page_jobs(site)
@@ -150,6 +157,8 @@ def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index:
         bundle = search.result()
     files.update(bundle)
     if options.admin is not None:
+        from .admin import admin_files, remembered_config_text  # imported only for a build with the editor
+
         # After the link check and the search index: the editor is not a page of the site.
         icon = "assets/favicon.svg"
         logo = site.base_path + icon if icon in files else None

@@ -251,9 +251,7 @@ def _records(space_name: str, store: MemoryStore) -> Iterator[tuple[bytes, Any]]
 
 def _content_files() -> dict[str, load.ContentFile]:
     """The project's content text files as load_content lists them, by their path as shown."""
-    files = [load.ContentFile("site", "", "content/site.yaml", "content/site.yaml", None)]
-    for folder, suffix in (("igs", ".yaml"), ("articles", ".md"), ("pages", ".md")):
-        files += load._content_files(folder, suffix, Path("content"), [])
+    files = load._scan(Path("content"), []).files()
     return {file.shown: file for file in files}
 
 
@@ -301,6 +299,31 @@ def test_a_record_made_from_another_folder_is_shown_from_this_one(project: Path,
     with pytest.raises(ContentErrors) as cold:
         load_and_validate(BuildOptions(Path("../content"), ROOT / "templates", ROOT / "assets"), Memo())
     assert there == [str(error) for error in cold.value.errors]
+
+
+def test_a_record_kept_in_memory_is_shown_from_another_folder_too(project: Path, monkeypatch) -> None:
+    """The preview's memory keeps records as read, with the paths of that build: from another working
+    folder their files are read again, so that every error and source names the path this build shows."""
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("type: spotlight", "type: spotlite"))
+    (project / "elders").mkdir()
+    memo = Memo(MemoryStore())
+
+    def errors(content: Path, memo: Memo) -> list[str]:
+        with pytest.raises(ContentErrors) as found:
+            load_and_validate(BuildOptions(content, ROOT / "templates", ROOT / "assets"), memo)
+        memo.finish(success=False)
+        return [str(error) for error in found.value.errors]
+
+    here = errors(Path("content"), memo)
+    assert any(error.startswith("content/articles/project-x.md:") for error in here)
+    monkeypatch.chdir(project / "elders")
+    there = errors(Path("../content"), memo)
+    assert there == errors(Path("../content"), Memo()) != here
+    raw = load.load_content(Path("../content"), memo, validate.JOURNAL)
+    shown = (project / "content").as_posix()
+    assert {source.front.src_path for _, source in raw.articles} == {
+        f"{shown}/articles/{name}.md" for name in ("interview-noord", "later", "project-x")
+    }
 
 
 def test_the_cli_reports_the_same_errors_on_every_cached_build(run_cli, project: Path) -> None:
@@ -459,3 +482,73 @@ def test_a_build_asks_the_journal_for_its_buckets_not_for_each_file(
     ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
     assert build().finished[validate.JOURNAL.space.name][1] == 1, "one bucket written again"
     assert collecting and not any(collecting) and gc.isenabled()
+
+
+def _loaded(raw: load.RawContent) -> tuple[Any, ...]:
+    """What a load found, to compare with another load: errors, files with their paths, versions, checks."""
+    stories = [
+        (slug, source.front.src_path, source.front.data, source.body) for slug, source in raw.articles + raw.pages
+    ]
+    igs = [(slug, doc.src_path, doc.data) for slug, doc in raw.igs]
+    return [str(e) for e in raw.errors], raw.site.data, igs, stories, dict(raw.versions), dict(raw.checked)
+
+
+def test_told_changes_look_again_at_those_paths_alone(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told which paths changed (the preview's file events), a load looks at those entries alone and
+    keeps the other files' records: after edits, additions, renames, deletions, strays, bad names,
+    folders and invalid content it finds what a load without the memo finds. A link or a second name
+    (whose changes another path's events would tell) and a text folder changed as a whole make it look
+    at every file again."""
+    memo = Memo(MemoryStore())
+    content = Path("content")
+    looked: list[str] = []
+    real = load._outcome
+    monkeypatch.setattr(load, "_outcome", lambda *args: looked.append(args[2].name) or real(*args))
+
+    def step(changed: set[str] | None, edit: Callable[[], object] = lambda: None) -> list[str]:
+        edit()
+        looked.clear()
+        raw = load.load_content(content, memo, validate.JOURNAL, changed)
+        memo.finish(success=True)
+        seen = sorted(looked)
+        assert _loaded(raw) == _loaded(load.load_content(content, Memo(), validate.JOURNAL))
+        return seen
+
+    def every() -> int:
+        return sum(
+            len(os.listdir(content / name)) for name in ("igs", "articles", "pages") if (content / name).is_dir()
+        )
+
+    assert len(step(None)) == every() == 6
+    article = content / "articles" / "project-x.md"
+    text = article.read_text(encoding="utf-8")
+    assert step({"articles/project-x.md"}, lambda: article.write_text(text.replace("Project X", "Project Y"))) == [
+        "project-x.md"
+    ]
+    assert step({"articles/project-x.md"}, lambda: article.write_text(text.replace("type: spotlight", "type: x"))) == [
+        "project-x.md"
+    ], "an invalid file"
+    assert step({"articles/notes.txt"}, lambda: (content / "articles" / "notes.txt").write_text("x")) == ["notes.txt"]
+    assert step({"articles/Nieuw Verhaal.md"}, lambda: (content / "articles" / "Nieuw Verhaal.md").write_text(text))
+    assert step({"articles/nieuw.md"}, lambda: (content / "articles" / "nieuw.md").write_text(text)) == ["nieuw.md"]
+    renamed = {"articles/nieuw.md", "articles/anders.md"}
+    assert step(renamed, lambda: (content / "articles" / "nieuw.md").rename(content / "articles" / "anders.md")) == [
+        "anders.md"
+    ]
+    assert step({"articles/anders.md"}, (content / "articles" / "anders.md").unlink) == []
+    assert step({"articles/map", "articles/map/x.md"}, lambda: (content / "articles" / "map").mkdir()) == ["map"]
+    site = content / "site.yaml"
+    assert step({"site.yaml"}, lambda: site.write_text(site.read_text(encoding="utf-8") + "\n# ja\n")) == []
+    assert step({"images/a.png", "geo/other.json"}) == [], "read on every build"
+    assert step({"articles/project-x.md"}, lambda: article.write_text(text)) == ["project-x.md"]
+    assert len(step({"pages"}, lambda: shutil.rmtree(content / "pages"))) == every(), "a folder as a whole"
+
+    os.link(article, content / "articles" / "tweede.md")
+    assert step({"articles/tweede.md"}) == ["tweede.md"]
+    assert len(step({"igs/noord.yaml"})) == every(), "a second name: every file again"
+    (content / "articles" / "tweede.md").unlink()
+    step({"articles/tweede.md"})
+    assert step({"igs/noord.yaml"}) == ["noord.yaml"]
+    (content / "articles" / "link.md").symlink_to(article.resolve())
+    step({"articles/link.md"})
+    assert len(step({"igs/noord.yaml"})) == every(), "a link: every file again"

@@ -307,6 +307,46 @@ def test_the_map_data_comes_back_from_the_disk_store_as_computed(tmp_path: Path)
     assert all(part.answer.igs in site.igs for row in stored.finder_rows for part in row.parts if part.answer.igs)
 
 
+def test_a_build_whose_map_data_is_remembered_never_parses_the_topology(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map data is keyed by the topology file's digest: a rebuild that finds it parses nothing of
+    the file; a changed file is parsed again, and a malformed one is the error a build without the
+    cache reports."""
+    from sitegen import geometry
+    from sitegen.errors import ContentErrors
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import build_files
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    parsed: list[str] = []
+    real = geometry.topology_from_data
+    monkeypatch.setattr(geometry, "topology_from_data", lambda *args: parsed.append(args[1]) or real(*args))
+
+    def build(memo: Memo) -> dict[str, bytes]:
+        parsed.clear()
+        _, files = build_files(options, memo)
+        memo.finish(success=True)
+        return dict(files.items())
+
+    cold = build(Memo())
+    assert parsed == ["content/geo/topology.json"]
+    assert build(Memo(DiskStore(tmp_path / "cache", "e"))) == cold and len(parsed) == 1
+    assert build(Memo(DiskStore(tmp_path / "cache", "e"))) == cold and parsed == [], "remembered: not parsed"
+    topology = Path("content/geo/topology.json")
+    topology.write_text(topology.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert build(Memo(DiskStore(tmp_path / "cache", "e"))) == cold and len(parsed) == 1, "a new digest"
+    topology.write_text("{" + topology.read_text(encoding="utf-8"), encoding="utf-8")
+    errors = []
+    for memo in (Memo(DiskStore(tmp_path / "cache", "e")), Memo()):
+        with pytest.raises(ContentErrors) as found:
+            build_files(options, memo)
+        errors.append([str(error) for error in found.value.errors])
+    assert errors[0] == errors[1] and errors[0][0].startswith("content/geo/topology.json:")
+
+
 def test_a_successful_build_drops_exactly_the_entries_it_did_not_use(tmp_path: Path) -> None:
     """Whether read, only known (Memo.known, which reads no value) or written: the used entries stay,
     the others go."""

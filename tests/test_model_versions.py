@@ -214,3 +214,53 @@ def test_a_rebuild_reads_only_the_story_bodies_it_shows(project: Path, monkeypat
     assert counts[1] == 0, "every story page rendered again, no body rendered again"
     assert counts[0] >= unchanged[0] + 7
     assert b"Over project 0." in files["verhalen/extra-0/index.html"]
+
+
+def test_a_rebuild_in_memory_makes_only_the_articles_of_changed_files_anew(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's memo hands an unchanged article of the last build back as the same object; an
+    edit, the date that makes a scheduled article due, another base URL, another working folder (the
+    path errors show) or a deleted file never gets the old one: each build equals a build without memo."""
+    from sitegen.stores import MemoryStore
+
+    memo = Memo(MemoryStore())
+
+    def build(**options: Any) -> Site:
+        settings = {"today": TODAY, "include_unpublished": True, **options}
+        site = pipeline.load_and_validate(BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets",
+                                                       **settings), memo)  # fmt: skip
+        memo.finish(success=True)
+        assert site.articles == _site(**options).articles
+        assert [a.src_path for a in site.articles] == [a.src_path for a in _site(**options).articles]
+        return site
+
+    def by_slug(site: Site) -> dict[str, Any]:
+        return {article.slug: article for article in site.articles}
+
+    first = by_slug(build())
+    again = by_slug(build())
+    assert all(again[slug] is first[slug] for slug in first), "nothing changed: the same objects"
+
+    article = Path("content/articles/project-x.md")
+    article.write_text(article.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
+    edited = by_slug(build())
+    assert edited["project-x"] is not first["project-x"] and "project!" in edited["project-x"].body.html
+    assert all(edited[slug] is first[slug] for slug in first if slug != "project-x")
+
+    due = by_slug(build(today=dt.date(2099, 6, 1)))
+    assert due["later"] is not edited["later"] and not due["later"].scheduled and edited["later"].scheduled
+    assert due["project-x"] is edited["project-x"]
+
+    moved = by_slug(build(base_url="https://elders.example/sub/"))
+    assert all(moved[slug] is not edited[slug] for slug in edited), "bodies and links follow the base path"
+    assert "/sub/" in moved["project-x"].body.html or moved["project-x"].body == edited["project-x"].body
+
+    article.unlink()
+    assert "project-x" not in by_slug(build())
+
+    monkeypatch.chdir(project / "content")  # the same files, shown under other paths
+    elsewhere = pipeline.load_and_validate(
+        BuildOptions(Path("."), ROOT / "templates", ROOT / "assets", today=TODAY, include_unpublished=True), memo
+    )
+    assert {a.src_path for a in elsewhere.articles} == {"articles/interview-noord.md", "articles/later.md"}

@@ -213,12 +213,15 @@ def test_preview_after_edits_is_a_cold_build_with_drafts(
             assert tree_bytes(state.root) == before  # the last good build stays while the errors show
             igs.write_text(good, encoding="utf-8")
             history.append("error, fixed")
+            touched = {str(igs)}
         else:
+            before = _files_now(tmp_path)
             history.append(edit(n))
+            touched = _changed_since(before, tmp_path)  # what the watcher's file events name
         collections.clear()
         with monkeypatch.context() as patched:
             patched.setattr(folder_module, "sync_folder", lambda *a: pytest.fail("walked before the reload"))
-            assert preview.rebuild({str(igs)}), history
+            assert preview.rebuild(touched), history
         assert collections == [] and not gc.isenabled()  # no collection between the save and the reload
         assert state.error_page is None
         cold = with_marker(build_files(options, Memo())[1])
@@ -235,6 +238,23 @@ def test_preview_after_edits_is_a_cold_build_with_drafts(
         assert {k for k in tree_bytes(state.root) if k.startswith(f"{BUNDLE_DIR}/")} == {
             k for k in preview.files if k.startswith(f"{BUNDLE_DIR}/")
         }
+
+
+def _files_now(project: Path) -> dict[str, tuple[object, ...]]:
+    """Every file of the project's content, templates and assets: its bytes and its stat."""
+    found: dict[str, tuple[object, ...]] = {}
+    for root in ("content", "templates", "assets"):
+        for path in (project / root).rglob("*"):
+            if path.is_file():
+                info = path.stat()
+                found[str(path)] = (path.read_bytes(), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    return found
+
+
+def _changed_since(before: dict[str, tuple[object, ...]], project: Path) -> set[str]:
+    """The paths an edit wrote, created or removed since `before`: those its file events name."""
+    now = _files_now(project)
+    return {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
 
 
 def _searchable(files: Mapping[str, bytes], folder: Path) -> object:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from ..files import SiteFiles, load
 from ..memo import Memo
@@ -70,12 +71,28 @@ class PreviewBuilder:
     def build(self) -> SiteFiles:
         return self.complete(self.render())
 
-    def render(self) -> Rendered:
+    def render(self, changed: Collection[str] | None = None) -> Rendered:
+        """Every page (`changed`: the paths the watcher saw change since the last build; None: unknown)."""
         try:
-            return render_files(self.options, self.memo)
+            return render_files(self.options, self.memo, changed=self._below_content(changed))
         except BaseException:
             self.memo.finish(success=False)
             raise
+
+    def _below_content(self, changed: Collection[str] | None) -> list[str] | None:
+        """The changed paths below the content folder, relative to it (for load_content); None when one
+        lies outside every watched folder (its place is then not known)."""
+        if changed is None:
+            return None
+        content = self.options.content_dir.absolute()
+        others = (self.options.templates_dir.absolute(), self.options.assets_dir.absolute())
+        found = []
+        for path in map(Path, changed):
+            if path.is_relative_to(content):
+                found.append(path.relative_to(content).as_posix())
+            elif not any(path.is_relative_to(folder) for folder in others):
+                return None
+        return found
 
     def complete(self, rendered: Rendered) -> SiteFiles:
         try:

@@ -48,7 +48,7 @@ class Preview:
             self.put_off = gc.isenabled()
             gc.disable()
         try:
-            rendered = self.builder.render()
+            rendered = self.builder.render(changed)
         except Exception as exc:
             return self._failed(exc, changed, started)
         # The reload: the new pages, beside the last good build's search index and header policy.
