@@ -28,7 +28,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from .deps import digest
 from .memo import BYTES, Space
 
-SOCIAL_CARDS: Space[bytes] = Space("social-cards", BYTES)
+SOCIAL_CARDS: Space[bytes] = Space("social-cards", BYTES, held=False)
 """The PNG of each social card, under social_card_key of its arguments."""
 
 CARD_WIDTH, CARD_HEIGHT = 1200, 630

@@ -14,16 +14,25 @@ its Content-Security-Policy) ask `facts(files, kind, names, derive)`: the fact o
 derived once from the bytes and remembered in the memo with the versions of the last build, so an
 unchanged page is never read. A fact is plain JSON data; a lost or damaged table only costs reading
 the pages again. A plain dict works everywhere a `SiteFiles` does (facts are then derived directly).
+
+In a build with a disk cache, the bytes a `SiteFiles` is given (or reads from the memo) wait in a
+spool on disk (sitegen/spool.py), not in memory, and are read back each time a stage asks: a cold
+build of a large site makes hundreds of megabytes of pages and cards, which no object then holds
+all at once. `snapshot(files, names)` hands some of them to a forked child without the mapping.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, TypeVar
 
 from .memo import Memo, Space, json_codec
+from .spool import Spool
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -45,12 +54,18 @@ class Versioned(dict[str, bytes]):
         self.versions: dict[str, bytes] = dict(versions or {})
 
 
+Held = bytes | tuple[int, int]
+"""A file's bytes, or where they are in the spool (at, size)."""
+
+
 class SiteFiles(MutableMapping[str, bytes]):
     """out_path -> bytes, in the order files were added; a file the memo holds is read on first use."""
 
     def __init__(self, memo: Memo | None = None) -> None:
         self.memo = memo or Memo()
-        self._data: dict[str, bytes | None] = {}  # None: not read yet (see _lazy)
+        self._data: dict[str, Held | None] = {}  # None: not read yet (see _lazy)
+        self._scratch = self.memo.store.scratch if self.memo.store is not None else None  # for the spool
+        self._spool: Spool | None = None  # made for the first file (see _held)
         self._lazy: dict[str, tuple[Space[bytes], bytes, Callable[[], bytes]]] = {}
         self._versions: dict[str, bytes] = {}
         self._lock = threading.Lock()  # the search index reads pages in a thread beside the link check
@@ -65,6 +80,9 @@ class SiteFiles(MutableMapping[str, bytes]):
             self.load([name])
             data = self._data[name]
             assert data is not None
+        if isinstance(data, tuple):
+            assert self._spool is not None
+            return self._spool.read(*data)
         return data
 
     def __setitem__(self, name: str, data: bytes) -> None:
@@ -104,7 +122,7 @@ class SiteFiles(MutableMapping[str, bytes]):
 
     def put(self, name: str, data: bytes, version: bytes | None = None) -> None:
         """A file whose bytes are at hand; without a version, its version is a digest of them."""
-        self._data[name] = data
+        self._data[name] = self._held(data)
         self._lazy.pop(name, None)
         if version is None:
             self._versions.pop(name, None)
@@ -149,18 +167,68 @@ class SiteFiles(MutableMapping[str, bytes]):
             for space_name, calls in wanted.items():
                 values = self.memo.remembered_all(spaces[space_name], calls, self._compute)
                 for (_, name), data in zip(calls, values, strict=True):
-                    self._data[name] = data
+                    self._data[name] = self._held(data)
                     del self._lazy[name]
                 self.loaded += len(calls)
 
     def _compute(self, name: str) -> bytes:
         return self._lazy[name][2]()
 
+    def _held(self, data: bytes) -> Held:
+        """What this mapping keeps of `data`: its place in the spool, where the build has one."""
+        if self._scratch is not None:
+            try:
+                if self._spool is None:
+                    self._spool = Spool(self._scratch)
+                return self._spool.add(data)
+            except OSError as exc:  # the disk refuses: held in memory, as without a cache
+                logger.warning("Holding the site's files in memory: cannot write to %s (%s)", self._scratch, exc)
+                self._scratch = None
+        return data
+
+    def snapshot(self, names: Iterable[str]) -> Mapping[str, bytes]:
+        """These files' bytes as they are now, in a mapping that holds neither this one nor the bytes
+        that wait in the spool (a forked child reads them from there itself)."""
+        names = list(names)
+        self.load(names)
+        held = {}
+        for name in names:
+            data = self._data[name]
+            assert data is not None  # loaded
+            held[name] = data
+        return _Snapshot(self._spool, held)
+
+
+class _Snapshot(Mapping[str, bytes]):
+    def __init__(self, spool: Spool | None, held: dict[str, Held]) -> None:
+        self._spool = spool
+        self._held = held
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self._held[name]
+        if isinstance(data, tuple):
+            assert self._spool is not None
+            return self._spool.read(*data)
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
 
 def load(files: Mapping[str, bytes], names: Iterable[str]) -> None:
     """Read these files' bytes at once where `files` reads them lazily (a no-op for a dict)."""
     if isinstance(files, SiteFiles):
         files.load(names)
+
+
+def snapshot(files: Mapping[str, bytes], names: Iterable[str]) -> Mapping[str, bytes]:
+    """{name: files[name]} for `names`, without holding `files` (nor, for a SiteFiles, bytes it spooled)."""
+    if isinstance(files, SiteFiles):
+        return files.snapshot(names)
+    return {name: files[name] for name in names}
 
 
 def version_of(files: Mapping[str, bytes], name: str) -> bytes:

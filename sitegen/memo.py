@@ -33,8 +33,10 @@ import base64
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -56,10 +58,18 @@ class Space(Generic[T]):
     name: str
     codec: Codec[T] | None = None
     """None: kept in memory only (the disk store never writes it)."""
+    held: bool = True
+    """False: once the store has a value, the memo does not hold it too, and reads it from the store
+    when asked again (rendered pages and social cards: hundreds of megabytes in a cold build of a
+    large site, which the disk store writes as they come)."""
 
 
 class Store(Protocol):
     """Where a memo keeps its values (sitegen/stores.py)."""
+
+    scratch: Path | None
+    """A folder on disk for what a build makes and needs only until it ends (sitegen/spool.py); None:
+    such things are held in memory."""
 
     def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         """The values known for these keys (missing keys are left out)."""
@@ -102,14 +112,30 @@ class Memo:
     def remembered_all(self, space: Space[T], calls: Sequence[tuple[bytes, A]], compute: Callable[[A], T]) -> list[T]:
         """`[remembered(space, key, lambda: compute(args)) for key, args in calls]`, with the misses
         computed on every core when there are many (a cold build of a large site)."""
-        from .parallel import pmap  # imported here: a no-op build loads no stage
+        return list(self.remembered_each(space, calls, compute))
+
+    def remembered_each(
+        self, space: Space[T], calls: Sequence[tuple[bytes, A]], compute: Callable[[A], T]
+    ) -> Iterator[T]:
+        """`remembered_all` one value at a time, in order: each miss is kept as it arrives from the
+        cores, so that a caller passing the values on never holds them all."""
+        from .parallel import pmap_each  # imported here: a no-op build loads no stage
 
         found = self._lookup(space, [key for key, _ in calls])
         todo = {key: args for key, args in calls if key not in found}
-        for key, value in zip(todo, pmap(compute, list(todo.values())), strict=True):
-            self._keep(space, key, value)
-            found[key] = value
-        return [found[key] for key, _ in calls]
+        later = Counter(key for key, _ in calls if key in todo)  # a key asked twice is computed once
+        computed = pmap_each(compute, list(todo.values()))  # in the order of their first call
+        for key, _ in calls:
+            if key not in found:
+                value = next(computed)
+                self._keep(space, key, value)
+                found[key] = value
+            value = found[key]
+            if key in later:
+                later[key] -= 1
+                if not later[key]:
+                    del found[key]  # computed here and asked no more: not held
+            yield value
 
     def recalled(self, space: Space[T], key: bytes) -> T | None:
         """The value kept under `key` by an earlier build, if any (the caller decides whether it holds)."""
@@ -150,9 +176,12 @@ class Memo:
             if wanted:
                 self._used.setdefault(space.name, set()).update(wanted)
                 stored = self.store.get_many(space, wanted) if self.store is not None else {}
-                known = self._known.get(space.name, set())
+                known = self._known.setdefault(space.name, set())
                 self._hits[space.name] = self._hits.get(space.name, 0) + sum(key not in known for key in stored)
-                seen.update(stored)
+                if self._holds(space):
+                    seen.update(stored)
+                else:
+                    known.update(stored)
                 found.update(stored)
         return found
 
@@ -160,9 +189,16 @@ class Memo:
         with self._lock:
             self._misses[space.name] = self._misses.get(space.name, 0) + 1
             self._used.setdefault(space.name, set()).add(key)
-            self._seen.setdefault(space.name, {})[key] = value
+            if self._holds(space):
+                self._seen.setdefault(space.name, {})[key] = value
+            else:
+                self._known.setdefault(space.name, set()).add(key)
             if self.store is not None:
                 self.store.put(space, key, value)
+
+    def _holds(self, space: Space[Any]) -> bool:
+        """Whether this build holds the values of `space` it read or computed (see Space.held)."""
+        return space.held or self.store is None
 
     def hits(self, name: str) -> int:
         """Keys of this space found remembered in this build."""

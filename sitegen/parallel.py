@@ -2,8 +2,9 @@
 
 `pmap(fn, items)` is `[fn(x) for x in items]`, computed in forked worker processes when there are
 enough items to pay for a pool (a few thousand pages or documents), in order, so the result is
-identical to the sequential one. Children inherit the parent's memory (templates, the model), so
-only the items' results travel back through pipes. Fewer items run in process, but when they turn
+identical to the sequential one (`pmap_each` hands them over one at a time, as they arrive).
+Children inherit the parent's memory (templates, the model), so only the items' results travel
+back through pipes. Fewer items run in process, but when they turn
 out slow (a few dozen social cards take a quarter of a second), the second half of what is left
 goes to one forked child while this process does the first half.
 
@@ -36,6 +37,8 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 MIN_ITEMS = 400  # below this, a pool of workers costs more than it saves
+CHUNK_ITEMS = 200
+"""The most items a worker computes before it sends their results back (see pmap_each)."""
 SPLIT_AFTER = 0.02
 """Seconds of in-process work after which pmap looks whether a second process would pay."""
 SPLIT_WORTH = 0.06
@@ -56,42 +59,51 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def pmap(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN_ITEMS) -> list[Any]:
+    return list(pmap_each(fn, items, min_items=min_items))
+
+
+def pmap_each(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN_ITEMS) -> Iterator[Any]:
+    """`pmap` one result at a time, in order, as the workers hand them back: a caller that passes
+    each result on (a cold build's pages and cards, to the disk) never holds them all."""
     count = workers()
     if len(items) < min_items or not can_fork():
-        return _split_when_slow(fn, items)
-    chunks = count * 4  # a few chunks per worker evens out slow ones
-    size = -(-len(items) // chunks)
+        yield from _split_when_slow(fn, items)
+        return
+    # A few chunks per worker even out slow ones; no chunk is larger than CHUNK_ITEMS, so that what a
+    # worker gathers and sends, and what waits here to be taken, stays a few megabytes.
+    size = min(-(-len(items) // (count * 4)), CHUNK_ITEMS)
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _state["job"] = (fn, items)
     try:
         with multiprocessing.get_context("fork").Pool(count, initializer=_mark_worker) as pool:
-            parts = pool.map(_run_chunk, bounds, chunksize=1)
+            for part in pool.imap(_run_chunk, bounds, chunksize=1):
+                yield from part
             # Let the workers finish and exit on their own: the SIGTERM of the pool's terminate() (on
             # leaving the `with`) once left a build waiting forever for an idle worker on a busy machine.
             pool.close()
             pool.join()
     finally:
         _state.pop("job", None)
-    return [result for part in parts for result in part]
 
 
-def _split_when_slow(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    """`[fn(x) for x in items]` in process, until the items done say that what is left is worth a
-    fork: then a forked child computes the second half of the rest while this process does the first."""
-    results = []
-    started = time.perf_counter()
+def _split_when_slow(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
+    """`[fn(x) for x in items]` in process, one at a time, until the items done say that what is left
+    is worth a fork: then a forked child computes the second half of the rest while this process
+    does the first."""
+    spent = 0.0  # in fn only: the caller may take its time with each result
     for done, item in enumerate(items, start=1):
-        results.append(fn(item))
+        started = time.perf_counter()
+        result = fn(item)
+        spent += time.perf_counter() - started
+        yield result
         left = len(items) - done
-        spent = time.perf_counter() - started
         if left >= 2 and spent >= SPLIT_AFTER and spent / done * left >= SPLIT_WORTH and can_fork():
             rest = items[done:]
             half = len(rest) // 2
             with Forked(functools.partial(_in_process, fn, rest[half:])) as second:
-                results.extend(_in_process(fn, rest[:half]))
-                results.extend(second.result())
-            break
-    return results
+                yield from (fn(item) for item in rest[:half])
+                yield from second.result()
+            return
 
 
 def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:

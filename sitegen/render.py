@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 FINGERPRINTED = (".css", ".js", ".json")
 # Rendered pages by their dependency key (sitegen/deps.py): an edit re-renders only what it affects.
-PAGES: Space[bytes] = Space("pages", BYTES)
+PAGES: Space[bytes] = Space("pages", BYTES, held=False)
 # Compiled templates by their source: code objects, so in memory only (`serve`).
 TEMPLATE_CODE: Space[Any] = Space("template-code")
 
@@ -332,15 +332,14 @@ def render_site(
     todo = [(key, job) for key, job in keyed if key not in known]
     read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
     try:
-        pages = memo.remembered_all(PAGES, todo, render)
+        # Each page passed on as it comes (to the disk, in a build with a cache): none held here.
+        for (key, job), page in zip(todo, memo.remembered_each(PAGES, todo, render), strict=True):
+            output.put(job.out_path, page, PAGE + key)
     except _Failed:  # a template error: render again without remembering, to collect every error
-        pages = [b""] * len(todo)
         for _, job in todo:
             result = _render(env, job, templates_dir)
             if isinstance(result, ContentError):
                 failed[job.out_path] = result
-    for (key, job), page in zip(todo, pages, strict=True):
-        output.put(job.out_path, page, PAGE + key)
     if MAP_SCRIPT not in assets.names:
         if not geo.script_ready():
             # While the map's script is still drawn on the other core, this one compiles the templates
@@ -430,14 +429,17 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     missing = [i for i, (card_key, _) in enumerate(keyed) if card_key not in known]
     order = drawing_order([calls[i][1] for i in missing])
     todo = [missing[i] for i in order]
-    cards = memo.remembered_all(SOCIAL_CARDS, [keyed[i] for i in todo], lambda args: social_card(*args))
-    drawn = dict(zip(todo, cards, strict=True))
+    drawn = set(todo)
     for i, (path, args) in enumerate(calls):
         card_key = keyed[i][0]
         if i in drawn:
-            output.put(path, drawn[i], CARD + card_key)
+            output.put(path, b"", CARD + card_key)  # its place in the order of the files; drawn below
         else:
             output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(social_card, *args), CARD + card_key)
+    # Each card passed on as it is drawn (to the disk, in a build with a cache): none held here.
+    cards = memo.remembered_each(SOCIAL_CARDS, [keyed[i] for i in todo], lambda args: social_card(*args))
+    for i, card in zip(todo, cards, strict=True):
+        output.put(calls[i][0], card, CARD + keyed[i][0])
     now = b"".join(sorted({card_key for card_key, _ in keyed}))
     if now != last:
         memo.keep(CARD_KEYS, _LAST_BUILD, now)

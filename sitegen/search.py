@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .files import Versioned, bytes_version, fact_space, facts, load
+from .files import Versioned, bytes_version, fact_space, facts, load, snapshot
 from .memo import FILES, Codec, Memo, Space
 from .parallel import Forked, can_fork
 from .urls import page_url
@@ -190,8 +190,9 @@ def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     full = [plan for plan in _plans(files, language, memo) if plan.base is None]
     if not full:
         return
-    load(files, [rel for plan in full for rel in plan.pages])  # read here: the child may not ask the memo
-    shards = [(plan.key, dict(plan.pages)) for plan in full]  # the bytes, not `files`: it may be let go
+    # The bytes (read here: the child may not ask the memo), not `files`: it may be let go. A snapshot
+    # holds no bytes that wait in the spool: the child reads them from there.
+    shards = [(plan.key, snapshot(files, plan.pages)) for plan in full]
     job = Forked(functools.partial(_index_ahead, shards, language, os.getpid()))
     key = id(files)
     _AHEAD[key] = (weakref.ref(files), {plan.key: plan.digests for plan in full}, job)

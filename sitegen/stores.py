@@ -4,7 +4,9 @@
 
 `DiskStore` keeps them across builds in one SQLite table under .cache/build/<site>/ (git-ignored):
 one row per entry (space, key, sealed value), read one key at a time when a step asks for it, so
-a small rebuild reads only what it uses and never decodes entries nothing asks for. Values are
+a small rebuild reads only what it uses and never decodes entries nothing asks for, and written as
+soon as a step computes it, in one transaction that the end of the build commits (so a cold build
+holds no copy of its pages for the store, and a killed build changes nothing). Values are
 plain bytes from each space's `Codec` (JSON, UTF-8 text, raw bytes): nothing on disk is ever
 unpickled or executed. The table is bound to an engine version (our code and the versions of the
 libraries that shape the output): an upgrade starts afresh. A file or row that cannot be read is
@@ -69,6 +71,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.entries: dict[str, dict[bytes, Any]] = {}
+        self.scratch: Path | None = None  # the preview holds its pages in memory anyway
 
     def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         entries = self.entries.get(space.name, {})
@@ -104,10 +107,11 @@ class DiskStore:
         self.folder = folder
         self.engine = engine or engine_version()
         self.path = folder / self.FILE
+        self.scratch: Path | None = folder
         self._db: sqlite3.Connection | None = None
-        # (seal, payload) of each entry put: joined only as each row is written, because a joined
-        # copy of every page and card would double the memory a cold build holds for them.
-        self._pending: dict[tuple[str, bytes], tuple[bytes, bytes]] = {}
+        # Each entry put is written at once, in one transaction that `finish` commits: a cold build
+        # holds none of its pages and cards for the store (a killed build leaves the table as it was).
+        self._refused: OSError | None = None  # the disk refused a row: nothing more is written
         self._memory = MemoryStore()  # spaces without a codec live for this process only
         self._warned = False
 
@@ -117,14 +121,7 @@ class DiskStore:
         if space.codec is None:
             return self._memory.get_many(space, keys)
         payloads: dict[bytes, bytes] = {}
-        missing = []
-        for key in keys:
-            pending = self._pending.get((space.name, key))
-            if pending is not None:
-                payloads[key] = pending[1]
-            else:
-                missing.append(key)
-        for key, sealed in self._select("key, value", space.name, missing):
+        for key, sealed in self._select("key, value", space.name, keys):
             payload = self._unseal(space.name, key, bytes(sealed))
             if payload is not None:
                 payloads[key] = payload
@@ -140,9 +137,7 @@ class DiskStore:
         """The keys with a row (its seal is checked only when the value is read)."""
         if space.codec is None:
             return self._memory.has_many(space, keys)
-        found = {key for key in keys if (space.name, key) in self._pending}
-        missing = [key for key in keys if key not in found]
-        return found | {bytes(row[0]) for row in self._select("key", space.name, missing)}
+        return {bytes(row[0]) for row in self._select("key", space.name, keys)}
 
     def _select(self, columns: str, name: str, keys: Sequence[bytes]) -> list[tuple[Any, ...]]:
         """The rows of these keys (a few hundred per query); none when the file is missing or unreadable."""
@@ -186,25 +181,43 @@ class DiskStore:
         if space.codec is None:
             self._memory.put(space, key, value)
             return
+        if self._refused is not None:
+            return
         payload = space.codec.encode(value)
-        self._pending[(space.name, key)] = (self._seal(space.name, key, payload), payload)
+        try:
+            db = self._connection(create=True)
+            assert db is not None
+            db.execute(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                (space.name, key, self._seal(space.name, key, payload) + payload),
+            )
+        except (sqlite3.Error, OSError) as exc:  # reported by `finish`: the cache only saves time
+            self._refused = self._os_error(exc)
+            self._close()  # and what this build wrote is rolled back
 
     def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
-        """Write what this build computed and, after a successful build, drop the entries of the
+        """Keep what this build computed and, after a successful build, drop the entries of the
         spaces it asked that it did not use. Raises OSError when the disk refuses."""
         self._memory.finish(used)
-        pending, self._pending = self._pending, {}
-        if not pending and not used:
+        refused, self._refused = self._refused, None
+        if refused is not None:
+            raise refused
+        if not (self._db is not None and self._db.in_transaction) and not used:
             return
         try:
             db = self._connection(create=True)
             if db is not None:
-                _commit(db, pending, used or {})
+                _commit(db, used or {})
         except sqlite3.Error as exc:
-            code = errno.ENOSPC if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else errno.EIO
-            raise OSError(code, str(exc), str(self.path)) from exc
+            raise self._os_error(exc) from exc
         finally:
             self._close()
+
+    def _os_error(self, exc: sqlite3.Error | OSError) -> OSError:
+        if isinstance(exc, OSError):
+            return exc
+        code = errno.ENOSPC if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else errno.EIO
+        return OSError(code, str(exc), str(self.path))
 
     # --- the file ---
 
@@ -274,15 +287,10 @@ def _expected_schema() -> list[tuple[Any, ...]]:
     return found
 
 
-def _commit(
-    db: sqlite3.Connection, pending: Mapping[tuple[str, bytes], tuple[bytes, bytes]], used: Mapping[str, set[bytes]]
-) -> None:
-    """One transaction: the new rows in, the unused rows of the spaces a successful build asked out."""
+def _commit(db: sqlite3.Connection, used: Mapping[str, set[bytes]]) -> None:
+    """The build's transaction: the rows it wrote stay, the unused rows of the spaces a successful
+    build asked go."""
     with db:
-        db.executemany(
-            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-            ((name, key, seal + payload) for (name, key), (seal, payload) in pending.items()),
-        )
         for name, keys in sorted(used.items()):
             stale = [
                 (name, row[0])

@@ -358,16 +358,21 @@ def _digests(
                 unknown.append(rel)
         else:
             unknown.append(rel)
-    items = [(rel, source[rel]) for rel in unknown]  # fetched here: `files` need not be thread-safe
-    if len(items) < 256:
-        digests.update(_hash_all(items))
+    if len(unknown) < _HASH_BATCH:
+        digests.update(_hash_all([(rel, source[rel]) for rel in unknown]))
         return digests
-    # On two threads, as hashlib lets go of the GIL while it hashes (some 100 MB at 300x1000).
-    halves = [items[: len(items) // 2], items[len(items) // 2 :]]
+    # On two threads, as hashlib lets go of the GIL while it hashes (some 100 MB at 300x1000). The
+    # bytes are fetched here (`files` need not be thread-safe), a batch at a time: a cold build's
+    # files (half a gigabyte at 300x10,000) are never all held at once.
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        for part in pool.map(_hash_all, halves):
-            digests.update(part)
+        for start in range(0, len(unknown), _HASH_BATCH):
+            items = [(rel, source[rel]) for rel in unknown[start : start + _HASH_BATCH]]
+            for part in pool.map(_hash_all, [items[: len(items) // 2], items[len(items) // 2 :]]):
+                digests.update(part)
     return digests
+
+
+_HASH_BATCH = 256
 
 
 def _hash_all(items: list[tuple[str, bytes]]) -> dict[str, str]:

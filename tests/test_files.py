@@ -4,15 +4,23 @@ from the cache only the pages and cards a stage really needs, and gives a cold b
 from __future__ import annotations
 
 import contextlib
+import gc
+import hashlib
+import os
+import random
 import shutil
 import sqlite3
+import subprocess
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
 
-from sitegen.files import SiteFiles, bytes_version, fact_space, facts
+from sitegen.files import SiteFiles, bytes_version, fact_space, facts, snapshot
 from sitegen.memo import BYTES, Memo, Space
+from sitegen.parallel import Forked, workers
 from sitegen.stores import DiskStore, MemoryStore
 
 LARGE: Space[bytes] = Space("large", BYTES)
@@ -200,10 +208,8 @@ def test_a_one_article_cli_rebuild_reads_no_unchanged_page_or_card(run_cli, tmp_
 
 
 def test_the_disk_store_holds_no_copy_of_what_it_is_given_to_keep(tmp_path: Path) -> None:
-    """Every page and card of a cold build waits in the store until the build ends: a sealed copy of
-    each (as before) doubled the memory they take."""
-    import os
-    import tracemalloc
+    """The store writes each entry as it is given (a cold build's pages and cards: hundreds of
+    megabytes), keeping no copy until the build ends."""
 
     values = [os.urandom(1 << 20) for _ in range(16)]
     store = DiskStore(tmp_path, "e")
@@ -250,3 +256,107 @@ def test_the_files_of_search_shards_carry_their_versions(sample, monkeypatch: py
     assert delta and versioned == set(bundle) - delta - {"pagefind/shards.json"}
     assert all(files.versions()[name] == bytes_version(files[name]) for name in versioned)
     assert all(first.versions()[name] == files.versions()[name] for name in versioned)
+
+
+UNHELD: Space[bytes] = Space("unheld", BYTES, held=False)
+
+
+def _made(n: int) -> bytes:
+    """A megabyte that is made anew on each call (so that tracemalloc sees who keeps it)."""
+    return random.Random(n).randbytes(1 << 20)
+
+
+def test_values_the_memo_does_not_hold_go_to_the_disk_as_they_come(tmp_path: Path, monkeypatch) -> None:
+    """A space that is not held (pages, cards) is kept by the disk store as each value comes, and
+    neither the memo nor the store keeps a copy: asked again, a value is read from the disk."""
+    monkeypatch.setattr("sitegen.parallel.can_fork", lambda: False)  # all in this process, to be measured
+    memo = Memo(DiskStore(tmp_path, "e"))
+    calls = [(bytes([n]), n) for n in range(16)]
+    tracemalloc.start()
+    try:
+        digests = [hashlib.sha256(value).digest() for value in memo.remembered_each(UNHELD, calls, _made)]
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < (1 << 20) and peak < 4 << 20, (held, peak)  # of the 16 MB made, one or two at a time
+    assert digests == [hashlib.sha256(_made(n)).digest() for n in range(16)]
+    assert memo.known(UNHELD, [key for key, _ in calls]) == {key for key, _ in calls}
+    assert memo.remembered(UNHELD, bytes([3]), lambda: b"never computed again") == _made(3)
+    assert (memo.hits("unheld"), memo.misses("unheld")) == (0, 16)
+    memo.finish(success=True)
+    assert Memo(DiskStore(tmp_path, "e")).remembered(UNHELD, bytes([15]), lambda: b"lost") == _made(15)
+
+
+def test_a_killed_build_leaves_the_disk_store_as_it_was(tmp_path: Path) -> None:
+    """The store writes each value as it comes, in one transaction: a build that never finishes
+    (killed) leaves the table exactly as the last finished build left it."""
+    memo = Memo(DiskStore(tmp_path, "e"))
+    memo.remembered(LARGE, b"old", lambda: b"kept")
+    memo.finish(success=True)
+    code = (
+        "import os, sys\n"
+        "from sitegen.memo import BYTES, Memo, Space\n"
+        "from sitegen.stores import DiskStore\n"
+        "memo = Memo(DiskStore(__import__('pathlib').Path(sys.argv[1]), 'e'))\n"
+        "for n in range(64):\n"
+        "    memo.remembered(Space('large', BYTES), bytes([n]), lambda: os.urandom(1 << 20))\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, check=False)
+    assert result.returncode == -9
+    store = DiskStore(tmp_path, "e")
+    assert store.has_many(LARGE, [bytes([n]) for n in range(64)] + [b"old"]) == {b"old"}
+    assert store.get_many(LARGE, [b"old"]) == {b"old": b"kept"}
+
+
+def test_site_files_of_a_build_with_a_disk_cache_wait_on_disk(tmp_path: Path) -> None:
+    """With a disk store, the bytes a SiteFiles is given wait in a nameless file beside the cache,
+    read back whenever asked (a snapshot of some of them, in a forked child too)."""
+    files = SiteFiles(Memo(DiskStore(tmp_path / "cache", "e")))
+    tracemalloc.start()
+    try:
+        for n in range(16):
+            files.put(f"p{n}.html", _made(n), b"v%d" % n)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < (1 << 20) and peak < 3 << 20, (held, peak)
+    assert list(files) == [f"p{n}.html" for n in range(16)]
+    assert files["p3.html"] == _made(3) and files.version("p3.html") == b"v3"
+    files["p3.html"] = b"anders"
+    assert files["p3.html"] == b"anders"
+    shot = snapshot(files, ["p3.html", "p9.html"])
+    with Forked(lambda: (os.getpid(), {name: hashlib.sha256(data).digest() for name, data in shot.items()})) as child:
+        pid, digests = child.result()
+    assert digests == {"p3.html": hashlib.sha256(b"anders").digest(), "p9.html": hashlib.sha256(_made(9)).digest()}
+    assert pid != os.getpid() or workers() < 2
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == []  # the spool has no name
+
+
+def test_a_cold_build_with_a_disk_cache_holds_no_page_or_card(tmp_path: Path, monkeypatch) -> None:
+    """Every page and social card of a cold build waits on disk until the write stage: after the
+    whole pipeline, the build holds less memory than one that keeps them all (the preview's memory
+    store) by more than their size (the other files wait on disk too)."""
+    from sitegen.pipeline import BuildOptions, build_files
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    build_files(options, Memo())  # imports and the drawing caches, outside what is measured
+
+    def held(memo: Memo) -> tuple[int, int]:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            files = build_files(options, memo)[1]
+            gc.collect()
+            now, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        made = [name for name in files if name.endswith(".html") or name.startswith("assets/social/")]
+        return now, sum(len(files[name]) for name in made)
+
+    in_memory, size = held(Memo(MemoryStore()))
+    on_disk, same = held(Memo(DiskStore(tmp_path / "cache")))
+    assert size == same and size > 400_000
+    assert in_memory - on_disk > size, (in_memory, on_disk, size)

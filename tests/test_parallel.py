@@ -8,13 +8,14 @@ import multiprocessing
 import os
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
 
 from sitegen import parallel
-from sitegen.parallel import Forked, pmap
+from sitegen.parallel import Forked, pmap, pmap_each
 
 needs_fork = pytest.mark.skipif(
     parallel.workers() < 2 or "fork" not in multiprocessing.get_all_start_methods(), reason="needs two cores and fork"
@@ -35,6 +36,25 @@ def test_slow_items_are_split_with_one_child_in_order() -> None:
     assert pids[0] == os.getpid()  # the first items tell how slow they are, in process
     assert len(set(pids)) == 2 and pids[-1] != os.getpid()  # the end of the list was done in a child
     assert pids == sorted(pids, key=lambda pid: pid != os.getpid())  # one contiguous part each
+
+
+def _block(n: int) -> bytes:
+    return bytes([n % 251]) * (32 << 10)
+
+
+@needs_fork
+def test_pmap_each_hands_over_results_as_the_workers_send_them() -> None:
+    """A cold build's pages and cards come back from the pool a chunk at a time: a caller that passes
+    each one on holds a few chunks of them at most, never all."""
+    count = 3200  # 100 MB of results
+    tracemalloc.start()
+    try:
+        firsts = [block[0] for block in pmap_each(_block, range(count))]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert firsts == [n % 251 for n in range(count)]
+    assert peak < 70 << 20, peak  # a list of them all would be more than 100 MB
 
 
 def test_quick_items_stay_in_process() -> None:
