@@ -18,6 +18,7 @@ import re
 import stat
 import time
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -807,7 +808,7 @@ def journal_codec(
             source = None if shape is None else _Unread(shape[0], shape[1], shape[2] if len(shape) == 3 else None)
             checked = None if checked is None else checked_from_plain(checked)
             bucket[bytes.fromhex(key)] = Record(
-                bytes.fromhex(content), taken_ns, source, errors_from_plain(errors), checked
+                bytes.fromhex(content), taken_ns, source, errors_from_plain(errors) if errors else (), checked
             )
         return bucket
 
@@ -892,11 +893,13 @@ def _journal_key(file: ContentFile) -> bytes:
 JOURNAL_BUCKETS = 64
 
 
+_BUCKETS = [b"bucket-%02d" % n for n in range(JOURNAL_BUCKETS)]
+
+
 def _bucket_key(file: ContentFile) -> bytes:
     """The journal entry that holds the file's record: by its place in content/ only, so that an
     edit replaces its record in the same bucket."""
-    place = hashlib.blake2b(f"{file.folder}/{file.slug}".encode(), digest_size=8).digest()
-    return b"bucket-%02d" % (int.from_bytes(place, "big") % JOURNAL_BUCKETS)
+    return _BUCKETS[zlib.crc32(f"{file.folder}/{file.slug}".encode()) % JOURNAL_BUCKETS]
 
 
 def _records(
@@ -918,7 +921,7 @@ def _records(
     if journal is None:
         return [read(file) for file in files]
     last, fresh, gone = since or ({}, set(), [])
-    stored = memo.recalled_all(journal.space, [b"bucket-%02d" % n for n in range(JOURNAL_BUCKETS)])
+    stored = memo.recalled_all(journal.space, _BUCKETS)
     records: list[Record | None] = []
     asked: list[tuple[int, bytes, bytes]] = []  # (index, key, bucket) of the files asked of the journal
     changed: set[bytes] = set()  # the buckets to keep again

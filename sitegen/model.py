@@ -365,9 +365,13 @@ def normalise_base_url(base_url: str) -> tuple[str, str]:
 def _version(content: bytes | None, *made_with: object) -> bytes:
     """The version of a model object made from one file's bytes (`content`, their digest) and
     `made_with`; b"" when the file's bytes are unknown."""
-    if not content:
-        return b""
-    return hashlib.blake2b(content + repr(made_with).encode("utf-8"), digest_size=20).digest()
+    return _version_of(*made_with)(content)
+
+
+def _version_of(*made_with: object) -> Callable[[bytes | None], bytes]:
+    """`_version` with `made_with` given once, for the objects of many files."""
+    text = repr(made_with).encode("utf-8")
+    return lambda content: hashlib.blake2b(content + text, digest_size=20).digest() if content else b""
 
 
 def _encode_markdown(doc: RenderedMarkdown) -> bytes:
@@ -502,8 +506,11 @@ def build_model(
         return rendered[text] if text else None
 
     stories = valid.articles + valid.pages
-    unpublished = [story for story in stories if not shown(story[2])]
-    shown_articles = [story for story in valid.articles if shown(story[2])] if unpublished else valid.articles
+    shown_articles: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
+    unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
+    for story in valid.articles:
+        (shown_articles if shown(story[2]) else unpublished).append(story)
+    unpublished += [story for story in valid.pages if not shown(story[2])]
     # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
     # slug, path, base path and scheduling are the same is the same object again.
     bodies, last_articles = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {})
@@ -516,10 +523,11 @@ def build_model(
     kept = {place[0]: last_articles[place] for place in versions if place[1] and place in last_articles}
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
+    body_version = _version_of("body", base_path)
     body_keys = {
         src_path: kept[src_path].body._key  # type: ignore[attr-defined]
         if src_path in kept
-        else _version(valid.versions.get(src_path), "body", base_path) or digest(source.body, base_path)
+        else body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
         for _, src_path, _, source in stories
     }
     story_keys = [body_keys[src_path] for _, src_path, _, _ in shown_articles]

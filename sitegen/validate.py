@@ -597,8 +597,8 @@ def _check_to_plain(check: FileCheck) -> list[Any]:
 
 def _check_from_plain(plain: list[Any]) -> FileCheck:
     data, errors, images, complete = plain
-    refs = tuple((tuple(where), text, rel) for where, text, rel in images)
-    return FileCheck(data, errors_from_plain(errors), refs, complete)
+    refs = tuple((tuple(where), text, rel) for where, text, rel in images) if images else ()
+    return FileCheck(data, errors_from_plain(errors) if errors else (), refs, complete)
 
 
 def _moved(check: FileCheck, how: Callable[[ContentError], ContentError]) -> FileCheck:

@@ -45,7 +45,10 @@ class PreviewFolder:
         the folder holds under a name in `keep` that `files` lacks stays as it is (what a build adds
         after the reload: the last build's search index and header policy stay until then)."""
         self.files = files
-        self.kept = {rel: self.written[rel] for rel in keep if rel in self.written and rel not in files}
+        # Found by set operations: a SiteFiles' `in` is a Python call, and `keep` holds the search
+        # index's thousands of files.
+        kept = (self.written.keys() & keep).difference(files)
+        self.kept = {rel: self.written[rel] for rel in keep if rel in kept}
         if not self.checked:
             return self.check()
         self.checked = False  # until every change below is made
