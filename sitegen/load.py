@@ -554,19 +554,37 @@ def _places(changed: Iterable[str]) -> dict[str, set[str]] | None:
 places_folders = {folder for folder, _ in TEXT_FOLDERS}
 
 
+def _names(folder: Path) -> set[str] | None:
+    """The names in a text folder that load_content looks at (not hidden files or editor backups),
+    without a stat of any; None when it cannot be listed (then every file is looked at)."""
+    if not os.path.lexists(folder):
+        return set()
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if not entry.name.startswith(".") and not entry.name.endswith("~")}
+    except OSError:
+        return None
+
+
 def _rescan(
     last: _Listing, places: dict[str, set[str]], content_dir: Path
-) -> tuple[_Listing, set[ContentFile], list[ContentFile]]:
+) -> tuple[_Listing, set[ContentFile], list[ContentFile]] | None:
     """`last` with the entries in `places` looked at again (its records are those of the last load);
     the files of those entries now (read again, or asked of the journal: an event may come with an
-    unchanged stat) and the files they were."""
+    unchanged stat) and the files they were. The names in each text folder are listed (not stat'ed)
+    too: a name that came or went without an event of its own (the watcher leaves out names such as
+    'notes.tmp', which a build reports) is looked at as well. None: a folder could not be listed."""
     site, trusted = _site_outcome(content_dir) if "site" in places else (last.site, True)
     looked: list[Outcome] = [site] if "site" in places else []
     was: list[Outcome] = [last.site] if "site" in places else []
     folders = dict(last.folders)
     root = content_dir.resolve()
     for folder, suffix in TEXT_FOLDERS:
-        if not places.get(folder):
+        names = _names(content_dir / folder)
+        if names is None:
+            return None
+        places[folder] = places.get(folder, set()) | (names ^ folders[folder].keys())
+        if not places[folder]:
             continue
         found, added = dict(folders[folder]), False
         folder_path = str(content_dir / folder)  # as os.scandir names its entries
@@ -977,10 +995,11 @@ def load_content(
     last = memo.recalled(LISTING, place) if journal is not None and changed is not None else None
     places = _places(changed) if last is not None and last.trusted and changed is not None else None
     since = None
-    if last is not None and places is not None:
-        listing, fresh, gone = _rescan(last, places, content_dir)
+    rescanned = _rescan(last, places, content_dir) if last is not None and places is not None else None
+    if rescanned is not None:
+        listing, fresh, gone = rescanned
         errors += listing.errors()
-        since = (last.records, fresh, gone)
+        since = (last.records, fresh, gone)  # type: ignore[union-attr]
     else:
         listing = _scan(content_dir, errors)
     files = listing.files()

@@ -540,6 +540,8 @@ def test_told_changes_look_again_at_those_paths_alone(project: Path, monkeypatch
     site = content / "site.yaml"
     assert step({"site.yaml"}, lambda: site.write_text(site.read_text(encoding="utf-8") + "\n# ja\n")) == []
     assert step({"images/a.png", "geo/other.json"}) == [], "read on every build"
+    assert step(set(), lambda: (content / "igs" / "notities.tmp").write_text("x")) == ["notities.tmp"], "no event"
+    assert step(set(), (content / "igs" / "notities.tmp").unlink) == [], "gone without an event"
     assert step({"articles/project-x.md"}, lambda: article.write_text(text)) == ["project-x.md"]
     assert len(step({"pages"}, lambda: shutil.rmtree(content / "pages"))) == every(), "a folder as a whole"
 
