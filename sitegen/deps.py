@@ -31,6 +31,8 @@ from .memo import Codec, Memo, Space
 from .pages import CHROME_FIELDS, KeyInputs, PageJob, templates_reading
 from .parallel import collector_paused
 
+DIGEST_SIZE = 20  # of `digest` and of the model's versions
+
 
 def digest(*parts: Any) -> bytes:
     """A digest of values by content only: pickled without its memo, so that two equal values give
@@ -72,7 +74,7 @@ def keyed_by_version(cls: type[T]) -> type[T]:
 
 class _HashStream:
     def __init__(self) -> None:
-        self.hash = hashlib.blake2b(digest_size=20)
+        self.hash = hashlib.blake2b(digest_size=DIGEST_SIZE)
 
     def write(self, data: bytes) -> int:
         self.hash.update(data)
@@ -98,30 +100,28 @@ def template_inputs(templates_dir: Path) -> tuple[bytes, frozenset[str]]:
 
 
 def _encode_pairs(pairs: Mapping[bytes, bytes]) -> bytes:
-    """Each key and value with its length (one byte) in front: digests and versions are short."""
-    parts = [part for pair in pairs.items() for part in pair]
-    if any(len(part) > 255 for part in parts):
-        raise ValueError("a key or value longer than 255 bytes")
-    return b"".join(bytes([len(part)]) + part for part in parts)
+    """Each key and value DIGEST_SIZE bytes long, one after the other: read back by slicing."""
+    if any(len(key) != DIGEST_SIZE or len(value) != DIGEST_SIZE for key, value in pairs.items()):
+        raise ValueError(f"a key or value not {DIGEST_SIZE} bytes long")
+    return b"".join(key + value for key, value in pairs.items())
 
 
 def _decode_pairs(data: bytes) -> dict[bytes, bytes]:
-    parts, at = [], 0
-    while at < len(data):
-        end = at + 1 + data[at]
-        if end > len(data):
-            raise ValueError("truncated")
-        parts.append(data[at + 1 : end])
-        at = end
-    if len(parts) % 2:
+    step = 2 * DIGEST_SIZE
+    if len(data) % step:
         raise ValueError("truncated")
-    return dict(zip(parts[::2], parts[1::2], strict=True))
+    return {data[at : at + DIGEST_SIZE]: data[at + DIGEST_SIZE : at + step] for at in range(0, len(data), step)}
 
 
 SUMMARIES: Space[dict[bytes, bytes]] = Space("story-summaries", Codec(_encode_pairs, _decode_pairs))
 """The summary digest of every story (pages.KeyInputs.summary) by its version, kept as one entry: a
 rebuild digests only the stories that changed."""
 _SUMMARIES_KEY = b"by-version"
+KEYS_BY_VERSION: Space[dict[bytes, bytes]] = Space("page-keys-by-version", Codec(_encode_pairs, _decode_pairs))
+"""The key of every page of a kind that declares `shared` (pages.PageKind), under a digest of its
+kind's shared inputs with the chrome and its item's version, kept as one entry: a rebuild makes the
+keys of the pages whose item or shared inputs changed, and looks the others up."""
+_KEYS_BY_VERSION_KEY = b"last build"
 
 
 def page_keys(
@@ -143,15 +143,36 @@ def page_keys(
     memo = memo or Memo()
     summaries = memo.recalled(SUMMARIES, _SUMMARIES_KEY) or {}
     inputs = KeyInputs(site, geo, pictures, anchors or {}, digest, summaries)
+    last = memo.recalled(KEYS_BY_VERSION, _KEYS_BY_VERSION_KEY) or {}
+    by_version: dict[bytes, bytes] = {}
+    grounds: dict[str, bytes] = {}  # per kind: the chrome and its shared inputs
     keys: dict[str, bytes] = {}
+
+    def key_of(job: PageJob) -> bytes:
+        kind = job.kind
+        others = {name: value for name, value in job.context.items() if name != kind.item}
+        return digest(chrome, job.out_path, kind.template, sorted(others.items()), kind.key(inputs, job.context))
+
     with collector_paused():
         for job in jobs:
             kind = job.kind
             if kind.reads is None:
                 continue
-            others = {name: value for name, value in job.context.items() if name != kind.item}
-            parts = kind.key(inputs, job.context)
-            keys[job.out_path] = digest(chrome, job.out_path, kind.template, sorted(others.items()), parts)
+            version = getattr(job.context[kind.item], "version", b"") if kind.shared and kind.item else b""
+            if not version:
+                keys[job.out_path] = key_of(job)
+                continue
+            ground = grounds.get(kind.name)
+            if ground is None:
+                assert kind.shared is not None
+                ground = grounds[kind.name] = digest(chrome, kind.name, kind.template, kind.shared(inputs))
+            found = hashlib.blake2b(ground + version, digest_size=DIGEST_SIZE).digest()
+            key = last.get(found)
+            if key is None:
+                key = key_of(job)
+            keys[job.out_path] = by_version[found] = key
     if inputs.summarised != summaries:
         memo.keep(SUMMARIES, _SUMMARIES_KEY, inputs.summarised)
+    if by_version != last:
+        memo.keep(KEYS_BY_VERSION, _KEYS_BY_VERSION_KEY, by_version)
     return keys

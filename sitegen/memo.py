@@ -12,7 +12,8 @@
 - `remembered_all(space, calls, compute)` does the same for many calls at once: the store is asked
   for all keys together and the misses are computed on every core (`sitegen.parallel.pmap`).
 - `known(space, keys)` tells which keys are remembered without reading their values, for large
-  values a later stage may not need at all (rendered pages and cards: sitegen/files.py).
+  values a later stage may not need at all (rendered pages and cards: sitegen/files.py);
+  `known_listed(space, keys, listing)` asks the store only for keys the last build did not list.
 - `recalled(space, key)` (`recalled_all(space, keys)`) / `keep(space, key, value)` are for state a
   step carries from one build to the next under a stable key, where the step itself decides what
   still holds (the search shards, the journal's buckets, the story summaries by version).
@@ -84,6 +85,10 @@ class Store(Protocol):
     def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
         """Keep what was put; with `used` (a successful build), drop the other entries of those spaces."""
         ...
+
+
+LISTED_SIZE = 20  # the size of the keys `Memo.known_listed` lists (a digest's: sitegen.deps.digest)
+_LISTED = b"last build"
 
 
 class Memo:
@@ -167,6 +172,19 @@ class Memo:
                 self._hits[space.name] = self._hits.get(space.name, 0) + len(stored)
                 known.update(stored)
             return {key for key in keys if key in seen or key in known}
+
+    def known_listed(self, space: Space[T], keys: Sequence[bytes], listing: Space[bytes]) -> set[bytes]:
+        """`known(space, keys)` for a step that asks many keys on every build (pages, cards, story
+        bodies): the keys the last build asked (LISTED_SIZE bytes long), which the store holds since
+        that build used them, are listed in one entry of `listing` and vouched for, so only new keys
+        are asked of the store; the list is then replaced by these keys."""
+        last = self.recalled(listing, _LISTED) or b""
+        vouched = {last[at : at + LISTED_SIZE] for at in range(0, len(last), LISTED_SIZE)}
+        found = self.known(space, keys, vouched)
+        now = b"".join(sorted({key for key in keys if len(key) == LISTED_SIZE}))
+        if now != last:
+            self.keep(listing, _LISTED, now)
+        return found
 
     def _lookup(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         with self._lock:

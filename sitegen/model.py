@@ -389,11 +389,11 @@ MARKDOWN: Space[RenderedMarkdown] = Space("markdown", Codec(_encode_markdown, _d
 """Rendered Markdown by its text and the base path: the headings and links as JSON, then the HTML as
 UTF-8 (every story's body is read on every build: its HTML needs no unescaping)."""
 STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
-"""The MARKDOWN keys of the stories the last build showed (20 bytes each), which the store holds."""
-_LAST_BUILD = b"last build"
+"""The MARKDOWN keys of the stories the last build showed (Memo.known_listed)."""
 LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article]]] = Space("model-articles")
 """The articles of the last build by (src_path, version), with the story bodies they read from (in
 memory only: the preview's rebuilds make only the articles of changed files anew)."""
+_LAST_BUILD = b"last build"
 BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
 """The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
@@ -533,11 +533,7 @@ def build_model(
     story_keys = [body_keys[src_path] for _, src_path, _, _ in shown_articles]
     # Kept in the cache for the builds that show them; those of the last build are there (it kept what
     # it used): only new keys are asked of the store.
-    last = memo.recalled(STORY_KEYS, _LAST_BUILD) or b""
-    memo.known(MARKDOWN, story_keys, {last[at : at + 20] for at in range(0, len(last), 20)})
-    now = b"".join(sorted({key for key in story_keys if len(key) == 20}))
-    if now != last:
-        memo.keep(STORY_KEYS, _LAST_BUILD, now)
+    memo.known_listed(MARKDOWN, story_keys, STORY_KEYS)
     shown_pages = [(body_keys[src_path], source) for _, src_path, item, source in valid.pages if shown(item)]
     page_bodies = memo.remembered_all(MARKDOWN, shown_pages, bodies.render)
     page_body = {key: body for (key, _), body in zip(shown_pages, page_bodies, strict=True)}

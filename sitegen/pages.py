@@ -122,6 +122,11 @@ class PageKind:
     """The parts of a page's dependency key that `reads` stands for (with its context)."""
     item: str | None = None
     """The context name of the model object the page shows: it keys through `key`, not as context."""
+    shared: Callable[[KeyInputs], Any] | None = None
+    """What `key` reads besides the item (by its version), the same for every page of the kind (the
+    names of all IGS'en, say). With it, a page whose item has a version the last build keyed keeps
+    that key while this and the chrome are the same (sitegen/deps.py): the rest of such a page's
+    context follows from its item (tests/test_pages.py)."""
     markdown: Callable[[Site, Mapping[str, Any], str], Blame] | None = None
     """(source, document) of each Markdown document on a page; gets site.yaml as editors see it."""
 
@@ -238,9 +243,18 @@ def _article_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ..
     return (article, named, inputs.pictures.get(article.image.src) if article.image else None)
 
 
+def _article_shared(inputs: KeyInputs) -> Any:
+    """What _article_key reads besides the story: the names and URLs of all IGS, all pictures."""
+    return [(i.slug, i.name, i.url) for i in inputs.site.igs], sorted(inputs.pictures.items())
+
+
 def _page_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """The page and the names of all IGS (the contact page names the consultants' IGS)."""
-    return (context["page"], [(i.slug, i.name) for i in inputs.site.igs])
+    return (context["page"], _page_shared(inputs))
+
+
+def _page_shared(inputs: KeyInputs) -> Any:
+    return [(i.slug, i.name) for i in inputs.site.igs]
 
 
 def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -318,6 +332,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(site=frozenset({"igs_by_slug", "organisation"})),
         key=_article_key,
         item="article",
+        shared=_article_shared,
         markdown=_body("article"),
     ),
     PageKind(
@@ -328,6 +343,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(site=frozenset({"consultants", "igs_by_slug"})),
         key=_page_key,
         item="page",
+        shared=_page_shared,
         markdown=_body("page"),
     ),
     # Last: it lists the pages before it.

@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 FINGERPRINTED = (".css", ".js", ".json")
 # Rendered pages by their dependency key (sitegen/deps.py): an edit re-renders only what it affects.
 PAGES: Space[bytes] = Space("pages", BYTES, held=False)
+# The keys of the pages of the last build (Memo.known_listed).
+PAGE_LIST: Space[bytes] = Space("page-list", BYTES)
 # Compiled templates by their source: code objects, so in memory only (`serve`).
 TEMPLATE_CODE: Space[Any] = Space("template-code")
 
@@ -324,7 +326,7 @@ def render_site(
         return result
 
     # The pages the cache holds are read only by a stage that needs their bytes (see sitegen/files.py).
-    known = memo.known(PAGES, [key for key, _ in keyed])
+    known = memo.known_listed(PAGES, [key for key, _ in keyed], PAGE_LIST)
     for key, job in keyed:
         if key in known:
             again = functools.partial(_rendered, env, job, templates_dir)
@@ -423,9 +425,7 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
 
     keyed = [(key(*args), args) for _, args in calls]
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
-    last = memo.recalled(CARD_KEYS, _LAST_BUILD) or b""
-    vouched = {last[at : at + 20] for at in range(0, len(last), 20)}
-    known = memo.known(SOCIAL_CARDS, [card_key for card_key, _ in keyed], vouched)
+    known = memo.known_listed(SOCIAL_CARDS, [card_key for card_key, _ in keyed], CARD_KEYS)
     missing = [i for i, (card_key, _) in enumerate(keyed) if card_key not in known]
     order = drawing_order([calls[i][1] for i in missing])
     todo = [missing[i] for i in order]
@@ -440,14 +440,10 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     cards = memo.remembered_each(SOCIAL_CARDS, [keyed[i] for i in todo], lambda args: social_card(*args))
     for i, card in zip(todo, cards, strict=True):
         output.put(calls[i][0], card, CARD + keyed[i][0])
-    now = b"".join(sorted({card_key for card_key, _ in keyed}))
-    if now != last:
-        memo.keep(CARD_KEYS, _LAST_BUILD, now)
 
 
-# The keys of the cards of the last build (20 bytes each), which the store holds.
+# The keys of the cards of the last build (Memo.known_listed).
 CARD_KEYS: Space[bytes] = Space("social-card-keys", BYTES)
-_LAST_BUILD = b"last build"
 
 
 def _card_tagline(site: Site) -> str:

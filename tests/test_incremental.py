@@ -52,6 +52,15 @@ def _rename_igs(content: Path, rng: random.Random, n: int) -> str:
     return f"rename {path.name}"
 
 
+def _recolour_igs(content: Path, rng: random.Random, n: int) -> str:
+    """An IGS's colour is on its map, its card pictures and the social cards of its pages and stories,
+    none of whose page keys it changes."""
+    path = rng.choice(sorted((content / "igs").glob("*.yaml")))
+    text = re.sub(r"^color: .*\n", "", path.read_text(encoding="utf-8"), flags=re.M)
+    path.write_text(text.rstrip("\n") + f"\ncolor: '#{rng.choice(['1f6f8b', '7a3b69', '2e7d32'])}'\n", encoding="utf-8")
+    return f"recolour {path.name}"
+
+
 def _move_article(content: Path, rng: random.Random, n: int) -> str:
     """An article moved to another IGS leaves one IGS page's list and joins the other's."""
     path = content / "articles" / "project-x.md"
@@ -180,6 +189,30 @@ def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
         assert code == 0, err
         assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
     assert any(cache.rglob("memo.sqlite")), "the cache was not used"
+
+
+def test_edits_that_leave_every_story_as_it_was_give_the_cold_build(run_cli, tmp_path: Path) -> None:
+    """What the stories' pages show besides the story itself (the names of the IGS'en, a template, the
+    site's title) and what their social cards show (an IGS's colour) change no story's version: the
+    page keys and card plans kept by version must not outlive them."""
+    content, templates, assets = _sample_project(tmp_path)
+    cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
+    common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
+    rng = random.Random(3)
+    edits = [_recolour_igs, _rename_igs, _recolour_igs, _edit_site, _rename_igs]
+    code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+    assert code == 0, err
+    history = []
+    for n, edit in enumerate(edits):
+        history.append(edit(content, rng, n))
+        if n == 2:
+            history.append(_edit_template(templates, rng, n))
+        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+        assert code == 0, err
+        shutil.rmtree(cold, ignore_errors=True)
+        code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
+        assert code == 0, err
+        assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
 
 
 def _edits(content: Path, templates: Path, assets: Path, rng: random.Random) -> list[Callable[[int], str]]:

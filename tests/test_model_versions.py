@@ -264,3 +264,67 @@ def test_a_rebuild_in_memory_makes_only_the_articles_of_changed_files_anew(
         BuildOptions(Path("."), ROOT / "templates", ROOT / "assets", today=TODAY, include_unpublished=True), memo
     )
     assert {a.src_path for a in elsewhere.articles} == {"articles/interview-noord.md", "articles/later.md"}
+
+
+def test_page_keys_kept_by_version_are_the_keys_made_afresh(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages of a kind that declares `shared` inputs (stories, pages) keep the last build's key by
+    their item's version while the chrome and those inputs are the same: a rebuild makes the keys of
+    changed items only, and every key is the one made without a memo, whatever changed: a story, a
+    name the stories show (an IGS renamed), a template, a picture."""
+    from sitegen import pages
+    from sitegen.images import Picture
+    from sitegen.model import Image
+    from sitegen.stores import MemoryStore
+
+    made: list[str] = []
+
+    def counting(kind: pages.PageKind) -> pages.PageKind:
+        def key(inputs: Any, context: Any) -> Any:
+            made.append(context["url"])
+            return kind.key(inputs, context)
+
+        return dataclasses.replace(kind, key=key) if kind.shared else kind
+
+    monkeypatch.setattr(pages, "KINDS", tuple(counting(kind) for kind in pages.KINDS))
+    geo = SimpleNamespace(sources=(), locators={}, villages={}, finder_rows=())
+    store = MemoryStore()
+
+    def keys(site: Site, memo: Memo | None, templates: bytes = b"", pictures: Any = None) -> dict[str, bytes]:
+        made.clear()
+        found = page_keys(site, page_jobs(site), templates=templates, asset_names={}, geo=geo,
+                          pictures=pictures or {}, memo=memo)  # fmt: skip
+        if memo is not None:
+            memo.finish(success=True)
+        return found
+
+    def rebuilt(site: Site, **inputs: Any) -> dict[str, bytes]:
+        """The keys with the memo, checked against those made afresh."""
+        warm = keys(site, Memo(store), **inputs)
+        remade = list(made)
+        assert warm == keys(site, None, **inputs)
+        made[:] = remade
+        return warm
+
+    site = _site()
+    items = sorted([a.url for a in site.articles] + [p.url for p in site.pages])
+    first = rebuilt(site)
+    assert sorted(made) == items
+    assert rebuilt(site) == first and made == [], "nothing changed"
+    article = Path("content/articles/project-x.md")
+    article.write_text(article.read_text(encoding="utf-8").replace("title: Project X", "title: Project Y"))
+    edited = rebuilt(site := _site())
+    assert made == ["/verhalen/project-x/"] and edited != first
+    igs = Path("content/igs/noord.yaml")
+    igs.write_text(igs.read_text(encoding="utf-8").replace("name: Cultuurregio", "name: Cultuurgebied", 1))
+    renamed = rebuilt(site := _site())
+    assert sorted(made) == items, "every story and page shows the names of the IGS'en"
+    showing = [a.out_path for a in site.articles if "noord" in a.igs]
+    assert showing and all(renamed[out] != edited[out] for out in showing)
+    assert rebuilt(site, templates=b"another layout") != renamed and sorted(made) == items
+    # A picture is not part of its story's version: a new picture keys the story's page anew.
+    photo = Image("images/foto.jpg", "Een foto")
+    story = dataclasses.replace(site.articles[0], image=photo, version=b"with a photo".ljust(20))
+    site = dataclasses.replace(site, articles=(story, *site.articles[1:]))
+    small, large = ({"images/foto.jpg": Picture("images/foto.jpg", width, width)} for width in (100, 200))
+    assert rebuilt(site, pictures=small)[story.out_path] != rebuilt(site, pictures=large)[story.out_path]
+    assert made, "the pictures changed"

@@ -51,6 +51,21 @@ def test_every_page_follows_its_kinds_url_rule() -> None:
     assert [url for url, _ in sitemap] == sorted(job.context["url"] for job in jobs if job.context["url"][-1] == "/")
 
 
+def test_the_context_of_a_page_keyed_by_its_items_version_follows_from_the_item() -> None:
+    """sitegen.deps keeps the key of such a page by its item's version and its kind's shared inputs
+    alone: the rest of its context must be made of the item (its URL and date)."""
+    from sitegen.pipeline import BuildOptions, load_and_validate
+
+    site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
+    jobs = [job for job in pages.page_jobs(site) if job.kind.shared is not None]
+    assert {job.kind.name for job in jobs} == {"article", "page"}
+    for job in jobs:
+        item = job.context[job.kind.item]
+        assert item.version, job.out_path
+        assert job.context == {"url": item.url, job.kind.item: item, "updated": item.updated}, job.out_path
+        assert job.out_path == item.out_path
+
+
 def test_keyed_templates_read_only_their_declared_inputs() -> None:
     """sitegen.deps keys the pages of a kind by what the table says its template reads; a template that
     starts reading another field of the site or the map data must be declared there, or go stale.
