@@ -8,15 +8,17 @@ a small rebuild reads only what it uses and never decodes entries nothing asks f
 soon as a step computes it, in one transaction that the end of the build commits (so a cold build
 holds no copy of its pages for the store, and a killed build changes nothing). Values are
 plain bytes from each space's `Codec` (JSON, UTF-8 text, raw bytes): nothing on disk is ever
-unpickled or executed. The table is bound to an engine version (our code and the versions of the
-libraries that shape the output): an upgrade starts afresh. A file or row that cannot be read is
-discarded with a warning, never an error: the cache only saves time.
+unpickled, and the one thing run is the Python source Jinja writes for our own templates
+(sitegen/render.py), only under a valid seal (below). The table is bound to an engine version
+(our code and the versions of the libraries that shape the output): an upgrade starts afresh. A
+file or row that cannot be read is discarded with a warning, never an error: the cache only saves
+time.
 
 Trust. The cache folder lies inside the checkout, and whoever can put files into the checkout
 without running code of their own can plant files there: a pull request that force-adds files
 under `.cache/` (git-ignored, yet committed files are checked out), an unpacked archive, a shared
-folder. Since nothing is unpickled, a planted file runs nothing; but a planted row would still
-poison the published pages (a rendered page is an entry). So every value is sealed with an HMAC
+folder. A planted row could poison the published pages (a rendered page is an entry) or, as a
+compiled template, run code. So every value is sealed with an HMAC
 over the engine, space, key and value, under a key that is random per checkout and kept outside
 it, in the user's cache folder (`cache_key()`, mode 0600), where checkout contents never land: a
 row without a valid seal is ignored and recomputed, and a file that is not our table is replaced.

@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, SAMPLE
@@ -365,3 +366,43 @@ def test_a_successful_build_drops_exactly_the_entries_it_did_not_use(tmp_path: P
     assert memo.known(space, [b"a", b"b", b"c", b"d", b"e"]) == {b"a", b"b", b"e"}
     memo.finish(success=True)
     assert _rows(tmp_path) == {"texts": 3}
+
+
+def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build cache keeps the Python source Jinja writes for each template (sealed as every entry):
+    a new process compiles only that, and an edited template is compiled from its new source."""
+    import shutil
+
+    import jinja2
+
+    from sitegen.pipeline import BuildOptions, build_files
+
+    generated: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: Any, source: Any, name: Any = None, filename: Any = None, raw: bool = False, **kw: Any) -> Any:
+        generated.append(name)
+        return real(self, source, name, filename, raw, **kw)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), ROOT / "assets")
+
+    def build() -> dict[str, bytes]:
+        generated.clear()
+        memo = Memo(DiskStore(tmp_path / "cache", "engine"))  # each CLI build is a new process
+        files = dict(build_files(options, memo)[1].items())
+        memo.finish(success=True)
+        return files
+
+    first = build()
+    assert "article.html" in generated and "_base.html" in generated
+    assert build() == first and generated == []
+    layout = Path("templates/article.html")
+    layout.write_text(layout.read_text(encoding="utf-8").replace("</article>", "</article><!-- nieuw -->", 1))
+    edited = build()
+    assert generated == ["article.html"]
+    story = next(name for name in edited if name.startswith("verhalen/project-x/"))
+    assert b"<!-- nieuw -->" in edited[story] and b"<!-- nieuw -->" not in first[story]
