@@ -18,7 +18,7 @@ import importlib.resources
 import io
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -370,6 +370,14 @@ def _drawing() -> bytes:
 def social_card_key(title: str, kicker: str, site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> bytes:
     """The memo key of a social card: everything social_card draws it from."""
     return digest(_drawing(), title, kicker, site_name, tagline, shapes, colour)
+
+
+def social_cards_key(
+    site_name: str, tagline: str, shapes: Mapping[str, Shapes], flanders: Shapes | None, colours: Mapping[str, str]
+) -> bytes:
+    """What every social card of a site is drawn with besides its title and kicker: the drawing, the
+    site's name, every shape and colour a card may take."""
+    return digest(_drawing(), site_name, tagline, sorted(shapes.items()), flanders, sorted(colours.items()))
 
 
 CARD_PICTURE_DIR = "assets/kaartjes"

@@ -113,11 +113,13 @@ def _decode_pairs(data: bytes) -> dict[bytes, bytes]:
     return {data[at : at + DIGEST_SIZE]: data[at + DIGEST_SIZE : at + step] for at in range(0, len(data), step)}
 
 
-SUMMARIES: Space[dict[bytes, bytes]] = Space("story-summaries", Codec(_encode_pairs, _decode_pairs))
+DIGEST_PAIRS: Codec[dict[bytes, bytes]] = Codec(_encode_pairs, _decode_pairs)
+"""{digest: digest}, for tables of keys by version."""
+SUMMARIES: Space[dict[bytes, bytes]] = Space("story-summaries", DIGEST_PAIRS)
 """The summary digest of every story (pages.KeyInputs.summary) by its version, kept as one entry: a
 rebuild digests only the stories that changed."""
 _SUMMARIES_KEY = b"by-version"
-KEYS_BY_VERSION: Space[dict[bytes, bytes]] = Space("page-keys-by-version", Codec(_encode_pairs, _decode_pairs))
+KEYS_BY_VERSION: Space[dict[bytes, bytes]] = Space("page-keys-by-version", DIGEST_PAIRS)
 """The key of every page of a kind that declares `shared` (pages.PageKind), under a digest of its
 kind's shared inputs with the chrome and its item's version, kept as one entry: a rebuild makes the
 keys of the pages whose item or shared inputs changed, and looks the others up."""

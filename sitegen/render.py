@@ -32,9 +32,10 @@ from .artwork import (
     make_artwork,
     social_card,
     social_card_key,
+    social_cards_key,
 )
 from .dates import PartialDate, format_nl
-from .deps import digest, page_keys, template_inputs
+from .deps import DIGEST_PAIRS, digest, page_keys, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, SiteFiles, fact_space, facts
 from .finder import finder_index
@@ -433,14 +434,14 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     tagline = _card_tagline(site)
     html_pages = [job for job in jobs if job.out_path.endswith(".html")]
     titles = facts(output, OG_TITLES, [job.out_path for job in html_pages], _og_title)
-    calls = []
-    for job in html_pages:
-        title = titles[job.out_path]
-        if title is None:
-            continue
+
+    def arguments(job: PageJob, title: str) -> tuple[str, str, str, str, Shapes | None, str]:
         kicker, shapes, colour = _card_style(job, art, colours)
-        path = social_image_path(job.context["url"])
-        calls.append((path, (title, kicker, site.title, tagline, shapes, colour)))
+        return title, kicker, site.title, tagline, shapes, colour
+
+    def card(job: PageJob, title: str) -> bytes:
+        return social_card(*arguments(job, title))
+
     # A card's key is made of the key of everything but its title and kicker, digested once per
     # shape and colour (a shape is the map of Flanders: thousands of cards share a few hundred).
     common: dict[tuple[int, str], bytes] = {}
@@ -452,25 +453,46 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
         text = title.encode("utf-8")
         return hashlib.blake2b(shared + len(text).to_bytes(4, "big") + text + kicker.encode("utf-8")).digest()[:20]
 
-    keyed = [(key(*args), args) for _, args in calls]
+    # The card of a page whose version is its render key follows from that key (its title, and the
+    # story or IGS that chooses its kicker and shape, are among what the key digests) and from what
+    # every card is drawn with: a rebuild looks such a card's key up by the page's.
+    ground = social_cards_key(site.title, tagline, art.shapes, art.flanders, colours)
+    last = memo.recalled(CARD_PLANS, ground) or {}
+    plans: dict[bytes, bytes] = {}
+    calls: list[tuple[str, bytes, PageJob, str]] = []  # (card's path, card's key, page, title)
+    for job in html_pages:
+        title = titles[job.out_path]
+        if title is None:
+            continue
+        version = output.version(job.out_path)
+        page_key = version[len(PAGE) :] if version.startswith(PAGE) else None
+        card_key = last.get(page_key) if page_key is not None else None
+        if card_key is None:
+            card_key = key(*arguments(job, title))
+        if page_key is not None:
+            plans[page_key] = card_key
+        calls.append((social_image_path(job.context["url"]), card_key, job, title))
+    if plans != last:
+        memo.keep(CARD_PLANS, ground, plans)
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
-    known = memo.known_listed(SOCIAL_CARDS, [card_key for card_key, _ in keyed], CARD_KEYS)
-    missing = [i for i, (card_key, _) in enumerate(keyed) if card_key not in known]
-    order = drawing_order([calls[i][1] for i in missing])
-    todo = [missing[i] for i in order]
-    drawn = set(todo)
-    for i, (path, args) in enumerate(calls):
-        card_key = keyed[i][0]
-        if i in drawn:
+    known = memo.known_listed(SOCIAL_CARDS, [card_key for _, card_key, _, _ in calls], CARD_KEYS)
+    missing = [i for i, (_, card_key, _, _) in enumerate(calls) if card_key not in known]
+    drawing = {i: arguments(calls[i][2], calls[i][3]) for i in missing}
+    todo = [missing[i] for i in drawing_order([drawing[i] for i in missing])]
+    for i, (path, card_key, job, title) in enumerate(calls):
+        if i in drawing:
             output.put(path, b"", CARD + card_key)  # its place in the order of the files; drawn below
         else:
-            output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(social_card, *args), CARD + card_key)
+            output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(card, job, title), CARD + card_key)
     # Each card passed on as it is drawn (to the disk, in a build with a cache): none held here.
-    cards = memo.remembered_each(SOCIAL_CARDS, [keyed[i] for i in todo], lambda args: social_card(*args))
-    for i, card in zip(todo, cards, strict=True):
-        output.put(calls[i][0], card, CARD + keyed[i][0])
+    asked = [(calls[i][1], drawing[i]) for i in todo]
+    for i, drawn in zip(todo, memo.remembered_each(SOCIAL_CARDS, asked, lambda args: social_card(*args)), strict=True):
+        output.put(calls[i][0], drawn, CARD + calls[i][1])
 
 
+# The key of the social card of each page whose version is its render key, by that key, under what
+# all cards are drawn with (artwork.social_cards_key).
+CARD_PLANS: Space[dict[bytes, bytes]] = Space("social-card-plans", DIGEST_PAIRS)
 # The keys of the cards of the last build (Memo.known_listed).
 CARD_KEYS: Space[bytes] = Space("social-card-keys", BYTES)
 

@@ -113,3 +113,53 @@ def test_backgrounds_drawn_ahead_are_the_cards_backgrounds() -> None:
     assert artwork.draw_backgrounds(*SITE, styles, lambda: next(stops)) == 2
     many = [(f"Soort {n}", FLANDERS, "#f3b23c") for n in range(artwork.BACKGROUNDS_KEPT + 5)]
     assert artwork.draw_backgrounds(*SITE, many, lambda: False) == artwork.BACKGROUNDS_KEPT
+
+
+def test_a_rebuild_plans_the_cards_of_changed_pages_only(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card of a page keyed by its render key is looked up by that key while what every card is
+    drawn with stays: a rebuild works out the cards of changed and unkeyed pages only, and a new colour
+    of an IGS plans every card again; the cards are a cold build's."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen import render
+    from sitegen.memo import Memo
+    from sitegen.pages import page_jobs
+    from sitegen.pipeline import BuildOptions, build_files, load_and_validate
+    from sitegen.stores import MemoryStore
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)
+    planned: list[str] = []
+    real = render._card_style
+
+    def card_style(job, art, colours):
+        planned.append(job.out_path)
+        return real(job, art, colours)
+
+    monkeypatch.setattr(render, "_card_style", card_style)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    memo = Memo(MemoryStore())
+
+    def build(memo: Memo) -> dict[str, bytes]:
+        planned.clear()
+        files = dict(build_files(options, memo)[1].items())
+        memo.finish(success=True)
+        return files
+
+    first = build(memo)
+    cards = [name for name in first if name.startswith("assets/social/")]
+    assert len(set(planned)) >= len(cards) > 5
+    assert build(memo) == first
+    unkeyed = {job.out_path for job in page_jobs(load_and_validate(options)) if job.kind.reads is None}
+    assert planned and set(planned) <= unkeyed, "only the pages without a render key"
+    igs = Path("content/igs/noord.yaml")
+    igs.write_text(re.sub(r"^color: .*\n", "", igs.read_text(encoding="utf-8"), flags=re.M) + "color: '#7a3b69'\n")
+    recoloured = build(memo)
+    assert len(set(planned)) >= len(cards), "every card is planned again"
+    assert recoloured == build(Memo())
+    assert [name for name in cards if recoloured[name] != first[name]], "the colour is on some cards"
