@@ -358,11 +358,7 @@ def render_site(
             output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
     todo = [(key, job) for key, job in keyed if key not in known]
     read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
-    # Their templates are loaded here, not in the workers, so that the memo keeps what was compiled
-    # (a template error is reported with its page).
-    for name in sorted({job.template for _, job in todo}):
-        with contextlib.suppress(TemplateError):
-            env.get_template(name)
+    _load_templates(env, [job for _, job in todo])
     try:
         # Each page passed on as it comes (to the disk, in a build with a cache): none held here.
         for (key, job), page in zip(todo, memo.remembered_each(PAGES, todo, render), strict=True):
@@ -377,12 +373,11 @@ def render_site(
             # While the map's script is still drawn on the other core, this one compiles the templates
             # of the pages still to come and draws the backgrounds of the social cards (pure work,
             # kept in Jinja's and artwork's caches; a template error is reported when its page is).
-            for name in sorted({job.template for job in unkeyed}):
-                with contextlib.suppress(TemplateError):
-                    env.get_template(name)
+            _load_templates(env, unkeyed)
             styles = [_card_style(job, art, geo.colours) for job in jobs if job.out_path.endswith(".html")]
             draw_backgrounds(site.title, _card_tagline(site), styles, geo.script_ready)
         assets = _add_map_script(env, assets, geo, output)
+    _load_templates(env, unkeyed)
     for job, result in zip(unkeyed, pmap(lambda job: _render(env, job, templates_dir), unkeyed), strict=True):
         if isinstance(result, ContentError):
             failed[job.out_path] = result
@@ -398,6 +393,14 @@ def render_site(
     social_cards(site, jobs, output, art, geo.colours, memo)
     logger.info("Rendered %d files", len(output))
     return output
+
+
+def _load_templates(env: Environment, jobs: list[PageJob]) -> None:
+    """Compile the templates of these pages in this process, not in the workers that may render them,
+    so that the memo keeps what was compiled (a template error is reported with its page)."""
+    for name in sorted({job.template for job in jobs}):
+        with contextlib.suppress(TemplateError):
+            env.get_template(name)
 
 
 def _rendered(env: Environment, job: PageJob, templates_dir: Path) -> bytes:
