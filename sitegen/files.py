@@ -261,25 +261,27 @@ def facts(
     if not isinstance(files, SiteFiles):
         return {name: derive(files[name]) for name in names}
     memo = files.memo
-    stored = [memo.recalled(space, _table_key(bucket)) for bucket in range(FACT_BUCKETS)]
-    before = [table or {} for table in stored]
+    keys = [_table_key(bucket) for bucket in range(FACT_BUCKETS)]
+    stored = memo.recalled_all(space, keys)  # one query, not one per bucket
+    before = [stored.get(key) or {} for key in keys]
     tables: list[FactTable] = [{} for _ in range(FACT_BUCKETS)]
-    placed: dict[str, tuple[FactTable, str]] = {}  # name -> its table and version
-    missing = []
+    found: dict[str, Any] = {}
+    missing: list[tuple[str, int, str]] = []  # (name, its bucket, its version)
+    versions = files._versions  # looked up here: this loop runs for every page, several times a build
     for name in names:
-        version = files.version(name).hex()
-        bucket = int(version[-2:], 16) % FACT_BUCKETS
-        fact = before[bucket].get(version, _MISSING)
+        version = versions.get(name) or files.version(name)
+        bucket = version[-1] % FACT_BUCKETS
+        text = version.hex()
+        fact = before[bucket].get(text, _MISSING)
         if fact is _MISSING:
-            missing.append(name)
+            missing.append((name, bucket, text))
+            found[name] = None  # filled in below, in the order of `names`
         else:
-            tables[bucket][version] = fact
-        placed[name] = (tables[bucket], version)
-    files.load(missing)
-    for name in missing:
-        table, version = placed[name]
-        table[version] = derive(files[name])
-    for bucket, table in enumerate(tables):
-        if table != before[bucket] or stored[bucket] is None:  # an empty table is kept too: one per bucket
-            memo.keep(space, _table_key(bucket), table)
-    return {name: table[version] for name, (table, version) in placed.items()}
+            found[name] = tables[bucket][text] = fact
+    files.load([name for name, _, _ in missing])
+    for name, bucket, text in missing:
+        found[name] = tables[bucket][text] = derive(files[name])
+    for key, table, earlier in zip(keys, tables, before, strict=True):
+        if table != earlier or key not in stored:  # an empty table is kept too: one per bucket
+            memo.keep(space, key, table)
+    return found
