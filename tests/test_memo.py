@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, SAMPLE
 
-from sitegen.memo import TEXT, Codec, Memo, Space, json_codec
+from sitegen.memo import BYTES, TEXT, Codec, Memo, Space, json_codec
 from sitegen.stores import FOREIGN, DiskStore, MemoryStore
 
 NUMBERS: Space[int] = Space("numbers", json_codec(int, int))
@@ -88,6 +88,24 @@ def test_the_disk_store_keeps_data_only_and_starts_afresh_for_another_engine(tmp
     assert memo.remembered(NUMBERS, b"a", lambda: 2) == 1
     memo = Memo(DiskStore(tmp_path, "engine-2"))
     assert memo.remembered(NUMBERS, b"a", lambda: 2) == 2
+
+
+def test_a_large_entry_is_sealed_as_a_small_one(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Large payloads are sealed in a stream (sitegen.stores._STREAMED): kept, read back, and a changed
+    byte is caught as in any entry."""
+    import sqlite3
+
+    large = Space("large", BYTES)
+    data = bytes(range(256)) * 4096  # 1 MB
+    memo = Memo(DiskStore(tmp_path, "e"))
+    memo.remembered(large, b"k", lambda: data)
+    memo.finish(success=True)
+    assert Memo(DiskStore(tmp_path, "e")).remembered(large, b"k", lambda: b"") == data
+    with contextlib.closing(sqlite3.connect(tmp_path / DiskStore.FILE)) as db, db:
+        (sealed,) = db.execute("SELECT value FROM entries WHERE space = 'large'").fetchone()
+        db.execute("UPDATE entries SET value = ? WHERE space = 'large'", (sealed[:-1] + b"!",))
+    assert Memo(DiskStore(tmp_path, "e")).remembered(large, b"k", lambda: b"anew") == b"anew"
+    assert FOREIGN in caplog.text
 
 
 def test_a_damaged_or_foreign_table_is_replaced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
