@@ -390,10 +390,10 @@ MARKDOWN: Space[RenderedMarkdown] = Space("markdown", Codec(_encode_markdown, _d
 UTF-8 (every story's body is read on every build: its HTML needs no unescaping)."""
 STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
 """The MARKDOWN keys of the stories the last build showed (Memo.known_listed)."""
+_LAST_BUILD = b"last build"
 LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article]]] = Space("model-articles")
 """The articles of the last build by (src_path, version), with the story bodies they read from (in
 memory only: the preview's rebuilds make only the articles of changed files anew)."""
-_LAST_BUILD = b"last build"
 BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
 """The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
