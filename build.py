@@ -29,6 +29,7 @@ from typing import NoReturn
 from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
 from sitegen.options import BuildOptions
 from sitegen.write import (
+    Lookahead,
     OutputPathError,
     OutputRules,
     check_output_dir,
@@ -266,13 +267,15 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
     memo = Memo(store)
     if admin_left_out:
         print(admin_left_out)
+    ahead = Lookahead(args.output)  # the write stage's look at the spare, taken on the other core meanwhile
     try:
         _, files = build_files(options, memo)
     except ContentErrors as errors:
+        ahead.close()
         _save_cache(lambda: memo.finish(success=False))
         return _report(errors, BUILD_TITLE)
     # A page or card whose version the output holds is never read from the cache (sitegen/files.py).
-    written = write_site(files, args.output, versions=files.versions())
+    written = write_site(files, args.output, versions=files.versions(), ahead=ahead)
     if inputs and folder:
         from sitegen.fingerprint import remember_build
 

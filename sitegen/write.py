@@ -7,7 +7,8 @@ Two destinations, one set of rules (`safe_join`, the marker):
   rebuild looks at the spare once (one stat per file: the only way to see a file edited in place;
   one stat per folder, and a listing only of the folders whose entries changed since a build last
   looked), looks at the bytes only of files whose version changed, and hands the no-op check the
-  output's state without walking it again;
+  output's state without walking it again; that look at the spare is taken ahead, on the other core
+  while the build renders (`Lookahead`), and used if nothing changed since;
 - `sync_folder` (serve): the preview folder is brought in line with the build in place, file by file,
   touching only what differs, so the server keeps serving while a rebuild writes.
 `write_file_atomic` replaces a single file (temp file, then rename); the preview, the build cache and
@@ -21,21 +22,25 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import functools
 import hashlib
 import json
 import logging
 import os
+import select
 import shutil
 import stat
 import tempfile
 import time
+import weakref
 from collections import ChainMap
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from .parallel import collector_paused
+from .inotify import Watch
+from .parallel import Forked, can_fork, collector_paused
 from .tree import RACY_WINDOW_NS
 
 logger = logging.getLogger(__name__)
@@ -241,7 +246,12 @@ class Written:
 # The stage makes no reference cycles, but its allocations (some 100,000 at 300x10,000) would set
 # off a full collection over everything the build holds: about 0.15 CPU-s of every rebuild there.
 @collector_paused()
-def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[str, bytes] | None = None) -> Written:
+def write_site(
+    files: Mapping[str, bytes],
+    output_dir: Path,
+    versions: Mapping[str, bytes] | None = None,
+    ahead: Lookahead | None = None,
+) -> Written:
     """Make `output_dir` hold exactly `files`, replacing it in one step.
 
     `versions[name]`, where given, is an opaque key such that an equal key means equal bytes: a
@@ -256,7 +266,8 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
     the output, whose old tree becomes the next spare. Files are only ever created anew, never
     modified, because the two trees share the inodes of hard-linked files. When the output already
     holds exactly `files`, it is left alone (0 written). A first build leaves a spare of hard links
-    to its output, so that the next build, too, only touches what changed.
+    to its output, so that the next build, too, only touches what changed. `ahead`, started when the
+    build began, has looked at the spare meanwhile (see Lookahead).
     """
     output_dir = output_dir.absolute()
     names = sorted({*files.keys(), OUTPUT_MARKER})
@@ -269,11 +280,13 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
     state = state_dir(output_dir)
     if os.path.lexists(state):
         _check_state(state)
-    trees = _read_manifest(state / MANIFEST)
+    looked = ahead.take() if ahead is not None else None
+    trees = _parse_manifest(looked[0]) if looked else _read_manifest(state / MANIFEST)
     output_key = _tree_key(output_dir) or ""
     spare_key = _tree_key(state / SPARE) or ""
     output_tree = trees.get(output_key, _NO_TREE)
     spare_tree = trees.get(spare_key, _NO_TREE)
+    look = looked[1] if looked and looked[1].key == spare_key else None
     want = _digests(names, source, version_of, output_tree.records, spare_tree.records)
     out = str(output_dir)
     if output_key and not output_tree.records:  # no manifest to trust: learn the output by reading it
@@ -288,7 +301,7 @@ def write_site(files: Mapping[str, bytes], output_dir: Path, versions: Mapping[s
         logger.info("Output %s is up to date", output_dir)
         return Written(0, 0, _state_digest(output_line))
     spare = _spare(state)
-    sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_tree, out, output_tree, source)
+    sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_tree, out, output_tree, source, look)
     os.chmod(spare, 0o755)
     _flush(spare)
     if output_key:
@@ -438,41 +451,46 @@ def _read_manifest(path: Path) -> dict[str, _Tree]:
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             raise ValueError("not a file")
-        header, *lines = path.read_bytes().decode("ascii").splitlines()
-        if json.loads(header) != {"version": MANIFEST_VERSION}:
-            raise ValueError("not a manifest of this version")
-        trees: dict[str, _Tree] = {}
-        for line in lines:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("a line that is not an object")
-            key = data.get("tree", data.get("of"))
-            records = data.get("records", {} if "of" in data else None)
-            folders = data.get("folders", {} if "like" not in data else None)
-            if not isinstance(key, str) or not isinstance(records, dict) or not isinstance(folders, dict):
-                raise ValueError("a tree without its key, records or folders")
-            if not all(isinstance(record, str) for record in (*records.values(), *folders.values())):
-                raise ValueError("a record that is not a string")
-            if "of" in data:  # the folders of the tree on the line before
-                if key not in trees:
-                    raise ValueError("folders of a tree that is not there")
-                trees[key] = trees[key]._replace(folders=folders)
-            elif "like" not in data:
-                trees[key] = _Tree(records, {}, line)
-            else:
-                base, gone = trees.get(data["like"]), data.get("gone")
-                if base is None or not base.full or not isinstance(gone, list):
-                    raise ValueError("a tree told apart from one that is not there")
-                full = dict(base.records)
-                for rel in gone:
-                    full.pop(rel, None)
-                full.update(records)
-                trees[key] = _Tree(full, folders, line, full=False)
+        return _parse_manifest(path.read_bytes())
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, TypeError) as exc:
         logger.warning("Ignoring the output manifest %s (%s)", path, exc)
         return {}
+
+
+def _parse_manifest(data: bytes) -> dict[str, _Tree]:
+    """The trees of a manifest's bytes; ValueError or TypeError when they are not a manifest."""
+    header, *lines = data.decode("ascii").splitlines()
+    if json.loads(header) != {"version": MANIFEST_VERSION}:
+        raise ValueError("not a manifest of this version")
+    trees: dict[str, _Tree] = {}
+    for line in lines:
+        tree = json.loads(line)
+        if not isinstance(tree, dict):
+            raise ValueError("a line that is not an object")
+        key = tree.get("tree", tree.get("of"))
+        records = tree.get("records", {} if "of" in tree else None)
+        folders = tree.get("folders", {} if "like" not in tree else None)
+        if not isinstance(key, str) or not isinstance(records, dict) or not isinstance(folders, dict):
+            raise ValueError("a tree without its key, records or folders")
+        if not all(isinstance(record, str) for record in (*records.values(), *folders.values())):
+            raise ValueError("a record that is not a string")
+        if "of" in tree:  # the folders of the tree on the line before
+            if key not in trees:
+                raise ValueError("folders of a tree that is not there")
+            trees[key] = trees[key]._replace(folders=folders)
+        elif "like" not in tree:
+            trees[key] = _Tree(records, {}, line)
+        else:
+            base, gone = trees.get(tree["like"]), tree.get("gone")
+            if base is None or not base.full or not isinstance(gone, list):
+                raise ValueError("a tree told apart from one that is not there")
+            full = dict(base.records)
+            for rel in gone:
+                full.pop(rel, None)
+            full.update(records)
+            trees[key] = _Tree(full, folders, line, full=False)
     return trees
 
 
@@ -550,11 +568,19 @@ class _Survey:
     strays: list[tuple[str, bool]]  # every other entry (path, is a real folder)
 
 
-def _survey(root: str, digests: Mapping[str, str], folders: Container[str], tree: _Tree) -> _Survey:
+def _survey(
+    root: str,
+    digests: Mapping[str, str],
+    folders: Container[str],
+    tree: _Tree,
+    watch: Callable[[str], None] | None = None,
+) -> _Survey:
     """Every entry below root that is not one of `digests` (the wanted files) or `folders`, found
     as a stray; each wanted file stat-ed only when its record names the wanted digest, and compared
     at once (a rebuild meets some 36,000 files here, nearly all kept). A folder whose record holds
-    is not listed: its files are those of the records (one stat per folder instead of a listing)."""
+    is not listed: its files are those of the records (one stat per folder instead of a listing).
+    `watch(path)`, where given, is called before each folder and each file that may be kept is
+    looked at (sitegen/inotify.py: what changes after the look is an event)."""
     found = _Survey({}, set(), {}, [])
     kept, other, strays = found.kept, found.other, found.strays
     since = time.time_ns() - RACY_WINDOW_NS
@@ -565,6 +591,8 @@ def _survey(root: str, digests: Mapping[str, str], folders: Container[str], tree
     pending = [("", root)]
     while pending:
         rel_folder, path = pending.pop()
+        if watch is not None:
+            watch(path)
         record = tree.folders.get(rel_folder, UNSURE)
         if rel_folder:
             try:
@@ -589,8 +617,15 @@ def _survey(root: str, digests: Mapping[str, str], folders: Container[str], tree
                 digest = digests.get(rel)
                 if digest is not None and entry.is_file(follow_symlinks=False):
                     record = tree.records.get(rel)
-                    keepable = record is not None and record.startswith(digest)  # else no stat is needed
-                    if keepable and _matches(record, digest, entry.stat(follow_symlinks=False)):
+                    if record is None or not record.startswith(digest):
+                        other.add(rel)  # no stat is needed
+                        continue
+                    if watch is not None:
+                        watch(entry.path)
+                        info = os.lstat(entry.path)  # after the watch (is_file may have stat-ed it before)
+                    else:
+                        info = entry.stat(follow_symlinks=False)
+                    if _matches(record, digest, info):
                         kept[rel] = record
                     else:
                         other.add(rel)
@@ -608,14 +643,169 @@ def _survey(root: str, digests: Mapping[str, str], folders: Container[str], tree
             elif not record.startswith(digest):
                 other.add(rel)
             else:
+                path = f"{root}/{rel}"
+                if watch is not None:
+                    watch(path)
                 try:
-                    info = os.lstat(f"{root}/{rel}")
+                    info = os.lstat(path)
                 except FileNotFoundError:
                     continue  # gone while we looked: written anew
                 if _matches(record, digest, info):
                     kept[rel] = record
                 else:
                     other.add(rel)
+    return found
+
+
+# --- the look at the spare, taken ahead -------------------------------------------------------------
+# Looking at the spare (a stat per file: 0.2-0.4 s at 300x10,000) needs nothing a build makes, only
+# the spare and its records. So a build starts the look in a forked child before it loads the content
+# (`Lookahead`), and the child looks while this process loads and renders, on the other core; the
+# write stage tells the wanted files from that look (`_translated`). It takes the look only if
+# nothing the look covers changed since: the child watches the build state, the manifest and every
+# folder and file of the spare before it looks at them (sitegen/inotify.py), and checks the watch
+# when the write stage asks, so the look stands for the spare as it is then, as the write stage's
+# own look would. Anything else (no fork, no inotify, out of watches, a change, a failed child) and
+# the write stage looks itself.
+
+
+@dataclass(frozen=True)
+class _Look:
+    """A survey of the spare for the files and folders its records name, as far as it differs from them."""
+
+    key: str  # the spare's tree key
+    other: list[str]  # record files there whose stat no longer matches their record
+    absent: list[str]  # record files not there
+    strays: list[tuple[str, bool]]  # every other entry (path, is a real folder)
+    folders: dict[str, str]  # FOLDER records as looked at, where they differ from the tree's
+    gone: list[str]  # the tree's folders that are not there
+
+
+class Lookahead:
+    """The spare's look, taken by a forked child from now on (see above); `take()` it at the write
+    stage. Inert (`take()` gives None) where no child can be forked or there is no manifest yet."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.manifest = b""
+        self._job: Forked[_Look | None] | None = None
+        if not can_fork():
+            return
+        output_dir = output_dir.absolute()
+        try:
+            fd = os.open(state_dir(output_dir) / MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return  # nothing to look at yet (a first build), or nothing to trust
+        with os.fdopen(fd, "rb") as stream:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return
+            self.manifest = stream.read()
+            signature = _signature(os.fstat(fd))
+        go, self._go = os.pipe()
+        try:
+            self._job = Forked(functools.partial(_look, str(output_dir), self.manifest, signature, go, os.getpid()))
+        finally:
+            os.close(go)
+        self._end = weakref.finalize(self, os.close, self._go)
+
+    def take(self) -> tuple[bytes, _Look] | None:
+        """The manifest's bytes and the look at the spare for its records, unless anything they cover
+        changed since the child looked (it checks when asked, so changes until now count)."""
+        if self._job is None:
+            return None
+        with contextlib.suppress(OSError):  # a child that died cannot be told
+            os.write(self._go, b"G")
+        look = self._job.result()
+        self.close()
+        return (self.manifest, look) if look is not None else None
+
+    def close(self) -> None:
+        """End the child, if it still runs (a build that fails before its write stage)."""
+        if self._job is not None:
+            self._job.close()
+            self._job = None
+            self._end()
+
+
+def _signature(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _look(output_dir: str, manifest: bytes, signature: tuple[int, ...], go: int, owner: int) -> _Look | None:
+    """In the child: watch, look at the spare for what its records name, wait for the write stage, and
+    give the look if nothing changed since (else None)."""
+    if os.getpid() == owner:
+        return None  # no child was forked, or it died: the write stage looks itself
+    state = state_dir(Path(output_dir))
+    try:
+        watch = Watch()
+        watch.add(str(state))  # the spare or the manifest replaced
+        watch.add(str(state / MANIFEST))  # the manifest written in place
+        if _signature(os.lstat(state / MANIFEST)) != signature:
+            return None  # changed since the build read it, before the watch
+        spare = str(state / SPARE)
+        key = _tree_key(Path(spare)) or ""
+        tree = _parse_manifest(manifest).get(key)
+        if tree is None or not tree.records:
+            return None
+        named = {rel: record.partition(" ")[0] for rel, record in tree.records.items()}
+        found = _survey(spare, named, _checked_folders(named) | tree.folders.keys(), tree, watch.add)
+    except (OSError, ValueError, TypeError):  # a damaged manifest (OutputPathError is a ValueError)
+        return None
+    if not _told_to_go(go, owner) or watch.changed():
+        return None
+    absent = [rel for rel in tree.records if rel not in found.kept and rel not in found.other]
+    folders = {folder: record for folder, record in found.folders.items() if tree.folders.get(folder) != record}
+    gone = [folder for folder in tree.folders if folder not in found.folders]
+    return _Look(key, sorted(found.other), absent, found.strays, folders, gone)
+
+
+def _told_to_go(go: int, owner: int) -> bool:
+    """Wait for the write stage (True), or for the build to end without one (False)."""
+    while not select.select([go], [], [], 0.25)[0]:
+        if os.getppid() != owner:
+            return False  # the build died (its other children may still hold the pipe open)
+    return os.read(go, 1) == b"G"
+
+
+def _translated(look: _Look, tree: _Tree, digests: Mapping[str, str], folders: Container[str]) -> _Survey:
+    """What `_survey` finds in the spare for the wanted files and folders, from the look at it for
+    those its records named: a folder no longer wanted is a stray with everything in it; a file
+    whose record vouches for it is kept if it holds the wanted digest, replaced if it does not;
+    a wanted entry the records did not name is a stray (removed, then made anew)."""
+    found = _Survey({}, set(), {}, [])
+    looked = {folder: record for folder, record in tree.folders.items()}
+    for folder in look.gone:
+        looked.pop(folder, None)
+    looked.update(look.folders)
+    unwanted = {folder for folder in looked if folder not in folders}
+
+    def removed(rel: str) -> bool:
+        """Whether rel lies in an unwanted folder (removed as a whole)."""
+        folder = rel.rpartition("/")[0]
+        while folder:
+            if folder in unwanted:
+                return True
+            folder = folder.rpartition("/")[0]
+        return False
+
+    for folder, record in looked.items():
+        if folder not in unwanted:
+            found.folders[folder] = record
+        elif not removed(folder):
+            found.strays.append((folder, True))
+    other, absent = set(look.other), set(look.absent)
+    for rel, record in tree.records.items():
+        if rel in absent or (unwanted and removed(rel)):
+            continue
+        digest = digests.get(rel)
+        if digest is None:
+            found.strays.append((rel, False))
+        elif rel in other or not record.startswith(digest):
+            found.other.add(rel)
+        else:
+            found.kept[rel] = record
+    found.strays.extend(stray for stray in look.strays if not (unwanted and removed(stray[0])))
     return found
 
 
@@ -668,14 +858,16 @@ def _bring_up_to_date(
     output_dir: str,
     output_tree: _Tree,
     source: Mapping[str, bytes],
+    look: _Look | None = None,
 ) -> _Sync:
     """Make the spare hold exactly `names`: what its records vouch for stays, the rest is removed,
     then linked from the output (where the output's records vouch for it) or written.
 
     Paths are plain strings below roots of our own, each name checked (_checked_folders) or read
     from the disk: a build handles some 36,000 files, and pathlib would cost more than the disk.
+    `look`, where given, is the look at the spare taken ahead for the tree's records.
     """
-    found = _survey(spare, digests, folders, tree)
+    found = _translated(look, tree, digests, folders) if look is not None else _survey(spare, digests, folders, tree)
     changed: set[str] = set()  # the folders this build changes: UNSURE in the new records
     for rel, is_dir in found.strays:
         if is_dir:

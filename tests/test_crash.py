@@ -12,6 +12,7 @@ and the next builds must give exactly their sites. The fallback without an atomi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -130,6 +131,41 @@ def test_killed_builds_leave_a_complete_site(two_sites, tmp_path: Path, fallback
     assert tree_bytes(out) == new_site
     assert _leftovers(out) == []
     shutil.rmtree(out)
+
+
+def _processes_of(content: Path) -> list[int]:
+    """The processes whose command line names `content`: a build and whatever it forked."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            if str(content).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to find the build's children")
+def test_killed_builds_that_looked_ahead_leave_a_complete_site_and_no_process(two_sites, tmp_path: Path) -> None:
+    """Builds that find a spare and a manifest, so that a forked child looks at the spare while they
+    render (sitegen/write.py, Lookahead), killed at random moments from their start to their end:
+    the output is the old site or the new one, no process of the killed build is left a few seconds
+    later (the child notices its build is gone, and never writes), and the next build gives exactly
+    the new site."""
+    new, root, seconds = two_sites
+    old_site, new_site = tree_bytes(root / "old"), tree_bytes(root / "new")
+    out = tmp_path / "site"
+    rng = random.Random(29)
+    for delay in sorted(rng.uniform(0.05, seconds) for _ in range(3)):
+        _run(root / "content-oud", out)  # the old site, the spare holding the site before it
+        assert tree_bytes(out) == old_site and (write.state_dir(out) / write.MANIFEST).is_file()
+        _kill(new, out, fallback=False, delay=delay, in_write=False)
+        assert tree_bytes(out) in (old_site, new_site), f"half-written output after a kill at {delay:.3f} s"
+        deadline = time.monotonic() + 10
+        while _processes_of(new) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _processes_of(new) == [], f"a process of the build killed at {delay:.3f} s is still there"
+        _run(new, out)
+        assert tree_bytes(out) == new_site
+        assert _leftovers(out) == []
 
 
 def test_two_rename_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

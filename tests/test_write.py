@@ -585,3 +585,147 @@ def test_the_write_stage_sets_off_no_garbage_collection(tmp_path: Path, monkeypa
             gc.enable()
     assert len(seen) > 6 and not any(seen)
     assert tree_bytes(tmp_path / "site") == _published(SITE)
+
+
+# --- the look at the spare, taken ahead while the build renders --------------------------------------
+
+
+def _inotify_works() -> bool:
+    from sitegen.inotify import Watch
+
+    try:
+        Watch().close()
+    except OSError:
+        return False
+    return write.can_fork()
+
+
+needs_lookahead = pytest.mark.skipif(not _inotify_works(), reason="no fork or no inotify: the write stage looks itself")
+
+
+class _Ahead:
+    """A Lookahead whose child has looked (the test may change things only after that), and the
+    trees the write stage then surveyed itself."""
+
+    def __init__(self, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        reader, writer = os.pipe()
+        real, test, self.surveyed = write._survey, os.getpid(), []
+
+        def survey(root: str, *args, **kwargs):
+            found = real(root, *args, **kwargs)
+            if os.getpid() != test:
+                os.write(writer, b"L")  # in the child: the look is done
+            else:
+                self.surveyed.append(os.path.basename(root))
+            return found
+
+        monkeypatch.setattr(write, "_survey", survey)
+        self.ahead = write.Lookahead(out)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as stream:
+            assert stream.read(1) == b"L", "the child did not look"
+
+
+# The sites a build goes through: a changed page, a page gone with its folder, a file that becomes a
+# folder and back, a folder that returns, an unchanged page (test_crash.SITES, each with the one before).
+AHEAD_SITES = [
+    {"index.html": b"nul", "a/b.html": b"b0", "a/c.html": b"c", "weg/x.html": b"x", "d.html": b"d"},
+    {"index.html": b"een", "a/b.html": b"b0", "a/c.html": b"c", "d.html": b"d", "n/m/nieuw.html": b"nieuw"},
+    {"index.html": b"twee", "a/b.html": b"b2", "a/c/index.html": b"c", "weg/x.html": b"x2", "d.html": b"d"},
+    {"index.html": b"drie", "a/b.html": b"b2", "n/m/nieuw.html": b"nieuw", "d.html": b"d3"},
+    {"index.html": b"drie", "a/b.html": b"b2", "a/c.html": b"c", "d.html": b"d3", "n/m/nieuw.html": b"nieuw"},
+]
+
+
+@needs_lookahead
+@pytest.mark.parametrize("settled", [False, True], ids=["listed", "vouched-folders"])
+def test_the_look_taken_ahead_is_the_write_stages_survey(settled: bool, tmp_path: Path, monkeypatch) -> None:
+    """Whatever the next site keeps, drops, moves or adds, a build that took the look at the spare
+    ahead gives exactly its site, as a build that looks at the write stage does, and does not look
+    at the spare again."""
+    if settled:
+        monkeypatch.setattr(write, "RACY_WINDOW_NS", 50_000_000)
+    out = tmp_path / "site"
+    sites = AHEAD_SITES * 2
+    for files in sites[:2]:
+        write.write_site(files, out)
+        time.sleep(SETTLE if settled else 0)
+    for files in sites[2:] + sites[-2::-1]:
+        look = _Ahead(out, monkeypatch)
+        result = write.write_site(files, out, versions=_versions(files), ahead=look.ahead)
+        monkeypatch.undo()
+        assert tree_bytes(out) == _published(files)
+        assert write.output_state(out) == result.state
+        assert write.SPARE not in look.surveyed
+        time.sleep(SETTLE if settled else 0)
+    assert write.write_site(files, out).written == 0  # and the manifest they left is as a survey's
+
+
+def _spare(out: Path) -> Path:
+    return write.state_dir(out) / write.SPARE
+
+
+# Changes made after the child looked and before the write stage: each would leave a wrong output if
+# the write stage trusted the look (the spare holds the generation the build wants, all of it kept).
+AFTER_THE_LOOK = {
+    "spare-file-edited": lambda out: _edit_in_place(_spare(out) / "a" / "c.html"),
+    "shared-file-edited-through-the-output": lambda out: _edit_in_place(out / "d.html"),
+    "spare-file-deleted": lambda out: (_spare(out) / "a" / "c.html").unlink(),
+    "spare-file-replaced": lambda out: (
+        (_spare(out) / "a" / "c.html").unlink() or (_spare(out) / "a" / "c.html").write_bytes(b"C")
+    ),
+    "spare-file-made-a-link": lambda out: (
+        (_spare(out) / "d.html").unlink() or (_spare(out) / "d.html").symlink_to("/etc/hostname")
+    ),
+    "spare-file-mode": lambda out: (_spare(out) / "d.html").chmod(0o600),
+    "stray-file": lambda out: (_spare(out) / "a" / "los.html").write_bytes(b"los"),
+    "stray-folder": lambda out: (_spare(out) / "a" / "extra").mkdir() or (_spare(out) / "a" / "extra" / "x").touch(),
+    "folder-emptied": lambda out: shutil.rmtree(_spare(out) / "n"),
+    "spare-replaced": lambda out: shutil.rmtree(_spare(out)) or shutil.copytree(out, _spare(out)),
+    "manifest-damaged": lambda out: (write.state_dir(out) / write.MANIFEST).write_bytes(b"{}"),
+}
+
+
+@needs_lookahead
+@pytest.mark.parametrize("settled", [False, True], ids=["listed", "vouched-folders"])
+@pytest.mark.parametrize("change", AFTER_THE_LOOK.values(), ids=AFTER_THE_LOOK.keys())
+def test_a_change_after_the_look_is_seen_by_the_write_stage(change, settled: bool, tmp_path: Path, monkeypatch) -> None:
+    """The child watches what it looks at, so a change between its look and the write stage voids
+    the look: the write stage looks itself and this very build gives exactly its site."""
+    if settled:
+        monkeypatch.setattr(write, "RACY_WINDOW_NS", 50_000_000)
+    out = tmp_path / "site"
+    wanted, other = AHEAD_SITES[4], {**AHEAD_SITES[4], "index.html": b"vier"}
+    for files in (wanted, other) * 2:  # the spare holds `wanted`, the output `other`
+        write.write_site(files, out)
+        time.sleep(SETTLE if settled else 0)
+    look = _Ahead(out, monkeypatch)
+    change(out)
+    write.write_site(wanted, out, ahead=look.ahead)
+    monkeypatch.undo()
+    assert tree_bytes(out) == _published(wanted)
+    assert not (out / "d.html").is_symlink() and (out / "d.html").stat().st_mode & 0o777 == 0o644
+    assert write.SPARE in look.surveyed
+    for files in (other, wanted, other):
+        write.write_site(files, out)
+        assert tree_bytes(out) == _published(files)
+
+
+@needs_lookahead
+def test_a_cli_rebuild_looks_at_the_spare_while_it_renders(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """`build` starts the look at the spare before it loads the content, and its write stage takes
+    it instead of looking again: the site is the one a build from nothing gives."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    out, article = tmp_path / "site", content / "articles" / "project-x.md"
+    args = ("build", "--no-cache", "--no-admin", "--content", str(content))
+    looked, real = [], write._survey
+    for edit in ("Een eerste zin.", "Een tweede zin.", "Een derde zin."):
+        article.write_text(article.read_text(encoding="utf-8") + f"\n{edit}\n", encoding="utf-8")
+        looked.clear()
+        code, _, err = run_cli(*args, "--output", str(out))
+        assert code == 0, err
+        monkeypatch.setattr(write, "_survey", lambda root, *a, **k: looked.append(os.getpid()) or real(root, *a, **k))
+    assert looked == []  # the spare: looked at in the child (whose calls are not seen here); nothing else
+    assert run_cli(*args, "--output", str(tmp_path / "fresh"))[0] == 0
+    assert tree_bytes(out) == tree_bytes(tmp_path / "fresh")

@@ -1,0 +1,62 @@
+"""Whether anything changed in some files and folders since they were looked at: Linux's inotify.
+
+The write stage looks at the spare tree ahead, while the build renders (sitegen/write.py,
+`look_ahead`), and uses that look at the write stage only if nothing changed since. So every entry
+is watched before it is looked at: a folder's watch reports an entry added, removed or renamed in
+it, and a write or a new mode of an entry through that folder; a file's own watch reports a write,
+a truncation, a new mode or link count through any path (the output shares most files of the spare
+as hard links). A change after the watch was set is an event, whatever the clocks say.
+
+Where inotify is missing (not Linux, no libc) or runs out of watches, `Watch()` or `add` raises
+OSError and the caller looks at the tree when it needs it instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+
+_MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
+_MOVED_FROM, _MOVED_TO, _CREATE, _DELETE, _DELETE_SELF, _MOVE_SELF = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
+_DONT_FOLLOW = 0x02000000  # watch a symbolic link itself, never what it points to
+CHANGES = (
+    _MODIFY | _ATTRIB | _CLOSE_WRITE | _MOVED_FROM | _MOVED_TO | _CREATE | _DELETE | _DELETE_SELF | _MOVE_SELF
+) | _DONT_FOLLOW
+
+
+class Watch:
+    """An inotify instance: `add` paths before looking at them, then `changed()` says whether any
+    event came since (the kernel queues an event before the call that made the change returns)."""
+
+    def __init__(self) -> None:
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name, use_errno=True) if name else None
+        init = getattr(libc, "inotify_init1", None)
+        if init is None:
+            raise OSError(errno.ENOSYS, "inotify is not available")
+        self._add = libc.inotify_add_watch  # type: ignore[union-attr]
+        self._add.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32)
+        self.fd = init(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+
+    def add(self, path: str) -> None:
+        """Watch `path` from now on. An entry that is not there (any more) needs no watch: the watch
+        of its folder, set before, reports it when it comes back."""
+        if self._add(self.fd, os.fsencode(path), CHANGES) < 0:
+            code = ctypes.get_errno()
+            if code not in (errno.ENOENT, errno.ENOTDIR):
+                raise OSError(code, os.strerror(code), path)  # out of watches (ENOSPC), memory, ...
+
+    def changed(self) -> bool:
+        """Whether any watched entry changed since it was added (a full queue counts as a change)."""
+        try:
+            return bool(os.read(self.fd, 4096))
+        except BlockingIOError:
+            return False
+
+    def close(self) -> None:
+        os.close(self.fd)
