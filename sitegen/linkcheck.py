@@ -486,13 +486,13 @@ def _changes(files: Mapping[str, bytes], read: PagesRead) -> set[str]:
     an anchor gone from a changed page. A link to something that did not exist was broken: its
     page is checked anyway."""
     assert read.before is not None
-    old = set(read.before.files)
+    old, now = set(read.before.files), set(files)  # (a SiteFiles' keys() compares in Python)
     changes: set[str] = set()
-    for name in old.difference(files):
+    for name in old - now:
         changes.add(name)
         if name.endswith("/index.html"):
             changes.add(name[: -len("/index.html")])
-    changes.update(name for name in files.keys() - old if f"{name}/index.html" in files)
+    changes.update(name for name in now - old if f"{name}/index.html" in now)
     for name, page in read.fresh.items():
         if name in read.before.slots:
             changes.update(f"{name}\0{anchor}" for anchor in read.before.ids_of(name) - page.ids)
@@ -513,12 +513,15 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
     them at once when no page came or went and no parsed page's ids changed)."""
     before = read.before
     stamps = b"".join(read.stamps[name] for name in read.pages)
+    # The same files as the last index's (the usual rebuild): its sorted list, not a new sort.
+    same_files = before is not None and len(before.files) == len(files) and set(files).issuperset(before.files)
+    names = before.files if before is not None and same_files else sorted(files)
     if (
         before is not None
         and read.pages == before.pages
         and all(_ids_part(page) == _stored_ids(before, name) for name, page in read.fresh.items())
     ):
-        return LinkIndex(sorted(files), before.pages, stamps, before.ids_at, before.ids, broken, parts)
+        return LinkIndex(names, before.pages, stamps, before.ids_at, before.ids, broken, parts)
     ids_parts, ids_at, size = [], array("I", [0]), 0
     for name in read.pages:
         if name in read.fresh:
@@ -529,7 +532,7 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
         ids_parts.append(part)
         size += len(part)
         ids_at.append(size)
-    return LinkIndex(sorted(files), list(read.pages), stamps, ids_at, b"".join(ids_parts), broken, parts)
+    return LinkIndex(names, list(read.pages), stamps, ids_at, b"".join(ids_parts), broken, parts)
 
 
 _Verdict = tuple[tuple[str, ...], str, str]
