@@ -428,3 +428,17 @@ def test_a_target_that_goes_away_breaks_the_unchanged_page_linking_to_it(tmp_pat
     found = find_broken_links(files, BASE_URL, BASE_PATH, memo, read)
     assert found == find_broken_links(dict(files), BASE_URL, BASE_PATH)
     assert [b.page for b in found] == [linking]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_changed_pages_found_in_runs_are_those_whose_stamp_differs(seed: int) -> None:
+    """parse_pages compares the stamps of two builds that checked the same pages in runs: it finds
+    exactly the pages a comparison of each page's stamp finds, wherever they are and however many."""
+    rng = random.Random(seed)
+    pages = [f"p{i:05d}.html" for i in range(rng.choice([1, 2, 7, 300, 12_000]))]
+    before = [rng.randbytes(linkcheck.STAMP_SIZE) for _ in pages]
+    now = list(before)
+    for slot in rng.sample(range(len(pages)), rng.randint(0, min(len(pages), 40))):
+        now[slot] = rng.randbytes(linkcheck.STAMP_SIZE)
+    expected = [page for page, old, new in zip(pages, before, now, strict=True) if old != new]
+    assert sorted(linkcheck._differing(pages, b"".join(now), b"".join(before))) == expected
