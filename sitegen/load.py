@@ -508,7 +508,12 @@ class _Listing:
     """Per text folder, each entry's outcome by name, in name order."""
     trusted: bool
     """Every folder could be listed and file events tell every change (no links, no second names)."""
-    records: dict[ContentFile, Record] = field(default_factory=dict)
+    read: tuple[list[ContentFile], list[Record]] = ([], [])
+    """The files of the load and their records (the lookup by file is made when a rebuild asks)."""
+
+    @functools.cached_property
+    def records(self) -> dict[ContentFile, Record]:
+        return dict(zip(*self.read, strict=True))
 
     def files(self) -> list[ContentFile]:
         outcomes = [self.site, *(o for found in self.folders.values() for o in found.values())]
@@ -569,7 +574,7 @@ def _names(folder: Path) -> set[str] | None:
 def _rescan(
     last: _Listing, places: dict[str, set[str]], content_dir: Path
 ) -> tuple[_Listing, set[ContentFile], list[ContentFile]] | None:
-    """`last` with the entries in `places` looked at again (its records are those of the last load);
+    """`last` with the entries in `places` looked at again (without records: the caller adds them);
     the files of those entries now (read again, or asked of the journal: an event may come with an
     unchanged stat) and the files they were. The names in each text folder are listed (not stat'ed)
     too: a name that came or went without an event of its own (the watcher leaves out names such as
@@ -607,7 +612,7 @@ def _rescan(
         folders[folder] = dict(sorted(found.items())) if added else found
     fresh = {file for file in looked if isinstance(file, ContentFile)}
     return (
-        _Listing(site, folders, trusted, last.records),
+        _Listing(site, folders, trusted),
         fresh,
         [file for file in was if isinstance(file, ContentFile)],
     )
@@ -1005,7 +1010,7 @@ def load_content(
     files = listing.files()
     records = _records(files, memo, journal, since)
     if journal is not None:
-        memo.keep(LISTING, place, replace(listing, records=dict(zip(files, records, strict=True))))
+        memo.keep(LISTING, place, replace(listing, read=(files, records)))
 
     found: dict[str, list[tuple[str, Any]]] = {"igs": [], "articles": [], "pages": []}
     checked: dict[str, Any] = {}
