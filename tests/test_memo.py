@@ -366,6 +366,14 @@ def test_a_build_whose_map_data_is_remembered_never_parses_the_topology(
         errors.append([str(error) for error in found.value.errors])
     assert errors[0] == errors[1] and errors[0][0].startswith("content/geo/topology.json:")
 
+    topology.write_text(topology.read_text(encoding="utf-8")[1:], encoding="utf-8")
+    memo = Memo(MemoryStore())  # the preview's: a rebuild that needs the map again finds the topology parsed
+    cold = build(memo)
+    assert len(parsed) == 1 and build(memo) == cold and parsed == []
+    igs = Path("content/igs/noord.yaml")
+    igs.write_text(igs.read_text(encoding="utf-8").replace("  - Borsbeek\n", "", 1), encoding="utf-8")
+    assert build(memo) != cold and parsed == [], "the map drawn again from the topology kept in memory"
+
 
 def test_a_successful_build_drops_exactly_the_entries_it_did_not_use(tmp_path: Path) -> None:
     """Whether read, only known (Memo.known, which reads no value) or written: the used entries stay,
