@@ -52,8 +52,11 @@ WORK = BENCH.parent / ".bench-work"
 """Beside bench/, not in it: the build refuses an output inside a folder the project keeps."""
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(1, str(ROOT))
 
 from gen_content import generate  # noqa: E402
+
+from sitegen.tree import RACY_WINDOW_NS  # noqa: E402
 
 DEFAULT_SIZES = "19x10,300x1000,300x10000:1"
 STEPS = ("cold", "no-op", "article", "igs", "template")
@@ -227,12 +230,14 @@ def prepare(size: str, work: Path) -> Path:
 
 
 def backdate(*folders: Path) -> None:
-    """Date the inputs a minute back: a build does not trust (and so never skips for) inputs
-    changed within the last seconds, which would turn the no-op rebuild into a full one."""
+    """Date the inputs a minute back and wait out the racy window: a build does not trust (and so
+    never skips for) inputs whose mtime or ctime lies within the last seconds, which would turn the
+    no-op rebuild into a full one, and a ctime cannot be set back."""
     past = time.time() - 60
     for folder in folders:
         for path in folder.rglob("*"):
             os.utime(path, (past, past))
+    time.sleep(RACY_WINDOW_NS / 1e9)
 
 
 def fresh_copy(source: Path, target: Path) -> Path:

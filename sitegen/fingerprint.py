@@ -24,7 +24,7 @@ from typing import Any
 
 from .deps import digest
 from .stores import seal, unseal
-from .tree import RACY_WINDOW_NS, newest_mtime, tree_state
+from .tree import RACY_WINDOW_NS, newest_change, tree_state
 from .write import output_state, write_file_atomic
 
 STAMP = "last-build"
@@ -40,7 +40,7 @@ class Fingerprint:
     @classmethod
     def of_inputs(cls, roots: Iterable[Path], settings: Any, engine: str) -> Fingerprint:
         entries = tree_state(roots)
-        newest = newest_mtime(entries)
+        newest = newest_change(entries)
         today = dt.date.today()  # scheduled articles appear on their date
         key = digest(entries, settings, engine, today, os.getcwd())
         return cls(key, time.time() - newest < RACY_WINDOW_NS / 1e9)

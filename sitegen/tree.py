@@ -45,8 +45,9 @@ def tree_state(roots: Iterable[Path], skip: Callable[[str], bool] | None = None)
 
 
 def entry_state(path: str) -> State:
-    """(mode, inode) of the entry itself, then (mode, size, mtime_ns, inode) of what it points to,
-    or the error that following it gives."""
+    """(mode, inode) of the entry itself, then (mode, size, mtime_ns, inode, ctime_ns) of what it
+    points to, or the error that following it gives. The ctime tells a write whose size and mtime
+    were put back as they were (an archive unpacked, `touch -r`, a sync that keeps times)."""
     try:
         link = os.lstat(path)
     except OSError as exc:
@@ -55,12 +56,12 @@ def entry_state(path: str) -> State:
         info = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
     except OSError as exc:
         return (link.st_mode, link.st_ino, -1, exc.errno or 0)
-    return (link.st_mode, link.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
+    return (link.st_mode, link.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def newest_mtime(entries: Iterable[tuple[str, State]]) -> float:
-    """The newest modification time (seconds) among the entries that could be read."""
-    return max((state[4] / 1e9 for _, state in entries if len(state) == 6), default=0.0)
+def newest_change(entries: Iterable[tuple[str, State]]) -> float:
+    """The newest mtime or ctime (seconds) among the entries that could be read."""
+    return max((max(state[4], state[6]) / 1e9 for _, state in entries if len(state) == 7), default=0.0)
 
 
 def is_folder(state: State) -> bool:

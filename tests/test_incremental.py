@@ -400,3 +400,26 @@ def test_scratch_of_killed_builds_is_removed(tmp_path: Path) -> None:
     _remove_stale_scratch(str(tmp_path))
     assert not stale.exists()
     assert own.exists()
+
+
+def test_a_same_size_edit_with_its_old_mtime_is_no_no_op(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """After a settled build, a write that keeps the size and puts the mtime back is told by its
+    ctime alone: the next build is not skipped as a no-op and equals a cold build."""
+    from sitegen import fingerprint, load
+
+    monkeypatch.setattr(fingerprint, "RACY_WINDOW_NS", 0)  # the copied files settle at once
+    monkeypatch.setattr(load, "RACY_WINDOW_NS", 0)
+    content, templates, assets = _sample_project(tmp_path)
+    cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
+    common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]
+    for _ in range(2):  # the second build is the no-op that the stamp allows
+        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+        assert code == 0, err
+    assert (cache / fingerprint.STAMP).exists() or list(cache.rglob(fingerprint.STAMP)), "a no-op is possible"
+    edited = _same_size_edit(content, random.Random(3), 0)
+    code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+    assert code == 0, err
+    code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
+    assert code == 0, err
+    outside = {rel: data for rel, data in tree_bytes(warm).items() if not rel.startswith("pagefind/")}
+    assert outside == {rel: data for rel, data in tree_bytes(cold).items() if not rel.startswith("pagefind/")}, edited
