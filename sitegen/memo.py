@@ -141,6 +141,7 @@ class Memo:
                 if not later[key]:
                     del found[key]  # computed here and asked no more: not held
             yield value
+        next(computed, None)  # runs pmap_each to its end (every miss is computed by now)
 
     def recalled(self, space: Space[T], key: bytes) -> T | None:
         """The value kept under `key` by an earlier build, if any (the caller decides whether it holds)."""

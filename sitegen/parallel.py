@@ -76,12 +76,15 @@ def pmap_each(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int 
     _state["job"] = (fn, items)
     try:
         with multiprocessing.get_context("fork").Pool(count, initializer=_mark_worker) as pool:
-            for part in pool.imap(_run_chunk, bounds, chunksize=1):
+            parts = pool.imap(_run_chunk, bounds, chunksize=1)
+            pool.close()  # no tasks but these: each worker exits once they are done
+            for number, part in enumerate(parts, start=1):
+                if number == len(bounds):
+                    # Every worker has exited before the last results are handed over, so that a caller
+                    # who stops asking after the last one does not end the pool: the SIGTERM of its
+                    # terminate() (on leaving the `with`) once left a build waiting forever for a worker.
+                    pool.join()
                 yield from part
-            # Let the workers finish and exit on their own: the SIGTERM of the pool's terminate() (on
-            # leaving the `with`) once left a build waiting forever for an idle worker on a busy machine.
-            pool.close()
-            pool.join()
     finally:
         _state.pop("job", None)
 

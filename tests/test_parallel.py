@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
 
 from sitegen import parallel
-from sitegen.parallel import Forked, pmap, pmap_each
+from sitegen.parallel import MIN_ITEMS, Forked, pmap, pmap_each
 
 needs_fork = pytest.mark.skipif(
     parallel.workers() < 2 or "fork" not in multiprocessing.get_all_start_methods(), reason="needs two cores and fork"
@@ -55,6 +55,22 @@ def test_pmap_each_hands_over_results_as_the_workers_send_them() -> None:
         tracemalloc.stop()
     assert firsts == [n % 251 for n in range(count)]
     assert peak < 70 << 20, peak  # a list of them all would be more than 100 MB
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+@needs_fork
+def test_pmap_each_has_ended_its_workers_when_it_hands_over_the_last_result() -> None:
+    """A caller may stop asking after the last result (and the generator is then closed): by then
+    every worker has exited on its own, so that the pool is never ended with SIGTERM (which once
+    left a build waiting forever for a worker)."""
+    results = pmap_each(_pid, range(MIN_ITEMS * 2))
+    pids = [next(results) for _ in range(MIN_ITEMS * 2)]
+    assert os.getpid() not in pids
+    assert multiprocessing.active_children() == [] and threading.active_count() == 1
+    results.close()
 
 
 def test_quick_items_stay_in_process() -> None:
