@@ -6,6 +6,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import random
 import threading
 import time
 import tracemalloc
@@ -39,22 +40,23 @@ def test_slow_items_are_split_with_one_child_in_order() -> None:
 
 
 def _block(n: int) -> bytes:
-    return bytes([n % 251]) * (32 << 10)
+    """32 KB made with some work (as a page or a card is): the caller keeps up with the workers."""
+    return random.Random(n).randbytes(32 << 10)
 
 
 @needs_fork
 def test_pmap_each_hands_over_results_as_the_workers_send_them() -> None:
     """A cold build's pages and cards come back from the pool a chunk at a time: a caller that passes
     each one on holds a few chunks of them at most, never all."""
-    count = 3200  # 100 MB of results
+    count = 6400  # 200 MB of results
     tracemalloc.start()
     try:
-        firsts = [block[0] for block in pmap_each(_block, range(count))]
+        firsts = [block[:4] for block in pmap_each(_block, range(count))]
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert firsts == [n % 251 for n in range(count)]
-    assert peak < 70 << 20, peak  # a list of them all would be more than 100 MB
+    assert firsts == [_block(n)[:4] for n in range(count)]
+    assert peak < 100 << 20, peak  # a list of them all would be more than 200 MB
 
 
 def _pid(_: int) -> int:
