@@ -182,11 +182,7 @@ def test_cached_builds_equal_cold_builds(run_cli, tmp_path: Path) -> None:
     history = []
     for n in range(14):
         history.append(rng.choice(edits)(n))
-        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
-        assert code == 0, err
-        shutil.rmtree(cold, ignore_errors=True)
-        code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
-        assert code == 0, err
+        _build_warm_and_cold(run_cli, common, cache, warm, cold)
         assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
     assert any(cache.rglob("memo.sqlite")), "the cache was not used"
 
@@ -207,12 +203,17 @@ def test_edits_that_leave_every_story_as_it_was_give_the_cold_build(run_cli, tmp
         history.append(edit(content, rng, n))
         if n == 2:
             history.append(_edit_template(templates, rng, n))
-        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
-        assert code == 0, err
-        shutil.rmtree(cold, ignore_errors=True)
-        code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
-        assert code == 0, err
+        _build_warm_and_cold(run_cli, common, cache, warm, cold)
         assert tree_bytes(warm) == tree_bytes(cold), f"differs after: {', '.join(history)}"
+
+
+def _build_warm_and_cold(run_cli, common: list[str], cache: Path, warm: Path, cold: Path) -> None:
+    """A build into `warm` with the cache, and a cold one into a fresh `cold` without it."""
+    code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
+    assert code == 0, err
+    shutil.rmtree(cold, ignore_errors=True)
+    code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
+    assert code == 0, err
 
 
 def _edits(content: Path, templates: Path, assets: Path, rng: random.Random) -> list[Callable[[int], str]]:
@@ -324,11 +325,7 @@ def test_delta_search_bundle_indexes_what_a_cold_build_indexes(run_cli, tmp_path
     history, deltas = [], 0
     for n in range(8):
         history.append(rng.choice(edits)(n))
-        code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
-        assert code == 0, err
-        shutil.rmtree(cold, ignore_errors=True)
-        code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
-        assert code == 0, err
+        _build_warm_and_cold(run_cli, common, cache, warm, cold)
         outside = {rel: data for rel, data in tree_bytes(warm).items() if not rel.startswith("pagefind/")}
         assert outside == {rel: data for rel, data in tree_bytes(cold).items() if not rel.startswith("pagefind/")}
         assert searchable(warm) == searchable(cold), f"search differs after: {', '.join(history)}"
@@ -417,9 +414,6 @@ def test_a_same_size_edit_with_its_old_mtime_is_no_no_op(run_cli, tmp_path: Path
         assert code == 0, err
     assert (cache / fingerprint.STAMP).exists() or list(cache.rglob(fingerprint.STAMP)), "a no-op is possible"
     edited = _same_size_edit(content, random.Random(3), 0)
-    code, _, err = run_cli("build", *common, "--output", str(warm), "--cache", str(cache))
-    assert code == 0, err
-    code, _, err = run_cli("build", *common, "--output", str(cold), "--no-cache")
-    assert code == 0, err
+    _build_warm_and_cold(run_cli, common, cache, warm, cold)
     outside = {rel: data for rel, data in tree_bytes(warm).items() if not rel.startswith("pagefind/")}
     assert outside == {rel: data for rel, data in tree_bytes(cold).items() if not rel.startswith("pagefind/")}, edited
