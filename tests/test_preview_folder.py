@@ -32,6 +32,13 @@ from sitegen.write import OUTPUT_MARKER, with_marker
 PREVIEW_OPTIONS = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
 
 
+def _sample_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple[Path, Path, Path], PreviewState]:
+    """The sample project in the working folder (content, templates, assets) and a preview state for it."""
+    project = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return project, PreviewState(tmp_path / "preview", 8000)
+
+
 def test_update_writes_only_what_changed_without_walking_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,11 +195,9 @@ def test_preview_after_edits_is_a_cold_build_with_drafts(
     """A random sequence of every kind of edit, a content error among them: after each reload the
     preview folder holds the bytes of a cold build with drafts (the search index once the editor
     has paused), written without walking the folder; the error page keeps the last good build."""
-    content, templates, assets = _sample_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
+    (content, templates, assets), state = _sample_preview(tmp_path, monkeypatch)
     options = PREVIEW_OPTIONS
     reloads: list[int] = []
-    state = PreviewState(tmp_path / "preview", 8000)
     preview = Preview(options, state, lambda: reloads.append(1))
     assert preview.rebuild()
     assert gc.get_freeze_count() > 0  # the first build's heap is out of the collector's sight
@@ -279,10 +284,8 @@ def test_the_browser_reloads_before_the_link_check_and_the_header_policy(
     """What the browser needs comes first: at the reload the folder holds the new pages; the link
     check and the header policy run after it (the search index when the editor pauses), and the
     rebuild leaves the folder as a cold build with drafts leaves its output."""
-    content, _, _ = _sample_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
+    (content, _, _), state = _sample_preview(tmp_path, monkeypatch)
     options = PREVIEW_OPTIONS
-    state = PreviewState(tmp_path / "preview", 8000)
     order: list[str] = []
     at_reload: list[dict[str, bytes]] = []
 
@@ -319,10 +322,8 @@ def test_the_browser_reloads_before_the_link_check_and_the_header_policy(
 def test_a_broken_link_found_after_the_reload_shows_the_errors_and_the_last_good_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
 ) -> None:
-    content, _, _ = _sample_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
+    (content, _, _), state = _sample_preview(tmp_path, monkeypatch)
     options = PREVIEW_OPTIONS
-    state = PreviewState(tmp_path / "preview", 8000)
     reloads: list[bytes | None] = []
     preview = Preview(options, state, lambda: reloads.append(state.error_page))
     assert preview.rebuild()
@@ -345,10 +346,8 @@ def test_a_broken_link_found_after_the_reload_shows_the_errors_and_the_last_good
 def test_the_deferred_work_waits_for_the_next_pause_when_a_save_is_waiting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
 ) -> None:
-    content, _, _ = _sample_project(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    options = PREVIEW_OPTIONS
-    preview = Preview(options, PreviewState(tmp_path / "preview", 8000), lambda: None)
+    (content, _, _), state = _sample_preview(tmp_path, monkeypatch)
+    preview = Preview(PREVIEW_OPTIONS, state, lambda: None)
     assert preview.rebuild()
     article = sorted((content / "articles").glob("*.md"))[0]
     article.write_text(article.read_text(encoding="utf-8") + "\nNog een zin.\n", encoding="utf-8")
