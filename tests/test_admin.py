@@ -130,6 +130,13 @@ def test_config_text_is_yaml_that_loads_back(config) -> None:
     assert yaml.safe_load(text) == config
 
 
+def test_config_text_is_the_same_with_and_without_libyaml(config, monkeypatch) -> None:
+    """A machine without libyaml publishes the same config.yml, byte for byte."""
+    native = admin.config_text(config)
+    monkeypatch.setattr(admin, "_DUMPER", yaml.SafeDumper)
+    assert admin.config_text(config) == native
+
+
 def test_config_text_is_dumped_once_per_register_and_settings(register, tmp_path: Path) -> None:
     """A rebuild takes config.yml from the build cache unless the register, repository or logo changed."""
     from sitegen.memo import Memo
