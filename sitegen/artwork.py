@@ -285,6 +285,12 @@ def _palette(colour: str) -> Image.Image:
     return palette
 
 
+@functools.lru_cache(maxsize=32)
+def _palette_bytes(colour: str) -> bytes:
+    """The PNG's PLTE: the palette's colours, three bytes each."""
+    return bytes(_palette(colour).getpalette() or [])
+
+
 def _indexed(image: Image.Image, colour: str) -> Image.Image:
     return image.quantize(palette=_palette(colour), dither=Image.Dither.NONE)
 
@@ -318,8 +324,10 @@ _INKED = [0] + [255] * 255
 
 def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> bytes:
     """The PNG bytes of one page's social card (1200 × 630): the shared background of its IGS or
-    story type, with the title written in palette indices (white over the ground: indices 0-8)."""
-    image = _background_indexed(site_name, tagline, shapes, colour, kicker).copy()
+    story type, with the title written in palette indices (white over the ground: indices 0-8).
+    Only the band of rows under the title is compressed for each card; the rows above and below it
+    come compressed from the background's cache (_deflated_rows)."""
+    style = (site_name, tagline, shapes, colour, kicker)
     font, lines = _fit_title(title, TITLE_WIDTH, 3)
     line_height = round(font.size * 1.12)
     top = TITLE_TOP + (58 if kicker else 0)
@@ -327,10 +335,77 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     for number, line in enumerate(lines):
         _write_line(coverage, (0, number * line_height), line, font.size)
     indices = coverage.point(_COVERAGE_INDEX)
-    image.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (MARGIN, top), indices.point(_INKED))
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=1)  # flat colours: quick to encode, and about 20 kB
-    return out.getvalue()
+    bottom = min(top + coverage.height, CARD_HEIGHT)
+    band = _background_rows(style).crop((0, top, CARD_WIDTH + 1, bottom))
+    band.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (MARGIN + 1, 0), indices.point(_INKED))
+    parts = [_deflated_rows(style, 0, top), _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)]
+    if bottom < CARD_HEIGHT:
+        parts.append(_deflated_rows(style, bottom, CARD_HEIGHT))
+    return _png(_palette_bytes(colour), parts)
+
+
+# ---- PNG writing ---------------------------------------------------------------------------------
+# A card is three bands of rows, and two of them are the same for every card of a background. The
+# image data of a PNG is one zlib stream; each band is deflated on its own and ends on a byte
+# boundary (a sync flush), so compressed bands join into one valid stream, and their Adler-32
+# checksums join by arithmetic (_joined). Pillow's writer would compress all 630 rows per card.
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    data: bytes
+    adler: int
+    length: int
+
+
+_ADLER_BASE = 65521
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@functools.lru_cache(maxsize=8)  # cards come in drawing_order: those of one background together
+def _background_rows(style: tuple[str, str, Shapes | None, str, str]) -> Image.Image:
+    """The background as PNG image data: a column of filter types, 0 (none), left of its palette
+    indices, so that the bytes of a crop of whole rows are that band's image data."""
+    rows = Image.new("P", (CARD_WIDTH + 1, CARD_HEIGHT), 0)
+    rows.paste(_background_indexed(*style), (1, 0))
+    return rows
+
+
+def _deflate(raw: bytes, last: bool) -> _Deflated:
+    # Raw deflate (the PNG writes the zlib frame); run-length matching suits rows of flat colour:
+    # as quick as the fastest level and a third smaller.
+    packer = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS, 8, zlib.Z_RLE)
+    data = packer.compress(raw) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return _Deflated(data, zlib.adler32(raw), len(raw))
+
+
+@functools.lru_cache(maxsize=4 * 32)
+def _deflated_rows(style: tuple[str, str, Shapes | None, str, str], top: int, bottom: int) -> _Deflated:
+    """Rows top to bottom of a background, compressed; the band that reaches the card's foot ends the stream."""
+    band = _background_rows(style).crop((0, top, CARD_WIDTH + 1, bottom))
+    return _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)
+
+
+def _joined(first: _Deflated, second: _Deflated) -> _Deflated:
+    """The two as one stream. Adler-32 is (B << 16) | A with A = 1 + the bytes' sum and B = the sum of
+    A after each byte (mod 65521); going on over `second` from `first`'s A adds its length times that A."""
+    a1, b1, a2, b2 = first.adler & 0xFFFF, first.adler >> 16, second.adler & 0xFFFF, second.adler >> 16
+    a = (a1 + a2 - 1) % _ADLER_BASE
+    b = (b1 + second.length * a1 + b2 - second.length) % _ADLER_BASE
+    return _Deflated(first.data + second.data, (b << 16) | a, first.length + second.length)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(data, zlib.crc32(kind)).to_bytes(4, "big")
+
+
+def _png(palette: bytes, parts: Sequence[_Deflated]) -> bytes:
+    """An 8-bit palette PNG of CARD_WIDTH × CARD_HEIGHT from its compressed bands (the last one final)."""
+    stream = functools.reduce(_joined, parts)
+    header = CARD_WIDTH.to_bytes(4, "big") + CARD_HEIGHT.to_bytes(4, "big") + bytes((8, 3, 0, 0, 0))
+    idat = b"\x78\x01" + stream.data + stream.adler.to_bytes(4, "big")  # zlib frame: deflate, fastest level
+    chunks = (_chunk(b"IHDR", header), _chunk(b"PLTE", palette), _chunk(b"IDAT", idat), _chunk(b"IEND", b""))
+    return _PNG_SIGNATURE + b"".join(chunks)
 
 
 BACKGROUNDS_KEPT = 32  # the cache of _background_indexed
@@ -361,8 +436,8 @@ def drawing_order(calls: Sequence[tuple[str, str, str, str, Shapes | None, str]]
 
 @functools.cache
 def _drawing() -> bytes:
-    """What every card's bytes depend on besides its arguments: the drawing code (this module), the
-    font files, Pillow (rasteriser, PNG writer) and zlib (PNG compression)."""
+    """What every card's bytes depend on besides its arguments: the drawing code (this module, which
+    also writes the PNG), the font files, Pillow (rasteriser) and zlib (PNG compression)."""
     fonts = [_font_file(weight) for weight in FONT_WEIGHTS]
     return digest(Path(__file__).read_bytes(), fonts, PIL.__version__, zlib.ZLIB_RUNTIME_VERSION)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import os
+import random
+import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from sitegen import artwork
 from sitegen.artwork import Shapes, drawing_order, social_card
@@ -35,6 +39,66 @@ def test_layered_background_is_the_plain_drawing(shapes: Shapes, colour: str, ki
     assert layered.tobytes() == plain.tobytes() and layered.getpalette() == plain.getpalette()
     if kicker:  # the kicker is really there
         assert layered.tobytes() != artwork._base_indexed(*SITE, shapes, colour).tobytes()
+
+
+def _whole_drawing(title: str, kicker: str, shapes: Shapes | None, colour: str) -> Image.Image:
+    """The card as one image: the title's palette indices pasted on a copy of the whole background."""
+    image = _plain_background(shapes, colour, kicker)
+    font, lines = artwork._fit_title(title, artwork.TITLE_WIDTH, 3)
+    line_height = round(font.size * 1.12)
+    coverage = Image.new("L", (artwork.TITLE_WIDTH + 40, line_height * len(lines) + font.size // 2), 0)
+    for number, line in enumerate(lines):
+        ImageDraw.Draw(coverage).text((0, number * line_height), line, font=font, fill=255)
+    indices = coverage.point([round(c * 8 / 255) for c in range(256)])
+    top = artwork.TITLE_TOP + (58 if kicker else 0)
+    inked = indices.point(lambda index: 255 if index else 0)
+    image.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (artwork.MARGIN, top), inked)
+    return image
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, data) of each chunk, after checking the signature and every chunk's CRC."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        assert int.from_bytes(png[at + 8 + length : at + 12 + length], "big") == zlib.crc32(kind + data), kind
+        chunks.append((kind, data))
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("kicker", KICKERS[:3])
+@pytest.mark.parametrize(
+    "title", ["Noord", "Een lange titel over samenwerking tussen gemeenten en hun bibliotheken, musea en archieven", ""]
+)
+def test_a_card_written_in_bands_is_the_whole_drawing(title: str, kicker: str) -> None:
+    """The card's PNG, whose rows above and below the title come compressed from a cache, is a valid
+    PNG (CRCs, zlib checksum) of exactly the pixels and palette of the card drawn as one image."""
+    for shapes, colour in [(NOORD, "#cc6677"), (None, "#f3b23c")]:
+        png = social_card(title, kicker, *SITE, shapes, colour)
+        chunks = _chunks(png)
+        assert [kind for kind, _ in chunks] == [b"IHDR", b"PLTE", b"IDAT", b"IEND"]
+        rows = zlib.decompress(b"".join(data for kind, data in chunks if kind == b"IDAT"))  # checks Adler-32
+        width = artwork.CARD_WIDTH + 1
+        assert len(rows) == width * artwork.CARD_HEIGHT and not rows[::width].strip(b"\0")  # filter: none
+        card, whole = Image.open(io.BytesIO(png)), _whole_drawing(title, kicker, shapes, colour)
+        assert card.mode == "P" and card.size == (artwork.CARD_WIDTH, artwork.CARD_HEIGHT)
+        assert card.tobytes() == whole.tobytes()
+        assert card.getpalette() == whole.getpalette()
+
+
+def test_compressed_bands_join_into_one_stream() -> None:
+    """Bands deflated on their own, joined with their Adler-32 checksums combined, are the zlib
+    stream of all their bytes, whatever their lengths (the checksum's sums wrap at 65521)."""
+    pick = random.Random(7)
+    for _ in range(40):
+        bands = [bytes(pick.choice(b"\0\1\377") for _ in range(pick.randint(1, 70_000))) for _ in range(3)]
+        parts = [artwork._deflate(band, last=n == 2) for n, band in enumerate(bands)]
+        joined = functools.reduce(artwork._joined, parts)
+        assert joined.adler == zlib.adler32(b"".join(bands)) and joined.length == sum(map(len, bands))
+        assert zlib.decompress(b"\x78\x01" + joined.data + joined.adler.to_bytes(4, "big")) == b"".join(bands)
 
 
 def _calls() -> list[tuple[str, str, str, str, Shapes | None, str]]:
@@ -79,10 +143,6 @@ TITLE_LINES = [
 
 @pytest.mark.parametrize("size", range(76, 39, -4))
 def test_title_lines_are_written_as_pillow_draws_them(size: int) -> None:
-    import random
-
-    from PIL import ImageDraw
-
     pick = random.Random(size)
     alphabet = [chr(c) for c in [*range(32, 127), *range(0xA0, 0x250)]]
     lines = TITLE_LINES + ["".join(pick.choice(alphabet) for _ in range(pick.randint(1, 40))) for _ in range(40)]
