@@ -358,5 +358,5 @@ def test_a_cold_build_with_a_disk_cache_holds_no_page_or_card(tmp_path: Path, mo
 
     in_memory, size = held(Memo(MemoryStore()))
     on_disk, same = held(Memo(DiskStore(tmp_path / "cache")))
-    assert size == same and size > 400_000
+    assert size == same and size > 300_000  # enough pages and cards to tell the stores apart
     assert in_memory - on_disk > size, (in_memory, on_disk, size)
