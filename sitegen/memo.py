@@ -71,6 +71,9 @@ class Store(Protocol):
     scratch: Path | None
     """A folder on disk for what a build makes and needs only until it ends (sitegen/spool.py); None:
     such things are held in memory."""
+    in_memory: bool
+    """Whether its values are in this process, so that `has_many` costs no more than a list of keys:
+    `Memo.known_listed` then keeps no list."""
 
     def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         """The values known for these keys (missing keys are left out)."""
@@ -178,7 +181,10 @@ class Memo:
         """`known(space, keys)` for a step that asks many keys on every build (pages, cards, story
         bodies): the keys the last build asked (LISTED_SIZE bytes long), which the store holds since
         that build used them, are listed in one entry of `listing` and vouched for, so only new keys
-        are asked of the store; the list is then replaced by these keys."""
+        are asked of the store; the list is then replaced by these keys. A store in memory (the
+        preview's) answers for every key at once, without a list."""
+        if self.store is None or self.store.in_memory:
+            return self.known(space, keys)
         last = self.recalled(listing, _LISTED) or b""
         vouched = {last[at : at + LISTED_SIZE] for at in range(0, len(last), LISTED_SIZE)}
         found = self.known(space, keys, vouched)

@@ -74,6 +74,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.entries: dict[str, dict[bytes, Any]] = {}
         self.scratch: Path | None = None  # the preview holds its pages in memory anyway
+        self.in_memory = True
 
     def get_many(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
         entries = self.entries.get(space.name, {})
@@ -112,6 +113,7 @@ class DiskStore:
         self.engine = engine or engine_version()
         self.path = folder / self.FILE
         self.scratch: Path | None = folder
+        self.in_memory = False
         self._db: sqlite3.Connection | None = None
         # Each entry put is written at once, in one transaction that `finish` commits: a cold build
         # holds none of its pages and cards for the store (a killed build leaves the table as it was).

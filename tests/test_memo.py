@@ -54,6 +54,32 @@ def test_a_successful_build_evicts_what_it_did_not_use_in_the_spaces_it_asked() 
     assert set(store.entries["other"]) == {b"x"}  # not asked by that build: kept whole
 
 
+def test_known_listed_finds_the_same_keys_in_memory_without_a_list_and_on_disk_with_one(tmp_path: Path) -> None:
+    """Pages: the keys of the last build are listed for a disk store (asking it for thousands costs
+    more than one list); a memory store answers for every key at once and keeps no list. Either way
+    exactly the remembered keys are known, after an eviction too."""
+    pages: Space[bytes] = Space("listed-pages", BYTES, held=False)
+    listing: Space[bytes] = Space("listed-pages-list", BYTES)
+    keys = [bytes([n]) * 20 for n in range(5)]
+
+    def build(memo: Memo, asked: list[bytes]) -> set[bytes]:
+        """A build asks which pages are known and renders the others (as render_site does)."""
+        known = memo.known_listed(pages, asked, listing)
+        for key in asked:
+            if key not in known:
+                memo.remembered(pages, key, lambda key=key: key)
+        memo.finish(success=True)
+        return known
+
+    for store in (MemoryStore(), DiskStore(tmp_path / "cache")):
+        memo = Memo(store)
+        assert build(memo, keys[:3]) == set()
+        assert build(memo, keys) == set(keys[:3])
+        assert build(memo, keys[1:]) == set(keys[1:])  # the first key is not asked: evicted
+        assert build(memo, keys) == set(keys[1:])
+        assert (memo.recalled(listing, b"last build") is None) == store.in_memory
+
+
 def test_without_a_store_nothing_is_kept_between_builds() -> None:
     memo = Memo()
     memo.remembered(NUMBERS, b"a", lambda: 1)
