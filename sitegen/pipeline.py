@@ -107,6 +107,8 @@ class Rendered:
     files: SiteFiles
     jobs: list[PageJob]
     keys: dict[str, bytes]  # the render key of each page that has one
+    later: tuple[Callable[[], None], ...] = ()
+    """What render left for `complete_files` to add first (with `cards_later`: the social cards)."""
 
 
 def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer = index_now) -> tuple[Site, SiteFiles]:
@@ -118,11 +120,17 @@ def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer 
 
 
 def render_files(
-    options: BuildOptions, memo: Memo, *, index_ahead: bool = False, changed: Collection[str] | None = None
+    options: BuildOptions,
+    memo: Memo,
+    *,
+    index_ahead: bool = False,
+    changed: Collection[str] | None = None,
+    cards_later: bool = False,
 ) -> Rendered:
     """load → validate → model → render: every page, card and asset of the site (with `index_ahead`,
     the search index of the pages is started on another core meanwhile: `render_site`; `changed`:
-    the paths below the content folder that may have changed since the last build, see load_content)."""
+    the paths below the content folder that may have changed since the last build, see load_content;
+    with `cards_later`, the social cards are made by `complete_files`, see Rendered.later)."""
     site, register, topology_file = _load_site(options, memo, changed)
     try:
         # Parsed where the map data is not remembered (a malformed file never is: its digest is new).
@@ -133,16 +141,21 @@ def render_files(
     with collector_paused():
         jobs = page_jobs(site)
     assets = load_assets(options.assets_dir)
-    files = render_site(site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index_ahead)
+    later: list[Callable[[], None]] | None = [] if cards_later else None
+    files = render_site(
+        site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index_ahead, later=later
+    )
     if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
-    return Rendered(site, register, files, jobs, keys)
+    return Rendered(site, register, files, jobs, keys, tuple(later or ()))
 
 
 def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index: Indexer = index_now) -> SiteFiles:
     """What is made from all pages at once, added to the rendered files: the link check (raises
     ContentErrors for a broken link), the search index, the editor, the header policy."""
     site, files = rendered.site, rendered.files
+    for step in rendered.later:  # the files a cold build adds at the end of render, in the same order
+        step()
     # The pages the link checker has not parsed yet are parsed on every core first (no thread runs yet).
     pages = parse_pages(files, memo, site.base_url, site.base_path, rendered.keys)
     # The indexer is a separate single-threaded process: it runs on the second core while this one

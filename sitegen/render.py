@@ -261,11 +261,14 @@ def render_site(
     keys_out: dict[str, bytes] | None = None,
     jobs: list[PageJob] | None = None,
     index_ahead: bool = False,
+    later: list[Callable[[], None]] | None = None,
 ) -> SiteFiles:
     """Render every page; template errors become ContentErrors naming the template and line.
     `keys_out` receives the key of each keyed page (the link checker tells unchanged pages by it);
     `jobs` are `page_jobs(site)`, when the caller has them already; with `index_ahead`, the search
-    index of the pages is started on another core before the social cards are drawn (`start_index`)."""
+    index of the pages is started on another core before the social cards are drawn (`start_index`);
+    with `later`, the social cards are not made now but appended to it as a step that adds them (the
+    preview makes them after the browser has reloaded: no page shows them)."""
     memo = memo or Memo()
     _, leaflet = leaflet_files()
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
@@ -390,7 +393,11 @@ def render_site(
         raise ContentErrors(errors)
     if index_ahead:
         start_index(output, memo=memo)
-    social_cards(site, jobs, output, art, geo.colours, memo)
+    cards = functools.partial(social_cards, site, jobs, output, art, geo.colours, memo)
+    if later is None:
+        cards()
+    else:
+        later.append(cards)
     logger.info("Rendered %d files", len(output))
     return output
 

@@ -14,7 +14,7 @@ from conftest import tree_bytes
 from search_support import searchable
 from test_incremental import _edits, _sample_project
 
-from sitegen import pipeline
+from sitegen import pipeline, render
 from sitegen.files import SiteFiles
 from sitegen.headers import HEADERS_PATH
 from sitegen.memo import Memo, Space
@@ -281,9 +281,10 @@ def _slug_page(tmp_path: Path, article: Path) -> str:
 def test_the_browser_reloads_before_the_link_check_and_the_header_policy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unfreeze: None
 ) -> None:
-    """What the browser needs comes first: at the reload the folder holds the new pages; the link
-    check and the header policy run after it (the search index when the editor pauses), and the
-    rebuild leaves the folder as a cold build with drafts leaves its output."""
+    """What the browser needs comes first: at the reload the folder holds the new pages; the social
+    cards (which no page shows), the link check and the header policy come after it (the search
+    index when the editor pauses), and the rebuild leaves the folder as a cold build with drafts
+    leaves its output, having read no card it did not write."""
     (content, _, _), state = _sample_preview(tmp_path, monkeypatch)
     options = PREVIEW_OPTIONS
     order: list[str] = []
@@ -295,28 +296,42 @@ def test_the_browser_reloads_before_the_link_check_and_the_header_policy(
 
     preview = Preview(options, state, reload)
     assert preview.rebuild()
-    for name, step in (("check_links", "link check"), ("headers_file", "header policy")):
-        original = getattr(pipeline, name)
+    first = tree_bytes(state.root)
+    for module, name, step in (
+        (render, "social_cards", "social cards"),
+        (pipeline, "check_links", "link check"),
+        (pipeline, "headers_file", "header policy"),
+    ):
+        original = getattr(module, name)
 
         def traced(*args, original=original, step=step):  # type: ignore[no-untyped-def]
             order.append(step)
             return original(*args)
 
-        monkeypatch.setattr(pipeline, name, traced)
+        monkeypatch.setattr(module, name, traced)
     order.clear()
     article = sorted((content / "articles").glob("*.md"))[0]
-    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe slotzin.\n", encoding="utf-8")
+    text = article.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    article.write_text(text.replace(title, "title: Een nieuwe titel", 1) + "\nEen nieuwe slotzin.\n", encoding="utf-8")
     assert preview.rebuild({str(article)})
-    assert order == ["reload", "link check", "header policy"]
+    assert order == ["reload", "social cards", "link check", "header policy"]
     cold = with_marker(build_files(options, Memo())[1])
     page = _slug_page(tmp_path, article)
-    assert b"Een nieuwe slotzin." in cold[page]
+    card = f"assets/social/{page.removesuffix('/index.html')}.png"
+    assert b"Een nieuwe slotzin." in cold[page] and b"Een nieuwe titel" in cold[page]
     assert at_reload[-1][page] == cold[page]
     assert at_reload[-1][HEADERS_PATH]  # the last build's policy, until the new one is written
+    assert at_reload[-1][card] == first[card] != cold[card]  # the last build's card, until the new one is made
     served = tree_bytes(state.root)
     assert {k: v for k, v in served.items() if not k.startswith(f"{BUNDLE_DIR}/")} == {
         k: v for k, v in cold.items() if not k.startswith(f"{BUNDLE_DIR}/")
     }
+    # The cards made after the reload were compared by their versions: only the new one was read.
+    files = preview.files
+    assert isinstance(files, SiteFiles)
+    cards = [rel for rel in files if rel.startswith("assets/social/")]
+    assert len(cards) > 10 and [rel for rel in cards if files.is_loaded(rel)] == [card]
 
 
 def test_a_broken_link_found_after_the_reload_shows_the_errors_and_the_last_good_build(

@@ -10,8 +10,10 @@ Each module one job:
   request flood or a slow client cannot hold them up. They run the build of the CLI
   (`pipeline.render_files`, then `pipeline.complete_files`) with a memo kept in memory
   (sitegen/memo.py, builder.py): the rendered pages are written (what changed) and the browsers
-  reload before the link check and the header policy run (a broken link then shows the error page,
-  and the folder gets the last good build back); what waits until the editor pauses: the search
+  reload before the social cards (a page only names its card for other sites), the link check and
+  the header policy are made (a broken link then shows the error page, and the folder gets the
+  last good build back; the last build's cards stay until the new ones are written); what waits
+  until the editor pauses: the search
   index (builder.py), a walk of the folder (folder.py) and the garbage collection. The heap of the
   first build is frozen (gc.freeze): it lives as long as the server, and no collection walks it again.
 - folder.py: the preview folder. A rebuild compares its files with what it wrote last, in memory,

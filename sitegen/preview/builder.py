@@ -61,7 +61,7 @@ class PreviewBuilder:
     """Builds the site in memory, again and again: the pipeline of `build`, with a memo kept in
     memory for the life of the server (tests/test_serve.py checks it against fresh builds), in two
     steps so that the browser can reload in between: `render()` (every page) and `complete()`
-    (the link check, the search index and the header policy)."""
+    (the social cards, the link check, the search index and the header policy)."""
 
     def __init__(self, options: BuildOptions):
         self.options = options
@@ -74,7 +74,8 @@ class PreviewBuilder:
     def render(self, changed: Collection[str] | None = None) -> Rendered:
         """Every page (`changed`: the paths the watcher saw change since the last build; None: unknown)."""
         try:
-            return render_files(self.options, self.memo, changed=self._below_content(changed))
+            # The social cards after the reload: no page shows them (complete() adds them first).
+            return render_files(self.options, self.memo, changed=self._below_content(changed), cards_later=True)
         except BaseException:
             self.memo.finish(success=False)
             raise

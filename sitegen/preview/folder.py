@@ -36,7 +36,7 @@ class PreviewFolder:
         self.written: dict[str, bytes] = {}
         self.versions: dict[str, bytes] = {}  # of the files written, where the build gave one
         self.files: Mapping[str, bytes] = {}
-        self.kept: dict[str, bytes] = {}  # files of an earlier build the last update left in place
+        self.kept: set[str] = set()  # files of an earlier build the last update left in place
         self.checked = False  # the folder was compared with `written` by a walk and nothing failed since
         self.walked = 0.0  # time.monotonic() of the last walk
 
@@ -47,19 +47,40 @@ class PreviewFolder:
         self.files = files
         # Found by set operations: a SiteFiles' `in` is a Python call, and `keep` holds the search
         # index's thousands of files.
-        kept = (self.written.keys() & keep).difference(files)
-        self.kept = {rel: self.written[rel] for rel in keep if rel in kept}
+        self.kept = (self.written.keys() & keep).difference(files)
         if not self.checked:
             return self.check()
         self.checked = False  # until every change below is made
-        versions = files.versions() if isinstance(files, SiteFiles) else {}
-        same = {rel for rel, _ in versions.items() & self.versions.items()}  # equal versions, equal bytes
-        load(files, versions.keys() - same)  # at once: one memo query per kind
         wanted = {*with_marker({}), *files, *self.kept}  # iterated in C (a SiteFiles' keys() is not)
         changed = self._remove(self.written.keys() - wanted)
         for rel, data in with_marker({}).items():
             changed += self._write(rel, data)
-        for rel in files:
+        changed += self._write_all(files, files)
+        self.checked = True
+        return sorted(changed)
+
+    def update_part(self, files: Mapping[str, bytes], names: Iterable[str], gone: Iterable[str] = ()) -> list[str]:
+        """Make the folder hold `files` where, since the last update, only the files `names` may have
+        changed and the files `gone` (and what that update kept) may have gone: the files a build
+        adds after the reload, or a fresh search index. Returns the changed paths."""
+        gone = self.kept.union(gone).difference(files)
+        self.files, self.kept = files, set()
+        if not self.checked:
+            return self.check()
+        self.checked = False
+        changed = self._remove(gone.intersection(self.written))
+        changed += self._write_all(files, names)
+        self.checked = True
+        return sorted(changed)
+
+    def _write_all(self, files: Mapping[str, bytes], names: Iterable[str]) -> list[str]:
+        """Write those of `names` whose bytes differ from what the folder holds: a file whose version
+        is the one the folder holds is passed over unread (equal versions, equal bytes)."""
+        versions = files.versions() if isinstance(files, SiteFiles) else {}
+        same = {rel for rel, _ in versions.items() & self.versions.items()}
+        load(files, (versions.keys() - same).intersection(names))  # at once: one memo query per kind
+        changed = []
+        for rel in names:
             if rel in same:
                 continue
             written = self._write(rel, files[rel])
@@ -70,31 +91,14 @@ class PreviewFolder:
                 self.versions[rel] = versions[rel]
             elif written:
                 self.versions.pop(rel, None)
-        self.checked = True
-        return sorted(changed)
-
-    def update_part(self, files: Mapping[str, bytes], names: Iterable[str], gone: Iterable[str] = ()) -> list[str]:
-        """Make the folder hold `files` where, since the last update, only the files `names` may have
-        changed and the files `gone` (and what that update kept) may have gone: the files a build
-        adds after the reload, or a fresh search index. Returns the changed paths."""
-        gone = {*gone, *self.kept}.difference(files)
-        self.files, self.kept = files, {}
-        if not self.checked:
-            return self.check()
-        self.checked = False
-        changed = self._remove(gone.intersection(self.written))
-        for rel in names:
-            if self._write(rel, files[rel]):
-                changed.append(rel)
-                self.versions.pop(rel, None)  # written from its bytes: no version
-        self.checked = True
-        return sorted(changed)
+        return changed
 
     def check(self) -> list[str]:
         """Walk the folder and make it hold exactly the last files given; returns the changed paths."""
         self.checked = False
         self.walked = time.monotonic()
-        plain = dict(self.files.items()) | self.kept  # a SiteFiles reads what it left unread at once
+        plain = dict(self.files.items())  # a SiteFiles reads what it left unread at once
+        plain.update((rel, self.written[rel]) for rel in self.kept if rel in self.written)
         # Every file's version (a digest of the bytes where the build gave none): what this walk writes.
         self.versions = self.files.versions() if isinstance(self.files, SiteFiles) else {}
         changed = sync_folder(with_marker(plain), self.root, self.written)

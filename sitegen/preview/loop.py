@@ -36,9 +36,9 @@ class Preview:
         self.put_off = False  # a rebuild turned the collector off until the editor pauses
 
     def rebuild(self, changed: set[str] | None = None) -> bool:
-        """Build, show the new pages (the browsers reload), then complete the build: the link check,
-        the search index (deferred further, see builder.py) and the header policy come after the
-        reload. A broken link found then shows the error page as any other content error, and the
+        """Build, show the new pages (the browsers reload), then complete the build: the social
+        cards, the link check, the search index (deferred further, see builder.py) and the header
+        policy come after the reload. A broken link found then shows the error page as any other content error, and the
         folder gets the last good build back."""
         started = time.perf_counter()
         if self.frozen:
@@ -74,7 +74,7 @@ class Preview:
         noun = "bestand" if len(updated) == 1 else "bestanden"
         print(
             f"{verb} in {(reloaded - started) * 1000:.0f} ms ({len(updated)} {noun} gewijzigd{latency}; "
-            f"links en headers daarna in {(done - reloaded) * 1000:.0f} ms)",
+            f"deelafbeeldingen, links en headers daarna in {(done - reloaded) * 1000:.0f} ms)",
             flush=True,
         )
         if not self.frozen:
