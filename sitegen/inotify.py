@@ -14,8 +14,8 @@ OSError and the caller looks at the tree when it needs it instead.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
+import functools
 import os
 
 _MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
@@ -26,17 +26,25 @@ CHANGES = (
 ) | _DONT_FOLLOW
 
 
+@functools.cache
+def libc() -> ctypes.CDLL | None:
+    """The C library as this process has it loaded (dlopen(NULL)), or None where that cannot be had
+    (Windows). Not ctypes.util.find_library: that imports subprocess and runs ldconfig (5-50 ms)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError):
+        return None
+
+
 class Watch:
     """An inotify instance: `add` paths before looking at them, then `changed()` says whether any
     event came since (the kernel queues an event before the call that made the change returns)."""
 
     def __init__(self) -> None:
-        name = ctypes.util.find_library("c")
-        libc = ctypes.CDLL(name, use_errno=True) if name else None
-        init = getattr(libc, "inotify_init1", None)
+        init = getattr(libc(), "inotify_init1", None)
         if init is None:
             raise OSError(errno.ENOSYS, "inotify is not available")
-        self._add = libc.inotify_add_watch  # type: ignore[union-attr]
+        self._add = libc().inotify_add_watch  # type: ignore[union-attr]
         self._add.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32)
         self.fd = init(os.O_NONBLOCK | os.O_CLOEXEC)
         if self.fd < 0:

@@ -404,7 +404,7 @@ def test_write_killed_before_each_change(
     if exchange and not write._exchange(tmp_path, tmp_path):
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
     # Flushing to the disk guards against power cuts, not kills: a step of its own here, never run.
-    monkeypatch.setattr(write, "_flush", lambda root: None)
+    monkeypatch.setattr(write, "_flush", lambda root, entries=None: None)
     start(tmp_path / "count" / "site")
     code, changes = _write_killed_at(None, tmp_path / "count" / "site", exchange=exchange)
     assert code == 0 and changes > 3

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import hashlib
 import io
 import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import SAMPLE, tree_bytes
@@ -37,12 +40,22 @@ def _inodes(root: Path) -> dict[str, int]:
 class _DiskLog:
     """Which files of the output and its build state (named relative to their parent) are opened
     for reading, and which are opened for writing by name (the manifest is written through a
-    temporary file, os.open by tempfile)."""
+    temporary file, os.open by tempfile); a file opened only to be flushed (write._fsync, on threads
+    of its own) is listed as flushed, not read."""
 
     def __init__(self, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.parent, self.read, self.written = str(out.parent), [], []
+        self.parent, self.read, self.written, self.flushed = str(out.parent), [], [], []
         self.roots = tuple(str(path) + os.sep for path in (out, write.state_dir(out)))
-        real_open, real_os_open = io.open, os.open
+        real_open, real_os_open, real_fsync = io.open, os.open, write._fsync
+        flushing = threading.local()
+
+        def logged_fsync(path: str) -> None:
+            self._note(self.flushed, path)
+            flushing.now = True
+            try:
+                real_fsync(path)
+            finally:
+                flushing.now = False
 
         def logged_open(file, mode="r", *args, **kwargs):
             if isinstance(file, (str, Path)):
@@ -50,13 +63,18 @@ class _DiskLog:
             return real_open(file, mode, *args, **kwargs)
 
         def logged_os_open(path, flags, *args, **kwargs):
-            if flags & (os.O_WRONLY | os.O_RDWR) == 0 and not os.path.isdir(path):
+            if (
+                flags & (os.O_WRONLY | os.O_RDWR) == 0
+                and not os.path.isdir(path)
+                and not getattr(flushing, "now", False)
+            ):
                 self._note(self.read, path)
             return real_os_open(path, flags, *args, **kwargs)
 
         monkeypatch.setattr(builtins, "open", logged_open)
         monkeypatch.setattr(io, "open", logged_open)
         monkeypatch.setattr(os, "open", logged_os_open)
+        monkeypatch.setattr(write, "_fsync", logged_fsync)
 
     def _note(self, log: list[str], path: object) -> None:
         text = os.fspath(path)
@@ -88,6 +106,7 @@ def test_an_article_rebuild_writes_only_what_changed_and_reads_nothing(
     assert "verhalen/project-x/index.html" in changed and len(changed) < len(after) / 4
     assert sorted(rel.removeprefix(f".site.build-state/{write.SPARE}/") for rel in log.written) == changed
     assert log.read == [f".site.build-state/{write.MANIFEST}"]  # no page, no image: only the manifest
+    assert set(log.written) <= set(log.flushed)  # each made durable before the swap
     assert {rel: ino for rel, ino in _inodes(out).items() if rel not in changed} == {
         rel: ino for rel, ino in inodes.items() if rel not in changed and rel in after
     }
@@ -110,6 +129,90 @@ def test_steady_rebuilds_write_only_the_changed_file(tmp_path: Path, monkeypatch
     assert write.write_site(EDITED, out).written == 0  # back to the spare's generation: a swap, no write
     assert os.stat(out).st_ino != identity
     assert tree_bytes(out) == _published(EDITED)
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["each-entry", "whole-file-system"])
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "renames"])
+def test_the_swap_waits_for_the_flush(
+    whole: bool, exchange: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new tree is flushed before the swap, also where the whole file system is flushed on
+    another thread while the manifest is made; and the manifest names the new output's tree (its
+    folder key taken before the swap), so the next rebuild trusts its records."""
+    out = tmp_path / "site"
+    for files in (SITE, EDITED):
+        write.write_site(files, out)
+    if whole:
+        monkeypatch.setattr(write, "_FSYNC_AT_MOST", 0)
+    events: list[str] = []
+    real_flush, real_swap = write._flush, write._swap
+
+    def slow_flush(root: Path, entries=None) -> None:
+        time.sleep(0.2)  # longer than making the manifest of four files
+        real_flush(root, entries)
+        events.append("flushed")
+
+    def swap(spare: Path, output_dir: Path) -> None:
+        events.append("swap")
+        real_swap(spare, output_dir)
+
+    monkeypatch.setattr(write, "_flush", slow_flush)
+    monkeypatch.setattr(write, "_swap", swap)
+    if not exchange:
+        monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    again = {**EDITED, "a/b.html": b"bbb, opnieuw bewerkt"}
+    assert write.write_site(again, out).written == 1
+    assert events == ["flushed", "swap"]
+    assert tree_bytes(out) == _published(again)
+    trees = write._read_manifest(write.state_dir(out) / write.MANIFEST)
+    assert trees[write._tree_key(out)].full and trees[write._tree_key(out)].records.keys() == _published(again).keys()
+    log = _DiskLog(out, monkeypatch)
+    assert write.write_site({**again, "a/c.html": b"ccc, bewerkt"}, out).written == 1
+    assert log.written == [f".site.build-state/{write.SPARE}/a/c.html"]  # every other record trusted
+
+
+def test_a_small_rebuild_flushes_what_it_wrote_and_the_folders_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file written anew and each folder whose entries changed is fsync-ed before the swap (not
+    the whole file system); a rebuild that writes many files flushes the file system at once."""
+    out = tmp_path / "site"
+    for files in (SITE, EDITED):
+        write.write_site(files, out)
+    synced: list[str] = []
+    monkeypatch.setattr(write, "_fsync", synced.append)
+    real = write.libc()
+    renameat2 = getattr(real, "renameat2", None)
+
+    def whole_file_system(fd: int) -> int:
+        pytest.fail("the whole file system flushed")
+
+    monkeypatch.setattr(write, "libc", lambda: SimpleNamespace(renameat2=renameat2, syncfs=whole_file_system))
+    again = {**EDITED, "a/b.html": b"bbb, opnieuw bewerkt", "x/y/z.html": b"zzz"}
+    del again["a/c.html"]
+    write.write_site(again, out)
+    spare = str(write.state_dir(out) / write.SPARE)
+    made = {f"{spare}/a/b.html", f"{spare}/x/y/z.html"}
+    assert set(synced) == {*made, spare, f"{spare}/a", f"{spare}/x", f"{spare}/x/y"}  # x made in the root
+    assert tree_bytes(out) == _published(again)
+
+    def failing(path: str) -> None:
+        raise OSError(errno.EIO, "Input/output error", path)
+
+    monkeypatch.setattr(write, "_fsync", failing)
+    with pytest.raises(OSError):
+        write.write_site(EDITED, out)
+    assert tree_bytes(out) == _published(again)  # never swapped: the previous site stays
+
+    monkeypatch.setattr(write, "_fsync", synced.append)
+    synced.clear()
+    flushed: list[int] = []
+    monkeypatch.setattr(write, "_FSYNC_AT_MOST", 2)
+    monkeypatch.setattr(
+        write, "libc", lambda: SimpleNamespace(renameat2=renameat2, syncfs=lambda fd: flushed.append(fd) or 0)
+    )
+    write.write_site({**again, "a/b.html": b"b", "a/c.html": b"c"}, out)
+    assert not synced and len(flushed) == 1
 
 
 def test_the_spare_is_build_state_beside_the_output(tmp_path: Path) -> None:
