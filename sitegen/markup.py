@@ -31,6 +31,9 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 
 from .urls import browser_url, leads_to_other_host
 
@@ -259,7 +262,10 @@ def _converter() -> markdown.Markdown:
     """This thread's Markdown instance (created on first use; callers reset it per document)."""
     converter = getattr(_local, "converter", None)
     if converter is None:
-        converter = markdown.Markdown(extensions=["toc", "sane_lists", "tables"], output_format="html")
+        # The extensions as objects, not names: a name is looked up among the entry points of every
+        # installed distribution (importlib.metadata, some 10 ms of a small rebuild).
+        extensions = [TocExtension(), SaneListExtension(), TableExtension()]
+        converter = markdown.Markdown(extensions=extensions, output_format="html")
         _local.converter = converter
         _local.patterns = {}
     return converter

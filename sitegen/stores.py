@@ -38,8 +38,8 @@ import re
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Mapping, Sequence
-from importlib import metadata
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,12 +60,60 @@ def engine_version() -> str:
     h = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
+    versions = installed_versions(_LIBRARIES)
     for name in _LIBRARIES:
-        try:
-            h.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name}=-".encode())
+        h.update(f"{name}={versions[name] or '-'}".encode())
     return h.hexdigest()
+
+
+def installed_versions(names: Iterable[str]) -> dict[str, str | None]:
+    """Each distribution's version as importlib.metadata.version gives it (None: not installed), read
+    from the metadata of the first distribution of that name on sys.path, without importing
+    importlib.metadata (with email, zipfile and csv: some 10 ms of every build's start). What this
+    plain look does not find (an egg, a zip on the path) is asked of importlib.metadata after all."""
+    wanted = {_normalized(name): name for name in names}
+    found: dict[str, str | None] = {}
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            listing = os.listdir(folder)
+        except OSError:
+            continue
+        for item in listing:
+            stem, _, kind = item.rpartition(".")
+            name = wanted.get(_normalized(stem.partition("-")[0])) if kind in ("dist-info", "egg-info") else None
+            if name is not None and name not in found:
+                info = os.path.join(folder, item)
+                found[name] = _version_in(os.path.join(info, "METADATA" if kind == "dist-info" else "PKG-INFO"))
+    missing = [name for name in wanted.values() if found.get(name) is None]
+    if missing:
+        from importlib import metadata
+
+        for name in missing:
+            try:
+                found[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                found[name] = None
+    return found
+
+
+def _normalized(name: str) -> str:
+    """A distribution's name as the packaging standards compare it."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _version_in(path: str) -> str | None:
+    """The Version field of a metadata file's header (None when unreadable or missing)."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            for line in stream:
+                if not line.strip():
+                    break
+                if line.startswith("Version:"):
+                    return line[len("Version:") :].strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 class MemoryStore:
@@ -302,6 +350,11 @@ def _commit(db: sqlite3.Connection, used: Mapping[str, set[bytes]]) -> None:
     build asked go."""
     with db:
         for name, keys in sorted(used.items()):
+            # Rows the build did not use are there only if the space holds more rows than it used
+            # (counted on the key's index): the usual rebuild reads no space's keys. (Were a used key
+            # missing, a stale row could stay a build longer: it is still the value of its key.)
+            if db.execute("SELECT count(*) FROM entries WHERE space = ?", (name,)).fetchone()[0] <= len(keys):
+                continue
             stale = [
                 (name, row[0])
                 for row in db.execute("SELECT key FROM entries WHERE space = ?", (name,))

@@ -278,7 +278,7 @@ def write_site(
     if os.path.lexists(state):
         _check_state(state)
     looked = ahead.take() if ahead is not None else None
-    trees = _parse_manifest(looked[0]) if looked else _read_manifest(state / MANIFEST)
+    trees = looked[0] if looked else _read_manifest(state / MANIFEST)
     output_key = _tree_key(output_dir) or ""
     spare_key = _tree_key(state / SPARE) or ""
     output_tree = trees.get(output_key, _NO_TREE)
@@ -738,19 +738,23 @@ class Lookahead:
         os.close(answer)
         self._end = weakref.finalize(self, _reap, pid, self._go, self._answer)
 
-    def take(self) -> tuple[bytes, _Look] | None:
-        """The manifest's bytes and the look at the spare for its records, unless anything they cover
+    def take(self) -> tuple[dict[str, _Tree], _Look] | None:
+        """The manifest's trees and the look at the spare for its records, unless anything they cover
         changed since the child looked (it checks when asked, so changes until now count)."""
         if self._end is None or not self._end.alive:
             return None
         with contextlib.suppress(OSError):  # a child that died cannot be told
             os.write(self._go, b"G")
+        try:  # meanwhile, the child checks its watch
+            trees = _parse_manifest(self.manifest)
+        except (ValueError, TypeError):  # the child found it damaged too: it gives no look
+            trees = None
         chunks = []
         while chunk := os.read(self._answer, 1 << 16):
             chunks.append(chunk)
         data = b"".join(chunks)
         look = pickle.loads(data) if data else None  # our own child's answer; nothing when it failed
-        return (self.manifest, look) if isinstance(look, _Look) else None
+        return (trees, look) if isinstance(look, _Look) and trees is not None else None
 
     def close(self) -> None:
         """End the child if it still runs (a build that fails before its write stage), and reap it."""

@@ -7,12 +7,16 @@ import contextlib
 import logging
 import re
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, SAMPLE
 
+from sitegen import stores
 from sitegen.memo import BYTES, TEXT, Codec, Memo, Space, json_codec
 from sitegen.stores import FOREIGN, DiskStore, MemoryStore
 
@@ -103,6 +107,66 @@ def test_the_disk_store_decodes_only_the_entries_a_build_asks_for(tmp_path: Path
     assert memo.remembered(counted, b"1234", lambda: "?") == "1234"
     assert decoded == [b"1234"]
     assert (memo.hits("counted"), memo.misses("counted")) == (1, 0)
+
+
+def test_the_disk_store_lists_a_spaces_keys_only_when_a_build_left_some_unused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A successful build evicts the rows it did not use; where it used every row of a space (the
+    usual rebuild), the count of the space's rows says so and its keys are not read."""
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)
+        db.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+
+    def build(*keys: bytes) -> set[bytes]:
+        statements.clear()
+        memo = Memo(DiskStore(tmp_path, "engine-1"))
+        for key in keys:
+            memo.remembered(NUMBERS, key, lambda: 1)
+        memo.finish(success=True)
+        db = connect(tmp_path / DiskStore.FILE)
+        rows = {row[0] for row in db.execute("SELECT key FROM entries WHERE space = 'numbers'")}
+        db.close()
+        return rows
+
+    def listed() -> bool:
+        return any(statement.startswith("SELECT key FROM entries WHERE space") for statement in statements)
+
+    assert build(b"a", b"b", b"c") == {b"a", b"b", b"c"}
+    assert build(b"a", b"b", b"c") == {b"a", b"b", b"c"} and not listed()
+    assert build(b"a", b"d") == {b"a", b"d"} and listed()  # b and c evicted
+    assert build(b"a", b"d") == {b"a", b"d"} and not listed()
+
+
+def test_installed_versions_are_importlib_metadatas() -> None:
+    from importlib import metadata
+
+    names = [*stores._LIBRARIES, "pytest", "no-such-distribution-here"]
+    expected = {}
+    for name in names:
+        try:
+            expected[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            expected[name] = None
+    assert stores.installed_versions(names) == expected
+    assert expected["pytest"] is not None and expected["no-such-distribution-here"] is None
+
+
+def test_the_engine_version_and_markdown_need_no_importlib_metadata() -> None:
+    """importlib.metadata (with email, zipfile and csv) is no part of a build's start: some 10 ms."""
+    script = (
+        "import sys; from sitegen.stores import engine_version; from sitegen.markup import render_markdown; "
+        "engine_version(); render_markdown('# Titel\\n\\n| a |\\n|---|\\n| b |\\n', '/'); "
+        "print('importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_the_disk_store_keeps_data_only_and_starts_afresh_for_another_engine(tmp_path: Path) -> None:
