@@ -48,8 +48,11 @@ FONT_PACKAGES = {
     "material-symbols-outlined": "@fontsource-variable/material-symbols-outlined",
 }
 _FONT_URL = re.compile(r"url\(https://[^/)\s]+/fontsource/fonts/([a-z0-9-]+)(?::vf)?@[0-9.]+/([a-z0-9-]+)\.woff2\)")
-# The bundle names its own CDN address once, as `<var>=`https://…/@sveltia/cms``.
-_CDN_BASE = re.compile(r"(\w+)=`https://[^`/]+/@sveltia/cms`")
+# The bundle names its own CDN address once, as `<var>=`https://…/@sveltia/cms``. The address is
+# searched for first and the name then read back from it: a pattern that starts with `\w+` is tried
+# at each of the bundle's two million characters (~0.05 s).
+_CDN_ADDRESS = re.compile(r"=`https://[^`/]+/@sveltia/cms`")
+_NAME_BEFORE = re.compile(r"\w+\Z")
 
 ARTICLE_TYPE_OPTION_LABELS = {
     "interview": "Interview (BE/LICHT)",
@@ -494,10 +497,11 @@ def _rewrite_bundle(bundle: str, version: str) -> tuple[str, dict[str, str]]:
     bundle, count = _FONT_URL.subn(local_font, bundle)
     if count != len(FONT_PACKAGES):
         raise AdminError(f"{PACKAGE} {version}: expected {len(FONT_PACKAGES)} font addresses, found {count}")
-    base = _CDN_BASE.search(bundle)
-    if base is None:
+    address = _CDN_ADDRESS.search(bundle)
+    name = address and _NAME_BEFORE.search(bundle, max(0, address.start() - 200), address.start())
+    if not name:
         raise AdminError(f"{PACKAGE} {version}: its own CDN address was not found")
-    var = base.group(1)
+    var = name.group()
     rewrites = (
         # Dutch (and other) UI strings: `${base}@${version}/locales` -> ./locales
         (re.compile(rf"`\$\{{{var}\}}@\$\{{\w+\}}/locales`"), "`./locales`"),
