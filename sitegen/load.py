@@ -779,6 +779,9 @@ class Record:
     """What reading and parsing found (the checks' own errors are in `checked`)."""
     checked: Any = None
     """What Journal.check made of `source` (None: no source, or read without a journal)."""
+    stat: tuple[int, int, int, int] | None = None
+    """The file's stat when it was listed (ContentFile.stat): the record stands for the file while
+    its stat is the same."""
 
 
 @dataclass(frozen=True)
@@ -786,10 +789,10 @@ class Journal:
     """How load_content remembers content files between builds (validate.JOURNAL): the memo space of
     the records, and the per-file checks run on a file whenever it is read again. The records are
     kept in JOURNAL_BUCKETS buckets by the file's place in content/ (each bucket one entry of the
-    space: {journal key: record}): a build asks for a few dozen entries, not one per file, and an
-    edit writes one bucket again."""
+    space: {place: record}, each record with the stat it stands for): a build asks for a few dozen
+    entries, not one per file, and an edit writes one bucket again."""
 
-    space: Space[dict[bytes, Record]]
+    space: Space[dict[str, Record]]
     check: Callable[[str, YamlDoc | MarkdownSource], Any]
     """(folder, source) -> what validation made of one file alone, kept in its record."""
     moved: Callable[[Any, Callable[[ContentError], ContentError]], Any]
@@ -801,14 +804,14 @@ def journal_codec(
     checked_to_plain: Callable[[Any], Any],
     checked_from_plain: Callable[[Any], Any],
     untag: Callable[[dict[str, Any]], Any],
-) -> Codec[dict[bytes, Record]]:
+) -> Codec[dict[str, Record]]:
     """The disk form of a bucket of records, with the codec of the checks' results (`checked_to_plain`
     gives JSON's types, tagging others in one-key objects that `untag`, the JSON parser's object hook,
     turns back): of each record only what the cross-file checks and the model need of every file on
     every build, as JSON. The source itself is not kept: the file holds it (_Reparse, checked by its
     digest)."""
 
-    def head(key: bytes, record: Record) -> list[Any]:
+    def head(place: str, record: Record) -> list[Any]:
         source = record.source
         shape: list[Any] | None = None
         if isinstance(source, _Unread):
@@ -817,21 +820,27 @@ def journal_codec(
             doc = source.front if isinstance(source, MarkdownSource) else source
             shape = [doc.src_path, doc.empty, *([source.body_line] if isinstance(source, MarkdownSource) else [])]
         checked = None if record.checked is None else checked_to_plain(record.checked)
-        return [key.hex(), record.content.hex(), record.taken_ns, shape, errors_to_plain(record.errors), checked]
+        stat_key = None if record.stat is None else list(record.stat)
+        return [place, stat_key, record.content.hex(), record.taken_ns, shape, errors_to_plain(record.errors), checked]
 
-    def encode(bucket: dict[bytes, Record]) -> bytes:
-        heads = [head(key, record) for key, record in sorted(bucket.items())]
+    def encode(bucket: dict[str, Record]) -> bytes:
+        heads = [head(place, record) for place, record in sorted(bucket.items())]
         return json.dumps(heads, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     heads = json.JSONDecoder(object_hook=untag)  # made once: json.loads would make one per bucket
 
-    def decode(data: bytes) -> dict[bytes, Record]:
+    def decode(data: bytes) -> dict[str, Record]:
         bucket = {}
-        for key, content, taken_ns, shape, errors, checked in heads.decode(data.decode("utf-8")):
+        for place, stat_key, content, taken_ns, shape, errors, checked in heads.decode(data.decode("utf-8")):
             source = None if shape is None else _Unread(shape[0], shape[1], shape[2] if len(shape) == 3 else None)
             checked = None if checked is None else checked_from_plain(checked)
-            bucket[bytes.fromhex(key)] = Record(
-                bytes.fromhex(content), taken_ns, source, errors_from_plain(errors) if errors else (), checked
+            bucket[place] = Record(
+                bytes.fromhex(content),
+                taken_ns,
+                source,
+                errors_from_plain(errors) if errors else (),
+                checked,
+                None if stat_key is None else tuple(stat_key),
             )
         return bucket
 
@@ -869,7 +878,7 @@ def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None
         bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, source.empty, reparse.doc)
     else:
         bound = _StoredMarkdown(_StoredDoc(file.shown, source.empty, reparse.front), source.body_line, reparse)
-    return Record(record.content, record.taken_ns, bound, errors, checked)  # not replace(): 10,000 a build
+    return Record(record.content, record.taken_ns, bound, errors, checked, record.stat)  # not replace(): 10,000 a build
 
 
 def _read_record(
@@ -882,10 +891,10 @@ def _read_record(
     try:
         data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
     except OSError as exc:
-        return Record(b"", taken_ns, None, (_unreadable(Path(file.path), exc),))
+        return Record(b"", taken_ns, None, (_unreadable(Path(file.path), exc),), stat=file.stat)
     content = b"" if data is None else hashlib.blake2b(data, digest_size=20).digest()
     if earlier is not None and content and content == earlier.content:
-        return replace(earlier, taken_ns=taken_ns)
+        return replace(earlier, taken_ns=taken_ns, stat=file.stat)
     errors: list[ContentError] = []
     text = decode_text(data, size, file.shown, errors)
     source: YamlDoc | MarkdownSource | None = None
@@ -896,7 +905,7 @@ def _read_record(
             source, found = parse_yaml(text, file.shown)
         errors.extend(found)
     checked = check(file.folder, source) if check is not None and source is not None else None
-    return Record(content, taken_ns, source, tuple(errors), checked)
+    return Record(content, taken_ns, source, tuple(errors), checked, file.stat)
 
 
 def _is_settled(file: ContentFile, record: Record) -> bool:
@@ -908,9 +917,9 @@ def _is_settled(file: ContentFile, record: Record) -> bool:
     return max(mtime_ns, ctime_ns) < record.taken_ns - RACY_WINDOW_NS
 
 
-def _journal_key(file: ContentFile) -> bytes:
-    # By its place in content/, not as shown: a build from another folder finds the same records.
-    return hashlib.blake2b(repr((file.folder, file.slug, file.stat)).encode("utf-8"), digest_size=20).digest()
+def _place(file: ContentFile) -> str:
+    # Its place in content/, not its path as shown: a build from another folder finds the same records.
+    return f"{file.folder}/{file.slug}"
 
 
 JOURNAL_BUCKETS = 64
@@ -919,10 +928,10 @@ JOURNAL_BUCKETS = 64
 _BUCKETS = [b"bucket-%02d" % n for n in range(JOURNAL_BUCKETS)]
 
 
-def _bucket_key(file: ContentFile) -> bytes:
-    """The journal entry that holds the file's record: by its place in content/ only, so that an
-    edit replaces its record in the same bucket."""
-    return _BUCKETS[zlib.crc32(f"{file.folder}/{file.slug}".encode()) % JOURNAL_BUCKETS]
+def _bucket_key(place: str) -> bytes:
+    """The journal entry that holds the record of the file at `place` (_place): by its place only,
+    so that an edit replaces its record in the same bucket."""
+    return _BUCKETS[zlib.crc32(place.encode()) % JOURNAL_BUCKETS]
 
 
 def _records(
@@ -946,21 +955,25 @@ def _records(
     last, fresh, gone = since or ({}, set(), [])
     stored = memo.recalled_all(journal.space, _BUCKETS)
     records: list[Record | None] = []
-    asked: list[tuple[int, bytes, bytes]] = []  # (index, key, bucket) of the files asked of the journal
+    asked: list[tuple[int, str, bytes]] = []  # (index, place, bucket) of the files asked of the journal
     changed: set[bytes] = set()  # the buckets to keep again
     for file in files:
-        kept = last.get(file) if file not in fresh else None
-        if kept is not None:
-            records.append(kept)
-            continue
-        key, bucket = _journal_key(file), _bucket_key(file)
-        asked.append((len(records), key, bucket))
-        record = stored.get(bucket, {}).get(key)
-        if record is not None:
+        if last:
+            kept = last.get(file) if file not in fresh else None
+            if kept is not None:
+                records.append(kept)
+                continue
+        place = _place(file)
+        bucket = _bucket_key(place)
+        asked.append((len(records), place, bucket))
+        record = stored[bucket].get(place) if bucket in stored else None
+        if record is not None and record.stat == file.stat:
             record = _bound(file, record, journal)
             if record is not None and not _is_settled(file, record):
                 record = _read_record(file, check, earlier=record)
                 changed.add(bucket)
+        else:
+            record = None
         if record is None:
             changed.add(bucket)
         records.append(record)
@@ -968,15 +981,16 @@ def _records(
     for index, record in zip(todo, pmap(read, [files[index] for index in todo]), strict=True):
         records[index] = record
     if since is None:
-        now: dict[bytes, dict[bytes, Record]] = {name: {} for name in stored}
-        for index, key, bucket in asked:
-            now.setdefault(bucket, {})[key] = records[index]  # type: ignore[assignment]
+        now: dict[bytes, dict[str, Record]] = {name: {} for name in stored}
+        for index, place, bucket in asked:
+            now.setdefault(bucket, {})[place] = records[index]  # type: ignore[assignment]
     else:  # the buckets of the files looked at again, with what they were taken out
         now = {}
         for file in gone:
-            now.setdefault(bucket := _bucket_key(file), dict(stored.get(bucket, {}))).pop(_journal_key(file), None)
-        for index, key, bucket in asked:
-            now.setdefault(bucket, dict(stored.get(bucket, {})))[key] = records[index]  # type: ignore[assignment]
+            place = _place(file)
+            now.setdefault(bucket := _bucket_key(place), dict(stored.get(bucket, {}))).pop(place, None)
+        for index, place, bucket in asked:
+            now.setdefault(bucket, dict(stored.get(bucket, {})))[place] = records[index]  # type: ignore[assignment]
     for name, bucket in sorted(now.items()):
         if name in changed or bucket.keys() != stored.get(name, {}).keys():
             memo.keep(journal.space, name, bucket)  # an emptied bucket too: it holds no stale record

@@ -489,10 +489,6 @@ def build_model(
 
     url_of = {name: kind(name).url_for for name in ("igs", "article", "page")}  # asked once per build
 
-    def shown(item: dict[str, Any]) -> bool:
-        dated = item.get("date")
-        return include_unpublished or not (item["draft"] or (dated is not None and dated.start > today))
-
     # Every Markdown text but the stories' at once: one question to the memo, and a cold build of a
     # large site renders them on every core. A story's body is read when shown (_StoryBody).
     newsletter, home = data["newsletter"], data["home"]
@@ -506,20 +502,29 @@ def build_model(
         return rendered[text] if text else None
 
     stories = valid.articles + valid.pages
+    # One pass over the stories (10,000 on a large site): which are shown, and each shown article's
+    # version (its file's bytes, slug, the base path and whether it is scheduled).
     shown_articles: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
+    versions: list[tuple[str, bytes]] = []
     unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
+    article_version = {scheduled: _version_of("articles", base_path, scheduled) for scheduled in (False, True)}
     for story in valid.articles:
-        (shown_articles if shown(story[2]) else unpublished).append(story)
-    unpublished += [story for story in valid.pages if not shown(story[2])]
+        slug, src_path, item, _ = story
+        scheduled = item["date"].start > today
+        if include_unpublished or not (item["draft"] or scheduled):
+            shown_articles.append(story)
+            content = valid.versions.get(src_path)
+            versions.append((src_path, article_version[scheduled](content and content + slug.encode("utf-8"))))
+        else:
+            unpublished.append(story)
+    withheld_articles = len(unpublished)
+    unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
+    hidden = {src_path for _, src_path, _, _ in unpublished}
     # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
     # slug, path, base path and scheduling are the same is the same object again.
     bodies, last_articles = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {})
     if bodies is None or bodies.memo is not memo or bodies.base_path != base_path or bodies.owner != os.getpid():
         bodies, last_articles = _Bodies(memo, base_path), {}
-    versions = [
-        (src_path, _version(valid.versions.get(src_path), "articles", slug, base_path, item["date"].start > today))
-        for slug, src_path, item, _ in shown_articles
-    ]
     kept = {place[0]: last_articles[place] for place in versions if place[1] and place in last_articles}
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
@@ -534,7 +539,7 @@ def build_model(
     # Kept in the cache for the builds that show them; those of the last build are there (it kept what
     # it used): only new keys are asked of the store.
     memo.known_listed(MARKDOWN, story_keys, STORY_KEYS)
-    shown_pages = [(body_keys[src_path], source) for _, src_path, item, source in valid.pages if shown(item)]
+    shown_pages = [(body_keys[src_path], source) for _, src_path, _, source in valid.pages if src_path not in hidden]
     page_bodies = memo.remembered_all(MARKDOWN, shown_pages, bodies.render)
     page_body = {key: body for (key, _), body in zip(shown_pages, page_bodies, strict=True)}
 
@@ -585,11 +590,10 @@ def build_model(
         )
 
     withheld = tuple(
-        Withheld(src_path, url_of[name](slug=slug), item["title"], item["draft"], item.get("date"))
-        for name, items in (("article", valid.articles), ("page", valid.pages))
-        for slug, src_path, item, _ in items
-        if not shown(item)
-    )
+        Withheld(src_path, url_of["article" if n < withheld_articles else "page"](slug=slug), item["title"],
+                 item["draft"], item.get("date"))
+        for n, (slug, src_path, item, _) in enumerate(unpublished)
+    )  # fmt: skip
 
     def body_images(chosen: Iterable[tuple[str, str, dict[str, Any], MarkdownSource]]) -> set[str]:
         """The images the bodies of these stories name: remembered by their version (a body not
@@ -602,8 +606,8 @@ def build_model(
         images,
         image_refs(item for _, _, item, _ in unpublished) | body_images(unpublished),
         lambda: (
-            image_refs([data, *(item for _, _, item in valid.igs), *(item for _, _, item, _ in stories if shown(item))])
-            | body_images(story for story in stories if shown(story[2]))
+            image_refs([data, *(item for _, _, item in valid.igs), *(s[2] for s in stories if s[1] not in hidden)])
+            | body_images(story for story in stories if story[1] not in hidden)
         ),
     )
     articles = []
@@ -644,7 +648,7 @@ def build_model(
 
     pages = []
     for slug, src_path, item, _ in valid.pages:
-        if not shown(item):
+        if src_path in hidden:
             continue
         pages.append(
             Page(

@@ -95,6 +95,18 @@ def test_versions_follow_what_each_object_is_made_of(project: Path) -> None:
             assert seen.setdefault(item.version, item) == item
 
 
+def test_articles_of_the_same_bytes_under_other_names_have_other_versions(project: Path) -> None:
+    """An article's version covers its name (the slug: its URL) as well as its bytes: a copy of a
+    file under another name is another article, which no page key may take for the first."""
+    shutil.copy("content/articles/project-x.md", "content/articles/project-y.md")
+    site = _site()
+    first, copy = (next(a for a in site.articles if a.slug == slug) for slug in ("project-x", "project-y"))
+    assert first.url != copy.url and first.version and copy.version
+    assert first.version != copy.version
+    assert dataclasses.replace(copy, version=first.version, slug=first.slug, src_path=first.src_path,
+                               out_path=first.out_path, url=first.url) == first  # fmt: skip
+
+
 def test_a_versioned_object_is_digested_by_its_version(project: Path) -> None:
     site = _site()
     other_body = RenderedMarkdown("<p>Anders.</p>", (), ())
