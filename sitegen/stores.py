@@ -56,8 +56,9 @@ FOREIGN = "not written by this checkout's builds"
 
 
 def engine_version() -> str:
-    """Our code and the versions of the libraries that shape the output."""
-    h = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
+    """Our code, the Python that runs it (whose marshal format the journal is kept in: sitegen/load.py)
+    and the versions of the libraries that shape the output."""
+    h = hashlib.blake2b(f"{FORMAT} {sys.version}".encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     versions = installed_versions(_LIBRARIES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import marshal
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -580,32 +581,102 @@ _UNTAG: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _untag(found: dict[str, Any]) -> Any:
-    # Called by the JSON parser for every object of every record, innermost first.
-    if len(found) == 1:
-        for name, inner in found.items():
-            untag = _UNTAG.get(name)
-            if untag is not None:
-                return untag(inner)
-    return found
+def _untagged(value: Any) -> Any:
+    """A value as _data_to_plain gave it, back: each tag turned back innermost first."""
+    if type(value) is dict:
+        if len(value) == 1:
+            ((name, inner),) = value.items()
+            if name in _UNTAG:
+                return _UNTAG[name](_untagged(inner))
+        return {key: _untagged(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_untagged(item) for item in value]
+    return value
 
 
-def _check_to_plain(check: FileCheck) -> list[Any]:
-    images = [[list(where), text, rel] for where, text, rel in check.images]
-    return [_data_to_plain(check.data), errors_to_plain(check.errors), images, check.complete]
+def _typed_plain(value: Any) -> Any:
+    """Checked data as marshal keeps it, where the schema tells the types: dates as ISO text,
+    partial dates as (text, precision); ValueError for what only the tagged form can hold."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _typed_plain(item) for key, item in value.items()}
+    if kind is tuple:
+        return tuple(_typed_plain(item) for item in value)
+    if kind is PartialDate:
+        return (value.start.isoformat(), value.precision)
+    if kind is dt.date:
+        return value.isoformat()
+    if value is None or kind in (str, int, bool):
+        return value
+    raise ValueError(f"not typed by the schema: {kind.__name__}")
 
 
-def _check_from_plain(plain: list[Any]) -> FileCheck:
-    data, errors, images, complete = plain
-    refs = tuple((tuple(where), text, rel) for where, text, rel in images) if images else ()
-    return FileCheck(data, errors_from_plain(errors) if errors else (), refs, complete)
+def _partial_from_plain(plain: tuple[str, str]) -> PartialDate:
+    return PartialDate(dt.date.fromisoformat(plain[0]), plain[1])
+
+
+def _restorer(spec: Field) -> Callable[[Any], Any] | None:
+    """What turns a value of `spec` as _typed_plain gave it back (dicts in place); None: nothing to do.
+    Only the fields that hold dates are visited: an article has three."""
+    if spec.kind == "date":
+        return dt.date.fromisoformat
+    if spec.kind == "partial_date":
+        return _partial_from_plain
+    if spec.kind == "list" and spec.items is not None:
+        inner = _restorer(spec.items)
+        if inner is None:
+            return None
+        return lambda items: tuple(None if item is None else inner(item) for item in items)
+    if spec.kind == "map":
+        parts = tuple((field.name, found) for field in spec.fields if (found := _restorer(field)) is not None)
+
+        def restore(value: dict[str, Any]) -> dict[str, Any]:
+            for name, part in parts:
+                item = value.get(name)
+                if item is not None:
+                    value[name] = part(item)
+            return value
+
+        return restore if parts else None
+    return None
+
+
+_RESTORE = {
+    folder: restore or (lambda value: value)
+    for folder, spec in (("site", SITE_FILE), ("igs", IGS_FILE), ("articles", ARTICLE_FRONT_MATTER),
+                         ("pages", PAGE_FRONT_MATTER))
+    for restore in [_restorer(spec)]
+}  # fmt: skip
+
+
+def _check_to_plain(folder: str, check: FileCheck) -> tuple[Any, ...]:
+    """A FileCheck as the journal keeps it: its data typed by the schema of `folder` when that gives
+    exactly this data back (read with a few conversions), else with every type tagged (_data_to_plain:
+    data that does not fit the schema, such as a file with an invalid value)."""
+    data, typed = None, True
+    if check.data is not None:
+        try:
+            data = _typed_plain(check.data)
+            typed = _RESTORE[folder](marshal.loads(marshal.dumps(data))) == check.data
+        except ValueError:
+            typed = False
+        if not typed:
+            data = _data_to_plain(check.data)
+    return (typed, data, errors_to_plain(check.errors), check.images, check.complete)
+
+
+def _check_from_plain(folder: str, plain: tuple[Any, ...]) -> FileCheck:
+    typed, data, errors, images, complete = plain
+    if data is not None:
+        data = _RESTORE[folder](data) if typed else _untagged(data)
+    return FileCheck(data, errors_from_plain(errors) if errors else (), images, complete)
 
 
 def _moved(check: FileCheck, how: Callable[[ContentError], ContentError]) -> FileCheck:
     return replace(check, errors=tuple(how(error) for error in check.errors))
 
 
-JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain, _untag)), check_file, _moved)
+JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain)), check_file, _moved)
 """The content files as load_content keeps them between builds, with what check_file made of each."""
 
 

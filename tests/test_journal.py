@@ -4,6 +4,7 @@ file's errors on every build until it is fixed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -16,7 +17,8 @@ import pytest
 from conftest import ROOT, SAMPLE
 from PIL import Image
 
-from sitegen import load, validate
+from sitegen import load, parallel, validate
+from sitegen.dates import PartialDate
 from sitegen.errors import ContentErrors
 from sitegen.memo import Memo
 from sitegen.options import BuildOptions
@@ -273,6 +275,32 @@ def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
         assert load._bound(files[decoded.source.shown], decoded, validate.JOURNAL) == records[key]
 
 
+def test_checked_data_the_schema_does_not_describe_comes_back_as_it_was() -> None:
+    """The journal keeps a file's checked data typed by its folder's schema (dates as text, turned back
+    in the few fields that hold dates) only when that gives the very data back: other data (a date
+    where the schema has a partial date, a date with a time, text where it has a date, an invalid
+    value) is kept with every type tagged, and each comes back as it was."""
+    codec = validate.JOURNAL.space.codec
+    assert codec is not None
+    day = dt.date(2024, 1, 2)
+    shapes = [
+        {"title": "T", "date": PartialDate(day, "month"), "tags": ("a", "b"), "updated": day,
+         "person": {"name": "X", "as_of": PartialDate(day, "year")}, "draft": False, "nav": 3},
+        {"title": "T", "date": day},
+        {"title": "T", "date": dt.datetime(2024, 1, 2, 3, 4)},
+        {"title": "T", "date": "2024-01-02"},
+        {"title": validate.INVALID, "date": PartialDate(day, "day")},
+        None,
+    ]  # fmt: skip
+    for data in shapes:
+        check = validate.FileCheck(data, (), ((("image", "src"), "images/a.jpg", "images/a.jpg"),), True)
+        record = load.Record(b"x" * 20, 1, load._Unread("content/articles/a.md", False, 5), (), check, (1, 2, 3, 4))
+        back = codec.decode(codec.encode({"articles/a": record}))["articles/a"]
+        assert back == record
+        if data is not None:
+            assert [type(value) for value in back.checked.data.values()] == [type(value) for value in data.values()]
+
+
 def test_a_record_made_from_another_folder_is_shown_from_this_one(project: Path, monkeypatch) -> None:
     """The journal is keyed by each file's place in content/, not by its path as shown (relative to
     the working folder): a build from another folder reads no file again, and shows every error of a
@@ -406,6 +434,9 @@ def test_a_warm_build_decodes_no_source_document_an_error_does_not_need(
         return real(text, shown, *args, **kwargs)
 
     monkeypatch.setattr(load, "parse_yaml", counted)
+    # Every file parsed in this process, where it is counted: on a loaded machine the cold build's
+    # parses were slow enough for parallel.pmap to fork some of them away.
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
 
     def build() -> list[str]:
