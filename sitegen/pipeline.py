@@ -64,9 +64,9 @@ def _load_model(
     errors: list[ContentError] = []
     if isinstance(register, ContentError):
         errors.append(register)
-        valid, found = validate_content(raw, None, lambda name: "")
+        valid, found = validate_content(raw, None, lambda name: "", memo=memo)
     else:
-        valid, found = validate_content(raw, register.resolve, register.suggest)
+        valid, found = validate_content(raw, register.resolve, register.suggest, register=register.digest, memo=memo)
     errors.extend(found)
     if errors or valid is None:
         raise ContentErrors(errors)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import marshal
 import re
 import unicodedata
@@ -23,7 +24,7 @@ from .errors import ContentError, did_you_mean
 from .jsonschema import describe
 from .load import Journal, MarkdownSource, RawContent, errors_from_plain, errors_to_plain, journal_codec
 from .markup import heading_one_lines, markdown_problems
-from .memo import Space
+from .memo import Memo, Space, json_codec
 from .pages import reserved_slugs
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
@@ -690,12 +691,32 @@ def _has_invalid(value: Any) -> bool:
     return False
 
 
+IGS_CHECKS: Space[list[ContentError]] = Space("igs-checks", json_codec(errors_to_plain, errors_from_plain))
+"""The errors of the checks of the IGS files against the register and each other (members, overlap,
+lookalike names), by the IGS files' versions and paths and the register (`igs_checks_key`): a
+rebuild that changed no IGS file and not the register runs none of them."""
+
+
+def igs_checks_key(raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], register: bytes | None) -> bytes | None:
+    """What the IGS checks read: each IGS file (its bytes, slug and path as shown, which its errors
+    name) and the register (None: none could be read); None when a file's bytes are not known."""
+    files = [(slug, src_path, raw.versions.get(src_path)) for slug, src_path, _ in igs]
+    if not all(version for _, _, version in files):
+        return None
+    return hashlib.blake2b(repr(("igs-checks", register, files)).encode("utf-8"), digest_size=20).digest()
+
+
 def validate_content(
     raw: RawContent,
     resolve_municipality: Callable[[str], object | None] | None,
     suggest_municipality: Callable[[str], str],
+    *,
+    register: bytes | None = None,
+    memo: Memo | None = None,
 ) -> tuple[ValidContent | None, list[ContentError]]:
-    """Check every file and every cross-reference; returns the data only when there is no error."""
+    """Check every file and every cross-reference; returns the data only when there is no error.
+    `register` stands for the register `resolve_municipality` and `suggest_municipality` look in
+    (Register.digest), so that `memo` may give the IGS checks' errors of an earlier build."""
     errors: list[ContentError] = list(raw.errors)
     images = frozenset(path for path, _ in raw.images)
     complete = True  # no INVALID in any file's data
@@ -735,9 +756,18 @@ def validate_content(
         data = checked("igs", doc).data
         if isinstance(data, dict):
             igs.append((slug, doc.src_path, data))
-            _check_igs(slug, doc, data, errors, resolve_municipality, suggest_municipality)
-    _check_membership_overlap(raw, igs, errors)
-    _check_igs_names(raw, igs, errors)
+
+    def igs_checks() -> list[ContentError]:
+        found: list[ContentError] = []
+        docs = dict(raw.igs)
+        for slug, _, data in igs:
+            _check_igs(slug, docs[slug], data, found, resolve_municipality, suggest_municipality)
+        _check_membership_overlap(raw, igs, found)
+        _check_igs_names(raw, igs, found)
+        return found
+
+    key = igs_checks_key(raw, igs, register) if resolve_municipality is None or register is not None else None
+    errors += igs_checks() if key is None else (memo or Memo()).remembered(IGS_CHECKS, key, igs_checks)
 
     igs_slugs = {slug for slug, _, _ in igs}
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.

@@ -257,6 +257,69 @@ def _content_files() -> dict[str, load.ContentFile]:
     return {file.shown: file for file in files}
 
 
+def test_the_igs_checks_run_again_only_when_an_igs_file_or_the_register_changed(
+    build: Callable[[], Any], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks of the IGS files against the register and each other (members, overlap, lookalike
+    names) are remembered by those files and the register: a rebuild that changed neither runs none,
+    and after a change of an IGS file, of the folder it is shown from or of the register, the errors
+    are those of a build without the cache."""
+    _settled(monkeypatch)
+    checked: Counter[str] = Counter()
+    real = validate._check_igs
+
+    def check_igs(slug: str, *args: Any) -> None:
+        checked[slug] += 1
+        real(slug, *args)
+
+    monkeypatch.setattr(validate, "_check_igs", check_igs)
+    build()
+    assert checked == {"noord": 1, "zuid": 1}
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Project X", "Project Y"), encoding="utf-8")
+    build()
+    assert checked == {"noord": 1, "zuid": 1}, "no IGS file changed"
+
+    noord = Path("content/igs/noord.yaml")
+    noord.write_text(noord.read_text(encoding="utf-8").replace("  - Olen\n", "  - Olen\n  - Nergenshuizen\n"))
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def cold() -> list[str]:
+        with pytest.raises(ContentErrors) as caught:
+            load_and_validate(options, Memo())
+        return [error.render(Path.cwd()) for error in caught.value.errors]
+
+    expected = cold()
+    assert any("onbekende gemeente 'Nergenshuizen'" in error for error in expected)
+    checked.clear()
+    assert _errors(build) == expected
+    assert _errors(build) == expected
+    assert checked == {"noord": 1, "zuid": 1}, "checked once more, then remembered"
+    (project / "elders").mkdir()
+    monkeypatch.chdir(project / "elders")
+    options = BuildOptions(Path("../content"), ROOT / "templates", ROOT / "assets")
+    monkeypatch.setattr(validate, "_check_igs", real)
+    shown = (project / "content").as_posix()  # display_path: outside the working folder, absolute
+    for memo in (Memo(MemoryStore()), Memo(DiskStore(project / "cache"))):
+        for _ in range(2):
+            with pytest.raises(ContentErrors) as caught:
+                load_and_validate(options, memo)
+            memo.finish(success=False)
+            assert [error.render(Path.cwd()) for error in caught.value.errors] == cold()
+            assert any(error.path == f"{shown}/igs/noord.yaml" for error in caught.value.errors)
+
+    raw = load.load_content(Path("../content"), Memo(), validate.JOURNAL)
+    memo = Memo(MemoryStore())
+
+    def unknown(register: bytes, name: str) -> list[str]:
+        """The unknown municipalities a register that knows every name but `name` finds."""
+        _, found = validate.validate_content(raw, lambda found: None if found == name else found, lambda _: "",
+                                             register=register, memo=memo)  # fmt: skip
+        return [error.message for error in found if error.message.startswith("onbekende gemeente")]
+
+    assert unknown(b"a" * 20, "Nergenshuizen") == ["onbekende gemeente 'Nergenshuizen'"]
+    assert unknown(b"b" * 20, "Herentals") == ["onbekende gemeente 'Herentals'"], "another register"
+
+
 def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
     """Every record of the sample (with dates, partial dates, tuples and errors) comes back from its
     JSON form as it was: the head as it was encoded, the source parsed again from the file."""
