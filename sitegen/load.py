@@ -177,14 +177,16 @@ class _Reparse:
     """The source of a journal record read back from the disk, where only the record's head is kept
     (what every build needs of every file): parsed again from the file when something first asks for
     it (an error pointing into the file, a story body the cache lacks), once the file is found to
-    hold the very bytes the record was made of. A file changed since is an error, never a mix."""
+    hold the very bytes the record was made of. A file changed since is an error, never a mix.
+    `file` is None until load_content finds the record's file (_bound)."""
 
-    def __init__(self, file: ContentFile, content: bytes) -> None:
+    def __init__(self, file: ContentFile | None, content: bytes) -> None:
         self.file, self.content = file, content
 
     @functools.cached_property
     def source(self) -> YamlDoc | MarkdownSource:
         file = self.file
+        assert file is not None  # bound before anything reads it
         try:
             data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
         except OSError as exc:
@@ -202,14 +204,6 @@ class _Reparse:
         assert source is not None  # the record holds a source: the same bytes give it again
         return source
 
-    def doc(self) -> YamlDoc:
-        assert isinstance(self.source, YamlDoc)
-        return self.source
-
-    def front(self) -> YamlDoc:
-        assert isinstance(self.source, MarkdownSource)
-        return self.source.front
-
 
 CHANGED_DURING_BUILD = "het bestand is gewijzigd terwijl de site gebouwd werd"
 
@@ -220,14 +214,15 @@ class _StoredDoc(YamlDoc):
     its own checks, which run when it is read again) need them; the checks' results are kept
     decoded beside it (Record.checked)."""
 
-    def __init__(self, src_path: str, empty: bool, doc: Callable[[], YamlDoc]) -> None:
+    def __init__(self, src_path: str, empty: bool, reparse: _Reparse) -> None:
         object.__setattr__(self, "src_path", src_path)
         object.__setattr__(self, "_empty", empty)
-        object.__setattr__(self, "_read", doc)
+        object.__setattr__(self, "_reparse", reparse)
 
     @functools.cached_property
     def _doc(self) -> YamlDoc:
-        return self._read()  # type: ignore[no-any-return]
+        source = self._reparse.source  # type: ignore[attr-defined]
+        return source.front if isinstance(source, MarkdownSource) else source  # type: ignore[no-any-return]
 
     @property
     def empty(self) -> bool:
@@ -269,15 +264,6 @@ class _StoredMarkdown(MarkdownSource):
         return MarkdownSource, (self.front, self.body, self.body_line)
 
     body = property(lambda self: self._reparse.source.body)  # type: ignore[assignment]
-
-
-class _Unread(NamedTuple):
-    """The source of a record as its disk form keeps it: its path as shown when it was read, whether
-    its document is empty and, for Markdown, the body's first line; load_content binds it to the file."""
-
-    shown: str
-    empty: bool
-    body_line: int | None
 
 
 def errors_to_plain(errors: Iterable[ContentError]) -> list[list[Any]]:
@@ -773,8 +759,9 @@ class Record(NamedTuple):
     record is never trusted on its stat)."""
     taken_ns: int
     """The clock just before the file was opened."""
-    source: YamlDoc | MarkdownSource | _Unread | None
-    """(_Unread only as the disk codec gives it back: load_content binds it to its file.)"""
+    source: YamlDoc | MarkdownSource | None
+    """(As the disk codec gives it back, a _StoredDoc or _StoredMarkdown: load_content binds it to its
+    file, _bound.)"""
     errors: tuple[ContentError, ...]
     """What reading and parsing found (the checks' own errors are in `checked`)."""
     checked: Any = None
@@ -817,9 +804,7 @@ def journal_codec(
     def row(place: str, record: Record) -> tuple[Any, ...]:
         source = record.source
         shape: tuple[str, bool, int | None] | None = None
-        if isinstance(source, _Unread):
-            shape = tuple(source)  # type: ignore[assignment]
-        elif source is not None:
+        if source is not None:
             doc = source.front if isinstance(source, MarkdownSource) else source
             shape = (doc.src_path, doc.empty, source.body_line if isinstance(source, MarkdownSource) else None)
         folder = place.partition("/")[0]
@@ -838,7 +823,7 @@ def journal_codec(
             bucket[place] = Record(
                 content,
                 taken_ns,
-                None if shape is None else _Unread(*shape),
+                None if shape is None else _stored(shape, content),
                 errors_from_plain(errors) if errors else (),
                 None if checked is None else checked_from_plain(place.partition("/")[0], checked),
                 stat_key,
@@ -848,37 +833,45 @@ def journal_codec(
     return Codec(encode, decode)
 
 
+def _stored(shape: tuple[str, bool, int | None], content: bytes) -> YamlDoc | MarkdownSource:
+    """The source of a record read back from the disk (its path as shown when it was read, whether
+    its document is empty and, for Markdown, the body's first line), not bound to its file yet."""
+    shown, empty, body_line = shape
+    reparse = _Reparse(None, content)
+    doc = _StoredDoc(shown, empty, reparse)
+    return doc if body_line is None else _StoredMarkdown(doc, body_line, reparse)
+
+
 def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None:
     """A record read back from the disk with its source bound to the file, and its errors shown under
     the file's path as this build shows it; None when that cannot be done (an error that names the
     old path in its text, a record kept as read under another path): the file is then read again."""
     source = record.source
-    if not isinstance(source, _Unread):
+    doc = source.front if isinstance(source, MarkdownSource) else source
+    if not isinstance(doc, _StoredDoc) or doc._reparse.file is not None:  # type: ignore[attr-defined]
         # As it was read (the preview's memory), or nothing parsed: its paths are those of that build.
-        doc = source.front if isinstance(source, MarkdownSource) else source
         if (doc is None or doc.src_path == file.shown) and all(error.path == file.shown for error in record.errors):
             return record
         return None
-    if source.shown != file.shown:
-        old, new = source.shown, file.shown
-        names_old = False
+    if doc.src_path == file.shown:
+        doc._reparse.file = file  # type: ignore[attr-defined]  # the record as decoded: no copy of 10,000
+        return record
+    old, new = doc.src_path, file.shown
+    names_old = False
 
-        def moved(error: ContentError) -> ContentError:
-            nonlocal names_old
-            names_old = names_old or old in error.message or old in error.hint
-            return replace(error, path=new) if error.path == old else error
+    def moved(error: ContentError) -> ContentError:
+        nonlocal names_old
+        names_old = names_old or old in error.message or old in error.hint
+        return replace(error, path=new) if error.path == old else error
 
-        errors = tuple(moved(error) for error in record.errors)
-        checked = None if record.checked is None else journal.moved(record.checked, moved)
-        if names_old:
-            return None
-    else:
-        errors, checked = record.errors, record.checked
+    errors = tuple(moved(error) for error in record.errors)
+    checked = None if record.checked is None else journal.moved(record.checked, moved)
+    if names_old:
+        return None
     reparse = _Reparse(file, record.content)
-    if source.body_line is None:
-        bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, source.empty, reparse.doc)
-    else:
-        bound = _StoredMarkdown(_StoredDoc(file.shown, source.empty, reparse.front), source.body_line, reparse)
+    bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, doc.empty, reparse)
+    if isinstance(source, MarkdownSource):
+        bound = _StoredMarkdown(bound, source.body_line, reparse)
     return Record(record.content, record.taken_ns, bound, errors, checked, record.stat)
 
 
