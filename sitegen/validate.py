@@ -69,6 +69,9 @@ _MIN_SENTENCE = 25  # shorter sentences ("Lees meer.") may well repeat
 class _Invalid:
     """Marker for a value that failed validation (its error is already recorded)."""
 
+    def __reduce__(self) -> str:
+        return "INVALID"  # the one marker again where a worker's results are unpickled (parallel.pmap)
+
 
 INVALID = _Invalid()
 

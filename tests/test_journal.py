@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import shutil
 import time
 from collections import Counter
@@ -363,6 +364,19 @@ def test_checked_data_the_schema_does_not_describe_comes_back_as_it_was() -> Non
         assert back == record
         if data is not None:
             assert [type(value) for value in back.checked.data.values()] == [type(value) for value in data.values()]
+
+
+def test_an_invalid_value_read_in_a_worker_process_is_the_one_marker_again(project: Path) -> None:
+    """A file read in a worker process (parallel.pmap, which a slow cold build forks) comes back
+    pickled: an invalid value in its checked data is the one INVALID marker again, so that its record
+    equals one read in process (a load told of changes was once found unequal to a fresh one)."""
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("type: spotlight", "type: x"), encoding="utf-8")
+    source, _ = load.parse_markdown_source(ARTICLE.read_text(encoding="utf-8"), "content/articles/project-x.md")
+    assert source is not None
+    check = validate.check_file("articles", source)
+    assert check.data["type"] is validate.INVALID and not check.complete
+    back = pickle.loads(pickle.dumps(check))
+    assert back == check and back.data["type"] is validate.INVALID
 
 
 def test_a_record_made_from_another_folder_is_shown_from_this_one(project: Path, monkeypatch) -> None:
