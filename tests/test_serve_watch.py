@@ -71,6 +71,7 @@ def test_each_burst_is_one_call_then_idle_once(
     roots: list[Path], events: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Quiet windows a busy test machine cannot break up by pausing this process between two writes.
+    monkeypatch.setattr(watch, "SAVE_QUIET_MS", 150)
     monkeypatch.setattr(watch, "EVENT_QUIET_MS", 150)
     monkeypatch.setattr(watch, "QUIET_SECONDS", 0.3)
     calls = Calls()
@@ -92,6 +93,33 @@ def test_each_burst_is_one_call_then_idle_once(
         kind, paths = calls.next()
         assert kind == "change" and paths is not None
         assert {str(p) for p in [*names, page, roots[1] / "base.html"]} <= paths
+        assert calls.next() == ("idle", None)
+
+
+def test_a_save_is_handed_over_at_once_and_a_checkout_when_it_is_over(
+    roots: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save (a few paths) starts its rebuild as soon as the events say it is written, without the
+    quiet window that a checkout under way needs; many paths wait for that window, and what comes
+    within it is the same burst."""
+    monkeypatch.setattr(watch, "SAVE_QUIET_MS", 50)
+    monkeypatch.setattr(watch, "EVENT_QUIET_MS", 2000)
+    calls = Calls()
+    with running(roots, calls, events=True):
+        page = roots[0] / "articles" / "a.md"
+        saved = time.monotonic()
+        page.write_text("b")
+        assert calls.next() == ("change", {str(page)})
+        assert time.monotonic() - saved < 1.5  # not held for the quiet window of a checkout
+        assert calls.next() == ("idle", None)
+        first = [roots[0] / "articles" / f"n{i}.md" for i in range(10)]
+        second = [roots[0] / "articles" / f"m{i}.md" for i in range(10)]
+        for name in first:
+            name.write_text("x")
+        time.sleep(0.3)  # a pause within a checkout: longer than a save's, shorter than its quiet window
+        for name in second:
+            name.write_text("y")
+        assert calls.next() == ("change", {str(p) for p in [*first, *second]})
         assert calls.next() == ("idle", None)
 
 

@@ -8,7 +8,8 @@ Two sources of changes, one rule for what they report (`is_ignored`):
   uses at most about a quarter of a core whatever the size of the tree (one scan of 10,000
   articles costs about 35 ms).
 Either source hands over a burst of changes (a `git checkout`: many files at once) once the
-folders have been quiet for a moment; the Watcher calls `on_change` once per burst, in its own
+folders have been quiet for a moment, a save (a few paths) as soon as it is written (SAVE_PATHS);
+the Watcher calls `on_change` once per burst, in its own
 thread, and `on_idle` once when the editor has paused after a rebuild (it is told whether a save
 is waiting meanwhile).
 """
@@ -28,9 +29,16 @@ from ..tree import State, is_folder, tree_state
 
 logger = logging.getLogger(__name__)
 
+SAVE_QUIET_MS = 5
+"""OS events: what arrives without a pause this long is handed over as one lot (a save is a few
+events within a millisecond). watchfiles looks every this many milliseconds, so a save is seen
+within one to two of these: the wait between the save and the start of its rebuild."""
+SAVE_PATHS = 3
+"""A lot of at most this many paths is a save: rebuilt at once. A larger one is a `git checkout` or
+a copy under way: its rebuild waits until the folders have been quiet for EVENT_QUIET_MS."""
 EVENT_QUIET_MS = 20
-"""OS events: a burst ends when no new event came for this long (a save is a few events within a
-millisecond; a `git checkout` writes file after file without pausing this long)."""
+"""A burst of many changes ends when no new change came for this long (a `git checkout` writes file
+after file without pausing this long)."""
 POLL_SECONDS = 0.025  # the shortest pause between two scans of the polling source
 POLL_SHARE = 3  # ... which waits at least this many times as long as its last scan took
 QUIET_SECONDS = 0.05  # polling: a burst ends when the folders were quiet for this long
@@ -93,7 +101,7 @@ def watch_events(roots: list[Path], stop: Stop, burst: Bursts) -> None:
     # No timeout: watchfiles drops what it gathered when a wait times out, so the wait only ends
     # with changes or when stopped.
     for changes in watchfiles.watch(
-        *roots, watch_filter=wanted, step=EVENT_QUIET_MS, stop_event=stop, rust_timeout=0, raise_interrupt=False
+        *roots, watch_filter=wanted, step=SAVE_QUIET_MS, stop_event=stop, rust_timeout=0, raise_interrupt=False
     ):
         burst({path for _, path in changes})
 
@@ -187,8 +195,21 @@ class Watcher(threading.Thread):
                 continue
             while not self.bursts.empty():  # the saves made during the last rebuild: one rebuild for all
                 burst |= self.bursts.get()
+            if len(burst) > SAVE_PATHS:
+                burst |= self._rest_of_burst()
             idle_due = True
             self._call(functools.partial(self.on_change, burst), "rebuild failed")
+
+    def _rest_of_burst(self) -> set[str]:
+        """What else changes until the folders have been quiet for EVENT_QUIET_MS (the rest of a
+        checkout under way)."""
+        rest: set[str] = set()
+        while not self.stopped.is_set():
+            try:
+                rest |= self.bursts.get(timeout=EVENT_QUIET_MS / 1000)
+            except queue.Empty:
+                break
+        return rest
 
     def _saved(self) -> bool:
         return not self.bursts.empty()
