@@ -32,6 +32,7 @@ from .finder import (
     FinderPart,
     FinderRow,
     Term,
+    finder_index,
     finder_rows,
     igs_units,
     igs_villages,
@@ -104,6 +105,12 @@ class MapData:
     def script(self) -> str:
         """The map's JavaScript (waits for it where it is still being drawn: ask as late as possible)."""
         return self.drawn_script()
+
+    @functools.cached_property
+    def finder_index(self) -> str:
+        """The finder's search index (finder.finder_index), made once for this map data (the
+        preview's rebuilds share one while the IGS'en stay as they were: build_map_data)."""
+        return finder_index(self.finder_rows)
 
 
 def leaflet_files() -> tuple[str, dict[str, bytes]]:
@@ -397,6 +404,10 @@ MAP_UNITS: Space[dict[str, tuple[str, ...]]] = Space(
     "map-units", json_codec(dict, lambda plain: {slug: tuple(ids) for slug, ids in plain.items()})
 )
 MAP_SCRIPT: Space[str] = Space("map-script", TEXT)
+MAP_DATA_MADE: Space[MapData] = Space("map-data-made")
+"""The map data made from MAP_DATA for the IGS objects of a site, by its key and their versions
+(equal versions, equal IGS'en): kept in memory only, so that the preview's rebuilds share one (and
+its finder index) while no IGS changed."""
 LOCATORS: Space[str] = Space("locators", TEXT)
 
 
@@ -419,7 +430,10 @@ def build_map_data(site: Site, register: Register, topology: Topology, memo: Mem
     key = digest(_map_inputs(site), register.digest, topology.digest)
     plain = memo.recalled(MAP_DATA, key)
     if plain is not None:
-        return _map_data_from_plain(plain, site)
+        versions = [igs.version for igs in site.igs]
+        if not all(versions):
+            return _map_data_from_plain(plain, site)
+        return memo.remembered(MAP_DATA_MADE, digest(key, versions), lambda: _map_data_from_plain(plain, site))
     return _map_data(site, register, topology, memo, lambda geo: memo.keep(MAP_DATA, key, _plain_map_data(geo)))
 
 

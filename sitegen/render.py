@@ -38,7 +38,6 @@ from .dates import PartialDate, format_nl
 from .deps import DIGEST_PAIRS, digest, page_keys, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, SiteFiles, fact_space, facts
-from .finder import finder_index
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
@@ -274,7 +273,7 @@ def render_site(
     # Leaflet's IE-only VML rule ("behavior") is invalid CSS for the W3C checker; no browser we serve uses it.
     leaflet = {name: data.replace(b"behavior: url(#default#VML);", b"") for name, data in leaflet.items()}
     assets = assets.with_files({f"leaflet/{name}": data for name, data in leaflet.items()})
-    assets = assets.with_files({"gemeenten-index.json": finder_index(geo.finder_rows).encode("utf-8")})
+    assets = assets.with_files({"gemeenten-index.json": geo.finder_index.encode("utf-8")})
     env = make_environment(templates_dir, site, assets, geo, memo)
     pictures, image_files, errors = process_images(site.images, image_uses(site))
 

@@ -294,6 +294,40 @@ def test_a_member_edit_redoes_the_map_but_not_the_text(rebuild) -> None:
     assert misses.get("markdown", 0) == 0
 
 
+def test_the_map_data_of_unchanged_igs_objects_is_made_once_and_holds_this_builds_igs(
+    rebuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map data made for a site's IGS objects is kept in memory (the preview's rebuilds share it
+    and its finder index while no IGS changed); an IGS edit that leaves the map as it was gets map
+    data that holds the edited IGS, as a build from scratch does."""
+    from sitegen import mapview
+
+    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # trust the copied files' stat
+    made: list[tuple[object, mapview.MapData]] = []
+    original = mapview.build_map_data
+
+    def recorded(site, *args, **kwargs):  # type: ignore[no-untyped-def]
+        geo = original(site, *args, **kwargs)
+        made.append((site, geo))
+        return geo
+
+    monkeypatch.setattr("sitegen.pipeline.build_map_data", recorded)
+    in_memory = rebuild().store.in_memory
+    path = sorted(Path("content/articles").glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nEen zin.\n", encoding="utf-8")
+    memo = rebuild()
+    assert memo.finished["map-data-made"] == ((1, 0) if in_memory else (0, 1))  # a CLI build makes it once
+    assert (made[-1][1] is made[-2][1]) == in_memory
+    _edit(Path("content/igs/noord.yaml"), r'^summary: "', 'summary: "Bewerkt. ')
+    memo = rebuild()
+    assert memo.finished["map-data"] == (1, 0) and memo.finished["map-data-made"] == (0, 1)
+    site, geo = made[-1]
+    noord = site.igs_by_slug("noord")  # type: ignore[attr-defined]
+    assert noord.summary.startswith("Bewerkt.")
+    answers = [part.answer.igs for row in geo.finder_rows for part in row.parts if part.answer.igs is not None]
+    assert noord in answers and all(igs is site.igs_by_slug(igs.slug) for igs in answers)  # type: ignore[attr-defined]
+
+
 def test_no_stage_imports_a_store() -> None:
     """Stages know the memo only: which store keeps its values is the commands' choice (build.py, serve)."""
     from test_imports import build_side, imports_of
