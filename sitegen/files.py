@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, TypeVar
 
-from .memo import Memo, Space, json_codec
+from .memo import BYTES, Memo, Space, json_codec
 from .spool import Spool
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ T = TypeVar("T")
 
 # Where a version comes from, so that versions of different kinds never meet.
 PAGE, CARD, BYTES_DIGEST = b"p", b"c", b"d"
+# Rendered pages by their dependency key (sitegen/deps.py): a page's version is PAGE + its key.
+PAGES: Space[bytes] = Space("pages", BYTES, held=False)
 
 
 def bytes_version(data: bytes) -> bytes:
@@ -45,13 +47,19 @@ def bytes_version(data: bytes) -> bytes:
     return BYTES_DIGEST + hashlib.sha256(data).digest()[:16]
 
 
+Remembered = tuple[Space[bytes], bytes, Callable[[], bytes]]
+"""Where the memo holds a file's bytes (space, key), and how to make them should the entry prove unreadable."""
+
+
 class Versioned(dict[str, bytes]):
     """Files a stage hands on with the versions of those it knows one for (`SiteFiles.update`
-    keeps them; as a plain dict it is just the files)."""
+    keeps them; as a plain dict it is just the files), and files the memo holds (`remembered`: not
+    in the dict, so only for a caller that hands them to a `SiteFiles`, which reads them when needed)."""
 
     def __init__(self, files: Mapping[str, bytes] | None = None, versions: Mapping[str, bytes] | None = None) -> None:
         super().__init__(files or {})
         self.versions: dict[str, bytes] = dict(versions or {})
+        self.remembered: dict[str, Remembered] = {}
 
 
 Held = bytes | tuple[int, int]
@@ -66,7 +74,7 @@ class SiteFiles(MutableMapping[str, bytes]):
         self._data: dict[str, Held | None] = {}  # None: not read yet (see _lazy)
         self._scratch = self.memo.store.scratch if self.memo.store is not None else None  # for the spool
         self._spool: Spool | None = None  # made for the first file (see _held)
-        self._lazy: dict[str, tuple[Space[bytes], bytes, Callable[[], bytes]]] = {}
+        self._lazy: dict[str, Remembered] = {}
         self._versions: dict[str, bytes] = {}
         self._lock = threading.Lock()  # the search index reads pages in a thread beside the link check
         self.loaded = 0
@@ -117,6 +125,8 @@ class SiteFiles(MutableMapping[str, bytes]):
             for name, version in other.versions.items():
                 if name in other:
                     self._versions[name] = version
+            for name, (space, key, compute) in other.remembered.items():
+                self.put_remembered(name, space, key, compute, other.versions[name])
 
     # --- adding files ---
 
@@ -128,6 +138,12 @@ class SiteFiles(MutableMapping[str, bytes]):
             self._versions.pop(name, None)
         else:
             self._versions[name] = version
+
+    def reserve(self, name: str) -> None:
+        """A file's place in the order, its bytes to be put later (an empty file until then)."""
+        self._data[name] = b""
+        self._lazy.pop(name, None)
+        self._versions.pop(name, None)
 
     def put_remembered(
         self, name: str, space: Space[bytes], key: bytes, compute: Callable[[], bytes], version: bytes

@@ -36,7 +36,7 @@ Indexer = Callable[[Mapping[str, bytes], Memo], dict[str, bytes]]
 
 
 def index_now(files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
-    return index_pages(files, memo=memo)
+    return index_pages(files, memo=memo, lazy=True)
 
 
 def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:

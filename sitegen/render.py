@@ -37,7 +37,7 @@ from .artwork import (
 from .dates import PartialDate, format_nl
 from .deps import DIGEST_PAIRS, digest, page_keys, template_inputs
 from .errors import ContentError
-from .files import CARD, PAGE, SiteFiles, fact_space, facts
+from .files import CARD, PAGE, PAGES, SiteFiles, fact_space, facts
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
@@ -51,8 +51,6 @@ from .search import start_index
 logger = logging.getLogger(__name__)
 
 FINGERPRINTED = (".css", ".js", ".json")
-# Rendered pages by their dependency key (sitegen/deps.py): an edit re-renders only what it affects.
-PAGES: Space[bytes] = Space("pages", BYTES, held=False)
 # The keys of the pages of the last build (Memo.known_listed).
 PAGE_LIST: Space[bytes] = Space("page-list", BYTES)
 # Compiled templates by their source: code objects, so in memory only (`serve`)...
@@ -337,7 +335,7 @@ def render_site(
         if job.out_path in output:
             errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
             continue
-        output[job.out_path] = b""  # keeps the order of the jobs
+        output.reserve(job.out_path)  # keeps the order of the jobs
         key = keys.get(job.out_path)
         if key is None:
             unkeyed.append(job)

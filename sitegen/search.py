@@ -13,6 +13,7 @@ Only the files the search page needs are kept (no Pagefind UI bundles, no playgr
 
 from __future__ import annotations
 
+import errno
 import functools
 import gzip
 import hashlib
@@ -23,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -30,8 +32,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .files import Versioned, bytes_version, fact_space, facts, load, snapshot
-from .memo import FILES, Codec, Memo, Space
+from .files import PAGE, PAGES, Versioned, bytes_version, fact_space, facts, load, snapshot, version_of
+from .memo import BYTES, FILES, Codec, Memo, Space
 from .parallel import Forked, can_fork
 from .urls import page_url
 from .write import safe_join
@@ -96,7 +98,9 @@ def _fail(message: str, hint: str) -> ContentErrors:
     return ContentErrors([ContentError(f"zoekindex: {message}", "pyproject.toml", hint=hint)])
 
 
-def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> Versioned:
+def index_pages(
+    files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None, *, lazy: bool = False
+) -> Versioned:
     """Index the pages marked with data-pagefind-body; returns the bundle as {out_path: bytes}, with
     the versions of the files of the shards (sitegen/files.py: the write stage skips them unread).
 
@@ -113,6 +117,11 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     As between shards, each bundle ranks with its own statistics, and answers a word it lacks with
     its longest indexed prefix of it. Raises ContentErrors when Pagefind is missing or fails
     (nothing has been written then).
+
+    The files of a shard not indexed again are read from the memo (SEARCH_FILES); with `lazy`, not
+    even that: they are handed on as references (`Versioned.remembered`, for a `SiteFiles`), read
+    only by a stage that needs their bytes, which the write stage does not for a file its output
+    holds already.
     """
     memo = memo or Memo()
     plans = _plans(files, language, memo)
@@ -134,20 +143,28 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
         plans = [replace(plan, base=None) if plan.key in clashing else plan for plan in plans]
     result = Versioned()
     for number, plan in enumerate(plans):
+        prefix = BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"
         shard = plan.base
         if shard is None:
             bundle = fresh[plan.key]
             ids = _page_ids(bundle, plan.pages)
+            result.update(_placed(bundle, prefix))
             if ids is not None:
-                versions = {name: bytes_version(data) for name, data in bundle.items()}
-                shard = ShardIndex(plan.digests, ids, bundle, versions)
-                memo.keep(SHARDS, plan.key, shard)
+                shard = _kept(plan, ids, bundle, files, memo)
+                result.versions.update(_placed(shard.versions, prefix))
+            continue
+        # A shard's files are versioned once, when it is indexed in full: the same versions now.
+        again = _Reindexed(plan, language, memo)
+        calls = [(version, name) for name, version in shard.versions.items()]
+        memo.known(SEARCH_FILES, [version for version, _ in calls], vouched=set(shard.versions.values()))
+        if lazy:
+            for version, name in calls:
+                placed = prefix + name[len(BUNDLE_DIR) :]
+                result.remembered[placed] = (SEARCH_FILES, version, functools.partial(again.file, name))
         else:
-            bundle = shard.bundle
-        prefix = BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"
-        result.update(_placed(bundle, prefix))
-        if shard is not None:  # a shard's files are versioned once, when it is indexed in full
-            result.versions.update(_placed(shard.versions, prefix))
+            found = memo.remembered_all(SEARCH_FILES, calls, again.file)
+            result.update(_placed(dict(zip(shard.versions, found, strict=True)), prefix))
+        result.versions.update(_placed(shard.versions, prefix))
     others = [f"{SHARD_PREFIX}{number}/" for number in range(1, len(plans))]
     if delta:
         result.update(_placed(delta_bundle, f"{BUNDLE_DIR}/{DELTA_DIR}"))
@@ -155,6 +172,19 @@ def index_pages(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     listing = {"bundles": others, "hidden": sorted(hidden)}
     result[f"{BUNDLE_DIR}/{SHARDS_FILE}"] = json.dumps(listing).encode("utf-8")
     return result
+
+
+def _kept(
+    plan: _Plan, ids: dict[str, str], bundle: dict[str, bytes], files: Mapping[str, bytes], memo: Memo
+) -> ShardIndex:
+    """Keep a shard just indexed in full for the next builds: what it was made of, and each of its
+    files under its version."""
+    versions = {name: bytes_version(data) for name, data in bundle.items()}
+    shard = ShardIndex(plan.digests, ids, versions, {rel: version_of(files, rel) for rel in plan.digests})
+    memo.keep(SHARDS, plan.key, shard)
+    for name, data in bundle.items():
+        memo.keep(SEARCH_FILES, versions[name], data)
+    return shard
 
 
 def _plans(files: Mapping[str, bytes], language: str, memo: Memo) -> list[_Plan]:
@@ -240,37 +270,100 @@ def _indexed_ahead(files: Mapping[str, bytes], plans: list[_Plan]) -> dict[bytes
 
 @dataclass(frozen=True)
 class ShardIndex:
-    """A shard as it was last indexed in full: a digest of each page, its Pagefind id, the bundle
-    and the version of each of its files."""
+    """A shard as it was last indexed in full: a digest of each page, its Pagefind id, the version
+    of each file of the bundle (the files are kept in SEARCH_FILES under it), and the version each
+    page had then (sitegen/files.py: a page's render key), by which its bytes can be found again."""
 
     digests: dict[str, bytes]
     ids: dict[str, str]
-    bundle: dict[str, bytes]
     versions: dict[str, bytes]
+    pages: dict[str, bytes]
 
 
 def _encode_shard(shard: ShardIndex) -> bytes:
-    digests = json.dumps({rel: digest.hex() for rel, digest in shard.digests.items()}).encode()
-    versions = json.dumps({name: version.hex() for name, version in shard.versions.items()}).encode()
-    ids = json.dumps(shard.ids).encode()
-    return FILES.encode({"digests": digests, "ids": ids, "versions": versions, **shard.bundle})
+    names = list(shard.digests)
+    files = list(shard.versions)
+    return FILES.encode({
+        "pages": "\n".join(names).encode(),
+        "digests": b"".join(shard.digests[rel] for rel in names),
+        "ids": "\n".join(shard.ids[rel] for rel in names).encode(),
+        "page-versions": json.dumps([shard.pages[rel].hex() for rel in names]).encode(),
+        "files": "\n".join(files).encode(),
+        "versions": json.dumps([shard.versions[name].hex() for name in files]).encode(),
+    })  # fmt: skip
 
 
 def _decode_shard(data: bytes) -> ShardIndex:
-    files = FILES.decode(data)
-    digests = {rel: bytes.fromhex(digest) for rel, digest in json.loads(files.pop("digests")).items()}
-    ids = json.loads(files.pop("ids"))
-    versions = {name: bytes.fromhex(version) for name, version in json.loads(files.pop("versions")).items()}
-    if versions.keys() != files.keys():
+    parts = FILES.decode(data)
+    names = parts["pages"].decode().split("\n")
+    files = parts["files"].decode().split("\n")
+    digests, ids = parts["digests"], parts["ids"].decode().split("\n")
+    page_versions = json.loads(parts["page-versions"])
+    versions = json.loads(parts["versions"])
+    size = len(digests) // len(names)
+    if len(digests) != size * len(names) or not (len(ids) == len(page_versions) == len(names)):
+        raise ValueError("a shard whose pages and digests differ")
+    if len(versions) != len(files):
         raise ValueError("a shard whose files and versions differ")
-    return ShardIndex(digests, ids, files, versions)
+    return ShardIndex(
+        {rel: digests[at * size : (at + 1) * size] for at, rel in enumerate(names)},
+        dict(zip(names, ids, strict=True)),
+        {name: bytes.fromhex(version) for name, version in zip(files, versions, strict=True)},
+        {rel: bytes.fromhex(version) for rel, version in zip(names, page_versions, strict=True)},
+    )
 
 
 # Each shard as it was last indexed in full, by its place (language, number of shards, bucket): the
 # next build decides from its page digests what still holds.
 SHARDS: Space[ShardIndex] = Space("search-shards", Codec(_encode_shard, _decode_shard))
+# The files of the shards as last indexed in full, each by its version (held as pages are: read
+# only when a stage needs the bytes; sitegen/files.py).
+SEARCH_FILES: Space[bytes] = Space("search-files", BYTES, held=False)
 # The delta bundle, by its pages.
 DELTAS: Space[dict[str, bytes]] = Space("search-delta", FILES)
+
+
+class _Reindexed:
+    """A shard's bundle as it was last indexed in full, made again, for a file of it that the memo
+    lost after the write stage was told its version: indexed again from the pages it was made of
+    (those unchanged since from the site, the others from the memo, which keeps them for as long as
+    the shard stands: see _plan), which gives the same bytes. Raises OSError where that is not so
+    (the cache damaged twice over): the build then stops before its output is touched."""
+
+    def __init__(self, plan: _Plan, language: str, memo: Memo) -> None:
+        self.plan, self.language, self.memo = plan, language, memo
+        self.bundle: dict[str, bytes] | None = None
+        self.lock = threading.Lock()
+
+    def file(self, name: str) -> bytes:
+        with self.lock:
+            if self.bundle is None:
+                self.bundle = self._again()
+        return self.bundle[name]
+
+    def _again(self) -> dict[str, bytes]:
+        base, pages = self.plan.base, self.plan.pages
+        assert base is not None
+        logger.warning("Search index: a shard's files are unreadable in the build cache; indexing it again")
+        made: dict[str, bytes] = {}
+        for rel, version in base.pages.items():
+            if self.plan.digests.get(rel) == base.digests[rel]:
+                made[rel] = pages.files[rel]
+                continue
+            old = self.memo.recalled(PAGES, version[len(PAGE) :]) if version.startswith(PAGE) else None
+            if old is None or _digest(old) != base.digests[rel]:
+                raise _lost(f"de pagina {rel} zoals ze geïndexeerd werd is er niet meer")
+            made[rel] = old
+        bundle = _run_pagefind(made, self.language)
+        if {name: bytes_version(data) for name, data in bundle.items()} != base.versions:
+            raise _lost("een nieuwe indexering gaf een andere index")
+        return bundle
+
+
+def _lost(why: str) -> OSError:
+    """What stops the build (as an unreadable file does, before the output is touched)."""
+    reason = f"onleesbaar ({why}); verwijder de buildcache (.cache/build) en bouw opnieuw"
+    return OSError(errno.EBADMSG, reason, "de zoekindex in de buildcache")
 
 
 @dataclass(frozen=True)
@@ -284,7 +377,11 @@ class _Plan:
 
 def _marked_digest(page: bytes) -> str | None:
     """What the index needs to know of a page: whether it is marked for it, and if so a digest."""
-    return hashlib.blake2b(page, digest_size=16).hexdigest() if BODY_MARKER in page else None
+    return _digest(page).hex() if BODY_MARKER in page else None
+
+
+def _digest(page: bytes) -> bytes:
+    return hashlib.blake2b(page, digest_size=16).digest()
 
 
 class _Pages(Mapping[str, bytes]):
@@ -315,6 +412,12 @@ def _plan(language: str, count: int, bucket: int, pages: _Pages, memo: Memo) -> 
     changed = {rel for rel, digest in digests.items() if base.digests.get(rel) != digest}
     stale = frozenset(changed | (base.digests.keys() - digests.keys()))
     if len(stale) > int(len(base.digests) * DELTA_SHARE):
+        return _Plan(key, pages, digests, None)
+    # The pages the shard was indexed from that changed since stay in the memo while it stands, so
+    # that it can be indexed again exactly (_Reindexed); where one is gone, it is indexed in full now.
+    versions = [base.pages[rel] for rel in stale if rel in base.pages]
+    keys = [version[len(PAGE) :] for version in versions if version.startswith(PAGE)]
+    if len(keys) < len(versions) or (keys and len(memo.known(PAGES, keys)) < len(keys)):
         return _Plan(key, pages, digests, None)
     return _Plan(key, pages, digests, base, stale)
 

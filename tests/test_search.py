@@ -298,3 +298,122 @@ def test_search_with_a_delta_bundle_shows_what_a_cold_build_shows(delta_sites) -
     assert {"/verhalen/project-x/", "/verhalen/project-y/"} <= {r["href"] for r in project["results"]}
     new_word = [r["href"] for r in seen[0][-1]["results"]]
     assert set(new_word[:2]) == {"/verhalen/project-x/", "/verhalen/project-y/"}, "the delta's new word"
+
+
+def _rows(cache: Path, sql: str, *args: object) -> int:
+    """Run `sql` on every build cache table below `cache`; the number of rows it touched."""
+    import sqlite3
+
+    touched = 0
+    for path in cache.rglob("memo.sqlite"):
+        with sqlite3.connect(path) as db:
+            touched += db.execute(sql, args).rowcount
+    return touched
+
+
+def _damage(cache: Path, space: str) -> int:
+    """Make every entry of a memo space unreadable (its seal no longer matches): as a planted or
+    damaged row, which the store only finds out about when it reads it."""
+    unsealed = "CAST(zeroblob(32) || substr(value, 33) AS BLOB)"
+    return _rows(cache, f"UPDATE entries SET value = {unsealed} WHERE space = ?", space)
+
+
+@pytest.fixture
+def delta_project(tmp_path: Path, run_cli) -> tuple[list[str], Path, Path, Path]:
+    """The sample built twice with a cache, the second time with an edited article in the delta
+    bundle over the first build's shard: (common arguments, content, output, cache)."""
+    content, warm, cache = tmp_path / "content", tmp_path / "warm", tmp_path / "cache"
+    shutil.copytree(SAMPLE / "content", content)
+    common = ["build", "--content", str(content), "--cache", str(cache)]
+    assert run_cli(*common, "--output", str(warm))[0] == 0
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text(encoding="utf-8").rstrip("\n") + "\n\nEen zonnewijzer.\n", encoding="utf-8")
+    assert run_cli(*common, "--output", str(warm))[0] == 0
+    assert json.loads((warm / "pagefind" / search.SHARDS_FILE).read_text())["bundles"] == ["deel-delta/"]
+    return common, content, warm, cache
+
+
+@pytest.fixture
+def forced_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "DELTA_SHARE", 1.0)  # the sample's one shard is small: force the delta
+
+
+def test_a_shard_not_indexed_again_is_handed_on_unread(forced_delta, delta_project, tmp_path: Path) -> None:
+    """A rebuild hands the write stage the files of a shard it does not index again as references to
+    the memo: none is read while the output holds them."""
+    from sitegen.files import SiteFiles
+    from sitegen.memo import Memo
+    from sitegen.stores import DiskStore
+
+    _, _, warm, cache = delta_project
+    folder = next(cache.rglob("memo.sqlite")).parent
+    files = SiteFiles(Memo(DiskStore(folder)))
+    files.update({"a.html": b"x"})
+    bundle = search.index_pages(_site_pages(warm), memo=files.memo, lazy=True)
+    assert bundle.remembered, "the shard's files are references"
+    assert all(name.startswith("pagefind/") and not name.startswith("pagefind/deel-") for name in bundle.remembered)
+    files.update(bundle)
+    assert not any(files.is_loaded(name) for name in bundle.remembered)
+    assert {name: files[name] for name in bundle.remembered} == {
+        name: (warm / name).read_bytes() for name in bundle.remembered
+    }, "read when asked, as the last build wrote them"
+
+
+def _site_pages(site: Path) -> dict[str, bytes]:
+    return {rel: data for rel, data in tree_bytes(site).items() if rel.endswith(".html")}
+
+
+def test_a_shard_unreadable_after_the_writer_was_told_is_indexed_again_exactly(
+    forced_delta, delta_project, run_cli
+) -> None:
+    """The files of a shard kept from an earlier build prove unreadable only when the write stage,
+    which was told their versions, needs their bytes (no output or spare holds them): the shard is
+    indexed again from the pages it was made of (the edited page as it was then, which the memo
+    keeps while the shard stands), and that gives exactly the files the versions stand for."""
+    common, _, warm, cache = delta_project
+    before = tree_bytes(warm)
+    assert _damage(cache, "search-files") > 0
+    shutil.rmtree(warm)
+    shutil.rmtree(warm.parent / f".{warm.name}.build-state")
+    code, _, err = run_cli(*common, "--output", str(warm))
+    assert code == 0, err
+    assert tree_bytes(warm) == before
+
+
+def test_a_shard_whose_old_pages_are_gone_is_indexed_in_full(forced_delta, delta_project, run_cli, tmp_path) -> None:
+    """Where the memo no longer holds a page as the kept shard indexed it, the shard could not be
+    made again should its files prove unreadable: it is indexed in full (as a cold build does)."""
+    import sqlite3
+
+    common, content, warm, cache = delta_project
+    (path,) = cache.rglob("memo.sqlite")
+    with sqlite3.connect(path) as db:
+        (sealed,) = db.execute("SELECT value FROM entries WHERE space = 'search-shards'").fetchone()
+        shard = search._decode_shard(sealed[32:])
+        old = shard.pages["verhalen/project-x/index.html"]
+        assert db.execute("DELETE FROM entries WHERE space = 'pages' AND key = ?", (old[1:],)).rowcount == 1
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nNog een zin.\n", encoding="utf-8")
+    assert run_cli(*common, "--output", str(warm))[0] == 0
+    cold = tmp_path / "cold"
+    assert run_cli("build", "--content", str(content), "--no-cache", "--output", str(cold))[0] == 0
+    assert tree_bytes(warm) == tree_bytes(cold)
+
+
+def test_a_shard_that_cannot_be_made_again_stops_the_build_before_the_output(
+    forced_delta, delta_project, run_cli
+) -> None:
+    """Both the shard's files and the page it indexed unreadable (the cache damaged twice over): the
+    build stops with a message before the output is touched."""
+    common, _, warm, cache = delta_project
+    before = tree_bytes(warm)
+    assert _damage(cache, "search-files") > 0 and _damage(cache, "pages") > 0
+    state = warm.parent / f".{warm.name}.build-state"
+    shutil.rmtree(state)
+    for path in warm.joinpath("pagefind").iterdir():  # the output no longer vouches for these
+        if path.is_file():
+            path.write_bytes(b"")
+    damaged = tree_bytes(warm)
+    code, _, err = run_cli(*common, "--output", str(warm))
+    assert code == 1 and "de zoekindex in de buildcache: onleesbaar" in err, err
+    assert tree_bytes(warm) == damaged != before
