@@ -178,12 +178,14 @@ def _kept(
     plan: _Plan, ids: dict[str, str], bundle: dict[str, bytes], files: Mapping[str, bytes], memo: Memo
 ) -> ShardIndex:
     """Keep a shard just indexed in full for the next builds: what it was made of, and each of its
-    files under its version."""
+    files under its version (only those the memo does not hold already: an edit changes a few)."""
     versions = {name: bytes_version(data) for name, data in bundle.items()}
     shard = ShardIndex(plan.digests, ids, versions, {rel: version_of(files, rel) for rel in plan.digests})
     memo.keep(SHARDS, plan.key, shard)
+    held = memo.known(SEARCH_FILES, list(versions.values()))
     for name, data in bundle.items():
-        memo.keep(SEARCH_FILES, versions[name], data)
+        if versions[name] not in held:
+            memo.keep(SEARCH_FILES, versions[name], data)
     return shard
 
 
