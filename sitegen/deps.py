@@ -115,15 +115,48 @@ def _decode_pairs(data: bytes) -> dict[bytes, bytes]:
 
 DIGEST_PAIRS: Codec[dict[bytes, bytes]] = Codec(_encode_pairs, _decode_pairs)
 """{digest: digest}, for tables of keys by version."""
+TABLE_BUCKETS = 32
+
+
+def recalled_table(memo: Memo, space: Space[dict[bytes, bytes]], name: bytes = b"") -> dict[bytes, bytes]:
+    """The {digest: digest} table the last build kept in `space` under `name` (see kept_table)."""
+    table: dict[bytes, bytes] = {}
+    for part in memo.recalled_all(space, _bucket_keys(name)).values():  # one query
+        table.update(part)
+    return table
+
+
+def kept_table(
+    memo: Memo, space: Space[dict[bytes, bytes]], table: Mapping[bytes, bytes], last: Mapping[bytes, bytes],
+    name: bytes = b"",
+) -> None:  # fmt: skip
+    """Keep `table` under `name` for the next build, where `recalled_table` gave `last`, in buckets
+    by the last byte of each key: an edit writes again the bucket or two it changed, not a table of
+    every page (some 500 KB at 300x10,000, sealed and written on every rebuild). An empty bucket is
+    not written (a bucket the store lacks is empty)."""
+    if table == last:
+        return
+    now: list[dict[bytes, bytes]] = [{} for _ in range(TABLE_BUCKETS)]
+    before: list[dict[bytes, bytes]] = [{} for _ in range(TABLE_BUCKETS)]
+    for parts, pairs in ((now, table), (before, last)):
+        for key, value in pairs.items():
+            parts[key[-1] % TABLE_BUCKETS][key] = value
+    for bucket_key, part, earlier in zip(_bucket_keys(name), now, before, strict=True):
+        if part != earlier:
+            memo.keep(space, bucket_key, part)
+
+
+def _bucket_keys(name: bytes) -> list[bytes]:
+    return [name + b" %d" % bucket for bucket in range(TABLE_BUCKETS)]
+
+
 SUMMARIES: Space[dict[bytes, bytes]] = Space("story-summaries", DIGEST_PAIRS)
-"""The summary digest of every story (pages.KeyInputs.summary) by its version, kept as one entry: a
-rebuild digests only the stories that changed."""
-_SUMMARIES_KEY = b"by-version"
+"""The summary digest of every story (pages.KeyInputs.summary) by its version (a table: see
+kept_table): a rebuild digests only the stories that changed."""
 KEYS_BY_VERSION: Space[dict[bytes, bytes]] = Space("page-keys-by-version", DIGEST_PAIRS)
 """The key of every page of a kind that declares `shared` (pages.PageKind), under a digest of its
-kind's shared inputs with the chrome and its item's version, kept as one entry: a rebuild makes the
-keys of the pages whose item or shared inputs changed, and looks the others up."""
-_KEYS_BY_VERSION_KEY = b"last build"
+kind's shared inputs with the chrome and its item's version (a table: see kept_table): a rebuild
+makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
 
 
 def page_keys(
@@ -143,9 +176,9 @@ def page_keys(
     chrome = digest(templates, sorted(asset_names.items()), [getattr(site, name) for name in CHROME_FIELDS],
                     geo.sources, cards)  # fmt: skip
     memo = memo or Memo()
-    summaries = memo.recalled(SUMMARIES, _SUMMARIES_KEY) or {}
+    summaries = recalled_table(memo, SUMMARIES)
     inputs = KeyInputs(site, geo, pictures, anchors or {}, digest, summaries)
-    last = memo.recalled(KEYS_BY_VERSION, _KEYS_BY_VERSION_KEY) or {}
+    last = recalled_table(memo, KEYS_BY_VERSION)
     by_version: dict[bytes, bytes] = {}
     grounds: dict[str, bytes] = {}  # per kind: the chrome and its shared inputs
     keys: dict[str, bytes] = {}
@@ -173,8 +206,6 @@ def page_keys(
             if key is None:
                 key = key_of(job)
             keys[job.out_path] = by_version[found] = key
-    if inputs.summarised != summaries:
-        memo.keep(SUMMARIES, _SUMMARIES_KEY, inputs.summarised)
-    if by_version != last:
-        memo.keep(KEYS_BY_VERSION, _KEYS_BY_VERSION_KEY, by_version)
+    kept_table(memo, SUMMARIES, inputs.summarised, summaries)
+    kept_table(memo, KEYS_BY_VERSION, by_version, last)
     return keys

@@ -18,6 +18,7 @@ This module stays below the model in the import graph: the model takes its URL r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,11 +135,12 @@ class PageKind:
         return self.url.format(**values)
 
     def jobs(self, site: Site, earlier: Sequence[PageJob]) -> list[PageJob]:
-        jobs = []
-        for page in self.pages(site, earlier):
-            url = self.url_for(**page.values)
-            jobs.append(PageJob(self, out_path_of(url), page.src_path, {"url": url, **page.context}))
-        return jobs
+        url_for = self.url.format  # some 12,000 pages a build: no call but the needed ones
+        return [
+            PageJob(self, out_path_of(url), page.src_path, {"url": url, **page.context})
+            for page in self.pages(site, earlier)
+            for url in (url_for(**page.values),)
+        ]
 
 
 @dataclass(frozen=True)
@@ -395,6 +397,7 @@ def story_type_url(article_type: str) -> str:
     return url_of("stories-by-type", type=article_type)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for every tag of every story on each build
 def tag_slug(tag: str) -> str:
     """'Jong talent' -> 'jong-talent'; accents folded, anything else but letters and digits a dash."""
     folded = unicodedata.normalize("NFKD", tag.casefold()).encode("ascii", "ignore").decode("ascii")
@@ -411,6 +414,7 @@ def tags_in_use(site: Site) -> list[tuple[str, str]]:
     """(slug, label) of every tag on a shown story; spellings of one slug share the first label."""
     found: dict[str, str] = {}
     for tag in sorted({t for a in site.articles for t in a.tags}):
-        if tag_slug(tag):
-            found.setdefault(tag_slug(tag), tag)
+        slug = tag_slug(tag)
+        if slug:
+            found.setdefault(slug, tag)
     return sorted(found.items())

@@ -35,7 +35,7 @@ from .artwork import (
     social_cards_key,
 )
 from .dates import PartialDate, format_nl
-from .deps import DIGEST_PAIRS, digest, page_keys, template_inputs
+from .deps import DIGEST_PAIRS, digest, kept_table, page_keys, recalled_table, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, PAGES, SiteFiles, fact_space, facts
 from .images import ImageUse, find_line, picture_html, process_images
@@ -464,7 +464,7 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     # story or IGS that chooses its kicker and shape, are among what the key digests) and from what
     # every card is drawn with: a rebuild looks such a card's key up by the page's.
     ground = social_cards_key(site.title, tagline, art.shapes, art.flanders, colours)
-    last = memo.recalled(CARD_PLANS, ground) or {}
+    last = recalled_table(memo, CARD_PLANS, ground)
     plans: dict[bytes, bytes] = {}
     calls: list[tuple[str, bytes, PageJob, str]] = []  # (card's path, card's key, page, title)
     for job in html_pages:
@@ -479,8 +479,7 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
         if page_key is not None:
             plans[page_key] = card_key
         calls.append((social_image_path(job.context["url"]), card_key, job, title))
-    if plans != last:
-        memo.keep(CARD_PLANS, ground, plans)
+    kept_table(memo, CARD_PLANS, plans, last, ground)
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
     known = memo.known_listed(SOCIAL_CARDS, [card_key for _, card_key, _, _ in calls], CARD_KEYS)
     missing = [i for i, (_, card_key, _, _) in enumerate(calls) if card_key not in known]
@@ -498,7 +497,7 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
 
 
 # The key of the social card of each page whose version is its render key, by that key, under what
-# all cards are drawn with (artwork.social_cards_key).
+# all cards are drawn with (artwork.social_cards_key), as a table (sitegen/deps.py: kept_table).
 CARD_PLANS: Space[dict[bytes, bytes]] = Space("social-card-plans", DIGEST_PAIRS)
 # The keys of the cards of the last build (Memo.known_listed).
 CARD_KEYS: Space[bytes] = Space("social-card-keys", BYTES)

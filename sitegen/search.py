@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .files import PAGE, PAGES, Versioned, bytes_version, fact_space, facts, load, snapshot, version_of
+from .files import PAGE, PAGES, SiteFiles, Versioned, bytes_version, fact_space, facts, load, snapshot, version_of
 from .memo import BYTES, FILES, Codec, Memo, Space
 from .parallel import Forked, can_fork
 from .urls import page_url
@@ -190,13 +190,28 @@ def _kept(
 
 
 def _plans(files: Mapping[str, bytes], language: str, memo: Memo) -> list[_Plan]:
-    """The shards of the pages marked for the index, each planned against what the memo kept of it."""
+    """The shards of the pages marked for the index, each planned against what the memo kept of it;
+    made once for the same pages of a `SiteFiles` (by start_index, then taken by index_pages)."""
     html_pages = sorted(rel for rel in files if rel.endswith(".html"))
+    made = None
+    if isinstance(files, SiteFiles):  # equal versions, equal pages
+        made = (language, id(memo), [files.version(rel) for rel in html_pages])
+        last = _PLANNED.get(id(files))
+        if last is not None and last[0]() is files and last[1] == made:  # (not holding `files`)
+            return [replace(plan, pages=_Pages(files, plan.digests)) for plan in last[2]]
     marked = {rel: found for rel, found in facts(files, MARKED, html_pages, _marked_digest).items() if found}
-    if not marked:
-        return []
-    count, buckets = _shards(marked)
-    return [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
+    count, buckets = _shards(marked) if marked else (0, [])
+    plans = [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
+    if made is not None:
+        key = id(files)
+        if key not in _PLANNED:
+            weakref.finalize(files, _PLANNED.pop, key, None)
+        _PLANNED[key] = (weakref.ref(files), made, [replace(plan, pages={}) for plan in plans])
+    return plans
+
+
+_PLANNED: dict[int, tuple[Callable[[], object], tuple[str, int, list[bytes]], list[_Plan]]] = {}
+"""id(files) -> (a weak reference to files, what its plans were made from, the plans)."""
 
 
 # Indexing ahead. Pagefind needs only the pages, which render has done long before the link check
