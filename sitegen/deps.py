@@ -118,32 +118,44 @@ DIGEST_PAIRS: Codec[dict[bytes, bytes]] = Codec(_encode_pairs, _decode_pairs)
 TABLE_BUCKETS = 32
 
 
-def recalled_table(memo: Memo, space: Space[dict[bytes, bytes]], name: bytes = b"") -> dict[bytes, bytes]:
+class Table(dict[bytes, bytes]):
+    """A table as `recalled_table` gives it; `complete`: the store held every bucket of it."""
+
+    complete = False
+
+
+def recalled_table(memo: Memo, space: Space[dict[bytes, bytes]], name: bytes = b"") -> Table:
     """The {digest: digest} table the last build kept in `space` under `name` (see kept_table)."""
-    table: dict[bytes, bytes] = {}
-    for part in memo.recalled_all(space, _bucket_keys(name)).values():  # one query
+    table = Table()
+    found = memo.recalled_all(space, _bucket_keys(name))  # one query
+    for part in found.values():
         table.update(part)
+    table.complete = len(found) == TABLE_BUCKETS
     return table
 
 
 def kept_table(
-    memo: Memo, space: Space[dict[bytes, bytes]], table: Mapping[bytes, bytes], last: Mapping[bytes, bytes],
-    name: bytes = b"",
-) -> None:  # fmt: skip
+    memo: Memo, space: Space[dict[bytes, bytes]], table: Mapping[bytes, bytes], last: Table, name: bytes = b""
+) -> None:
     """Keep `table` under `name` for the next build, where `recalled_table` gave `last`, in buckets
     by the last byte of each key: an edit writes again the bucket or two it changed, not a table of
-    every page (some 500 KB at 300x10,000, sealed and written on every rebuild). An empty bucket is
-    not written (a bucket the store lacks is empty)."""
-    if table == last:
+    every page (some 500 KB at 300x10,000, sealed and written on every rebuild). Every bucket is
+    kept, empty or not, so that the store holds as many entries whatever the edits."""
+    if last.complete and table == last:
         return
-    now: list[dict[bytes, bytes]] = [{} for _ in range(TABLE_BUCKETS)]
-    before: list[dict[bytes, bytes]] = [{} for _ in range(TABLE_BUCKETS)]
-    for parts, pairs in ((now, table), (before, last)):
-        for key, value in pairs.items():
-            parts[key[-1] % TABLE_BUCKETS][key] = value
-    for bucket_key, part, earlier in zip(_bucket_keys(name), now, before, strict=True):
-        if part != earlier:
-            memo.keep(space, bucket_key, part)
+    # The buckets an edit touched, found by set operations (in C), not by sorting every pair in Python.
+    if last.complete:
+        touched = {key[-1] % TABLE_BUCKETS for key, _ in set(table.items()).symmetric_difference(last.items())}
+    else:
+        touched = set(range(TABLE_BUCKETS))
+    now: dict[int, dict[bytes, bytes]] = {bucket: {} for bucket in touched}
+    for key, value in table.items():
+        part = now.get(key[-1] % TABLE_BUCKETS)
+        if part is not None:
+            part[key] = value
+    keys = _bucket_keys(name)
+    for bucket, part in sorted(now.items()):
+        memo.keep(space, keys[bucket], part)
 
 
 def _bucket_keys(name: bytes) -> list[bytes]:
@@ -154,9 +166,9 @@ SUMMARIES: Space[dict[bytes, bytes]] = Space("story-summaries", DIGEST_PAIRS)
 """The summary digest of every story (pages.KeyInputs.summary) by its version (a table: see
 kept_table): a rebuild digests only the stories that changed."""
 KEYS_BY_VERSION: Space[dict[bytes, bytes]] = Space("page-keys-by-version", DIGEST_PAIRS)
-"""The key of every page of a kind that declares `shared` (pages.PageKind), under a digest of its
-kind's shared inputs with the chrome and its item's version (a table: see kept_table): a rebuild
-makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
+"""The key of every page of a kind that declares `shared` (pages.PageKind) by its item's version, in
+a table per kind named by a digest of the kind's shared inputs with the chrome (see kept_table): a
+rebuild makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
 
 
 def page_keys(
@@ -178,9 +190,7 @@ def page_keys(
     memo = memo or Memo()
     summaries = recalled_table(memo, SUMMARIES)
     inputs = KeyInputs(site, geo, pictures, anchors or {}, digest, summaries)
-    last = recalled_table(memo, KEYS_BY_VERSION)
-    by_version: dict[bytes, bytes] = {}
-    grounds: dict[str, bytes] = {}  # per kind: the chrome and its shared inputs
+    tables: dict[str, tuple[bytes, Table, dict[bytes, bytes]]] = {}  # per kind: name, last, now
     keys: dict[str, bytes] = {}
 
     def key_of(job: PageJob) -> bytes:
@@ -197,15 +207,18 @@ def page_keys(
             if not version:
                 keys[job.out_path] = key_of(job)
                 continue
-            ground = grounds.get(kind.name)
-            if ground is None:
+            table = tables.get(kind.name)
+            if table is None:
                 assert kind.shared is not None
-                ground = grounds[kind.name] = digest(chrome, kind.name, kind.template, kind.shared(inputs))
-            found = hashlib.blake2b(ground + version, digest_size=DIGEST_SIZE).digest()
-            key = last.get(found)
+                ground = digest(chrome, kind.name, kind.template, kind.shared(inputs))
+                table = tables[kind.name] = (ground, recalled_table(memo, KEYS_BY_VERSION, ground), {})
+            if len(version) != DIGEST_SIZE:  # a table's keys are digests
+                version = hashlib.blake2b(version, digest_size=DIGEST_SIZE).digest()
+            key = table[1].get(version)
             if key is None:
                 key = key_of(job)
-            keys[job.out_path] = by_version[found] = key
+            keys[job.out_path] = table[2][version] = key
     kept_table(memo, SUMMARIES, inputs.summarised, summaries)
-    kept_table(memo, KEYS_BY_VERSION, by_version, last)
+    for ground, last, now in tables.values():
+        kept_table(memo, KEYS_BY_VERSION, now, last, ground)
     return keys

@@ -390,7 +390,8 @@ def render_site(
         raise ContentErrors(errors)
     if index_ahead:
         start_index(output, memo=memo)
-    cards = functools.partial(social_cards, site, jobs, output, art, geo.colours, memo)
+    page = functools.partial(_rendered, env, templates_dir=templates_dir)
+    cards = functools.partial(social_cards, site, jobs, output, art, geo.colours, memo, page)
     if later is None:
         cards()
     else:
@@ -408,7 +409,8 @@ def _load_templates(env: Environment, jobs: list[PageJob]) -> None:
 
 
 def _rendered(env: Environment, job: PageJob, templates_dir: Path) -> bytes:
-    """A page the cache was thought to hold, rendered after all (its entry proved unreadable)."""
+    """A page the cache was thought to hold, rendered after all (its entry proved unreadable, or a
+    social card of it did, whose title it holds)."""
     result = _render(env, job, templates_dir)
     if isinstance(result, ContentError):
         from .errors import ContentErrors
@@ -430,23 +432,34 @@ def social_image_path(url: str) -> str:
 
 # On the page's bytes: a UTF-8 sequence never holds a '"' byte, so only the title is decoded.
 _OG_TITLE = re.compile(rb'<meta property="og:title" content="([^"]*)">')
-# The og:title of each page version (sitegen/files.py): an unchanged page is not read again.
+# The og:title of each version of a page without a render key (sitegen/files.py): not read again.
 OG_TITLES = fact_space("og-title")
 
 
-def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwork, colours: Any, memo: Memo) -> None:
+def social_cards(
+    site: Site,
+    jobs: list[PageJob],
+    output: SiteFiles,
+    art: Artwork,
+    colours: Any,
+    memo: Memo,
+    page: Callable[[PageJob], bytes],
+) -> None:
     """Add a social card for every HTML page, titled as its og:title says (so the template decides);
     a card drawn by an earlier build from the same title, shape and font is taken from the memo
-    (and read only when a later stage needs its bytes)."""
+    (and read only when a later stage needs its bytes). `page(job)` renders a page again (for the
+    title of a card the memo proves to have lost: the page itself is not at hand then)."""
     tagline = _card_tagline(site)
     html_pages = [job for job in jobs if job.out_path.endswith(".html")]
-    titles = facts(output, OG_TITLES, [job.out_path for job in html_pages], _og_title)
 
     def arguments(job: PageJob, title: str) -> tuple[str, str, str, str, Shapes | None, str]:
         kicker, shapes, colour = _card_style(job, art, colours)
         return title, kicker, site.title, tagline, shapes, colour
 
-    def card(job: PageJob, title: str) -> bytes:
+    def card(job: PageJob, title: str | None) -> bytes:
+        if title is None:  # a card planned by its page's key: the page is the one that key made
+            title = _og_title(page(job))
+            assert title is not None  # only titled pages have a card
         return social_card(*arguments(job, title))
 
     # A card's key is made of the key of everything but its title and kicker, digested once per
@@ -462,19 +475,29 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
 
     # The card of a page whose version is its render key follows from that key (its title, and the
     # story or IGS that chooses its kicker and shape, are among what the key digests) and from what
-    # every card is drawn with: a rebuild looks such a card's key up by the page's.
+    # every card is drawn with: a rebuild looks such a card's key up by the page's, and reads the
+    # titles only of the other pages.
     ground = social_cards_key(site.title, tagline, art.shapes, art.flanders, colours)
     last = recalled_table(memo, CARD_PLANS, ground)
-    plans: dict[bytes, bytes] = {}
-    calls: list[tuple[str, bytes, PageJob, str]] = []  # (card's path, card's key, page, title)
-    for job in html_pages:
-        title = titles[job.out_path]
-        if title is None:
-            continue
-        version = output.version(job.out_path)
-        page_key = version[len(PAGE) :] if version.startswith(PAGE) else None
-        card_key = last.get(page_key) if page_key is not None else None
+    page_keys = [_page_key(output.version(job.out_path)) for job in html_pages]
+    planned = [last.get(page_key) if page_key is not None else None for page_key in page_keys]
+    # The titles of the other pages: of a page without a render key (rendered on every build) through
+    # the facts of its version; of a page with one, from its bytes, which this build made (or lost).
+    unkeyed, keyed = [], []
+    for job, page_key, card_key in zip(html_pages, page_keys, planned, strict=True):
         if card_key is None:
+            (keyed if page_key is not None else unkeyed).append(job.out_path)
+    titles = facts(output, OG_TITLES, unkeyed, _og_title)
+    output.load(keyed)  # in one go
+    titles.update((name, _og_title(output[name])) for name in keyed)
+    plans: dict[bytes, bytes] = {}
+    calls: list[tuple[str, bytes, PageJob, str | None]] = []  # (card's path, card's key, page, title if read)
+    for job, page_key, card_key in zip(html_pages, page_keys, planned, strict=True):
+        title = None
+        if card_key is None:
+            title = titles[job.out_path]
+            if title is None:
+                continue
             card_key = key(*arguments(job, title))
         if page_key is not None:
             plans[page_key] = card_key
@@ -483,7 +506,14 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
     known = memo.known_listed(SOCIAL_CARDS, [card_key for _, card_key, _, _ in calls], CARD_KEYS)
     missing = [i for i, (_, card_key, _, _) in enumerate(calls) if card_key not in known]
-    drawing = {i: arguments(calls[i][2], calls[i][3]) for i in missing}
+    output.load([calls[i][2].out_path for i in missing if calls[i][3] is None])  # in one go
+
+    def title_of(i: int) -> str:
+        title = calls[i][3] if calls[i][3] is not None else _og_title(output[calls[i][2].out_path])
+        assert title is not None  # a planned card's page is the one its key made, which had a title
+        return title
+
+    drawing = {i: arguments(calls[i][2], title_of(i)) for i in missing}
     todo = [missing[i] for i in drawing_order([drawing[i] for i in missing])]
     for i, (path, card_key, job, title) in enumerate(calls):
         if i in drawing:
@@ -494,6 +524,11 @@ def social_cards(site: Site, jobs: list[PageJob], output: SiteFiles, art: Artwor
     asked = [(calls[i][1], drawing[i]) for i in todo]
     for i, drawn in zip(todo, memo.remembered_each(SOCIAL_CARDS, asked, lambda args: social_card(*args)), strict=True):
         output.put(calls[i][0], drawn, CARD + calls[i][1])
+
+
+def _page_key(version: bytes) -> bytes | None:
+    """The render key of a page whose version is one (sitegen/files.py)."""
+    return version[len(PAGE) :] if version.startswith(PAGE) else None
 
 
 # The key of the social card of each page whose version is its render key, by that key, under what

@@ -200,8 +200,15 @@ def _plans(files: Mapping[str, bytes], language: str, memo: Memo) -> list[_Plan]
         if last is not None and last[0]() is files and last[1] == made:  # (not holding `files`)
             return [replace(plan, pages=_Pages(files, plan.digests)) for plan in last[2]]
     marked = {rel: found for rel, found in facts(files, MARKED, html_pages, _marked_digest).items() if found}
-    count, buckets = _shards(marked) if marked else (0, [])
-    plans = [_plan(language, count, bucket, _Pages(files, shard), memo) for bucket, shard in buckets]
+    count = -(-len(marked) // SHARD_PAGES)
+    keys = [
+        hashlib.blake2b(f"{language}\0{count}\0{bucket}".encode(), digest_size=16).digest() for bucket in range(count)
+    ]
+    bases = memo.recalled_all(SHARDS, keys)  # one query
+    plans = [
+        _plan(keys[bucket], _Pages(files, shard), bases.get(keys[bucket]), memo)
+        for bucket, shard in _shards(marked, count, [bases.get(key) for key in keys])
+    ]
     if made is not None:
         key = id(files)
         if key not in _PLANNED:
@@ -420,10 +427,9 @@ class _Pages(Mapping[str, bytes]):
         return len(self.digests)
 
 
-def _plan(language: str, count: int, bucket: int, pages: _Pages, memo: Memo) -> _Plan:
-    key = hashlib.blake2b(f"{language}\0{count}\0{bucket}".encode(), digest_size=16).digest()
+def _plan(key: bytes, pages: _Pages, base: ShardIndex | None, memo: Memo) -> _Plan:
+    """The plan of a shard (its key: language, number of shards, bucket) against what the memo kept of it."""
     digests = pages.digests
-    base = memo.recalled(SHARDS, key)
     if base is None:
         return _Plan(key, pages, digests, None)
     changed = {rel for rel, digest in digests.items() if base.digests.get(rel) != digest}
@@ -504,14 +510,18 @@ def _placed(bundle: Mapping[str, bytes], prefix: str) -> dict[str, bytes]:
     return {prefix + name[len(BUNDLE_DIR) :]: data for name, data in bundle.items()}
 
 
-def _shards(pages: Mapping[str, str]) -> tuple[int, list[tuple[int, dict[str, bytes]]]]:
-    """The number of buckets and the non-empty ones as (bucket, {page: digest}), from {page: digest in hex}."""
-    count = -(-len(pages) // SHARD_PAGES)
+def _shards(pages: Mapping[str, str], count: int, bases: list[ShardIndex | None]) -> list[tuple[int, dict[str, bytes]]]:
+    """The non-empty buckets of `count` as (bucket, {page: digest}), from {page: digest in hex}: a
+    page goes by a stable hash of its path (a page the kept shard of a bucket holds is in that bucket:
+    its hash is not taken again)."""
     shards: list[dict[str, bytes]] = [{} for _ in range(count)]
+    placed = {rel: bucket for bucket, base in enumerate(bases) if base is not None for rel in base.digests}
     for rel in sorted(pages):
-        number = int.from_bytes(hashlib.blake2b(rel.encode("utf-8"), digest_size=8).digest(), "big") % count
+        number = placed.get(rel)
+        if number is None:
+            number = int.from_bytes(hashlib.blake2b(rel.encode("utf-8"), digest_size=8).digest(), "big") % count
         shards[number][rel] = bytes.fromhex(pages[rel])
-    return count, [(bucket, shard) for bucket, shard in enumerate(shards) if shard]
+    return [(bucket, shard) for bucket, shard in enumerate(shards) if shard]
 
 
 def index_shard(pages: Mapping[str, bytes], language: str = LANGUAGE) -> dict[str, bytes]:

@@ -223,3 +223,31 @@ def test_a_rebuild_plans_the_cards_of_changed_pages_only(tmp_path, monkeypatch: 
     assert len(set(planned)) >= len(cards), "every card is planned again"
     assert recoloured == build(Memo())
     assert [name for name in cards if recoloured[name] != first[name]], "the colour is on some cards"
+
+
+def test_a_card_planned_by_its_page_key_and_lost_is_drawn_again_with_its_pages_title(run_cli, tmp_path) -> None:
+    """A rebuild plans the card of an unchanged page by the page's key, without reading the page's
+    title. When that card proves unreadable only once the write stage needs its bytes (no output
+    holds it), the page is rendered again for its title and the card drawn: the site is a cold build's."""
+    import shutil
+    import sqlite3
+
+    from conftest import SAMPLE, tree_bytes
+
+    content, out, cache, cold = tmp_path / "content", tmp_path / "out", tmp_path / "cache", tmp_path / "cold"
+    shutil.copytree(SAMPLE / "content", content)
+    common = ["build", "--content", str(content), "--cache", str(cache)]
+    assert run_cli(*common, "--output", str(out))[0] == 0
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe zin.\n", encoding="utf-8")
+    assert run_cli(*common, "--output", str(out))[0] == 0  # the other pages' cards planned by their keys
+    (path,) = cache.rglob("memo.sqlite")
+    with sqlite3.connect(path) as db:
+        unsealed = "CAST(zeroblob(32) || substr(value, 33) AS BLOB)"
+        assert db.execute(f"UPDATE entries SET value = {unsealed} WHERE space = 'social-cards'").rowcount > 5
+    shutil.rmtree(out)
+    shutil.rmtree(tmp_path / ".out.build-state")
+    code, _, err = run_cli(*common, "--output", str(out))
+    assert code == 0, err
+    assert run_cli("build", "--content", str(content), "--no-cache", "--output", str(cold))[0] == 0
+    assert tree_bytes(out) == tree_bytes(cold)
