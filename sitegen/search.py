@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .files import PAGE, PAGES, SiteFiles, Versioned, bytes_version, fact_space, facts, load, snapshot, version_of
+from .files import PAGE, PAGES, SiteFiles, Versioned, bytes_version, fact_space, facts, load, snapshot
 from .memo import BYTES, FILES, Codec, Memo, Space
 from .parallel import Forked, can_fork
 from .urls import page_url
@@ -180,7 +180,9 @@ def _kept(
     """Keep a shard just indexed in full for the next builds: what it was made of, and each of its
     files under its version (only those the memo does not hold already: an edit changes a few)."""
     versions = {name: bytes_version(data) for name, data in bundle.items()}
-    shard = ShardIndex(plan.digests, ids, versions, {rel: version_of(files, rel) for rel in plan.digests})
+    # A page's version where it is known without digesting the page (the pages of a `SiteFiles`).
+    pages = {rel: files.version(rel) if isinstance(files, SiteFiles) else b"" for rel in plan.digests}
+    shard = ShardIndex(plan.digests, ids, versions, pages)
     memo.keep(SHARDS, plan.key, shard)
     held = memo.known(SEARCH_FILES, list(versions.values()))
     for name, data in bundle.items():
@@ -437,11 +439,13 @@ def _plan(key: bytes, pages: _Pages, base: ShardIndex | None, memo: Memo) -> _Pl
     if len(stale) > int(len(base.digests) * DELTA_SHARE):
         return _Plan(key, pages, digests, None)
     # The pages the shard was indexed from that changed since stay in the memo while it stands, so
-    # that it can be indexed again exactly (_Reindexed); where one is gone, it is indexed in full now.
-    versions = [base.pages[rel] for rel in stale if rel in base.pages]
-    keys = [version[len(PAGE) :] for version in versions if version.startswith(PAGE)]
-    if len(keys) < len(versions) or (keys and len(memo.known(PAGES, keys)) < len(keys)):
-        return _Plan(key, pages, digests, None)
+    # that it can be indexed again exactly should a disk store lose a file of it (_Reindexed); where
+    # one is gone, it is indexed in full now. (A store in memory loses nothing it holds.)
+    if memo.store is not None and not memo.store.in_memory:
+        versions = [base.pages[rel] for rel in stale if rel in base.pages]
+        keys = [version[len(PAGE) :] for version in versions if version.startswith(PAGE)]
+        if len(keys) < len(versions) or (keys and len(memo.known(PAGES, keys)) < len(keys)):
+            return _Plan(key, pages, digests, None)
     return _Plan(key, pages, digests, base, stale)
 
 

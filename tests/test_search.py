@@ -417,3 +417,21 @@ def test_a_shard_that_cannot_be_made_again_stops_the_build_before_the_output(
     code, _, err = run_cli(*common, "--output", str(warm))
     assert code == 1 and "de zoekindex in de buildcache: onleesbaar" in err, err
     assert tree_bytes(warm) == damaged != before
+
+
+def test_a_store_in_memory_keeps_the_delta_of_its_shard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview indexes the pages as a plain mapping, with a store in memory that loses nothing it
+    holds: an edit goes to the delta bundle there too, over the shard as it was indexed in full."""
+    from sitegen.memo import Memo
+    from sitegen.stores import MemoryStore
+
+    monkeypatch.setattr(search, "DELTA_SHARE", 1.0)  # a small shard: force the delta
+    memo = Memo(MemoryStore())
+    pages = {f"p{n}/index.html": PAGE.format(title=f"Pagina {n}", text=f"tekst {n}").encode() for n in range(4)}
+    first = search.index_pages(pages, memo=memo)
+    memo.finish(success=True)
+    pages["p1/index.html"] = PAGE.format(title="Pagina 1", text="gewijzigd").encode()
+    again = search.index_pages(pages, memo=memo)
+    memo.finish(success=True)
+    assert json.loads(again["pagefind/shards.json"])["bundles"] == ["deel-delta/"]
+    assert again["pagefind/pagefind-entry.json"] == first["pagefind/pagefind-entry.json"], "the shard as it was"
