@@ -177,7 +177,8 @@ class DiskStore:
             return self._memory.get_many(space, keys)
         payloads: dict[bytes, bytes] = {}
         for key, sealed in self._select("key, value", space.name, keys):
-            payload = self._unseal(space.name, key, bytes(sealed))
+            # A value this store did not write may be of any SQL type: unsealed as nothing, it fails the seal.
+            payload = self._unseal(space.name, key, sealed if isinstance(sealed, bytes) else b"")
             if payload is not None:
                 payloads[key] = payload
         found: dict[bytes, T] = {}

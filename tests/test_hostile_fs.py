@@ -491,6 +491,17 @@ def test_a_planted_cache_file_runs_nothing(run_cli, tmp_path: Path, caplog: pyte
     assert FOREIGN in caplog.text
     assert tree_bytes(out) == fresh
 
+    # Values of other SQL types than the BLOBs the store writes: text, numbers.
+    table.write_bytes(clean)
+    caplog.clear()
+    with contextlib.closing(sqlite3.connect(table)) as db, db:
+        db.execute("UPDATE entries SET value = CASE WHEN rowid % 2 THEN 'tekst' ELSE 42 END")
+    shutil.rmtree(out)
+    code, stdout, err = run_cli(*args)
+    assert code == 0, err
+    assert FOREIGN in caplog.text
+    assert tree_bytes(out) == fresh
+
 
 def test_a_sealed_row_is_only_ever_read_as_data(tmp_path: Path) -> None:
     """A second wall, should the key ever leak: a value is decoded by its space's codec (JSON, text,
