@@ -119,6 +119,25 @@ class FinderRow:
         return "; ".join(f"{p.name}: {p.answer.text}" for p in self.parts)
 
 
+SHOWN_IGS_FIELDS = ("url", "name", "until_label")
+"""What the finder page (templates/gemeenten.html) shows of the IGS of an answer."""
+
+
+def shown_rows(rows: Iterable[FinderRow]) -> list[tuple[object, ...]]:
+    """What the finder page shows of the rows (its dependency key): every field of each row and its
+    parts (the terms follow from them), with the IGS of an answer as SHOWN_IGS_FIELDS, not as the
+    whole IGS, so that an edit of an IGS's other fields (its summary, say) leaves the page as it was."""
+    return [
+        (row.anchor, row.nis, row.name, row.province, row.postcodes, row.former,
+         [(p.unit_id, p.name, p.villages, p.merged_2019, p.answer.state, _shown_igs(p.answer.igs)) for p in row.parts])
+        for row in rows
+    ]  # fmt: skip
+
+
+def _shown_igs(igs: Igs | None) -> tuple[object, ...] | None:
+    return None if igs is None else tuple(getattr(igs, name) for name in SHOWN_IGS_FIELDS)
+
+
 def igs_units(site: Site, register: Register, topology: Topology) -> dict[str, tuple[str, ...]]:
     """The map units of each IGS, from its member names as written in its file."""
     from .geometry import units_for_name

@@ -260,7 +260,9 @@ def _page_shared(inputs: KeyInputs) -> Any:
 
 
 def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (inputs.geo.finder_rows,)
+    from .finder import shown_rows  # here: finder imports the model, which imports this module
+
+    return (shown_rows(inputs.geo.finder_rows),)
 
 
 # --- which Markdown is on each kind's pages -----------------------------------------------------

@@ -3,6 +3,8 @@ made up for the test."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -152,3 +154,48 @@ def test_the_finder_knows_every_village_old_name_and_postcode(geo, rows) -> None
     assert names_known(rows) >= len(villages) + len(postcodes)
     for name in sorted(villages | postcodes | {n for m in register.municipalities for n in m.former}):
         assert search_rows(rows, name), name
+
+
+# --- the finder page's dependency key ---------------------------------------------------------------
+
+
+def test_the_finder_page_reads_of_an_igs_only_what_its_key_holds() -> None:
+    from sitegen.finder import SHOWN_IGS_FIELDS
+
+    text = (ROOT / "templates" / "gemeenten.html").read_text(encoding="utf-8")
+    read = set(re.findall(r"\bigs\.(\w+)", text))
+    assert read and read <= set(SHOWN_IGS_FIELDS), read
+
+
+def test_the_finder_page_is_rendered_again_only_when_what_it_shows_of_an_igs_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An IGS's summary is not on the finder page: its key stays (it digested every IGS whole, so every
+    IGS edit rendered the 300 rows again); its name and end are: the key changes and the page is the
+    cold build's."""
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.preview.builder import PreviewBuilder
+
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(SAMPLE_CONTENT.parent / name if name == "content" else ROOT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), include_unpublished=True)
+    builder = PreviewBuilder(options)
+    finder = "gemeenten/index.html"
+    igs = tmp_path / "content" / "igs" / "noord.yaml"
+
+    def rebuilt(old: str, new: str) -> tuple[bytes, bytes]:
+        igs.write_text(igs.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        rendered = builder.render()
+        files = builder.complete(rendered)
+        assert files[finder] == build_files(options)[1][finder]
+        return rendered.keys[finder], files[finder]
+
+    first = builder.render()
+    key = first.keys[finder]
+    builder.complete(first)
+    assert rebuilt('summary: "', 'summary: "Anders. ')[0] == key
+    renamed, page = rebuilt("name: Cultuurregio Noord", "name: Cultuurregio Noorderkempen")
+    assert renamed != key and b"Cultuurregio Noorderkempen" in page
+    ended, page = rebuilt("updated: 2024-05-01", "updated: 2024-05-01\nactive_until: 2025-12-31")
+    assert ended != renamed and b"tot eind 2025" in page
