@@ -77,12 +77,13 @@ class PreviewFolder:
         """Write those of `names` whose bytes differ from what the folder holds: a file whose version
         is the one the folder holds is passed over unread (equal versions, equal bytes)."""
         versions = files.versions() if isinstance(files, SiteFiles) else {}
-        same = {rel for rel, _ in versions.items() & self.versions.items()}
-        load(files, (versions.keys() - same).intersection(names))  # at once: one memo query per kind
+        # One pass with two lookups a name: a set of every (name, version) pair, hashed as new tuples,
+        # cost ten times as much at 36,000 files (most of this update's time).
+        given, held = versions.get, self.versions.get
+        todo = [rel for rel in names if (version := given(rel)) is None or held(rel) != version]
+        load(files, [rel for rel in todo if rel in versions])  # at once: one memo query per kind
         changed = []
-        for rel in names:
-            if rel in same:
-                continue
+        for rel in todo:
             written = self._write(rel, files[rel])
             changed += written
             # The version of what the folder holds: the build's, where it gave one; a file written
