@@ -269,7 +269,7 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
         print(admin_left_out)
     ahead = Lookahead(args.output)  # the write stage's look at the spare, taken on the other core meanwhile
     try:
-        _, files = build_files(options, memo)
+        _, files = build_files(options, memo, states=inputs.states if inputs else None)
     except ContentErrors as errors:
         ahead.close()
         _save_cache(lambda: memo.finish(success=False))

@@ -17,14 +17,14 @@ import contextlib
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .deps import digest
 from .stores import seal, unseal
-from .tree import RACY_WINDOW_NS, newest_change, tree_state
+from .tree import RACY_WINDOW_NS, State, newest_change, tree_state
 from .write import output_state, write_file_atomic
 
 STAMP = "last-build"
@@ -36,6 +36,9 @@ class Fingerprint:
 
     inputs: bytes
     racy: bool  # an input changed too recently to trust its mtime
+    states: Mapping[str, State] = field(default_factory=dict, compare=False, repr=False)
+    """Each entry's state as the walk found it, by path: the build's load takes the stats of the
+    content files from here instead of asking for each again (sitegen.load.load_content)."""
 
     @classmethod
     def of_inputs(cls, roots: Iterable[Path], settings: Any, engine: str) -> Fingerprint:
@@ -43,7 +46,7 @@ class Fingerprint:
         newest = newest_change(entries)
         today = dt.date.today()  # scheduled articles appear on their date
         key = digest(entries, settings, engine, today, os.getcwd())
-        return cls(key, time.time() - newest < RACY_WINDOW_NS / 1e9)
+        return cls(key, time.time() - newest < RACY_WINDOW_NS / 1e9, dict(entries))
 
 
 def is_up_to_date(folder: Path, inputs: Fingerprint, output_dir: Path) -> bool:

@@ -28,7 +28,7 @@ from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
-from .tree import RACY_WINDOW_NS
+from .tree import RACY_WINDOW_NS, State
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -393,11 +393,18 @@ Outcome = ContentFile | ContentError
 
 
 def _outcome(
-    folder: str, suffix: str, entry: os.DirEntry[str] | _PathEntry, folder_shown: str, root: Path
+    folder: str,
+    suffix: str,
+    entry: os.DirEntry[str] | _PathEntry,
+    folder_shown: str,
+    root: Path,
+    states: Mapping[str, State] | None = None,
 ) -> tuple[Outcome | None, bool]:
     """What one entry of a text folder is: a file to read, an error (a stray, a bad name, a link that
     points outside content/) or None (hidden files, editor backups); and whether the file events of
-    its own path tell all its changes (not a link, nor a file with a second name elsewhere)."""
+    its own path tell all its changes (not a link, nor a file with a second name elsewhere).
+    `states`: see load_content (a file's state there stands for its stat; not told, as its number
+    of names is not known)."""
     name = entry.name
     if name.startswith(".") or name.endswith("~"):
         return None, True  # editor backups and hidden files
@@ -422,6 +429,9 @@ def _outcome(
             shown,
             hint=f"hernoem het bestand naar {suggestion}{suffix}",
         ), not linked
+    state = states.get(entry.path) if states is not None and not linked else None
+    if state is not None and len(state) == 7 and stat.S_ISREG(state[2]):
+        return ContentFile(folder, slug, entry.path, shown, state[3:]), False  # type: ignore[arg-type]
     try:
         info = entry.stat()
     except OSError:
@@ -446,7 +456,12 @@ class _PathEntry:
 
 
 def _content_files(
-    folder: str, suffix: str, content_dir: Path, errors: list[ContentError], found: dict[str, Outcome]
+    folder: str,
+    suffix: str,
+    content_dir: Path,
+    errors: list[ContentError],
+    found: dict[str, Outcome],
+    states: Mapping[str, State] | None = None,
 ) -> bool:
     """The entries of one content folder into `found` (by name, in name order), its errors (strays,
     bad names) into `errors`; whether file events tell every change of it (_outcome: a folder that
@@ -459,7 +474,7 @@ def _content_files(
     root = content_dir.resolve()
     folder_shown = display_path(content_dir / folder)
     for entry in listing:
-        outcome, told = _outcome(folder, suffix, entry, folder_shown, root)
+        outcome, told = _outcome(folder, suffix, entry, folder_shown, root, states)
         trusted = trusted and told
         if outcome is not None:
             found[entry.name] = outcome
@@ -514,15 +529,16 @@ LISTING: Space[_Listing] = Space("content-listing")
 """The last load's _Listing of a content folder, in memory only (a CLI build has no file events)."""
 
 
-def _scan(content_dir: Path, errors: list[ContentError]) -> _Listing:
-    """Every entry of the text folders, looked at now; their errors into `errors`, in name order."""
+def _scan(content_dir: Path, errors: list[ContentError], states: Mapping[str, State] | None = None) -> _Listing:
+    """Every entry of the text folders, looked at now (with `states`, see load_content, a file's
+    stat taken from there); their errors into `errors`, in name order."""
     site, trusted = _site_outcome(content_dir)
     if isinstance(site, ContentError):
         errors.append(site)
     folders: dict[str, dict[str, Outcome]] = {}
     for folder, suffix in TEXT_FOLDERS:
         folders[folder] = {}
-        trusted = _content_files(folder, suffix, content_dir, errors, folders[folder]) and trusted
+        trusted = _content_files(folder, suffix, content_dir, errors, folders[folder], states) and trusted
     return _Listing(site, folders, trusted)
 
 
@@ -992,14 +1008,22 @@ def _records(
 
 
 def load_content(
-    content_dir: Path, memo: Memo, journal: Journal | None = None, changed: Iterable[str] | None = None
+    content_dir: Path,
+    memo: Memo,
+    journal: Journal | None = None,
+    changed: Iterable[str] | None = None,
+    states: Mapping[str, State] | None = None,
 ) -> RawContent:
     """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md, images/ and the generated geo/ files
     from `content_dir`. With a journal, a text file whose stat is unchanged since an earlier build
     is not read again: its record (with what the per-file checks made of it) comes from the memo.
     `changed`: the paths below content_dir (relative to it, '/' between parts) that may have changed
     since the last load of this folder with this memo, as file events tell them (the preview); None
-    when that is not known. Given, only the text files of those paths are looked at again."""
+    when that is not known. Given, only the text files of those paths are looked at again.
+    `states`: the entries below content_dir as sitegen.tree.tree_state found them earlier in this
+    build (the no-op check's walk), by path: a regular file's stat is taken from there instead of
+    asked again. Taken before its file is read, as a stat of its own would be, it is as sound: a
+    record stands for the stat taken before its bytes were read (and the racy-mtime rule holds)."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
         raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
@@ -1014,7 +1038,7 @@ def load_content(
         errors += listing.errors()
         since = (last.records, fresh, gone)  # type: ignore[union-attr]
     else:
-        listing = _scan(content_dir, errors)
+        listing = _scan(content_dir, errors, states)
     files = listing.files()
     records = _records(files, memo, journal, since)
     if journal is not None:

@@ -25,6 +25,7 @@ from .parallel import collector_paused
 from .register import Register, register_from_text
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
+from .tree import State
 from .validate import JOURNAL, validate_content
 
 logger = logging.getLogger(__name__)
@@ -45,18 +46,22 @@ def load_and_validate(options: BuildOptions, memo: Memo | None = None) -> Site:
 
 
 def _load_site(
-    options: BuildOptions, memo: Memo, changed: Collection[str] | None = None
+    options: BuildOptions,
+    memo: Memo,
+    changed: Collection[str] | None = None,
+    states: Mapping[str, State] | None = None,
 ) -> tuple[Site, Register, GeneratedText | None]:
     """The model, the register and the (unparsed) topology: everything comes from load_content
-    (`changed`: the paths below the content folder that may have changed, see load_content)."""
+    (`changed`: the paths below the content folder that may have changed; `states`: the entries
+    below it as this build's walk found them; see load_content)."""
     with collector_paused():
-        return _load_model(options, memo, changed)
+        return _load_model(options, memo, changed, states)
 
 
 def _load_model(
-    options: BuildOptions, memo: Memo, changed: Collection[str] | None
+    options: BuildOptions, memo: Memo, changed: Collection[str] | None, states: Mapping[str, State] | None = None
 ) -> tuple[Site, Register, GeneratedText | None]:
-    raw = load_content(options.content_dir, memo, JOURNAL, changed)
+    raw = load_content(options.content_dir, memo, JOURNAL, changed, states)
     try:
         register: Register | ContentError = _parsed(raw.register, register_from_text, memo)
     except ContentError as exc:
@@ -111,11 +116,17 @@ class Rendered:
     """What render left for `complete_files` to add first (with `cards_later`: the social cards)."""
 
 
-def build_files(options: BuildOptions, memo: Memo | None = None, index: Indexer = index_now) -> tuple[Site, SiteFiles]:
+def build_files(
+    options: BuildOptions,
+    memo: Memo | None = None,
+    index: Indexer = index_now,
+    states: Mapping[str, State] | None = None,
+) -> tuple[Site, SiteFiles]:
     """The whole site, each file with its version; every step asks `memo` for what an earlier build
-    already computed, and the bytes of a page or card the cache holds are read only when needed."""
+    already computed, and the bytes of a page or card the cache holds are read only when needed.
+    `states`: the input entries as the no-op check's walk found them (see load_content)."""
     memo = memo or Memo()
-    rendered = render_files(options, memo, index_ahead=index is index_now)
+    rendered = render_files(options, memo, index_ahead=index is index_now, states=states)
     return rendered.site, complete_files(options, rendered, memo, index)
 
 
@@ -126,12 +137,13 @@ def render_files(
     index_ahead: bool = False,
     changed: Collection[str] | None = None,
     cards_later: bool = False,
+    states: Mapping[str, State] | None = None,
 ) -> Rendered:
     """load → validate → model → render: every page, card and asset of the site (with `index_ahead`,
     the search index of the pages is started on another core meanwhile: `render_site`; `changed`:
     the paths below the content folder that may have changed since the last build, see load_content;
     with `cards_later`, the social cards are made by `complete_files`, see Rendered.later)."""
-    site, register, topology_file = _load_site(options, memo, changed)
+    site, register, topology_file = _load_site(options, memo, changed, states)
     try:
         # Parsed where the map data is not remembered (a malformed file never is: its digest is new).
         geo = build_map_data(site, register, _parsed(topology_file, unparsed_topology, memo), memo)

@@ -663,3 +663,65 @@ def test_told_changes_look_again_at_those_paths_alone(project: Path, monkeypatch
     (content / "articles" / "link.md").symlink_to(article.resolve())
     step({"articles/link.md"})
     assert len(step({"igs/noord.yaml"})) == every(), "a link: every file again"
+
+
+def test_the_stats_of_the_no_op_checks_walk_stand_for_the_files(
+    project: Path, opened: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build takes each content file's stat from the walk that looked for changes (tree_state) instead
+    of asking again: taken before the file is read, it is the stat the record stands for, so a file
+    edited between the walk and its read shows its new bytes and is read again by the next build. A path
+    the walk found to be something else than a regular file (a folder then, an error) is asked again."""
+    from sitegen.tree import tree_state
+
+    _settled(monkeypatch)
+    content = Path("content")
+
+    def load_now(states: dict[str, Any] | None = None) -> load.RawContent:
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        walked = dict(tree_state([content])) if states is None else states
+        raw = load.load_content(content, memo, validate.JOURNAL, None, walked)
+        memo.finish(success=True)
+        return raw
+
+    def title(raw: load.RawContent) -> str:
+        return next(source.front.data["title"] for slug, source in raw.articles if slug == "project-x")
+
+    load_now()
+    opened.clear()
+    load_now()
+    assert opened == Counter(), "the walk's stats are the journal's stats: nothing is read again"
+
+    text = ARTICLE.read_text(encoding="utf-8")
+    ARTICLE.write_text(text.replace("title: Project X in de kijker", "title: Project X, anders"))
+    walked = dict(tree_state([content]))  # the walk sees the first edit; the second comes before the read
+    ARTICLE.write_text(text.replace("title: Project X in de kijker", "title: Project X, nog eens anders"))
+    opened.clear()
+    assert title(load_now(walked)) == "Project X, nog eens anders", "the bytes read after the walk"
+    assert opened["content/articles/project-x.md"] == 1
+    opened.clear()
+    assert title(load_now()) == "Project X, nog eens anders", "its record stands for the walk's stat"
+    assert opened["content/articles/project-x.md"] == 1, "read again: the file's stat is not the walk's"
+    opened.clear()
+    load_now()
+    assert opened == Counter()
+
+    real = {file.path: file.stat for file in load._scan(content, []).files()}
+    folder_state = walked[str(content / "articles")]
+    misleading = {**walked, str(ARTICLE): folder_state, str(content / "igs" / "noord.yaml"): (-1, 2)}
+    assert {file.path: file.stat for file in load._scan(content, [], misleading).files()} == real
+
+
+def test_a_cli_build_with_the_cache_takes_the_stats_of_its_no_op_check(
+    run_cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`build` hands the walk of its no-op check to the load (the test above: what that is worth)."""
+    from sitegen import pipeline
+
+    given: list[Any] = []
+    real = pipeline.load_content
+    monkeypatch.setattr(pipeline, "load_content", lambda *args: given.append(args[4]) or real(*args))
+    assert run_cli("build", "--content", "content", "--output", "site", "--cache", "cache")[0] == 0
+    files = load._scan(Path("content"), []).files()
+    assert len(given) == 1 and len(files) == 7  # site.yaml, 2 IGS, 4 stories
+    assert all(given[0][file.path][3:] == file.stat for file in files)

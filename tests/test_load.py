@@ -45,8 +45,10 @@ def test_the_build_reads_content_only_through_load_content(tmp_path: Path, monke
     _, expected = pipeline.build_files(options)
     real_load = pipeline.load_content
 
-    def load_then_move(content_dir: Path, memo: pipeline.Memo, journal: load.Journal, changed: None) -> load.RawContent:
-        raw = real_load(content_dir, memo, journal, changed)
+    def load_then_move(
+        content_dir: Path, memo: pipeline.Memo, journal: load.Journal, changed: None, states: None
+    ) -> load.RawContent:
+        raw = real_load(content_dir, memo, journal, changed, states)
         content_dir.rename(tmp_path / "gone")
         return raw
 
