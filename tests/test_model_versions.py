@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, SAMPLE
+from PIL import Image
 
-from sitegen import load, pipeline
+from sitegen import load, model, pipeline
 from sitegen.deps import digest, page_keys
 from sitegen.markup import RenderedMarkdown
 from sitegen.memo import Memo
@@ -340,3 +341,26 @@ def test_page_keys_kept_by_version_are_the_keys_made_afresh(project: Path, monke
     small, large = ({"images/foto.jpg": Picture("images/foto.jpg", width, width)} for width in (100, 200))
     assert rebuilt(site, pictures=small)[story.out_path] != rebuilt(site, pictures=large)[story.out_path]
     assert made, "the pictures changed"
+
+
+def test_articles_made_without_their_init_are_the_dataclass_objects(project: Path) -> None:
+    """build_model makes its articles without Article.__init__ (model._made): each has every field,
+    nothing else, and equals the article the dataclass makes of the same fields (with a person, an
+    image, tags, its own date of update, a draft and a scheduled one among them)."""
+    (project / "content" / "images").mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8)).save(project / "content" / "images" / "foto.png")
+    article = project / "content" / "articles" / "project-x.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("tags:", "image:\n  src: images/foto.png\n  alt: Een foto\ntags:", 1))
+    interview = project / "content" / "articles" / "interview-noord.md"
+    interview.write_text(interview.read_text(encoding="utf-8").replace("---\n", "---\ndraft: true\n", 1))
+    articles = _site().articles
+    names = [field.name for field in dataclasses.fields(model.Article)]
+    assert any(a.person for a in articles) and any(a.image for a in articles) and any(a.tags for a in articles)
+    assert any(a.draft for a in articles) and any(a.scheduled for a in articles)
+    for story in articles:
+        assert list(vars(story)) == names
+        made = model.Article(**{name: getattr(story, name) for name in names})
+        assert made == story and repr(made) == repr(story)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            story.title = "anders"  # type: ignore[misc]
