@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .memo import Memo, Space
 from .schema import ARTICLE_TYPES
 from .urls import out_path_of
 
@@ -134,11 +135,26 @@ class PageKind:
     def url_for(self, **values: str) -> str:
         return self.url.format(**values)
 
-    def jobs(self, site: Site, earlier: Sequence[PageJob]) -> list[PageJob]:
+    def jobs(self, site: Site, earlier: Sequence[PageJob], last: Mapping[int, PageJob] | None = None) -> list[PageJob]:
+        """The jobs of this kind's pages; `last`: the last build's jobs of an item kind by the id() of
+        their item (see page_jobs)."""
+        pages = self.pages
+        if not last or not isinstance(pages, _Items):
+            return self._jobs(pages(site, earlier))
+        # The job of an item that is the very object of a job of the last build (the model hands the
+        # unchanged stories back as they were, sitegen/model.py) is that job: it follows from its kind
+        # and item alone. Only the others are made.
+        items, name = getattr(site, pages.attribute), pages.name
+        found = [job if (job := last.get(id(item))) and job.kind is self and job.context[name] is item else None
+                 for item in items]  # fmt: skip
+        made = iter(self._jobs([pages.page(item) for item, job in zip(items, found, strict=True) if job is None]))
+        return [job if job is not None else next(made) for job in found]
+
+    def _jobs(self, pages: Iterable[Page]) -> list[PageJob]:
         url_for = self.url.format  # some 12,000 pages a build: no call but the needed ones
         return [
             PageJob(self, out_path_of(url), page.src_path, {"url": url, **page.context})
-            for page in self.pages(site, earlier)
+            for page in pages
             for url in (url_for(**page.values),)
         ]
 
@@ -189,11 +205,19 @@ def _stories_by_tag(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
     return [Page({"tag": slug}, "content/articles", {"tag": label}) for slug, label in tags_in_use(site)]
 
 
-def _items(attribute: str, name: str) -> Callable[[Site, Sequence[PageJob]], list[Page]]:
-    def pages(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
-        return [Page({"slug": x.slug}, x.src_path, {name: x, "updated": x.updated}) for x in getattr(site, attribute)]
+@dataclass(frozen=True)
+class _Items:
+    """The pages of the items of `site.<attribute>` (IGS'en, stories, pages), one each, the item in
+    the context as `name`: a page follows from its item alone."""
 
-    return pages
+    attribute: str
+    name: str
+
+    def __call__(self, site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+        return [self.page(x) for x in getattr(site, self.attribute)]
+
+    def page(self, item: Any) -> Page:
+        return Page({"slug": item.slug}, item.src_path, {self.name: item, "updated": item.updated})
 
 
 def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
@@ -321,7 +345,7 @@ KINDS: tuple[PageKind, ...] = (
         "igs",
         "/igs/{slug}/",
         "igs.html",
-        _items("igs", "igs"),
+        _Items("igs", "igs"),
         # geo.villages follows from the finder rows and the IGS members
         reads=Reads(site=frozenset({"articles_for", "consultants_for"}), geo=frozenset({"locators", "villages"})),
         key=_igs_key,
@@ -332,7 +356,7 @@ KINDS: tuple[PageKind, ...] = (
         "article",
         "/verhalen/{slug}/",
         "article.html",
-        _items("articles", "article"),
+        _Items("articles", "article"),
         reads=Reads(site=frozenset({"igs_by_slug", "organisation"})),
         key=_article_key,
         item="article",
@@ -343,7 +367,7 @@ KINDS: tuple[PageKind, ...] = (
         "page",
         "/{slug}/",
         "page.html",
-        _items("pages", "page"),
+        _Items("pages", "page"),
         reads=Reads(site=frozenset({"consultants", "igs_by_slug"})),
         key=_page_key,
         item="page",
@@ -367,11 +391,26 @@ def url_of(name: str, **values: str) -> str:
     return kind(name).url_for(**values)
 
 
-def page_jobs(site: Site) -> list[PageJob]:
-    """Every page of the site, kind by kind in the order of the table."""
+LAST_JOBS: Space[dict[str, dict[int, PageJob]]] = Space("page-jobs")
+"""The jobs of the item kinds' pages of the last build, per kind by the id() of their item (in memory
+only: the preview's rebuilds make jobs only for the items the model made anew)."""
+_LAST_BUILD = b"last build"
+
+
+def page_jobs(site: Site, memo: Memo | None = None) -> list[PageJob]:
+    """Every page of the site, kind by kind in the order of the table (with `memo`, the jobs of items
+    that are the last build's objects are its jobs: PageKind.jobs)."""
+    last = memo.recalled(LAST_JOBS, _LAST_BUILD) if memo is not None else None
     jobs: list[PageJob] = []
+    kept: dict[str, dict[int, PageJob]] = {}
     for page_kind in KINDS:
-        jobs += page_kind.jobs(site, jobs)
+        made = page_kind.jobs(site, jobs, last.get(page_kind.name) if last else None)
+        if isinstance(page_kind.pages, _Items):
+            name = page_kind.pages.name
+            kept[page_kind.name] = {id(job.context[name]): job for job in made}
+        jobs += made
+    if memo is not None:
+        memo.keep(LAST_JOBS, _LAST_BUILD, kept)  # the jobs hold their items: no id is taken again meanwhile
     return jobs
 
 

@@ -151,7 +151,7 @@ def render_files(
         raise ContentErrors([exc]) from exc
     keys: dict[str, bytes] = {}
     with collector_paused():
-        jobs = page_jobs(site)
+        jobs = page_jobs(site, memo)
     assets = load_assets(options.assets_dir)
     later: list[Callable[[], None]] | None = [] if cards_later else None
     files = render_site(

@@ -374,3 +374,34 @@ def test_the_deferred_work_waits_for_the_next_pause_when_a_save_is_waiting(
     assert preview.builder.search.pending is not None and preview.folder.walked == walked
     preview.idle(lambda: False)
     assert preview.builder.search.pending is None and preview.folder.walked > walked
+
+
+def test_a_rebuild_makes_page_jobs_only_for_the_items_the_model_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview keeps the last build's page jobs: a story the model hands back as it was keeps its
+    job; an edited story (a new object) gets a new one holding it; the jobs are those made afresh."""
+    from sitegen.pages import page_jobs
+    from sitegen.preview.builder import PreviewBuilder
+
+    (content, _, _), _ = _sample_preview(tmp_path, monkeypatch)
+    builder = PreviewBuilder(PREVIEW_OPTIONS)
+    first = builder.render()
+    builder.complete(first)
+    article = sorted((content / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8").rstrip("\n") + "\n\nEen nieuwe zin.\n", encoding="utf-8")
+    second = builder.render([str(article.absolute())])
+    builder.complete(second)
+    last = {job.out_path: job for job in first.jobs}
+    stories = [job for job in second.jobs if job.kind.name == "article"]
+    edited = [job for job in stories if job.src_path.endswith(article.name)]
+    assert len(stories) > 2 and len(edited) == 1
+    for job in stories:
+        story = job.context["article"]
+        assert any(story is shown for shown in second.site.articles)
+        assert (job is last[job.out_path]) == (job not in edited)
+    assert "Een nieuwe zin." in edited[0].context["article"].body.html
+    fresh = page_jobs(second.site)
+    assert [(j.kind, j.out_path, j.src_path, j.context) for j in second.jobs] == [
+        (j.kind, j.out_path, j.src_path, j.context) for j in fresh
+    ]
