@@ -26,7 +26,8 @@ one's own wall time; the search index runs on the second core beside the link ch
 and `article: search` is the search index's share of the article row (the delta bundle).
 With --serve, `serve article`/`serve igs` time the preview after an edit, from the save to the reload
 (the server's own watcher and rebuild, in process; the work it does after the reload or defers until
-the editor pauses is left out).
+the editor pauses is left out); their CPU is the rebuild thread's own, from the start of the rebuild
+to the reload (less disturbed by a busy machine than the wall time).
 The engine's modules are compiled to bytecode before the first step, as Python does on a user's
 first run (this matters where PYTHONDONTWRITEBYTECODE is set: it stops the writing, not the reading).
 Wall time, CPU time (user+sys of the child and its waited-for children, from wait4), peak RSS of
@@ -103,7 +104,15 @@ content, folder, article, igs = (Path(p) for p in sys.argv[2:6])
 root = Path(sys.argv[1])
 options = BuildOptions(content, root / "templates", root / "assets", include_unpublished=True)
 reloaded = threading.Event()
-preview = Preview(options, PreviewState(folder, 8000), reloaded.set)
+cpu = {}  # the rebuild thread's CPU time at the start of a rebuild and at its reload
+
+
+def reload():
+    cpu["reload"] = time.thread_time()
+    reloaded.set()
+
+
+preview = Preview(options, PreviewState(folder, 8000), reload)
 preview.rebuild()
 preview.idle()
 idled = threading.Event()
@@ -113,7 +122,12 @@ def idle(saved):
     preview.idle(saved)
     idled.set()
 
-watcher = Watcher([content, root / "templates", root / "assets"], preview.rebuild, idle)
+def rebuild(changed):
+    cpu["start"] = time.thread_time()
+    preview.rebuild(changed)
+
+
+watcher = Watcher([content, root / "templates", root / "assets"], rebuild, idle)
 watcher.start()
 result = {}
 edits = (
@@ -128,6 +142,7 @@ for name, path, edit in edits:
     started = time.perf_counter()
     assert reloaded.wait(300)  # the watcher saw the save, the rebuild told the browsers to reload
     result[name] = time.perf_counter() - started
+    result[f"{name} cpu"] = cpu["reload"] - cpu["start"]
 watcher.stopped.set()
 watcher.join()
 print(json.dumps(result))
@@ -298,8 +313,8 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
             _, out = run_child([sys.executable, "-c", SERVE_SCRIPT, str(ROOT), str(content), str(preview),
                                 str(articles[-1]), str(igs[-1])])  # fmt: skip
             timings = json.loads(out.strip().splitlines()[-1])
-            record("serve article", Sample(timings["article"]))
-            record("serve igs", Sample(timings["igs"]))
+            record("serve article", Sample(timings["article"], timings["article cpu"]))
+            record("serve igs", Sample(timings["igs"], timings["igs cpu"]))
     results["load"].append(Sample(os.getloadavg()[0]))
     return results
 
@@ -344,7 +359,8 @@ def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int])
             lines.append(f"{size:<10} {label:<15} {cell(spent, 8, 3)}")
         for name in ("serve article", "serve igs"):
             if name in results:
-                lines.append(f"{size:<10} {name:<15} {cell(median([s.wall for s in results[name]]), 8, 3)}")
+                wall, cpu = median([s.wall for s in results[name]]), median([s.cpu for s in results[name]])
+                lines.append(f"{size:<10} {name:<15} {cell(wall, 8, 3)} {'':>8} {'':>7} {cell(cpu, 9, 3)}")
     return "\n".join(lines)
 
 

@@ -53,11 +53,14 @@ def test_run_prints_one_table_with_every_step_and_part(tmp_path: Path, capsys) -
     are still found where the pipeline calls them (a renamed step would leave its row empty)."""
     import run
 
-    assert run.main(["--sizes", "2x6:1", "--work", str(tmp_path), "--no-hugo"]) == 0
+    assert run.main(["--sizes", "2x6:1", "--work", str(tmp_path), "--no-hugo", "--serve"]) == 0
     rows = {line[11:26].strip(): line[26:].split() for line in capsys.readouterr().out.splitlines()[2:]}
     for step in (*run.STEPS, "peak memory", "+ search", "+ link check", "+ map", "article: search"):
         assert rows.get(step), f"no figure for {step}"
     assert float(rows["no-op"][0]) < float(rows["cold"][0])
+    for step in ("serve article", "serve igs"):  # the wall time from the save, the rebuild's own CPU
+        wall, cpu = map(float, rows[step])
+        assert 0 < cpu <= wall
 
 
 def test_the_default_work_folder_is_one_the_build_may_write_into() -> None:
