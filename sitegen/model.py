@@ -513,40 +513,73 @@ def build_model(
         return rendered[text] if text else None
 
     stories = valid.articles + valid.pages
-    # One pass over the stories (10,000 on a large site): which are shown, and each shown article's
-    # version (its file's bytes, slug, the base path and whether it is scheduled).
-    shown_articles: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
-    versions: list[tuple[str, bytes]] = []
-    unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
-    article_version = {scheduled: _version_of("articles", base_path, scheduled) for scheduled in (False, True)}
-    for story in valid.articles:
-        slug, src_path, item, _ = story
-        scheduled = item["date"].start > today
-        if include_unpublished or not (item["draft"] or scheduled):
-            shown_articles.append(story)
-            content = valid.versions.get(src_path)
-            versions.append((src_path, article_version[scheduled](content and content + slug.encode("utf-8"))))
-        else:
-            unpublished.append(story)
-    withheld_articles = len(unpublished)
-    unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
-    hidden = {src_path for _, src_path, _, _ in unpublished}
     # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
     # slug, path, base path and scheduling are the same is the same object again.
     bodies, last_articles = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {})
     if bodies is None or bodies.memo is not memo or bodies.base_path != base_path or bodies.owner != os.getpid():
         bodies, last_articles = _Bodies(memo, base_path), {}
-    kept = {place[0]: last_articles[place] for place in versions if place[1] and place in last_articles}
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
     body_version = _version_of("body", base_path)
-    body_keys = {
-        src_path: kept[src_path].body._key  # type: ignore[attr-defined]
-        if src_path in kept
-        else body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
-        for _, src_path, _, source in stories
-    }
-    story_keys = [body_keys[src_path] for _, src_path, _, _ in shown_articles]
+    body_keys: dict[str, bytes] = {}
+    # One pass over the articles (10,000 on a large site): which are shown, and of each shown one its
+    # version (its file's bytes, slug, the base path and whether it is scheduled), its body's key and
+    # its object (the last build's of that version, else made anew).
+    articles: list[Article] = []
+    made: dict[tuple[str, bytes], Article] = {}
+    unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
+    article_version = {scheduled: _version_of("articles", base_path, scheduled) for scheduled in (False, True)}
+    article_url = kind("article").url.format  # no call per article but the format
+    for story in valid.articles:
+        slug, src_path, item, source = story
+        date = item["date"]
+        scheduled = date.start > today
+        if not include_unpublished and (item["draft"] or scheduled):
+            unpublished.append(story)
+            continue
+        content = valid.versions.get(src_path)
+        version = article_version[scheduled](content and content + slug.encode("utf-8"))
+        article = last_articles.get((src_path, version)) if version else None
+        if article is not None:
+            body_keys[src_path] = article.body._key  # type: ignore[attr-defined]
+        else:
+            key = body_keys[src_path] = body_version(content) or digest(source.body, base_path)
+            image = item.get("image")
+            article = _made(
+                Article,
+                {
+                    "slug": slug,
+                    "src_path": src_path,
+                    "out_path": out_path_of(url := article_url(slug=slug)),
+                    "url": url,
+                    "title": item["title"],
+                    "type": item["type"],
+                    "date": date.start,
+                    "date_precision": date.precision,
+                    "igs": tuple(item.get("igs") or ()),
+                    "summary": item["summary"],
+                    "person": _person(item.get("person")),
+                    "image": Image(image["src"], image["alt"]) if image else None,
+                    "tags": tuple(item["tags"] or ()),
+                    "draft": item["draft"],
+                    "scheduled": scheduled,
+                    "body": _StoryBody(source, key, bodies),
+                    "updated": PartialDate(item["updated"]) if item.get("updated") else date,
+                    "sources": tuple(item["sources"] or ()),
+                    "version": version,
+                },
+            )
+        articles.append(article)
+        if version:
+            made[src_path, version] = article
+    if made.keys() != last_articles.keys():
+        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, made))
+    story_keys = [article.body._key for article in articles]  # type: ignore[attr-defined]
+    withheld_articles = len(unpublished)
+    unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
+    hidden = {src_path for _, src_path, _, _ in unpublished}
+    for _, src_path, _, source in (*unpublished[:withheld_articles], *valid.pages):
+        body_keys[src_path] = body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
     # Kept in the cache for the builds that show them; those of the last build are there (it kept what
     # it used): only new keys are asked of the store.
     memo.known_listed(MARKDOWN, story_keys, STORY_KEYS)
@@ -623,46 +656,6 @@ def build_model(
             | body_images(story for story in stories if story[1] not in hidden)
         ),
     )
-    articles = []
-    made: dict[tuple[str, bytes], Article] = {}
-    article_url = kind("article").url.format  # some 10,000 a build: no call per article but format
-    for (slug, src_path, item, source), (_, version) in zip(shown_articles, versions, strict=True):
-        if src_path in kept:
-            made[src_path, version] = kept[src_path]
-            articles.append(kept[src_path])
-            continue
-        image, date = item.get("image"), item["date"]
-        articles.append(
-            _made(
-                Article,
-                {
-                    "slug": slug,
-                    "src_path": src_path,
-                    "out_path": out_path_of(url := article_url(slug=slug)),
-                    "url": url,
-                    "title": item["title"],
-                    "type": item["type"],
-                    "date": date.start,
-                    "date_precision": date.precision,
-                    "igs": tuple(item.get("igs") or ()),
-                    "summary": item["summary"],
-                    "person": _person(item.get("person")),
-                    "image": Image(image["src"], image["alt"]) if image else None,
-                    "tags": tuple(item["tags"] or ()),
-                    "draft": item["draft"],
-                    "scheduled": date.start > today,
-                    "body": _StoryBody(source, body_keys[src_path], bodies),
-                    "updated": PartialDate(item["updated"]) if item.get("updated") else date,
-                    "sources": tuple(item["sources"] or ()),
-                    "version": version,
-                },
-            )
-        )
-        if version:
-            made[src_path, version] = articles[-1]
-    if made.keys() != last_articles.keys():
-        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, made))
-
     pages = []
     for slug, src_path, item, _ in valid.pages:
         if src_path in hidden:
