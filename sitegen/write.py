@@ -284,11 +284,21 @@ def write_site(
     output_tree = trees.get(output_key, _NO_TREE)
     spare_tree = trees.get(spare_key, _NO_TREE)
     look = looked[1] if looked and looked[1].key == spare_key else None
-    want = _digests(names, source, version_of, output_tree.records, spare_tree.records)
+    suspects = _suspects(names, version_of, output_tree, spare_tree, output_key, look)
+    if suspects is None:
+        want = _digests(names, source, version_of, output_tree.records, spare_tree.records)
+        wanted_suspects = None
+    else:  # every wanted file but the suspects holds the bytes the output's record names
+        records = output_tree.records
+        want = dict(zip(records, [record.partition(" ")[0] for record in records.values()], strict=True))
+        for rel in suspects:
+            want.pop(rel, None)
+        wanted_suspects = [rel for rel in names if rel in suspects]
+        want.update(_digests(wanted_suspects, source, version_of, records, spare_tree.records))
     out = str(output_dir)
     if output_key and not output_tree.records:  # no manifest to trust: learn the output by reading it
         output_tree = _records_by_reading(out, names, folders, source, want, version_of)
-    if output_key and _holds_exactly(out, want, folders, output_tree):
+    if output_key and _holds_exactly(out, want, folders, output_tree, wanted_suspects):
         kept = {rel: _with_version(output_tree.records[rel], version_of.get(rel)) for rel in names}
         if output_tree.line and output_tree.full and kept == output_tree.records:
             output_line = output_tree.line  # as it was read: nothing to write
@@ -298,7 +308,9 @@ def write_site(
         logger.info("Output %s is up to date", output_dir)
         return Written(0, 0, _state_digest(output_line))
     spare = _spare(state)
-    sync = _bring_up_to_date(str(spare), names, folders, want, version_of, spare_tree, out, output_tree, source, look)
+    sync = _bring_up_to_date(
+        str(spare), names, folders, want, version_of, spare_tree, out, output_tree, source, look, suspects
+    )
     os.chmod(spare, 0o755)
     new_key = _tree_key(spare) or ""  # a folder keeps its identity when it is renamed
     entries = [*sync.made, *(sync.changed | {""})]
@@ -312,7 +324,7 @@ def write_site(
         new_line = _tree_line(new_key, sync.records)
         new_tree = _Tree(sync.records, sync.folders, new_line)
         # The old output, now the spare, is recorded by how it differs from the new output.
-        manifest = _manifest_text(new_key, new_tree, output_key, output_tree)
+        manifest = _manifest_text(new_key, new_tree, output_key, output_tree, suspects)
         if flushed is not None:
             flushed.result()  # durable before the swap
     if output_key:
@@ -392,6 +404,32 @@ def _digests(
 _HASH_BATCH = 256
 
 
+def _suspects(
+    names: list[str],
+    version_of: Mapping[str, str],
+    output_tree: _Tree,
+    spare_tree: _Tree,
+    output_key: str,
+    look: _Look | None,
+) -> set[str] | None:
+    """The paths a rebuild has to look at one by one, where it can tell the rest apart without that
+    (None where it cannot): the usual rebuild has the output's records in full, the spare's as they
+    differ from those, and the look at the spare. Then every file but these suspects is wanted
+    with the version of the output's record (so its digest), has the same record in the spare, and
+    a stat in the spare that agrees with it: it is kept there as it is. The suspects are the wanted
+    files the output has not recorded with their version (a file without one is always digested),
+    the recorded files no longer wanted, those whose spare records differ from the output's, and
+    those the look found changed or absent in the spare."""
+    records = output_tree.records
+    if look is None or not output_key or not output_tree.full or spare_tree.like != output_key:
+        return None
+    wanted = dict(zip(names, map(version_of.get, names), strict=True))  # None (no version): never recorded
+    recorded = dict(zip(records, [record.rpartition(" ")[2] for record in records.values()], strict=True))
+    suspects = {rel for rel, _ in wanted.items() ^ recorded.items()}  # one pass in C, not one per file
+    suspects.update(spare_tree.differs, look.other, look.absent)
+    return suspects
+
+
 def _hash_all(items: list[tuple[str, bytes]]) -> dict[str, str]:
     """SHA-256 (the fastest strong hash here, in hardware), cut to 128 bits."""
     return {rel: hashlib.sha256(data).digest()[:16].hex() for rel, data in items}
@@ -441,6 +479,8 @@ class _Tree(NamedTuple):
     folders: dict[str, str]  # path -> FOLDER record ("st_ino st_ctime_ns", or UNSURE), for every folder
     line: str = ""  # the tree's line in the manifest, kept to be written again as it was
     full: bool = True  # False: the line holds the records only as far as they differ from the other tree's
+    like: str = ""  # where not full: the key of that other tree
+    differs: frozenset[str] = frozenset()  # where not full: the paths whose records differ from its (or it lacks)
 
 
 _NO_TREE = _Tree({}, {})
@@ -494,7 +534,7 @@ def _parse_manifest(data: bytes) -> dict[str, _Tree]:
             for rel in gone:
                 full.pop(rel, None)
             full.update(records)
-            trees[key] = _Tree(full, folders, line, full=False)
+            trees[key] = _Tree(full, folders, line, False, tree["like"], frozenset(records).union(gone))
     return trees
 
 
@@ -507,17 +547,29 @@ def _write_manifest(state: Path, output_key: str, output: _Tree, spare_key: str,
     _save_manifest(state, _manifest_text(output_key, output, spare_key, spare))
 
 
-def _manifest_text(output_key: str, output: _Tree, spare_key: str, spare: _Tree) -> str:
+def _manifest_text(
+    output_key: str, output: _Tree, spare_key: str, spare: _Tree, suspects: Collection[str] | None = None
+) -> str:
     """The output's tree in full (its line, then a line of its folders), then the spare's, its
     records as far as they differ from the output's (the two trees share most files, and their
-    records with them)."""
+    records with them). `suspects`, where given: the only paths whose records may differ (see
+    _suspects)."""
     lines = [json.dumps({"version": MANIFEST_VERSION}), output.line]
     if output.folders:
         lines.append(json.dumps({"of": output_key, "folders": output.folders}, separators=(",", ":")))
     if spare_key and (spare.records or spare.folders):
         base = output.records
-        changed = {rel: record for rel, record in spare.records.items() if base.get(rel) != record}
-        gone = [rel for rel in base if rel not in spare.records]
+        if suspects is None:
+            changed = {rel: record for rel, record in spare.records.items() if base.get(rel) != record}
+            gone = [rel for rel in base if rel not in spare.records]
+        else:
+            ordered = sorted(suspects)
+            changed = {
+                rel: spare.records[rel]
+                for rel in ordered
+                if rel in spare.records and base.get(rel) != spare.records[rel]
+            }
+            gone = [rel for rel in ordered if rel in base and rel not in spare.records]
         tree = {"tree": spare_key, "like": output_key, "records": changed, "gone": gone, "folders": spare.folders}
         lines.append(json.dumps(tree, separators=(",", ":")))
     return "\n".join([*lines, ""])
@@ -811,11 +863,18 @@ def _told_to_go(go: int, owner: int) -> bool:
     return os.read(go, 1) == b"G"
 
 
-def _translated(look: _Look, tree: _Tree, digests: Mapping[str, str], folders: Container[str]) -> _Survey:
+def _translated(
+    look: _Look,
+    tree: _Tree,
+    digests: Mapping[str, str],
+    folders: Container[str],
+    suspects: Collection[str] | None = None,
+) -> _Survey:
     """What `_survey` finds in the spare for the wanted files and folders, from the look at it for
     those its records named: a folder no longer wanted is a stray with everything in it; a file
     whose record vouches for it is kept if it holds the wanted digest, replaced if it does not;
-    a wanted entry the records did not name is a stray (removed, then made anew)."""
+    a wanted entry the records did not name is a stray (removed, then made anew). `suspects`,
+    where given: the only records that may not be kept as they are (see _suspects)."""
     looked = dict(tree.folders)
     for folder in look.gone:
         looked.pop(folder, None)
@@ -839,7 +898,11 @@ def _translated(look: _Look, tree: _Tree, digests: Mapping[str, str], folders: C
             found.strays.append((folder, True))
     other, absent = set(look.other), set(look.absent)
     kept, replaced, strays = found.kept, found.other, found.strays
-    for rel, record in tree.records.items():  # hot: some 36,000 records
+    records: Iterable[tuple[str, str]] = tree.records.items()  # hot: some 36,000 records
+    if suspects is not None:
+        kept.update(tree.records)
+        records = [(rel, kept.pop(rel)) for rel in sorted(suspects) if rel in kept]
+    for rel, record in records:
         digest = digests.get(rel)
         if digest is not None and rel not in other and record.startswith(digest):
             if rel not in absent:
@@ -854,12 +917,16 @@ def _translated(look: _Look, tree: _Tree, digests: Mapping[str, str], folders: C
     return found
 
 
-def _holds_exactly(root: str, digests: Mapping[str, str], folders: set[str], tree: _Tree) -> bool:
-    """Whether root holds these files and nothing else, judged by the records and a stat of each."""
+def _holds_exactly(
+    root: str, digests: Mapping[str, str], folders: set[str], tree: _Tree, suspects: Iterable[str] | None = None
+) -> bool:
+    """Whether root holds these files and nothing else, judged by the records and a stat of each
+    (`suspects`, where given: the only files whose digest may differ from the record's)."""
     records = tree.records
     if len(records) < len(digests):
         return False
-    for rel, digest in digests.items():  # decided without touching the disk, most often
+    for rel in digests if suspects is None else suspects:  # decided without touching the disk, most often
+        digest = digests[rel]
         record = records.get(rel)
         if record is None or record.partition(" ")[0] != digest:
             return False
@@ -910,15 +977,21 @@ def _bring_up_to_date(
     output_tree: _Tree,
     source: Mapping[str, bytes],
     look: _Look | None = None,
+    suspects: set[str] | None = None,
 ) -> _Sync:
     """Make the spare hold exactly `names`: what its records vouch for stays, the rest is removed,
     then linked from the output (where the output's records vouch for it) or written.
 
     Paths are plain strings below roots of our own, each name checked (_checked_folders) or read
     from the disk: a build handles some 36,000 files, and pathlib would cost more than the disk.
-    `look`, where given, is the look at the spare taken ahead for the tree's records.
+    `look`, where given, is the look at the spare taken ahead for the tree's records; `suspects`
+    (with a look), the only files that may not be kept as the output's records have them (see
+    _suspects).
     """
-    found = _translated(look, tree, digests, folders) if look is not None else _survey(spare, digests, folders, tree)
+    if look is None:
+        found = _survey(spare, digests, folders, tree)
+    else:
+        found = _translated(look, tree, digests, folders, suspects)
     changed: set[str] = set()  # the folders this build changes: UNSURE in the new records
     for rel, is_dir in found.strays:
         if is_dir:
@@ -930,6 +1003,11 @@ def _bring_up_to_date(
     sync = _Sync({}, {})
     kept = found.kept
     output_records = output_tree.records
+    if suspects is not None:
+        sync.records = dict(output_records)  # each suspect's record is removed, then made below
+        for rel in suspects:
+            sync.records.pop(rel, None)
+        names = [rel for rel in names if rel in suspects]
     for rel in names:  # hot: some 36,000 files, nearly all kept
         version = version_of.get(rel)
         record = kept.get(rel)

@@ -13,6 +13,7 @@ and the next builds must give exactly their sites. The fallback without an atomi
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import random
 import shutil
@@ -302,13 +303,14 @@ def _published(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 SETTLE = 0.0  # seconds a start waits after each build: see test_write_killed_with_vouched_folders
+AHEAD = False  # builds with versions, the killed one with the look: see test_write_killed_with_the_look_taken_ahead
 
 
 def _steady(out: Path) -> None:
     """The usual start: the output holds SITES[1], the spare SITES[0], the manifest both (settled:
     after two rounds, so that the folders of both trees were looked at after they settled)."""
     for site in SITES[:2] * (2 if SETTLE else 1):
-        write.write_site(site, out)
+        write.write_site(site, out, versions=_versions(site) if AHEAD else None)
         time.sleep(SETTLE)
 
 
@@ -344,10 +346,12 @@ def _first_build(out: Path) -> None:
 STARTS = [_steady, _without_manifest, _damaged_manifest, _without_spare, _tampered, _first_build]
 
 
-def _write_killed_at(step: int | None, out: Path, *, exchange: bool) -> tuple[int, int]:
+def _write_killed_at(step: int | None, out: Path, *, exchange: bool, ahead: bool = False) -> tuple[int, int, bool]:
     """Fork a `write_site(SITES[2])` that dies (os._exit, no clean-up) right before its `step`-th
     change to the disk; a file write is cut off halfway. Returns the exit code and, when not
-    killed, the number of changes it made."""
+    killed, the number of changes it made and whether it handled only the files that may differ
+    (write._suspects). With `ahead`, the write stage is given its files' versions and the look at
+    the spare taken ahead (write.Lookahead), as a CLI rebuild is."""
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -373,17 +377,36 @@ def _write_killed_at(step: int | None, out: Path, *, exchange: bool) -> tuple[in
         write.tempfile.mkstemp = guarded(write.tempfile.mkstemp)
         write._flush = guarded(write._flush)
         write._exchange = guarded(write._exchange if exchange else lambda a, b: False)
+        suspects, real_suspects = [], write._suspects
+        write._suspects = lambda *args: suspects.append(real_suspects(*args)) or suspects[-1]
         try:
-            write.write_site(SITES[2], out)
+            if ahead:
+                look = write.Lookahead(out)
+                write.write_site(SITES[2], out, versions=_versions(SITES[2]), ahead=look)
+            else:
+                write.write_site(SITES[2], out)
         except BaseException:
             os._exit(FAILED)
-        os.write(writer, str(done).encode())
+        os.write(writer, f"{done} {int(suspects[-1] is not None)}".encode())
         os._exit(0)
     os.close(writer)
     _, status = os.waitpid(pid, 0)
     with os.fdopen(reader, "rb") as stream:
-        made = stream.read()
-    return os.waitstatus_to_exitcode(status), int(made or -1)
+        made, _, few = stream.read().decode().partition(" ")
+    return os.waitstatus_to_exitcode(status), int(made or -1), few == "1"
+
+
+def _versions(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: hashlib.blake2b(data, digest_size=20).digest() for rel, data in files.items()}
+
+
+@pytest.mark.parametrize("start", STARTS, ids=[s.__name__.lstrip("_") for s in STARTS])
+def test_write_killed_with_the_look_taken_ahead(start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same kills in a write stage that takes the look at the spare and is given its files'
+    versions (its starts built with versions too), as in a CLI rebuild: from the steady start, it
+    handles one by one only the files that may differ (write._suspects)."""
+    monkeypatch.setattr(sys.modules[__name__], "AHEAD", True)
+    test_write_killed_before_each_change(start, True, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("start", STARTS, ids=[s.__name__.lstrip("_") for s in STARTS])
@@ -406,22 +429,25 @@ def test_write_killed_before_each_change(
     # Flushing to the disk guards against power cuts, not kills: a step of its own here, never run.
     monkeypatch.setattr(write, "_flush", lambda root, entries=None: None)
     start(tmp_path / "count" / "site")
-    code, changes = _write_killed_at(None, tmp_path / "count" / "site", exchange=exchange)
+    code, changes, few = _write_killed_at(None, tmp_path / "count" / "site", exchange=exchange, ahead=AHEAD)
     assert code == 0 and changes > 3
+    # The usual rebuild (the output tampered with too: the look tells) has the records of both trees.
+    assert few == (AHEAD and start in (_steady, _tampered))
     new = _published(SITES[2])
     seen = set()
     for step in range(changes):
         out = tmp_path / f"step-{step}" / "site"
         start(out)
         before = tree_bytes(out)
-        assert _write_killed_at(step, out, exchange=exchange)[0] == KILLED
+        assert _write_killed_at(step, out, exchange=exchange, ahead=AHEAD)[0] == KILLED
         write.clean_leftovers(out)  # what the next build does first
         state = tree_bytes(out)
         assert state in (before, new), f"a mix of two sites after a kill before change {step}"
         seen.add("new" if state == new else "old")
         # The next builds give exactly their sites, whatever the killed one left in the build state.
         for site in (SITES[2], SITES[3], SITES[1]):
-            write.write_site(site, out)
+            look = write.Lookahead(out) if AHEAD else None
+            write.write_site(site, out, versions=_versions(site) if AHEAD else None, ahead=look)
             assert tree_bytes(out) == _published(site), f"wrong site after a kill before change {step}"
         assert write.write_site(SITES[1], out).written == 0
         assert sorted(p.name for p in out.parent.iterdir()) == [".site.build-state", "site"]

@@ -833,3 +833,64 @@ def test_a_cli_rebuild_looks_at_the_spare_while_it_renders(run_cli, tmp_path: Pa
     assert looked == []  # the spare: looked at in the child (whose calls are not seen here); nothing else
     assert run_cli(*args, "--output", str(tmp_path / "fresh"))[0] == 0
     assert tree_bytes(out) == tree_bytes(tmp_path / "fresh")
+
+
+class _Suspected:
+    """The paths write_site handles one by one (`_suspects`; None where it handles every file)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[set[str] | None] = []
+        real = write._suspects
+
+        def suspects(*args, **kwargs):
+            found = real(*args, **kwargs)
+            self.seen.append(None if found is None else set(found))
+            return found
+
+        monkeypatch.setattr(write, "_suspects", suspects)
+
+
+@needs_lookahead
+def test_a_rebuild_with_the_look_handles_only_the_files_that_may_differ(tmp_path: Path, monkeypatch) -> None:
+    """With the look at the spare, the manifest's output tree in full and the spare's told apart
+    from it, a rebuild handles one by one only the files whose version is not the output's record
+    (and those without a version), those no longer wanted, and those whose spare records differ from
+    the output's (the files the build before changed): every other file is kept as it is."""
+    out = tmp_path / "site"
+    sites = [SITE, EDITED, {**EDITED, "index.html": b"<p>nieuw begin</p>", "x/nieuw.html": b"nieuw"}]
+    without_c = {rel: data for rel, data in sites[2].items() if rel != "a/c.html"}
+    for files in sites[:2]:
+        write.write_site(files, out, versions=_versions(files))
+    for files, expected in (
+        # index.html and x/nieuw.html: another version; a/b.html: the spare holds SITE's
+        (sites[2], {"index.html", "x/nieuw.html", "a/b.html"}),
+        # a/c.html: gone; index.html and x/nieuw.html: the spare (EDITED) differs there
+        (without_c, {"a/c.html", "index.html", "x/nieuw.html"}),
+    ):
+        suspected = _Suspected(monkeypatch)
+        look = _Ahead(out, monkeypatch)
+        result = write.write_site(files, out, versions=_versions(files), ahead=look.ahead)
+        monkeypatch.undo()
+        assert suspected.seen == [expected | {write.OUTPUT_MARKER}]  # the marker has no version
+        assert tree_bytes(out) == _published(files)
+        assert write.output_state(out) == result.state
+
+
+@needs_lookahead
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+def test_tampering_before_the_look_is_repaired_by_the_next_build(tamper, tmp_path: Path, monkeypatch) -> None:
+    """A change to the output or the spare between two builds is seen by the look taken ahead (a
+    file of the spare changed or gone, a stray), and the rebuild that takes the look gives exactly
+    its site; so do the builds after it."""
+    out = tmp_path / "site"
+    for files in (EDITED, SITE, SITE):
+        write.write_site(files, out, versions=_versions(files))
+    tamper(out)
+    for files in (EDITED, SITE, EDITED):
+        spare = _spare(out)
+        look = _Ahead(out, monkeypatch) if spare.is_dir() and not spare.is_symlink() else None  # else none is taken
+        write.write_site(files, out, versions=_versions(files), ahead=look.ahead if look else None)
+        monkeypatch.undo()
+        assert tree_bytes(out) == _published(files)
+        assert not (out / "a" / "b.html").is_symlink() and (out / "a" / "b.html").stat().st_mode & 0o777 == 0o644
+    assert sorted(os.listdir(out.parent)) == [".site.build-state", "site"]
