@@ -49,12 +49,28 @@ def parse_csp(policy: str) -> dict[str, tuple[str, ...]]:
     return parsed
 
 
-def page_policies(files: Mapping[str, bytes]) -> list[dict[str, tuple[str, ...]]]:
+def meta_policies(files: Mapping[str, bytes]) -> dict[str, str | None]:
+    """The meta-tag policy of each HTML page in `files`, as written (None for a page without one);
+    a page whose version the last build read is not read again (sitegen/files.py)."""
+    return facts(files, POLICIES, _pages(files), _meta_policy)
+
+
+def _pages(files: Mapping[str, bytes]) -> list[str]:
+    return sorted(rel for rel in files if rel.endswith(".html"))
+
+
+def page_policies(
+    files: Mapping[str, bytes], known: Mapping[str, str | None] | None = None
+) -> list[dict[str, tuple[str, ...]]]:
     """The distinct meta-tag policies of the HTML pages in `files`, in path order of their first page
-    (the site policy is a union: a policy repeated by thousands of pages counts once)."""
-    pages = sorted(rel for rel in files if rel.endswith(".html"))
-    found = facts(files, POLICIES, pages, _meta_policy)
-    policies = dict.fromkeys(found[rel] for rel in pages)
+    (the site policy is a union: a policy repeated by thousands of pages counts once). `known`,
+    where given: `meta_policies` of the pages made earlier, each still as it was then; a page it
+    does not name is read."""
+    if known is None:
+        found = meta_policies(files)
+    else:
+        found = {rel: known[rel] if rel in known else _meta_policy(files[rel]) for rel in _pages(files)}
+    policies = dict.fromkeys(found.values())
     return [parse_csp(html.unescape(policy)) for policy in policies if policy is not None]
 
 
@@ -90,9 +106,9 @@ def site_policy(policies: list[dict[str, tuple[str, ...]]]) -> dict[str, tuple[s
     return union
 
 
-def headers_file(files: Mapping[str, bytes], base_path: str) -> bytes:
-    """The `_headers` file for the site in `files`, served under `base_path`."""
-    policy = site_policy(page_policies(files))
+def headers_file(files: Mapping[str, bytes], base_path: str, known: Mapping[str, str | None] | None = None) -> bytes:
+    """The `_headers` file for the site in `files`, served under `base_path` (`known`: see page_policies)."""
+    policy = site_policy(page_policies(files, known))
     csp = "; ".join(" ".join((directive, *sources)) for directive, sources in policy.items())
     lines = [
         "# HTTP headers for Netlify and Cloudflare Pages (written by build.py; see the README).",

@@ -13,7 +13,7 @@ from typing import TypeVar
 from .errors import ContentError, ContentErrors
 from .files import SiteFiles
 from .geometry import unparsed_topology
-from .headers import HEADERS_PATH, headers_file
+from .headers import HEADERS_PATH, headers_file, meta_policies
 from .linkcheck import check_links, parse_pages
 from .load import GeneratedText, display_path, load_content
 from .mapview import build_map_data
@@ -179,8 +179,10 @@ def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index:
         del pages  # every page's links and ids (a cold build's largest part after the bytes): done with
         if broken:
             raise ContentErrors(broken)
+        policies = meta_policies(files)  # the rendered pages' part of the header policy, while the index is made
         bundle = search.result()
     files.update(bundle)
+    made_after = list(bundle)  # files the header policy reads as they are now
     if options.admin is not None:
         from .admin import admin_files, remembered_config_text  # imported only for a build with the editor
 
@@ -188,7 +190,11 @@ def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index:
         icon = "assets/favicon.svg"
         logo = site.base_path + icon if icon in files else None
         config = remembered_config_text(rendered.register, options.admin_repo, logo, memo)
-        files.update(admin_files(options.admin, config, site.title, memo))
+        editor = admin_files(options.admin, config, site.title, memo)
+        files.update(editor)
+        made_after += editor
     # Last: the header policy covers every page's own policy, the editor's included.
-    files[HEADERS_PATH] = headers_file(files, site.base_path)
+    for name in made_after:
+        policies.pop(name, None)
+    files[HEADERS_PATH] = headers_file(files, site.base_path, policies)
     return files

@@ -267,10 +267,10 @@ def write_site(
     build began, has looked at the spare meanwhile (see Lookahead).
     """
     output_dir = output_dir.absolute()
-    names = list(dict.fromkeys([*files.keys(), OUTPUT_MARKER]))  # in the order made (sorting: 10-20 ms)
+    names = list(dict.fromkeys([*files, OUTPUT_MARKER]))  # in the order made (sorting: 10-20 ms)
     folders = _checked_folders(names)  # refuse a bad path before anything is touched
     source = ChainMap({OUTPUT_MARKER: MARKER_TEXT}, files)
-    version_of = {rel: version.hex() for rel, version in versions.items()} if versions else {}
+    version_of = dict(zip(versions, map(bytes.hex, versions.values()), strict=True)) if versions else {}
     version_of.pop(OUTPUT_MARKER, None)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(output_dir)

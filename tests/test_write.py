@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import SAMPLE, tree_bytes
+from conftest import ROOT, SAMPLE, tree_bytes
 
 from sitegen import write
 
@@ -894,3 +894,37 @@ def test_tampering_before_the_look_is_repaired_by_the_next_build(tamper, tmp_pat
         assert tree_bytes(out) == _published(files)
         assert not (out / "a" / "b.html").is_symlink() and (out / "a" / "b.html").stat().st_mode & 0o777 == 0o644
     assert sorted(os.listdir(out.parent)) == [".site.build-state", "site"]
+
+
+@pytest.mark.parametrize("with_memo", [False, True], ids=["fresh", "remembered"])
+def test_the_header_policy_reads_a_page_made_after_the_rendered_ones(with_memo: bool, tmp_path: Path) -> None:
+    """complete_files reads the rendered pages' policies while the search index is made; a page the
+    index (or the editor) then adds or replaces counts as it is at the end, as a policy made from
+    the finished files says."""
+    from sitegen.files import SiteFiles
+    from sitegen.headers import HEADERS_PATH, headers_file
+    from sitegen.memo import Memo
+    from sitegen.options import BuildOptions
+    from sitegen.pipeline import build_files
+    from sitegen.stores import DiskStore
+
+    options = BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets")
+    source = "https://zoek.voorbeeld.be"
+    replaced = (
+        f'<!doctype html><html lang="nl"><head><meta http-equiv="Content-Security-Policy" content="default-src '
+        f"'self'; script-src 'self' {source}\"><title>x</title></head><body></body></html>"
+    ).encode()
+
+    def index(files: Mapping[str, bytes], memo: Memo) -> dict[str, bytes]:
+        return {"index.html": replaced, "zoeken-extra/index.html": replaced.replace(b"'self' https", b"'self' wss:")}
+
+    for _ in range(2 if with_memo else 1):  # the second build with the policies remembered by version
+        memo = Memo(DiskStore(tmp_path / "cache", "test")) if with_memo else Memo()
+        _, files = build_files(options, memo, index=index)
+        if with_memo:
+            memo.finish(success=True)
+    headers = files[HEADERS_PATH]
+    assert source.encode() in headers and b"wss:" in headers
+    finished = dict(files.items()) if isinstance(files, SiteFiles) else dict(files)
+    del finished[HEADERS_PATH]
+    assert headers == headers_file(finished, "/")
