@@ -11,8 +11,8 @@ the inputs its template reads:
 - what the page's kind declares in the table of page kinds (`sitegen/pages.py`: `reads` and `key`),
   with the page's own context.
 
-Pages of a kind with `reads=None` (home, IGS list, map, 404, robots, search) read site-wide data
-and are rendered on every build: a handful of pages. tests/test_pages.py checks the declarations
+A page of a kind with `reads=None` (the map, whose script is drawn on another core while render goes
+on) is rendered on every build. tests/test_pages.py checks the declarations
 against what the templates actually name, so a template that starts to read something else fails a
 test instead of going stale.
 """

@@ -123,7 +123,8 @@ class PageKind:
     key: Callable[[KeyInputs, Mapping[str, Any]], tuple[Any, ...]] = lambda inputs, context: ()
     """The parts of a page's dependency key that `reads` stands for (with its context)."""
     item: str | None = None
-    """The context name of the model object the page shows: it keys through `key`, not as context."""
+    """The context name of the model object the page shows (or of the sitemap's entries): it keys
+    through `key`, not as context."""
     shared: Callable[[KeyInputs], Any] | None = None
     """What `key` reads besides the item (by its version), the same for every page of the kind (the
     names of all IGS'en, say). With it, a page whose item has a version the last build keyed keeps
@@ -131,6 +132,8 @@ class PageKind:
     context follows from its item (tests/test_pages.py)."""
     markdown: Callable[[Site, Mapping[str, Any], str], Blame] | None = None
     """(source, document) of each Markdown document on a page; gets site.yaml as editors see it."""
+    includes: tuple[str, ...] = ()
+    """The templates its template includes besides the layout and the macros: they read within `reads`."""
 
     def url_for(self, **values: str) -> str:
         return self.url.format(**values)
@@ -220,11 +223,28 @@ class _Items:
         return Page({"slug": item.slug}, item.src_path, {self.name: item, "updated": item.updated})
 
 
+class SitemapEntries(list[tuple[str, Any]]):
+    """The sitemap's (url, updated) entries, sorted, and the entries of its pages that are not the
+    stories' (`others`): the stories' URLs and dates are among what their summaries digest
+    (SUMMARY_FIELDS), by which the sitemap is keyed without digesting ten thousand dates."""
+
+    others: list[tuple[str, Any]]
+
+
 def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
     """Every page before it in the table that is a folder (not a file such as the feed or 404.html)."""
-    entries = sorted(
-        (job.context["url"], job.context.get("updated")) for job in earlier if job.context["url"].endswith("/")
-    )
+    entries = SitemapEntries()
+    others: list[tuple[str, Any]] = []
+    for job in earlier:
+        context = job.context
+        url = context["url"]
+        if url.endswith("/"):
+            entry = (url, context.get("updated"))
+            entries.append(entry)
+            if job.kind.item != "article":  # a story's page: of site.articles, as `_summaries` is
+                others.append(entry)
+    entries.sort()
+    entries.others = others
     return [Page({}, "content", {"sitemap_entries": entries})]
 
 
@@ -289,6 +309,32 @@ def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...
     return (shown_rows(inputs.geo.finder_rows),)
 
 
+def _sitemap_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The stories' URLs and dates through their summaries, and the other pages' entries."""
+    return (*_summaries(inputs, context), context["sitemap_entries"].others)
+
+
+def _home_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The home page's own texts, the IGS'en's chips, the overview map and the colours, and the
+    latest story of each kind a block shows (as a card, or the interview's person) with its picture."""
+    site, pictures = inputs.site, inputs.pictures
+    latest = [site.latest(block.kind) for block in site.home_blocks]
+    shown = [(inputs.summary(a), a.person, pictures.get(a.image.src) if a.image else None) for a in latest if a]
+    chips = [(i.slug, i.url, i.name, i.former_name, i.until_label) for i in site.igs]
+    return (site.home_title, site.home_intro, site.home_blocks, site.sources, chips, inputs.geo.colours,
+            inputs.geo.overview, shown)  # fmt: skip
+
+
+def _igs_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Every IGS as a card (the card picture is its map: the chrome's `cards`)."""
+    return (inputs.site.igs,)
+
+
+def _igs_names_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The search page's filter by IGS lists their names; the 404 page counts them."""
+    return ([i.name for i in inputs.site.igs],)
+
+
 # --- which Markdown is on each kind's pages -----------------------------------------------------
 
 
@@ -310,12 +356,31 @@ def _body(name: str) -> Callable[[Site, Mapping[str, Any], str], Blame]:
 
 
 _STORIES = Reads(site=frozenset({"articles"}))
+_IGS_NAMES = Reads(site=frozenset({"igs"}))
+_HOME = Reads(site=frozenset({"home_title", "home_intro", "home_blocks", "sources", "igs", "latest"}),
+              geo=frozenset({"colours", "overview"}))  # fmt: skip
 
 KINDS: tuple[PageKind, ...] = (
-    PageKind("home", "/", "home.html", _one("content/site.yaml", lambda site: site.updated), markdown=_home_markdown),
-    PageKind("igs-list", "/igs/", "igs_list.html", _one("content/igs", _igs_updated)),
+    PageKind(
+        "home",
+        "/",
+        "home.html",
+        _one("content/site.yaml", lambda site: site.updated),
+        reads=_HOME,
+        key=_home_key,
+        markdown=_home_markdown,
+        includes=("_home_finder.html", "_finder_links.html", "_newsletter.html"),
+    ),
+    PageKind(
+        "igs-list",
+        "/igs/",
+        "igs_list.html",
+        _one("content/igs", _igs_updated),
+        reads=Reads(site=frozenset({"igs", "igs_by_province"})),
+        key=_igs_list_key,
+    ),
     PageKind("stories", "/verhalen/", "articles.html", _story_list, reads=_STORIES, key=_summaries),
-    PageKind("404", "/404.html", "404.html", _one("templates/404.html")),
+    PageKind("404", "/404.html", "404.html", _one("templates/404.html"), reads=_IGS_NAMES, key=_igs_names_key),
     PageKind(
         "feed",
         "/feed.xml",
@@ -324,7 +389,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(site=frozenset({"articles", "title", "summary", "organisation", "updated"})),
         key=_summaries,
     ),
-    PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml")),
+    PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml"), reads=Reads()),
     PageKind("map", "/kaart/", "kaart.html", _one("content/geo", _igs_updated)),
     PageKind(
         "finder",
@@ -334,7 +399,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(geo=frozenset({"finder_rows", "unknown"})),  # geo.unknown follows from the rows
         key=_finder_key,
     ),
-    PageKind("search", "/zoeken/", "zoeken.html", _one("templates/zoeken.html")),
+    PageKind("search", "/zoeken/", "zoeken.html", _one("templates/zoeken.html"), reads=_IGS_NAMES, key=_igs_names_key),
     PageKind(
         "stories-by-type", "/verhalen/soort/{type}/", "articles.html", _stories_by_type, reads=_STORIES, key=_summaries
     ),
@@ -375,7 +440,9 @@ KINDS: tuple[PageKind, ...] = (
         markdown=_body("page"),
     ),
     # Last: it lists the pages before it.
-    PageKind("sitemap", "/sitemap.xml", "sitemap.xml", _sitemap, reads=Reads()),
+    PageKind(
+        "sitemap", "/sitemap.xml", "sitemap.xml", _sitemap, reads=Reads(), key=_sitemap_key, item="sitemap_entries"
+    ),
 )
 
 
@@ -420,7 +487,8 @@ def templates_reading() -> dict[str, Reads]:
     found = dict(PARTIALS)
     for page_kind in KINDS:
         if page_kind.reads is not None:
-            found[page_kind.template] = found.get(page_kind.template, Reads()) | page_kind.reads
+            for name in (page_kind.template, *page_kind.includes):
+                found[name] = found.get(name, Reads()) | page_kind.reads
     return found
 
 

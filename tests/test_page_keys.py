@@ -1,0 +1,105 @@
+"""Pages made of site-wide data (home, IGS list, search, 404, robots, sitemap) are keyed like the others:
+kept while what they show is the same, rendered again (to the cold build's bytes) when it changed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_incremental import _sample_project
+
+KEPT = {
+    "home": "index.html",
+    "igs-list": "igs/index.html",
+    "search": "zoeken/index.html",
+    "404": "404.html",
+    "robots": "robots.txt",
+    "sitemap": "sitemap.xml",
+}
+
+
+def _replace(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(pattern, replacement, text, count=1, flags=re.M)
+    assert changed != text, pattern
+    path.write_text(changed, encoding="utf-8")
+
+
+def test_site_wide_pages_are_rendered_again_exactly_when_what_they_show_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.files import PAGE
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    interview, spotlight = content / "articles" / "interview-noord.md", content / "articles" / "project-x.md"
+    noord = content / "igs" / "noord.yaml"
+    # (edit, the kinds of KEPT whose pages change with it)
+    edits = [
+        (lambda: spotlight.write_text(spotlight.read_text(encoding="utf-8") + "\nMeer tekst.\n"), set()),
+        # The home page shows the latest interview's person, which no story list shows.
+        (lambda: _replace(interview, r"^  role: .*$", "  role: coördinator van Noord en Zuid"), {"home"}),
+        (lambda: _replace(interview, r"^summary: .*$", 'summary: "Een andere samenvatting."'), {"home", "sitemap"}),
+        # A story's date is its sitemap entry's (it has no `updated` of its own).
+        (lambda: _replace(spotlight, r"^date: .*$", "date: 2023-05"), {"home", "sitemap"}),
+        (lambda: _replace(noord, r"^summary: .*$", 'summary: "Een andere regio."'), {"igs-list"}),
+        # The finder's index (an asset whose name keys every page) holds the IGS'en's names.
+        (lambda: _replace(noord, r"^name: .*$", "name: Cultuurregio Noorderkempen"), set(KEPT)),
+    ]  # fmt: skip
+
+    def versions(memo: Memo) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        cold = build_files(options, Memo())[1]
+        assert dict(files.items()) == dict(cold.items())
+        return {kind: files.version(name) for kind, name in KEPT.items()}, dict(files.items())
+
+    before, _ = versions(Memo(DiskStore(tmp_path / "cache")))
+    assert all(version.startswith(PAGE) for version in before.values()), "a page without a render key"
+    for number, (edit, changed) in enumerate(edits):
+        edit()
+        memo = Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
+        after, _ = versions(memo)
+        assert {kind for kind in KEPT if after[kind] != before[kind]} == changed, number
+        assert memo.finished["pages"][1] >= len(changed), number  # rendered, not found
+        before = after
+
+
+def test_the_keys_of_site_wide_pages_follow_the_igs_they_show() -> None:
+    """Where no asset changes with them (the finder's index does, in a build), the IGS'en's names and
+    cards key the pages that show them, and only those."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen import pages
+    from sitegen.deps import page_keys, template_inputs
+    from sitegen.pipeline import BuildOptions, load_and_validate
+
+    site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
+    templates, _ = template_inputs(ROOT / "templates")
+
+    def keys(site: object) -> dict[str, bytes]:
+        jobs = [job for job in pages.page_jobs(site) if job.out_path in KEPT.values()]
+        geo = SimpleNamespace(sources=(), colours={}, overview="")
+        found = page_keys(site, jobs, templates=templates, asset_names={}, geo=geo, pictures={})
+        return {kind: found[name] for kind, name in KEPT.items()}
+
+    def changed(igs: tuple[object, ...]) -> set[str]:
+        after = keys(dataclasses.replace(site, igs=igs))
+        return {kind for kind in KEPT if after[kind] != before[kind]}
+
+    before = keys(site)
+    first, *others = site.igs
+    renamed = dataclasses.replace(first, name="Anders", version=b"")  # an edit gives another version
+    # (the sitemap is keyed with the story lists, whose filter names the IGS'en)
+    assert changed((renamed, *others)) == {"home", "igs-list", "search", "404", "sitemap"}
+    resummarised = dataclasses.replace(first, summary="Anders", version=b"")
+    assert changed((resummarised, *others)) == {"igs-list"}
+    assert changed(tuple(others)) == {"home", "igs-list", "search", "404", "sitemap"}
