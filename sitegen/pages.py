@@ -106,6 +106,21 @@ class KeyInputs:
                 self.summarised[version] = found
         return found
 
+    def summaries_of(self, articles: Sequence[Any]) -> list[bytes]:
+        """`[self.summary(a) for a in articles]`, looked up in bulk: the story lists ask for every story."""
+        by_id = self._summaries
+        found = [by_id.get(id(a)) for a in articles]
+        if None not in found:
+            return found
+        versions = [a.version for a in articles]
+        found = list(map(self.summaries.get, versions))  # b"" (unknown) is never a key
+        if None in found:  # a new story (or one of unknown version): digested by `summary`
+            found = [summary or self.summary(a) for a, summary in zip(articles, found, strict=True)]
+        by_id.update(zip(map(id, articles), found, strict=True))
+        self.summarised.update(zip(versions, found, strict=True))
+        self.summarised.pop(b"", None)
+        return found
+
 
 Blame = list[tuple[str, "RenderedMarkdown"]]
 
@@ -142,15 +157,18 @@ class PageKind:
         """The jobs of this kind's pages; `last`: the last build's jobs of an item kind by the id() of
         their item (see page_jobs)."""
         pages = self.pages
-        if not last or not isinstance(pages, _Items):
+        if not isinstance(pages, _Items):
             return self._jobs(pages(site, earlier))
+        items = getattr(site, pages.attribute)
+        if not last:
+            return pages.jobs(self, items)
         # The job of an item that is the very object of a job of the last build (the model hands the
         # unchanged stories back as they were, sitegen/model.py) is that job: it follows from its kind
         # and item alone. Only the others are made.
-        items, name = getattr(site, pages.attribute), pages.name
+        name = pages.name
         found = [job if (job := last.get(id(item))) and job.kind is self and job.context[name] is item else None
                  for item in items]  # fmt: skip
-        made = iter(self._jobs([pages.page(item) for item, job in zip(items, found, strict=True) if job is None]))
+        made = iter(pages.jobs(self, [item for item, job in zip(items, found, strict=True) if job is None]))
         return [job if job is not None else next(made) for job in found]
 
     def _jobs(self, pages: Iterable[Page]) -> list[PageJob]:
@@ -162,9 +180,9 @@ class PageKind:
         ]
 
 
-@dataclass(frozen=True)
-class PageJob:
-    """One output file: its kind, the source file it renders (for errors) and its context."""
+class PageJob(NamedTuple):
+    """One output file: its kind, the source file it renders (for errors) and its context (a tuple:
+    some 12,000 are made on every build)."""
 
     kind: PageKind
     out_path: str
@@ -211,7 +229,8 @@ def _stories_by_tag(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
 @dataclass(frozen=True)
 class _Items:
     """The pages of the items of `site.<attribute>` (IGS'en, stories, pages), one each, the item in
-    the context as `name`: a page follows from its item alone."""
+    the context as `name`: a page follows from its item alone. An item carries its URL and output
+    path, made by its kind's rule (the model takes the rules from here)."""
 
     attribute: str
     name: str
@@ -221,6 +240,12 @@ class _Items:
 
     def page(self, item: Any) -> Page:
         return Page({"slug": item.slug}, item.src_path, {self.name: item, "updated": item.updated})
+
+    def jobs(self, kind: PageKind, items: Iterable[Any]) -> list[PageJob]:
+        """The jobs `PageKind._jobs` makes of these items' pages, without a call per item (some 10,000
+        stories a build)."""
+        name = self.name
+        return [PageJob(kind, x.out_path, x.src_path, {"url": x.url, name: x, "updated": x.updated}) for x in items]
 
 
 class SitemapEntries(list[tuple[str, Any]]):
@@ -257,7 +282,7 @@ def _summaries(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]
 
     def compute() -> Any:
         return (
-            [inputs.summary(a) for a in site.articles],
+            inputs.summaries_of(site.articles),
             [pictures.get(a.image.src) for a in site.articles if a.image],
             [(i.slug, i.name, i.url) for i in site.igs],  # the story list's filter by IGS
         )
@@ -270,8 +295,9 @@ def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     their rows in the finder, its photo."""
     igs, site, pictures = context["igs"], inputs.site, inputs.pictures
     photo = igs.coordinator.photo if igs.coordinator else None
-    related: list[Any] = [inputs.summary(a) for a in site.articles_for(igs.slug)]
-    related += [pictures.get(a.image.src) for a in site.articles_for(igs.slug) if a.image]
+    stories = site.articles_for(igs.slug)
+    related: list[Any] = inputs.summaries_of(stories)
+    related += [pictures.get(a.image.src) for a in stories if a.image]
     return (
         igs,
         related,

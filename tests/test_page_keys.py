@@ -103,3 +103,22 @@ def test_the_keys_of_site_wide_pages_follow_the_igs_they_show() -> None:
     resummarised = dataclasses.replace(first, summary="Anders", version=b"")
     assert changed((resummarised, *others)) == {"igs-list"}
     assert changed(tuple(others)) == {"home", "igs-list", "search", "404", "sitemap"}
+
+
+def test_the_pages_of_items_are_the_pages_their_kinds_url_rule_makes() -> None:
+    """Stories, IGS'en and pages carry their URLs and output paths: their jobs are made from them,
+    and are the jobs the kind's URL rule makes of its pages (sitegen.pages.PageKind.jobs)."""
+    import dataclasses
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen import pages
+    from sitegen.pipeline import BuildOptions, load_and_validate
+
+    site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
+    fast = [kind for kind in pages.KINDS if isinstance(kind.pages, pages._Items)]
+    assert {kind.name for kind in fast} == {"igs", "article", "page"}
+    for kind in fast:
+        by_rule = dataclasses.replace(kind, pages=lambda site, earlier, kind=kind: kind.pages(site, earlier))
+        made = [job[1:] for job in kind.jobs(site, [])]
+        assert made and made == [job[1:] for job in by_rule.jobs(site, [])]
