@@ -7,7 +7,9 @@ the inputs its template reads:
 - every template source (an edit to any template, including `_base.html` and the macros, re-renders
   every page: templates are few and rarely edited, and this way includes and imports need no graph);
 - the site chrome `_base.html` shows on every page (`pages.CHROME_FIELDS`, the map sources and the
-  fingerprinted names of the assets the keyed templates name: not the map's script);
+  fingerprinted names of the assets the layout and the macros name);
+- the fingerprinted names of the assets the page's own template and its includes name (so the
+  finder's index, which changes with an IGS's name, keys the municipalities page only);
 - what the page's kind declares in the table of page kinds (`sitegen/pages.py`: `reads` and `key`),
   with the page's own context.
 
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .memo import Codec, Memo, Space
-from .pages import CHROME_FIELDS, KeyInputs, PageJob, templates_reading
+from .pages import CHROME_FIELDS, PARTIALS, KeyInputs, PageJob, templates_reading
 from .parallel import collector_paused
 
 DIGEST_SIZE = 20  # of `digest` and of the model's versions
@@ -86,19 +88,20 @@ class _HashStream:
 ASSET_CALL = re.compile(r"""\basset\(\s*(['"])([^'"]+)\1\s*\)""")
 
 
-def template_inputs(templates_dir: Path) -> tuple[bytes, frozenset[str]]:
-    """A digest of every template source, and the asset names the keyed templates (with the layout
-    and macros) name: other assets (the map's script, say) do not key article pages."""
+def template_inputs(templates_dir: Path) -> tuple[bytes, dict[str, frozenset[str]]]:
+    """A digest of every template source, and the asset names each keyed template (the layout and
+    macros among them) names: an asset keys only the pages whose templates name it (the finder's
+    index, which changes with an IGS's name, not every page; the map's script not article pages)."""
     h = hashlib.blake2b(digest_size=20)
-    names: set[str] = set()
+    names: dict[str, frozenset[str]] = {}
     keyed = templates_reading()
     for path in sorted(p for p in Path(templates_dir).rglob("*") if p.is_file()):
         data = path.read_bytes()
         rel = path.relative_to(templates_dir).as_posix()
         h.update(rel.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
         if rel in keyed:
-            names.update(match[1] for match in ASSET_CALL.findall(data.decode("utf-8", "replace")))
-    return h.digest(), frozenset(names)
+            names[rel] = frozenset(match[1] for match in ASSET_CALL.findall(data.decode("utf-8", "replace")))
+    return h.digest(), names
 
 
 def _encode_pairs(pairs: Mapping[bytes, bytes]) -> bytes:
@@ -178,7 +181,7 @@ def page_keys(
     jobs: Iterable[PageJob],
     *,
     templates: bytes,
-    asset_names: Mapping[str, str],
+    asset_names: Mapping[str, Mapping[str, str]],
     geo: Any,
     pictures: Mapping[str, Any],
     cards: Any = (),
@@ -186,8 +189,13 @@ def page_keys(
     memo: Memo | None = None,
 ) -> dict[str, bytes]:
     """{out_path: key} for the pages of keyed kinds; other pages are always rendered.
+    `asset_names` are the fingerprinted names of the assets each template names, by template;
     `cards` is what the card pictures of stories and IGS'en depend on (which IGS has a map, its size)."""
-    chrome = digest(templates, sorted(asset_names.items()), [getattr(site, name) for name in CHROME_FIELDS],
+
+    def assets_named(templates: Iterable[str]) -> list[list[tuple[str, str]]]:
+        return [sorted(asset_names.get(name, {}).items()) for name in templates]
+
+    chrome = digest(templates, assets_named(sorted(PARTIALS)), [getattr(site, name) for name in CHROME_FIELDS],
                     geo.sources, cards)  # fmt: skip
     memo = memo or Memo()
     summaries = recalled_table(memo, SUMMARIES)
@@ -195,10 +203,10 @@ def page_keys(
     tables: dict[str, tuple[bytes, Table, dict[bytes, bytes]]] = {}  # per kind: name, last, now
     keys: dict[str, bytes] = {}
 
-    def key_of(job: PageJob) -> bytes:
+    def key_of(job: PageJob, ground: bytes) -> bytes:
         kind = job.kind
         others = {name: value for name, value in job.context.items() if name != kind.item}
-        return digest(chrome, job.out_path, kind.template, sorted(others.items()), kind.key(inputs, job.context))
+        return digest(ground, job.out_path, sorted(others.items()), kind.key(inputs, job.context))
 
     with collector_paused():
         for _, grouped in itertools.groupby(jobs, operator.attrgetter("kind.name")):  # the pages of a kind
@@ -206,12 +214,13 @@ def page_keys(
             kind = group[0].kind
             if kind.reads is None:
                 continue
+            kind_chrome = digest(chrome, kind.template, assets_named((kind.template, *kind.includes)))
             if not (kind.shared and kind.item):
-                keys.update((job.out_path, key_of(job)) for job in group)
+                keys.update((job.out_path, key_of(job, kind_chrome)) for job in group)
                 continue
             table = tables.get(kind.name)
             if table is None:
-                ground = digest(chrome, kind.name, kind.template, kind.shared(inputs))
+                ground = digest(kind_chrome, kind.name, kind.shared(inputs))
                 table = tables[kind.name] = (ground, recalled_table(memo, KEYS_BY_VERSION, ground), {})
             _, last, now = table
             # In bulk: some 10,000 stories, nearly all of whose keys the last build made.
@@ -221,7 +230,7 @@ def page_keys(
                 versions = [hashlib.blake2b(v, digest_size=DIGEST_SIZE).digest() if v else b"" for v in versions]
             found = list(map(last.get, versions))  # b"" is never a key
             if None in found:
-                found = [key or key_of(job) for job, key in zip(group, found, strict=True)]
+                found = [key or key_of(job, kind_chrome) for job, key in zip(group, found, strict=True)]
             keys.update(zip(map(operator.attrgetter("out_path"), group), found, strict=True))
             now.update(zip(versions, found, strict=True))
             now.pop(b"", None)

@@ -312,9 +312,12 @@ def render_site(
     output.update(image_files)
     output.update(art.files)
     templates, assets_read = template_inputs(templates_dir)
-    if MAP_SCRIPT in assets_read:  # named by a keyed template: its name is part of their keys
+    if any(MAP_SCRIPT in names for names in assets_read.values()):  # its name keys that template's pages
         assets = _add_map_script(env, assets, geo, output)
-    asset_names = {name: out for name, out in assets.names.items() if name in assets_read}
+    asset_names = {
+        template: {name: assets.names[name] for name in sorted(names) if name in assets.names}
+        for template, names in assets_read.items()
+    }
     cards = (sorted((slug, shape.width, shape.height) for slug, shape in art.shapes.items()), art.flanders is None)
     keys = page_keys(
         site,

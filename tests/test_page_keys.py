@@ -48,8 +48,9 @@ def test_site_wide_pages_are_rendered_again_exactly_when_what_they_show_changed(
         # A story's date is its sitemap entry's (it has no `updated` of its own).
         (lambda: _replace(spotlight, r"^date: .*$", "date: 2023-05"), {"home", "sitemap"}),
         (lambda: _replace(noord, r"^summary: .*$", 'summary: "Een andere regio."'), {"igs-list"}),
-        # The finder's index (an asset whose name keys every page) holds the IGS'en's names.
-        (lambda: _replace(noord, r"^name: .*$", "name: Cultuurregio Noorderkempen"), set(KEPT)),
+        # The finder's index (an asset) holds the IGS'en's names: it keys only the page that names
+        # it, not robots.txt (nor any other page that shows no IGS).
+        (lambda: _replace(noord, r"^name: .*$", "name: Cultuurregio Noorderkempen"), set(KEPT) - {"robots"}),
     ]  # fmt: skip
 
     def versions(memo: Memo) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -103,6 +104,38 @@ def test_the_keys_of_site_wide_pages_follow_the_igs_they_show() -> None:
     resummarised = dataclasses.replace(first, summary="Anders", version=b"")
     assert changed((resummarised, *others)) == {"igs-list"}
     assert changed(tuple(others)) == {"home", "igs-list", "search", "404", "sitemap"}
+
+
+def test_an_asset_keys_only_the_pages_whose_templates_name_it() -> None:
+    """The finder's index changes with any IGS's name: its fingerprinted name keys the municipalities
+    page (whose template names it), not every page; an asset the layout names keys every page."""
+    from types import SimpleNamespace
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen import pages
+    from sitegen.deps import page_keys, template_inputs
+    from sitegen.pipeline import BuildOptions, load_and_validate
+
+    site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
+    templates, named = template_inputs(ROOT / "templates")
+    assert "gemeenten-index.json" in named["gemeenten.html"]
+    assert "style.css" in named["_base.html"]
+    jobs = [job for job in pages.page_jobs(site) if job.kind.reads is not None]
+    geo = SimpleNamespace(sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=())
+
+    def keys(renamed: dict[str, str]) -> dict[str, bytes]:
+        asset_names = {
+            template: {name: renamed.get(name, f"assets/{name}") for name in names} for template, names in named.items()
+        }
+        return page_keys(site, jobs, templates=templates, asset_names=asset_names, geo=geo, pictures={})
+
+    before = keys({})
+    index_renamed = keys({"gemeenten-index.json": "assets/gemeenten-index.0123abcd.json"})
+    assert {path for path in before if index_renamed[path] != before[path]} == {"gemeenten/index.html"}
+    style_renamed = keys({"style.css": "assets/style.0123abcd.css"})
+    assert all(style_renamed[path] != before[path] for path in before)
+    assert len(before) > 10
 
 
 def test_the_pages_of_items_are_the_pages_their_kinds_url_rule_makes() -> None:

@@ -88,6 +88,15 @@ def test_keyed_templates_read_only_their_declared_inputs() -> None:
             assert shown <= {*pages.SUMMARY_FIELDS, "type_label"}, (name, shown)
         calls = re.findall(r"\basset\(", text)
         assert len(calls) == len(ASSET_CALL.findall(text)), f"{name} names an asset by a variable"
+    # The assets a page's templates name key its pages (sitegen.deps): each kind declares every
+    # template its own template uses besides the layout and the macros.
+    for kind in pages.KINDS:
+        if kind.reads is not None:
+            own = (kind.template, *kind.includes)
+            for name in own:
+                text = (templates / name).read_text(encoding="utf-8")
+                used = re.findall(r'{%-?\s*(?:extends|include|import|from)\s+"([^"]+)"', text)
+                assert set(used) <= {*own, *pages.PARTIALS}, (kind.name, name, used)
 
 
 def test_reserved_slugs_come_from_the_url_rules() -> None:
