@@ -28,7 +28,7 @@ from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
-from .tree import RACY_WINDOW_NS, State
+from .tree import RACY_WINDOW_NS, State, file_stat
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -430,8 +430,9 @@ def _outcome(
             hint=f"hernoem het bestand naar {suggestion}{suffix}",
         ), not linked
     state = states.get(entry.path) if states is not None and not linked else None
-    if state is not None and len(state) == 7 and stat.S_ISREG(state[2]):
-        return ContentFile(folder, slug, entry.path, shown, state[3:]), False  # type: ignore[arg-type]
+    walked = file_stat(state) if state is not None else None
+    if walked is not None:
+        return ContentFile(folder, slug, entry.path, shown, walked), False
     try:
         info = entry.stat()
     except OSError:

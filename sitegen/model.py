@@ -498,7 +498,7 @@ def build_model(
 
     memo = memo or Memo()
 
-    url_of = {name: kind(name).url_for for name in ("igs", "article", "page")}  # asked once per build
+    url_of = {name: kind(name).url.format for name in ("igs", "article", "page")}  # asked once per build
 
     # Every Markdown text but the stories' at once: one question to the memo, and a cold build of a
     # large site renders them on every core. A story's body is read when shown (_StoryBody).
@@ -521,6 +521,10 @@ def build_model(
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
     body_version = _version_of("body", base_path)
+
+    def body_key(src_path: str, source: MarkdownSource) -> bytes:
+        return body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
+
     body_keys: dict[str, bytes] = {}
     # One pass over the articles (10,000 on a large site): which are shown, and of each shown one its
     # version (its file's bytes, slug, the base path and whether it is scheduled), its body's key and
@@ -529,7 +533,6 @@ def build_model(
     made: dict[tuple[str, bytes], Article] = {}
     unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
     article_version = {scheduled: _version_of("articles", base_path, scheduled) for scheduled in (False, True)}
-    article_url = kind("article").url.format  # no call per article but the format
     for story in valid.articles:
         slug, src_path, item, source = story
         date = item["date"]
@@ -543,14 +546,14 @@ def build_model(
         if article is not None:
             body_keys[src_path] = article.body._key  # type: ignore[attr-defined]
         else:
-            key = body_keys[src_path] = body_version(content) or digest(source.body, base_path)
+            key = body_keys[src_path] = body_key(src_path, source)
             image = item.get("image")
             article = _made(
                 Article,
                 {
                     "slug": slug,
                     "src_path": src_path,
-                    "out_path": out_path_of(url := article_url(slug=slug)),
+                    "out_path": out_path_of(url := url_of["article"](slug=slug)),
                     "url": url,
                     "title": item["title"],
                     "type": item["type"],
@@ -579,7 +582,7 @@ def build_model(
     unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
     hidden = {src_path for _, src_path, _, _ in unpublished}
     for _, src_path, _, source in (*unpublished[:withheld_articles], *valid.pages):
-        body_keys[src_path] = body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
+        body_keys[src_path] = body_key(src_path, source)
     # Kept in the cache for the builds that show them; those of the last build are there (it kept what
     # it used): only new keys are asked of the store.
     memo.known_listed(MARKDOWN, story_keys, STORY_KEYS)

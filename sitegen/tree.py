@@ -64,5 +64,13 @@ def newest_change(entries: Iterable[tuple[str, State]]) -> float:
     return max((max(state[4], state[6]) / 1e9 for _, state in entries if len(state) == 7), default=0.0)
 
 
+def file_stat(state: State) -> tuple[int, int, int, int] | None:
+    """(size, mtime_ns, inode, ctime_ns) of a regular file's state (as sitegen.load's journal keys a
+    file), None for any other entry or an error."""
+    if len(state) != 7 or not stat.S_ISREG(state[2]):
+        return None
+    return state[3], state[4], state[5], state[6]
+
+
 def is_folder(state: State) -> bool:
     return state[0] != -1 and stat.S_ISDIR(state[0])
