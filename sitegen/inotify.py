@@ -17,13 +17,19 @@ import ctypes
 import errno
 import functools
 import os
+import struct
 
-_MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
-_MOVED_FROM, _MOVED_TO, _CREATE, _DELETE, _DELETE_SELF, _MOVE_SELF = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
+MODIFY, ATTRIB, CLOSE_WRITE = 0x2, 0x4, 0x8
+MOVED_FROM, MOVED_TO, CREATE, DELETE, DELETE_SELF, MOVE_SELF = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
 _DONT_FOLLOW = 0x02000000  # watch a symbolic link itself, never what it points to
+ONLYDIR = 0x01000000  # add: only a folder (a file is refused as ENOTDIR)
+OVERFLOW, IGNORED, ISDIR = 0x4000, 0x8000, 0x40000000  # an event: the queue overflowed; the watch is gone; a folder
 CHANGES = (
-    _MODIFY | _ATTRIB | _CLOSE_WRITE | _MOVED_FROM | _MOVED_TO | _CREATE | _DELETE | _DELETE_SELF | _MOVE_SELF
+    MODIFY | ATTRIB | CLOSE_WRITE | MOVED_FROM | MOVED_TO | CREATE | DELETE | DELETE_SELF | MOVE_SELF
 ) | _DONT_FOLLOW
+
+
+_EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then the name
 
 
 @functools.cache
@@ -51,13 +57,32 @@ class Watch:
             code = ctypes.get_errno()
             raise OSError(code, os.strerror(code))
 
-    def add(self, path: str) -> None:
-        """Watch `path` from now on. An entry that is not there (any more) needs no watch: the watch
-        of its folder, set before, reports it when it comes back."""
-        if self._add(self.fd, os.fsencode(path), CHANGES) < 0:
+    def add(self, path: str, mask: int = CHANGES) -> int:
+        """Watch `path` from now on; returns the watch's number, or -1 for an entry that is not there
+        (any more): it needs no watch, the watch of its folder, set before, reports it when it comes
+        back."""
+        watch = self._add(self.fd, os.fsencode(path), mask)
+        if watch < 0:
             code = ctypes.get_errno()
             if code not in (errno.ENOENT, errno.ENOTDIR):
                 raise OSError(code, os.strerror(code), path)  # out of watches (ENOSPC), memory, ...
+        return watch
+
+    def events(self) -> list[tuple[int, int, str]]:
+        """The events queued so far, each (watch number, mask, name within a watched folder or "")."""
+        found: list[tuple[int, int, str]] = []
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return found
+            offset = 0
+            while offset < len(data):
+                watch, mask, _cookie, size = _EVENT.unpack_from(data, offset)
+                offset += _EVENT.size
+                name = data[offset : offset + size].rstrip(b"\0")
+                offset += size
+                found.append((watch, mask, os.fsdecode(name)))
 
     def changed(self) -> bool:
         """Whether any watched entry changed since it was added (a full queue counts as a change)."""

@@ -220,6 +220,58 @@ def test_an_idle_watcher_scans_nothing(roots: list[Path], monkeypatch: pytest.Mo
     assert scans == []
 
 
+def _wakeups(thread: threading.Thread) -> int:
+    """How often the thread has gone to sleep and been woken (Linux: its voluntary context switches)."""
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts a thread's wakeups through /proc (Linux)")
+def test_an_idle_watcher_is_never_woken(roots: list[Path]) -> None:
+    """With inotify both threads block until something happens: no look every few milliseconds
+    (watchfiles woke its thread 200 times a second) and no timed wait for the stop signal; the
+    stop signal still ends them at once."""
+    calls = Calls()
+    with running(roots, calls, events=True) as watcher:
+        page = roots[0] / "articles" / "a.md"
+        page.write_text("e")
+        assert calls.next() == ("change", {str(page)})
+        assert calls.next() == ("idle", None)
+        before = {thread.name: _wakeups(thread) for thread in (watcher, watcher.source)}
+        time.sleep(1.0)
+        after = {thread.name: _wakeups(thread) for thread in (watcher, watcher.source)}
+        # A thread can be woken once by the scheduler or the interpreter's lock; a poll would be dozens.
+        assert all(after[name] - before[name] <= 2 for name in before), (before, after)
+        page.write_text("f")
+        assert calls.next() == ("change", {str(page)})  # still watching
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 5  # `running` saw both threads end on the stop signal
+
+
+def test_a_folder_moved_out_of_the_roots_is_no_longer_watched(roots: list[Path]) -> None:
+    """The watch of a folder moved away still reports events: they are not changes below the roots
+    (nor a folder moved in and later out again, nor one removed and made again)."""
+    calls = Calls()
+    with running(roots, calls, events=True):
+        images = roots[0] / "images"
+        (images / "2026").mkdir(parents=True)
+        assert calls.next()[0] == "change"
+        assert calls.next() == ("idle", None)
+        elsewhere = roots[0].parent / "elsewhere"
+        os.rename(images, elsewhere)
+        assert calls.next() == ("change", {str(images)})
+        assert calls.next() == ("idle", None)
+        (elsewhere / "2026" / "foto.jpg").write_bytes(b"jpg")
+        (elsewhere / "x.jpg").write_bytes(b"jpg")
+        assert calls.none_within(0.5)
+        os.rename(elsewhere, images)  # back in: watched again, at its own place, with what it holds
+        kind, paths = calls.next()
+        assert kind == "change" and paths is not None and str(images / "2026" / "foto.jpg") in paths
+        assert calls.next() == ("idle", None)
+        (images / "2026" / "foto.jpg").write_bytes(b"jpeg")
+        assert calls.next() == ("change", {str(images / "2026" / "foto.jpg")})
+
+
 def test_the_polling_scan_spaces_itself_by_its_cost(roots: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """A scan that takes 40 ms (a tree of 10,000 articles) is followed by a pause three times as long."""
     stamps: list[float] = []
@@ -231,7 +283,7 @@ def test_the_polling_scan_spaces_itself_by_its_cost(roots: list[Path], monkeypat
         return original(*args, **kwargs)
 
     monkeypatch.setattr(watch, "tree_state", slow)
-    stop = watch.Stop(threading.Event())
+    stop = watch.Stop(watch.Stopped())
     source = threading.Thread(target=watch.watch_polling, args=(roots, stop, lambda paths: None))
     source.start()
     time.sleep(1.0)

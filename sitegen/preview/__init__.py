@@ -1,11 +1,12 @@
 """`python build.py serve`: the live preview, a thin server around the same build as `build`.
 
 Each module one job:
-- watch.py: the watcher of content/, templates/ and assets/: the operating system's file events
-  through `watchfiles` (a save is seen within milliseconds, an idle server does nothing), or where
-  those cannot be had a polling scan with the one tree scanner (sitegen/tree.py), spaced by its own
-  cost; a burst of changes (a `git checkout`) ends in ONE rebuild once the folders are quiet for a
-  moment, and a save made during the first build or a rebuild is never missed.
+- watch.py: the watcher of content/, templates/ and assets/: the operating system's file events,
+  on Linux through inotify itself (a save is seen within milliseconds; an idle server blocks and is
+  never woken), elsewhere through `watchfiles`, or where those cannot be had a polling scan with
+  the one tree scanner (sitegen/tree.py), spaced by its own cost; a burst of changes (a `git
+  checkout`) ends in ONE rebuild once the folders are quiet for a moment, and a save made during
+  the first build or a rebuild is never missed.
 - loop.py: the rebuild loop. Rebuilds run in the watcher's thread, never in the IOLoop, so a
   request flood or a slow client cannot hold them up. They run the build of the CLI
   (`pipeline.render_files`, then `pipeline.complete_files`) with a memo kept in memory

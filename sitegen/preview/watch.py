@@ -1,38 +1,43 @@
 """Watching: which files changed, and one call per burst of saves.
 
 Two sources of changes, one rule for what they report (`is_ignored`):
-- the operating system's file events (inotify, FSEvents, ReadDirectoryChangesW) through
-  `watchfiles`: a save is known within a few milliseconds and an idle server does no work at all;
-- where that cannot run (the package missing, a file system without events, the system's limit of
-  watches reached), a polling scan with the one tree scanner (sitegen/tree.py), spaced so that it
-  uses at most about a quarter of a core whatever the size of the tree (one scan of 10,000
-  articles costs about 35 ms).
+- the operating system's file events: on Linux inotify itself (sitegen/inotify.py), each folder
+  watched and the thread blocked in poll() until an event or the stop comes, so that an idle
+  server does no work at all and is never woken; elsewhere (FSEvents, ReadDirectoryChangesW)
+  through `watchfiles`, which looks every SAVE_QUIET_MS; a save is known within a few milliseconds;
+- where those cannot run (no inotify and no `watchfiles`, a file system without events, the
+  system's limit of watches reached), a polling scan with the one tree scanner (sitegen/tree.py),
+  spaced so that it uses at most about a quarter of a core whatever the size of the tree (one scan
+  of 10,000 articles costs about 35 ms).
 Either source hands over a burst of changes (a `git checkout`: many files at once) once the
 folders have been quiet for a moment, a save (a few paths) as soon as it is written (SAVE_PATHS);
 the Watcher calls `on_change` once per burst, in its own
 thread, and `on_idle` once when the editor has paused after a rebuild (it is told whether a save
-is waiting meanwhile).
+is waiting meanwhile); between those it waits without a timeout.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
 import queue
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .. import inotify
 from ..tree import State, is_folder, tree_state
 
 logger = logging.getLogger(__name__)
 
 SAVE_QUIET_MS = 5
 """OS events: what arrives without a pause this long is handed over as one lot (a save is a few
-events within a millisecond). watchfiles looks every this many milliseconds, so a save is seen
-within one to two of these: the wait between the save and the start of its rebuild."""
+events within a millisecond): the wait between the save and the start of its rebuild (watchfiles
+looks every this many milliseconds, so a save is seen there within one to two of these)."""
 SAVE_PATHS = 3
 """A lot of at most this many paths is a save: rebuilt at once. A larger one is a `git checkout` or
 a copy under way: its rebuild waits until the folders have been quiet for EVENT_QUIET_MS."""
@@ -43,7 +48,8 @@ POLL_SECONDS = 0.025  # the shortest pause between two scans of the polling sour
 POLL_SHARE = 3  # ... which waits at least this many times as long as its last scan took
 QUIET_SECONDS = 0.05  # polling: a burst ends when the folders were quiet for this long
 IDLE_SECONDS = 0.5  # deferred work (the search index) waits until the editor has paused this long
-_WAKE_SECONDS = 0.1  # how often the watcher looks whether it was stopped
+_WAKE_SECONDS = 0.1  # how often `start` looks whether the source died before it watched
+_FOLDER_CHANGES = inotify.CHANGES | inotify.ONLYDIR  # a folder's own watch; a link to a folder is not followed
 
 Snapshot = dict[str, State]
 
@@ -77,11 +83,38 @@ def is_watched(path: str, roots: Iterable[Path]) -> bool:
 Bursts = Callable[[set[str]], None]
 
 
-class Stop:
-    """When a source must stop; its first question also says that the source is watching (watchfiles
-    asks it between its waits, once its watches are set up)."""
+class Stopped(threading.Event):
+    """The watcher's stop signal: setting it also wakes what waits for events without a timeout."""
 
-    def __init__(self, stopped: threading.Event) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self._wakers: list[Callable[[], object]] = []
+        self._lock = threading.Lock()
+
+    def on_set(self, wake: Callable[[], object]) -> None:
+        """Call `wake` (quick, never blocking) when the event is set, at once if it is."""
+        with self._lock:
+            self._wakers.append(wake)
+            if self.is_set():
+                wake()
+
+    def forget(self, wake: Callable[[], object]) -> None:
+        """No longer call `wake` (once this returns, it is not running either)."""
+        with self._lock:
+            self._wakers.remove(wake)
+
+    def set(self) -> None:
+        with self._lock:
+            super().set()
+            for wake in self._wakers:
+                wake()
+
+
+class Stop:
+    """When a source must stop; its first question also says that the source is watching (the
+    sources ask it once their watches are set up; watchfiles also between its waits)."""
+
+    def __init__(self, stopped: Stopped) -> None:
         self.stopped = stopped
         self.watching = threading.Event()
 
@@ -91,8 +124,101 @@ class Stop:
 
 
 def watch_events(roots: list[Path], stop: Stop, burst: Bursts) -> None:
-    """Hand each burst of OS file events to `burst` until `stop` is set; raises ImportError or OSError
-    (or watchfiles' own error) when the events cannot be had."""
+    """Hand each burst of OS file events to `burst` until `stop` is set: inotify where the system has
+    it, else watchfiles; raises ImportError or OSError (or watchfiles' own error) when the events
+    cannot be had."""
+    try:
+        watch = inotify.Watch()
+    except OSError as exc:
+        if exc.errno != errno.ENOSYS:
+            raise
+    else:
+        try:
+            watch_inotify(roots, stop, burst, watch)
+        finally:
+            watch.close()
+        return
+    watch_watchfiles(roots, stop, burst)
+
+
+def watch_inotify(roots: list[Path], stop: Stop, burst: Bursts, watch: inotify.Watch) -> None:
+    """The inotify source: a watch on every folder below the roots, set before the folder is listed
+    (a folder made later is watched, then listed, and what it holds reported: its files may have
+    come before its watch). The thread blocks in poll() on the events and on a pipe the stop signal
+    writes to; raises OSError where a watch cannot be added (out of watches) or a root goes away
+    (what is watched then is not known: the polling scan takes over)."""
+    folders: dict[int, str] = {}  # watch number -> the folder's path
+
+    def watch_tree(folder: str) -> set[str]:
+        """Watch `folder` and every folder below it; returns it and every entry found in them."""
+        number = watch.add(folder, _FOLDER_CHANGES)
+        if number < 0:  # gone again, or no folder (a link to one)
+            return {folder}
+        folders[number] = folder
+        found = {folder}
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if not is_ignored(entry.name):
+                        found |= watch_tree(entry.path) if entry.is_dir(follow_symlinks=False) else {entry.path}
+        except OSError:  # gone meanwhile, or unreadable: the build says so
+            pass
+        return found
+
+    def forget(folder: str) -> None:
+        """A folder moved away or removed: its watches no longer say where their events come from."""
+        below = folder + os.sep
+        for number, path in list(folders.items()):
+            if path == folder or path.startswith(below):
+                del folders[number]
+
+    for root in roots:
+        watch_tree(str(root))
+    stop.is_set()  # every folder is watched: what changes from now on is seen
+    woken, wake = os.pipe()
+    stop.stopped.on_set(wakeup := functools.partial(os.write, wake, b"."))
+    try:
+        poller = select.poll()
+        poller.register(watch.fd, select.POLLIN)
+        poller.register(woken, select.POLLIN)
+        shown = {str(root) for root in roots}
+        pending: set[str] = set()
+        while not stop.stopped.is_set():
+            if not poller.poll(SAVE_QUIET_MS if pending else None):
+                burst(pending)  # quiet for SAVE_QUIET_MS: a lot is over
+                pending = set()
+                continue
+            for number, mask, name in watch.events():
+                if mask & inotify.OVERFLOW:  # events were lost: every file may have changed
+                    pending |= shown
+                    continue
+                folder = folders.get(number)
+                if folder is None:  # a folder moved away or removed, still reporting
+                    continue
+                if mask & inotify.IGNORED:
+                    del folders[number]
+                    continue
+                if not name:  # the folder's own watch
+                    if mask & (inotify.DELETE_SELF | inotify.MOVE_SELF) and folder in shown:
+                        raise OSError(errno.ENOENT, "a watched folder went away", folder)
+                    continue
+                path = os.path.join(folder, name)
+                if not is_watched(path, roots):
+                    continue
+                if mask & inotify.ISDIR and mask & (inotify.MOVED_FROM | inotify.DELETE):
+                    forget(path)
+                if mask & inotify.ISDIR and mask & (inotify.CREATE | inotify.MOVED_TO):
+                    pending |= {found for found in watch_tree(path) if is_watched(found, roots)}
+                else:
+                    pending.add(path)
+    finally:
+        stop.stopped.forget(wakeup)  # before its pipe is closed (the number may be reused)
+        os.close(woken)
+        os.close(wake)
+
+
+def watch_watchfiles(roots: list[Path], stop: Stop, burst: Bursts) -> None:
+    """The watchfiles source (where there is no inotify): it wakes every SAVE_QUIET_MS to ask `stop`."""
     import watchfiles
 
     def wanted(change: watchfiles.Change, path: str) -> bool:
@@ -146,10 +272,11 @@ class Watcher(threading.Thread):
         self.roots = roots
         self.on_change = on_change
         self.on_idle = on_idle
-        self.stopped = threading.Event()
+        self.stopped = Stopped()
         self.stop = Stop(self.stopped)
         self.polling = not events  # the changes come from the polling scan
         self.bursts: queue.SimpleQueue[set[str]] = queue.SimpleQueue()
+        self.stopped.on_set(functools.partial(self.bursts.put, set()))  # wakes `run`
         self.source = threading.Thread(target=self._watch, name="preview-changes", daemon=True)
 
     def start(self, since: Snapshot | None = None) -> None:
@@ -187,12 +314,14 @@ class Watcher(threading.Thread):
         idle_due = False
         while not self.stopped.is_set():
             try:
-                burst = self.bursts.get(timeout=IDLE_SECONDS if idle_due else _WAKE_SECONDS)
+                # Without a timeout while nothing is due: an idle watcher is never woken.
+                burst = self.bursts.get(timeout=IDLE_SECONDS if idle_due else None)
             except queue.Empty:
-                if idle_due:
-                    idle_due = False
-                    self._call(functools.partial(self.on_idle, self._saved), "deferred work failed")
+                idle_due = False
+                self._call(functools.partial(self.on_idle, self._saved), "deferred work failed")
                 continue
+            if self.stopped.is_set():
+                break
             while not self.bursts.empty():  # the saves made during the last rebuild: one rebuild for all
                 burst |= self.bursts.get()
             if len(burst) > SAVE_PATHS:
