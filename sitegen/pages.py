@@ -41,18 +41,23 @@ class Reads:
 
     site: frozenset[str] = frozenset()
     geo: frozenset[str] = frozenset()
+    calls: frozenset[str] = frozenset()
+    """The template functions of SITE_FUNCTIONS it calls."""
 
     def __or__(self, other: Reads) -> Reads:
-        return Reads(self.site | other.site, self.geo | other.geo)
+        return Reads(self.site | other.site, self.geo | other.geo, self.calls | other.calls)
 
 
 # The site chrome `_base.html` shows on every page; it keys every keyed page.
 CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "updated", "organisation", "newsletter",
                  "consultants", "tiles", "preview", "nav_pages", "footer_pages")  # fmt: skip
 # What the story lists, the feed and the story cards show of each story (type_label follows type).
-# The cards also show the photo or the map of the story's IGS; the tag pages list by tags.
-SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated", "image", "igs",
-                  "tags")  # fmt: skip
+# The cards also show the photo or the map of the story's IGS. Not its tags: which stories a tag's
+# page lists keys that page (StoryLists), and no list shows a story's tags.
+SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated", "image", "igs")
+# Template functions that read the site (sitegen/render.py): a template calls them only where its
+# kinds declare them (`Reads.calls`), since a kind's key digests what they give (StoryLists).
+SITE_FUNCTIONS = ("story_list", "story_filters")
 # The layout and the macros every keyed template uses.
 PARTIALS: dict[str, Reads] = {
     "_base.html": Reads(site=frozenset(CHROME_FIELDS), geo=frozenset({"sources"})),
@@ -266,7 +271,7 @@ def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
         if url.endswith("/"):
             entry = (url, context.get("updated"))
             entries.append(entry)
-            if job.kind.item != "article":  # a story's page: of site.articles, as `_summaries` is
+            if job.kind.item != "article":  # a story's page: of site.articles, as `_all_summaries` is
                 others.append(entry)
     entries.sort()
     entries.others = others
@@ -276,31 +281,38 @@ def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
 # --- what keys each kind ------------------------------------------------------------------------
 
 
-def _summaries(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
-    """What the story lists and the feed show of every story (SUMMARY_FIELDS), not its body."""
-    site, pictures = inputs.site, inputs.pictures
+def _story_cards(inputs: KeyInputs, stories: Sequence[Any]) -> list[Any]:
+    """What the story cards of `stories` show: their summaries (SUMMARY_FIELDS) and pictures."""
+    pictures = inputs.pictures
+    return [inputs.summaries_of(stories), [pictures.get(a.image.src) for a in stories if a.image]]
 
-    def compute() -> Any:
-        return (
-            inputs.summaries_of(site.articles),
-            [pictures.get(a.image.src) for a in site.articles if a.image],
-            [(i.slug, i.name, i.url) for i in site.igs],  # the story list's filter by IGS
-        )
 
-    return (inputs.shared("summaries", compute),)
+def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The cards of the stories a story list shows, in their order, and its filters (what
+    articles.html shows through story_list and story_filters: StoryLists): an edit of a story
+    renders again the lists that show it, not every tag's."""
+    lists = story_lists(inputs.site)
+    listed = lists.listed(context.get("filter_type"), context.get("tag"))
+    return (_story_cards(inputs, listed), inputs.shared("story-filters", lambda: lists.filters))
+
+
+def _all_summaries(inputs: KeyInputs) -> bytes:
+    """What the feed shows of every story (SUMMARY_FIELDS), not its body; the sitemap's stories too."""
+    return inputs.shared("summaries", lambda: inputs.summaries_of(inputs.site.articles))
+
+
+def _feed_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (_all_summaries(inputs),)
 
 
 def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """The IGS, what it shows of its stories (as cards), its locator map, its members' villages and
     their rows in the finder, its photo."""
-    igs, site, pictures = context["igs"], inputs.site, inputs.pictures
+    igs, pictures = context["igs"], inputs.pictures
     photo = igs.coordinator.photo if igs.coordinator else None
-    stories = site.articles_for(igs.slug)
-    related: list[Any] = inputs.summaries_of(stories)
-    related += [pictures.get(a.image.src) for a in stories if a.image]
     return (
         igs,
-        related,
+        _story_cards(inputs, inputs.site.articles_for(igs.slug)),
         inputs.geo.locators.get(igs.slug),
         inputs.geo.villages.get(igs.slug),
         pictures.get(photo) if photo else None,
@@ -337,7 +349,7 @@ def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...
 
 def _sitemap_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """The stories' URLs and dates through their summaries, and the other pages' entries."""
-    return (*_summaries(inputs, context), context["sitemap_entries"].others)
+    return (_all_summaries(inputs), context["sitemap_entries"].others)
 
 
 def _home_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -381,7 +393,7 @@ def _body(name: str) -> Callable[[Site, Mapping[str, Any], str], Blame]:
     return markdown
 
 
-_STORIES = Reads(site=frozenset({"articles"}))
+_STORY_LIST = Reads(calls=frozenset({"story_list", "story_filters"}))
 _IGS_NAMES = Reads(site=frozenset({"igs"}))
 _HOME = Reads(site=frozenset({"home_title", "home_intro", "home_blocks", "sources", "igs", "latest"}),
               geo=frozenset({"colours", "overview"}))  # fmt: skip
@@ -405,7 +417,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(site=frozenset({"igs", "igs_by_province"})),
         key=_igs_list_key,
     ),
-    PageKind("stories", "/verhalen/", "articles.html", _story_list, reads=_STORIES, key=_summaries),
+    PageKind("stories", "/verhalen/", "articles.html", _story_list, reads=_STORY_LIST, key=_story_list_key),
     PageKind("404", "/404.html", "404.html", _one("templates/404.html"), reads=_IGS_NAMES, key=_igs_names_key),
     PageKind(
         "feed",
@@ -413,7 +425,7 @@ KINDS: tuple[PageKind, ...] = (
         "feed.xml",
         _one("content/articles"),
         reads=Reads(site=frozenset({"articles", "title", "summary", "organisation", "updated"})),
-        key=_summaries,
+        key=_feed_key,
     ),
     PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml"), reads=Reads()),
     PageKind("map", "/kaart/", "kaart.html", _one("content/geo", _igs_updated)),
@@ -427,10 +439,20 @@ KINDS: tuple[PageKind, ...] = (
     ),
     PageKind("search", "/zoeken/", "zoeken.html", _one("templates/zoeken.html"), reads=_IGS_NAMES, key=_igs_names_key),
     PageKind(
-        "stories-by-type", "/verhalen/soort/{type}/", "articles.html", _stories_by_type, reads=_STORIES, key=_summaries
+        "stories-by-type",
+        "/verhalen/soort/{type}/",
+        "articles.html",
+        _stories_by_type,
+        reads=_STORY_LIST,
+        key=_story_list_key,
     ),
     PageKind(
-        "stories-by-tag", "/verhalen/trefwoord/{tag}/", "articles.html", _stories_by_tag, reads=_STORIES, key=_summaries
+        "stories-by-tag",
+        "/verhalen/trefwoord/{tag}/",
+        "articles.html",
+        _stories_by_tag,
+        reads=_STORY_LIST,
+        key=_story_list_key,
     ),
     PageKind(
         "igs",
@@ -553,3 +575,72 @@ def tags_in_use(site: Site) -> list[tuple[str, str]]:
         if slug:
             found.setdefault(slug, tag)
     return sorted(found.items())
+
+
+# --- what the story lists show, for their template and their keys -------------------------------
+
+
+def stories_by_tag(site: Site) -> dict[str, list[Any]]:
+    """Tag slug -> the stories with that tag, in the order of `site.articles` (newest first): one pass
+    over the stories, where a scan per tag page cost tags × stories (2,000 × 10,000 at 300x10000)."""
+    found: dict[str, list[Any]] = {}
+    for article in site.articles:
+        for slug in dict.fromkeys(tag_slug(tag) for tag in article.tags):
+            found.setdefault(slug, []).append(article)
+    return found
+
+
+def story_filters(site: Site) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The links of the story list's filters: (url, label) per story type in use, and per IGS with
+    stories (its page lists them under #verhalen); none while there are no stories."""
+    from .model import ARTICLE_TYPE_PLURALS  # here: the model imports this module
+
+    if not site.articles:
+        return [], []
+    used_types = {a.type for a in site.articles}
+    types = [("/verhalen/", "Alle verhalen")]
+    types += [(story_type_url(t), plural) for t, plural in ARTICLE_TYPE_PLURALS.items() if t in used_types]
+    igs = [(f"{i.url}#verhalen", i.name) for i in site.igs if site.articles_for(i.slug)]
+    return types, igs
+
+
+class StoryLists:
+    """The stories each story list shows, newest first, and the links of its filters, worked out once
+    per site: what articles.html shows (the template functions story_list and story_filters) is
+    what keys its pages (_story_list_key)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    @functools.cached_property
+    def by_tag(self) -> dict[str, list[Any]]:
+        return stories_by_tag(self.site)
+
+    @functools.cached_property
+    def by_type(self) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for article in self.site.articles:
+            found.setdefault(article.type, []).append(article)
+        return found
+
+    def listed(self, filter_type: str | None = None, tag: str | None = None) -> Sequence[Any]:
+        """The stories of the list of a type, else of a tag (by its label), else every story."""
+        if filter_type:
+            return self.by_type.get(filter_type, [])
+        if tag:
+            return self.by_tag.get(tag_slug(tag), [])
+        return self.site.articles
+
+    @functools.cached_property
+    def filters(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        return story_filters(self.site)
+
+
+_LAST_LISTS: list[StoryLists] = []
+
+
+def story_lists(site: Site) -> StoryLists:
+    """The StoryLists of `site`, the same for its pages' keys and its pages (and forked workers)."""
+    if not _LAST_LISTS or _LAST_LISTS[0].site is not site:
+        _LAST_LISTS[:] = [StoryLists(site)]
+    return _LAST_LISTS[0]

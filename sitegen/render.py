@@ -44,7 +44,7 @@ from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .memo import BYTES, TEXT, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
-from .pages import PageJob, page_jobs, story_type_url, tag_slug, tag_url
+from .pages import PageJob, page_jobs, story_lists, story_type_url, tag_url
 from .parallel import pmap
 from .search import start_index
 
@@ -193,13 +193,14 @@ def make_environment(
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,
     )
-    # Asked by every tag page and story list: worked out once per build (and worker), not per page.
-    by_tag = functools.cache(lambda: stories_by_tag(site))
+    # What the story lists show (pages.SITE_FUNCTIONS), worked out once per site: its pages' keys
+    # digest the same.
+    lists = story_lists(site)
     env.globals.update(
         story_type_url=story_type_url,
         tag_url=tag_url,
-        tagged=lambda tag: list(by_tag().get(tag_slug(tag), ())),
-        story_filters=functools.cache(lambda: story_filters(site)),
+        story_list=lists.listed,
+        story_filters=lambda: lists.filters,
     )
     env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
@@ -220,26 +221,6 @@ def _add_map_script(env: Environment, assets: Assets, geo: MapData, output: Muta
     env.globals["asset"] = _asset_url(env.globals["href"], assets)
     output[assets.out_path(MAP_SCRIPT)] = assets.files[assets.out_path(MAP_SCRIPT)]
     return assets
-
-
-def stories_by_tag(site: Site) -> dict[str, list[Any]]:
-    """Tag slug -> the stories with that tag, in the order of `site.articles` (newest first): one pass
-    over the stories, where a scan per tag page cost tags × stories (2,000 × 10,000 at 300x10000)."""
-    found: dict[str, list[Any]] = {}
-    for article in site.articles:
-        for slug in dict.fromkeys(tag_slug(tag) for tag in article.tags):
-            found.setdefault(slug, []).append(article)
-    return found
-
-
-def story_filters(site: Site) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The links of the story list's filters: (url, label) per story type in use, and per IGS with
-    stories (its page lists them under #verhalen)."""
-    used_types = {a.type for a in site.articles}
-    types = [("/verhalen/", "Alle verhalen")]
-    types += [(story_type_url(t), plural) for t, plural in ARTICLE_TYPE_PLURALS.items() if t in used_types]
-    igs = [(f"{i.url}#verhalen", i.name) for i in site.igs if site.articles_for(i.slug)]
-    return types, igs
 
 
 def image_uses(site: Site) -> list[ImageUse]:

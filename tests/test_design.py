@@ -137,7 +137,7 @@ def test_tags_link_to_a_page_listing_their_stories(site: Path) -> None:
 
 
 def test_tag_slugs_fold_case_and_accents() -> None:
-    from sitegen.render import tag_slug, tag_url
+    from sitegen.pages import tag_slug, tag_url
 
     assert tag_slug("Jong talent") == "jong-talent"
     assert tag_slug("Café & Cultuur") == "cafe-cultuur"

@@ -49,8 +49,8 @@ def test_site_wide_pages_are_rendered_again_exactly_when_what_they_show_changed(
         (lambda: _replace(spotlight, r"^date: .*$", "date: 2023-05"), {"home", "sitemap"}),
         (lambda: _replace(noord, r"^summary: .*$", 'summary: "Een andere regio."'), {"igs-list"}),
         # The finder's index (an asset) holds the IGS'en's names: it keys only the page that names
-        # it, not robots.txt (nor any other page that shows no IGS).
-        (lambda: _replace(noord, r"^name: .*$", "name: Cultuurregio Noorderkempen"), set(KEPT) - {"robots"}),
+        # it, not robots.txt nor the sitemap (nor any other page that shows no IGS's name).
+        (lambda: _replace(noord, r"^name: .*$", "name: Cultuurregio Noorderkempen"), set(KEPT) - {"robots", "sitemap"}),
     ]  # fmt: skip
 
     def versions(memo: Memo) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -99,8 +99,7 @@ def test_the_keys_of_site_wide_pages_follow_the_igs_they_show() -> None:
     before = keys(site)
     first, *others = site.igs
     renamed = dataclasses.replace(first, name="Anders", version=b"")  # an edit gives another version
-    # (the sitemap is keyed with the story lists, whose filter names the IGS'en)
-    assert changed((renamed, *others)) == {"home", "igs-list", "search", "404", "sitemap"}
+    assert changed((renamed, *others)) == {"home", "igs-list", "search", "404"}
     resummarised = dataclasses.replace(first, summary="Anders", version=b"")
     assert changed((resummarised, *others)) == {"igs-list"}
     assert changed(tuple(others)) == {"home", "igs-list", "search", "404", "sitemap"}
@@ -155,3 +154,68 @@ def test_the_pages_of_items_are_the_pages_their_kinds_url_rule_makes() -> None:
         by_rule = dataclasses.replace(kind, pages=lambda site, earlier, kind=kind: kind.pages(site, earlier))
         made = [job[1:] for job in kind.jobs(site, [])]
         assert made and made == [job[1:] for job in by_rule.jobs(site, [])]
+
+
+def _story(content: Path, slug: str, front: str) -> None:
+    (content / "articles" / f"{slug}.md").write_text(f"---\n{front}---\nTekst van {slug}.\n", encoding="utf-8")
+
+
+def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story list (all stories, per type, per tag), the feed and an IGS page are keyed by the cards
+    of the stories they list and the filters they show: an edit of a story's summary renders again
+    only the lists that show it, with the cold build's bytes; a filter that changes, every list."""
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    common = 'igs: [noord]\nsummary: "Een verhaal."\n'
+    _story(content, "extra-a", f"title: Extra A\ntype: news\ndate: 2021-05\n{common}tags: [erfgoed, jong talent]\n")
+    _story(content, "extra-b", f"title: Extra B\ntype: spotlight\ndate: 2022-01\n{common}tags: [erfgoed]\n")
+    extra_a, extra_b = content / "articles" / "extra-a.md", content / "articles" / "extra-b.md"
+    every = {"verhalen/index.html", "feed.xml", "igs/noord/index.html", "igs/zuid/index.html"} | {
+        f"verhalen/{kind}/{name}/index.html"
+        for kind, names in (("soort", ("interview", "spotlight", "news")), ("trefwoord", ("erfgoed", "jong-talent")))
+        for name in names
+    }  # fmt: skip
+    lists = every - {"feed.xml", "igs/noord/index.html", "igs/zuid/index.html"}
+    edits = [
+        # A title: the lists that show the story, the feed, its IGS's page; not the other tag's nor type's.
+        (lambda: _replace(extra_b, r"^title: .*$", "title: Extra B anders"),
+         {"verhalen/index.html", "verhalen/soort/spotlight/index.html", "verhalen/trefwoord/erfgoed/index.html",
+          "feed.xml", "igs/noord/index.html"}),
+        # Its tags: only the pages of the tags it left and joined (no list shows a story's tags).
+        (lambda: _replace(extra_b, r"^tags: .*$", "tags: [jong talent]"),
+         {"verhalen/trefwoord/erfgoed/index.html", "verhalen/trefwoord/jong-talent/index.html"}),
+        # A date moves it in every list it is on.
+        (lambda: _replace(extra_a, r"^date: .*$", "date: 2023-06"),
+         {"verhalen/index.html", "verhalen/soort/news/index.html", "verhalen/trefwoord/erfgoed/index.html",
+          "verhalen/trefwoord/jong-talent/index.html", "feed.xml", "igs/noord/index.html"}),
+        # The first story of zuid: every list's filter by IGS names zuid now (the feed's key digests
+        # the summaries, its IGS'en among them).
+        (lambda: _replace(extra_b, r"^igs: .*$", "igs: [zuid]"), lists | {"feed.xml", "igs/noord/index.html",
+                                                                       "igs/zuid/index.html"}),
+        # The last news: its type's page goes and the filter by type loses it.
+        (lambda: _replace(extra_a, r"^type: .*$", "type: interview"),
+         lists | {"feed.xml", "igs/noord/index.html"}),
+    ]  # fmt: skip
+
+    def versions(memo: Memo) -> dict[str, bytes | None]:
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        cold = build_files(options, Memo())[1]
+        assert dict(files.items()) == dict(cold.items())
+        return {name: files.version(name) if name in files else None for name in every}
+
+    before = versions(Memo(DiskStore(tmp_path / "cache")))
+    assert None not in before.values()
+    for number, (edit, changed) in enumerate(edits):
+        edit()
+        memo = Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
+        after = versions(memo)
+        assert {name for name in every if after[name] != before[name]} == changed, number
+        before = after

@@ -83,6 +83,9 @@ def test_keyed_templates_read_only_their_declared_inputs() -> None:
         geo_names = set(re.findall(r"\bgeo\.(\w+)", text))
         assert geo_names <= reads.geo, (name, geo_names)
         assert not re.search(r"\b(?:site|geo)\s*[\[|]", text), f"{name} reads site or geo as a whole"
+        # The story lists read the stories through template functions their keys digest the results of.
+        called = {function for function in pages.SITE_FUNCTIONS if re.search(rf"\b{function}\(", text)}
+        assert called <= reads.calls, (name, called)
         if name in ("articles.html", "feed.xml", "_macros.html", "igs.html"):
             shown = set(re.findall(r"\b(?:a|article)\.(\w+)", text))
             assert shown <= {*pages.SUMMARY_FIELDS, "type_label"}, (name, shown)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sitegen.pages import tag_slug
-from sitegen.render import stories_by_tag
+from sitegen.pages import stories_by_tag, tag_slug
 
 
 def test_stories_by_tag_is_the_scan_per_tag_in_the_same_order() -> None:
