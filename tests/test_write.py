@@ -266,12 +266,44 @@ def test_tampering_is_repaired_by_the_next_build(tamper, tmp_path: Path) -> None
     _assert_builds_repair(out)
 
 
+def _sections(path: Path) -> list[tuple[dict, dict[str, str]]]:
+    """Each section of a manifest as (its header, its parts by name); the version line first."""
+    text = path.read_bytes().decode("utf-8", "surrogatepass")
+    first, _, rest = text.partition("\n")
+    found: list[tuple[dict, dict[str, str]]] = [(json.loads(first), {})]
+    while rest:
+        head, _, rest = rest.partition("\n")
+        header, parts = json.loads(head), {}
+        for name in write._PARTS:
+            if name in header:
+                parts[name], rest = rest[: header[name]], rest[header[name] :]
+        assert rest[:1] == "\n"
+        found.append((header, parts))
+        rest = rest[1:]
+    return found
+
+
 def _lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return [header for header, _ in _sections(path)]
 
 
 def _rewritten(path: Path, change) -> None:
-    path.write_text("".join(json.dumps(change(line)) + "\n" for line in _lines(path)))
+    """The manifest with change(header, parts) -> (header, parts) applied to each section (the
+    sizes in the headers follow the parts)."""
+    text = ""
+    for header, parts in _sections(path):
+        header, parts = change(header, parts)
+        if not parts:
+            text += json.dumps(header) + "\n"
+            continue
+        sizes = {name: len(parts[name]) for name in write._PARTS if name in parts}
+        text += json.dumps({**header, **sizes}) + "\n" + "".join(parts[name] for name in sizes) + "\n"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+
+
+def _header_size(header: dict, name: str, change) -> dict:
+    """A section's header with the size of one of its parts changed (and the parts as they were)."""
+    return {**header, name: change(header[name])} if name in header else header
 
 
 DAMAGE = {
@@ -279,11 +311,33 @@ DAMAGE = {
     "empty": lambda path: path.write_bytes(b""),
     "truncated": lambda path: path.write_bytes(path.read_bytes()[:-40]),
     "not-json": lambda path: path.write_bytes(b"\x00\xff kapot"),
-    "other-version": lambda path: _rewritten(path, lambda line: {**line, "version": 99} if "version" in line else line),
+    "other-version": lambda path: _rewritten(
+        path, lambda line, parts: ({**line, "version": 99} if "version" in line else line, parts)
+    ),
     "list": lambda path: path.write_text("[]"),
-    "no-trees": lambda path: _rewritten(path, lambda line: line if "version" in line else []),
+    "no-trees": lambda path: _rewritten(path, lambda line, parts: (line, parts) if "version" in line else ([], {})),
     "odd-records": lambda path: _rewritten(
-        path, lambda line: {**line, "records": {"index.html": 5, "a/b.html": []}} if "records" in line else line
+        path,
+        lambda line, parts: (
+            line,
+            {**parts, "records": "index.html\0" + parts["records"]} if "records" in parts else parts,
+        ),
+    ),
+    "sizes-too-short": lambda path: path.write_bytes(
+        "".join(
+            json.dumps(_header_size(line, "records", lambda size: size - 1)) + "\n" + "".join(parts.values()) + "\n"
+            if parts
+            else json.dumps(line) + "\n"
+            for line, parts in _sections(path)
+        ).encode()
+    ),
+    "sizes-past-the-end": lambda path: path.write_bytes(
+        "".join(
+            json.dumps(_header_size(line, "folders", lambda size: size + 10**6)) + "\n" + "".join(parts.values()) + "\n"
+            if parts
+            else json.dumps(line) + "\n"
+            for line, parts in _sections(path)
+        ).encode()
     ),
     "a-folder": lambda path: path.unlink() or path.mkdir(),
 }
@@ -297,6 +351,7 @@ def test_a_missing_or_damaged_manifest_is_distrusted(damage, tmp_path: Path, cap
     manifest = write.state_dir(out) / write.MANIFEST
     damage(manifest)
     caplog.set_level(logging.WARNING, "sitegen.write")
+    assert write._read_manifest(manifest) == {}, "nothing of a damaged manifest is believed"
     assert write.write_site(SITE, out).written == 0, "the output is read and found up to date (the old no-op)"
     assert tree_bytes(out) == _published(SITE)
     for files in (EDITED, SITE, EDITED):
@@ -309,6 +364,72 @@ def test_a_missing_or_damaged_manifest_is_distrusted(damage, tmp_path: Path, cap
         ["folders", "of"],
         ["folders", "gone", "like", "records", "tree"],
     ]
+
+
+# Names no build of the shipped site makes, but a site may: the manifest holds each exactly.
+ODD_NAMES = {
+    "a/met\nnieuwe regel.html": b"nl",
+    "é/ü ñ.html": b"accent",
+    "a/tab\tin.html": b"tab",
+    'a/{"tree":"x","records":3}.html': b"json",
+    "z/\udcff.html": b"surrogate",  # a name os.fsdecode gives for a byte that is not UTF-8
+}
+
+
+def test_the_manifest_holds_any_name_a_build_writes(tmp_path: Path) -> None:
+    """Names with a newline, a tab, accents, JSON and an undecodable byte: the manifest records each
+    as it is, so the next build finds the output up to date and its state is the no-op check's."""
+    out = tmp_path / "site"
+    site = {**SITE, **ODD_NAMES}
+    for files in (site, {**site, "a/b.html": b"anders"}, site):
+        result = write.write_site(files, out, versions=_versions(files))
+        assert tree_bytes(out) == _published(files)
+    trees = write._read_manifest(write.state_dir(out) / write.MANIFEST)
+    output = trees[write._tree_key(out)]
+    assert output.records.keys() == _published(site).keys()
+    assert write.output_state(out) == result.state
+    assert write.write_site(site, out, versions=_versions(site)).written == 0
+
+
+def test_a_name_with_a_nul_is_refused_before_anything_is_touched(tmp_path: Path) -> None:
+    """The manifest separates its strings by NUL: a name holding one is refused like a name that
+    climbs out of the output, before the output or its build state is touched."""
+    out = tmp_path / "site"
+    write.write_site(SITE, out)
+    before = tree_bytes(tmp_path)
+    with pytest.raises(write.OutputPathError, match="NUL"):
+        write.write_site({**SITE, "a/b\0c.html": b"nul"}, out)
+    assert tree_bytes(tmp_path) == before
+
+
+def test_a_manifest_cut_off_anywhere_is_refused_or_holds_whole_sections(tmp_path: Path) -> None:
+    """Every prefix of a manifest (a write cut off by a full disk, a copy broken off) is either
+    refused as a whole or, cut right after a section, gives exactly the trees of the sections it
+    holds: never a tree with part of its records."""
+    out = tmp_path / "site"
+    for files in (SITE, {**EDITED, **ODD_NAMES}, SITE):
+        write.write_site(files, out)
+    path = write.state_dir(out) / write.MANIFEST
+    data = path.read_bytes()
+    whole = write._parse_manifest(data)
+    assert len(whole) == 2  # the output's tree and the spare's
+    ends, at = set(), 0
+    for header, parts in _sections(path):
+        separators = (",", ":") if parts else None  # the version line is written with spaces
+        text = json.dumps(header, separators=separators) + "\n" + "".join(parts.values()) + ("\n" if parts else "")
+        at += len(text.encode("utf-8", "surrogatepass"))
+        ends.add(at)
+    assert max(ends) == len(data)
+    for size in range(len(data)):
+        try:
+            trees = write._parse_manifest(data[:size])
+        except (ValueError, TypeError):
+            assert size not in ends, f"a manifest cut right after a section, at byte {size}, was refused"
+            continue
+        assert size in ends, f"a manifest cut off at byte {size} of {len(data)} was believed"
+        for key, tree in trees.items():
+            assert tree.records == whole[key].records
+            assert tree.folders in ({}, whole[key].folders)
 
 
 def test_a_manifest_that_cannot_be_saved_costs_only_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
