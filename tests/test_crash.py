@@ -4,16 +4,17 @@ Real `build.py` processes are killed with SIGKILL at random moments (a fixed see
 same moments): some anywhere in the build, some while the spare tree is being brought up to date.
 The write stage is also killed before every single change it makes to the disk (a forked
 `write_site`; a file write is cut off halfway), from every starting state: spare and manifest in
-place, manifest missing or damaged, spare deleted, output tampered with, first build, no atomic
-exchange. After each kill the output folder must be byte for byte the previous site or the new one,
-and the next builds must give exactly their sites. The fallback without an atomic exchange
-(renames) is also tested by staging the states between its renames.
+place, manifest missing, damaged or believed only in part, spare deleted, output tampered with,
+first build, no atomic exchange. After each kill the output folder must be byte for byte the
+previous site or the new one, and the next builds must give exactly their sites. The fallback
+without an atomic exchange (renames) is also tested by staging the states between its renames.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -325,6 +326,21 @@ def _damaged_manifest(out: Path) -> None:
     manifest.write_bytes(manifest.read_bytes()[:150])
 
 
+def _manifest_in_part(out: Path) -> None:
+    """The manifest cut off right after the output's records (a copy broken off, a disk that filled):
+    believed in the whole sections it holds (the output's records), not in the rest (its folders,
+    the spare's records)."""
+    _steady(out)
+    manifest = write.state_dir(out) / write.MANIFEST
+    text = manifest.read_text(encoding="utf-8")
+    start = text.index("\n") + 1  # after the version line
+    records = text.index("\n", start) + 1  # after the header of the output's section
+    cut = records + json.loads(text[start:records])["records"] + 1
+    manifest.write_text(text[:cut], encoding="utf-8")
+    trees = write._read_manifest(manifest)
+    assert list(trees) == [write._tree_key(out)] and not trees[write._tree_key(out)].folders
+
+
 def _without_spare(out: Path) -> None:
     _steady(out)
     shutil.rmtree(write.state_dir(out) / write.SPARE)
@@ -343,7 +359,7 @@ def _first_build(out: Path) -> None:
     """No output and no build state at all."""
 
 
-STARTS = [_steady, _without_manifest, _damaged_manifest, _without_spare, _tampered, _first_build]
+STARTS = [_steady, _without_manifest, _damaged_manifest, _manifest_in_part, _without_spare, _tampered, _first_build]
 
 
 def _write_killed_at(step: int | None, out: Path, *, exchange: bool, ahead: bool = False) -> tuple[int, int, bool]:
