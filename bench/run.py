@@ -11,6 +11,8 @@ both tools one right after the other (ours, then Hugo), with every folder in the
   cold        no output and no cache (ours: `build.py build` with an empty build cache)
   no-op       the same command again, nothing changed
   article     after editing one article's text
+  title       after editing the same article's title (its card is on the story lists of its type and
+              tags, its IGS'en's pages and the home page; the feed and the sitemap list every story)
   igs         after editing one IGS file's summary
   template    after editing the base layout (every page changes)
   peak memory the largest peak RSS of the steps above
@@ -41,6 +43,7 @@ import argparse
 import compileall
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -63,7 +66,7 @@ from gen_content import generate  # noqa: E402
 from sitegen.tree import RACY_WINDOW_NS  # noqa: E402
 
 DEFAULT_SIZES = "19x10,300x1000,300x10000:1"
-STEPS = ("cold", "no-op", "article", "igs", "template")
+STEPS = ("cold", "no-op", "article", "title", "igs", "template")
 PARTS = {"search": ("index_pages",), "link check": ("parse_pages", "check_links"), "map": ("build_map_data",)}
 
 # `build.py build` with the optional parts of the pipeline timed where it calls them.
@@ -220,6 +223,16 @@ def edit_article(content: Path, n: int) -> Path:
     return path
 
 
+def edit_title(content: Path, n: int) -> Path:
+    """A new title for the article edit_article edits (its front matter's first `title:` line)."""
+    path = sorted((content / "articles").glob("*.md"))[0]
+    text = path.read_text(encoding="utf-8")
+    text, count = re.subn(r'^(title: "?)(.*?)("?)$', rf"\g<1>\g<2> (bewerking {n})\g<3>", text, count=1, flags=re.M)
+    assert count == 1, f"no title in {path}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def edit_igs(content: Path, n: int) -> Path:
     path = sorted((content / "igs").glob("*.yaml"))[0]
     text = path.read_text(encoding="utf-8")
@@ -300,6 +313,8 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
         both("no-op")
         edit_article(content, run)
         both("article")
+        edit_title(content, run)
+        both("title")
         edit_igs(content, run)
         both("igs")
         edit_layout(templates / "_base.html", run)

@@ -190,16 +190,21 @@ def _read(name: str, data: bytes, shared: dict[str, Link] | None = None) -> Pars
     return ParsedPage(links=_xml_links(data))
 
 
-def _stamp(files: Mapping[str, bytes], name: str, render_key: bytes | None) -> bytes:
-    """What tells a page's bytes from another build's: its render key (sitegen/deps.py: the same key
-    always renders the same bytes; a digest itself, of the stamp's size, so taken as it is) where
-    render has one, else a digest of the bytes themselves (so the bytes of a page with a key are
-    not even read)."""
-    if render_key is not None:
-        if len(render_key) == STAMP_SIZE:
-            return render_key
-        return hashlib.blake2b(render_key, digest_size=STAMP_SIZE, person=b"render-key").digest()
-    return hashlib.blake2b(files[name], digest_size=STAMP_SIZE, person=b"page-bytes").digest()
+def _stamp(render_key: bytes | None) -> bytes:
+    """What tells a page's bytes from another build's without reading them: its render key
+    (sitegen/deps.py: the same key always renders the same bytes; a digest itself, of the stamp's
+    size, so taken as it is), or NO_STAMP for a page render has none for."""
+    if render_key is None:
+        return NO_STAMP
+    if len(render_key) == STAMP_SIZE:
+        return render_key
+    return hashlib.blake2b(render_key, digest_size=STAMP_SIZE, person=b"render-key").digest()
+
+
+def _content(data: bytes) -> bytes:
+    """A digest of a page's bytes: a page rendered again (its stamp changed) to the bytes it had is
+    neither parsed nor checked again."""
+    return hashlib.sha256(data).digest()[:STAMP_SIZE]
 
 
 def _differing(pages: Sequence[str], stamps: bytes, before: bytes) -> list[str]:
@@ -222,6 +227,8 @@ def _differing(pages: Sequence[str], stamps: bytes, before: bytes) -> list[str]:
 
 
 STAMP_SIZE = 20
+NO_STAMP = bytes(STAMP_SIZE)
+"""The stamp of a page without a render key."""
 _ORDER = "little"  # the index's numbers on disk, whatever the machine
 BUCKETS = 64  # the terms of the pages are kept in this many parts, each read only when needed
 
@@ -252,7 +259,8 @@ def _bucket(page: str) -> int:
 class LinkIndex:
     """What the link check of one build found out, for the next build to start from.
 
-    For each checked page: its stamp, the ids it provides, and (in `Terms`, one part per bucket of
+    For each checked page: its stamp, the digest of its bytes (a page whose stamp changed is new or
+    changed only when they differ), the ids it provides, and (in `Terms`, one part per bucket of
     pages, read only when needed) the terms its links depend on: the output path a link names
     (whether that file, or that folder's index.html, exists decides where it leads) and
     `target\0fragment` for a link to an anchor on another page. A page whose stamp is unchanged,
@@ -264,6 +272,7 @@ class LinkIndex:
     files: list[str]  # every output file, sorted: which files appeared or disappeared
     pages: list[str]  # the checked pages, in report order
     stamps: bytes  # STAMP_SIZE bytes per page
+    contents: bytes  # per page, the digest of its bytes (_content), STAMP_SIZE bytes each
     ids_at: array[int]  # offsets into `ids`, one more than pages
     ids: bytes  # per page, its ids as a JSON list
     broken: list[str]  # pages with a broken link
@@ -277,6 +286,11 @@ class LinkIndex:
         slot = self.slots.get(name)
         return None if slot is None else self.stamps[slot * STAMP_SIZE : (slot + 1) * STAMP_SIZE]
 
+    def content(self, name: str) -> bytes | None:
+        """The digest of the page's bytes (None for a page it does not hold)."""
+        slot = self.slots.get(name)
+        return None if slot is None else self.contents[slot * STAMP_SIZE : (slot + 1) * STAMP_SIZE]
+
     def ids_of(self, name: str) -> set[str]:
         return set(json.loads(_stored_ids(self, name)))
 
@@ -285,16 +299,22 @@ def _encode_index(index: LinkIndex) -> bytes:
     head = {"files": index.files, "pages": index.pages, "broken": index.broken,
             "parts": [key.hex() for key in index.parts]}  # fmt: skip
     text = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return FILES.encode({"head": text, "stamps": index.stamps, "ids-at": _number_bytes(index.ids_at), "ids": index.ids})
+    return FILES.encode({"head": text, "stamps": index.stamps, "contents": index.contents,
+                         "ids-at": _number_bytes(index.ids_at), "ids": index.ids})  # fmt: skip
 
 
 def _decode_index(data: bytes) -> LinkIndex:
     parts = FILES.decode(data)
     head = json.loads(parts["head"])
-    index = LinkIndex(head["files"], head["pages"], parts["stamps"], _numbers(parts["ids-at"]), parts["ids"],
-                      head["broken"], [bytes.fromhex(key) for key in head["parts"]])  # fmt: skip
+    index = LinkIndex(head["files"], head["pages"], parts["stamps"], parts["contents"], _numbers(parts["ids-at"]),
+                      parts["ids"], head["broken"], [bytes.fromhex(key) for key in head["parts"]])  # fmt: skip
     count = len(index.pages)
-    if len(index.stamps) != count * STAMP_SIZE or len(index.ids_at) != count + 1 or index.ids_at[-1] != len(index.ids):
+    if (
+        len(index.stamps) != count * STAMP_SIZE
+        or len(index.contents) != count * STAMP_SIZE
+        or len(index.ids_at) != count + 1
+        or index.ids_at[-1] != len(index.ids)
+    ):
         raise ValueError("inconsistent link index")
     if len(index.parts) != BUCKETS:
         raise ValueError("link index of another bucket count")
@@ -377,7 +397,8 @@ class PagesRead:
 
     key: bytes  # of the link index
     pages: list[str]  # the checked pages, in report order
-    stamps: dict[str, bytes]
+    stamps: bytes  # STAMP_SIZE bytes per page, as LinkIndex.stamps
+    contents: bytes  # as LinkIndex.contents
     fresh: dict[str, ParsedPage]  # the pages parsed in this build: new or changed since `before`
     before: LinkIndex | None
 
@@ -390,23 +411,48 @@ def parse_pages(
     render_keys: Mapping[str, bytes] | None = None,
 ) -> PagesRead:
     """Parse the pages that are new or changed since the last build's link index (on every core
-    when there are many); `render_keys` ({out_path: key}, from render) spares reading the bytes of
-    the pages that have one."""
+    when there are many). `render_keys` ({out_path: key}, from render) spare reading the bytes of
+    the pages whose key is the last build's; those of the pages rendered again, and of the pages
+    without a key, are read and digested, and only those whose bytes changed are parsed."""
     render_keys = render_keys or {}
     pages = _checked_pages(files)
-    stamps = {name: _stamp(files, name, render_keys.get(name)) for name in pages}
+    stamps = [_stamp(render_keys.get(name)) for name in pages]
+    joined = b"".join(stamps)
     key = digest("link-index", base_url, base_path)
     before = memo.recalled(LINK_INDEX, key)
-    if before is None:
-        todo = list(pages)
-    elif before.pages == pages:  # the usual rebuild: compared in runs
-        todo = _differing(pages, b"".join(stamps.values()), before.stamps)
-    else:
-        todo = [name for name in pages if before.stamp(name) != stamps[name]]
-    load(files, todo)  # in one go, not page by page
     shared: dict[str, Link] = {}  # per process: a worker's pages share their links, and pickle keeps that
+    if before is None:  # every page is parsed, and digested where its bytes are read (on every core)
+        load(files, pages)  # in one go, not page by page
+        read = pmap(lambda name: _read_digested(name, files[name], shared), pages)
+        contents = b"".join(content for _, content in read)
+        fresh = {name: page for name, (page, _) in zip(pages, read, strict=True)}
+        return PagesRead(key, pages, joined, contents, fresh, None)
+    if before.pages == pages:  # the usual rebuild: compared in runs
+        again = set(_differing(pages, joined, before.stamps))
+    else:
+        again = {name for name, stamp in zip(pages, stamps, strict=True) if before.stamp(name) != stamp}
+    suspects = [name for name, stamp in zip(pages, stamps, strict=True) if stamp == NO_STAMP or name in again]
+    load(files, suspects)
+    made = {name: _content(files[name]) for name in suspects}
+    todo = [name for name in suspects if before.content(name) != made[name]]
     parsed = pmap(lambda name: _read(name, files[name], shared), todo)
-    return PagesRead(key, pages, stamps, dict(zip(todo, parsed, strict=True)), before)
+    return PagesRead(key, pages, joined, _contents(pages, before, made), dict(zip(todo, parsed, strict=True)), before)
+
+
+def _read_digested(name: str, data: bytes, shared: dict[str, Link]) -> tuple[ParsedPage, bytes]:
+    return _read(name, data, shared), _content(data)
+
+
+def _contents(pages: list[str], before: LinkIndex, made: Mapping[str, bytes]) -> bytes:
+    """The content digests of `pages`: those `made` now, the others' (whose stamps are the same) the
+    last build's."""
+    if before.pages != pages:
+        return b"".join(made.get(name) or before.content(name) or b"" for name in pages)
+    contents = bytearray(before.contents)
+    for name, found in made.items():
+        slot = before.slots[name]
+        contents[slot * STAMP_SIZE : (slot + 1) * STAMP_SIZE] = found
+    return bytes(contents)
 
 
 def find_broken_links(
@@ -445,7 +491,15 @@ def find_broken_links(
     broken_pages = list(dict.fromkeys(b.page for b in found))
     parts = before.updated(checked)
     index = before.index
-    if index is None or parts != index.parts or read.pages != index.pages or broken_pages != index.broken or read.fresh:
+    if (
+        index is None
+        or parts != index.parts
+        or read.pages != index.pages
+        or broken_pages != index.broken
+        or read.fresh
+        or read.stamps != index.stamps
+        or read.contents != index.contents
+    ):
         memo.keep(LINK_INDEX, read.key, _next_index(files, read, broken_pages, parts))
     return found
 
@@ -537,7 +591,7 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
     """The link index of this build: the ids of the pages parsed now, the others copied (all of
     them at once when no page came or went and no parsed page's ids changed)."""
     before = read.before
-    stamps = b"".join(read.stamps[name] for name in read.pages)
+    stamps, contents = read.stamps, read.contents
     # The same files as the last index's (the usual rebuild): its sorted list, not a new sort.
     same_files = before is not None and len(before.files) == len(files) and set(files).issuperset(before.files)
     names = before.files if before is not None and same_files else sorted(files)
@@ -546,7 +600,7 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
         and read.pages == before.pages
         and all(_ids_part(page) == _stored_ids(before, name) for name, page in read.fresh.items())
     ):
-        return LinkIndex(names, before.pages, stamps, before.ids_at, before.ids, broken, parts)
+        return LinkIndex(names, before.pages, stamps, contents, before.ids_at, before.ids, broken, parts)
     ids_parts, ids_at, size = [], array("I", [0]), 0
     for name in read.pages:
         if name in read.fresh:
@@ -557,7 +611,7 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
         ids_parts.append(part)
         size += len(part)
         ids_at.append(size)
-    return LinkIndex(names, list(read.pages), stamps, ids_at, b"".join(ids_parts), broken, parts)
+    return LinkIndex(names, list(read.pages), stamps, contents, ids_at, b"".join(ids_parts), broken, parts)
 
 
 _Verdict = tuple[tuple[str, ...], str, str]

@@ -361,6 +361,19 @@ def test_one_article_edit_parses_only_the_pages_that_changed(tmp_path: Path, mon
         assert len(changed) < len(checked) / 2
         assert sorted(parsed) == sorted(changed)
         parsed.clear()
+        # A new title renders the sitemap again (keyed by the stories' summaries) to the same bytes:
+        # only the pages whose bytes changed are parsed.
+        retitled = re.sub(r"^title: .*$", f"title: Project {type(store).__name__}", article.read_text(encoding="utf-8"),
+                          count=1, flags=re.M)  # fmt: skip
+        article.write_text(retitled, encoding="utf-8")
+        again = build_files(options, memo, _no_search)[1]
+        memo.finish(success=True)
+        changed = [name for name in linkcheck._checked_pages(again) if after.get(name) != again[name]]
+        assert {"verhalen/index.html", "feed.xml"} <= set(changed)
+        assert again.version("sitemap.xml") != after.version("sitemap.xml")
+        assert again["sitemap.xml"] == after["sitemap.xml"] and "sitemap.xml" not in changed
+        assert sorted(parsed) == sorted(changed)
+        parsed.clear()
 
 
 @pytest.mark.parametrize("store", ["memory", "disk"])
