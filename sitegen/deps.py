@@ -187,10 +187,12 @@ def page_keys(
     cards: Any = (),
     anchors: Mapping[str, str] | None = None,
     memo: Memo | None = None,
+    summaries_out: dict[int, bytes] | None = None,
 ) -> dict[str, bytes]:
     """{out_path: key} for the pages of keyed kinds; other pages are always rendered.
     `asset_names` are the fingerprinted names of the assets each template names, by template;
-    `cards` is what the card pictures of stories and IGS'en depend on (which IGS has a map, its size)."""
+    `cards` is what the card pictures of stories and IGS'en depend on (which IGS has a map, its size);
+    `summaries_out` receives the summary digest of every story (pages.KeyInputs.summary) by its id()."""
 
     def assets_named(templates: Iterable[str]) -> list[list[tuple[str, str]]]:
         return [sorted(asset_names.get(name, {}).items()) for name in templates]
@@ -234,6 +236,8 @@ def page_keys(
             keys.update(zip(map(operator.attrgetter("out_path"), group), found, strict=True))
             now.update(zip(versions, found, strict=True))
             now.pop(b"", None)
+    if summaries_out is not None:
+        summaries_out.update(zip(map(id, site.articles), inputs.summaries_of(site.articles), strict=True))
     kept_table(memo, SUMMARIES, inputs.summarised, summaries)
     for ground, last, now in tables.values():
         kept_table(memo, KEYS_BY_VERSION, now, last, ground)

@@ -14,7 +14,7 @@ import html as html_lib
 import json
 import logging
 import re
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,9 +201,50 @@ def make_environment(
         tag_url=tag_url,
         story_list=lists.listed,
         story_filters=lambda: lists.filters,
+        story_card=lambda article, heading: _card_macro(env)(article, heading),
     )
     env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
+
+
+def _card_macro(env: Environment) -> Callable[..., Markup]:
+    return env.get_template("_macros.html").module.article_card  # type: ignore[attr-defined, no-any-return]
+
+
+# The card of each story as the story lists show it (articles.html: story_card(article, "h2")), by a
+# digest of what it shows (_prepare_story_cards).
+STORY_CARDS: Space[str] = Space("story-cards", TEXT)
+STORY_LIST_HEADING = "h2"
+
+
+def _prepare_story_cards(
+    env: Environment, site: Site, memo: Memo, ground: bytes, summaries: Mapping[int, bytes], pictures: Any
+) -> None:
+    """Make the story lists' cards of every story once, before their pages are rendered, remembered
+    by what each shows: its summary (SUMMARY_FIELDS, digested by the page keys) and picture, under
+    `ground` (the templates, the base path, the map pictures the cards may show). The list of all
+    stories shows every card, and a list of a type or a tag some: a story edit renders one card
+    again, not ten thousand. Every card is asked, so that the store keeps them all."""
+    macro = _card_macro(env)
+
+    def key(article: Any) -> bytes:
+        picture = pictures.get(article.image.src) if article.image else None
+        shown = ground + summaries[id(article)] + (digest(picture) if picture is not None else b"")
+        return hashlib.blake2b(shown, digest_size=20).digest()
+
+    articles = site.articles
+    calls = [(key(a), a) for a in articles]
+    try:
+        made = memo.remembered_all(STORY_CARDS, calls, lambda a: str(macro(a, STORY_LIST_HEADING)))
+    except TemplateError:  # reported with the page that shows it, as the template's other errors
+        return
+    cards = {id(a): Markup(card) for a, card in zip(articles, made, strict=True)}
+
+    def story_card(article: Any, heading: str) -> Markup:
+        card = cards.get(id(article)) if heading == STORY_LIST_HEADING else None
+        return card if card is not None else macro(article, heading)
+
+    env.globals["story_card"] = story_card
 
 
 def _asset_url(href: Callable[[str], str], assets: Assets) -> Callable[[str], str]:
@@ -300,6 +341,7 @@ def render_site(
         for template, names in assets_read.items()
     }
     cards = (sorted((slug, shape.width, shape.height) for slug, shape in art.shapes.items()), art.flanders is None)
+    summaries: dict[int, bytes] = {}
     keys = page_keys(
         site,
         jobs,
@@ -310,6 +352,7 @@ def render_site(
         cards=cards,
         anchors=anchors,
         memo=memo,
+        summaries_out=summaries,
     )
     if keys_out is not None:
         keys_out.update(keys)
@@ -341,6 +384,8 @@ def render_site(
             again = functools.partial(_rendered, env, job, templates_dir)
             output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
     todo = [(key, job) for key, job in keyed if key not in known]
+    if any(job.template == "articles.html" for _, job in todo):
+        _prepare_story_cards(env, site, memo, digest(templates, site.base_path, cards), summaries, pictures)
     read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
     _load_templates(env, [job for _, job in todo])
     try:

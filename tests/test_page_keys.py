@@ -219,3 +219,50 @@ def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
         after = versions(memo)
         assert {name for name in every if after[name] != before[name]} == changed, number
         before = after
+
+
+def test_story_list_cards_are_remembered_by_what_they_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The story lists take each story's card from the memo, keyed by its summary, its picture, the
+    templates and the base path: an edit makes only the cards it changes, with the cold build's bytes."""
+    import dataclasses
+    import io
+
+    from PIL import Image
+
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content, templates, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+
+    def photo(width: int, height: int) -> None:
+        buffer = io.BytesIO()
+        Image.new("RGB", (width, height), (200, 80, 40)).save(buffer, "JPEG", quality=90)
+        (content / "images").mkdir(exist_ok=True)
+        (content / "images" / "foto.jpg").write_bytes(buffer.getvalue())
+
+    photo(800, 400)
+    project = content / "articles" / "project-x.md"
+    _replace(project, r"^tags: (.*)$", r"tags: \1\nimage:\n  src: images/foto.jpg\n  alt: Een foto")
+    edits = [
+        (lambda: None, 0),
+        (lambda: _replace(project, r"^title: .*$", "title: Project X anders"), 1),
+        (lambda: photo(1200, 300), 1),  # the same image, other sizes: its card's picture
+        (lambda: _replace(templates / "_macros.html", r"card-kicker", "card-kicker card-kop"), 2),
+        (lambda: None, 2),  # another base path (below)
+    ]
+    for number, (edit, made) in enumerate(edits):
+        edit()
+        if number == len(edits) - 1:
+            options = dataclasses.replace(options, base_url="https://voorbeeld.example/onder/")
+        memo = Memo(DiskStore(tmp_path / "cache"))
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        cold = build_files(options, Memo())[1]
+        assert files["verhalen/index.html"] == cold["verhalen/index.html"], number
+        assert dict(files.items()) == dict(cold.items()), number
+        if number:
+            hits, misses = memo.finished["story-cards"]
+            assert (hits, misses) == (2 - made, made), number
