@@ -281,10 +281,11 @@ def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
 # --- what keys each kind ------------------------------------------------------------------------
 
 
-def _story_cards(inputs: KeyInputs, stories: Sequence[Any]) -> list[Any]:
-    """What the story cards of `stories` show: their summaries (SUMMARY_FIELDS) and pictures."""
+def _story_cards(inputs: KeyInputs, stories: Sequence[Any]) -> tuple[bytes, list[Any]]:
+    """What the story cards of `stories` show: their summaries (SUMMARY_FIELDS, digests of one size,
+    joined: some 2,000 tag pages are keyed on every build) and pictures."""
     pictures = inputs.pictures
-    return [inputs.summaries_of(stories), [pictures.get(a.image.src) for a in stories if a.image]]
+    return b"".join(inputs.summaries_of(stories)), [pictures.get(a.image.src) for a in stories if a.image]
 
 
 def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
