@@ -427,6 +427,7 @@ KINDS: tuple[PageKind, ...] = (
         _one("content/articles"),
         reads=Reads(site=frozenset({"articles", "title", "summary", "organisation", "updated"})),
         key=_feed_key,
+        includes=("_feed.xml",),
     ),
     PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml"), reads=Reads()),
     PageKind("map", "/kaart/", "kaart.html", _one("content/geo", _igs_updated)),

@@ -201,50 +201,71 @@ def make_environment(
         tag_url=tag_url,
         story_list=lists.listed,
         story_filters=lambda: lists.filters,
-        story_card=lambda article, heading: _card_macro(env)(article, heading),
+        story_card=lambda article, heading: _macro(env, "_macros.html", "article_card")(article, heading),
+        feed_entry=lambda article: _macro(env, "_feed.xml", "feed_entry")(article),
     )
     env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
 
 
-def _card_macro(env: Environment) -> Callable[..., Markup]:
-    return env.get_template("_macros.html").module.article_card  # type: ignore[attr-defined, no-any-return]
+def _macro(env: Environment, template: str, name: str) -> Callable[..., Markup]:
+    return getattr(env.get_template(template).module, name)  # type: ignore[no-any-return]
 
 
-# The card of each story as the story lists show it (articles.html: story_card(article, "h2")), by a
-# digest of what it shows (_prepare_story_cards).
+# What each story shows on the story lists (its card: articles.html's story_card(article, "h2")) and
+# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows.
 STORY_CARDS: Space[str] = Space("story-cards", TEXT)
+FEED_ENTRIES: Space[str] = Space("feed-entries", TEXT)
 STORY_LIST_HEADING = "h2"
 
 
-def _prepare_story_cards(
-    env: Environment, site: Site, memo: Memo, ground: bytes, summaries: Mapping[int, bytes], pictures: Any
+def _prepare_story_parts(
+    env: Environment,
+    site: Site,
+    memo: Memo,
+    templates: set[str],
+    ground: bytes,
+    summaries: Mapping[int, bytes],
+    pictures: Any,
 ) -> None:
-    """Make the story lists' cards of every story once, before their pages are rendered, remembered
-    by what each shows: its summary (SUMMARY_FIELDS, digested by the page keys) and picture, under
-    `ground` (the templates, the base path, the map pictures the cards may show). The list of all
-    stories shows every card, and a list of a type or a tag some: a story edit renders one card
-    again, not ten thousand. Every card is asked, so that the store keeps them all."""
-    macro = _card_macro(env)
+    """Make the parts many pages show of every story once, before those pages are rendered (for the
+    `templates` to be rendered): the story lists' cards and the feed's entries, remembered by what
+    each shows: the story's summary (SUMMARY_FIELDS, digested by the page keys) and, on a card, its
+    picture and the base path, in an entry the base URL, under `ground` (the templates and the map
+    pictures a card may show). The list
+    of all stories and the feed show every story: a story edit makes one card and one entry again,
+    not ten thousand. Every story's part is asked, so that the store keeps them all."""
+    articles = site.articles
 
-    def key(article: Any) -> bytes:
-        picture = pictures.get(article.image.src) if article.image else None
-        shown = ground + summaries[id(article)] + (digest(picture) if picture is not None else b"")
+    def prepared(space: Space[str], keys: list[bytes], make: Callable[[Any], str]) -> dict[int, Markup] | None:
+        try:
+            made = memo.remembered_all(space, list(zip(keys, articles, strict=True)), make)
+        except TemplateError:  # reported with the page that shows it, as the template's other errors
+            return None
+        return {id(a): Markup(part) for a, part in zip(articles, made, strict=True)}
+
+    def key(part: bytes, article: Any, picture: Any = None) -> bytes:
+        shown = ground + part + summaries[id(article)] + (digest(picture) if picture is not None else b"")
         return hashlib.blake2b(shown, digest_size=20).digest()
 
-    articles = site.articles
-    calls = [(key(a), a) for a in articles]
-    try:
-        made = memo.remembered_all(STORY_CARDS, calls, lambda a: str(macro(a, STORY_LIST_HEADING)))
-    except TemplateError:  # reported with the page that shows it, as the template's other errors
-        return
-    cards = {id(a): Markup(card) for a, card in zip(articles, made, strict=True)}
+    if "articles.html" in templates:
+        card = _macro(env, "_macros.html", "article_card")
+        shown = digest("card", site.base_path)  # its links
+        keys = [key(shown, a, pictures.get(a.image.src) if a.image else None) for a in articles]
+        cards = prepared(STORY_CARDS, keys, lambda a: str(card(a, STORY_LIST_HEADING)))
+        if cards is not None:
 
-    def story_card(article: Any, heading: str) -> Markup:
-        card = cards.get(id(article)) if heading == STORY_LIST_HEADING else None
-        return card if card is not None else macro(article, heading)
+            def story_card(article: Any, heading: str) -> Markup:
+                found = cards.get(id(article)) if heading == STORY_LIST_HEADING else None
+                return found if found is not None else card(article, heading)
 
-    env.globals["story_card"] = story_card
+            env.globals["story_card"] = story_card
+    if "feed.xml" in templates:
+        entry = _macro(env, "_feed.xml", "feed_entry")
+        shown = digest("entry", site.base_url)  # its absolute URLs
+        entries = prepared(FEED_ENTRIES, [key(shown, a) for a in articles], lambda a: str(entry(a)))
+        if entries is not None:
+            env.globals["feed_entry"] = lambda article: entries.get(id(article)) or entry(article)
 
 
 def _asset_url(href: Callable[[str], str], assets: Assets) -> Callable[[str], str]:
@@ -384,8 +405,8 @@ def render_site(
             again = functools.partial(_rendered, env, job, templates_dir)
             output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
     todo = [(key, job) for key, job in keyed if key not in known]
-    if any(job.template == "articles.html" for _, job in todo):
-        _prepare_story_cards(env, site, memo, digest(templates, site.base_path, cards), summaries, pictures)
+    ground = digest(templates, cards)
+    _prepare_story_parts(env, site, memo, {job.template for _, job in todo}, ground, summaries, pictures)
     read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
     _load_templates(env, [job for _, job in todo])
     try:

@@ -221,9 +221,12 @@ def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
         before = after
 
 
-def test_story_list_cards_are_remembered_by_what_they_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The story lists take each story's card from the memo, keyed by its summary, its picture, the
-    templates and the base path: an edit makes only the cards it changes, with the cold build's bytes."""
+    templates and the base URL, and the feed each story's entry, keyed by its summary, the templates
+    and the base URL: an edit makes only the cards and entries it changes, with the cold build's bytes."""
     import dataclasses
     import io
 
@@ -246,17 +249,20 @@ def test_story_list_cards_are_remembered_by_what_they_show(tmp_path: Path, monke
     photo(800, 400)
     project = content / "articles" / "project-x.md"
     _replace(project, r"^tags: (.*)$", r"tags: \1\nimage:\n  src: images/foto.jpg\n  alt: Een foto")
+    # (edit, the cards and the entries made again: of the 2 stories shown; None: the feed is kept)
     edits = [
-        (lambda: None, 0),
-        (lambda: _replace(project, r"^title: .*$", "title: Project X anders"), 1),
-        (lambda: photo(1200, 300), 1),  # the same image, other sizes: its card's picture
-        (lambda: _replace(templates / "_macros.html", r"card-kicker", "card-kicker card-kop"), 2),
-        (lambda: None, 2),  # another base path (below)
+        (lambda: None, 0, 0),
+        (lambda: _replace(project, r"^title: .*$", "title: Project X anders"), 1, 1),
+        (lambda: photo(1200, 300), 1, None),  # the same image, other sizes: its card's picture
+        (lambda: _replace(templates / "_macros.html", r"card-kicker", "card-kicker card-kop"), 2, 2),
+        (lambda: None, 0, 2),  # another base URL (below): the feed's absolute URLs
+        (lambda: None, 2, 2),  # and another base path: every link
     ]
-    for number, (edit, made) in enumerate(edits):
+    base_urls = {len(edits) - 2: "https://ander.example/", len(edits) - 1: "https://ander.example/onder/"}
+    for number, (edit, cards, entries) in enumerate(edits):
         edit()
-        if number == len(edits) - 1:
-            options = dataclasses.replace(options, base_url="https://voorbeeld.example/onder/")
+        if number in base_urls:
+            options = dataclasses.replace(options, base_url=base_urls[number])
         memo = Memo(DiskStore(tmp_path / "cache"))
         files = build_files(options, memo)[1]
         memo.finish(success=True)
@@ -264,5 +270,5 @@ def test_story_list_cards_are_remembered_by_what_they_show(tmp_path: Path, monke
         assert files["verhalen/index.html"] == cold["verhalen/index.html"], number
         assert dict(files.items()) == dict(cold.items()), number
         if number:
-            hits, misses = memo.finished["story-cards"]
-            assert (hits, misses) == (2 - made, made), number
+            assert memo.finished["story-cards"] == (2 - cards, cards), number
+            assert memo.finished.get("feed-entries") == (None if entries is None else (2 - entries, entries)), number
