@@ -52,6 +52,8 @@ LINK_ATTRIBUTES = ("href", "src")
 META_URL_PROPERTIES = frozenset({"og:url", "og:image", "twitter:image"})
 NON_HTTP_SCHEMES = frozenset({"mailto", "tel", "data", "javascript"})
 ALWAYS_PRESENT_ANCHORS = frozenset({"", "top"})  # HTML scrolls to the top for both
+# A root-relative path a browser takes as it is (LinkResolver.plain_path); not '//host/'.
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~/-]*")
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -140,7 +142,18 @@ class LinkResolver:
         """The public path of an output file, e.g. '/repo/igs/co7/' for igs/co7/index.html."""
         return self.base_path + page_url(out_path)[1:]
 
+    def plain_path(self, value: str) -> str | None:
+        """The path of a link written as a plain root-relative path (or the base URL and one): no
+        scheme, host, query, fragment, escape, space or backslash, as most links of a site are;
+        `is_internal` and `follow` take it as it is instead of parsing it (the same answers: tests
+        compare them without it)."""
+        if value.startswith(self.base_url):
+            value = self.base_path + value[len(self.base_url) :]
+        return value if _PLAIN_PATH.fullmatch(value) else None
+
     def is_internal(self, value: str) -> bool:
+        if self.plain_path(value) is not None:
+            return True
         value = as_browser_reads(value)
         parts = urlsplit(value)
         if parts.scheme in ("http", "https") or value.startswith("//"):
@@ -155,18 +168,22 @@ class LinkResolver:
     def follow(self, value: str, page: str) -> tuple[str | None, str, str, str]:
         """`resolve` and `rel`: the output path the link names before a folder becomes its
         index.html ('' for a link to the page itself or outside the site)."""
-        value = as_browser_reads(value)
-        if value.startswith(self.base_url):
-            value = self.base_path + value[len(self.base_url) :]
-        parts = urlsplit(value)
-        fragment = unquote(parts.fragment)
-        if not parts.path:
-            return page, fragment, "", ""
-        path = parts.path
-        if not path.startswith("/"):
-            path = posixpath.normpath(posixpath.join(posixpath.dirname(self.page_path(page)), path)) + (
-                "/" if path.endswith("/") else ""
-            )
+        plain = self.plain_path(value)
+        if plain is not None:
+            path, fragment = plain, ""
+        else:
+            value = as_browser_reads(value)
+            if value.startswith(self.base_url):
+                value = self.base_path + value[len(self.base_url) :]
+            parts = urlsplit(value)
+            fragment = unquote(parts.fragment)
+            if not parts.path:
+                return page, fragment, "", ""
+            path = parts.path
+            if not path.startswith("/"):
+                path = posixpath.normpath(posixpath.join(posixpath.dirname(self.page_path(page)), path)) + (
+                    "/" if path.endswith("/") else ""
+                )
         if not path.startswith(self.base_path):
             reason = f"valt buiten de site: elke interne link begint met het basispad {self.base_path}"
             return None, fragment, reason, ""

@@ -144,3 +144,29 @@ def test_parser_collects_ids_links_and_meta_urls() -> None:
     )
     assert page.ids == {"oud", "s"}
     assert [link.value for link in page.links] == ["https://o.example/", "i.png"]
+
+
+def test_plain_paths_are_resolved_as_the_full_parse_resolves_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LinkResolver takes a link written as a plain path as it is (most links of a site): for every
+    link, plain or not, it answers what the parse of every link answers."""
+    import itertools
+    import random
+
+    files = {name: b"" for name in ("index.html", "a/index.html", "a/b.pdf", "a/b", "onder/c/index.html", "x.y")}
+    starts = ["", "/", "//", "/onder/", "https://voorbeeld.example/", "http://voorbeeld.example/",
+              "https://voorbeeld.example//", "https://voorbeeld.example", "\\", "/\\", " /", "./", "../", "#",
+              "?"]  # fmt: skip
+    parts = ["a", "a/", "b", "b.pdf", "c/", "x.y", "..", ".", "", "/", "~z", "-_", "%41", "a b", "a\tb", "#top",
+             "?q=1", ":", "onder/", "é", "\\"]  # fmt: skip
+    rng = random.Random(5)
+    values = {start + "".join(rng.choice(parts) for _ in range(rng.randrange(4))) for start in starts * 60}
+    values |= {start + part for start, part in itertools.product(starts, parts)}
+    for base_url, base_path in (("https://voorbeeld.example/", "/"), ("https://voorbeeld.example/onder/", "/onder/")):
+        resolver = LinkResolver(files, base_url, base_path)
+        answers = {v: (resolver.is_internal(v), resolver.follow(v, "a/index.html")) for v in sorted(values)}
+        plain = sum(resolver.plain_path(v) is not None for v in values)
+        with monkeypatch.context() as patched:
+            patched.setattr(LinkResolver, "plain_path", lambda self, value: None)
+            parsed = {v: (resolver.is_internal(v), resolver.follow(v, "a/index.html")) for v in sorted(values)}
+        assert answers == parsed
+        assert 20 < plain < len(values) / 2, "plain and other links both"
