@@ -14,7 +14,7 @@ import html as html_lib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,14 @@ from .artwork import (
     social_cards_key,
 )
 from .dates import PartialDate, format_nl
-from .deps import DIGEST_PAIRS, digest, kept_table, page_keys, recalled_table, template_inputs
+from .deps import DIGEST_PAIRS, DIGEST_SIZE, digest, kept_table, page_keys, recalled_table, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, PAGES, SiteFiles, fact_space, facts
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
-from .memo import BYTES, TEXT, Memo, Space
+from .memo import BYTES, TEXT, Codec, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
 from .pages import PageJob, page_jobs, story_lists, story_type_url, tag_url
 from .parallel import pmap
@@ -212,11 +212,56 @@ def _macro(env: Environment, template: str, name: str) -> Callable[..., Markup]:
     return getattr(env.get_template(template).module, name)  # type: ignore[no-any-return]
 
 
+def _encode_parts(parts: Mapping[bytes, bytes]) -> bytes:
+    """Each key (DIGEST_SIZE bytes), the size of its value and the value, one after the other."""
+    if any(len(key) != DIGEST_SIZE for key in parts):
+        raise ValueError(f"a key not {DIGEST_SIZE} bytes long")
+    return b"".join(key + len(value).to_bytes(4, "big") + value for key, value in sorted(parts.items()))
+
+
+def _decode_parts(data: bytes) -> dict[bytes, bytes]:
+    found: dict[bytes, bytes] = {}
+    at = 0
+    while at < len(data):
+        key, size = data[at : at + DIGEST_SIZE], int.from_bytes(data[at + DIGEST_SIZE : at + DIGEST_SIZE + 4], "big")
+        at += DIGEST_SIZE + 4
+        if at + size > len(data) or len(key) != DIGEST_SIZE:
+            raise ValueError("truncated")
+        found[key] = data[at : at + size]
+        at += size
+    return found
+
+
 # What each story shows on the story lists (its card: articles.html's story_card(article, "h2")) and
-# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows.
-STORY_CARDS: Space[str] = Space("story-cards", TEXT)
-FEED_ENTRIES: Space[str] = Space("feed-entries", TEXT)
+# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows, in
+# PART_BUCKETS entries per kind of part (by the last byte of the digest): all are read when one of
+# those pages is rendered again, and an edit writes one or two again.
+STORY_PARTS: Space[dict[bytes, bytes]] = Space("story-parts", Codec(_encode_parts, _decode_parts))
+PART_BUCKETS = 64
 STORY_LIST_HEADING = "h2"
+
+
+def _remembered_parts(
+    memo: Memo, name: bytes, keys: Sequence[bytes], items: Sequence[Any], make: Callable[[Any], str]
+) -> list[str]:
+    """The part of each of `items`, by its key: those the store keeps under `name`, the others made
+    (on every core when there are many) and kept. Raises what `make` raises."""
+    names = [name + b" %d" % bucket for bucket in range(PART_BUCKETS)]
+    found = memo.recalled_all(STORY_PARTS, names)  # one query
+    held: dict[bytes, bytes] = {}
+    for part in found.values():
+        held.update(part)
+    missing = [at for at, key in enumerate(keys) if key not in held]
+    for at, text in zip(missing, pmap(make, [items[at] for at in missing]), strict=True):
+        held[keys[at]] = text.encode("utf-8")
+    buckets: list[dict[bytes, bytes]] = [{} for _ in names]
+    for key in keys:
+        buckets[key[-1] % PART_BUCKETS][key] = held[key]
+    for bucket, part in enumerate(buckets):  # only the parts still shown are kept
+        last = found.get(names[bucket])
+        if last is None or last.keys() != part.keys():
+            memo.keep(STORY_PARTS, names[bucket], part)
+    return [held[key].decode("utf-8") for key in keys]
 
 
 def _prepare_story_parts(
@@ -234,25 +279,25 @@ def _prepare_story_parts(
     picture and the base path, in an entry the base URL, under `ground` (the templates and the map
     pictures a card may show). The list
     of all stories and the feed show every story: a story edit makes one card and one entry again,
-    not ten thousand. Every story's part is asked, so that the store keeps them all."""
+    not ten thousand."""
     articles = site.articles
 
-    def prepared(space: Space[str], keys: list[bytes], make: Callable[[Any], str]) -> dict[int, Markup] | None:
+    def prepared(name: bytes, keys: list[bytes], make: Callable[[Any], str]) -> dict[int, Markup] | None:
         try:
-            made = memo.remembered_all(space, list(zip(keys, articles, strict=True)), make)
+            made = _remembered_parts(memo, name, keys, articles, make)
         except TemplateError:  # reported with the page that shows it, as the template's other errors
             return None
         return {id(a): Markup(part) for a, part in zip(articles, made, strict=True)}
 
     def key(part: bytes, article: Any, picture: Any = None) -> bytes:
         shown = ground + part + summaries[id(article)] + (digest(picture) if picture is not None else b"")
-        return hashlib.blake2b(shown, digest_size=20).digest()
+        return hashlib.blake2b(shown, digest_size=DIGEST_SIZE).digest()
 
     if "articles.html" in templates:
         card = _macro(env, "_macros.html", "article_card")
         shown = digest("card", site.base_path)  # its links
         keys = [key(shown, a, pictures.get(a.image.src) if a.image else None) for a in articles]
-        cards = prepared(STORY_CARDS, keys, lambda a: str(card(a, STORY_LIST_HEADING)))
+        cards = prepared(b"cards", keys, lambda a: str(card(a, STORY_LIST_HEADING)))
         if cards is not None:
 
             def story_card(article: Any, heading: str) -> Markup:
@@ -263,7 +308,7 @@ def _prepare_story_parts(
     if "feed.xml" in templates:
         entry = _macro(env, "_feed.xml", "feed_entry")
         shown = digest("entry", site.base_url)  # its absolute URLs
-        entries = prepared(FEED_ENTRIES, [key(shown, a) for a in articles], lambda a: str(entry(a)))
+        entries = prepared(b"entries", [key(shown, a) for a in articles], lambda a: str(entry(a)))
         if entries is not None:
             env.globals["feed_entry"] = lambda article: entries.get(id(article)) or entry(article)
 
