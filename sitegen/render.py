@@ -289,12 +289,18 @@ def _prepare_story_parts(
             return None
         return {id(a): Markup(part) for a, part in zip(articles, made, strict=True)}
 
+    def macro(template: str, name: str) -> Callable[..., Markup] | None:
+        try:
+            return _macro(env, template, name)
+        except TemplateError:  # reported with the pages that use the template
+            return None
+
     def key(part: bytes, article: Any, picture: Any = None) -> bytes:
         shown = ground + part + summaries[id(article)] + (digest(picture) if picture is not None else b"")
         return hashlib.blake2b(shown, digest_size=DIGEST_SIZE).digest()
 
-    if "articles.html" in templates:
-        card = _macro(env, "_macros.html", "article_card")
+    card = macro("_macros.html", "article_card") if "articles.html" in templates else None
+    if card is not None:
         shown = digest("card", site.base_path)  # its links
         keys = [key(shown, a, pictures.get(a.image.src) if a.image else None) for a in articles]
         cards = prepared(b"cards", keys, lambda a: str(card(a, STORY_LIST_HEADING)))
@@ -305,8 +311,8 @@ def _prepare_story_parts(
                 return found if found is not None else card(article, heading)
 
             env.globals["story_card"] = story_card
-    if "feed.xml" in templates:
-        entry = _macro(env, "_feed.xml", "feed_entry")
+    entry = macro("_feed.xml", "feed_entry") if "feed.xml" in templates else None
+    if entry is not None:
         shown = digest("entry", site.base_url)  # its absolute URLs
         entries = prepared(b"entries", [key(shown, a) for a in articles], lambda a: str(entry(a)))
         if entries is not None:

@@ -284,3 +284,19 @@ def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
         if number:
             assert count["article_card"] == cards, number
             assert count["feed_entry"] == (entries or 0), number
+
+
+@pytest.mark.parametrize(("template", "broken"), [("_macros.html", "{% if %}"), ("_feed.xml", "{{ a.nergens }}")])
+def test_an_error_in_a_story_parts_template_is_reported_as_the_others_are(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, broken: str
+) -> None:
+    """The cards and the feed's entries are made before the pages that show them: a syntax error in
+    their template, or one when a part is made, is reported in Dutch with the template and line."""
+    _, templates, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    path = templates / template
+    path.write_text(re.sub(r"(\{% macro [^%]*%\})", r"\1" + broken, path.read_text(encoding="utf-8"), count=1))
+    code, _, err = run_cli("build", "--content", "content", "--templates", "templates", "--output", "out")
+    assert code == 1, err
+    assert f"templates/{template}:" in err and "sjabloonfout" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
