@@ -406,6 +406,29 @@ def _marked_digest(page: bytes) -> str | None:
     return _digest(page).hex() if BODY_MARKER in page else None
 
 
+# The element the templates mark for the index: <main>, which also carries the page's filters and
+# meta (every data-pagefind-* attribute is on or inside it). Attribute values never hold a '>' (the
+# templates escape it), and Markdown cannot add a <main> (the sanitizer drops it).
+_BODY_START = re.compile(rb"<main\b[^>]*\s" + BODY_MARKER + rb"(?=[\s=/>])")
+_BODY_END = b"</main>"
+_BODY_WRAP = b'<head><meta charset="utf-8"></head><body>', b"</body></html>"
+
+
+def indexed_part(page: bytes) -> bytes:
+    """What Pagefind is given of a marked page: the page up to its <head>, then only the marked
+    <main> element. Pagefind indexes nothing outside that element, so the bundle is the same
+    (tests/test_search.py) for a third less to write and parse. A page marked otherwise (another
+    element, more than one <main>) is given whole."""
+    head = page.find(b"<head")
+    found = _BODY_START.search(page)
+    if head < 0 or found is None or page.count(b"<main") != 1:
+        return page
+    end = page.rfind(_BODY_END)
+    if end < found.end():
+        return page
+    return page[:head] + _BODY_WRAP[0] + page[found.start() : end + len(_BODY_END)] + _BODY_WRAP[1]
+
+
 def _digest(page: bytes) -> bytes:
     return hashlib.blake2b(page, digest_size=16).digest()
 
@@ -548,7 +571,7 @@ def _run_pagefind(pages: Mapping[str, bytes], language: str) -> dict[str, bytes]
         for rel in sorted(pages):
             target = safe_join(site_dir, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(pages[rel])
+            target.write_bytes(indexed_part(pages[rel]))
         command = [str(binary), "--site", str(site_dir), "--output-path", str(bundle_dir)]
         command += ["--force-language", language, "--silent"]
         try:

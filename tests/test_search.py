@@ -109,6 +109,42 @@ def test_index_pages_in_memory() -> None:
     assert search.index_pages({"b/index.html": files["b/index.html"]}) == {}
 
 
+def test_pagefind_is_given_only_the_marked_element() -> None:
+    page = PAGE.format(title="Kunstwerkplaats", text="Ateliers").encode()
+    part = search.indexed_part(page)
+    assert part.startswith(b'<!DOCTYPE html><html lang="nl-BE"><head><meta charset="utf-8"></head><body><main ')
+    assert part.endswith(b"</main></body></html>") and b"Kop" not in part and b"<title>" not in part
+    assert b'<h1 data-pagefind-filter="igs">Kunstwerkplaats</h1>' in part
+    # The marker as text before the element, and an element closed by text that only looks like its end.
+    text = page.replace(b"<header>Kop</header>", b"<p>data-pagefind-body &lt;/main&gt;</p>")
+    assert search.indexed_part(text) == part
+    # Marked on another element, marked twice, or not closed: given whole.
+    for whole in (
+        page.replace(b"<main data-pagefind-body", b"<main><article data-pagefind-body"),
+        page.replace(b"<header>", b"<main data-pagefind-body>").replace(b"</header>", b"</main>"),
+        page.replace(b"</main>", b""),
+        page.replace(b"<main data-pagefind-body", b"<main data-pagefind-bodyx"),
+    ):
+        assert search.indexed_part(whole) == whole
+
+
+def test_the_marked_element_gives_the_index_of_the_whole_page(sample_site: Path, monkeypatch) -> None:
+    """Pagefind reads nothing outside the marked element: the bundle of the sample site's pages (all
+    of its kinds of page) is the bundle of the pages given whole, byte for byte."""
+    pages = {
+        path.relative_to(sample_site).as_posix(): path.read_bytes() for path in sorted(sample_site.rglob("*.html"))
+    }
+    pages = {rel: page for rel, page in pages.items() if search.BODY_MARKER in page}
+    assert all(len(search.indexed_part(page)) < len(page) - 2000 for page in pages.values())  # the chrome left out
+    given: list[bytes] = []
+    real = search.indexed_part
+    monkeypatch.setattr(search, "indexed_part", lambda page: given.append(real(page)) or given[-1])
+    bundle = search.index_shard(pages)
+    assert len(given) == len(pages)
+    monkeypatch.setattr(search, "indexed_part", lambda page: page)
+    assert search.index_shard(pages) == bundle
+
+
 def test_missing_pagefind_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "pagefind_binary", lambda: None)
     with pytest.raises(ContentErrors) as caught:
