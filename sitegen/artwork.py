@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -179,15 +180,17 @@ def _length(text: str, size: int) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def _glyph(char: str, size: int) -> tuple[Image.Image, int, int] | None:
-    """A character drawn alone, and where its picture starts from the pen (left, top); None if blank."""
+def _glyph(char: str, size: int) -> tuple[Any, int, int, int, int] | None:
+    """A character drawn alone (Pillow's core image: pasted without the Python wrapper, some forty
+    times a card), where its picture starts from the pen (left, top), and its width and height;
+    None if blank."""
     font = _font("Bold", size)
     left, top, right, bottom = font.getbbox(char)
     if right <= left or bottom <= top:
         return None
     image = Image.new("L", (right - left, bottom - top), 0)
     ImageDraw.Draw(image).text((-left, -top), char, font=font, fill=255)
-    return (image, left, top) if image.getbbox() else None
+    return (image.im, left, top, image.width, image.height) if image.getbbox() else None
 
 
 def _write_line(coverage: Image.Image, at: tuple[int, int], line: str, size: int) -> None:
@@ -199,16 +202,18 @@ def _write_line(coverage: Image.Image, at: tuple[int, int], line: str, size: int
             pen += _kerning(line[number - 1 : number + 1], size)
         glyph = _glyph(char, size)
         if glyph is not None:
-            image, left, top = glyph
-            placed.append((((pen + 32) >> 6) + left, top, image))  # the pen rounded to a pixel, as FreeType's
+            core, left, top, width, height = glyph
+            x = ((pen + 32) >> 6) + left  # the pen rounded to a pixel, as FreeType's
+            placed.append((x, top, x + width, top + height, core))
         pen += _advance(char, size)
     if not placed:
         return
-    x0, y0 = min(x for x, _, _ in placed), min(y for _, y, _ in placed)
-    x1, y1 = max(x + image.width for x, _, image in placed), max(y + image.height for _, y, image in placed)
+    x0, y0 = min(place[0] for place in placed), min(place[1] for place in placed)
+    x1, y1 = max(place[2] for place in placed), max(place[3] for place in placed)
     mask = Image.new("L", (x1 - x0, y1 - y0), 0)
-    for x, y, image in placed:
-        mask.paste(255, (x - x0, y - y0), image)
+    pasted = mask.im  # Image.paste(255, box, glyph) is this call after its checks
+    for left, top, right, bottom, core in placed:
+        pasted.paste(255, (left - x0, top - y0, right - x0, bottom - y0), core)
     coverage.paste(255, (at[0] + x0, at[1] + y0), mask)
 
 
@@ -334,10 +339,12 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     coverage = Image.new("L", (TITLE_WIDTH + 40, line_height * len(lines) + font.size // 2), 0)
     for number, line in enumerate(lines):
         _write_line(coverage, (0, number * line_height), line, font.size)
-    indices = coverage.point(_COVERAGE_INDEX)
     bottom = min(top + coverage.height, CARD_HEIGHT)
     band = _background_rows(style).crop((0, top, CARD_WIDTH + 1, bottom))
-    band.paste(Image.frombytes("P", coverage.size, indices.tobytes()), (MARGIN + 1, 0), indices.point(_INKED))
+    inked = coverage.getbbox()  # only the title's box is mapped and pasted: around it the coverage is 0
+    if inked is not None:
+        indices = coverage.crop(inked).point(_COVERAGE_INDEX)
+        band.paste(indices, (MARGIN + 1 + inked[0], inked[1]), indices.point(_INKED))
     parts = [_deflated_rows(style, 0, top), _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)]
     if bottom < CARD_HEIGHT:
         parts.append(_deflated_rows(style, bottom, CARD_HEIGHT))
@@ -365,10 +372,11 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @functools.lru_cache(maxsize=8)  # cards come in drawing_order: those of one background together
 def _background_rows(style: tuple[str, str, Shapes | None, str, str]) -> Image.Image:
     """The background as PNG image data: a column of filter types, 0 (none), left of its palette
-    indices, so that the bytes of a crop of whole rows are that band's image data."""
+    indices, so that the bytes of a crop of whole rows are that band's image data. In mode "L" (the
+    same bytes), so that a title's indices, also "L", are pasted as they are."""
     rows = Image.new("P", (CARD_WIDTH + 1, CARD_HEIGHT), 0)
     rows.paste(_background_indexed(*style), (1, 0))
-    return rows
+    return Image.frombytes("L", rows.size, rows.tobytes())
 
 
 def _deflate(raw: bytes, last: bool) -> _Deflated:
