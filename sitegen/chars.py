@@ -7,6 +7,7 @@ Used for file names (load), text fields and IGS names (validate). A name is comp
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -39,14 +40,22 @@ def scripts(text: str) -> set[str]:
 def hidden_char(text: str, allowed: frozenset[str] = frozenset(), *, keep: str = "") -> str | None:
     """The first control, format (bidi overrides, zero-width …), private-use or noncharacter
     code point in `text`, or None. `keep` lists controls that are fine (e.g. newline)."""
-    if text.isprintable() and not NONCHARACTERS.search(text):
-        return None  # the usual case, without a loop in Python
+    if not NONCHARACTERS.search(text) and (
+        text.isprintable() or text.translate(_fine(allowed, keep)).isprintable()  # a printable one is none of them
+    ):
+        return None  # the usual case (a text of several lines too), without a loop in Python
     for char in text:
         if char in allowed or char in keep:
             continue
         if is_noncharacter(char) or unicodedata.category(char) in _HIDDEN_CATEGORIES:
             return char
     return None
+
+
+@functools.cache
+def _fine(allowed: frozenset[str], keep: str) -> dict[int, None]:
+    """A str.translate table that takes out the characters hidden_char lets pass."""
+    return dict.fromkeys(map(ord, allowed | set(keep)))
 
 
 def char_name(char: str) -> str:

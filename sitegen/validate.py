@@ -91,10 +91,19 @@ _NAME_SPACING = re.compile(r"[\s\-‐–]+")
 
 def normalise_name(name: str) -> str:
     """Compare names without case, accents, hyphens or extra spaces."""
-    if not name.isascii():  # ASCII has no accents to drop, and NFKD leaves it as it is
-        decomposed = unicodedata.normalize("NFKD", name)
-        name = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NAME_SPACING.sub(" ", name).strip().casefold()
+    return _NAME_SPACING.sub(" ", _without_accents(name)).strip().casefold()
+
+
+def _without_accents(text: str) -> str:
+    if text.isascii():  # ASCII has no accents to drop, and NFKD leaves it as it is
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _folded(text: str) -> str:
+    """`text` without accents, case folded: normalise_name but for spaces and hyphens."""
+    return _without_accents(text).casefold()
 
 
 class _Checker:
@@ -482,7 +491,8 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
                 "gebruik ## voor tussentitels; de titel komt uit 'title'",
             )
         )
-    for number, line in enumerate(source.body.split("\n")):
+    hidden = _BODY_CONTROL.search(source.body) or NONCHARACTERS.search(source.body)  # neither matches "\n"
+    for number, line in enumerate(source.body.split("\n") if hidden else ()):
         found = _BODY_CONTROL.search(line) or NONCHARACTERS.search(line)
         if found:
             errors.append(
@@ -948,6 +958,9 @@ def _sentences(text: str) -> list[str]:
 def _check_notes(text: str, src_path: str, first_line: int, errors: list[ContentError], indented: bool = False) -> None:
     """Research notes ('vonden we nog niet') are for editors, not visitors. In an indented YAML block the
     column is unknown, so the error points at the line."""
+    folded = text.casefold()  # casefold() goes character by character: a note in a line is in the whole
+    if not any(note in folded for note in RESEARCH_NOTES):
+        return
     for number, line in enumerate(text.split("\n")):
         lowered = line.casefold()
         for note in RESEARCH_NOTES:
@@ -981,6 +994,12 @@ def _check_wording(
     lead = {normalise_name(s) for s in _sentences(summary)}
     if not lead:
         return  # a summary without a sentence long enough to count: nothing to look for
+    # Each word of a sentence normalised (normalise_name: accents dropped and case folded character
+    # by character, runs of spaces and hyphens made one space) is a word of the text so folded: where
+    # no lead sentence has all its words in it, no line needs to be split into sentences.
+    folded = _folded(body)
+    if not any(all(word in folded for word in sentence.split(" ")) for sentence in lead):
+        return
     for number, line in enumerate(body.split("\n")):
         for sentence in _sentences(line):
             if normalise_name(sentence) in lead:
