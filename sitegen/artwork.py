@@ -129,23 +129,31 @@ def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(io.BytesIO(_font_file(weight)), size, layout_engine=ImageFont.Layout.BASIC)
 
 
-def _wrap(text: str, size: int, width: int) -> list[str]:
-    lines: list[str] = []
+def _wrap(text: str, size: int, width: int) -> list[tuple[str, int]]:
+    """The words of `text` in lines no longer than `width` where they can be (a longer word is a line
+    of its own), each with its _units. A line grows by the units of a space and the next word and
+    the kerning of the pairs around the space: the same sum _units makes of the longer line."""
+    lines: list[tuple[str, int]] = []
+    space = _advance(" ", size)
     for word in text.split():
-        if lines and _length(f"{lines[-1]} {word}", size) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
+        units = _units(word, size)
+        if lines:
+            line, line_units = lines[-1]
+            longer = line_units + _kerning(line[-1] + " ", size) + space + _kerning(" " + word[0], size) + units
+            if longer <= width * 64:  # _length(longer line) <= width, without the division
+                lines[-1] = (f"{line} {word}", longer)
+                continue
+        lines.append((word, units))
     return lines
 
 
 def _fit_title(title: str, width: int, max_lines: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest size (76 down to 40 px) at which the title fits in `max_lines`; else cut with '…'."""
     for size in range(76, 39, -4):
-        lines = _wrap(title, size, width)
-        if len(lines) <= max_lines and all(_length(line, size) <= width for line in lines):
-            return _font("Bold", size), lines
-    lines = _wrap(title, size, width)[:max_lines]
+        wrapped = _wrap(title, size, width)
+        if len(wrapped) <= max_lines and all(units <= width * 64 for _, units in wrapped):
+            return _font("Bold", size), [line for line, _ in wrapped]
+    lines = [line for line, _ in _wrap(title, size, width)][:max_lines]
     while lines and _length(lines[-1] + "…", size) > width:
         cut = lines[-1].rsplit(" ", 1)
         lines[-1] = cut[0] if len(cut) > 1 else lines[-1][:-1]
@@ -175,8 +183,13 @@ def _kerning(pair: str, size: int) -> int:
 
 def _length(text: str, size: int) -> float:
     """`_font("Bold", size).getlength(text)`."""
+    return _units(text, size) / 64
+
+
+def _units(text: str, size: int) -> int:
+    """The advance of `text` in 1/64 px: its characters' advances and its pairs' kerning."""
     kerned = sum(_kerning(text[i : i + 2], size) for i in range(len(text) - 1))
-    return (sum(_advance(char, size) for char in text) + kerned) / 64
+    return sum(_advance(char, size) for char in text) + kerned
 
 
 @functools.lru_cache(maxsize=4096)

@@ -156,6 +156,30 @@ def test_title_lines_are_written_as_pillow_draws_them(size: int) -> None:
         assert artwork._length(line, size) == font.getlength(line)
 
 
+@pytest.mark.parametrize("size", [76, 52, 40])
+def test_titles_wrap_as_the_lengths_of_their_whole_lines_say(size: int) -> None:
+    """_wrap grows a line's length word by word: each line is the one that measuring every longer
+    line whole would give, with that line's whole length."""
+    pick = random.Random(size)
+    words = [*" ".join(TITLE_LINES).split(), "AV", "To", "Wa", "“Yoga”", "fjord.", "l’été", "—", "x" * 40]
+
+    def measured(text: str, width: int) -> list[str]:
+        lines: list[str] = []
+        for word in text.split():
+            if lines and artwork._length(f"{lines[-1]} {word}", size) <= width:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return lines
+
+    for _ in range(200):
+        title = " ".join(pick.choice(words) for _ in range(pick.randint(1, 25)))
+        width = pick.choice([artwork.TITLE_WIDTH, 300, 120])
+        wrapped = artwork._wrap(title, size, width)
+        assert [line for line, _ in wrapped] == measured(title, width), title
+        assert all(units == artwork._units(line, size) for line, units in wrapped), title
+
+
 def test_backgrounds_drawn_ahead_are_the_cards_backgrounds() -> None:
     """While the map's script is drawn on the other core, render draws the backgrounds of the cards to
     come into the cache: one per style, in drawing order, at most as many as the cache keeps, and
