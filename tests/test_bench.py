@@ -99,3 +99,28 @@ def test_the_hugo_kit_builds_the_shipped_content(tmp_path: Path) -> None:
     listed = re.findall(r'<li><a href="/verhalen/([^/"]+)/"', (out / "verhalen" / "index.html").read_text("utf-8"))
     assert sorted(listed) == sorted(stories)
     assert [stories[slug] for slug in listed] == sorted(stories.values(), reverse=True)
+
+
+def test_stages_prints_every_stage_of_a_cold_build_across_processes(tmp_path: Path, capsys) -> None:
+    """bench/stages.py finds each stage where the pipeline calls it (a renamed one stops it), counts
+    Pagefind (the search index child's program) and adds up to the CPU of the build and its children."""
+    import stages
+
+    content = generate(2, 6, tmp_path / "gen", seed=5)
+    assert stages.main(["--content", str(content), "--work", str(tmp_path / "work")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {
+        line[:40].strip(): line[40:].split()
+        for line in lines[lines.index(next(x for x in lines if x.startswith("stage"))) + 1 :]
+    }
+    for stage in ("load: read and check the files", "model", "render: the rest", "link check: judge", "write"):
+        assert rows[stage][0] == "main", stage
+    assert rows["search: Pagefind"][0] == "other" and float(rows["search: Pagefind"][1]) > 0
+    assert rows["map script"][0] == "child"
+    listed = sum(float(row[1]) for stage, row in rows.items() if stage != "total")
+    assert abs(listed - float(rows["total"][0])) < 0.02 * len(rows)
+    # Every function is put back: a pool of this process still works.
+    from sitegen import parallel
+
+    assert parallel._run_chunk.__module__ == "sitegen.parallel"
+    assert parallel.pmap(abs, range(-500, 0)) == list(range(500, 0, -1))
