@@ -40,9 +40,8 @@ def scripts(text: str) -> set[str]:
 def hidden_char(text: str, allowed: frozenset[str] = frozenset(), *, keep: str = "") -> str | None:
     """The first control, format (bidi overrides, zero-width …), private-use or noncharacter
     code point in `text`, or None. `keep` lists controls that are fine (e.g. newline)."""
-    if not NONCHARACTERS.search(text) and (
-        text.isprintable() or text.translate(_fine(allowed, keep)).isprintable()  # a printable one is none of them
-    ):
+    # A printable character is none of them (noncharacters are unassigned: not printable either).
+    if text.isprintable() or text.translate(_fine(allowed, keep)).isprintable():
         return None  # the usual case (a text of several lines too), without a loop in Python
     for char in text:
         if char in allowed or char in keep:

@@ -52,6 +52,7 @@ MAX_ERRORS_PER_FILE = 20
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
 # In a body only what garbles or reorders text (bidi overrides: "Trojan Source"); zero-width spaces are harmless there.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_LINE_CONTROLS = dict.fromkeys(map(ord, "\t\n\r"))  # the controls _BODY_CONTROL lets pass
 _TYPE_NAMES = {
     "map": "een blok met velden",
     "list": "een lijst (regels die met '- ' beginnen)",
@@ -491,7 +492,10 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
                 "gebruik ## voor tussentitels; de titel komt uit 'title'",
             )
         )
-    hidden = _BODY_CONTROL.search(source.body) or NONCHARACTERS.search(source.body)  # neither matches "\n"
+    # Every character either pattern matches is unprintable, and neither matches a line end or a tab.
+    hidden = not source.body.translate(_LINE_CONTROLS).isprintable() and (
+        _BODY_CONTROL.search(source.body) or NONCHARACTERS.search(source.body)
+    )
     for number, line in enumerate(source.body.split("\n") if hidden else ()):
         found = _BODY_CONTROL.search(line) or NONCHARACTERS.search(line)
         if found:

@@ -64,3 +64,51 @@ def test_hidden_characters_of_a_text_of_several_lines(monkeypatch) -> None:
     assert hidden_char("Een regel\nmet een\u00a0harde spatie", TEXT_FORMAT_CHARS, keep=keep) is None
     assert hidden_char("Twee\nregels", TEXT_FORMAT_CHARS) == "\n"  # a newline only where it is kept
     assert hidden_char("Een regel\nmet \ufdd0", TEXT_FORMAT_CHARS, keep=keep) == "\ufdd0"
+
+
+def test_what_the_body_checks_look_for_is_never_printable() -> None:
+    """The premise of looking line by line only at a text that is not printable as a whole."""
+    noncharacters = [chr(c) for c in range(0xFDD0, 0xFDF0)] + [
+        chr(p * 0x10000 + e) for p in range(17) for e in (0xFFFE, 0xFFFF)
+    ]
+    assert all(chars.NONCHARACTERS.fullmatch(c) and not c.isprintable() for c in noncharacters)
+    controls = [chr(c) for c in range(0x3000) if validate._BODY_CONTROL.match(chr(c))]
+    assert len(controls) == 39 and not any(c.isprintable() for c in controls)
+
+
+class _Counted:
+    def __init__(self, pattern, calls: list[str]) -> None:
+        self.pattern, self.calls = pattern, calls
+
+    def search(self, text: str):
+        self.calls.append(text)
+        return self.pattern.search(text)
+
+
+def test_a_body_is_looked_at_line_by_line_only_where_it_hides_something(monkeypatch) -> None:
+    from sitegen.load import parse_markdown_source
+
+    searched: list[str] = []
+    monkeypatch.setattr(validate, "_BODY_CONTROL", _Counted(validate._BODY_CONTROL, searched))
+    front = '---\ntitle: "Een verhaal"\ntype: news\ndate: 2024-05-01\nsummary: "Kort."\n---\n'
+
+    def found(body: str) -> list[tuple[int, int]]:
+        source, _ = parse_markdown_source(front + body, "content/articles/x.md")
+        return [(e.line, e.col) for e in validate.check_file("articles", source).errors if "onzichtbare" in e.message]
+
+    assert found("Een tekst\tmet een tab.\r\nEn een tweede regel.\n") == [] and searched == []
+    assert found("Een tekst.\n\nMet een \u202eomkering op regel 9.\n") == [(9, 9)]
+    assert len(searched) > 1  # line by line
+
+
+def test_a_text_with_few_brackets_is_not_scanned_for_them(monkeypatch) -> None:
+    from sitegen import markup
+
+    scanned: list[str] = []
+    real = markup._scan_work
+    monkeypatch.setattr(markup, "_scan_work", lambda chunk: scanned.append(chunk) or real(chunk))
+    text = "Een [link](/igs/noord/) en <https://example.org>.\n\n" * 40
+    assert markup.markdown_problems(text) == [] and scanned == []
+    # 8,000 brackets that never close: scanned, and refused where the costliest one opens.
+    refused = markup.markdown_problems("Een tekst.\n\n" + "[" * 8000)
+    assert scanned and [(p.line, p.col) for p in refused] == [(2, 0)]
