@@ -239,12 +239,21 @@ def _mask(shapes: Shapes, path: str, size: tuple[int, int]) -> Image.Image:
 def _path_mask(width: float, height: float, path: str, size: tuple[int, int], scale: int = 4) -> Image.Image:
     big = (size[0] * scale, size[1] * scale)
     fx, fy = big[0] / width, big[1] / height
-    mask = Image.new("1", big, 0)
+    mask = None
     for ring in Shapes(width, height, path).rings(path):
         layer = Image.new("1", big, 0)
         ImageDraw.Draw(layer).polygon([(x * fx, y * fy) for x, y in ring], fill=1)
-        mask = ImageChops.logical_xor(mask, layer)
-    return mask.convert("L").resize(size, Image.Resampling.BOX)
+        mask = layer if mask is None else ImageChops.logical_xor(mask, layer)  # xor with nothing: the layer
+    result = Image.new("L", size, 0)
+    drawn = mask.getbbox() if mask is not None else None
+    if drawn is not None:
+        # Only the scale × scale blocks the rings touch are brought down (an IGS's area is a small
+        # part of Flanders): each pixel of a box reduction is the mean of its own block alone.
+        left, top = drawn[0] // scale, drawn[1] // scale
+        right, bottom = -(-drawn[2] // scale), -(-drawn[3] // scale)
+        blocks = mask.crop((left * scale, top * scale, right * scale, bottom * scale))
+        result.paste(blocks.convert("L").resize((right - left, bottom - top), Image.Resampling.BOX), (left, top))
+    return result
 
 
 MARGIN = 72

@@ -9,7 +9,7 @@ import random
 import zlib
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from sitegen import artwork
 from sitegen.artwork import Shapes, drawing_order, social_card
@@ -178,6 +178,31 @@ def test_titles_wrap_as_the_lengths_of_their_whole_lines_say(size: int) -> None:
         wrapped = artwork._wrap(title, size, width)
         assert [line for line, _ in wrapped] == measured(title, width), title
         assert all(units == artwork._units(line, size) for line, units in wrapped), title
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ZUID.area,  # a ring with a hole in it
+        ZUID.outline,
+        "M0 0 100 0 100 50 0 50Z",  # to every edge
+        "M99.3 49.1 100 49.4 99.6 50Z M0.2 0.1 3.3 0.4 0.9 2.7Z",  # two specks in opposite corners
+        "M10 10 20 10Z",  # no ring of three points: nothing
+    ],
+)
+@pytest.mark.parametrize("size", [(460, 230), (301, 97), (7, 3)])
+def test_a_path_mask_is_the_whole_supersampled_drawing_brought_down(path: str, size: tuple[int, int]) -> None:
+    """Only the blocks the rings touch are reduced: the mask is that of reducing the whole drawing."""
+    big = (size[0] * 4, size[1] * 4)
+    fx, fy = big[0] / 100, big[1] / 50
+    whole = Image.new("1", big, 0)
+    for ring in Shapes(100, 50, path).rings(path):
+        layer = Image.new("1", big, 0)
+        ImageDraw.Draw(layer).polygon([(x * fx, y * fy) for x, y in ring], fill=1)
+        whole = ImageChops.logical_xor(whole, layer)
+    expected = whole.convert("L").resize(size, Image.Resampling.BOX)
+    mask = artwork._path_mask.__wrapped__(100, 50, path, size)
+    assert mask.mode == "L" and mask.size == size and mask.tobytes() == expected.tobytes()
 
 
 def test_backgrounds_drawn_ahead_are_the_cards_backgrounds() -> None:
