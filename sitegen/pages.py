@@ -364,6 +364,16 @@ def _home_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
             inputs.geo.overview, shown)  # fmt: skip
 
 
+def _map_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The legend: of each IGS its name, URL, provinces and end, whether its member list is complete,
+    its number, colour and municipalities; the IGS'en not on the map. (The map itself is its script,
+    an asset: its fingerprinted name keys the page, see render.py.)"""
+    geo = inputs.geo
+    shown = [(i.slug, i.name, i.url, i.provinces, i.until_label, i.members_complete) for i in inputs.site.igs]
+    return (shown, [i.slug for i in geo.pending], sorted(geo.colours.items()), sorted(geo.numbers.items()),
+            sorted(geo.legend.items()))  # fmt: skip
+
+
 def _igs_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """Every IGS as a card (the card picture is its map: the chrome's `cards`)."""
     return (inputs.site.igs,)
@@ -430,7 +440,14 @@ KINDS: tuple[PageKind, ...] = (
         includes=("_feed.xml",),
     ),
     PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml"), reads=Reads()),
-    PageKind("map", "/kaart/", "kaart.html", _one("content/geo", _igs_updated)),
+    PageKind(
+        "map",
+        "/kaart/",
+        "kaart.html",
+        _one("content/geo", _igs_updated),
+        reads=Reads(site=frozenset({"igs"}), geo=frozenset({"pending", "colours", "numbers", "legend", "sources"})),
+        key=_map_key,
+    ),
     PageKind(
         "finder",
         "/gemeenten/",

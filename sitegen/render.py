@@ -14,7 +14,7 @@ import html as html_lib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .memo import BYTES, TEXT, Codec, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
-from .pages import PageJob, page_jobs, story_lists, story_type_url, tag_url
+from .pages import PARTIALS, PageJob, page_jobs, story_lists, story_type_url, tag_url
 from .parallel import pmap
 from .search import start_index
 
@@ -327,12 +327,11 @@ def _asset_url(href: Callable[[str], str], assets: Assets) -> Callable[[str], st
 MAP_SCRIPT = "kaart.js"
 
 
-def _add_map_script(env: Environment, assets: Assets, geo: MapData, output: MutableMapping[str, bytes]) -> Assets:
+def _with_map_script(env: Environment, assets: Assets, geo: MapData) -> Assets:
     """The assets with the map's script (which may still be drawn on another core: see sitegen.mapview,
-    so asked for only by the first template that may name it), named by the environment's asset()."""
+    so asked for as late as possible), named by the environment's asset()."""
     assets = assets.with_files({MAP_SCRIPT: geo.script.encode("utf-8")})
     env.globals["asset"] = _asset_url(env.globals["href"], assets)
-    output[assets.out_path(MAP_SCRIPT)] = assets.files[assets.out_path(MAP_SCRIPT)]
     return assets
 
 
@@ -406,29 +405,24 @@ def render_site(
     output.update(image_files)
     output.update(art.files)
     templates, assets_read = template_inputs(templates_dir)
-    if any(MAP_SCRIPT in names for names in assets_read.values()):  # its name keys that template's pages
-        assets = _add_map_script(env, assets, geo, output)
-    asset_names = {
-        template: {name: assets.names[name] for name in sorted(names) if name in assets.names}
-        for template, names in assets_read.items()
-    }
+    # The map's script keys the pages whose templates name it by its fingerprinted name. Where it is
+    # still drawn on another core, those pages are keyed, and rendered, once it is there (below).
+    naming = {template for template, names in assets_read.items() if MAP_SCRIPT in names}
+    scripted = naming and (geo.script_ready() or not naming.isdisjoint(PARTIALS))
+    if scripted:
+        assets = _with_map_script(env, assets, geo)
+    late = set() if scripted else {id(job) for job in jobs if not naming.isdisjoint((job.template, *job.kind.includes))}
     cards = (sorted((slug, shape.width, shape.height) for slug, shape in art.shapes.items()), art.flanders is None)
     summaries: dict[int, bytes] = {}
-    keys = page_keys(
-        site,
-        jobs,
-        templates=templates,
-        asset_names=asset_names,
-        geo=geo,
-        pictures=pictures,
-        cards=cards,
-        anchors=anchors,
-        memo=memo,
-        summaries_out=summaries,
+    keyed_by = functools.partial(
+        page_keys, site, templates=templates, geo=geo, pictures=pictures, cards=cards, anchors=anchors
     )
+    jobs_now = [job for job in jobs if id(job) not in late] if late else jobs
+    keys = keyed_by(jobs_now, asset_names=_asset_names(assets, assets_read), memo=memo, summaries_out=summaries)
     if keys_out is not None:
         keys_out.update(keys)
     keyed: list[tuple[bytes, PageJob]] = []
+    keyed_late: list[PageJob] = []
     unkeyed: list[PageJob] = []
     for job in jobs:
         if job.out_path in output:
@@ -436,7 +430,9 @@ def render_site(
             continue
         output.reserve(job.out_path)  # keeps the order of the jobs
         key = keys.get(job.out_path)
-        if key is None:
+        if id(job) in late:
+            keyed_late.append(job)
+        elif key is None:
             unkeyed.append(job)
         else:
             keyed.append((key, job))
@@ -449,27 +445,29 @@ def render_site(
             raise _Failed(result.message)
         return result
 
-    # The pages the cache holds are read only by a stage that needs their bytes (see sitegen/files.py).
-    known = memo.known_listed(PAGES, [key for key, _ in keyed], PAGE_LIST)
-    for key, job in keyed:
-        if key in known:
-            again = functools.partial(_rendered, env, job, templates_dir)
-            output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
-    todo = [(key, job) for key, job in keyed if key not in known]
-    ground = digest(templates, cards)
-    _prepare_story_parts(env, site, memo, {job.template for _, job in todo}, ground, summaries, pictures)
-    read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
-    _load_templates(env, [job for _, job in todo])
-    try:
-        # Each page passed on as it comes (to the disk, in a build with a cache): none held here.
-        for (key, job), page in zip(todo, memo.remembered_each(PAGES, todo, render), strict=True):
-            output.put(job.out_path, page, PAGE + key)
-    except _Failed:  # a template error: render again without remembering, to collect every error
-        for _, job in todo:
-            result = _render(env, job, templates_dir)
-            if isinstance(result, ContentError):
-                failed[job.out_path] = result
-    if MAP_SCRIPT not in assets.names:
+    def render_keyed(keyed: list[tuple[bytes, PageJob]], known: set[bytes]) -> None:
+        # The pages the cache holds are read only by a stage that needs their bytes (see sitegen/files.py).
+        for key, job in keyed:
+            if key in known:
+                again = functools.partial(_rendered, env, job, templates_dir)
+                output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
+        todo = [(key, job) for key, job in keyed if key not in known]
+        ground = digest(templates, cards)
+        _prepare_story_parts(env, site, memo, {job.template for _, job in todo}, ground, summaries, pictures)
+        read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
+        _load_templates(env, [job for _, job in todo])
+        try:
+            # Each page passed on as it comes (to the disk, in a build with a cache): none held here.
+            for (key, job), page in zip(todo, memo.remembered_each(PAGES, todo, render), strict=True):
+                output.put(job.out_path, page, PAGE + key)
+        except _Failed:  # a template error: render again without remembering, to collect every error
+            for _, job in todo:
+                result = _render(env, job, templates_dir)
+                if isinstance(result, ContentError):
+                    failed[job.out_path] = result
+
+    render_keyed(keyed, memo.known_listed(PAGES, [key for key, _ in keyed], PAGE_LIST))
+    if not scripted:
         if not geo.script_ready():
             # While the map's script is still drawn on the other core, this one compiles the templates
             # of the pages still to come and draws the backgrounds of the social cards (pure work,
@@ -477,7 +475,15 @@ def render_site(
             _load_templates(env, unkeyed)
             styles = [_card_style(job, art, geo.colours) for job in jobs if job.out_path.endswith(".html")]
             draw_backgrounds(site.title, _card_tagline(site), styles, geo.script_ready)
-        assets = _add_map_script(env, assets, geo, output)
+        assets = _with_map_script(env, assets, geo)
+    output[assets.out_path(MAP_SCRIPT)] = assets.files[assets.out_path(MAP_SCRIPT)]
+    if keyed_late:  # their kinds keep no tables: no memo for page_keys
+        late_keys = keyed_by(keyed_late, asset_names=_asset_names(assets, assets_read))
+        if keys_out is not None:
+            keys_out.update(late_keys)
+        late = [(late_keys[job.out_path], job) for job in keyed_late]
+        listed = [key for key, _ in keyed + late]  # the list of the keyed pages names these too
+        render_keyed(late, memo.known_listed(PAGES, listed, PAGE_LIST))
     _load_templates(env, unkeyed)
     for job, result in zip(unkeyed, pmap(lambda job: _render(env, job, templates_dir), unkeyed), strict=True):
         if isinstance(result, ContentError):
@@ -499,6 +505,14 @@ def render_site(
         later.append(cards)
     logger.info("Rendered %d files", len(output))
     return output
+
+
+def _asset_names(assets: Assets, named: Mapping[str, Iterable[str]]) -> dict[str, dict[str, str]]:
+    """The fingerprinted names of the assets each template names, by template (page_keys)."""
+    return {
+        template: {name: assets.names[name] for name in sorted(names) if name in assets.names}
+        for template, names in named.items()
+    }
 
 
 def _load_templates(env: Environment, jobs: list[PageJob]) -> None:

@@ -133,7 +133,9 @@ def test_page_keys_never_pickle_a_story_body_or_an_igs_description(
         return real(self, protocol)
 
     monkeypatch.setattr(RenderedMarkdown, "__reduce_ex__", reduce_ex, raising=False)
-    geo = SimpleNamespace(sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=())
+    geo = SimpleNamespace(
+        sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=(), pending=(), numbers={}, legend={}
+    )
     keys = page_keys(site, page_jobs(site), templates=b"", asset_names={}, geo=geo, pictures={})
     assert sum(name.startswith("verhalen/") for name in keys) >= 3
     assert pickled, "the pages' own bodies and the site's texts are still digested as they are"
@@ -157,7 +159,9 @@ def test_story_summaries_are_digested_once_per_version(project: Path, monkeypatc
         return real(*parts)
 
     monkeypatch.setattr(deps, "digest", counted)
-    geo = SimpleNamespace(sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=())
+    geo = SimpleNamespace(
+        sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=(), pending=(), numbers={}, legend={}
+    )
     store = MemoryStore()
 
     def keys(site: Site, memo: Memo | None) -> dict[str, bytes]:
@@ -299,7 +303,9 @@ def test_page_keys_kept_by_version_are_the_keys_made_afresh(project: Path, monke
         return dataclasses.replace(kind, key=key) if kind.shared else kind
 
     monkeypatch.setattr(pages, "KINDS", tuple(counting(kind) for kind in pages.KINDS))
-    geo = SimpleNamespace(sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=())
+    geo = SimpleNamespace(
+        sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=(), pending=(), numbers={}, legend={}
+    )
     store = MemoryStore()
 
     def keys(site: Site, memo: Memo | None, templates: bytes = b"", pictures: Any = None) -> dict[str, bytes]:

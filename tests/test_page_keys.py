@@ -16,6 +16,7 @@ KEPT = {
     "404": "404.html",
     "robots": "robots.txt",
     "sitemap": "sitemap.xml",
+    "map": "kaart/index.html",
 }
 
 
@@ -88,7 +89,7 @@ def test_the_keys_of_site_wide_pages_follow_the_igs_they_show() -> None:
 
     def keys(site: object) -> dict[str, bytes]:
         jobs = [job for job in pages.page_jobs(site) if job.out_path in KEPT.values()]
-        geo = SimpleNamespace(sources=(), colours={}, overview="")
+        geo = SimpleNamespace(sources=(), colours={}, overview="", pending=(), numbers={}, legend={})
         found = page_keys(site, jobs, templates=templates, asset_names={}, geo=geo, pictures={})
         return {kind: found[name] for kind, name in KEPT.items()}
 
@@ -99,10 +100,10 @@ def test_the_keys_of_site_wide_pages_follow_the_igs_they_show() -> None:
     before = keys(site)
     first, *others = site.igs
     renamed = dataclasses.replace(first, name="Anders", version=b"")  # an edit gives another version
-    assert changed((renamed, *others)) == {"home", "igs-list", "search", "404"}
+    assert changed((renamed, *others)) == {"home", "igs-list", "search", "404", "map"}
     resummarised = dataclasses.replace(first, summary="Anders", version=b"")
     assert changed((resummarised, *others)) == {"igs-list"}
-    assert changed(tuple(others)) == {"home", "igs-list", "search", "404", "sitemap"}
+    assert changed(tuple(others)) == {"home", "igs-list", "search", "404", "sitemap", "map"}
 
 
 def test_an_asset_keys_only_the_pages_whose_templates_name_it() -> None:
@@ -121,7 +122,9 @@ def test_an_asset_keys_only_the_pages_whose_templates_name_it() -> None:
     assert "gemeenten-index.json" in named["gemeenten.html"]
     assert "style.css" in named["_base.html"]
     jobs = [job for job in pages.page_jobs(site) if job.kind.reads is not None]
-    geo = SimpleNamespace(sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=())
+    geo = SimpleNamespace(
+        sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=(), pending=(), numbers={}, legend={}
+    )
 
     def keys(renamed: dict[str, str]) -> dict[str, bytes]:
         asset_names = {
