@@ -176,6 +176,12 @@ a table per kind named by a digest of the kind's shared inputs with the chrome (
 rebuild makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
 
 
+LAST_KEYS: Space[tuple[Any, tuple[Any, ...], list[PageJob], dict[int, bytes]]] = Space("last-page-keys")
+"""The last build's site, the other inputs of its page keys, its jobs and their keys by id() (in memory
+only): see `page_keys`."""
+_LAST_BUILD = b"last build"
+
+
 def page_keys(
     site: Any,
     jobs: Iterable[PageJob],
@@ -192,16 +198,71 @@ def page_keys(
     """{out_path: key} for the pages of keyed kinds; other pages are always rendered.
     `asset_names` are the fingerprinted names of the assets each template names, by template;
     `cards` is what the card pictures of stories and IGS'en depend on (which IGS has a map, its size);
-    `summaries_out` receives the summary digest of every story (pages.KeyInputs.summary) by its id()."""
+    `summaries_out` receives the summary digest of every story (pages.KeyInputs.summary) by its id().
+    Where the site differs from the last build's in nothing but some stories' bodies (the preview:
+    sitegen.model.changed_bodies) and every other input is the same, a job of the last build (the
+    very object: sitegen.pages.page_jobs keeps them) keeps its key; only the others are keyed."""
+    from .model import changed_bodies  # here: the model imports this module
+
+    jobs = list(jobs)
+    anchors = anchors or {}
+    inputs = (templates, pictures, cards, anchors, geo, asset_names)
+    last = memo.recalled(LAST_KEYS, _LAST_BUILD) if memo is not None else None
+    if last is not None and _same_inputs(last[1], inputs) and changed_bodies(last[0], site) is not None:
+        # The templates whose assets were renamed (the map's script, named after a cold build's keys).
+        renamed = {
+            name for name in asset_names.keys() | last[1][-1].keys() if asset_names.get(name) != last[1][-1].get(name)
+        }
+        kept = last[3]
+        new = [job for job in jobs if id(job) not in kept or not renamed.isdisjoint((job.template, *job.kind.includes))]
+        if renamed.isdisjoint(PARTIALS) and 2 * len(new) <= len(jobs):  # else keyed in full: it costs less
+            # In a memo of their own: the tables of the last build stay as they are.
+            fresh = _page_keys(site, new, templates, asset_names, geo, pictures, cards, anchors, Memo())
+            keys = {job.out_path: key for job in jobs if (key := fresh.get(job.out_path) or kept.get(id(job)))}
+            _keep_last(memo, site, inputs, jobs, keys)
+            if summaries_out is not None:  # by the tables of the last build that made them
+                found = KeyInputs(site, geo, pictures, anchors, digest, recalled_table(memo, SUMMARIES))
+                summaries_out.update(zip(map(id, site.articles), found.summaries_of(site.articles), strict=True))
+            return keys
+    keys = _page_keys(site, jobs, templates, asset_names, geo, pictures, cards, anchors, memo or Memo(), summaries_out)
+    if memo is not None:
+        _keep_last(memo, site, inputs, jobs, keys)
+    return keys
+
+
+def _same_inputs(last: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """Whether the inputs of page keys but the site and the asset names are those of the last build (the
+    map data compared by value where the preview made it again: Folium's script is not compared, its
+    name is among the asset names)."""
+    *plain, geo, _ = now
+    return list(last[:-2]) == plain and (last[-2] is geo or last[-2] == geo)
+
+
+def _keep_last(memo: Memo, site: Any, inputs: tuple[Any, ...], jobs: list[PageJob], keys: dict[str, bytes]) -> None:
+    by_job = {id(job): key for job in jobs if (key := keys.get(job.out_path)) is not None}
+    memo.keep(LAST_KEYS, _LAST_BUILD, (site, inputs, jobs, by_job))  # the jobs held: no id is taken again
+
+
+def _page_keys(
+    site: Any,
+    jobs: list[PageJob],
+    templates: bytes,
+    asset_names: Mapping[str, Mapping[str, str]],
+    geo: Any,
+    pictures: Mapping[str, Any],
+    cards: Any,
+    anchors: Mapping[str, str],
+    memo: Memo,
+    summaries_out: dict[int, bytes] | None = None,
+) -> dict[str, bytes]:
 
     def assets_named(templates: Iterable[str]) -> list[list[tuple[str, str]]]:
         return [sorted(asset_names.get(name, {}).items()) for name in templates]
 
     chrome = digest(templates, assets_named(sorted(PARTIALS)), [getattr(site, name) for name in CHROME_FIELDS],
                     geo.sources, cards)  # fmt: skip
-    memo = memo or Memo()
     summaries = recalled_table(memo, SUMMARIES)
-    inputs = KeyInputs(site, geo, pictures, anchors or {}, digest, summaries)
+    inputs = KeyInputs(site, geo, pictures, anchors, digest, summaries)
     tables: dict[str, tuple[bytes, Table, dict[bytes, bytes]]] = {}  # per kind: name, last, now
     keys: dict[str, bytes] = {}
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -337,12 +337,41 @@ class Site:
         return tuple(p for p in self.pages if p.footer)
 
 
-def _made(cls: type[T], fields: dict[str, Any]) -> T:
+def _made(cls: type[T], values: dict[str, Any]) -> T:
     """An object of a frozen dataclass given every one of its fields, made without its __init__ (which
     sets each field through object.__setattr__: half the cost of the 10,000 articles of a rebuild)."""
     made = object.__new__(cls)
-    object.__setattr__(made, "__dict__", fields)
+    object.__setattr__(made, "__dict__", values)
     return made
+
+
+_SITE_BUT_STORIES = tuple(f.name for f in fields(Site) if f.name != "articles")
+_STORY_BUT_BODY = attrgetter(*(f.name for f in fields(Article) if f.name not in ("body", "version")))
+_compared: list[Any] = [None, None, None]  # the last call of `changed_bodies`: its two sites and its answer
+
+
+def changed_bodies(last: Site, site: Site) -> dict[int, Article] | None:
+    """Where `site` differs from `last` in nothing but the bodies of some stories: those stories of
+    `site`, by the id() of the story of `last` in the same place; else None. Such an edit shows on
+    the stories' own pages only (no other template reads a story's body: tests/test_pages.py), so
+    the preview keeps the rest of its last build's page jobs and keys (sitegen/pages.py, deps.py).
+    Every other field is compared by value (the model makes the IGS'en anew on every build)."""
+    if _compared[0] is last and _compared[1] is site:
+        return _compared[2]
+    found: dict[int, Article] | None = {}
+    if len(last.articles) != len(site.articles):
+        found = None
+    else:
+        for before, now in zip(last.articles, site.articles, strict=True):
+            if before is not now:
+                if _STORY_BUT_BODY(before) != _STORY_BUT_BODY(now):
+                    found = None
+                    break
+                found[id(before)] = now  # type: ignore[index]
+    if found is not None and any(getattr(last, name) != getattr(site, name) for name in _SITE_BUT_STORIES):
+        found = None
+    _compared[:] = [last, site, found]
+    return found
 
 
 def _person(data: dict[str, Any] | None) -> Person | None:

@@ -531,9 +531,42 @@ only: the preview's rebuilds make jobs only for the items the model made anew)."
 _LAST_BUILD = b"last build"
 
 
+LAST_SITE_JOBS: Space[tuple[Site, list[PageJob]]] = Space("site-jobs")
+"""The last build's site and every one of its jobs (in memory only): where a rebuild's site differs
+from it in nothing but some stories' bodies, its jobs are those jobs, the stories' own made anew."""
+
+
 def page_jobs(site: Site, memo: Memo | None = None) -> list[PageJob]:
     """Every page of the site, kind by kind in the order of the table (with `memo`, the jobs of items
-    that are the last build's objects are its jobs: PageKind.jobs)."""
+    that are the last build's objects are its jobs: PageKind.jobs; after an edit of story bodies
+    alone, every job but the stories' own is the last build's)."""
+    if memo is None:
+        return _page_jobs(site, None)
+    before = memo.recalled(LAST_SITE_JOBS, _LAST_BUILD)
+    jobs = _page_jobs(site, memo) if before is None else _jobs_since(*before, site) or _page_jobs(site, memo)
+    memo.keep(LAST_SITE_JOBS, _LAST_BUILD, (site, jobs))
+    return jobs
+
+
+def _jobs_since(last: Site, last_jobs: list[PageJob], site: Site) -> list[PageJob] | None:
+    """The jobs of `site` from those of `last`, where it differs from `last` in stories' bodies alone."""
+    from .model import changed_bodies  # here: the model imports this module
+
+    changed = changed_bodies(last, site)
+    if changed is None:
+        return None
+    story = kind("article")
+    items = story.pages
+    assert isinstance(items, _Items)
+    return [
+        items.jobs(story, [new])[0]
+        if job.kind is story and (new := changed.get(id(job.context[items.name]))) is not None
+        else job
+        for job in last_jobs
+    ]
+
+
+def _page_jobs(site: Site, memo: Memo | None) -> list[PageJob]:
     last = memo.recalled(LAST_JOBS, _LAST_BUILD) if memo is not None else None
     jobs: list[PageJob] = []
     kept: dict[str, dict[int, PageJob]] = {}
