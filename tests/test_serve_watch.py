@@ -248,6 +248,25 @@ def test_an_idle_watcher_is_never_woken(roots: list[Path]) -> None:
     assert time.monotonic() - stopping < 5  # `running` saw both threads end on the stop signal
 
 
+def test_a_file_being_written_is_handed_over_once_it_is_closed(roots: list[Path]) -> None:
+    """A writer paused between creating a file and writing it (a busy machine) does not get its file
+    rebuilt half-written: the lot waits for the file to be closed."""
+    calls = Calls()
+    with running(roots, calls, events=True):
+        page = roots[0] / "articles" / "nieuw.md"
+        with page.open("w", encoding="utf-8") as handle:
+            time.sleep(watch.SAVE_QUIET_MS * 20 / 1000)
+            handle.write("---\ntitle: Nieuw\n")
+            handle.flush()
+            time.sleep(watch.SAVE_QUIET_MS * 20 / 1000)
+            assert calls.none_within(0)
+            handle.write("---\n")
+        assert calls.next() == ("change", {str(page)})
+        assert calls.next() == ("idle", None)
+        os.link(page, roots[0] / "articles" / "link.md")  # no writer: handed over after WRITE_WAIT_MS
+        assert calls.next() == ("change", {str(roots[0] / "articles" / "link.md")})
+
+
 def test_a_folder_moved_out_of_the_roots_is_no_longer_watched(roots: list[Path]) -> None:
     """The watch of a folder moved away still reports events: they are not changes below the roots
     (nor a folder moved in and later out again, nor one removed and made again)."""

@@ -38,6 +38,9 @@ SAVE_QUIET_MS = 5
 """OS events: what arrives without a pause this long is handed over as one lot (a save is a few
 events within a millisecond): the wait between the save and the start of its rebuild (watchfiles
 looks every this many milliseconds, so a save is seen there within one to two of these)."""
+WRITE_WAIT_MS = 500
+"""inotify: a lot with a file created or written that its writer has not closed yet (a save under way
+on a busy machine) waits for a pause this long instead: it ends sooner when the file is closed."""
 SAVE_PATHS = 3
 """A lot of at most this many paths is a save: rebuilt at once. A larger one is a `git checkout` or
 a copy under way: its rebuild waits until the folders have been quiet for EVENT_QUIET_MS."""
@@ -183,10 +186,11 @@ def watch_inotify(roots: list[Path], stop: Stop, burst: Bursts, watch: inotify.W
         poller.register(woken, select.POLLIN)
         shown = {str(root) for root in roots}
         pending: set[str] = set()
+        writing: set[str] = set()  # files created or written and not closed since
         while not stop.stopped.is_set():
-            if not poller.poll(SAVE_QUIET_MS if pending else None):
-                burst(pending)  # quiet for SAVE_QUIET_MS: a lot is over
-                pending = set()
+            if not poller.poll((WRITE_WAIT_MS if writing else SAVE_QUIET_MS) if pending else None):
+                burst(pending)  # quiet for long enough: a lot is over
+                pending, writing = set(), set()
                 continue
             for number, mask, name in watch.events():
                 if mask & inotify.OVERFLOW:  # events were lost: every file may have changed
@@ -209,8 +213,12 @@ def watch_inotify(roots: list[Path], stop: Stop, burst: Bursts, watch: inotify.W
                     forget(path)
                 if mask & inotify.ISDIR and mask & (inotify.CREATE | inotify.MOVED_TO):
                     pending |= {found for found in watch_tree(path) if is_watched(found, roots)}
-                else:
-                    pending.add(path)
+                    continue
+                pending.add(path)
+                if mask & (inotify.CREATE | inotify.MODIFY) and not mask & inotify.ISDIR:
+                    writing.add(path)
+                elif mask & (inotify.CLOSE_WRITE | inotify.DELETE | inotify.MOVED_FROM):
+                    writing.discard(path)
     finally:
         stop.stopped.forget(wakeup)  # before its pipe is closed (the number may be reused)
         os.close(woken)
