@@ -55,9 +55,13 @@ _LIBRARIES = ("markdown", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "folium", "br
 FOREIGN = "not written by this checkout's builds"
 
 
+@functools.cache
 def engine_version() -> str:
     """Our code, the Python that runs it (whose marshal format the journal is kept in: sitegen/load.py)
-    and the versions of the libraries that shape the output."""
+    and the versions of the libraries that shape the output. Read once per process: the code that
+    runs is the code this process loaded, and a file of it edited while the process lives (by hand,
+    or a checkout) must not make its own cache another engine's halfway through (the next process
+    sees the edit)."""
     h = hashlib.blake2b(f"{FORMAT} {sys.version}".encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())

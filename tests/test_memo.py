@@ -169,6 +169,25 @@ def test_the_engine_version_and_markdown_need_no_importlib_metadata() -> None:
     assert done.stdout.strip() == "False"
 
 
+def test_the_engine_version_is_read_once_a_process(tmp_path: Path) -> None:
+    """Code edited while a build (or a test) runs does not make its own cache another engine's
+    halfway through, which emptied it without a word; the next process sees the edit."""
+    shutil.copytree(ROOT / "sitegen", tmp_path / "sitegen", ignore=shutil.ignore_patterns("__pycache__"))
+    script = (
+        "import pathlib, sys; from sitegen.stores import engine_version; first = engine_version(); "
+        "edited = pathlib.Path('sitegen/options.py'); edited.write_text(edited.read_text() + '# edited\\n'); "
+        "print(first, engine_version())"
+    )
+
+    def run() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+        return done.stdout.split()
+
+    first, again = run()
+    assert first == again
+    assert run()[0] != first  # the next process digests the edited code
+
+
 def test_the_disk_store_keeps_data_only_and_starts_afresh_for_another_engine(tmp_path: Path) -> None:
     memo = Memo(DiskStore(tmp_path, "engine-1"))
     memo.remembered(NUMBERS, b"a", lambda: 1)
