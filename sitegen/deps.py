@@ -29,7 +29,7 @@ import pickle
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .memo import Codec, Memo, Space
 from .pages import CHROME_FIELDS, PARTIALS, KeyInputs, PageJob, templates_reading
@@ -176,7 +176,18 @@ a table per kind named by a digest of the kind's shared inputs with the chrome (
 rebuild makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
 
 
-LAST_KEYS: Space[tuple[Any, tuple[Any, ...], list[PageJob], dict[int, bytes]]] = Space("last-page-keys")
+class _Sources(NamedTuple):
+    """What page keys read besides the site and the jobs (see `page_keys`)."""
+
+    templates: bytes
+    pictures: Mapping[str, Any]
+    cards: Any
+    anchors: Mapping[str, str]
+    geo: Any
+    asset_names: Mapping[str, Mapping[str, str]]
+
+
+LAST_KEYS: Space[tuple[Any, _Sources, list[PageJob], dict[int, bytes]]] = Space("last-page-keys")
 """The last build's site, the other inputs of its page keys, its jobs and their keys by id() (in memory
 only): see `page_keys`."""
 _LAST_BUILD = b"last build"
@@ -205,56 +216,45 @@ def page_keys(
     from .model import changed_bodies  # here: the model imports this module
 
     jobs = list(jobs)
-    anchors = anchors or {}
-    inputs = (templates, pictures, cards, anchors, geo, asset_names)
+    sources = _Sources(templates, pictures, cards, anchors or {}, geo, asset_names)
     last = memo.recalled(LAST_KEYS, _LAST_BUILD) if memo is not None else None
-    if last is not None and _same_inputs(last[1], inputs) and changed_bodies(last[0], site) is not None:
+    if last is not None and _same_sources(last[1], sources) and changed_bodies(last[0], site) is not None:
         # The templates whose assets were renamed (the map's script, named after a cold build's keys).
-        renamed = {
-            name for name in asset_names.keys() | last[1][-1].keys() if asset_names.get(name) != last[1][-1].get(name)
-        }
+        before = last[1].asset_names
+        renamed = {name for name in asset_names.keys() | before.keys() if asset_names.get(name) != before.get(name)}
         kept = last[3]
         new = [job for job in jobs if id(job) not in kept or not renamed.isdisjoint((job.template, *job.kind.includes))]
         if renamed.isdisjoint(PARTIALS) and 2 * len(new) <= len(jobs):  # else keyed in full: it costs less
             # In a memo of their own: the tables of the last build stay as they are.
-            fresh = _page_keys(site, new, templates, asset_names, geo, pictures, cards, anchors, Memo())
+            fresh = _page_keys(site, new, sources, Memo())
             keys = {job.out_path: key for job in jobs if (key := fresh.get(job.out_path) or kept.get(id(job)))}
-            _keep_last(memo, site, inputs, jobs, keys)
+            _keep_last(memo, site, sources, jobs, keys)
             if summaries_out is not None:  # by the tables of the last build that made them
-                found = KeyInputs(site, geo, pictures, anchors, digest, recalled_table(memo, SUMMARIES))
+                found = KeyInputs(site, geo, pictures, sources.anchors, digest, recalled_table(memo, SUMMARIES))
                 summaries_out.update(zip(map(id, site.articles), found.summaries_of(site.articles), strict=True))
             return keys
-    keys = _page_keys(site, jobs, templates, asset_names, geo, pictures, cards, anchors, memo or Memo(), summaries_out)
+    keys = _page_keys(site, jobs, sources, memo or Memo(), summaries_out)
     if memo is not None:
-        _keep_last(memo, site, inputs, jobs, keys)
+        _keep_last(memo, site, sources, jobs, keys)
     return keys
 
 
-def _same_inputs(last: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
-    """Whether the inputs of page keys but the site and the asset names are those of the last build (the
-    map data compared by value where the preview made it again: Folium's script is not compared, its
-    name is among the asset names)."""
-    *plain, geo, _ = now
-    return list(last[:-2]) == plain and (last[-2] is geo or last[-2] == geo)
+def _same_sources(last: _Sources, now: _Sources) -> bool:
+    """Whether the sources of page keys but the asset names are those of the last build (the map data
+    compared by value where the preview made it again: Folium's script is not compared, its name is
+    among the asset names)."""
+    return last[:4] == now[:4] and (last.geo is now.geo or last.geo == now.geo)
 
 
-def _keep_last(memo: Memo, site: Any, inputs: tuple[Any, ...], jobs: list[PageJob], keys: dict[str, bytes]) -> None:
+def _keep_last(memo: Memo, site: Any, sources: _Sources, jobs: list[PageJob], keys: dict[str, bytes]) -> None:
     by_job = {id(job): key for job in jobs if (key := keys.get(job.out_path)) is not None}
-    memo.keep(LAST_KEYS, _LAST_BUILD, (site, inputs, jobs, by_job))  # the jobs held: no id is taken again
+    memo.keep(LAST_KEYS, _LAST_BUILD, (site, sources, jobs, by_job))  # the jobs held: no id is taken again
 
 
 def _page_keys(
-    site: Any,
-    jobs: list[PageJob],
-    templates: bytes,
-    asset_names: Mapping[str, Mapping[str, str]],
-    geo: Any,
-    pictures: Mapping[str, Any],
-    cards: Any,
-    anchors: Mapping[str, str],
-    memo: Memo,
-    summaries_out: dict[int, bytes] | None = None,
+    site: Any, jobs: list[PageJob], sources: _Sources, memo: Memo, summaries_out: dict[int, bytes] | None = None
 ) -> dict[str, bytes]:
+    templates, pictures, cards, anchors, geo, asset_names = sources
 
     def assets_named(templates: Iterable[str]) -> list[list[tuple[str, str]]]:
         return [sorted(asset_names.get(name, {}).items()) for name in templates]
