@@ -233,11 +233,10 @@ def _decode_parts(data: bytes) -> dict[bytes, bytes]:
 
 
 # What each story shows on the story lists (its card: articles.html's story_card(article, "h2")) and
-# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows, in
-# PART_BUCKETS entries per kind of part (by the last byte of the digest): all are read when one of
-# those pages is rendered again, and an edit writes one or two again.
+# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows, in a table
+# per kind of part (deps.kept_table, in buckets): all are read when one of those pages is rendered
+# again, and an edit writes a bucket or two again.
 STORY_PARTS: Space[dict[bytes, bytes]] = Space("story-parts", Codec(_encode_parts, _decode_parts))
-PART_BUCKETS = 64
 STORY_LIST_HEADING = "h2"
 
 
@@ -246,21 +245,12 @@ def _remembered_parts(
 ) -> list[str]:
     """The part of each of `items`, by its key: those the store keeps under `name`, the others made
     (on every core when there are many) and kept. Raises what `make` raises."""
-    names = [name + b" %d" % bucket for bucket in range(PART_BUCKETS)]
-    found = memo.recalled_all(STORY_PARTS, names)  # one query
-    held: dict[bytes, bytes] = {}
-    for part in found.values():
-        held.update(part)
+    last = recalled_table(memo, STORY_PARTS, name)
+    held = dict(last)
     missing = [at for at, key in enumerate(keys) if key not in held]
     for at, text in zip(missing, pmap(make, [items[at] for at in missing]), strict=True):
         held[keys[at]] = text.encode("utf-8")
-    buckets: list[dict[bytes, bytes]] = [{} for _ in names]
-    for key in keys:
-        buckets[key[-1] % PART_BUCKETS][key] = held[key]
-    for bucket, part in enumerate(buckets):  # only the parts still shown are kept
-        last = found.get(names[bucket])
-        if last is None or last.keys() != part.keys():
-            memo.keep(STORY_PARTS, names[bucket], part)
+    kept_table(memo, STORY_PARTS, {key: held[key] for key in keys}, last, name)  # the parts still shown
     return [held[key].decode("utf-8") for key in keys]
 
 
