@@ -55,6 +55,9 @@ CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "update
 # The cards also show the photo or the map of the story's IGS. Not its tags: which stories a tag's
 # page lists keys that page (StoryLists), and no list shows a story's tags.
 SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated", "image", "igs")
+# The story lists show this many stories a page (page 1 at the list's URL, page N at .../pagina/N/):
+# a list of 10,000 stories on one page weighed 6 MB, and was rendered again on any story's edit.
+STORIES_PER_PAGE = 24
 # Template functions that read the site (sitegen/render.py): a template calls them only where its
 # kinds declare them (`Reads.calls`), since a kind's key digests what they give (StoryLists).
 SITE_FUNCTIONS = ("story_list", "story_filters")
@@ -215,20 +218,25 @@ def _one(src_path: str, updated: Callable[[Site], dt.date] | None = None) -> Cal
     return pages
 
 
-def _story_list(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
-    updated = max([site.updated, *(a.updated for a in site.articles if not a.is_unpublished)])
-    return [Page({}, "content/articles", {"updated": updated})]
+def _story_pages(which: str, later: bool) -> Callable[[Site, Sequence[PageJob]], list[Page]]:
+    """The pages of the story lists of one sort (StoryLists.lists: all stories, per type, per tag):
+    their first pages, or (`later`) the others, STORIES_PER_PAGE stories a page."""
 
+    def pages(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+        found = []
+        for values, context, stories in story_lists(site).lists(which):
+            count = page_count(len(stories))
+            for number in range(2, count + 1) if later else [1]:
+                page = {**context, "list_url": url_of(_FIRST_PAGES[which], **values), "page_number": number,
+                        "page_count": count, "story_count": len(stories),
+                        "igs_filter": which == "all" and number == 1}  # fmt: skip
+                if which == "all":  # "Laatst bijgewerkt": the newest of the stories it shows
+                    shown = story_page(stories, number)
+                    page["updated"] = max([site.updated, *(a.updated for a in shown if not a.is_unpublished)])
+                found.append(Page({**values, "page": str(number)}, "content/articles", page))
+        return found
 
-def _stories_by_type(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
-    """The story list filtered without JavaScript: one page per story type in use..."""
-    used = {a.type for a in site.articles}
-    return [Page({"type": t}, "content/articles", {"filter_type": t}) for t in ARTICLE_TYPES if t in used]
-
-
-def _stories_by_tag(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
-    """... and per tag."""
-    return [Page({"tag": slug}, "content/articles", {"tag": label}) for slug, label in tags_in_use(site)]
+    return pages
 
 
 @dataclass(frozen=True)
@@ -289,12 +297,14 @@ def _story_cards(inputs: KeyInputs, stories: Sequence[Any]) -> tuple[bytes, list
 
 
 def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The cards of the stories a story list shows, in their order, and its filters (what
-    articles.html shows through story_list and story_filters: StoryLists): an edit of a story
-    renders again the lists that show it, not every tag's."""
+    """The cards of the stories a page of a story list shows, in their order, and its filters (what
+    articles.html shows through story_list and story_filters: StoryLists; the page's number, the
+    number of pages and of stories are in its context): an edit of a story renders again the pages
+    that show it, not every tag's nor every page of its lists. The filter by IGS is on one page."""
     lists = story_lists(inputs.site)
-    listed = lists.listed(context.get("filter_type"), context.get("tag"))
-    return (_story_cards(inputs, listed), inputs.shared("story-filters", lambda: lists.filters))
+    shown = lists.shown(context.get("filter_type"), context.get("tag"), context["page_number"])
+    types = inputs.shared("story-types", lambda: lists.filters[0])
+    return (_story_cards(inputs, shown), types, lists.filters[1] if context["igs_filter"] else None)
 
 
 def _all_summaries(inputs: KeyInputs) -> bytes:
@@ -405,6 +415,21 @@ def _body(name: str) -> Callable[[Site, Mapping[str, Any], str], Blame]:
 
 
 _STORY_LIST = Reads(calls=frozenset({"story_list", "story_filters"}))
+# The kind of the first page of each sort of story list (StoryLists.lists).
+_FIRST_PAGES = {"all": "stories", "type": "stories-by-type", "tag": "stories-by-tag"}
+# Page 2 and on of a story list, below its first page's URL.
+LATER_PAGES = "pagina/{page}/"
+
+
+def _story_kinds(name: str, url: str, which: str) -> tuple[PageKind, PageKind]:
+    """The kinds of the first and of the further pages of the story lists of one sort."""
+
+    def kind(name: str, url: str, later: bool) -> PageKind:
+        return PageKind(name, url, "articles.html", _story_pages(which, later), reads=_STORY_LIST, key=_story_list_key)
+
+    return kind(name, url, later=False), kind(f"{name}-page", url + LATER_PAGES, later=True)
+
+
 _IGS_NAMES = Reads(site=frozenset({"igs"}))
 _HOME = Reads(site=frozenset({"home_title", "home_intro", "home_blocks", "sources", "igs", "latest"}),
               geo=frozenset({"colours", "overview"}))  # fmt: skip
@@ -428,7 +453,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(site=frozenset({"igs", "igs_by_province"})),
         key=_igs_list_key,
     ),
-    PageKind("stories", "/verhalen/", "articles.html", _story_list, reads=_STORY_LIST, key=_story_list_key),
+    *_story_kinds("stories", "/verhalen/", "all"),
     PageKind("404", "/404.html", "404.html", _one("templates/404.html"), reads=_IGS_NAMES, key=_igs_names_key),
     PageKind(
         "feed",
@@ -457,22 +482,8 @@ KINDS: tuple[PageKind, ...] = (
         key=_finder_key,
     ),
     PageKind("search", "/zoeken/", "zoeken.html", _one("templates/zoeken.html"), reads=_IGS_NAMES, key=_igs_names_key),
-    PageKind(
-        "stories-by-type",
-        "/verhalen/soort/{type}/",
-        "articles.html",
-        _stories_by_type,
-        reads=_STORY_LIST,
-        key=_story_list_key,
-    ),
-    PageKind(
-        "stories-by-tag",
-        "/verhalen/trefwoord/{tag}/",
-        "articles.html",
-        _stories_by_tag,
-        reads=_STORY_LIST,
-        key=_story_list_key,
-    ),
+    *_story_kinds("stories-by-type", "/verhalen/soort/{type}/", "type"),
+    *_story_kinds("stories-by-tag", "/verhalen/trefwoord/{tag}/", "tag"),
     PageKind(
         "igs",
         "/igs/{slug}/",
@@ -632,6 +643,37 @@ def tags_in_use(site: Site) -> list[tuple[str, str]]:
 # --- what the story lists show, for their template and their keys -------------------------------
 
 
+def page_count(stories: int) -> int:
+    """The number of pages of a story list of `stories` stories: one at least ("Er zijn nog geen verhalen.")."""
+    return max(1, -(-stories // STORIES_PER_PAGE))
+
+
+def story_page(stories: Sequence[Any], number: int) -> Sequence[Any]:
+    """The stories of page `number` (from 1) of a story list."""
+    return stories[(number - 1) * STORIES_PER_PAGE : number * STORIES_PER_PAGE]
+
+
+def page_links(number: int, count: int) -> list[int | None]:
+    """The page numbers a story list's page links to, in order, None for a gap ('…'): the first and
+    the last, the page itself and its neighbours; a gap of one page is that page."""
+    shown = sorted({1, count, *range(max(1, number - 1), min(count, number + 1) + 1)})
+    found: list[int | None] = []
+    last = 0
+    for page in shown:
+        if page - last == 2:
+            found.append(page - 1)
+        elif page - last > 2:
+            found.append(None)
+        found.append(page)
+        last = page
+    return found
+
+
+def story_page_url(list_url: str, number: int) -> str:
+    """The URL of page `number` of the story list at `list_url` (its first page's)."""
+    return list_url if number == 1 else list_url + LATER_PAGES.format(page=number)
+
+
 def stories_by_tag(site: Site) -> dict[str, list[Any]]:
     """Tag slug -> the stories with that tag, in the order of `site.articles` (newest first): one pass
     over the stories, where a scan per tag page cost tags × stories (2,000 × 10,000 at 300x10000)."""
@@ -682,6 +724,19 @@ class StoryLists:
         if tag:
             return self.by_tag.get(tag_slug(tag), [])
         return self.site.articles
+
+    def shown(self, filter_type: str | None, tag: str | None, number: int) -> Sequence[Any]:
+        """The stories page `number` of that list shows (the template function story_list)."""
+        return story_page(self.listed(filter_type, tag), number)
+
+    def lists(self, which: str) -> list[tuple[dict[str, str], dict[str, str], Sequence[Any]]]:
+        """The story lists of one sort, with their URL values, their context and their stories: the
+        list of all stories ("all"), one per story type in use ("type"), one per tag in use ("tag")."""
+        if which == "all":
+            return [({}, {}, self.site.articles)]
+        if which == "type":
+            return [({"type": t}, {"filter_type": t}, self.by_type[t]) for t in ARTICLE_TYPES if t in self.by_type]
+        return [({"tag": slug}, {"tag": label}, self.by_tag[slug]) for slug, label in tags_in_use(self.site)]
 
     @functools.cached_property
     def filters(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

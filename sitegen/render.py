@@ -44,7 +44,16 @@ from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
 from .memo import BYTES, TEXT, Codec, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
-from .pages import PARTIALS, PageJob, page_jobs, story_lists, story_type_url, tag_url
+from .pages import (
+    PARTIALS,
+    PageJob,
+    page_jobs,
+    page_links,
+    story_lists,
+    story_page_url,
+    story_type_url,
+    tag_url,
+)
 from .parallel import pmap
 from .search import start_index
 
@@ -199,7 +208,9 @@ def make_environment(
     env.globals.update(
         story_type_url=story_type_url,
         tag_url=tag_url,
-        story_list=lists.listed,
+        story_list=lists.shown,
+        page_links=page_links,
+        story_page_url=story_page_url,
         story_filters=lambda: lists.filters,
         story_card=lambda article, heading: _macro(env, "_macros.html", "article_card")(article, heading),
         feed_entry=lambda article: _macro(env, "_feed.xml", "feed_entry")(article),
@@ -272,7 +283,9 @@ def _prepare_story_parts(
     not ten thousand."""
     articles = site.articles
 
-    def prepared(name: bytes, keys: list[bytes], make: Callable[[Any], str]) -> dict[int, Markup] | None:
+    def prepared(
+        name: bytes, articles: Sequence[Any], keys: list[bytes], make: Callable[[Any], str]
+    ) -> dict[int, Markup] | None:
         try:
             made = _remembered_parts(memo, name, keys, articles, make)
         except TemplateError:  # reported with the page that shows it, as the template's other errors
@@ -293,7 +306,7 @@ def _prepare_story_parts(
     if card is not None:
         shown = digest("card", site.base_path)  # its links
         keys = [key(shown, a, pictures.get(a.image.src) if a.image else None) for a in articles]
-        cards = prepared(b"cards", keys, lambda a: str(card(a, STORY_LIST_HEADING)))
+        cards = prepared(b"cards", articles, keys, lambda a: str(card(a, STORY_LIST_HEADING)))
         if cards is not None:
 
             def story_card(article: Any, heading: str) -> Markup:
@@ -304,7 +317,7 @@ def _prepare_story_parts(
     entry = macro("_feed.xml", "feed_entry") if "feed.xml" in templates else None
     if entry is not None:
         shown = digest("entry", site.base_url)  # its absolute URLs
-        entries = prepared(b"entries", [key(shown, a) for a in articles], lambda a: str(entry(a)))
+        entries = prepared(b"entries", articles, [key(shown, a) for a in articles], lambda a: str(entry(a)))
         if entries is not None:
             env.globals["feed_entry"] = lambda article: entries.get(id(article)) or entry(article)
 

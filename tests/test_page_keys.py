@@ -198,10 +198,12 @@ def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
         (lambda: _replace(extra_a, r"^date: .*$", "date: 2023-06"),
          {"verhalen/index.html", "verhalen/soort/news/index.html", "verhalen/trefwoord/erfgoed/index.html",
           "verhalen/trefwoord/jong-talent/index.html", "feed.xml", "igs/noord/index.html"}),
-        # The first story of zuid: every list's filter by IGS names zuid now (the feed's key digests
-        # the summaries, its IGS'en among them).
-        (lambda: _replace(extra_b, r"^igs: .*$", "igs: [zuid]"), lists | {"feed.xml", "igs/noord/index.html",
-                                                                       "igs/zuid/index.html"}),
+        # The first story of zuid: the filter by IGS (on the first page of all stories) names zuid
+        # now, and the lists that show the story its IGS (the feed's key digests the summaries, its
+        # IGS'en among them).
+        (lambda: _replace(extra_b, r"^igs: .*$", "igs: [zuid]"),
+         {"verhalen/index.html", "verhalen/soort/spotlight/index.html", "verhalen/trefwoord/jong-talent/index.html",
+          "feed.xml", "igs/noord/index.html", "igs/zuid/index.html"}),
         # The last news: its type's page goes and the filter by type loses it.
         (lambda: _replace(extra_a, r"^type: .*$", "type: interview"),
          lists | {"feed.xml", "igs/noord/index.html"}),
@@ -221,6 +223,60 @@ def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
         memo = Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
         after = versions(memo)
         assert {name for name in every if after[name] != before[name]} == changed, number
+        before = after
+
+
+def test_a_title_edit_renders_again_exactly_the_pages_of_the_lists_that_show_the_story(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The story lists come in pages (STORIES_PER_PAGE stories each), each keyed by the stories it
+    shows: a title edit renders again the pages that show the story (of all stories, its type's, its
+    tag's), its own page, its IGS's and the feed, not the other pages of those lists. With the cold
+    build's bytes."""
+    from sitegen.memo import Memo
+    from sitegen.pages import STORIES_PER_PAGE
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    count = 3 * STORIES_PER_PAGE
+    for n in range(count):  # n000 the oldest; two types and two tags, each list of several pages
+        date = f"2024-{1 + n // 28:02}-{1 + n % 28:02}"
+        front = f"title: Verhaal {n}\ntype: {('news', 'spotlight')[n % 2]}\ndate: {date}\n"
+        tags = "[erfgoed]" if n % 3 else "[erfgoed, jong talent]"
+        _story(content, f"n{n:03}", f'{front}igs: [noord]\nsummary: "Over {n}."\ntags: {tags}\n')
+
+    def build(memo: Memo) -> dict[str, tuple[bytes, bytes]]:
+        """Each page's version and bytes, the cold build's (the search index is another test's)."""
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        cold = build_files(options, Memo())[1]
+        pages = [name for name in files if name.endswith((".html", ".xml"))]
+        assert [files[name] for name in pages] == [cold[name] for name in pages]
+        return {name: (files.version(name), files[name]) for name in pages}
+
+    listing = re.compile(r"verhalen/((soort|trefwoord)/[a-z-]+/)?(pagina/\d+/)?index.html")
+
+    def showing(pages: dict[str, tuple[bytes, bytes]], slug: str) -> set[str]:
+        """The pages of the story lists that show the story."""
+        link = f'href="/verhalen/{slug}/"'.encode()
+        return {name for name, (_, page) in pages.items() if listing.fullmatch(name) and link in page}
+
+    before = build(Memo(DiskStore(tmp_path / "cache")))
+    newest_first = [f"n{n:03}" for n in reversed(range(count))]
+    for slug in (newest_first[STORIES_PER_PAGE + 5], newest_first[-2]):
+        story = content / "articles" / f"{slug}.md"
+        _replace(story, r"^title: .*$", f"title: {slug} anders")
+        after = build(Memo(DiskStore(tmp_path / "cache")))  # a new process: nothing but the cache
+        again = {name for name in after if after[name][0] != before[name][0]}
+        lists = showing(after, slug)
+        assert len(lists) == 3 + (int(slug[1:]) % 3 == 0), slug  # all, its type, erfgoed (jong talent)
+        assert "verhalen/index.html" not in lists, slug  # on a later page of all stories
+        shown = lists | {f"verhalen/{slug}/index.html", "igs/noord/index.html", "feed.xml"}
+        assert again == shown | {"sitemap.xml"}, slug  # the sitemap: to the same bytes
+        assert {name for name in after if after[name][1] != before[name][1]} == shown, slug
         before = after
 
 
