@@ -58,6 +58,8 @@ SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "
 # The story lists show this many stories a page (page 1 at the list's URL, page N at .../pagina/N/):
 # a list of 10,000 stories on one page weighed 6 MB, and was rendered again on any story's edit.
 STORIES_PER_PAGE = 24
+# The feed shows the newest stories only: a reader polls it for what is new.
+FEED_STORIES = 50
 # Template functions that read the site (sitegen/render.py): a template calls them only where its
 # kinds declare them (`Reads.calls`), since a kind's key digests what they give (StoryLists).
 SITE_FUNCTIONS = ("story_list", "story_filters")
@@ -279,7 +281,7 @@ def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
         if url.endswith("/"):
             entry = (url, context.get("updated"))
             entries.append(entry)
-            if job.kind.item != "article":  # a story's page: of site.articles, as `_all_summaries` is
+            if job.kind.item != "article":  # a story's page: of site.articles, as `_sitemap_key` digests it
                 others.append(entry)
     entries.sort()
     entries.others = others
@@ -307,13 +309,10 @@ def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any,
     return (_story_cards(inputs, shown), types, lists.filters[1] if context["igs_filter"] else None)
 
 
-def _all_summaries(inputs: KeyInputs) -> bytes:
-    """What the feed shows of every story (SUMMARY_FIELDS), not its body; the sitemap's stories too."""
-    return inputs.shared("summaries", lambda: inputs.summaries_of(inputs.site.articles))
-
-
 def _feed_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (_all_summaries(inputs),)
+    """What the feed shows of the newest FEED_STORIES stories (SUMMARY_FIELDS), not their bodies: an
+    edit of an older story leaves it alone."""
+    return (inputs.summaries_of(inputs.site.articles[:FEED_STORIES]),)
 
 
 def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -360,7 +359,10 @@ def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...
 
 def _sitemap_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """The stories' URLs and dates through their summaries, and the other pages' entries."""
-    return (_all_summaries(inputs), context["sitemap_entries"].others)
+    return (
+        inputs.shared("summaries", lambda: inputs.summaries_of(inputs.site.articles)),
+        context["sitemap_entries"].others,
+    )
 
 
 def _home_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -45,6 +45,7 @@ from .markup import RenderedMarkdown
 from .memo import BYTES, TEXT, Codec, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
 from .pages import (
+    FEED_STORIES,
     PARTIALS,
     PageJob,
     page_jobs,
@@ -201,6 +202,7 @@ def make_environment(
         asset=_asset_url(href, assets),
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,
+        feed_stories=FEED_STORIES,
     )
     # What the story lists show (pages.SITE_FUNCTIONS), worked out once per site: its pages' keys
     # digest the same.
@@ -317,7 +319,8 @@ def _prepare_story_parts(
     entry = macro("_feed.xml", "feed_entry") if "feed.xml" in templates else None
     if entry is not None:
         shown = digest("entry", site.base_url)  # its absolute URLs
-        entries = prepared(b"entries", articles, [key(shown, a) for a in articles], lambda a: str(entry(a)))
+        in_feed = articles[:FEED_STORIES]
+        entries = prepared(b"entries", in_feed, [key(shown, a) for a in in_feed], lambda a: str(entry(a)))
         if entries is not None:
             env.globals["feed_entry"] = lambda article: entries.get(id(article)) or entry(article)
 

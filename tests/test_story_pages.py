@@ -1,5 +1,5 @@
 """The story lists come in pages of STORIES_PER_PAGE stories (page 1 at the list's URL, page N at
-.../pagina/N/) with a navigation that needs no script."""
+.../pagina/N/) with a navigation that needs no script; the feed shows the newest FEED_STORIES."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE
 
-from sitegen.pages import STORIES_PER_PAGE, page_links
+from sitegen.pages import FEED_STORIES, STORIES_PER_PAGE, page_links
 
 
 class _List(HTMLParser):
@@ -143,6 +143,17 @@ def test_the_filter_by_igs_is_only_on_the_first_page_of_all_stories(run_cli, tmp
     with_igs = [page.relative_to(out).as_posix() for page in lists if "Per IGS" in page.read_text(encoding="utf-8")]
     assert with_igs == ["verhalen/index.html"]
     assert 'href="/igs/noord/#verhalen"' in (out / "verhalen/index.html").read_text(encoding="utf-8")
+
+
+def test_the_feed_shows_the_newest_stories_only(run_cli, tmp_path: Path) -> None:
+    out = _build(run_cli, tmp_path, FEED_STORIES + 3)
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    ids = re.findall(r"<id>https://[^<]*/verhalen/([^/<]+)/</id>", feed)
+    assert ids == [f"n{n:03}" for n in reversed(range(3, FEED_STORIES + 3))]  # newest first
+    published = re.findall(r"<published>([^<]+)</published>", feed)
+    assert published == sorted(published, reverse=True)
+    newest = (START + dt.timedelta(days=FEED_STORIES + 2)).isoformat()
+    assert re.search(r"</author>", feed) and f"<updated>{newest}T00:00:00Z</updated>\n  <author>" in feed
 
 
 def test_a_site_without_stories_has_the_first_page_of_its_list(run_cli, tmp_path: Path) -> None:
