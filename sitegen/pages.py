@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .dates import PartialDate
 from .memo import Memo, Space
 from .schema import ARTICLE_TYPES
 from .urls import out_path_of
@@ -263,28 +264,10 @@ class _Items:
         return [PageJob(kind, x.out_path, x.src_path, {"url": x.url, name: x, "updated": x.updated}) for x in items]
 
 
-class SitemapEntries(list[tuple[str, Any]]):
-    """The sitemap's (url, updated) entries, sorted, and the entries of its pages that are not the
-    stories' (`others`): the stories' URLs and dates are among what their summaries digest
-    (SUMMARY_FIELDS), by which the sitemap is keyed without digesting ten thousand dates."""
-
-    others: list[tuple[str, Any]]
-
-
 def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
     """Every page before it in the table that is a folder (not a file such as the feed or 404.html)."""
-    entries = SitemapEntries()
-    others: list[tuple[str, Any]] = []
-    for job in earlier:
-        context = job.context
-        url = context["url"]
-        if url.endswith("/"):
-            entry = (url, context.get("updated"))
-            entries.append(entry)
-            if job.kind.item != "article":  # a story's page: of site.articles, as `_sitemap_key` digests it
-                others.append(entry)
-    entries.sort()
-    entries.others = others
+    contexts = [job.context for job in earlier]
+    entries = sorted((context["url"], context.get("updated")) for context in contexts if context["url"][-1] == "/")
     return [Page({}, "content", {"sitemap_entries": entries})]
 
 
@@ -358,11 +341,10 @@ def _finder_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...
 
 
 def _sitemap_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The stories' URLs and dates through their summaries, and the other pages' entries."""
-    return (
-        inputs.shared("summaries", lambda: inputs.summaries_of(inputs.site.articles)),
-        context["sitemap_entries"].others,
-    )
+    """What it shows: each entry's URL and date (as written), not what else the pages show (a story's
+    title). Dates as text: some 12,000 entries at 300x10000, where pickling a date costs more."""
+    return ([(url, updated.iso() if isinstance(updated, PartialDate) else updated)
+             for url, updated in context["sitemap_entries"]],)  # fmt: skip
 
 
 def _home_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
