@@ -720,6 +720,11 @@ class StoryLists:
             return [({}, {}, self.site.articles)]
         if which == "type":
             return [({"type": t}, {"filter_type": t}, self.by_type[t]) for t in ARTICLE_TYPES if t in self.by_type]
+        return self.tag_lists
+
+    @functools.cached_property
+    def tag_lists(self) -> list[tuple[dict[str, str], dict[str, str], Sequence[Any]]]:
+        """lists("tag"), asked for the first pages and for the later ones (some 2,000 tags)."""
         return [({"tag": slug}, {"tag": label}, self.by_tag[slug]) for slug, label in tags_in_use(self.site)]
 
     @functools.cached_property
