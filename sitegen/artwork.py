@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import io
+import itertools
 import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -260,6 +261,23 @@ MARGIN = 72
 KICKER_AT = (MARGIN, 86)
 
 
+def _map_box(shapes: Shapes) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Where a card's map goes: its top left corner and its size, above the bottom right corner."""
+    box_w = 460
+    box_h = round(box_w * shapes.height / shapes.width)
+    return (CARD_WIDTH - 48 - box_w, CARD_HEIGHT - 44 - box_h), (box_w, box_h)
+
+
+def _map_top(shapes: Shapes | None) -> int:
+    """The first row of a card that its map can change (the card's height without a map)."""
+    return CARD_HEIGHT if shapes is None else _map_box(shapes)[0][1]
+
+
+_LOGO_TOP = CARD_HEIGHT - 112
+_LOGO_DOTS = ((16, 18, "#ffffff"), (44, 18, AMBER), (30, 42, "#ffffff"))
+_NAME_AT, _TAGLINE_AT = (MARGIN + 78, _LOGO_TOP - 2), (MARGIN + 80, _LOGO_TOP + 42)
+
+
 @functools.lru_cache(maxsize=4)
 def _base(site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> Image.Image:
     """What all cards of one IGS (or of Flanders) share: the ground, the logo's circles, the map
@@ -270,20 +288,33 @@ def _base(site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> I
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
     draw.rectangle((0, 0, CARD_WIDTH, 10), fill=AMBER)
     if shapes is not None:
-        box_w = 460
-        box_h = round(box_w * shapes.height / shapes.width)
-        box = (CARD_WIDTH - 48 - box_w, CARD_HEIGHT - 44 - box_h)
-        size = (box_w, box_h)
-        image.paste(LAND_ON_CARD if shapes.area else AMBER, box, _mask(shapes, shapes.outline, size))
-        if shapes.area:
-            image.paste(colour, box, _mask(shapes, shapes.area, size))
-    base = CARD_HEIGHT - 112
-    for dx, dy, fill in ((16, 18, "#ffffff"), (44, 18, AMBER), (30, 42, "#ffffff")):
-        cx, cy = MARGIN + dx, base + dy
+        _draw_map(image, shapes, colour, _map_box(shapes)[0])
+    for dx, dy, fill in _LOGO_DOTS:
+        cx, cy = MARGIN + dx, _LOGO_TOP + dy
         draw.ellipse((cx - 15, cy - 15, cx + 15, cy + 15), fill=fill)
-    draw.text((MARGIN + 78, base - 2), site_name, font=_font("Bold", 38), fill="#ffffff")
-    draw.text((MARGIN + 80, base + 42), tagline, font=_font("Medium", 22), fill=LAND_LIGHT)
+    draw.text(_NAME_AT, site_name, font=_font("Bold", 38), fill="#ffffff")
+    draw.text(_TAGLINE_AT, tagline, font=_font("Medium", 22), fill=LAND_LIGHT)
     return image
+
+
+def _draw_map(image: Image.Image, shapes: Shapes, colour: str, at: tuple[int, int]) -> None:
+    size = _map_box(shapes)[1]
+    image.paste(LAND_ON_CARD if shapes.area else AMBER, at, _mask(shapes, shapes.outline, size))
+    if shapes.area:
+        image.paste(colour, at, _mask(shapes, shapes.area, size))
+
+
+@functools.lru_cache(maxsize=8)
+def _drawn_over_map(site_name: str, tagline: str, box: tuple[tuple[int, int], tuple[int, int]]) -> bool:
+    """Whether _base draws anything after the map (the logo, the site's name) into the map's box."""
+    (left, top), (width, height) = box
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    boxes = [draw.textbbox(_NAME_AT, site_name, font=_font("Bold", 38))]
+    boxes.append(draw.textbbox(_TAGLINE_AT, tagline, font=_font("Medium", 22)))
+    boxes.extend(
+        (MARGIN + dx - 15, _LOGO_TOP + dy - 15, MARGIN + dx + 16, _LOGO_TOP + dy + 16) for dx, dy, _ in _LOGO_DOTS
+    )
+    return any(x0 < left + width and x1 > left and y0 < top + height and y1 > top for x0, y0, x1, y1 in boxes)
 
 
 def _draw_kicker(image: Image.Image, kicker: str, at: tuple[int, int]) -> None:
@@ -324,7 +355,26 @@ def _indexed(image: Image.Image, colour: str) -> Image.Image:
 
 @functools.lru_cache(maxsize=4)
 def _base_indexed(site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> Image.Image:
-    return _indexed(_base(site_name, tagline, shapes, colour), colour)
+    """_base in palette indices. With a map, where nothing drawn after it reaches into its box: the
+    base without a map, with the map drawn on a copy of its box alone and only that box mapped to
+    the palette again (drawing and mapping work pixel by pixel), for a fraction of the work."""
+    if shapes is None or _drawn_over_map(site_name, tagline, _map_box(shapes)):
+        return _indexed(_base(site_name, tagline, shapes, colour), colour)
+    (left, top), (width, height) = _map_box(shapes)
+    patch = _base(site_name, tagline, None, colour).crop((left, top, left + width, top + height))
+    _draw_map(patch, shapes, colour, (0, 0))
+    image = _base_indexed(site_name, tagline, None, colour).copy()
+    image.paste(_indexed(patch, colour), (left, top))
+    return image
+
+
+@functools.cache
+def _kicker_box(kicker: str) -> tuple[int, int, int, int]:
+    """The patch of a card that its kicker is drawn on: the text's box and two pixels around it."""
+    left, top, right, bottom = ImageDraw.Draw(Image.new("RGB", (1, 1))).textbbox(
+        KICKER_AT, kicker.upper(), font=_font("Bold", 28)
+    )
+    return max(left - 2, 0), max(top - 2, 0), min(right + 2, CARD_WIDTH), min(bottom + 2, CARD_HEIGHT)
 
 
 @functools.lru_cache(maxsize=32)
@@ -335,10 +385,8 @@ def _background_indexed(site_name: str, tagline: str, shapes: Shapes | None, col
     for a tenth of the work (a site has a few kickers per IGS, and one base)."""
     image = _base_indexed(site_name, tagline, shapes, colour).copy()
     if kicker:
-        base = _base(site_name, tagline, shapes, colour)
-        left, top, right, bottom = ImageDraw.Draw(base).textbbox(KICKER_AT, kicker.upper(), font=_font("Bold", 28))
-        box = (max(left - 2, 0), max(top - 2, 0), min(right + 2, CARD_WIDTH), min(bottom + 2, CARD_HEIGHT))
-        patch = base.crop(box)
+        box = _kicker_box(kicker)
+        patch = _base(site_name, tagline, shapes, colour).crop(box)
         _draw_kicker(patch, kicker, (KICKER_AT[0] - box[0], KICKER_AT[1] - box[1]))
         image.paste(_indexed(patch, colour), box[:2])
     return image
@@ -348,36 +396,58 @@ TITLE_TOP, TITLE_WIDTH = 86, 890  # the title stays left of the logo's circles, 
 _COVERAGE_INDEX = [round(c * 8 / 255) for c in range(256)]  # white over the ground: indices 0-8
 _INKED = [0] + [255] * 255
 
+Style = tuple[str, str, Shapes | None, str, str]
+"""A card's background: site name, tagline, shapes, colour and kicker (_background_indexed)."""
+
 
 def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> bytes:
-    """The PNG bytes of one page's social card (1200 × 630): the shared background of its IGS or
-    story type, with the title written in palette indices (white over the ground: indices 0-8).
-    Only the band of rows under the title is compressed for each card; the rows above and below it
-    come compressed from the background's cache (_deflated_rows)."""
+    """The PNG bytes of one page's social card (1200 × 630): the background of its IGS or story type,
+    with the title written in palette indices (white over the ground: indices 0-8). Only the rows
+    the title inks are compressed for each card; the rows above and below them come compressed
+    from a cache shared by every card they look the same on (_background_part)."""
     style = (site_name, tagline, shapes, colour, kicker)
     font, lines = _fit_title(title, TITLE_WIDTH, 3)
     line_height = round(font.size * 1.12)
-    top = TITLE_TOP + (58 if kicker else 0)
     coverage = Image.new("L", (TITLE_WIDTH + 40, line_height * len(lines) + font.size // 2), 0)
     for number, line in enumerate(lines):
         _write_line(coverage, (0, number * line_height), line, font.size)
-    bottom = min(top + coverage.height, CARD_HEIGHT)
-    band = _background_rows(style).crop((0, top, CARD_WIDTH + 1, bottom))
     inked = coverage.getbbox()  # only the title's box is mapped and pasted: around it the coverage is 0
-    if inked is not None:
-        indices = coverage.crop(inked).point(_COVERAGE_INDEX)
-        band.paste(indices, (MARGIN + 1 + inked[0], inked[1]), indices.point(_INKED))
-    parts = [_deflated_rows(style, 0, top), _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)]
-    if bottom < CARD_HEIGHT:
-        parts.append(_deflated_rows(style, bottom, CARD_HEIGHT))
-    return _png(_palette_bytes(colour), parts)
+    if inked is None:
+        return _png(_palette_bytes(colour), _background_part(style, 0, CARD_HEIGHT))
+    top = TITLE_TOP + (58 if kicker else 0) + inked[1]
+    bottom = min(TITLE_TOP + (58 if kicker else 0) + inked[3], CARD_HEIGHT)
+    band = _background_rows(_reduced(style, top, bottom)).crop((0, top, CARD_WIDTH + 1, bottom))
+    indices = coverage.crop(inked).point(_COVERAGE_INDEX)
+    band.paste(indices, (MARGIN + 1 + inked[0], 0), indices.point(_INKED))
+    parts = [*_background_part(style, 0, top), _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)]
+    return _png(_palette_bytes(colour), [*parts, *_background_part(style, bottom, CARD_HEIGHT)])
+
+
+def _reduced(style: Style, top: int, bottom: int) -> Style:
+    """The simplest background whose rows top to bottom are those of `style`: without its map when
+    they are above it, without its kicker when they are below it (each is drawn on its own rows
+    only, and the palette is the same: the colour stays)."""
+    site_name, tagline, shapes, colour, kicker = style
+    if bottom <= _map_top(shapes):
+        shapes = None
+    if kicker and top >= _kicker_box(kicker)[3]:
+        kicker = ""
+    return site_name, tagline, shapes, colour, kicker
+
+
+def _background_part(style: Style, top: int, bottom: int) -> list[_Deflated]:
+    """Rows top to bottom of a background, compressed, in two where the map's rows begin: the rows
+    above the map are those of every IGS with that colour, and the map's of every card of the IGS."""
+    split = _map_top(style[2])
+    bounds = [top, split, bottom] if top < split < bottom else [top, bottom]
+    return [_deflated_rows(_reduced(style, a, b), a, b) for a, b in itertools.pairwise(bounds) if a < b]
 
 
 # ---- PNG writing ---------------------------------------------------------------------------------
-# A card is three bands of rows, and two of them are the same for every card of a background. The
-# image data of a PNG is one zlib stream; each band is deflated on its own and ends on a byte
-# boundary (a sync flush), so compressed bands join into one valid stream, and their Adler-32
-# checksums join by arithmetic (_joined). Pillow's writer would compress all 630 rows per card.
+# A card is bands of rows, and all but the title's are the same for many cards. The image data of a
+# PNG is one zlib stream; each band is deflated on its own and ends on a byte boundary (a sync
+# flush), so compressed bands join into one valid stream, and their Adler-32 checksums join by
+# arithmetic (_joined). Pillow's writer would compress all 630 rows per card.
 
 
 @dataclass(frozen=True)
@@ -391,8 +461,11 @@ _ADLER_BASE = 65521
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@functools.lru_cache(maxsize=8)  # cards come in drawing_order: those of one background together
-def _background_rows(style: tuple[str, str, Shapes | None, str, str]) -> Image.Image:
+BACKGROUNDS_KEPT = 16
+
+
+@functools.lru_cache(maxsize=BACKGROUNDS_KEPT)  # cards come in drawing_order: those of one background together
+def _background_rows(style: Style) -> Image.Image:
     """The background as PNG image data: a column of filter types, 0 (none), left of its palette
     indices, so that the bytes of a crop of whole rows are that band's image data. In mode "L" (the
     same bytes), so that a title's indices, also "L", are pasted as they are."""
@@ -409,8 +482,8 @@ def _deflate(raw: bytes, last: bool) -> _Deflated:
     return _Deflated(data, zlib.adler32(raw), len(raw))
 
 
-@functools.lru_cache(maxsize=4 * 32)
-def _deflated_rows(style: tuple[str, str, Shapes | None, str, str], top: int, bottom: int) -> _Deflated:
+@functools.lru_cache(maxsize=1024)
+def _deflated_rows(style: Style, top: int, bottom: int) -> _Deflated:
     """Rows top to bottom of a background, compressed; the band that reaches the card's foot ends the stream."""
     band = _background_rows(style).crop((0, top, CARD_WIDTH + 1, bottom))
     return _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)
@@ -438,21 +511,25 @@ def _png(palette: bytes, parts: Sequence[_Deflated]) -> bytes:
     return _PNG_SIGNATURE + b"".join(chunks)
 
 
-BACKGROUNDS_KEPT = 32  # the cache of _background_indexed
-
-
 def draw_backgrounds(
     site_name: str, tagline: str, styles: Sequence[tuple[str, Shapes | None, str]], enough: Callable[[], bool]
 ) -> int:
     """Draw the backgrounds of cards to come, (kicker, shapes, colour) each, into the cache that
     social_card reads, until `enough()` says to stop: work for a core that would otherwise wait.
-    Only as many as the cache keeps, in the order the cards are drawn; returns how many were drawn."""
+    A card's rows come from up to three backgrounds (_reduced): its kicker without the map, neither,
+    and its map without the kicker. Only as many as the cache keeps, in the order the cards are
+    drawn; returns how many were drawn."""
     drawn = 0
     wanted = dict.fromkeys((colour, hash(shapes), kicker, shapes) for kicker, shapes, colour in styles)
-    for colour, _, kicker, shapes in sorted(wanted, key=lambda style: style[:3])[:BACKGROUNDS_KEPT]:
+    layers = dict.fromkeys(
+        layer
+        for colour, _, kicker, shapes in sorted(wanted, key=lambda style: style[:3])
+        for layer in ((None, colour, kicker), (None, colour, ""), (shapes, colour, ""))
+    )
+    for shapes, colour, kicker in list(layers)[:BACKGROUNDS_KEPT]:
         if enough():
             break
-        _background_indexed(site_name, tagline, shapes, colour, kicker)
+        _background_rows((site_name, tagline, shapes, colour, kicker))
         drawn += 1
     return drawn
 

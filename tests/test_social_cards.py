@@ -18,6 +18,8 @@ from sitegen.parallel import pmap, workers
 NOORD = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z", "M20 20 40 20 40 35Z")
 ZUID = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z", "M60 20 80 20 80 35Z M65 25 70 25 70 30Z")
 FLANDERS = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z")
+# A map as tall as it is wide: its box reaches up past the title's rows, and the title is written over it.
+TALL = Shapes(100, 100, "M10 10 90 10 90 90 10 90Z", "M5 5 60 5 60 60Z")
 SITE = ("IGS Cultuur", "Een netwerk van OP/TIL")
 # The last kicker runs into the logo's circles: its patch has more than the plain ground under it.
 KICKERS = ("", "Interview", "IGS · Antwerpen", "IGS · " + ", ".join(["Oost-Vlaanderen", "Vlaams-Brabant"] * 3))
@@ -74,9 +76,11 @@ def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     "title", ["Noord", "Een lange titel over samenwerking tussen gemeenten en hun bibliotheken, musea en archieven", ""]
 )
 def test_a_card_written_in_bands_is_the_whole_drawing(title: str, kicker: str) -> None:
-    """The card's PNG, whose rows above and below the title come compressed from a cache, is a valid
-    PNG (CRCs, zlib checksum) of exactly the pixels and palette of the card drawn as one image."""
-    for shapes, colour in [(NOORD, "#cc6677"), (None, "#f3b23c")]:
+    """The card's PNG, whose rows above and below the title come compressed from a cache (shared with
+    the cards of other maps or kickers where their rows are the same), is a valid PNG (CRCs, zlib
+    checksum) of exactly the pixels and palette of the card drawn as one image."""
+    assert artwork._map_top(TALL) < artwork.TITLE_TOP + 58 < artwork._map_top(NOORD)
+    for shapes, colour in [(NOORD, "#cc6677"), (None, "#f3b23c"), (TALL, "#cc6677"), (ZUID, "#cc6677")]:
         png = social_card(title, kicker, *SITE, shapes, colour)
         chunks = _chunks(png)
         assert [kind for kind, _ in chunks] == [b"IHDR", b"PLTE", b"IDAT", b"IEND"]
@@ -120,9 +124,9 @@ def test_drawing_order_groups_cards_of_one_base_and_kicker() -> None:
 def test_cards_drawn_in_workers_are_those_drawn_in_process() -> None:
     calls = _calls()
     in_process = [social_card(*args) for args in reversed(calls)][::-1]  # other order, other cache state
-    artwork._base.cache_clear()
-    artwork._base_indexed.cache_clear()
-    artwork._background_indexed.cache_clear()
+    for cache in (artwork._base, artwork._base_indexed, artwork._background_indexed, artwork._background_rows):
+        cache.cache_clear()
+    artwork._deflated_rows.cache_clear()
     drawn = pmap(lambda args: (os.getpid(), social_card(*args)), calls, min_items=2)
     assert os.getpid() not in {pid for pid, _ in drawn}  # really drawn in forked workers
     assert [card for _, card in drawn] == in_process
@@ -207,21 +211,36 @@ def test_a_path_mask_is_the_whole_supersampled_drawing_brought_down(path: str, s
 
 def test_backgrounds_drawn_ahead_are_the_cards_backgrounds() -> None:
     """While the map's script is drawn on the other core, render draws the backgrounds of the cards to
-    come into the cache: one per style, in drawing order, at most as many as the cache keeps, and
-    only until it is told to stop; the cards drawn afterwards are the cards drawn without it."""
+    come into the cache: for each style, its kicker without the map, neither and its map without the
+    kicker, once each, in drawing order, at most as many as the cache keeps, and only until it is told
+    to stop; the cards drawn afterwards are the cards drawn without it."""
     calls = _calls()
     cold = [social_card(*args) for args in calls]
-    artwork._background_indexed.cache_clear()
+    artwork._background_rows.cache_clear()
+    artwork._deflated_rows.cache_clear()
     styles = [(kicker, shapes, colour) for _, kicker, _, _, shapes, colour in calls]
-    assert artwork.draw_backgrounds(*SITE, styles, lambda: False) == len(set(styles)) == 12
-    assert artwork._background_indexed.cache_info().currsize == 12
+    # Three colours (Flanders and no map share one), each with three kickers (one of them none) and one map.
+    assert artwork.draw_backgrounds(*SITE, styles, lambda: False) == 12
+    assert artwork._background_rows.cache_info().currsize == 12
     assert [social_card(*args) for args in calls] == cold
-    assert artwork._background_indexed.cache_info().misses == 12  # no card drew its background again
-    artwork._background_indexed.cache_clear()
+    assert artwork._background_rows.cache_info().misses == 12  # no card drew its background again
+    artwork._background_rows.cache_clear()
     stops = iter([False, False, True])
     assert artwork.draw_backgrounds(*SITE, styles, lambda: next(stops)) == 2
     many = [(f"Soort {n}", FLANDERS, "#f3b23c") for n in range(artwork.BACKGROUNDS_KEPT + 5)]
     assert artwork.draw_backgrounds(*SITE, many, lambda: False) == artwork.BACKGROUNDS_KEPT
+
+
+@pytest.mark.parametrize("site_name", [SITE[0], "Een heel lange naam van een netwerk van IGS'en"])
+def test_a_base_with_its_map_drawn_alone_is_the_whole_drawing(site_name: str) -> None:
+    """A base's map is drawn on the base without a map, in the map's box alone, where nothing drawn
+    after the map in the whole drawing (the logo, the site's name) reaches into that box; a name
+    that does is drawn as a whole (over the map), and both are the whole drawing's pixels."""
+    artwork._base_indexed.cache_clear()
+    assert artwork._drawn_over_map(site_name, SITE[1], artwork._map_box(TALL)) is (site_name != SITE[0])
+    for shapes, colour in [(NOORD, "#cc6677"), (TALL, "#44aa99"), (FLANDERS, "#f3b23c")]:
+        whole = artwork._indexed(artwork._base(site_name, SITE[1], shapes, colour), colour)
+        assert artwork._base_indexed(site_name, SITE[1], shapes, colour).tobytes() == whole.tobytes()
 
 
 def test_a_rebuild_plans_the_cards_of_changed_pages_only(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
