@@ -417,8 +417,10 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     top = TITLE_TOP + (58 if kicker else 0) + inked[1]
     bottom = min(TITLE_TOP + (58 if kicker else 0) + inked[3], CARD_HEIGHT)
     band = _background_rows(_reduced(style, top, bottom)).crop((0, top, CARD_WIDTH + 1, bottom))
-    indices = coverage.crop(inked).point(_COVERAGE_INDEX)
-    band.paste(indices, (MARGIN + 1 + inked[0], 0), indices.point(_INKED))
+    # Through Pillow's core image, as _write_line: Image.point converts its table on every call.
+    indices = coverage.crop(inked).im.point(_COVERAGE_INDEX, None)
+    left = MARGIN + 1 + inked[0]
+    band.im.paste(indices, (left, 0, left + inked[2] - inked[0], inked[3] - inked[1]), indices.point(_INKED, None))
     parts = [*_background_part(style, 0, top), _deflate(band.tobytes(), last=bottom == CARD_HEIGHT)]
     return _png(_palette_bytes(colour), [*parts, *_background_part(style, bottom, CARD_HEIGHT)])
 
