@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import multiprocessing
-import multiprocessing.pool
 import os
 import pickle
 import select
@@ -76,7 +74,9 @@ def pmap_each(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int 
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _state["job"] = (fn, items)
     try:
-        with _Pool(count, initializer=_mark_worker, context=multiprocessing.get_context("fork")) as pool:
+        import multiprocessing  # here: a rebuild of a few files forks no pool, and the import costs 4 ms
+
+        with _pool_class()(count, initializer=_mark_worker, context=multiprocessing.get_context("fork")) as pool:
             parts = pool.imap(_run_chunk, bounds, chunksize=1)
             pool.close()  # no tasks but these: each worker exits once they are done
             for number, part in enumerate(parts, start=1):
@@ -90,15 +90,21 @@ def pmap_each(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int 
         _state.pop("job", None)
 
 
-class _Pool(multiprocessing.pool.Pool):
+@functools.cache
+def _pool_class() -> type:
     """multiprocessing's pool, whose worker handler (the thread that replaces exited workers and ends
     the pool) wakes for the workers' exits and the pool's own notices only. It also woke whenever
     results were waiting to be read, and so spun for as long as each result crossed the pipe (the
     result handler reads them): 2 CPU-s of a 300x10000 cold build's six pools, and the workers'
-    writes slowed by it. Its notices come when the pool is closed or its last result is taken."""
+    writes slowed by it. Its notices come when the pool is closed or its last result is taken.
+    Made on first use: a rebuild of a few files forks no pool and need not import multiprocessing."""
+    import multiprocessing.pool
 
-    def _get_sentinels(self) -> list[Any]:
-        return [self._change_notifier._reader]  # type: ignore[attr-defined]
+    class Pool(multiprocessing.pool.Pool):
+        def _get_sentinels(self) -> list[Any]:
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]
+
+    return Pool
 
 
 def _split_when_slow(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
@@ -212,7 +218,7 @@ def can_fork() -> bool:
         workers() >= 2
         and not _state.get("worker")
         and threading.active_count() == 1  # forking a threaded process (serve) may deadlock
-        and "fork" in multiprocessing.get_all_start_methods()
+        and hasattr(os, "fork")  # where multiprocessing offers the "fork" start method
     )
 
 

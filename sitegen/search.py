@@ -17,6 +17,7 @@ import errno
 import functools
 import gzip
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -61,12 +62,20 @@ _KEEP = re.compile(
 
 
 def pagefind_binary() -> Path | None:
-    """The Pagefind executable (PAGEFIND_BINARY_PATH, the pagefind_bin package, or PATH)."""
-    try:
-        from pagefind.service import get_executable
-    except ImportError:
-        return None
-    return get_executable()
+    """The Pagefind executable: PAGEFIND_BINARY_PATH, the binary of the pagefind_bin_extended or
+    pagefind_bin package, or one on PATH (where pagefind.service.get_executable looks, in its order;
+    not imported: that module loads asyncio and ssl, a fortieth of a one-story rebuild's time)."""
+    named = os.environ.get("PAGEFIND_BINARY_PATH")
+    if named is not None:
+        return Path(named)
+    for package in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            found: Path = importlib.import_module(package).get_executable()
+        except ImportError:
+            continue
+        return found
+    on_path = shutil.which("pagefind_extended") or shutil.which("pagefind")
+    return Path(on_path) if on_path else None
 
 
 def _scratch_root() -> str | None:

@@ -1,0 +1,48 @@
+"""What a rebuild after one story's text was edited imports: nothing it does not use. Each build runs
+in a process of its own (as the CLI does), which reports the watched modules it ended up holding."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE
+
+# A build that draws nothing new and forks no pool imports none of these: Pagefind's Python service
+# (it loads asyncio and ssl; the binary is found without it) and multiprocessing (only a pool uses it).
+NOT_FOR_A_REBUILD = ("asyncio", "ssl", "pagefind.service", "multiprocessing")
+
+_BUILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import build
+code = build.main(sys.argv[3:])
+print(json.dumps([code, sorted(name for name in json.loads(sys.argv[2]) if name in sys.modules)]))
+"""
+
+
+def _build_imports(content: Path, tmp_path: Path, watched: tuple[str, ...]) -> list[str]:
+    argv = ["build", "--content", str(content), "--output", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD, str(ROOT), json.dumps(watched), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    code, found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 0
+    return found
+
+
+def test_a_rebuild_after_a_story_edit_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    _build_imports(content, tmp_path, NOT_FOR_A_REBUILD)
+    story = content / "articles" / "project-x.md"
+    story.write_text(story.read_text(encoding="utf-8").rstrip("\n") + "\n\nBewerkt.\n", encoding="utf-8")
+    assert _build_imports(content, tmp_path, (*NOT_FOR_A_REBUILD, "sitegen.search")) == ["sitegen.search"]
