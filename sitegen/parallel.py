@@ -227,7 +227,8 @@ def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a stage builds a large graph of objects that live on (the
     journal's records, the model, the page jobs: tens of thousands at 300x10000). Each collection
     would visit all of them again, each time the graph grew by a quarter, for hardly any garbage:
-    reference counting frees the rest, and a collection after the stage finds any cycle left."""
+    reference counting frees the rest, and a collection after the stage finds any cycle left; in a
+    process that builds once (`freeze_after_stages`), what the stage leaves is frozen instead."""
     if not gc.isenabled():
         yield
         return
@@ -235,4 +236,15 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if _state.get("freeze"):
+            gc.freeze()
         gc.enable()
+
+
+def freeze_after_stages() -> None:
+    """For a process that builds once and exits (the CLI): every object alive when a stage of
+    `collector_paused` ends is moved out of the collector's reach (gc.freeze), rather than walked
+    by the next collections, which find hardly any garbage in it: a one-story rebuild at
+    300x10,000 spent 60 ms in five such collections, which freed 167 objects. Reference counting
+    still frees what dies; a cycle that is garbage by then stays until the process exits."""
+    _state["freeze"] = True

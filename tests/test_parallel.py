@@ -81,6 +81,25 @@ def test_quick_items_stay_in_process() -> None:
     assert results == [(os.getpid(), -x) for x in range(200)]
 
 
+def test_only_a_process_that_builds_once_freezes_what_a_paused_stage_leaves(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "_state", {})
+    enabled = gc.isenabled()
+    gc.enable()  # (an earlier test's preview may have paused the collector, and frozen its heap)
+    gc.unfreeze()
+    try:
+        with parallel.collector_paused():
+            kept = [[object()] for _ in range(10)]
+        assert gc.get_freeze_count() == 0 and gc.isenabled()  # a library caller, the preview
+        parallel.freeze_after_stages()
+        with parallel.collector_paused():
+            kept += [[object()] for _ in range(10)]
+        assert gc.get_freeze_count() >= len(kept) and gc.isenabled()
+    finally:
+        gc.unfreeze()
+        if not enabled:
+            gc.disable()
+
+
 def test_nothing_is_forked_while_other_threads_run() -> None:
     """serve runs builds beside its server threads: forking a threaded process may deadlock."""
     stop = threading.Event()
