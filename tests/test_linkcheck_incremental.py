@@ -175,7 +175,10 @@ def _restore(original: dict[str, bytes]) -> Callable[[dict[str, bytes], random.R
 
 def _lose_part(memo: Memo, bucket: int) -> None:
     """Drops one part of the stored link terms, as a damaged cache would."""
-    space = linkcheck.LINK_TERMS[bucket].name
+    _lose(memo, linkcheck.LINK_TERMS[bucket].name)
+
+
+def _lose(memo: Memo, space: str) -> None:
     if isinstance(memo.store, MemoryStore):
         memo.store.entries.pop(space, None)
     else:
@@ -187,7 +190,7 @@ def _lose_part(memo: Memo, bucket: int) -> None:
 def _assert_whole(store: MemoryStore | DiskStore, key: bytes) -> None:
     """The stored index has every part it names, and each part holds exactly its bucket's pages."""
     memo = Memo(store)
-    index = memo.recalled(linkcheck.LINK_INDEX, key)
+    index = linkcheck.recalled_index(memo, key)
     assert index is not None
     for bucket, space in enumerate(linkcheck.LINK_TERMS):
         part = memo.recalled(space, index.parts[bucket])
@@ -404,6 +407,40 @@ def test_a_lost_part_of_the_index_means_a_full_check(
         _assert_whole(memo.store, read.key)
         rewritten = [space for space in linkcheck.LINK_TERMS if memo.finished.get(space.name, (0, 0))[1]]
         assert len(rewritten) == linkcheck.BUCKETS if n != 1 else len(rewritten) <= 1
+
+
+@pytest.mark.parametrize("store", ["memory", "disk"])
+def test_the_index_names_are_written_again_only_where_they_changed(
+    sample_files: dict[str, bytes], tmp_path: Path, store: str
+) -> None:
+    """A page edited in place, its ids as they were, writes the index's head again but not its names
+    (every file, every page and its ids: most of its bytes); a file added or an id added does, and
+    names that are lost mean a full check."""
+    files = dict(sample_files)
+    memo = Memo(MemoryStore() if store == "memory" else DiskStore(tmp_path / "cache"))
+    page = "verhalen/project-x/index.html"
+    steps = {
+        "first build": (lambda: None, 1),
+        "text": (lambda: _insert(files, page, "<p>Bewerkt.</p>"), 0),
+        "more text": (lambda: _insert(files, page, "<p>Nog eens.</p>"), 0),
+        "a file": (lambda: (files.update({"extra.txt": b"x"}), _insert(files, page, "<p>En een bestand.</p>")), 1),
+        "an id": (lambda: _insert(files, page, '<p id="nieuw">Anker.</p>'), 1),
+        "lost names": (lambda: (_lose(memo, linkcheck.LINK_NAMES.name), _insert(files, page, "<p>Weer.</p>")), 1),
+    }
+    for name, (edit, names_written) in steps.items():
+        edit()
+        read = parse_pages(files, memo, BASE_URL, BASE_PATH)
+        assert find_broken_links(files, BASE_URL, BASE_PATH, memo, read) == find_broken_links(
+            dict(files), BASE_URL, BASE_PATH
+        )
+        assert (len(read.fresh) == len(read.pages)) == (name in ("first build", "lost names")), name
+        memo.finish(success=True)
+        assert memo.finished.get("link-index", (0, 0))[1] == 1, name
+        assert memo.finished.get("link-names", (0, 0))[1] == names_written, name
+        index = linkcheck.recalled_index(
+            Memo(memo.store if store == "memory" else DiskStore(tmp_path / "cache")), read.key
+        )
+        assert index is not None and index.pages == read.pages and index.files == sorted(files), name
 
 
 PAGE = "<!doctype html><html><body>{}</body></html>"
