@@ -187,6 +187,9 @@ class _Sources(NamedTuple):
     asset_names: Mapping[str, Mapping[str, str]]
 
 
+LAST_CARDS: Space[tuple[Mapping[str, Any], dict[str, tuple[Any, bytes]]]] = Space("last-story-cards")
+"""The pictures of the last build's page keys and what the story cards of each page showed, by its
+URL (in memory only: pages.KeyInputs.cards)."""
 LAST_KEYS: Space[tuple[Any, _Sources, list[PageJob], dict[int, bytes]]] = Space("last-page-keys")
 """The last build's site, the other inputs of its page keys, its jobs and their keys by id() (in memory
 only): see `page_keys`."""
@@ -262,7 +265,9 @@ def _page_keys(
     chrome = digest(templates, assets_named(sorted(PARTIALS)), [getattr(site, name) for name in CHROME_FIELDS],
                     geo.sources, cards)  # fmt: skip
     summaries = recalled_table(memo, SUMMARIES)
-    inputs = KeyInputs(site, geo, pictures, anchors, digest, summaries)
+    last_cards = memo.recalled(LAST_CARDS, _LAST_BUILD)
+    shown = last_cards[1] if last_cards and (last_cards[0] is pictures or last_cards[0] == pictures) else {}
+    inputs = KeyInputs(site, geo, pictures, anchors, digest, summaries, shown_before=shown)
     tables: dict[str, tuple[bytes, Table, dict[bytes, bytes]]] = {}  # per kind: name, last, now
     keys: dict[str, bytes] = {}
 
@@ -300,6 +305,7 @@ def _page_keys(
     if summaries_out is not None:
         summaries_out.update(zip(map(id, site.articles), inputs.summaries_of(site.articles), strict=True))
     kept_table(memo, SUMMARIES, inputs.summarised, summaries)
+    memo.keep(LAST_CARDS, _LAST_BUILD, (pictures, inputs.shown))
     for ground, last, now in tables.values():
         kept_table(memo, KEYS_BY_VERSION, now, last, ground)
     return keys

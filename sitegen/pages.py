@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -95,6 +97,10 @@ class KeyInputs:
     """The summary digests an earlier build made, by story version (equal versions, equal stories)."""
     summarised: dict[bytes, bytes] = field(default_factory=dict)
     """The summary digests of this build, by story version (to be remembered for the next)."""
+    shown_before: Mapping[str, tuple[Sequence[Any], bytes]] = field(default_factory=dict)
+    """What the story cards of each page showed in an earlier build with the same pictures (see `cards`)."""
+    shown: dict[str, tuple[Sequence[Any], bytes]] = field(default_factory=dict)
+    """What they show in this build, by page URL (to be kept for the next)."""
     _shared: dict[str, bytes] = field(default_factory=dict)
     _summaries: dict[int, bytes] = field(default_factory=dict)  # by id(): the site holds every article
 
@@ -115,6 +121,20 @@ class KeyInputs:
             self._summaries[id(article)] = found
             if version:
                 self.summarised[version] = found
+        return found
+
+    def cards(self, url: str, stories: Sequence[Any]) -> bytes:
+        """A digest of what the story cards of `stories` on the page `url` show (_story_cards), kept
+        for the next build: where that page's cards of the earlier build were of the very same story
+        objects (the preview's model hands the unchanged stories back as they were), its digest, with
+        no summary asked. A preview's rebuild after an IGS edit keys some 2,000 story lists; an edit
+        of a story, only the lists that show it."""
+        before = self.shown_before.get(url)
+        if before is not None and _same_items(before[0], stories):
+            found = before[1]
+        else:
+            found = self.digest(_story_cards(self, stories))
+        self.shown[url] = (stories, found)
         return found
 
     def summaries_of(self, articles: Sequence[Any]) -> list[bytes]:
@@ -281,6 +301,11 @@ def _story_cards(inputs: KeyInputs, stories: Sequence[Any]) -> tuple[bytes, list
     return b"".join(inputs.summaries_of(stories)), [pictures.get(a.image.src) for a in stories if a.image]
 
 
+def _same_items(before: Sequence[Any], now: Sequence[Any]) -> bool:
+    """Whether two sequences hold the very same objects in the same order (compared in C)."""
+    return before is now or (len(before) == len(now) and all(map(operator.is_, before, now)))
+
+
 def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """The cards of the stories a page of a story list shows, in their order, and its filters (what
     articles.html shows through story_list and story_filters: StoryLists; the page's number, the
@@ -289,7 +314,7 @@ def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any,
     lists = story_lists(inputs.site)
     shown = lists.shown(context.get("filter_type"), context.get("tag"), context["page_number"])
     types = inputs.shared("story-types", lambda: lists.filters[0])
-    return (_story_cards(inputs, shown), types, lists.filters[1] if context["igs_filter"] else None)
+    return (inputs.cards(context["url"], shown), types, lists.filters[1] if context["igs_filter"] else None)
 
 
 def _feed_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -305,7 +330,7 @@ def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     photo = igs.coordinator.photo if igs.coordinator else None
     return (
         igs,
-        _story_cards(inputs, inputs.site.articles_for(igs.slug)),
+        inputs.cards(context["url"], inputs.site.articles_for(igs.slug)),
         inputs.geo.locators.get(igs.slug),
         inputs.geo.villages.get(igs.slug),
         pictures.get(photo) if photo else None,
@@ -731,12 +756,41 @@ class StoryLists:
     def filters(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         return story_filters(self.site)
 
+    def take_over(self, last: StoryLists) -> None:
+        """Take the stories of each tag and type over from the lists of the last site where they follow
+        from them: where this site's stories are the last site's in the same places, some of them
+        replaced by stories of the same tags and type (a preview's rebuild after an edit of anything
+        but the stories, or of a story's text or title), the groups are the same but for the
+        replaced stories, each in the place of the one it replaces."""
+        before, now = last.site.articles, self.site.articles
+        if len(before) != len(now):
+            return
+        places = list(itertools.compress(range(len(now)), map(operator.is_not, before, now)))
+        if any(before[at].tags != now[at].tags or before[at].type != now[at].type for at in places):
+            return
+        replaced = {id(before[at]): now[at] for at in places}
+        touched = {
+            "by_tag": {tag_slug(tag) for at in places for tag in now[at].tags},
+            "by_type": {now[at].type for at in places},
+        }
+        found = vars(last)
+        for name, keys in touched.items():
+            if name in found:
+                vars(self)[name] = {
+                    key: [replaced.get(id(story), story) for story in group] if key in keys else group
+                    for key, group in found[name].items()
+                }
+
 
 _LAST_LISTS: list[StoryLists] = []
 
 
 def story_lists(site: Site) -> StoryLists:
-    """The StoryLists of `site`, the same for its pages' keys and its pages (and forked workers)."""
+    """The StoryLists of `site`, the same for its pages' keys and its pages (and forked workers); what
+    follows from the last site's lists is taken over (StoryLists.take_over: the preview's rebuilds)."""
     if not _LAST_LISTS or _LAST_LISTS[0].site is not site:
-        _LAST_LISTS[:] = [StoryLists(site)]
+        lists = StoryLists(site)
+        if _LAST_LISTS:
+            lists.take_over(_LAST_LISTS[0])
+        _LAST_LISTS[:] = [lists]
     return _LAST_LISTS[0]

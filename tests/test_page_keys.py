@@ -165,15 +165,19 @@ def _story(content: Path, slug: str, front: str) -> None:
     (content / "articles" / f"{slug}.md").write_text(f"---\n{front}---\nTekst van {slug}.\n", encoding="utf-8")
 
 
+@pytest.mark.parametrize("preview", [False, True], ids=["new process", "preview"])
 def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
 ) -> None:
     """A story list (all stories, per type, per tag), the feed and an IGS page are keyed by the cards
     of the stories they list and the filters they show: an edit of a story's summary renders again
-    only the lists that show it, with the cold build's bytes; a filter that changes, every list."""
+    only the lists that show it, with the cold build's bytes; a filter that changes, every list. So
+    in a new process (the build cache alone) and in the preview, which keeps what each page's cards
+    showed by the very story objects (pages.KeyInputs.cards) and the stories of each tag and type
+    (pages.StoryLists.take_over) from one build to the next."""
     from sitegen.memo import Memo
     from sitegen.pipeline import BuildOptions, build_files
-    from sitegen.stores import DiskStore
+    from sitegen.stores import DiskStore, MemoryStore
 
     content, _, _ = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -209,6 +213,18 @@ def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
         # The last news: its type's page goes and the filter by type loses it.
         (lambda: _replace(extra_a, r"^type: .*$", "type: interview"),
          lists | {"feed.xml", "igs/noord/index.html"}),
+        # Its text alone: its own page, none of these.
+        (lambda: _replace(extra_a, r"\Z", "Een nieuwe alinea.\n"), set()),
+        # A summary: the lists that show it, the feed and its IGS's page again.
+        (lambda: _replace(extra_a, r"^summary: .*$", 'summary: "Een ander verhaal."'),
+         {"verhalen/index.html", "verhalen/soort/interview/index.html", "verhalen/trefwoord/erfgoed/index.html",
+          "verhalen/trefwoord/jong-talent/index.html", "feed.xml", "igs/noord/index.html"}),
+        # An IGS's summary: its own page; no list shows it.
+        (lambda: _replace(content / "igs" / "zuid.yaml", r"^summary: \"", 'summary: "Bewerkt. '),
+         {"igs/zuid/index.html"}),
+        # An IGS renamed: every list's filter by IGS names it (the news page went above), its own page.
+        (lambda: _replace(content / "igs" / "zuid.yaml", r"^name: .*$", "name: Cultuurregio Zuiderkempen"),
+         lists - {"verhalen/soort/news/index.html"} | {"igs/zuid/index.html"}),
     ]  # fmt: skip
 
     def versions(memo: Memo) -> dict[str, bytes | None]:
@@ -218,12 +234,16 @@ def test_story_lists_are_rendered_again_exactly_when_what_they_list_changed(
         assert dict(files.items()) == dict(cold.items())
         return {name: files.version(name) if name in files else None for name in every}
 
-    before = versions(Memo(DiskStore(tmp_path / "cache")))
+    kept = Memo(MemoryStore())
+
+    def memo() -> Memo:
+        return kept if preview else Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
+
+    before = versions(memo())
     assert None not in before.values()
     for number, (edit, changed) in enumerate(edits):
         edit()
-        memo = Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
-        after = versions(memo)
+        after = versions(memo())
         assert {name for name in every if after[name] != before[name]} == changed, number
         before = after
 
@@ -282,12 +302,14 @@ def test_a_title_edit_renders_again_exactly_the_pages_of_the_lists_that_show_the
         before = after
 
 
+@pytest.mark.parametrize("preview", [False, True], ids=["new process", "preview"])
 def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
 ) -> None:
     """The story lists take each story's card from the memo, keyed by its summary, its picture, the
     templates and the base URL, and the feed each story's entry, keyed by its summary, the templates
-    and the base URL: an edit makes only the cards and entries it changes, with the cold build's bytes."""
+    and the base URL: an edit makes only the cards and entries it changes, with the cold build's bytes
+    (in the preview too, where an image edit leaves the story the very same object)."""
     import collections
     import dataclasses
     import io
@@ -297,11 +319,12 @@ def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
     from sitegen import render
     from sitegen.memo import Memo
     from sitegen.pipeline import BuildOptions, build_files
-    from sitegen.stores import DiskStore
+    from sitegen.stores import DiskStore, MemoryStore
 
     content, templates, _ = _sample_project(tmp_path)
     monkeypatch.chdir(tmp_path)
     options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    kept = Memo(MemoryStore())
 
     def photo(width: int, height: int) -> None:
         buffer = io.BytesIO()
@@ -334,7 +357,7 @@ def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
         edit()
         if number in base_urls:
             options = dataclasses.replace(options, base_url=base_urls[number])
-        memo = Memo(DiskStore(tmp_path / "cache"))
+        memo = kept if preview else Memo(DiskStore(tmp_path / "cache"))
         made.clear()
         files = build_files(options, memo)[1]
         memo.finish(success=True)
@@ -361,3 +384,48 @@ def test_an_error_in_a_story_parts_template_is_reported_as_the_others_are(
     assert code == 1, err
     assert f"templates/{template}:" in err and "sjabloonfout" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_the_stories_of_each_tag_and_type_are_taken_over_where_they_follow() -> None:
+    """The preview's rebuilds take the stories of each tag and type over from the last site's lists
+    (pages.StoryLists.take_over): a story replaced by one of the same tags and type takes its place in
+    its groups, the other groups are the last site's; otherwise they are worked out anew. Either way
+    they are the groups of the site's own stories."""
+    import dataclasses
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen import pages
+    from sitegen.pipeline import BuildOptions, load_and_validate
+
+    site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
+    tagged = next(at for at, story in enumerate(site.articles) if story.tags)
+
+    def replaced(**fields: object) -> pages.Site:
+        story = dataclasses.replace(site.articles[tagged], **fields)
+        return dataclasses.replace(site, articles=(*site.articles[:tagged], story, *site.articles[tagged + 1 :]))
+
+    def by_identity(groups: dict[str, list[object]]) -> dict[str, list[int]]:
+        return {key: [id(story) for story in group] for key, group in groups.items()}
+
+    last = pages.story_lists(site)
+    assert last.by_tag and last.by_type
+    retitled = replaced(title="Een andere titel")
+    lists = pages.story_lists(retitled)
+    assert by_identity(lists.by_tag) == by_identity(pages.stories_by_tag(retitled))
+    own = {pages.tag_slug(tag) for tag in site.articles[tagged].tags}
+    assert all(lists.by_tag[slug] is group for slug, group in last.by_tag.items() if slug not in own)
+    assert all(
+        lists.by_type[name] is group for name, group in last.by_type.items() if name != retitled.articles[tagged].type
+    )
+    for changed in (
+        replaced(tags=("een heel nieuw trefwoord",)),
+        replaced(type="news" if site.articles[tagged].type != "news" else "interview"),
+        dataclasses.replace(site, articles=site.articles[1:]),
+    ):
+        lists = pages.story_lists(changed)
+        assert by_identity(lists.by_tag) == by_identity(pages.stories_by_tag(changed))
+        fresh: dict[str, list[object]] = {}
+        for story in changed.articles:
+            fresh.setdefault(story.type, []).append(story)
+        assert by_identity(lists.by_type) == by_identity(fresh)
