@@ -428,13 +428,20 @@ def build_map_data(site: Site, register: Register, topology: Topology, memo: Mem
     remembered once the script is asked for."""
     memo = memo or Memo()
     key = digest(_map_inputs(site), register.digest, topology.digest)
+    versions = [igs.version for igs in site.igs]
+    made = digest(key, versions) if all(versions) else None
     plain = memo.recalled(MAP_DATA, key)
     if plain is not None:
-        versions = [igs.version for igs in site.igs]
-        if not all(versions):
+        if made is None:
             return _map_data_from_plain(plain, site)
-        return memo.remembered(MAP_DATA_MADE, digest(key, versions), lambda: _map_data_from_plain(plain, site))
-    return _map_data(site, register, topology, memo, lambda geo: memo.keep(MAP_DATA, key, _plain_map_data(geo)))
+        return memo.remembered(MAP_DATA_MADE, made, lambda: _map_data_from_plain(plain, site))
+
+    def done(geo: MapData) -> None:
+        memo.keep(MAP_DATA, key, _plain_map_data(geo))
+        if made is not None:  # the map data made here is the preview's next rebuild's too
+            memo.keep(MAP_DATA_MADE, made, geo)
+
+    return _map_data(site, register, topology, memo, done)
 
 
 def _map_data(

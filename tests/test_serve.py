@@ -304,6 +304,37 @@ def test_cached_rebuilds_equal_a_fresh_build(tmp_path: Path, monkeypatch: pytest
         assert [k for k in fresh if cached[k] != fresh[k]] == [], rel
 
 
+def test_the_first_rebuild_takes_the_map_data_of_the_first_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The map data the first build made (its script drawn on another core) is the first rebuild's
+    while no IGS changed, not made again from what the memo keeps of it, with a fresh build's bytes."""
+    from sitegen import pipeline
+
+    for name in SITE_DIRS:
+        shutil.copytree(ROOT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    made = []
+    build_map_data = pipeline.build_map_data
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(build_map_data(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(pipeline, "build_map_data", counted)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"), "http://127.0.0.1:8000/", True)
+    builder = PreviewBuilder(options)
+    builder.build()
+    article = content_files(tmp_path, "articles")[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen nieuwe alinea.\n", encoding="utf-8")
+    cached = builder.build()
+    assert len(made) == 2 and made[1] is made[0]
+    fresh = build_files(options)[1]
+    cached, fresh = ({k: v for k, v in files.items() if not k.startswith("pagefind/")} for files in (cached, fresh))
+    assert cached.keys() == fresh.keys()
+    assert [k for k in fresh if cached[k] != fresh[k]] == []
+
+
 def test_sync_folder_writes_only_changes_and_removes_strays(tmp_path: Path) -> None:
     root = tmp_path / "preview"
     outside = tmp_path / "geheim"
