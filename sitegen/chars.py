@@ -32,9 +32,10 @@ def is_noncharacter(char: str) -> bool:
     return NONCHARACTERS.fullmatch(char) is not None
 
 
-def scripts(text: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 12)  # asked for every IGS name on every build that checks the IGS'en
+def scripts(text: str) -> frozenset[str]:
     """The alphabets (LATIN, CYRILLIC, GREEK …) of the letters in `text`."""
-    return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}
+    return frozenset(unicodedata.name(c, "?").split()[0] for c in text if c.isalpha())
 
 
 def hidden_char(text: str, allowed: frozenset[str] = frozenset(), *, keep: str = "") -> str | None:
@@ -65,6 +66,7 @@ def char_name(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
 
+@functools.lru_cache(maxsize=1 << 12)  # asked for every IGS name and alias on every build that checks them
 def skeleton(name: str) -> str:
     """What a name looks like: compatibility forms folded (NFKC), lookalike letters mapped to Latin,
     case and accents dropped, spaces, hyphens and punctuation ignored."""

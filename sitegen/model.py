@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -23,8 +23,8 @@ from .imageclean import image_refs, published_images
 from .load import MarkdownSource
 from .markup import RenderedMarkdown, render_markdown
 from .memo import BYTES, Codec, Memo, Space, json_codec
-from .pages import kind
-from .schema import PROVINCES
+from .pages import kind, story_lists
+from .schema import ARTICLE_TYPES, PROVINCES
 from .urls import out_path_of
 from .validate import ValidContent
 
@@ -297,21 +297,14 @@ class Site:
     def igs_by_slug(self, slug: str) -> Igs:
         return self._igs_index[slug]
 
-    def articles_for(self, igs_slug: str) -> tuple[Article, ...]:
-        return self._articles_index.get(igs_slug, ())
+    def articles_for(self, igs_slug: str) -> Sequence[Article]:
+        """The IGS's stories, newest first (the order of `articles`), grouped once (and kept by the
+        preview from one build to the next where they follow: pages.StoryLists)."""
+        return story_lists(self).by_igs.get(igs_slug, ())
 
     @functools.cached_property
     def _igs_index(self) -> dict[str, Igs]:
         return {i.slug: i for i in self.igs}
-
-    @functools.cached_property
-    def _articles_index(self) -> dict[str, tuple[Article, ...]]:
-        """Each IGS's articles, newest first (the order of `articles`): one pass, not one per page."""
-        found: dict[str, list[Article]] = {}
-        for article in self.articles:
-            for slug in dict.fromkeys(article.igs):
-                found.setdefault(slug, []).append(article)
-        return {slug: tuple(items) for slug, items in found.items()}
 
     def consultants_for(self, igs_slug: str) -> tuple[Consultant, ...]:
         return tuple(c for c in self.consultants if igs_slug in c.igs)
@@ -326,7 +319,18 @@ class Site:
         )
 
     def latest(self, article_type: str) -> Article | None:
-        return next((a for a in self.articles if a.type == article_type), None)
+        return self._latest.get(article_type)
+
+    @functools.cached_property
+    def _latest(self) -> dict[str, Article]:
+        """The newest story of each type: found in one pass, where a home block of another kind (the
+        finder, the newsletter) looked through every story for one of its kind on each call."""
+        found: dict[str, Article] = {}
+        for article in self.articles:
+            found.setdefault(article.type, article)
+            if len(found) == len(ARTICLE_TYPES):
+                break
+        return found
 
     @property
     def nav_pages(self) -> tuple[Page, ...]:

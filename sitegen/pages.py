@@ -683,14 +683,35 @@ def story_page_url(list_url: str, number: int) -> str:
     return list_url if number == 1 else list_url + LATER_PAGES.format(page=number)
 
 
-def stories_by_tag(site: Site) -> dict[str, list[Any]]:
-    """Tag slug -> the stories with that tag, in the order of `site.articles` (newest first): one pass
-    over the stories, where a scan per tag page cost tags × stories (2,000 × 10,000 at 300x10000)."""
+def _tag_slugs(article: Any) -> Iterable[str]:
+    return dict.fromkeys(tag_slug(tag) for tag in article.tags)
+
+
+def _type_of(article: Any) -> Iterable[str]:
+    return (article.type,)
+
+
+def _igs_of(article: Any) -> Iterable[str]:
+    return dict.fromkeys(article.igs)
+
+
+# How StoryLists groups the stories: by tag slug, by type, by IGS slug (what each story is grouped under).
+_GROUPS: dict[str, Callable[[Any], Iterable[str]]] = {"by_tag": _tag_slugs, "by_type": _type_of, "by_igs": _igs_of}
+
+
+def _grouped(articles: Iterable[Any], keys: Callable[[Any], Iterable[str]]) -> dict[str, list[Any]]:
+    """Key -> the stories grouped under it, in the order of `articles`: one pass over the stories,
+    where a scan per tag page cost tags × stories (2,000 × 10,000 at 300x10000)."""
     found: dict[str, list[Any]] = {}
-    for article in site.articles:
-        for slug in dict.fromkeys(tag_slug(tag) for tag in article.tags):
-            found.setdefault(slug, []).append(article)
+    for article in articles:
+        for key in keys(article):
+            found.setdefault(key, []).append(article)
     return found
+
+
+def stories_by_tag(site: Site) -> dict[str, list[Any]]:
+    """Tag slug -> the stories with that tag, in the order of `site.articles` (newest first)."""
+    return _grouped(site.articles, _tag_slugs)
 
 
 def story_filters(site: Site) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -717,14 +738,16 @@ class StoryLists:
 
     @functools.cached_property
     def by_tag(self) -> dict[str, list[Any]]:
-        return stories_by_tag(self.site)
+        return _grouped(self.site.articles, _tag_slugs)
 
     @functools.cached_property
     def by_type(self) -> dict[str, list[Any]]:
-        found: dict[str, list[Any]] = {}
-        for article in self.site.articles:
-            found.setdefault(article.type, []).append(article)
-        return found
+        return _grouped(self.site.articles, _type_of)
+
+    @functools.cached_property
+    def by_igs(self) -> dict[str, list[Any]]:
+        """IGS slug -> the stories that name it (Site.articles_for)."""
+        return _grouped(self.site.articles, _igs_of)
 
     def listed(self, filter_type: str | None = None, tag: str | None = None) -> Sequence[Any]:
         """The stories of the list of a type, else of a tag (by its label), else every story."""
@@ -750,34 +773,38 @@ class StoryLists:
     @functools.cached_property
     def tag_lists(self) -> list[tuple[dict[str, str], dict[str, str], Sequence[Any]]]:
         """lists("tag"), asked for the first pages and for the later ones (some 2,000 tags)."""
-        return [({"tag": slug}, {"tag": label}, self.by_tag[slug]) for slug, label in tags_in_use(self.site)]
+        return [({"tag": slug}, {"tag": label}, self.by_tag[slug]) for slug, label in self.tags]
+
+    @functools.cached_property
+    def tags(self) -> list[tuple[str, str]]:
+        """tags_in_use: (slug, label) of every tag in use."""
+        return tags_in_use(self.site)
 
     @functools.cached_property
     def filters(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         return story_filters(self.site)
 
     def take_over(self, last: StoryLists) -> None:
-        """Take the stories of each tag and type over from the lists of the last site where they follow
-        from them: where this site's stories are the last site's in the same places, some of them
-        replaced by stories of the same tags and type (a preview's rebuild after an edit of anything
-        but the stories, or of a story's text or title), the groups are the same but for the
-        replaced stories, each in the place of the one it replaces."""
+        """Take the stories of each tag, type and IGS over from the lists of the last site where they
+        follow from them: where this site's stories are the last site's in the same places, some of
+        them replaced by stories of the same tags, type and IGS'en (a preview's rebuild after an edit
+        of anything but the stories, or of a story's text or title), the groups are the same but for
+        the replaced stories, each in the place of the one it replaces, and the tags in use are the same."""
         before, now = last.site.articles, self.site.articles
         if len(before) != len(now):
             return
         places = list(itertools.compress(range(len(now)), map(operator.is_not, before, now)))
-        if any(before[at].tags != now[at].tags or before[at].type != now[at].type for at in places):
+        if any(list(keys(before[at])) != list(keys(now[at])) for at in places for keys in _GROUPS.values()):
             return
         replaced = {id(before[at]): now[at] for at in places}
-        touched = {
-            "by_tag": {tag_slug(tag) for at in places for tag in now[at].tags},
-            "by_type": {now[at].type for at in places},
-        }
         found = vars(last)
-        for name, keys in touched.items():
+        if "tags" in found:  # every story's tags as before: the same tags in use
+            vars(self)["tags"] = found["tags"]
+        for name, keys in _GROUPS.items():
             if name in found:
+                touched = {key for at in places for key in keys(now[at])}
                 vars(self)[name] = {
-                    key: [replaced.get(id(story), story) for story in group] if key in keys else group
+                    key: [replaced.get(id(story), story) for story in group] if key in touched else group
                     for key, group in found[name].items()
                 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import marshal
 import re
@@ -90,6 +91,7 @@ class ValidContent:
 _NAME_SPACING = re.compile(r"[\s\-‐–]+")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # every IGS member and its register names, on every build that checks them
 def normalise_name(name: str) -> str:
     """Compare names without case, accents, hyphens or extra spaces."""
     return _NAME_SPACING.sub(" ", _without_accents(name)).strip().casefold()

@@ -386,11 +386,11 @@ def test_an_error_in_a_story_parts_template_is_reported_as_the_others_are(
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
-def test_the_stories_of_each_tag_and_type_are_taken_over_where_they_follow() -> None:
-    """The preview's rebuilds take the stories of each tag and type over from the last site's lists
-    (pages.StoryLists.take_over): a story replaced by one of the same tags and type takes its place in
-    its groups, the other groups are the last site's; otherwise they are worked out anew. Either way
-    they are the groups of the site's own stories."""
+def test_the_stories_of_each_tag_type_and_igs_are_taken_over_where_they_follow() -> None:
+    """The preview's rebuilds take the stories of each tag, type and IGS over from the last site's
+    lists (pages.StoryLists.take_over): a story replaced by one of the same tags, type and IGS'en takes
+    its place in its groups, the other groups are the last site's; otherwise they are grouped anew.
+    Either way they are the groups of the site's own stories."""
     import dataclasses
 
     from conftest import ROOT, SAMPLE
@@ -399,33 +399,38 @@ def test_the_stories_of_each_tag_and_type_are_taken_over_where_they_follow() -> 
     from sitegen.pipeline import BuildOptions, load_and_validate
 
     site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
-    tagged = next(at for at, story in enumerate(site.articles) if story.tags)
+    at = next(at for at, story in enumerate(site.articles) if story.tags and story.igs)
+    story = site.articles[at]
 
     def replaced(**fields: object) -> pages.Site:
-        story = dataclasses.replace(site.articles[tagged], **fields)
-        return dataclasses.replace(site, articles=(*site.articles[:tagged], story, *site.articles[tagged + 1 :]))
+        new = dataclasses.replace(story, **fields)
+        return dataclasses.replace(site, articles=(*site.articles[:at], new, *site.articles[at + 1 :]))
 
-    def by_identity(groups: dict[str, list[object]]) -> dict[str, list[int]]:
-        return {key: [id(story) for story in group] for key, group in groups.items()}
+    def assert_grouped(lists: pages.StoryLists) -> None:
+        for name, keys in pages._GROUPS.items():
+            fresh = pages._grouped(lists.site.articles, keys)
+            assert {k: list(map(id, group)) for k, group in getattr(lists, name).items()} == {
+                k: list(map(id, group)) for k, group in fresh.items()
+            }, name
+        assert lists.tags == pages.tags_in_use(lists.site)
+        by_igs = pages._grouped(lists.site.articles, pages._igs_of)
+        assert all(list(lists.site.articles_for(i.slug)) == by_igs.get(i.slug, []) for i in lists.site.igs)
 
     last = pages.story_lists(site)
-    assert last.by_tag and last.by_type
-    retitled = replaced(title="Een andere titel")
-    lists = pages.story_lists(retitled)
-    assert by_identity(lists.by_tag) == by_identity(pages.stories_by_tag(retitled))
-    own = {pages.tag_slug(tag) for tag in site.articles[tagged].tags}
-    assert all(lists.by_tag[slug] is group for slug, group in last.by_tag.items() if slug not in own)
-    assert all(
-        lists.by_type[name] is group for name, group in last.by_type.items() if name != retitled.articles[tagged].type
-    )
+    assert last.by_tag and last.by_type and last.by_igs and last.tags
+    retitled = pages.story_lists(replaced(title="Een andere titel"))
+    assert_grouped(retitled)
+    assert vars(retitled)["tags"] is last.tags
+    for name, keys in pages._GROUPS.items():
+        own = set(keys(story))
+        assert all(
+            getattr(retitled, name)[key] is group for key, group in getattr(last, name).items() if key not in own
+        )
+    other_type = "news" if story.type != "news" else "interview"
     for changed in (
         replaced(tags=("een heel nieuw trefwoord",)),
-        replaced(type="news" if site.articles[tagged].type != "news" else "interview"),
+        replaced(type=other_type),
+        replaced(igs=(*story.igs, "een-ander-igs")),
         dataclasses.replace(site, articles=site.articles[1:]),
     ):
-        lists = pages.story_lists(changed)
-        assert by_identity(lists.by_tag) == by_identity(pages.stories_by_tag(changed))
-        fresh: dict[str, list[object]] = {}
-        for story in changed.articles:
-            fresh.setdefault(story.type, []).append(story)
-        assert by_identity(lists.by_type) == by_identity(fresh)
+        assert_grouped(pages.story_lists(changed))
