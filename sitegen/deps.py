@@ -226,7 +226,11 @@ def page_keys(
         before = last[1].asset_names
         renamed = {name for name in asset_names.keys() | before.keys() if asset_names.get(name) != before.get(name)}
         kept = last[3]
-        new = [job for job in jobs if id(job) not in kept or not renamed.isdisjoint((job.template, *job.kind.includes))]
+        if renamed:
+            new = [job for job in jobs
+                   if id(job) not in kept or not renamed.isdisjoint((job.template, *job.kind.includes))]  # fmt: skip
+        else:  # every rebuild but the first: the jobs not kept, found in C (some 12,000 jobs)
+            new = list(itertools.compress(jobs, map(operator.not_, map(kept.__contains__, map(id, jobs)))))
         if renamed.isdisjoint(PARTIALS) and 2 * len(new) <= len(jobs):  # else keyed in full: it costs less
             # In a memo of their own: the tables of the last build stay as they are.
             fresh = _page_keys(site, new, sources, Memo())

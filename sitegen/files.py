@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, MutableMapping
 from typing import Any, TypeVar
 
 from .memo import BYTES, Memo, Space, json_codec
@@ -109,6 +109,10 @@ class SiteFiles(MutableMapping[str, bytes]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._data
+
+    def names(self) -> KeysView[str]:
+        """The files' names as they are now and later (`in` is answered in C, not by a method call)."""
+        return self._data.keys()
 
     def items(self) -> Any:
         self.load(self._lazy)  # all at once: one query, not one per file

@@ -4,6 +4,7 @@ all pages at once (`complete_files`: link check, search index, editor, header po
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -157,7 +158,7 @@ def render_files(
     files = render_site(
         site, options.templates_dir, assets, geo, memo, keys, jobs, index_ahead=index_ahead, later=later
     )
-    if any(name.startswith(f"{BUNDLE_DIR}/") for name in files):
+    if any(map(str.startswith, files, itertools.repeat(f"{BUNDLE_DIR}/"))):  # in C: some 30,000 files
         raise ContentErrors([ContentError(f"de map {BUNDLE_DIR}/ is voorbehouden voor de zoekindex", "content")])
     return Rendered(site, register, files, jobs, keys, tuple(later or ()))
 

@@ -430,8 +430,9 @@ def render_site(
     keyed: list[tuple[bytes, PageJob]] = []
     keyed_late: list[PageJob] = []
     unkeyed: list[PageJob] = []
+    names = output.names()
     for job in jobs:
-        if job.out_path in output:
+        if job.out_path in names:
             errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
             continue
         output.reserve(job.out_path)  # keeps the order of the jobs
