@@ -62,6 +62,11 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 class Link:
     value: str  # as it stands in the output, after base-path prefixing
 
+    def __reduce__(self) -> tuple[type[Link], tuple[str]]:
+        # Pickled by its value: the state methods of a slotted dataclass walk its fields for every
+        # object, and pmap's workers send back every page's links.
+        return Link, (self.value,)
+
 
 @dataclass
 class ParsedPage:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from sitegen.linkcheck import META_URL_PROPERTIES, parse_page
+from sitegen.linkcheck import META_URL_PROPERTIES, Link, parse_page
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -72,3 +74,15 @@ def test_same_ids_and_links_on_the_golden_site(path: Path) -> None:
 @pytest.mark.parametrize("html", SNIPPETS, ids=range(len(SNIPPETS)))
 def test_same_ids_and_links_on_unusual_markup(html: str) -> None:
     assert lexbor(html) == reference(html)
+
+
+def test_a_link_comes_back_from_a_worker_whole_and_shared() -> None:
+    """Link pickles by its own __reduce__ (pmap's workers send back every page's links): every field
+    survives the trip, and a link that two pages share is still one object."""
+    fields = dataclasses.fields(Link)
+    link = Link(**{field.name: f"/veld-{number}/#{field.name}" for number, field in enumerate(fields)})
+    pages = pickle.loads(pickle.dumps([[link, Link("/ander/")], [link]], protocol=pickle.HIGHEST_PROTOCOL))
+    back = pages[0][0]
+    assert type(back) is Link and back == link and pages[0][1] == Link("/ander/")
+    assert all(getattr(back, field.name) == getattr(link, field.name) for field in fields)
+    assert pages[1][0] is back
