@@ -22,13 +22,15 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import PIL
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from typing import TYPE_CHECKING, Any
 
 from .deps import digest
 from .memo import BYTES, Space
+
+# Pillow is imported where a card is drawn, not with this module: most rebuilds draw none (a story's
+# text edited) and need only the cards' keys, which do not import Pillow's drawing modules.
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
 
 SOCIAL_CARDS: Space[bytes] = Space("social-cards", BYTES, held=False)
 """The PNG of each social card, under social_card_key of its arguments."""
@@ -127,6 +129,8 @@ def _font_file(weight: str) -> bytes:
 
 @functools.cache
 def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(io.BytesIO(_font_file(weight)), size, layout_engine=ImageFont.Layout.BASIC)
 
 
@@ -198,6 +202,8 @@ def _glyph(char: str, size: int) -> tuple[Any, int, int, int, int] | None:
     """A character drawn alone (Pillow's core image: pasted without the Python wrapper, some forty
     times a card), where its picture starts from the pen (left, top), and its width and height;
     None if blank."""
+    from PIL import Image, ImageDraw
+
     font = _font("Bold", size)
     left, top, right, bottom = font.getbbox(char)
     if right <= left or bottom <= top:
@@ -209,6 +215,8 @@ def _glyph(char: str, size: int) -> tuple[Any, int, int, int, int] | None:
 
 def _write_line(coverage: Image.Image, at: tuple[int, int], line: str, size: int) -> None:
     """`ImageDraw.Draw(coverage).text(at, line, font=_font("Bold", size), fill=255)` on an "L" image."""
+    from PIL import Image
+
     placed = []
     pen = 0
     for number, char in enumerate(line):
@@ -238,6 +246,8 @@ def _mask(shapes: Shapes, path: str, size: tuple[int, int]) -> Image.Image:
 
 @functools.lru_cache(maxsize=8)  # Flanders' outline is the same on every card
 def _path_mask(width: float, height: float, path: str, size: tuple[int, int], scale: int = 4) -> Image.Image:
+    from PIL import Image, ImageChops, ImageDraw
+
     big = (size[0] * scale, size[1] * scale)
     fx, fy = big[0] / width, big[1] / height
     mask = None
@@ -282,6 +292,8 @@ _NAME_AT, _TAGLINE_AT = (MARGIN + 78, _LOGO_TOP - 2), (MARGIN + 80, _LOGO_TOP + 
 def _base(site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> Image.Image:
     """What all cards of one IGS (or of Flanders) share: the ground, the logo's circles, the map
     and the site's name. The kicker comes on top (_background_indexed)."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (CARD_WIDTH, CARD_HEIGHT), BRAND_DEEP)
     draw = ImageDraw.Draw(image)
     for cx, cy, r, fill in ((1120, 70, 150, BRAND), (1185, 215, 95, BERRY)):
@@ -307,6 +319,8 @@ def _draw_map(image: Image.Image, shapes: Shapes, colour: str, at: tuple[int, in
 @functools.lru_cache(maxsize=8)
 def _drawn_over_map(site_name: str, tagline: str, box: tuple[tuple[int, int], tuple[int, int]]) -> bool:
     """Whether _base draws anything after the map (the logo, the site's name) into the map's box."""
+    from PIL import Image, ImageDraw
+
     (left, top), (width, height) = box
     draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     boxes = [draw.textbbox(_NAME_AT, site_name, font=_font("Bold", 38))]
@@ -318,6 +332,8 @@ def _drawn_over_map(site_name: str, tagline: str, box: tuple[tuple[int, int], tu
 
 
 def _draw_kicker(image: Image.Image, kicker: str, at: tuple[int, int]) -> None:
+    from PIL import ImageDraw
+
     ImageDraw.Draw(image).text(at, kicker.upper(), font=_font("Bold", 28), fill=AMBER)
 
 
@@ -325,6 +341,7 @@ def _draw_kicker(image: Image.Image, kicker: str, at: tuple[int, int]) -> None:
 def _palette(colour: str) -> Image.Image:
     """A fixed palette: every colour of the card and eight blends of each over its ground, which is
     all that antialiasing makes. Mapping to it is far quicker than choosing a palette per card."""
+    from PIL import Image
 
     def rgb(value: str) -> tuple[int, int, int]:
         return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
@@ -350,6 +367,8 @@ def _palette_bytes(colour: str) -> bytes:
 
 
 def _indexed(image: Image.Image, colour: str) -> Image.Image:
+    from PIL import Image
+
     return image.quantize(palette=_palette(colour), dither=Image.Dither.NONE)
 
 
@@ -371,6 +390,8 @@ def _base_indexed(site_name: str, tagline: str, shapes: Shapes | None, colour: s
 @functools.cache
 def _kicker_box(kicker: str) -> tuple[int, int, int, int]:
     """The patch of a card that its kicker is drawn on: the text's box and two pixels around it."""
+    from PIL import Image, ImageDraw
+
     left, top, right, bottom = ImageDraw.Draw(Image.new("RGB", (1, 1))).textbbox(
         KICKER_AT, kicker.upper(), font=_font("Bold", 28)
     )
@@ -405,6 +426,8 @@ def social_card(title: str, kicker: str, site_name: str, tagline: str, shapes: S
     with the title written in palette indices (white over the ground: indices 0-8). Only the rows
     the title inks are compressed for each card; the rows above and below them come compressed
     from a cache shared by every card they look the same on (_background_part)."""
+    from PIL import Image
+
     style = (site_name, tagline, shapes, colour, kicker)
     font, lines = _fit_title(title, TITLE_WIDTH, 3)
     line_height = round(font.size * 1.12)
@@ -471,6 +494,8 @@ def _background_rows(style: Style) -> Image.Image:
     """The background as PNG image data: a column of filter types, 0 (none), left of its palette
     indices, so that the bytes of a crop of whole rows are that band's image data. In mode "L" (the
     same bytes), so that a title's indices, also "L", are pasted as they are."""
+    from PIL import Image
+
     rows = Image.new("P", (CARD_WIDTH + 1, CARD_HEIGHT), 0)
     rows.paste(_background_indexed(*style), (1, 0))
     return Image.frombytes("L", rows.size, rows.tobytes())
@@ -547,6 +572,8 @@ def drawing_order(calls: Sequence[tuple[str, str, str, str, Shapes | None, str]]
 def _drawing() -> bytes:
     """What every card's bytes depend on besides its arguments: the drawing code (this module, which
     also writes the PNG), the font files, Pillow (rasteriser) and zlib (PNG compression)."""
+    import PIL  # the package alone: its version, without the drawing modules
+
     fonts = [_font_file(weight) for weight in FONT_WEIGHTS]
     return digest(Path(__file__).read_bytes(), fonts, PIL.__version__, zlib.ZLIB_RUNTIME_VERSION)
 
