@@ -247,12 +247,12 @@ def _story_pages(which: str, later: bool) -> Callable[[Site, Sequence[PageJob]],
 
     def pages(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
         found = []
+        list_url = kind(_FIRST_PAGES[which]).url.format  # the rule looked up once: some 3,000 pages
         for values, context, stories in story_lists(site).lists(which):
-            count = page_count(len(stories))
+            count, first_url = page_count(len(stories)), list_url(**values)
             for number in range(2, count + 1) if later else [1]:
-                page = {**context, "list_url": url_of(_FIRST_PAGES[which], **values), "page_number": number,
-                        "page_count": count, "story_count": len(stories),
-                        "igs_filter": which == "all" and number == 1}  # fmt: skip
+                page = {**context, "list_url": first_url, "page_number": number, "page_count": count,
+                        "story_count": len(stories), "igs_filter": which == "all" and number == 1}  # fmt: skip
                 if which == "all":  # "Laatst bijgewerkt": the newest of the stories it shows
                     shown = story_page(stories, number)
                     page["updated"] = max([site.updated, *(a.updated for a in shown if not a.is_unpublished)])
@@ -536,8 +536,11 @@ KINDS: tuple[PageKind, ...] = (
 # --- what the other stages ask of the table -----------------------------------------------------
 
 
+_KINDS_BY_NAME = {page_kind.name: page_kind for page_kind in KINDS}
+
+
 def kind(name: str) -> PageKind:
-    return next(k for k in KINDS if k.name == name)
+    return _KINDS_BY_NAME[name]
 
 
 def url_of(name: str, **values: str) -> str:
@@ -642,7 +645,7 @@ def tag_url(tag: str) -> str:
 def tags_in_use(site: Site) -> list[tuple[str, str]]:
     """(slug, label) of every tag on a shown story; spellings of one slug share the first label."""
     found: dict[str, str] = {}
-    for tag in sorted({t for a in site.articles for t in a.tags}):
+    for tag in sorted(set(itertools.chain.from_iterable([a.tags for a in site.articles]))):
         slug = tag_slug(tag)
         if slug:
             found.setdefault(slug, tag)
@@ -684,7 +687,7 @@ def story_page_url(list_url: str, number: int) -> str:
 
 
 def _tag_slugs(article: Any) -> Iterable[str]:
-    return dict.fromkeys(tag_slug(tag) for tag in article.tags)
+    return dict.fromkeys(map(tag_slug, article.tags))
 
 
 def _type_of(article: Any) -> Iterable[str]:
