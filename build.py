@@ -378,7 +378,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build.py: {_interruption(exc)}", file=sys.stderr)
     except OSError as exc:
         print(f"build.py: {_failure(exc)}", file=sys.stderr)
+    except ModuleNotFoundError as exc:
+        if not exc.name or exc.name.partition(".")[0] == "sitegen":
+            raise  # a fault of ours, not of the setup
+        print(f"build.py: {_not_installed(exc.name)}", file=sys.stderr)
     return 1
+
+
+def _not_installed(module: str) -> str:
+    """A package the generator needs is missing (build.py run by a Python without them): the stages
+    import them lazily, so this shows before anything is written."""
+    return (
+        f"de Python-module '{module.partition('.')[0]}' ontbreekt: deze Python heeft de pakketten van de generator "
+        "niet. Installeer ze eerst, zoals de README zegt: python3 -m venv .venv && .venv/bin/pip install "
+        "-c constraints.txt -e . en start dan .venv/bin/python build.py"
+    )
 
 
 @contextlib.contextmanager

@@ -23,9 +23,9 @@ build.cli()
 """
 
 
-def _cli(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def _cli(tmp_path: Path, *args: str, before: str = "") -> tuple[subprocess.CompletedProcess[str], Path]:
     marker = tmp_path / "atexit-ran"
-    command = [sys.executable, "-c", SCRIPT, str(ROOT), str(marker), *args]
+    command = [sys.executable, "-c", before + SCRIPT, str(ROOT), str(marker), *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False), marker
 
 
@@ -53,3 +53,15 @@ def test_a_failed_build_exits_with_its_code_and_every_error(tmp_path: Path) -> N
     assert "Build mislukt: 2 fouten gevonden." in printed
     assert marker.read_text() == "ran"
     assert not (tmp_path / "o").exists()
+
+
+def test_a_python_without_the_packages_gets_the_setup_command_and_no_output(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = ("build", "--no-cache", "--no-admin", "--content", str(SAMPLE / "content"), "--output", str(out))
+    # As a Python where the link checker's parser was never installed: its import fails.
+    done, marker = _cli(tmp_path, *args, before="import sys; sys.modules['selectolax'] = None\n")
+    assert done.returncode == 1
+    assert "de Python-module 'selectolax' ontbreekt" in done.stderr
+    assert "pip install -c constraints.txt -e ." in done.stderr and "Traceback" not in done.stderr
+    assert marker.read_text() == "ran"
+    assert not out.exists()
