@@ -319,3 +319,50 @@ def test_a_card_planned_by_its_page_key_and_lost_is_drawn_again_with_its_pages_t
     assert code == 0, err
     assert run_cli("build", "--content", str(content), "--no-cache", "--output", str(cold))[0] == 0
     assert tree_bytes(out) == tree_bytes(cold)
+
+
+def test_the_cards_keys_name_the_compressors_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ("Noord", "Interview", *SITE, NOORD, "#cc6677")
+    key = artwork.social_card_key(*args)
+    with monkeypatch.context() as patch:
+        patch.setattr(artwork, "_drawing", functools.cache(artwork._drawing.__wrapped__))
+        patch.setattr(artwork.isal, "__version__", artwork.isal.__version__ + ".other")
+        assert artwork.social_card_key(*args) != key
+    assert artwork.social_card_key(*args) == key
+
+
+def test_cards_compressed_otherwise_are_not_taken_from_the_memo(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cards compressed to other bytes by the same isal (as on another kind of processor: here another
+    level) have other keys: a rebuild with the last build's memo draws every card again instead of
+    mixing in the other compressor's, and its cards are those of a cold build; the pixels are the same."""
+    import shutil
+    from pathlib import Path
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import MemoryStore
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def cards(memo: Memo) -> dict[str, bytes]:
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        return {name: data for name, data in files.items() if name.startswith("assets/social/")}
+
+    memo = Memo(MemoryStore())
+    before = cards(memo)
+    with monkeypatch.context() as patch:
+        patch.setattr(artwork, "_drawing", functools.cache(artwork._drawing.__wrapped__))
+        patch.setattr(artwork, "DEFLATE_LEVEL", 0)
+        artwork._deflated_rows.cache_clear()
+        after, cold = cards(memo), cards(Memo())
+    artwork._deflated_rows.cache_clear()
+    assert len(before) > 5 and after == cold and sorted(after) == sorted(before)
+    assert all(after[name] != before[name] for name in before), "every card drawn again"
+    for name in before:
+        old, new = Image.open(io.BytesIO(before[name])), Image.open(io.BytesIO(after[name]))
+        assert new.tobytes() == old.tobytes() and new.getpalette() == old.getpalette()
