@@ -13,6 +13,7 @@ import functools
 import hashlib
 import logging
 import marshal
+import operator
 import os
 import re
 import stat
@@ -26,6 +27,7 @@ from typing import Any, NamedTuple
 
 from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
+from .frozen import made
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
 from .tree import RACY_WINDOW_NS, State, file_stat
@@ -212,12 +214,7 @@ class _StoredDoc(YamlDoc):
     """A YamlDoc of a journal record read back from the disk: its data and tables come from the
     file (_Reparse) on first use. A build reads thousands of records, and only a file's errors (or
     its own checks, which run when it is read again) need them; the checks' results are kept
-    decoded beside it (Record.checked)."""
-
-    def __init__(self, src_path: str, empty: bool, reparse: _Reparse) -> None:
-        object.__setattr__(self, "src_path", src_path)
-        object.__setattr__(self, "_empty", empty)
-        object.__setattr__(self, "_reparse", reparse)
+    decoded beside it (Record.checked). Made by _stored."""
 
     @functools.cached_property
     def _doc(self) -> YamlDoc:
@@ -246,12 +243,8 @@ class _StoredDoc(YamlDoc):
 
 
 class _StoredMarkdown(MarkdownSource):
-    """A MarkdownSource of a journal record read back from the disk: its body comes from the file."""
-
-    def __init__(self, front: YamlDoc, body_line: int, reparse: _Reparse) -> None:
-        object.__setattr__(self, "front", front)
-        object.__setattr__(self, "body_line", body_line)
-        object.__setattr__(self, "_reparse", reparse)
+    """A MarkdownSource of a journal record read back from the disk: its body comes from the file
+    (made by _stored)."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MarkdownSource):
@@ -352,7 +345,7 @@ def _listing(folder: Path, errors: list[ContentError]) -> list[os.DirEntry[str]]
         return None
     try:
         with os.scandir(folder) as entries:
-            return sorted(entries, key=lambda entry: entry.name)
+            return sorted(entries, key=operator.attrgetter("name"))
     except OSError as exc:
         reason = "hier hoort een map" if exc.errno == errno.ENOTDIR else f"kan de map niet lezen: {os_reason(exc)}"
         errors.append(ContentError(reason, display_path(folder)))
@@ -431,8 +424,8 @@ def _outcome(
         ), not linked
     state = states.get(entry.path) if states is not None and not linked else None
     walked = file_stat(state) if state is not None else None
-    if walked is not None:
-        return ContentFile(folder, slug, entry.path, shown, walked), False
+    if walked is not None:  # without ContentFile's __new__, a Python function: some 10,000 files
+        return tuple.__new__(ContentFile, (folder, slug, entry.path, shown, walked)), False
     try:
         info = entry.stat()
     except OSError:
@@ -836,27 +829,33 @@ def journal_codec(
         if not isinstance(rows, list):
             raise ValueError("not a bucket of journal records")
         bucket = {}
+        new = tuple.__new__  # a Record without its __new__, a Python function: some 10,000 a build
         for place, stat_key, content, taken_ns, shape, errors, checked in rows:
-            bucket[place] = Record(
-                content,
-                taken_ns,
-                None if shape is None else _stored(shape, content),
-                errors_from_plain(errors) if errors else (),
-                None if checked is None else checked_from_plain(place.partition("/")[0], checked),
-                stat_key,
+            bucket[place] = new(
+                Record,
+                (
+                    content,
+                    taken_ns,
+                    None if shape is None else _stored(shape, _Reparse(None, content)),  # bound later
+                    errors_from_plain(errors) if errors else (),
+                    None if checked is None else checked_from_plain(place.partition("/")[0], checked),
+                    stat_key,
+                ),
             )
         return bucket
 
     return Codec(encode, decode)
 
 
-def _stored(shape: tuple[str, bool, int | None], content: bytes) -> YamlDoc | MarkdownSource:
-    """The source of a record read back from the disk (its path as shown when it was read, whether
-    its document is empty and, for Markdown, the body's first line), not bound to its file yet."""
+def _stored(shape: tuple[str, bool, int | None], reparse: _Reparse) -> YamlDoc | MarkdownSource:
+    """The source of a record read back from the disk, by its shape (its path as shown when it was
+    read, whether its document is empty and, for Markdown, the body's first line): its data, tables
+    and body come from its file through `reparse` when first asked for."""
     shown, empty, body_line = shape
-    reparse = _Reparse(None, content)
-    doc = _StoredDoc(shown, empty, reparse)
-    return doc if body_line is None else _StoredMarkdown(doc, body_line, reparse)
+    doc = made(_StoredDoc, {"src_path": shown, "_empty": empty, "_reparse": reparse})
+    if body_line is None:
+        return doc
+    return made(_StoredMarkdown, {"front": doc, "body_line": body_line, "_reparse": reparse})
 
 
 def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None:
@@ -885,10 +884,8 @@ def _bound(file: ContentFile, record: Record, journal: Journal) -> Record | None
     checked = None if record.checked is None else journal.moved(record.checked, moved)
     if names_old:
         return None
-    reparse = _Reparse(file, record.content)
-    bound: YamlDoc | MarkdownSource = _StoredDoc(file.shown, doc.empty, reparse)
-    if isinstance(source, MarkdownSource):
-        bound = _StoredMarkdown(bound, source.body_line, reparse)
+    body_line = source.body_line if isinstance(source, MarkdownSource) else None
+    bound = _stored((file.shown, doc.empty, body_line), _Reparse(file, record.content))
     return Record(record.content, record.taken_ns, bound, errors, checked, record.stat)
 
 
@@ -965,45 +962,51 @@ def _records(
         return [read(file) for file in files]
     last, fresh, gone = since or ({}, set(), [])
     stored = memo.recalled_all(journal.space, _BUCKETS)
+    kept: dict[str, Record] = {}  # every record of the journal, by its place
+    for bucket in stored.values():
+        kept.update(bucket)
     records: list[Record | None] = []
-    asked: list[tuple[int, str, bytes]] = []  # (index, place, bucket) of the files asked of the journal
-    changed: set[bytes] = set()  # the buckets to keep again
+    asked: list[tuple[int, str]] = []  # (index, place) of the files asked of the journal
+    changed: set[str] = set()  # the places whose records are new (their buckets are kept again)
     for file in files:
         if last:
-            kept = last.get(file) if file not in fresh else None
-            if kept is not None:
-                records.append(kept)
+            found = last.get(file) if file not in fresh else None
+            if found is not None:
+                records.append(found)
                 continue
-        place = _place(file)
-        bucket = _bucket_key(place)
-        asked.append((len(records), place, bucket))
-        record = stored[bucket].get(place) if bucket in stored else None
+        place = f"{file.folder}/{file.slug}"  # _place, written out: some 10,000 files
+        asked.append((len(records), place))
+        record = kept.get(place)
         if record is not None and record.stat == file.stat:
             record = _bound(file, record, journal)
             if record is not None and not _is_settled(file, record):
                 record = _read_record(file, check, earlier=record)
-                changed.add(bucket)
+                changed.add(place)
         else:
             record = None
         if record is None:
-            changed.add(bucket)
+            changed.add(place)
         records.append(record)
     todo = [index for index, record in enumerate(records) if record is None]
     for index, record in zip(todo, pmap(read, [files[index] for index in todo]), strict=True):
         records[index] = record
-    if since is None:
-        now: dict[bytes, dict[str, Record]] = {name: {} for name in stored}
-        for index, place, bucket in asked:
-            now.setdefault(bucket, {})[place] = records[index]  # type: ignore[assignment]
-    else:  # the buckets of the files looked at again, with what they were taken out
-        now = {}
-        for file in gone:
-            place = _place(file)
-            now.setdefault(bucket := _bucket_key(place), dict(stored.get(bucket, {}))).pop(place, None)
-        for index, place, bucket in asked:
-            now.setdefault(bucket, dict(stored.get(bucket, {})))[place] = records[index]  # type: ignore[assignment]
-    for name, bucket in sorted(now.items()):
-        if name in changed or bucket.keys() != stored.get(name, {}).keys():
+    listed: dict[str, Record] = {place: records[index] for index, place in asked}  # type: ignore[misc]
+    if since is None:  # every file was asked: the journal's other records are of files gone since
+        dropped = kept.keys() - listed.keys()
+        touched = changed | dropped
+    else:  # only the files looked at again were asked
+        dropped = {_place(file) for file in gone} - listed.keys()
+        touched = listed.keys() | dropped
+    # Only the buckets of what changed are made again (by its bucket key: _bucket_key), not all 64.
+    by_bucket: dict[bytes, list[str]] = {}
+    for place in touched:
+        by_bucket.setdefault(_bucket_key(place), []).append(place)
+    for name, places in sorted(by_bucket.items()):
+        before = stored.get(name, {})
+        # With this build's records (a record bound to another path: _bound) of the files listed.
+        bucket = {place: listed.get(place, record) for place, record in before.items() if place not in dropped}
+        bucket.update((place, listed[place]) for place in places if place in listed)
+        if not changed.isdisjoint(places) or bucket.keys() != before.keys():
             memo.keep(journal.space, name, bucket)  # an emptied bucket too: it holds no stale record
     return records  # type: ignore[return-value]
 

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 from .dates import PartialDate
 from .deps import digest, keyed_by_version
+from .frozen import made
 from .imageclean import image_refs, published_images
 from .load import MarkdownSource
 from .markup import RenderedMarkdown, render_markdown
@@ -340,18 +342,14 @@ class Site:
     def footer_pages(self) -> tuple[Page, ...]:
         return tuple(p for p in self.pages if p.footer)
 
-
-def _made(cls: type[T], values: dict[str, Any]) -> T:
-    """An object of a frozen dataclass given every one of its fields, made without its __init__ (which
-    sets each field through object.__setattr__: half the cost of the 10,000 articles of a rebuild)."""
-    made = object.__new__(cls)
-    object.__setattr__(made, "__dict__", values)
-    return made
+    def __getstate__(self) -> dict[str, Any]:
+        # Without what changed_bodies keeps (a weak reference, which does not pickle).
+        return {name: value for name, value in self.__dict__.items() if name != _CHANGED_BODIES}
 
 
+_CHANGED_BODIES = "_changed_bodies"  # where changed_bodies keeps its answer in the site's __dict__
 _SITE_BUT_STORIES = tuple(f.name for f in fields(Site) if f.name != "articles")
 _STORY_BUT_BODY = attrgetter(*(f.name for f in fields(Article) if f.name not in ("body", "version")))
-_compared: list[Any] = [None, None, None]  # the last call of `changed_bodies`: its two sites and its answer
 
 
 def changed_bodies(last: Site, site: Site) -> dict[int, Article] | None:
@@ -359,9 +357,12 @@ def changed_bodies(last: Site, site: Site) -> dict[int, Article] | None:
     `site`, by the id() of the story of `last` in the same place; else None. Such an edit shows on
     the stories' own pages only (no other template reads a story's body: tests/test_pages.py), so
     the preview keeps the rest of its last build's page jobs and keys (sitegen/pages.py, deps.py).
-    Every other field is compared by value (the model makes the IGS'en anew on every build)."""
-    if _compared[0] is last and _compared[1] is site:
-        return _compared[2]
+    Every other field is compared by value (the model makes the IGS'en anew on every build).
+    The answer is kept by `site` (page jobs and page keys both ask), with a weak reference to `last`:
+    a site never keeps the one before it alive."""
+    kept = site.__dict__.get(_CHANGED_BODIES)
+    if kept is not None and kept[0]() is last:
+        return kept[1]  # type: ignore[no-any-return]
     found: dict[int, Article] | None = {}
     if len(last.articles) != len(site.articles):
         found = None
@@ -374,7 +375,7 @@ def changed_bodies(last: Site, site: Site) -> dict[int, Article] | None:
                 found[id(before)] = now  # type: ignore[index]
     if found is not None and any(getattr(last, name) != getattr(site, name) for name in _SITE_BUT_STORIES):
         found = None
-    _compared[:] = [last, site, found]
+    site.__dict__[_CHANGED_BODIES] = (weakref.ref(last), found)
     return found
 
 
@@ -412,9 +413,14 @@ def _version(content: bytes | None, *made_with: object) -> bytes:
     return _version_of(*made_with)(content)
 
 
+def _made_with(*made_with: object) -> bytes:
+    """What a version adds to the file's digest (_version_of)."""
+    return repr(made_with).encode("utf-8")
+
+
 def _version_of(*made_with: object) -> Callable[[bytes | None], bytes]:
     """`_version` with `made_with` given once, for the objects of many files."""
-    text = repr(made_with).encode("utf-8")
+    text = _made_with(*made_with)
     return lambda content: hashlib.blake2b(content + text, digest_size=20).digest() if content else b""
 
 
@@ -558,14 +564,18 @@ def build_model(
     def body_key(src_path: str, source: MarkdownSource) -> bytes:
         return body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
 
-    body_keys: dict[str, bytes] = {}
+    body_keys: dict[str, bytes] = {}  # of the stories and pages the model renders or looks into
     # One pass over the articles (10,000 on a large site): which are shown, and of each shown one its
     # version (its file's bytes, slug, the base path and whether it is scheduled), its body's key and
-    # its object (the last build's of that version, else made anew).
+    # its object (the last build's of that version, else made anew). What _version_of and body_key do,
+    # written out: some 10 µs an article were a third calls.
     articles: list[Article] = []
-    made: dict[tuple[str, bytes], Article] = {}
+    story_keys: list[bytes] = []  # the body key of each of `articles`
+    by_version: dict[tuple[str, bytes], Article] = {}
     unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
-    article_version = {scheduled: _version_of("articles", base_path, scheduled) for scheduled in (False, True)}
+    article_text = {scheduled: _made_with("articles", base_path, scheduled) for scheduled in (False, True)}
+    body_text = _made_with("body", base_path)
+    blake2b, version_of, article_url = hashlib.blake2b, valid.versions.get, url_of["article"]
     for story in valid.articles:
         slug, src_path, item, source = story
         date = item["date"]
@@ -573,44 +583,49 @@ def build_model(
         if not include_unpublished and (item["draft"] or scheduled):
             unpublished.append(story)
             continue
-        content = valid.versions.get(src_path)
-        version = article_version[scheduled](content and content + slug.encode("utf-8"))
-        article = last_articles.get((src_path, version)) if version else None
+        content = version_of(src_path)
+        version = (
+            blake2b(content + slug.encode("utf-8") + article_text[scheduled], digest_size=20).digest()
+            if content
+            else b""
+        )
+        article = last_articles.get((src_path, version)) if version and last_articles else None
         if article is not None:
-            body_keys[src_path] = article.body._key  # type: ignore[attr-defined]
+            key = article.body._key  # type: ignore[attr-defined]
         else:
-            key = body_keys[src_path] = body_key(src_path, source)
-            image = item.get("image")
-            article = _made(
+            key = blake2b(content + body_text, digest_size=20).digest() if content else digest(source.body, base_path)
+            body = made(_StoryBody, {"_source": source, "_key": key, "_bodies": bodies, "_value": None})
+            image, person, updated = item["image"], item["person"], item["updated"]
+            article = made(
                 Article,
                 {
                     "slug": slug,
                     "src_path": src_path,
-                    "out_path": out_path_of(url := url_of["article"](slug=slug)),
+                    "out_path": out_path_of(url := article_url(slug=slug)),
                     "url": url,
                     "title": item["title"],
                     "type": item["type"],
                     "date": date.start,
                     "date_precision": date.precision,
-                    "igs": tuple(item.get("igs") or ()),
+                    "igs": tuple(item["igs"] or ()),
                     "summary": item["summary"],
-                    "person": _person(item.get("person")),
+                    "person": _person(person) if person else None,
                     "image": Image(image["src"], image["alt"]) if image else None,
                     "tags": tuple(item["tags"] or ()),
                     "draft": item["draft"],
                     "scheduled": scheduled,
-                    "body": _StoryBody(source, key, bodies),
-                    "updated": PartialDate(item["updated"]) if item.get("updated") else date,
+                    "body": body,
+                    "updated": PartialDate(updated) if updated else date,
                     "sources": tuple(item["sources"] or ()),
                     "version": version,
                 },
             )
         articles.append(article)
+        story_keys.append(key)
         if version:
-            made[src_path, version] = article
-    if made.keys() != last_articles.keys():
-        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, made))
-    story_keys = [article.body._key for article in articles]  # type: ignore[attr-defined]
+            by_version[src_path, version] = article
+    if by_version.keys() != last_articles.keys():
+        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, by_version))
     withheld_articles = len(unpublished)
     unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
     hidden = {src_path for _, src_path, _, _ in unpublished}
@@ -684,13 +699,14 @@ def build_model(
         found = memo.remembered_all(BODY_IMAGES, calls, lambda source: sorted(image_refs([source.body])))
         return set().union(*found)
 
+    def shown_images() -> set[str]:
+        """The images every shown file names (asked only when an image is added or removed)."""
+        body_keys.update(zip(map(attrgetter("src_path"), articles), story_keys, strict=True))
+        shown = [story for story in stories if story[1] not in hidden]
+        return image_refs([data, *(item for _, _, item in valid.igs), *(s[2] for s in shown)]) | body_images(shown)
+
     images = published_images(
-        images,
-        image_refs(item for _, _, item, _ in unpublished) | body_images(unpublished),
-        lambda: (
-            image_refs([data, *(item for _, _, item in valid.igs), *(s[2] for s in stories if s[1] not in hidden)])
-            | body_images(story for story in stories if story[1] not in hidden)
-        ),
+        images, image_refs(item for _, _, item, _ in unpublished) | body_images(unpublished), shown_images
     )
     pages = []
     for slug, src_path, item, _ in valid.pages:

@@ -102,3 +102,27 @@ def test_a_body_edit_keeps_every_other_job_and_key(tmp_path: Path, monkeypatch: 
         else:
             assert len(new) > 1 and len(keyed_now) > 1
         jobs, keys = new_jobs, new_keys
+
+
+def test_the_answer_is_kept_by_the_site_it_was_asked_for(site: Site) -> None:
+    """changed_bodies keeps its last answer with the newer site (page jobs and page keys both ask),
+    for that very pair only: asked about another earlier site, it compares again; the earlier site
+    is not kept alive by it, and the site still pickles (a weak reference does not)."""
+    import gc
+    import pickle
+    import weakref
+
+    story = site.articles[0]
+    rewritten = dataclasses.replace(story, body=site.articles[1].body, version=b"another")
+    now = dataclasses.replace(site, articles=(rewritten, *site.articles[1:]))
+    assert changed_bodies(site, now) == {id(story): rewritten}
+    other = dataclasses.replace(site, title="Een andere titel")
+    assert changed_bodies(other, now) is None, "another earlier site: compared again"
+    assert changed_bodies(site, now) == {id(story): rewritten}
+    earlier = dataclasses.replace(site)
+    changed_bodies(earlier, now)
+    gone = weakref.ref(earlier)
+    del earlier
+    gc.collect()
+    assert gone() is None, "the answer does not keep the earlier site alive"
+    assert pickle.loads(pickle.dumps(now)) == now

@@ -728,3 +728,46 @@ def test_a_cli_build_with_the_cache_takes_the_stats_of_its_no_op_check(
     files = load._scan(Path("content"), []).files()
     assert len(given) == 1 and len(files) == 7  # site.yaml, 2 IGS, 4 stories
     assert all(given[0][file.path][3:] == file.stat for file in files)
+
+
+def test_a_deleted_file_leaves_its_bucket_and_only_that_bucket_is_written(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build writes again only the buckets of what changed: a deleted file's record leaves the one
+    bucket that held it, the other buckets are not written, and a file added back is in it again."""
+    _settled(monkeypatch)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+    written: list[bytes] = []
+    real_put = DiskStore.put
+
+    def put(self: DiskStore, space: Any, key: bytes, value: Any) -> None:
+        if space.name == validate.JOURNAL.space.name:
+            written.append(key)
+        real_put(self, space, key, value)
+
+    monkeypatch.setattr(DiskStore, "put", put)
+
+    def build() -> dict[str, Any]:
+        written.clear()
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        load_and_validate(options, memo)
+        memo.finish(success=True)
+        store = DiskStore(project / "cache")
+        return dict(store.get_many(validate.JOURNAL.space, load._BUCKETS))
+
+    build()
+    held = build()
+    assert written == []
+    place = "articles/project-x"
+    bucket = load._bucket_key(place)
+    assert place in held[bucket]
+    text = ARTICLE.read_text(encoding="utf-8")
+    ARTICLE.unlink()
+    after = build()
+    assert written == [bucket]
+    assert place not in after[bucket] and after[bucket].keys() == held[bucket].keys() - {place}
+    assert {name: records.keys() for name, records in after.items() if name != bucket} == {
+        name: records.keys() for name, records in held.items() if name != bucket
+    }
+    ARTICLE.write_text(text, encoding="utf-8")
+    assert place in build()[bucket] and written == [bucket]
