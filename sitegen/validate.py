@@ -449,7 +449,7 @@ def _front(
     folder: str,
     items: tuple[tuple[str, MarkdownSource], ...],
     errors: list[ContentError],
-    checked: Callable[[str, MarkdownSource], FileCheck],
+    checked: Callable[[str, MarkdownSource, YamlDoc], FileCheck],
 ) -> list[tuple[str, str, dict[str, Any], MarkdownSource]]:
     result = []
     for slug, source in items:
@@ -462,7 +462,7 @@ def _front(
                     )
                 )
             continue
-        data = checked(folder, source).data
+        data = checked(folder, source, doc).data
         if isinstance(data, dict):
             result.append((slug, doc.src_path, data, source))
     return result
@@ -740,15 +740,18 @@ def validate_content(
     images = frozenset(path for path, _ in raw.images)
     complete = True  # no INVALID in any file's data
 
-    def checked(folder: str, source: YamlDoc | MarkdownSource) -> FileCheck:
-        """The file's own checks (from the journal, or run now), with its images looked up."""
+    journal = raw.checked
+
+    def checked(folder: str, source: YamlDoc | MarkdownSource, doc: YamlDoc) -> FileCheck:
+        """The file's own checks (from the journal, or run now), with its images looked up (`doc`:
+        the source's document)."""
         nonlocal complete
-        doc = source.front if isinstance(source, MarkdownSource) else source
-        found = raw.checked.get(doc.src_path) or check_file(folder, source)
-        complete = complete and found.complete
-        errors.extend(found.errors)
-        for where, text, rel in found.images:
-            _Checker(doc, errors, images).find_image(where, text, rel)
+        found = journal.get(doc.src_path) or check_file(folder, source)
+        if found.errors or found.images or not found.complete:  # most of 10,000 stories: none of them
+            complete = complete and found.complete
+            errors.extend(found.errors)
+            for where, text, rel in found.images:
+                _Checker(doc, errors, images).find_image(where, text, rel)
         return found
 
     site: Any = INVALID
@@ -756,7 +759,7 @@ def validate_content(
         if not any(e.path == raw.site.src_path for e in errors):
             errors.append(ContentError("site.yaml is leeg", raw.site.src_path, 1, 1))
     else:
-        site = checked("site", raw.site).data
+        site = checked("site", raw.site, raw.site).data
 
     igs: list[tuple[str, str, dict[str, Any]]] = []
     for slug, doc in raw.igs:
@@ -772,7 +775,7 @@ def validate_content(
                     )
                 )
             continue
-        data = checked("igs", doc).data
+        data = checked("igs", doc, doc).data
         if isinstance(data, dict):
             igs.append((slug, doc.src_path, data))
 
