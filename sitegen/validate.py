@@ -631,6 +631,7 @@ def _typed_plain(value: Any) -> Any:
     raise ValueError(f"not typed by the schema: {kind.__name__}")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # one object per date (a frozen one): 10,000 stories share a few thousand
 def _partial_from_plain(plain: tuple[str, str]) -> PartialDate:
     return PartialDate(dt.date.fromisoformat(plain[0]), plain[1])
 
