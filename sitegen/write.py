@@ -35,7 +35,7 @@ import tempfile
 import time
 import weakref
 from collections import ChainMap
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -51,8 +51,10 @@ OLD_PREFIX = ".output-old-"
 # Build state beside the output (".<output name>.build-state"): never published, never served.
 STATE_SUFFIX = ".build-state"
 SPARE = "spare"  # the generation before the current output, brought up to date by the next build
-MANIFEST = "manifest.json"  # a header, the output's tree (path -> digest, stat, version), its folders, the spare's
-MANIFEST_VERSION = 5
+# The manifest: a header, a base (path -> digest, stat, version; the folders), then the output's
+# tree and the spare's as they differ from the base (see _parse_manifest).
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 6
 STATE_NAMES = frozenset({SPARE, MANIFEST})
 _RENAME_EXCHANGE = 2
 # Every output a build writes carries this file: only a folder with it (or an empty one) is replaced.
@@ -286,31 +288,34 @@ def write_site(
     spare_tree = trees.get(spare_key, _NO_TREE)
     look = looked[1] if looked and looked[1].key == spare_key else None
     suspects = _suspects(names, version_of, output_tree, spare_tree, output_key, look)
+    records = output_tree.records
     if suspects is None:
-        want = _digests(names, source, version_of, output_tree.records, spare_tree.records)
-        wanted_suspects = None
-    else:  # every wanted file but the suspects holds the bytes the output's record names
-        records = output_tree.records
-        want = dict(zip(records, [record.partition(" ")[0] for record in records.values()], strict=True))
-        for rel in suspects:
-            want.pop(rel, None)
-        wanted_suspects = [rel for rel in names if rel in suspects]
-        want.update(_digests(wanted_suspects, source, version_of, records, spare_tree.records))
+        want = _digests(names, source, version_of, records, spare_tree.records)
+        handled = names
+        may_hold = bool(output_key)
+    else:  # every wanted file but the suspects holds the bytes the output's record names: only these are handled
+        handled = [rel for rel in names if rel in suspects]
+        want = _digests(handled, source, version_of, records, spare_tree.records)
+        # The output can hold exactly the wanted files only if it holds no suspect that is not wanted,
+        # and holds each wanted one as the build makes it (rare: its version changed, not its bytes).
+        may_hold = all(rel in want or rel not in records for rel in suspects)
+        may_hold = may_hold and all(_digest_in(records.get(rel)) == want[rel] for rel in handled)
+        if may_hold:  # then every file's digest, as the output's records name it
+            want = {**{rel: record.partition(" ")[0] for rel, record in records.items()}, **want}
     out = str(output_dir)
-    if output_key and not output_tree.records:  # no manifest to trust: learn the output by reading it
+    if suspects is None and output_key and not records:  # no manifest to trust: learn the output by reading it
         output_tree = _records_by_reading(out, names, folders, source, want, version_of)
-    if output_key and _holds_exactly(out, want, folders, output_tree, wanted_suspects):
+    if may_hold and _holds_exactly(out, want, folders, output_tree):
         kept = {rel: _with_version(output_tree.records[rel], version_of.get(rel)) for rel in names}
-        if output_tree.line and output_tree.full and kept == output_tree.records:
-            output_line = output_tree.line  # as it was read: nothing to write
+        if output_tree.base is not None and kept == output_tree.records:
+            kept_state = _state_digest(output_tree.base, output_tree.line)  # as it was read: nothing to write
         else:
-            output_line = _tree_line(output_key, kept)
-            _write_manifest(state, output_key, _Tree(kept, output_tree.folders, output_line), spare_key, spare_tree)
+            kept_state = _write_manifest(state, output_key, _Tree(kept, output_tree.folders), spare_key, spare_tree)
         logger.info("Output %s is up to date", output_dir)
-        return Written(0, 0, _state_digest(output_line))
+        return Written(0, 0, kept_state)
     spare = _spare(state)
     sync = _bring_up_to_date(
-        str(spare), names, folders, want, version_of, spare_tree, out, output_tree, source, look, suspects
+        str(spare), handled, folders, want, version_of, spare_tree, out, output_tree, source, look, suspects
     )
     os.chmod(spare, 0o755)
     new_key = _tree_key(spare) or ""  # a folder keeps its identity when it is renamed
@@ -322,10 +327,12 @@ def write_site(
         flushed = pool.submit(_flush, spare, entries) if len(entries) > _FSYNC_AT_MOST else None
         if flushed is None:
             _flush(spare, entries)
-        new_line = _tree_line(new_key, sync.records)
-        new_tree = _Tree(sync.records, sync.folders, new_line)
-        # The old output, now the spare, is recorded by how it differs from the new output.
-        manifest = _manifest_text(new_key, new_tree, output_key, output_tree, suspects)
+        new_tree = sync.tree()
+        # The new output's records differ from the old output's only in the suspects (where known),
+        # so from the base only in those and where the old output's did; the old output, now the
+        # spare, keeps its section.
+        paths = None if suspects is None else suspects.union(output_tree.differs)
+        manifest, new_state = _manifest_text(new_key, new_tree, output_key, output_tree, output_tree.base, paths)
         if flushed is not None:
             flushed.result()  # durable before the swap
     if output_key:
@@ -337,16 +344,17 @@ def write_site(
         # A first build: a spare of hard links, so that the next build's spare holds this site too.
         spare = _spare(state)
         mirror = _bring_up_to_date(str(spare), names, folders, want, version_of, _NO_TREE, out, sync.tree(), source)
-        _write_manifest(state, new_key, new_tree, _tree_key(spare) or "", mirror.tree())
+        new_state = _write_manifest(state, new_key, new_tree, _tree_key(spare) or "", mirror.tree())
     logger.info("Wrote %d and linked %d of %d files to %s", sync.written, sync.linked, len(names), output_dir)
-    return Written(sync.written, sync.linked, _state_digest(new_line))
+    return Written(sync.written, sync.linked, new_state)
 
 
 # A record: "digest st_ino st_size st_mtime_ns st_mode version", a file's bytes, its stat as written
 # (ctime is left out: hard-linking a file into the other tree changes it, its content does not) and
 # the version its bytes were made for ("-" for none). One string: the manifest is read on every
-# build (some 72,000 records at 300x10,000), and its strings are split apart in C (_pairs); of the
-# two trees' sections, only the new output's is made anew (the old output's is written back as read).
+# build (some 38,000 records at 300x10,000), and its strings are split apart in C (_pairs); of the
+# manifest's sections, only the new output's is made anew (the base and the old output's are written
+# back as read).
 NO_VERSION = "-"
 
 
@@ -414,20 +422,22 @@ def _suspects(
     look: _Look | None,
 ) -> set[str] | None:
     """The paths a rebuild has to look at one by one, where it can tell the rest apart without that
-    (None where it cannot): the usual rebuild has the output's records in full, the spare's as they
-    differ from those, and the look at the spare. Then every file but these suspects is wanted
+    (None where it cannot): the usual rebuild has the records of both trees, each told apart from
+    the same base, and the look at the spare. Then every file but these suspects is wanted
     with the version of the output's record (so its digest), has the same record in the spare, and
     a stat in the spare that agrees with it: it is kept there as it is. The suspects are the wanted
     files the output has not recorded with their version (a file without one is always digested),
     the recorded files no longer wanted, those whose spare records differ from the output's, and
     those the look found changed or absent in the spare."""
     records = output_tree.records
-    if look is None or not output_key or not output_tree.full or spare_tree.like != output_key:
+    if look is None or not output_key or output_tree.base is None or spare_tree.base is not output_tree.base:
         return None
-    wanted = dict(zip(names, map(version_of.get, names), strict=True))  # None (no version): never recorded
     recorded = dict(zip(records, [record.rpartition(" ")[2] for record in records.values()], strict=True))
-    suspects = {rel for rel, _ in wanted.items() ^ recorded.items()}  # one pass in C, not one per file
-    suspects.update(spare_tree.differs, look.other, look.absent)
+    suspects = {rel for rel, _ in version_of.items() ^ recorded.items()}  # one pass in C, not one per file
+    suspects.update(set(names).difference(version_of))  # without a version: never recorded with it
+    spare = spare_tree.records  # the two trees' records can differ only where either differs from the base's
+    suspects.update(rel for rel in output_tree.differs | spare_tree.differs if records.get(rel) != spare.get(rel))
+    suspects.update(look.other, look.absent)
     return suspects
 
 
@@ -475,15 +485,23 @@ def _tree_key(root: Path) -> str | None:
     return f"{info.st_dev}:{info.st_ino}" if stat.S_ISDIR(info.st_mode) else None
 
 
+class _Base(NamedTuple):
+    """The records of a tree as a build once wrote them in full, which the trees of the manifest
+    are told apart from (their records are mostly the same)."""
+
+    records: dict[str, str]
+    head: str  # its section's header (which names a digest of its records): part of each tree's state
+    text: str  # its whole section, written again as read while it stays the base
+
+
 class _Tree(NamedTuple):
     """What the manifest vouches for in one tree."""
 
     records: dict[str, str]  # path -> record, for every file
-    folders: dict[str, str]  # path -> FOLDER record ("st_ino st_ctime_ns", or UNSURE), for every folder
-    line: str = ""  # the tree's section in the manifest, kept to be written again as it was
-    full: bool = True  # False: the section holds the records only as far as they differ from the other tree's
-    like: str = ""  # where not full: the key of that other tree
-    differs: frozenset[str] = frozenset()  # where not full: the paths whose records differ from its (or it lacks)
+    folders: Mapping[str, str]  # path -> FOLDER record ("st_ino st_ctime_ns", or UNSURE), for every folder
+    line: str = ""  # the tree's section in the manifest (its records as they differ from the base's)
+    base: _Base | None = None  # the base the section was read against (None: not read from a manifest)
+    differs: frozenset[str] = frozenset()  # the paths whose records differ from the base's (or it lacks)
 
 
 _NO_TREE = _Tree({}, {})
@@ -513,52 +531,57 @@ def _parse_manifest(data: bytes) -> dict[str, _Tree]:
     if json.loads(text[:at]) != {"version": MANIFEST_VERSION}:
         raise ValueError("not a manifest of this version")
     trees: dict[str, _Tree] = {}
+    base = None
     while at < len(text):
         start = text.index("\n", at) + 1
-        tree = json.loads(text[at:start])
-        if not isinstance(tree, dict):
+        head = json.loads(text[at:start])
+        if not isinstance(head, dict):
             raise ValueError("a section that is not an object")
         parts: dict[str, str] = {}
         for name in _PARTS:  # each part's size, in characters, is in the header; the parts follow it
-            if name in tree:
-                size = tree[name]
+            if name in head:
+                size = head[name]
                 if type(size) is not int or size < 0:
                     raise ValueError("a part without its size")
                 parts[name] = text[start : start + size]
                 start += size
-        if text[start : start + 1] != "\n":
-            raise ValueError("a section cut off, or longer than its header says")
-        line, at = text[at : start + 1], start + 1
-        key = tree.get("tree", tree.get("of"))
-        records = _pairs(parts["records"]) if "records" in parts else {} if "of" in tree else None
-        folders = _pairs(parts["folders"]) if "folders" in parts else {} if "like" not in tree else None
-        if not isinstance(key, str) or records is None or folders is None:
-            raise ValueError("a tree without its key, records or folders")
-        if "of" in tree:  # the folders of the tree on the line before
-            if key not in trees:
-                raise ValueError("folders of a tree that is not there")
-            trees[key] = trees[key]._replace(folders=folders)
-        elif "like" not in tree:
-            trees[key] = _Tree(records, {}, line)
+        if text[start : start + 1] != "\n" or len(parts) != (1 if "base" in head else len(_PARTS)):
+            raise ValueError("a section cut off, longer than its header says, or without its parts")
+        line = text[at : start + 1]
+        if base is None:  # the first section: the base
+            if not isinstance(head.get("base"), str) or "records" not in parts:
+                raise ValueError("a manifest without its base")
+            base = _Base(_pairs(parts["records"]), text[at : text.index("\n", at) + 1], line)
         else:
-            base = trees.get(tree["like"])
-            if base is None or not base.full or "gone" not in parts:
-                raise ValueError("a tree told apart from one that is not there")
-            gone = parts["gone"].split(_SEP) if parts["gone"] else []
-            full = dict(base.records)
+            key = head.get("tree")
+            if not isinstance(key, str) or key in trees:
+                raise ValueError("a tree without its key, or twice")
+            changed, gone = _pairs(parts["records"]), _strings(parts["gone"])
+            records = dict(base.records)
             for rel in gone:
-                full.pop(rel, None)
-            full.update(records)
-            trees[key] = _Tree(full, folders, line, False, tree["like"], frozenset(records).union(gone))
+                records.pop(rel, None)
+            records.update(changed)
+            folders = _Pairs(parts["folders"])  # read only if asked (the old output's: written again as read)
+            trees[key] = _Tree(records, folders, line, base, frozenset(changed).union(gone))
+        at = start + 1
     return trees
 
 
-# A manifest is a line of JSON naming its version, then its sections: each a line of JSON (which
-# tree, and the size of each of its parts) followed by the parts and a newline. A part is its
-# strings joined by NUL, which no path holds (check_rel), nor any record: splitting one and pairing
-# its items runs in C, where JSON took a Python object per string (some 72,000 at 300x10,000).
+# A manifest is a line of JSON naming its version, then its sections: each a line of JSON (the
+# size of each of its parts, and which base or tree it is) followed by the parts and a newline. The
+# first section is the base: the records of a tree as a build wrote them in full; each tree's
+# section holds its records only as they differ from the base's (those changed or added, and those
+# gone), and its folders (a folder's record is its own inode: the two trees share none), so a
+# rebuild writes the base again as it read it, and the old output's section, with a new section for
+# the new output, and makes a new base only once the trees have drifted away from it. A part
+# is its strings joined by NUL, which no path holds (check_rel), nor any record: splitting one and
+# pairing its items runs in C, where JSON took a Python object per string (some 72,000 at 300x10,000).
 _SEP = "\0"
 _PARTS = ("records", "gone", "folders")  # the parts a section may have, in the order they come
+# A new base is made once the trees' sections hold more records than this share of the base's (or
+# a small site's few dozen): below that, a section costs less than writing every record again.
+_DRIFT_SHARE = 1 / 32
+_DRIFT_AT_LEAST = 256
 
 
 def _pairs(part: str) -> dict[str, str]:
@@ -567,6 +590,38 @@ def _pairs(part: str) -> dict[str, str]:
         return {}
     items = part.split(_SEP)
     return dict(zip(items[::2], items[1::2], strict=True))  # ValueError for an odd number of strings
+
+
+class _Pairs(Mapping[str, str]):
+    """The path -> record mapping of a part, split apart when first asked for; a part that does
+    not hold pairs is refused at once (ValueError), as `_pairs` refuses it."""
+
+    def __init__(self, part: str) -> None:
+        if part.count(_SEP) % 2 == 0 and part:
+            raise ValueError("an odd number of strings")
+        self._part: str | None = part
+        self._pairs: dict[str, str] = {}
+
+    def _split(self) -> dict[str, str]:
+        if self._part is not None:
+            self._pairs, self._part = _pairs(self._part), None
+        return self._pairs
+
+    def __getitem__(self, key: str) -> str:
+        return self._split()[key]
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self._split().get(key, default)  # (dict's, in C: _survey asks for every folder)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._split())
+
+    def __len__(self) -> int:
+        return len(self._split())
+
+
+def _strings(part: str) -> list[str]:
+    return part.split(_SEP) if part else []
 
 
 def _joined(pairs: Mapping[str, str]) -> str:
@@ -580,41 +635,67 @@ def _section(head: dict[str, str], parts: Mapping[str, str]) -> str:
     return f"{json.dumps({**head, **sizes}, separators=(',', ':'))}\n{body}\n"
 
 
-def _tree_line(key: str, records: Mapping[str, str]) -> str:
-    """A tree's records as one section, the output's state (its digest) as a build leaves it."""
-    return _section({"tree": key}, {"records": _joined(records)})
+def _new_base(records: Mapping[str, str]) -> _Base:
+    part = _joined(records)
+    digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()
+    text = _section({"base": digest}, {"records": part})
+    return _Base(dict(records), text[: text.index("\n") + 1], text)
 
 
-def _write_manifest(state: Path, output_key: str, output: _Tree, spare_key: str, spare: _Tree) -> None:
-    _save_manifest(state, _manifest_text(output_key, output, spare_key, spare))
+def _tree_section(
+    key: str, records: Mapping[str, str], folders: Mapping[str, str], base: _Base, paths: Iterable[str] | None = None
+) -> tuple[str, int]:
+    """A tree's section against `base`, and how many records it holds. `paths`, where given: the
+    only paths whose records may differ from the base's (else every record is compared)."""
+    old = base.records
+    if paths is None:
+        changed = {rel: record for rel, record in records.items() if old.get(rel) != record}
+        gone = [rel for rel in old if rel not in records]
+    else:
+        ordered = sorted(paths)
+        changed = {rel: records[rel] for rel in ordered if rel in records and old.get(rel) != records[rel]}
+        gone = [rel for rel in ordered if rel in old and rel not in records]
+    parts = {"records": _joined(changed), "gone": _SEP.join(gone), "folders": _joined(folders)}
+    return _section({"tree": key}, parts), len(changed) + len(gone)
+
+
+def _write_manifest(state: Path, output_key: str, output: _Tree, spare_key: str, spare: _Tree) -> bytes:
+    text, output_state = _manifest_text(output_key, output, spare_key, spare)
+    _save_manifest(state, text)
+    return output_state
 
 
 def _manifest_text(
-    output_key: str, output: _Tree, spare_key: str, spare: _Tree, suspects: Collection[str] | None = None
-) -> str:
-    """The output's tree in full (its section, then a section of its folders), then the spare's, its
-    records as far as they differ from the output's (the two trees share most files, and their
-    records with them). `suspects`, where given: the only paths whose records may differ (see
-    _suspects)."""
-    sections = [json.dumps({"version": MANIFEST_VERSION}) + "\n", output.line]
-    if output.folders:
-        sections.append(_section({"of": output_key}, {"folders": _joined(output.folders)}))
+    output_key: str,
+    output: _Tree,
+    spare_key: str,
+    spare: _Tree,
+    base: _Base | None = None,
+    paths: Collection[str] | None = None,
+) -> tuple[str, bytes]:
+    """The manifest of the output's tree and the spare's, and the output's state (_state_digest).
+
+    `base`, where given, is the base of the manifest read: the output's section is made against it
+    (from `paths` where given: the only paths whose records may differ between the output's tree
+    and that base, else from every record), and the spare's is written again as read if it was read
+    against it. Else, or once the sections have grown too large, the output's tree becomes the new
+    base, and the spare's section is made against that (from `paths` too, where given: then also
+    the only paths whose records may differ between the two trees)."""
+    section = ""
+    if base is not None:
+        section, size = _tree_section(output_key, output.records, output.folders, base, paths)
+        if spare.base is base and spare_key:
+            size += len(spare.differs)
+        if size > max(_DRIFT_AT_LEAST, int(len(base.records) * _DRIFT_SHARE)):
+            section = ""
+    if not section:
+        base = _new_base(output.records)
+        section = _section({"tree": output_key}, dict.fromkeys(_PARTS, ""))
+    sections = [json.dumps({"version": MANIFEST_VERSION}) + "\n", base.text, section]
     if spare_key and (spare.records or spare.folders):
-        base = output.records
-        if suspects is None:
-            changed = {rel: record for rel, record in spare.records.items() if base.get(rel) != record}
-            gone = [rel for rel in base if rel not in spare.records]
-        else:
-            ordered = sorted(suspects)
-            changed = {
-                rel: spare.records[rel]
-                for rel in ordered
-                if rel in spare.records and base.get(rel) != spare.records[rel]
-            }
-            gone = [rel for rel in ordered if rel in base and rel not in spare.records]
-        parts = {"records": _joined(changed), "gone": _SEP.join(gone), "folders": _joined(spare.folders)}
-        sections.append(_section({"tree": spare_key, "like": output_key}, parts))
-    return "".join(sections)
+        kept = spare.base is base  # (a new base: told apart from it here)
+        sections.append(spare.line if kept else _tree_section(spare_key, spare.records, spare.folders, base, paths)[0])
+    return "".join(sections), _state_digest(base, section)
 
 
 def _save_manifest(state: Path, text: str) -> None:
@@ -921,7 +1002,7 @@ def _translated(
     for folder in look.gone:
         looked.pop(folder, None)
     looked.update(look.folders)
-    unwanted = {folder for folder in looked if folder not in folders}
+    unwanted = looked.keys() - folders if isinstance(folders, Set) else {f for f in looked if f not in folders}
 
     def removed(rel: str) -> bool:
         """Whether rel lies in an unwanted folder (removed as a whole)."""
@@ -932,8 +1013,8 @@ def _translated(
             folder = folder.rpartition("/")[0]
         return False
 
-    found = _Survey({}, set(), {}, [])
-    for folder, record in looked.items():
+    found = _Survey({}, set(), looked if not unwanted else {}, [])
+    for folder, record in looked.items() if unwanted else ():
         if folder not in unwanted:
             found.folders[folder] = record
         elif not removed(folder):
@@ -959,15 +1040,12 @@ def _translated(
     return found
 
 
-def _holds_exactly(
-    root: str, digests: Mapping[str, str], folders: set[str], tree: _Tree, suspects: Iterable[str] | None = None
-) -> bool:
-    """Whether root holds these files and nothing else, judged by the records and a stat of each
-    (`suspects`, where given: the only files whose digest may differ from the record's)."""
+def _holds_exactly(root: str, digests: Mapping[str, str], folders: set[str], tree: _Tree) -> bool:
+    """Whether root holds these files and nothing else, judged by the records and a stat of each."""
     records = tree.records
     if len(records) < len(digests):
         return False
-    for rel in digests if suspects is None else suspects:  # decided without touching the disk, most often
+    for rel in digests:  # decided without touching the disk, most often
         digest = digests[rel]
         record = records.get(rel)
         if record is None or record.partition(" ")[0] != digest:
@@ -1028,7 +1106,7 @@ def _bring_up_to_date(
     from the disk: a build handles some 36,000 files, and pathlib would cost more than the disk.
     `look`, where given, is the look at the spare taken ahead for the tree's records; `suspects`
     (with a look), the only files that may not be kept as the output's records have them (see
-    _suspects).
+    _suspects): then `names` are the wanted files among them, and the others are kept as they are.
     """
     if look is None:
         found = _survey(spare, digests, folders, tree)
@@ -1049,7 +1127,6 @@ def _bring_up_to_date(
         sync.records = dict(output_records)  # each suspect's record is removed, then made below
         for rel in suspects:
             sync.records.pop(rel, None)
-        names = [rel for rel in names if rel in suspects]
     for rel in names:  # hot: some 36,000 files, nearly all kept
         version = version_of.get(rel)
         record = kept.get(rel)
@@ -1074,7 +1151,9 @@ def _bring_up_to_date(
             sync.records[rel] = _record(digest, os.lstat(target), version)
             sync.written += 1
             sync.made.append(rel)
-    sync.folders = {folder: UNSURE if folder in changed else record for folder, record in present.items()}
+    sync.folders = present  # (found.folders: this build's own dict)
+    for folder in changed.intersection(present):
+        present[folder] = UNSURE
     sync.changed = changed
     return sync
 
@@ -1128,7 +1207,7 @@ def output_state(output_dir: Path) -> bytes:
     which is the `Written.state` of the build that left it so; else empty."""
     output_dir = output_dir.absolute()
     tree = _read_manifest(state_dir(output_dir) / MANIFEST).get(_tree_key(output_dir) or "")
-    if tree is None or not tree.full:  # not the line a build left the output with
+    if tree is None:
         return b""
     digests = {rel: record.partition(" ")[0] for rel, record in tree.records.items()}
     try:
@@ -1136,12 +1215,14 @@ def output_state(output_dir: Path) -> bytes:
             return b""
     except (OSError, OutputPathError):  # an unreadable folder, a manifest naming what no build writes
         return b""
-    return _state_digest(tree.line)
+    return _state_digest(tree.base, tree.line)
 
 
-def _state_digest(line: str) -> bytes:
-    """A tree's state: the digest of its line in the manifest (its key and every record)."""
-    return hashlib.sha256(line.encode("utf-8", "surrogatepass")).digest()
+def _state_digest(base: _Base | None, line: str) -> bytes:
+    """A tree's state: the digest of its section in the manifest (its key and how its records differ
+    from the base's) and of the base's header (which names a digest of the base's records)."""
+    assert base is not None  # a tree read from a manifest, or one just made against a base
+    return hashlib.sha256((base.head + line).encode("utf-8", "surrogatepass")).digest()
 
 
 def _swap(spare: Path, output_dir: Path) -> None:

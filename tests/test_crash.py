@@ -327,18 +327,19 @@ def _damaged_manifest(out: Path) -> None:
 
 
 def _manifest_in_part(out: Path) -> None:
-    """The manifest cut off right after the output's records (a copy broken off, a disk that filled):
-    believed in the whole sections it holds (the output's records), not in the rest (its folders,
-    the spare's records)."""
+    """The manifest cut off right after the output's section (a copy broken off, a disk that filled):
+    believed in the whole sections it holds (the base and how the output's tree differs from it),
+    not in the rest (the spare's section)."""
     _steady(out)
     manifest = write.state_dir(out) / write.MANIFEST
     text = manifest.read_text(encoding="utf-8")
-    start = text.index("\n") + 1  # after the version line
-    records = text.index("\n", start) + 1  # after the header of the output's section
-    cut = records + json.loads(text[start:records])["records"] + 1
+    cut = text.index("\n") + 1  # after the version line
+    for _ in range(2):  # the base, then the output's section
+        header = text.index("\n", cut) + 1
+        cut = header + sum(json.loads(text[cut:header]).get(name, 0) for name in write._PARTS) + 1
     manifest.write_text(text[:cut], encoding="utf-8")
     trees = write._read_manifest(manifest)
-    assert list(trees) == [write._tree_key(out)] and not trees[write._tree_key(out)].folders
+    assert list(trees) == [write._tree_key(out)] and trees[write._tree_key(out)].records
 
 
 def _without_spare(out: Path) -> None:
