@@ -12,9 +12,14 @@ from pathlib import Path
 from conftest import ROOT, SAMPLE
 
 # A build that draws nothing new and forks no pool imports none of these: Pagefind's Python service
-# (it loads asyncio and ssl; the binary is found without it), multiprocessing (only a pool uses it)
-# and Pillow's drawing modules (only a social card drawn uses them; its key does not).
-NOT_FOR_A_REBUILD = ("asyncio", "ssl", "pagefind.service", "multiprocessing", "PIL.Image", "PIL.ImageFont")
+# (it loads asyncio and ssl) and its binary's package (it loads platform; the binary is found
+# without either), multiprocessing (only a pool uses it) and Pillow's drawing modules (only a social
+# card drawn uses them; its key does not).
+NOT_FOR_A_REBUILD = (
+    *("asyncio", "ssl", "pagefind.service", "pagefind_bin", "platform"),
+    *("multiprocessing", "PIL.Image", "PIL.ImageFont"),
+)
+PAGEFIND_PACKAGES = ("pagefind_bin", "pagefind_bin_extended", "platform")
 
 _BUILD = """
 import json, sys
@@ -48,3 +53,20 @@ def test_a_rebuild_after_a_story_edit_imports_nothing_it_does_not_use(tmp_path: 
     story = content / "articles" / "project-x.md"
     story.write_text(story.read_text(encoding="utf-8").rstrip("\n") + "\n\nBewerkt.\n", encoding="utf-8")
     assert _build_imports(content, tmp_path, (*NOT_FOR_A_REBUILD, "sitegen.search")) == ["sitegen.search"]
+
+
+def test_a_rebuild_that_indexes_a_delta_does_not_import_pagefinds_package(tmp_path: Path) -> None:
+    """A rebuild of a site large enough for a delta bundle runs Pagefind in this process (a cold
+    build runs it in a forked child): the binary is found beside its package, which is not imported."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    for i in range(40):  # a shard of more than 1 / search.DELTA_SHARE pages: its edits go to the delta
+        (content / "articles" / f"bericht-{i:02d}.md").write_text(
+            f"---\ntitle: Bericht {i}\ntype: news\ndate: 2021-05-04\nsummary: Een bericht.\n---\nTekst {i}.\n",
+            encoding="utf-8",
+        )
+    _build_imports(content, tmp_path, PAGEFIND_PACKAGES)
+    story = content / "articles" / "bericht-07.md"
+    story.write_text(story.read_text(encoding="utf-8") + "\nBewerkt.\n", encoding="utf-8")
+    assert _build_imports(content, tmp_path, (*PAGEFIND_PACKAGES, "sitegen.search")) == ["sitegen.search"]
+    assert (tmp_path / "out" / "pagefind" / "deel-delta").is_dir()

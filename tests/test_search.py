@@ -152,6 +152,22 @@ def test_missing_pagefind_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
     assert str(caught.value.errors[0]).startswith("pyproject.toml: zoekindex: Pagefind is niet geïnstalleerd")
 
 
+def test_the_pagefind_binary_is_the_one_its_package_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found beside the installed package without importing it: the executable its own
+    get_executable gives."""
+    import importlib
+
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    for package in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
+        assert search.pagefind_binary() == module.get_executable()
+        return
+    pytest.skip("no pagefind_bin package installed")
+
+
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample site with its index: what the search finds is checked on content that stays put."""
