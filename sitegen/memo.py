@@ -35,7 +35,7 @@ import datetime as dt
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +158,12 @@ class Memo:
     def keep(self, space: Space[T], key: bytes, value: T) -> None:
         """Keep `value` under `key` for the next build (replacing what was kept)."""
         self._keep(space, key, value)
+
+    def hold(self, space: Space[T], keys: Iterable[bytes]) -> None:
+        """Count `keys` as used by this build without asking the store for them: a successful build
+        keeps their entries where it has them (it drops the others of a space it asked)."""
+        with self._lock:
+            self._used.setdefault(space.name, set()).update(keys)
 
     def known(self, space: Space[T], keys: Sequence[bytes], vouched: AbstractSet[bytes] = frozenset()) -> set[bytes]:
         """The keys whose values are remembered, found without reading the values (a large value is

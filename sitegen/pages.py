@@ -312,9 +312,9 @@ def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any,
     number of pages and of stories are in its context): an edit of a story renders again the pages
     that show it, not every tag's nor every page of its lists. The filter by IGS is on one page."""
     lists = story_lists(inputs.site)
-    shown = lists.shown(context.get("filter_type"), context.get("tag"), context["page_number"])
     types = inputs.shared("story-types", lambda: lists.filters[0])
-    return (inputs.cards(context["url"], shown), types, lists.filters[1] if context["igs_filter"] else None)
+    shown = inputs.cards(context["url"], shown_stories(inputs.site, context))
+    return (shown, types, lists.filters[1] if context["igs_filter"] else None)
 
 
 def _feed_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -679,6 +679,11 @@ def page_links(number: int, count: int) -> list[int | None]:
         found.append(page)
         last = page
     return found
+
+
+def shown_stories(site: Site, context: Mapping[str, Any]) -> Sequence[Any]:
+    """The stories the page of a story list with this context shows (its template's story_list)."""
+    return story_lists(site).shown(context.get("filter_type"), context.get("tag"), context["page_number"])
 
 
 def story_page_url(list_url: str, number: int) -> str:

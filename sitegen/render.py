@@ -42,7 +42,7 @@ from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
 from .markup import RenderedMarkdown
-from .memo import BYTES, TEXT, Codec, Memo, Space
+from .memo import BYTES, TEXT, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
 from .pages import (
     FEED_STORIES,
@@ -50,6 +50,7 @@ from .pages import (
     PageJob,
     page_jobs,
     page_links,
+    shown_stories,
     story_lists,
     story_page_url,
     story_type_url,
@@ -225,74 +226,41 @@ def _macro(env: Environment, template: str, name: str) -> Callable[..., Markup]:
     return getattr(env.get_template(template).module, name)  # type: ignore[no-any-return]
 
 
-def _encode_parts(parts: Mapping[bytes, bytes]) -> bytes:
-    """Each key (DIGEST_SIZE bytes), the size of its value and the value, one after the other."""
-    if any(len(key) != DIGEST_SIZE for key in parts):
-        raise ValueError(f"a key not {DIGEST_SIZE} bytes long")
-    return b"".join(key + len(value).to_bytes(4, "big") + value for key, value in sorted(parts.items()))
-
-
-def _decode_parts(data: bytes) -> dict[bytes, bytes]:
-    found: dict[bytes, bytes] = {}
-    at = 0
-    while at < len(data):
-        key, size = data[at : at + DIGEST_SIZE], int.from_bytes(data[at + DIGEST_SIZE : at + DIGEST_SIZE + 4], "big")
-        at += DIGEST_SIZE + 4
-        if at + size > len(data) or len(key) != DIGEST_SIZE:
-            raise ValueError("truncated")
-        found[key] = data[at : at + size]
-        at += size
-    return found
-
-
 # What each story shows on the story lists (its card: articles.html's story_card(article, "h2")) and
-# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows, in a table
-# per kind of part (deps.kept_table, in buckets): all are read when one of those pages is rendered
-# again, and an edit writes a bucket or two again.
-STORY_PARTS: Space[dict[bytes, bytes]] = Space("story-parts", Codec(_encode_parts, _decode_parts))
+# in the feed (its entry: feed.xml's feed_entry(article)), by a digest of what it shows, one entry
+# each: a rebuild reads those of the stories on the pages it renders, and an edit makes one again.
+STORY_CARDS: Space[str] = Space("story-cards", TEXT)
+FEED_ENTRIES: Space[str] = Space("feed-entries", TEXT)
 STORY_LIST_HEADING = "h2"
-
-
-def _remembered_parts(
-    memo: Memo, name: bytes, keys: Sequence[bytes], items: Sequence[Any], make: Callable[[Any], str]
-) -> list[str]:
-    """The part of each of `items`, by its key: those the store keeps under `name`, the others made
-    (on every core when there are many) and kept. Raises what `make` raises."""
-    last = recalled_table(memo, STORY_PARTS, name)
-    held = dict(last)
-    missing = [at for at, key in enumerate(keys) if key not in held]
-    for at, text in zip(missing, pmap(make, [items[at] for at in missing]), strict=True):
-        held[keys[at]] = text.encode("utf-8")
-    kept_table(memo, STORY_PARTS, {key: held[key] for key in keys}, last, name)  # the parts still shown
-    return [held[key].decode("utf-8") for key in keys]
 
 
 def _prepare_story_parts(
     env: Environment,
     site: Site,
     memo: Memo,
-    templates: set[str],
+    jobs: Sequence[PageJob],
     ground: bytes,
     summaries: Mapping[int, bytes],
     pictures: Any,
 ) -> None:
-    """Make the parts many pages show of every story once, before those pages are rendered (for the
-    `templates` to be rendered): the story lists' cards and the feed's entries, remembered by what
-    each shows: the story's summary (SUMMARY_FIELDS, digested by the page keys) and, on a card, its
-    picture and the base path, in an entry the base URL, under `ground` (the templates and the map
-    pictures a card may show). The list
-    of all stories and the feed show every story: a story edit makes one card and one entry again,
-    not ten thousand."""
+    """Make the parts many pages show of a story once, before those `jobs` are rendered: the story
+    lists' cards and the feed's entries of the stories they show, remembered by what each shows: the
+    story's summary (SUMMARY_FIELDS, digested by the page keys) and, on a card, its picture and the
+    base path, in an entry the base URL, under `ground` (the templates and the map pictures a card may
+    show). The parts of every story stay in the store (Memo.hold): a rebuild that renders again the
+    pages of all stories (a story added) makes the cards it shows anew, not ten thousand."""
     articles = site.articles
+    templates = {job.template for job in jobs}
 
     def prepared(
-        name: bytes, articles: Sequence[Any], keys: list[bytes], make: Callable[[Any], str]
+        space: Space[str], shown: Sequence[Any], keys: Mapping[int, bytes], make: Callable[[Any], str]
     ) -> dict[int, Markup] | None:
+        memo.hold(space, keys.values())
         try:
-            made = _remembered_parts(memo, name, keys, articles, make)
+            made = memo.remembered_all(space, [(keys[id(a)], a) for a in shown], make)
         except TemplateError:  # reported with the page that shows it, as the template's other errors
             return None
-        return {id(a): Markup(part) for a, part in zip(articles, made, strict=True)}
+        return {id(a): Markup(part) for a, part in zip(shown, made, strict=True)}
 
     def macro(template: str, name: str) -> Callable[..., Markup] | None:
         try:
@@ -300,15 +268,21 @@ def _prepare_story_parts(
         except TemplateError:  # reported with the pages that use the template
             return None
 
-    def key(part: bytes, article: Any, picture: Any = None) -> bytes:
-        shown = ground + part + summaries[id(article)] + (digest(picture) if picture is not None else b"")
-        return hashlib.blake2b(shown, digest_size=DIGEST_SIZE).digest()
+    def keys(part: bytes, stories: Sequence[Any], picture: bool) -> dict[int, bytes]:
+        head = ground + part
+        return {
+            id(a): hashlib.blake2b(
+                head + summaries[id(a)] + (digest(pictures.get(a.image.src)) if picture and a.image else b""),
+                digest_size=DIGEST_SIZE,
+            ).digest()
+            for a in stories
+        }
 
     card = macro("_macros.html", "article_card") if "articles.html" in templates else None
     if card is not None:
-        shown = digest("card", site.base_path)  # its links
-        keys = [key(shown, a, pictures.get(a.image.src) if a.image else None) for a in articles]
-        cards = prepared(b"cards", articles, keys, lambda a: str(card(a, STORY_LIST_HEADING)))
+        shown = {id(a): a for job in jobs if job.template == "articles.html" for a in shown_stories(site, job.context)}
+        every = keys(digest("card", site.base_path), articles, picture=True)  # "card": its links
+        cards = prepared(STORY_CARDS, list(shown.values()), every, lambda a: str(card(a, STORY_LIST_HEADING)))
         if cards is not None:
 
             def story_card(article: Any, heading: str) -> Markup:
@@ -318,9 +292,9 @@ def _prepare_story_parts(
             env.globals["story_card"] = story_card
     entry = macro("_feed.xml", "feed_entry") if "feed.xml" in templates else None
     if entry is not None:
-        shown = digest("entry", site.base_url)  # its absolute URLs
         in_feed = articles[:FEED_STORIES]
-        entries = prepared(b"entries", in_feed, [key(shown, a) for a in in_feed], lambda a: str(entry(a)))
+        every = keys(digest("entry", site.base_url), in_feed, picture=False)  # "entry": its absolute URLs
+        entries = prepared(FEED_ENTRIES, in_feed, every, lambda a: str(entry(a)))
         if entries is not None:
             env.globals["feed_entry"] = lambda article: entries.get(id(article)) or entry(article)
 
@@ -460,7 +434,7 @@ def render_site(
                 output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
         todo = [(key, job) for key, job in keyed if key not in known]
         ground = digest(templates, cards)
-        _prepare_story_parts(env, site, memo, {job.template for _, job in todo}, ground, summaries, pictures)
+        _prepare_story_parts(env, site, memo, [job for _, job in todo], ground, summaries, pictures)
         read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
         _load_templates(env, [job for _, job in todo])
         try:

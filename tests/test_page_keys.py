@@ -310,6 +310,63 @@ def test_a_title_edit_renders_again_exactly_the_pages_of_the_lists_that_show_the
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["new process", "preview"])
+def test_a_rebuild_that_shows_few_cards_keeps_those_of_every_story(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
+) -> None:
+    """A rebuild makes and reads the cards and feed entries of the stories on the pages it renders
+    only, yet the cache keeps those of every story (Memo.hold): after a title edit that renders a few
+    pages, a new story, which moves every story of every list to another place, makes its own card
+    and entry alone; with the cold build's bytes. A card kept under a stale key (the title before the
+    edit) would show the old title on every page of all stories."""
+    import collections
+
+    from sitegen import render
+    from sitegen.memo import Memo
+    from sitegen.pages import FEED_STORIES, STORIES_PER_PAGE
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore, MemoryStore
+
+    content, _, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    count = FEED_STORIES + 2 * STORIES_PER_PAGE
+    for n in range(count):  # n000 the oldest: not in the feed, on the last page of every list
+        date = f"2024-{1 + n // 28:02}-{1 + n % 28:02}"
+        front = f"title: Verhaal {n}\ntype: {('news', 'spotlight')[n % 2]}\ndate: {date}\n"
+        _story(content, f"n{n:03}", f'{front}igs: [noord]\nsummary: "Over {n}."\ntags: [erfgoed]\n')
+    made: list[str] = []  # the card and the entry macros' calls
+    macro = render._macro
+
+    def counted(env: object, template: str, name: str) -> object:
+        found = macro(env, template, name)  # type: ignore[arg-type]
+        return lambda *args: made.append(name) or found(*args)
+
+    monkeypatch.setattr(render, "_macro", counted)
+    kept = Memo(MemoryStore())
+
+    def build() -> collections.Counter[str]:
+        memo = kept if preview else Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
+        made.clear()
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        made_now = collections.Counter(made)
+        cold = build_files(options, Memo())[1]
+        pages = [name for name in files if name.endswith((".html", ".xml"))]  # the search index is another test's
+        assert [files[name] for name in pages] == [cold[name] for name in pages]
+        return made_now
+
+    assert build()["article_card"] >= count  # cold
+    _replace(content / "articles" / "n000.md", r"^title: .*$", "title: Het oudste verhaal")
+    assert build() == {"article_card": 1}  # its card; not in the feed
+    _story(
+        content,
+        "nieuw",
+        'title: Nieuw\ntype: news\ndate: 2025-01-01\nigs: [noord]\nsummary: "Nieuw."\ntags: [erfgoed]\n',
+    )
+    assert build() == {"article_card": 1, "feed_entry": 1}
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["new process", "preview"])
 def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
 ) -> None:
