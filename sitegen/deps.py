@@ -176,6 +176,15 @@ a table per kind named by a digest of the kind's shared inputs with the chrome (
 rebuild makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
 
 
+def _versions(jobs: list[PageJob], item: str) -> list[bytes]:
+    """The version of each job's item (b"" where it has none), in C where every item has one."""
+    items = list(map(operator.itemgetter(item), map(operator.attrgetter("context"), jobs)))
+    try:
+        return list(map(operator.attrgetter("version"), items))
+    except AttributeError:
+        return [getattr(found, "version", b"") for found in items]
+
+
 class _Sources(NamedTuple):
     """What page keys read besides the site and the jobs (see `page_keys`)."""
 
@@ -241,7 +250,7 @@ def page_keys(
                 summaries_out.update(zip(map(id, site.articles), found.summaries_of(site.articles), strict=True))
             return keys
     keys = _page_keys(site, jobs, sources, memo or Memo(), summaries_out)
-    if memo is not None:
+    if memo is not None and memo.lasting:
         _keep_last(memo, site, sources, jobs, keys)
     return keys
 
@@ -296,8 +305,7 @@ def _page_keys(
                 table = tables[kind.name] = (ground, recalled_table(memo, KEYS_BY_VERSION, ground), {})
             _, last, now = table
             # In bulk: some 10,000 stories, nearly all of whose keys the last build made.
-            item = kind.item
-            versions = [getattr(job.context[item], "version", b"") for job in group]
+            versions = _versions(group, kind.item)
             if set(map(len, versions)) - {DIGEST_SIZE}:  # a table's keys are digests (b"": unknown)
                 versions = [hashlib.blake2b(v, digest_size=DIGEST_SIZE).digest() if v else b"" for v in versions]
             found = list(map(last.get, versions))  # b"" is never a key

@@ -159,6 +159,13 @@ class Memo:
         """Keep `value` under `key` for the next build (replacing what was kept)."""
         self._keep(space, key, value)
 
+    @property
+    def lasting(self) -> bool:
+        """Whether what a build keeps in a space without a codec reaches the next build: the preview's
+        store in memory serves every build of its process; a build's disk store ends with the build
+        (`build` runs one a process), so what only a next build would read is not worth making."""
+        return self.store is not None and self.store.in_memory
+
     def hold(self, space: Space[T], keys: Iterable[bytes]) -> None:
         """Count `keys` as used by this build without asking the store for them: a successful build
         keeps their entries where it has them (it drops the others of a space it asked)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import operator
 import re
@@ -63,6 +64,9 @@ SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "
 STORIES_PER_PAGE = 24
 # The feed shows the newest stories only: a reader polls it for what is new.
 FEED_STORIES = 50
+# A story card's part of a page key where the story has no picture (KeyInputs.card_parts): of the
+# size of a digest (sitegen/deps.py: DIGEST_SIZE), all zeros: not a digest of any picture.
+NO_PICTURE = bytes(20)
 # Template functions that read the site (sitegen/render.py): a template calls them only where its
 # kinds declare them (`Reads.calls`), since a kind's key digests what they give (StoryLists).
 SITE_FUNCTIONS = ("story_list", "story_filters")
@@ -103,6 +107,7 @@ class KeyInputs:
     """What they show in this build, by page URL (to be kept for the next)."""
     _shared: dict[str, bytes] = field(default_factory=dict)
     _summaries: dict[int, bytes] = field(default_factory=dict)  # by id(): the site holds every article
+    _cards: dict[int, bytes] = field(default_factory=dict)  # card_parts, by id()
 
     def shared(self, name: str, compute: Callable[[], Any]) -> bytes:
         if name not in self._shared:
@@ -124,7 +129,7 @@ class KeyInputs:
         return found
 
     def cards(self, url: str, stories: Sequence[Any]) -> bytes:
-        """A digest of what the story cards of `stories` on the page `url` show (_story_cards), kept
+        """A digest of what the story cards of `stories` on the page `url` show (card_parts), kept
         for the next build: where that page's cards of the earlier build were of the very same story
         objects (the preview's model hands the unchanged stories back as they were), its digest, with
         no summary asked. A preview's rebuild after an IGS edit keys some 2,000 story lists; an edit
@@ -133,17 +138,31 @@ class KeyInputs:
         if before is not None and _same_items(before[0], stories):
             found = before[1]
         else:
-            found = self.digest(_story_cards(self, stories))
+            found = hashlib.blake2b(self.card_parts(stories), digest_size=len(NO_PICTURE)).digest()
         self.shown[url] = (stories, found)
         return found
+
+    def card_parts(self, stories: Sequence[Any]) -> bytes:
+        """What the story cards of `stories` show, joined: of each its summary (SUMMARY_FIELDS) and a
+        digest of its picture (NO_PICTURE without one), parts of one size, made once per story (a
+        story is on some four pages of lists: all stories, its type's, its tags')."""
+        by_id = self._cards
+        found = list(map(by_id.get, map(id, stories)))
+        if None in found:  # in C but for the stories with a picture
+            found = list(map(operator.add, self.summaries_of(stories), itertools.repeat(NO_PICTURE)))
+            images = list(map(operator.attrgetter("image"), stories))
+            for at in itertools.compress(range(len(images)), images):
+                found[at] = found[at][: -len(NO_PICTURE)] + self.digest(self.pictures.get(images[at].src))
+            by_id.update(zip(map(id, stories), found, strict=True))
+        return b"".join(found)
 
     def summaries_of(self, articles: Sequence[Any]) -> list[bytes]:
         """`[self.summary(a) for a in articles]`, looked up in bulk: the story lists ask for every story."""
         by_id = self._summaries
-        found = [by_id.get(id(a)) for a in articles]
+        found = list(map(by_id.get, map(id, articles)))
         if None not in found:
             return found
-        versions = [a.version for a in articles]
+        versions = list(map(operator.attrgetter("version"), articles))
         found = list(map(self.summaries.get, versions))  # b"" (unknown) is never a key
         if None in found:  # a new story (or one of unknown version): digested by `summary`
             found = [summary or self.summary(a) for a, summary in zip(articles, found, strict=True)]
@@ -241,6 +260,10 @@ def _one(src_path: str, updated: Callable[[Site], dt.date] | None = None) -> Cal
     return pages
 
 
+# How PartialDates compare (dataclass order), in C: max() of a page's dates of some 24 stories.
+_DATE_ORDER = operator.attrgetter("start", "precision")
+
+
 def _story_pages(which: str, later: bool) -> Callable[[Site, Sequence[PageJob]], list[Page]]:
     """The pages of the story lists of one sort (StoryLists.lists: all stories, per type, per tag):
     their first pages, or (`later`) the others, STORIES_PER_PAGE stories a page."""
@@ -255,7 +278,8 @@ def _story_pages(which: str, later: bool) -> Callable[[Site, Sequence[PageJob]],
                         "story_count": len(stories), "igs_filter": which == "all" and number == 1}  # fmt: skip
                 if which == "all":  # "Laatst bijgewerkt": the newest of the stories it shows
                     shown = story_page(stories, number)
-                    page["updated"] = max([site.updated, *(a.updated for a in shown if not a.is_unpublished)])
+                    dates = [site.updated, *(a.updated for a in shown if not a.is_unpublished)]
+                    page["updated"] = max(dates, key=_DATE_ORDER)
                 found.append(Page({**values, "page": str(number)}, "content/articles", page))
         return found
 
@@ -292,13 +316,6 @@ def _sitemap(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
 
 
 # --- what keys each kind ------------------------------------------------------------------------
-
-
-def _story_cards(inputs: KeyInputs, stories: Sequence[Any]) -> tuple[bytes, list[Any]]:
-    """What the story cards of `stories` show: their summaries (SUMMARY_FIELDS, digests of one size,
-    joined: some 2,000 tag pages are keyed on every build) and pictures."""
-    pictures = inputs.pictures
-    return b"".join(inputs.summaries_of(stories)), [pictures.get(a.image.src) for a in stories if a.image]
 
 
 def _same_items(before: Sequence[Any], now: Sequence[Any]) -> bool:
@@ -590,16 +607,17 @@ def _jobs_since(last: Site, last_jobs: list[PageJob], site: Site) -> list[PageJo
 
 
 def _page_jobs(site: Site, memo: Memo | None) -> list[PageJob]:
-    last = memo.recalled(LAST_JOBS, _LAST_BUILD) if memo is not None else None
+    lasting = memo is not None and memo.lasting
+    last = memo.recalled(LAST_JOBS, _LAST_BUILD) if lasting else None
     jobs: list[PageJob] = []
     kept: dict[str, dict[int, PageJob]] = {}
     for page_kind in KINDS:
         made = page_kind.jobs(site, jobs, last.get(page_kind.name) if last else None)
-        if isinstance(page_kind.pages, _Items):
+        if lasting and isinstance(page_kind.pages, _Items):
             name = page_kind.pages.name
             kept[page_kind.name] = {id(job.context[name]): job for job in made}
         jobs += made
-    if memo is not None:
+    if lasting:
         memo.keep(LAST_JOBS, _LAST_BUILD, kept)  # the jobs hold their items: no id is taken again meanwhile
     return jobs
 

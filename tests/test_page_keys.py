@@ -498,3 +498,30 @@ def test_the_stories_of_each_tag_type_and_igs_are_taken_over_where_they_follow()
         dataclasses.replace(site, articles=site.articles[1:]),
     ):
         assert_grouped(pages.story_lists(changed))
+
+
+def test_only_the_preview_keeps_the_last_builds_jobs_and_keys_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last build's jobs and page keys by their very objects serve the next build of the same
+    process only (the preview's rebuilds: sitegen/pages.py, sitegen/deps.py): its store in memory
+    keeps them, a build's disk store (one build a process) is not given them to keep (Memo.lasting);
+    either way the pages are the cold build's."""
+    from sitegen.deps import LAST_KEYS
+    from sitegen.memo import Memo
+    from sitegen.pages import _LAST_BUILD, LAST_JOBS
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore, MemoryStore
+
+    _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    cold = build_files(options, Memo())[1]
+    for store, lasting in ((DiskStore(tmp_path / "cache"), False), (MemoryStore(), True)):
+        memo = Memo(store)
+        files = build_files(options, memo)[1]
+        assert memo.lasting == lasting
+        assert (memo.recalled(LAST_JOBS, _LAST_BUILD) is not None) == lasting
+        assert (memo.recalled(LAST_KEYS, _LAST_BUILD) is not None) == lasting
+        pages = [name for name in files if name.endswith((".html", ".xml"))]
+        assert [files[name] for name in pages] == [cold[name] for name in pages]
