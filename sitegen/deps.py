@@ -176,6 +176,13 @@ a table per kind named by a digest of the kind's shared inputs with the chrome (
 rebuild makes the keys of the pages whose item or shared inputs changed, and looks the others up."""
 
 
+def _table_keys(versions: list[bytes]) -> list[bytes]:
+    """Versions as the keys of a table by version, which are digests (b"": unknown, never a key)."""
+    if set(map(len, versions)) - {DIGEST_SIZE}:
+        return [hashlib.blake2b(v, digest_size=DIGEST_SIZE).digest() if v else b"" for v in versions]
+    return versions
+
+
 def _versions(jobs: list[PageJob], item: str) -> list[bytes]:
     """The version of each job's item (b"" where it has none), in C where every item has one."""
     items = list(map(operator.itemgetter(item), map(operator.attrgetter("context"), jobs)))
@@ -194,6 +201,71 @@ class _Sources(NamedTuple):
     anchors: Mapping[str, str]
     geo: Any
     asset_names: Mapping[str, Mapping[str, str]]
+
+
+def _encode_named(keys: Mapping[str, bytes]) -> bytes:
+    """Each key (DIGEST_SIZE bytes), the size of its name and the name (UTF-8), one after the other."""
+    if any(len(key) != DIGEST_SIZE for key in keys.values()):
+        raise ValueError(f"a key not {DIGEST_SIZE} bytes long")
+    named = ((key, name.encode("utf-8")) for name, key in sorted(keys.items()))
+    return b"".join(key + len(name).to_bytes(4, "big") + name for key, name in named)
+
+
+def _decode_named(data: bytes) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    at = 0
+    while at < len(data):
+        key, size = data[at : at + DIGEST_SIZE], int.from_bytes(data[at + DIGEST_SIZE : at + DIGEST_SIZE + 4], "big")
+        at += DIGEST_SIZE + 4
+        if at + size > len(data) or len(key) != DIGEST_SIZE:
+            raise ValueError("truncated")
+        found[data[at : at + size].decode("utf-8")] = key
+        at += size
+    return found
+
+
+STORY_HEADS: Space[dict[bytes, bytes]] = Space("story-heads", DIGEST_PAIRS)
+"""A digest of every field of each story but its body, by its version (a table: see kept_table)."""
+SITE_PAGE_KEYS: Space[dict[str, bytes]] = Space("site-page-keys", Codec(_encode_named, _decode_named))
+"""The keys of the pages of a kind without a table by version (pages.PageKind.shared), by page, under
+a digest of the site but its stories' bodies with the other sources of page keys (`_site_key`), of
+the kind and of its chrome (`_taken_keys`)."""
+
+
+def _taken_keys(memo: Memo, kept_as: bytes | None, group: list[PageJob]) -> dict[str, bytes] | None:
+    """The keys of these pages of a kind as the last build made them under `kept_as` (the site key, the
+    kind and its chrome: the templates, the assets its template names); None where none did."""
+    found = memo.recalled(SITE_PAGE_KEYS, kept_as) if kept_as is not None else None
+    if found is None or not all(job.out_path in found for job in group):
+        return None
+    return {job.out_path: found[job.out_path] for job in group}
+
+
+def _site_key(site: Any, sources: _Sources, memo: Memo) -> bytes | None:
+    """A digest of everything the pages of the kinds without a table by version are keyed by: the
+    site but its stories' bodies, which only the stories' own pages show (tests/test_pages.py; the
+    preview's rebuilds take the same rule: sitegen.model.changed_bodies), with each story but its body
+    digested once per version, and the other sources (the map data by its version). None where a
+    story's or the map data's version is unknown."""
+    from .model import _SITE_BUT_STORIES, _STORY_BUT_BODY  # here: the model imports this module
+
+    stories = site.articles
+    versions = list(map(operator.attrgetter("version"), stories))
+    geo = sources.geo
+    if not (getattr(geo, "version", b"") and all(versions)):
+        return None
+    versions = _table_keys(versions)
+    last = recalled_table(memo, STORY_HEADS)
+    heads = list(map(last.get, versions))
+    if None in heads:
+        heads = [head or digest(_STORY_BUT_BODY(story)) for story, head in zip(stories, heads, strict=True)]
+    kept_table(memo, STORY_HEADS, dict(zip(versions, heads, strict=True)), last)
+    # Not the images' bytes: a page shows an image as it was processed (`pictures`). Nor what each
+    # kind's chrome digests (the templates, the assets they name: `_taken_keys`).
+    shown = [getattr(site, name) for name in _SITE_BUT_STORIES if name != "images"]
+    return digest(
+        b"".join(heads), shown, sorted(sources.pictures.items()), sorted(sources.anchors.items()), geo.version
+    )
 
 
 LAST_CARDS: Space[tuple[Mapping[str, Any], dict[str, tuple[Any, bytes]]]] = Space("last-story-cards")
@@ -283,6 +355,10 @@ def _page_keys(
     inputs = KeyInputs(site, geo, pictures, anchors, digest, summaries, shown_before=shown)
     tables: dict[str, tuple[bytes, Table, dict[bytes, bytes]]] = {}  # per kind: name, last, now
     keys: dict[str, bytes] = {}
+    # A build's disk store: the keys of the pages of the kinds without a table by version, by the
+    # site but its stories' bodies (no such page shows a body) and the other sources (the preview
+    # has its own way: `page_keys`).
+    site_key = _site_key(site, sources, memo) if memo.store is not None and not memo.lasting else None
 
     def key_of(job: PageJob, ground: bytes) -> bytes:
         kind = job.kind
@@ -297,7 +373,11 @@ def _page_keys(
                 continue
             kind_chrome = digest(chrome, kind.template, assets_named((kind.template, *kind.includes)))
             if not (kind.shared and kind.item):
-                keys.update((job.out_path, key_of(job, kind_chrome)) for job in group)
+                kept_as = digest(site_key, kind.name, kind_chrome) if site_key is not None else None
+                taken = _taken_keys(memo, kept_as, group)
+                keys.update(taken if taken is not None else ((job.out_path, key_of(job, kind_chrome)) for job in group))
+                if taken is None and kept_as is not None:
+                    memo.keep(SITE_PAGE_KEYS, kept_as, {job.out_path: keys[job.out_path] for job in group})
                 continue
             table = tables.get(kind.name)
             if table is None:
@@ -305,17 +385,16 @@ def _page_keys(
                 table = tables[kind.name] = (ground, recalled_table(memo, KEYS_BY_VERSION, ground), {})
             _, last, now = table
             # In bulk: some 10,000 stories, nearly all of whose keys the last build made.
-            versions = _versions(group, kind.item)
-            if set(map(len, versions)) - {DIGEST_SIZE}:  # a table's keys are digests (b"": unknown)
-                versions = [hashlib.blake2b(v, digest_size=DIGEST_SIZE).digest() if v else b"" for v in versions]
+            versions = _table_keys(_versions(group, kind.item))
             found = list(map(last.get, versions))  # b"" is never a key
             if None in found:
                 found = [key or key_of(job, kind_chrome) for job, key in zip(group, found, strict=True)]
             keys.update(zip(map(operator.attrgetter("out_path"), group), found, strict=True))
             now.update(zip(versions, found, strict=True))
             now.pop(b"", None)
+    summarised = inputs.summaries_of(site.articles)  # every story's, kept for the next build (below)
     if summaries_out is not None:
-        summaries_out.update(zip(map(id, site.articles), inputs.summaries_of(site.articles), strict=True))
+        summaries_out.update(zip(map(id, site.articles), summarised, strict=True))
     kept_table(memo, SUMMARIES, inputs.summarised, summaries)
     memo.keep(LAST_CARDS, _LAST_BUILD, (pictures, inputs.shown))
     for ground, last, now in tables.values():

@@ -100,6 +100,9 @@ class MapData:
     sources: tuple[tuple[str, str, str], ...]  # (name, url, licence)
     script_ready: Callable[[], bool] = field(default=lambda: True, repr=False, compare=False)
     """Whether asking for the script would not wait for another core."""
+    version: bytes = field(default=b"", repr=False, compare=False)
+    """Equal versions, equal map data: a digest of what it is made from and of the IGS'en's versions
+    (build_map_data); b"" when unknown (an IGS of unknown version)."""
 
     @property
     def script(self) -> str:
@@ -434,18 +437,20 @@ def build_map_data(site: Site, register: Register, topology: Topology, memo: Mem
     if plain is not None:
         if made is None:
             return _map_data_from_plain(plain, site)
-        return memo.remembered(MAP_DATA_MADE, made, lambda: _map_data_from_plain(plain, site))
+        return memo.remembered(
+            MAP_DATA_MADE, made, lambda: dataclasses.replace(_map_data_from_plain(plain, site), version=made)
+        )
 
     def done(geo: MapData) -> None:
         memo.keep(MAP_DATA, key, _plain_map_data(geo))
         if made is not None:  # the map data made here is the preview's next rebuild's too
             memo.keep(MAP_DATA_MADE, made, geo)
 
-    return _map_data(site, register, topology, memo, done)
+    return _map_data(site, register, topology, memo, done, made or b"")
 
 
 def _map_data(
-    site: Site, register: Register, topology: Topology, memo: Memo, done: Callable[[MapData], None]
+    site: Site, register: Register, topology: Topology, memo: Memo, done: Callable[[MapData], None], version: bytes
 ) -> MapData:
     places = (register.digest, topology.digest)
     members = [(i.slug, [m.name for m in i.members]) for i in site.igs]
@@ -458,6 +463,7 @@ def _map_data(
     known = memo.recalled(MAP_SCRIPT, script_key)
     if known is not None:
         geo = _rest_of_map_data(site, register, topology, memo, units, colours, functools.partial(str, known))
+        geo = dataclasses.replace(geo, version=version)
         done(geo)
         return geo
     drawing = Forked(lambda: map_script(site, register, topology, units, colours))
@@ -473,6 +479,7 @@ def _map_data(
     geo = dataclasses.replace(
         _rest_of_map_data(site, register, topology, memo, units, colours, script),
         script_ready=lambda: bool(drawn) or drawing.ready(),
+        version=version,
     )
     return geo
 

@@ -204,11 +204,14 @@ class Memo:
         if self.store is None or self.store.in_memory:
             return self.known(space, keys)
         last = self.recalled(listing, _LISTED) or b""
-        vouched = {last[at : at + LISTED_SIZE] for at in range(0, len(last), LISTED_SIZE)}
+        ends = range(LISTED_SIZE, len(last) + LISTED_SIZE, LISTED_SIZE)
+        vouched = set(map(last.__getitem__, map(slice, range(0, len(last), LISTED_SIZE), ends)))  # in C
         found = self.known(space, keys, vouched)
-        now = b"".join(sorted({key for key in keys if len(key) == LISTED_SIZE}))
-        if now != last:
-            self.keep(listing, _LISTED, now)
+        listed = dict.fromkeys(keys)  # in the order asked: the same list for the same keys
+        if set(map(len, listed)) - {LISTED_SIZE}:
+            listed = dict.fromkeys(key for key in listed if len(key) == LISTED_SIZE)
+        if listed.keys() != vouched:
+            self.keep(listing, _LISTED, b"".join(listed))
         return found
 
     def _lookup(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:

@@ -525,3 +525,49 @@ def test_only_the_preview_keeps_the_last_builds_jobs_and_keys_in_memory(
         assert (memo.recalled(LAST_KEYS, _LAST_BUILD) is not None) == lasting
         pages = [name for name in files if name.endswith((".html", ".xml"))]
         assert [files[name] for name in pages] == [cold[name] for name in pages]
+
+
+def test_a_new_process_takes_the_keys_of_the_pages_without_a_table_by_the_site_but_its_bodies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build with the disk cache takes the keys of the pages of the kinds without a table by version
+    (the story lists, the IGS pages, the home page, the feed, the sitemap, ...) from the last build
+    where the site is the same but for its stories' bodies, which no such page shows; an edit of
+    anything else a story has (its summary, its tags), of an IGS, of a template or of the base URL
+    keys them again. Either way the pages are the cold build's."""
+    import dataclasses
+
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content, templates, _ = _sample_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
+    story = content / "articles" / "project-x.md"
+    # (edit, whether the keys are taken from the last build)
+    edits = [
+        (lambda: _replace(story, r"\Z", "\nMeer tekst.\n"), True),
+        (lambda: _replace(story, r"^summary: .*$", 'summary: "Een andere samenvatting."'), False),
+        (lambda: _replace(story, r"\Z", "\nNog meer tekst.\n"), True),
+        (lambda: _replace(story, r"^tags: .*$", "tags: [erfgoed]"), False),
+        (lambda: _replace(content / "igs" / "noord.yaml", r"^summary: \"", 'summary: "Bewerkt. '), False),
+        (lambda: _replace(templates / "articles.html", r"card-grid", "card-grid kaarten"), False),
+        (lambda: None, True),
+        (lambda: None, False),  # another base URL (below)
+    ]
+    # (A cold build keys the pages whose template names the map's script once it is drawn, on the
+    # other core: without the cache. The build after it keeps those too.)
+    for number, (edit, taken) in enumerate([(lambda: None, None), (lambda: None, None), *edits]):
+        edit()
+        if number == len(edits) + 1:
+            options = dataclasses.replace(options, base_url="https://ander.example/")
+        memo = Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
+        files = build_files(options, memo)[1]
+        memo.finish(success=True)
+        hits, misses = memo.finished["site-page-keys"]
+        if taken is not None:
+            assert (hits > 0 and not misses) if taken else (misses > 0 and not hits), (number, hits, misses)
+        cold = build_files(options, Memo())[1]
+        pages = [name for name in files if name.endswith((".html", ".xml"))]  # the search index is another test's
+        assert [files[name] for name in pages] == [cold[name] for name in pages], number
