@@ -309,6 +309,21 @@ def test_a_title_edit_renders_again_exactly_the_pages_of_the_lists_that_show_the
         before = after
 
 
+def _parts_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The list the story cards' and the feed entries' macros are named in as they are called."""
+    from sitegen import render
+
+    made: list[str] = []
+    macro = render._macro
+
+    def counted(env: object, template: str, name: str) -> object:
+        found = macro(env, template, name)  # type: ignore[arg-type]
+        return lambda *args: made.append(name) or found(*args)
+
+    monkeypatch.setattr(render, "_macro", counted)
+    return made
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["new process", "preview"])
 def test_a_rebuild_that_shows_few_cards_keeps_those_of_every_story(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
@@ -320,7 +335,6 @@ def test_a_rebuild_that_shows_few_cards_keeps_those_of_every_story(
     edit) would show the old title on every page of all stories."""
     import collections
 
-    from sitegen import render
     from sitegen.memo import Memo
     from sitegen.pages import FEED_STORIES, STORIES_PER_PAGE
     from sitegen.pipeline import BuildOptions, build_files
@@ -334,14 +348,7 @@ def test_a_rebuild_that_shows_few_cards_keeps_those_of_every_story(
         date = f"2024-{1 + n // 28:02}-{1 + n % 28:02}"
         front = f"title: Verhaal {n}\ntype: {('news', 'spotlight')[n % 2]}\ndate: {date}\n"
         _story(content, f"n{n:03}", f'{front}igs: [noord]\nsummary: "Over {n}."\ntags: [erfgoed]\n')
-    made: list[str] = []  # the card and the entry macros' calls
-    macro = render._macro
-
-    def counted(env: object, template: str, name: str) -> object:
-        found = macro(env, template, name)  # type: ignore[arg-type]
-        return lambda *args: made.append(name) or found(*args)
-
-    monkeypatch.setattr(render, "_macro", counted)
+    made = _parts_made(monkeypatch)
     kept = Memo(MemoryStore())
 
     def build() -> collections.Counter[str]:
@@ -380,7 +387,6 @@ def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
 
     from PIL import Image
 
-    from sitegen import render
     from sitegen.memo import Memo
     from sitegen.pipeline import BuildOptions, build_files
     from sitegen.stores import DiskStore, MemoryStore
@@ -409,14 +415,7 @@ def test_story_cards_and_feed_entries_are_remembered_by_what_they_show(
         (lambda: None, 2, 2),  # and another base path: every link
     ]
     base_urls = {len(edits) - 2: "https://ander.example/", len(edits) - 1: "https://ander.example/onder/"}
-    made: list[str] = []  # the card and the entry macros' calls
-    macro = render._macro
-
-    def counted(env: object, template: str, name: str) -> object:
-        found = macro(env, template, name)  # type: ignore[arg-type]
-        return lambda *args: made.append(name) or found(*args)
-
-    monkeypatch.setattr(render, "_macro", counted)
+    made = _parts_made(monkeypatch)
     for number, (edit, cards, entries) in enumerate(edits):
         edit()
         if number in base_urls:
