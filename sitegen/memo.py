@@ -14,6 +14,8 @@
 - `known(space, keys)` tells which keys are remembered without reading their values, for large
   values a later stage may not need at all (rendered pages and cards: sitegen/files.py);
   `known_listed(space, keys, listing)` asks the store only for keys the last build did not list.
+- `hold(space, keys)` counts keys as used without reading them: a successful build keeps their
+  entries (the cards of every story, where a rebuild reads only those of the pages it renders).
 - `recalled(space, key)` (`recalled_all(space, keys)`) / `keep(space, key, value)` are for state a
   step carries from one build to the next under a stable key, where the step itself decides what
   still holds (the search shards, the journal's buckets, the story summaries by version).

@@ -249,8 +249,8 @@ def _prepare_story_parts(
     lists' cards and the feed's entries of the stories they show, remembered by what each shows: the
     story's summary (SUMMARY_FIELDS, digested by the page keys) and, on a card, its picture and the
     base path, in an entry the base URL, under `ground` (the templates and the map pictures a card may
-    show). The parts of every story stay in the store (Memo.hold): a rebuild that renders again the
-    pages of all stories (a story added) makes the cards it shows anew, not ten thousand."""
+    show). The parts of every story stay in the store (Memo.hold): after a rebuild that shows a few,
+    a story added, which moves every story on the lists, makes its own card alone, not ten thousand."""
     articles = site.articles
     templates = {job.template for job in jobs}
 
