@@ -392,9 +392,10 @@ def _page_keys(
             keys.update(zip(map(operator.attrgetter("out_path"), group), found, strict=True))
             now.update(zip(versions, found, strict=True))
             now.pop(b"", None)
-    summarised = inputs.summaries_of(site.articles)  # every story's, kept for the next build (below)
-    if summaries_out is not None:
-        summaries_out.update(zip(map(id, site.articles), summarised, strict=True))
+    if summaries_out is not None or memo.store is not None:  # every story's, kept for the next build
+        summarised = inputs.summaries_of(site.articles)
+        if summaries_out is not None:
+            summaries_out.update(zip(map(id, site.articles), summarised, strict=True))
     kept_table(memo, SUMMARIES, inputs.summarised, summaries)
     memo.keep(LAST_CARDS, _LAST_BUILD, (pictures, inputs.shown))
     for ground, last, now in tables.values():
