@@ -16,7 +16,7 @@ import json
 import logging
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,20 +171,35 @@ class _RememberingLoader(FileSystemLoader):
         code = self.memo.remembered(
             TEMPLATE_CODE, key, lambda: compile(self.memo.remembered(TEMPLATE_PYTHON, key, python), filename, "exec")
         )
-        return environment.template_class.from_code(environment, code, environment.make_globals(globals), uptodate)
+        # `globals` is what environment.make_globals made for this template (as Jinja's loaders use it).
+        return environment.template_class.from_code(environment, code, globals, uptodate)
+
+
+class _SiteEnvironment(Environment):
+    """An environment whose templates read its globals dict itself. Jinja gives each template a
+    ChainMap over it, which every render copies, and every import compares, key by key in Python
+    (a sixth of rendering a page). No template here is loaded with globals of its own; a global the
+    build sets later (asset(), story_card()) still reaches every template."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return super().make_globals(d) if d else self.globals
 
 
 def make_environment(
     templates_dir: Path, site: Site, assets: Assets, geo: MapData, memo: Memo | None = None
 ) -> Environment:
     loader = _RememberingLoader(templates_dir, memo or Memo())
-    env = Environment(
+    env = _SiteEnvironment(
         loader=loader,
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment per build: its templates are not looked at on disk again for every page
+        # (three stat calls a page), and kept in a dict rather than an LRU cache with a lock.
+        auto_reload=False,
+        cache_size=-1,
     )
     loader.keep_compiled(env)
 
