@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from .memo import Codec, Memo, Space
+from .memo import FILES, Codec, Memo, Space
 from .pages import CHROME_FIELDS, PARTIALS, KeyInputs, PageJob, templates_reading
 from .parallel import collector_paused
 
@@ -203,30 +203,9 @@ class _Sources(NamedTuple):
     asset_names: Mapping[str, Mapping[str, str]]
 
 
-def _encode_named(keys: Mapping[str, bytes]) -> bytes:
-    """Each key (DIGEST_SIZE bytes), the size of its name and the name (UTF-8), one after the other."""
-    if any(len(key) != DIGEST_SIZE for key in keys.values()):
-        raise ValueError(f"a key not {DIGEST_SIZE} bytes long")
-    named = ((key, name.encode("utf-8")) for name, key in sorted(keys.items()))
-    return b"".join(key + len(name).to_bytes(4, "big") + name for key, name in named)
-
-
-def _decode_named(data: bytes) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    at = 0
-    while at < len(data):
-        key, size = data[at : at + DIGEST_SIZE], int.from_bytes(data[at + DIGEST_SIZE : at + DIGEST_SIZE + 4], "big")
-        at += DIGEST_SIZE + 4
-        if at + size > len(data) or len(key) != DIGEST_SIZE:
-            raise ValueError("truncated")
-        found[data[at : at + size].decode("utf-8")] = key
-        at += size
-    return found
-
-
 STORY_HEADS: Space[dict[bytes, bytes]] = Space("story-heads", DIGEST_PAIRS)
 """A digest of every field of each story but its body, by its version (a table: see kept_table)."""
-SITE_PAGE_KEYS: Space[dict[str, bytes]] = Space("site-page-keys", Codec(_encode_named, _decode_named))
+SITE_PAGE_KEYS: Space[dict[str, bytes]] = Space("site-page-keys", FILES)
 """The keys of the pages of a kind without a table by version (pages.PageKind.shared), by page, under
 a digest of the site but its stories' bodies with the other sources of page keys (`_site_key`), of
 the kind and of its chrome (`_taken_keys`)."""
