@@ -22,17 +22,19 @@ test instead of going stale.
 from __future__ import annotations
 
 import copyreg
+import functools
 import hashlib
 import itertools
 import operator
 import pickle
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from .memo import FILES, Codec, Memo, Space
-from .pages import CHROME_FIELDS, PARTIALS, KeyInputs, PageJob, templates_reading
+from .memo import BYTES, Codec, Memo, Space
+from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, templates_reading
 from .parallel import collector_paused
 
 DIGEST_SIZE = 20  # of `digest` and of the model's versions
@@ -104,21 +106,25 @@ def template_inputs(templates_dir: Path) -> tuple[bytes, dict[str, frozenset[str
     return h.digest(), names
 
 
-def _encode_pairs(pairs: Mapping[bytes, bytes]) -> bytes:
-    """Each key and value DIGEST_SIZE bytes long, one after the other: read back by slicing."""
-    if any(len(key) != DIGEST_SIZE or len(value) != DIGEST_SIZE for key, value in pairs.items()):
-        raise ValueError(f"a key or value not {DIGEST_SIZE} bytes long")
-    return b"".join(key + value for key, value in pairs.items())
+def _digest_pairs(value_size: int) -> Codec[dict[bytes, bytes]]:
+    """{digest: value} with every value `value_size` bytes long: each key and value one after the
+    other, read back by slicing."""
+
+    def encode(pairs: Mapping[bytes, bytes]) -> bytes:
+        if any(len(key) != DIGEST_SIZE or len(value) != value_size for key, value in pairs.items()):
+            raise ValueError(f"a key not {DIGEST_SIZE} or a value not {value_size} bytes long")
+        return b"".join(key + value for key, value in pairs.items())
+
+    def decode(data: bytes) -> dict[bytes, bytes]:
+        step = DIGEST_SIZE + value_size
+        if len(data) % step:
+            raise ValueError("truncated")
+        return {data[at : at + DIGEST_SIZE]: data[at + DIGEST_SIZE : at + step] for at in range(0, len(data), step)}
+
+    return Codec(encode, decode)
 
 
-def _decode_pairs(data: bytes) -> dict[bytes, bytes]:
-    step = 2 * DIGEST_SIZE
-    if len(data) % step:
-        raise ValueError("truncated")
-    return {data[at : at + DIGEST_SIZE]: data[at + DIGEST_SIZE : at + step] for at in range(0, len(data), step)}
-
-
-DIGEST_PAIRS: Codec[dict[bytes, bytes]] = Codec(_encode_pairs, _decode_pairs)
+DIGEST_PAIRS = _digest_pairs(DIGEST_SIZE)
 """{digest: digest}, for tables of keys by version."""
 TABLE_BUCKETS = 32
 
@@ -203,30 +209,43 @@ class _Sources(NamedTuple):
     asset_names: Mapping[str, Mapping[str, str]]
 
 
-STORY_HEADS: Space[dict[bytes, bytes]] = Space("story-heads", DIGEST_PAIRS)
-"""A digest of every field of each story but its body, by its version (a table: see kept_table)."""
-SITE_PAGE_KEYS: Space[dict[str, bytes]] = Space("site-page-keys", FILES)
-"""The keys of the pages of a kind without a table by version (pages.PageKind.shared), by page, under
-a digest of the site but its stories' bodies with the other sources of page keys (`_site_key`), of
-the kind and of its chrome (`_taken_keys`)."""
+STORY_PARTS: Space[dict[bytes, bytes]] = Space("story-parts", _digest_pairs(2 * DIGEST_SIZE))
+"""Two digests of each story by its version (a table: see kept_table): of its place in the site, every
+field but its body and what only the pages that show it read (pages.STORY_DISPLAY), then of those."""
+STORY_SHOWN: Space[bytes] = Space("story-display", BYTES)
+"""What each story shows (the second digest of STORY_PARTS), in the order of the stories, under the
+frame they were shown in (`_Frame`): the last build's, for the stories whose display changed since."""
+KIND_KEYS: Space[bytes] = Space("kind-page-keys", BYTES)
+"""The keys of the pages of a kind without a table by version (pages.PageKind.shared), in their
+order, under a digest of the frame, the kind and its chrome (the templates, the assets its template
+names), after a digest of their paths and one of what the stories showed when they were made."""
 
 
-def _taken_keys(memo: Memo, kept_as: bytes | None, group: list[PageJob]) -> dict[str, bytes] | None:
-    """The keys of these pages of a kind as the last build made them under `kept_as` (the site key, the
-    kind and its chrome: the templates, the assets its template names); None where none did."""
-    found = memo.recalled(SITE_PAGE_KEYS, kept_as) if kept_as is not None else None
-    if found is None or not all(job.out_path in found for job in group):
-        return None
-    return {job.out_path: found[job.out_path] for job in group}
+class _Frame(NamedTuple):
+    """What the pages of the kinds without a table by version are keyed by, for a build's disk store."""
+
+    name: bytes
+    """A digest of the site but what its stories show beyond their place (pages.STORY_DISPLAY) and
+    their bodies, which only their own pages show, with the other sources of page keys."""
+    shown: bytes
+    """A digest of what each story shows, in the order of the stories."""
+    last: bytes | None
+    """The same of the last build with this frame (None: there was none)."""
+    changed: list[Any]
+    """The stories whose display is not that of the last build."""
 
 
-def _site_key(site: Any, sources: _Sources, memo: Memo) -> bytes | None:
-    """A digest of everything the pages of the kinds without a table by version are keyed by: the
-    site but its stories' bodies, which only the stories' own pages show (tests/test_pages.py; the
-    preview's rebuilds take the same rule: sitegen.model.changed_bodies), with each story but its body
-    digested once per version, and the other sources (the map data by its version). None where a
-    story's or the map data's version is unknown."""
-    from .model import _SITE_BUT_STORIES, _STORY_BUT_BODY  # here: the model imports this module
+def _digests(joined: bytes) -> list[bytes]:
+    """DIGEST_SIZE bytes at a time (in C)."""
+    ends = range(DIGEST_SIZE, len(joined) + DIGEST_SIZE, DIGEST_SIZE)
+    return list(map(joined.__getitem__, map(slice, range(0, len(joined), DIGEST_SIZE), ends)))
+
+
+def _frame(site: Any, sources: _Sources, memo: Memo) -> _Frame | None:
+    """The frame of this build's stories (each story's two digests made once per version), or None
+    where a story's or the map data's version is unknown. A story's body only its own page shows
+    (tests/test_pages.py; the preview's rebuilds take the same rule: sitegen.model.changed_bodies)."""
+    from .model import _SITE_BUT_STORIES  # here: the model imports this module
 
     stories = site.articles
     versions = list(map(operator.attrgetter("version"), stories))
@@ -234,17 +253,60 @@ def _site_key(site: Any, sources: _Sources, memo: Memo) -> bytes | None:
     if not (getattr(geo, "version", b"") and all(versions)):
         return None
     versions = _table_keys(versions)
-    last = recalled_table(memo, STORY_HEADS)
-    heads = list(map(last.get, versions))
-    if None in heads:
-        heads = [head or digest(_STORY_BUT_BODY(story)) for story, head in zip(stories, heads, strict=True)]
-    kept_table(memo, STORY_HEADS, dict(zip(versions, heads, strict=True)), last)
+    last = recalled_table(memo, STORY_PARTS)
+    parts = list(map(last.get, versions))
+    if None in parts:
+        place, display = _story_fields()
+        parts = [
+            part or digest(place(story)) + digest(display(story)) for story, part in zip(stories, parts, strict=True)
+        ]
+    kept_table(memo, STORY_PARTS, dict(zip(versions, parts, strict=True)), last)
+    places = b"".join(map(operator.itemgetter(slice(DIGEST_SIZE)), parts))
+    shown = b"".join(map(operator.itemgetter(slice(DIGEST_SIZE, None)), parts))
     # Not the images' bytes: a page shows an image as it was processed (`pictures`). Nor what each
-    # kind's chrome digests (the templates, the assets they name: `_taken_keys`).
-    shown = [getattr(site, name) for name in _SITE_BUT_STORIES if name != "images"]
-    return digest(
-        b"".join(heads), shown, sorted(sources.pictures.items()), sorted(sources.anchors.items()), geo.version
-    )
+    # kind's chrome digests (the templates, the assets they name).
+    site_shown = [getattr(site, name) for name in _SITE_BUT_STORIES if name != "images"]
+    name = digest(places, site_shown, sorted(sources.pictures.items()), sorted(sources.anchors.items()), geo.version)
+    last_shown = memo.recalled(STORY_SHOWN, name)
+    if last_shown == shown:
+        return _Frame(name, digest(shown), digest(shown), [])
+    memo.keep(STORY_SHOWN, name, shown)
+    if last_shown is None or len(last_shown) != len(shown):
+        return _Frame(name, digest(shown), None, list(stories))
+    changed = itertools.compress(stories, map(operator.ne, _digests(last_shown), _digests(shown)))  # in C
+    return _Frame(name, digest(shown), digest(last_shown), list(changed))
+
+
+@functools.cache
+def _story_fields() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """Getters of a story's place (every field but its body, its version and pages.STORY_DISPLAY) and
+    of its display."""
+    from .model import Article  # here: the model imports this module
+
+    others = [f.name for f in fields(Article) if f.name not in ("body", "version", *STORY_DISPLAY)]
+    return operator.attrgetter(*others), operator.attrgetter(*STORY_DISPLAY)
+
+
+def _kind_keys(
+    memo: Memo, frame: _Frame, kept_as: bytes, site: Any, group: list[PageJob], key_of: Callable[[PageJob], bytes]
+) -> list[bytes]:
+    """The keys of the pages of a kind without a table by version, in their order: those the last build
+    made under `kept_as` (the frame, the kind, its chrome) for the same pages, but of the pages that
+    show a story whose display has changed since (pages.PageKind.shows); else all made anew."""
+    paths = digest("\0".join(map(operator.attrgetter("out_path"), group)))
+    found = memo.recalled(KIND_KEYS, kept_as)
+    keys: list[bytes | None] = [None] * len(group)
+    if found is not None and found[:DIGEST_SIZE] == paths and len(found) == (len(group) + 2) * DIGEST_SIZE:
+        made_for, kept = found[DIGEST_SIZE : 2 * DIGEST_SIZE], _digests(found[2 * DIGEST_SIZE :])
+        if made_for == frame.shown:
+            return kept
+        shows = group[0].kind.shows
+        if shows is not None and made_for == frame.last:
+            again = set(shows(site, frame.changed))
+            keys = [None if job.context["url"] in again else key for job, key in zip(group, kept, strict=True)]
+    made = [key if key is not None else key_of(job) for job, key in zip(group, keys, strict=True)]
+    memo.keep(KIND_KEYS, kept_as, paths + frame.shown + b"".join(made))
+    return made
 
 
 LAST_CARDS: Space[tuple[Mapping[str, Any], dict[str, tuple[Any, bytes]]]] = Space("last-story-cards")
@@ -335,9 +397,8 @@ def _page_keys(
     tables: dict[str, tuple[bytes, Table, dict[bytes, bytes]]] = {}  # per kind: name, last, now
     keys: dict[str, bytes] = {}
     # A build's disk store: the keys of the pages of the kinds without a table by version, by the
-    # site but its stories' bodies (no such page shows a body) and the other sources (the preview
-    # has its own way: `page_keys`).
-    site_key = _site_key(site, sources, memo) if memo.store is not None and not memo.lasting else None
+    # frame of the stories (the preview has its own way: `page_keys`).
+    frame = _frame(site, sources, memo) if memo.store is not None and not memo.lasting else None
 
     def key_of(job: PageJob, ground: bytes) -> bytes:
         kind = job.kind
@@ -352,11 +413,12 @@ def _page_keys(
                 continue
             kind_chrome = digest(chrome, kind.template, assets_named((kind.template, *kind.includes)))
             if not (kind.shared and kind.item):
-                kept_as = digest(site_key, kind.name, kind_chrome) if site_key is not None else None
-                taken = _taken_keys(memo, kept_as, group)
-                keys.update(taken if taken is not None else ((job.out_path, key_of(job, kind_chrome)) for job in group))
-                if taken is None and kept_as is not None:
-                    memo.keep(SITE_PAGE_KEYS, kept_as, {job.out_path: keys[job.out_path] for job in group})
+                if frame is None:
+                    keys.update((job.out_path, key_of(job, kind_chrome)) for job in group)
+                else:
+                    kept_as = digest(frame.name, kind.name, kind_chrome)
+                    made = _kind_keys(memo, frame, kept_as, site, group, functools.partial(key_of, ground=kind_chrome))
+                    keys.update(zip(map(operator.attrgetter("out_path"), group), made, strict=True))
                 continue
             table = tables.get(kind.name)
             if table is None:

@@ -59,6 +59,10 @@ CHROME_FIELDS = ("title", "tagline", "summary", "base_url", "base_path", "update
 # The cards also show the photo or the map of the story's IGS. Not its tags: which stories a tag's
 # page lists keys that page (StoryLists), and no list shows a story's tags.
 SUMMARY_FIELDS = ("url", "title", "summary", "date", "dated", "type", "draft", "scheduled", "updated", "image", "igs")
+# What of a story only the pages that show it (as a card, a feed entry: PageKind.shows) read: not its
+# place in the site (which lists have it where, its page's URL and dates, its IGS'en), which the
+# others follow (sitegen/deps.py: an edit of a story's title keys again the few pages that show it).
+STORY_DISPLAY = ("title", "summary", "image")
 # The story lists show this many stories a page (page 1 at the list's URL, page N at .../pagina/N/):
 # a list of 10,000 stories on one page weighed 6 MB, and was rendered again on any story's edit.
 STORIES_PER_PAGE = 24
@@ -199,6 +203,11 @@ class PageKind:
     """(source, document) of each Markdown document on a page; gets site.yaml as editors see it."""
     includes: tuple[str, ...] = ()
     """The templates its template includes besides the layout and the macros: they read within `reads`."""
+    shows: Callable[[Site, Sequence[Any]], Iterable[str]] | None = None
+    """The URLs of its pages whose keys read more of any of these stories than their place in the site
+    (STORY_DISPLAY: they show them as cards, as feed entries): where the stories differ from the last
+    build's in no more than that, only those pages are keyed again (sitegen/deps.py). None: all its
+    pages are (tests/test_page_keys.py checks the declarations against the pages' keys and bytes)."""
 
     def url_for(self, **values: str) -> str:
         return self.url.format(**values)
@@ -334,10 +343,37 @@ def _story_list_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any,
     return (shown, types, lists.filters[1] if context["igs_filter"] else None)
 
 
+def _story_pages_showing(which: str, later: bool) -> Callable[[Site, Sequence[Any]], list[str]]:
+    """PageKind.shows of the pages of the story lists of one sort (their first pages, or the others):
+    the page of each list that has the story, by its place in that list."""
+
+    def showing(site: Site, stories: Sequence[Any]) -> list[str]:
+        lists, found = story_lists(site), []
+        list_url = kind(_FIRST_PAGES[which]).url.format
+        for story in stories:
+            for values, listed in lists.having(which, story):
+                number = operator.indexOf(map(id, listed), id(story)) // STORIES_PER_PAGE + 1  # in C
+                if (number > 1) == later:
+                    found.append(story_page_url(list_url(**values), number))
+        return found
+
+    return showing
+
+
 def _feed_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """What the feed shows of the newest FEED_STORIES stories (SUMMARY_FIELDS), not their bodies: an
     edit of an older story leaves it alone."""
     return (inputs.summaries_of(inputs.site.articles[:FEED_STORIES]),)
+
+
+def _feed_showing(site: Site, stories: Sequence[Any]) -> list[str]:
+    newest = set(map(id, site.articles[:FEED_STORIES]))
+    return [url_of("feed")] if not newest.isdisjoint(map(id, stories)) else []
+
+
+def _igs_showing(site: Site, stories: Sequence[Any]) -> list[str]:
+    """The pages of the IGS'en the stories name (each shows its stories as cards)."""
+    return [url_of("igs", slug=slug) for story in stories for slug in story.igs]
 
 
 def _igs_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -400,6 +436,18 @@ def _home_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
             inputs.geo.overview, shown)  # fmt: skip
 
 
+def _home_showing(site: Site, stories: Sequence[Any]) -> list[str]:
+    """The home page where it shows one of them: the latest story of a kind a block shows."""
+    latest = {id(site.latest(block.kind)) for block in site.home_blocks}
+    return [url_of("home")] if not latest.isdisjoint(map(id, stories)) else []
+
+
+def _no_stories(site: Site, stories: Sequence[Any]) -> list[str]:
+    """PageKind.shows of a kind whose keys read nothing of a story but its place (the sitemap: URLs and
+    dates) or nothing of the stories at all."""
+    return []
+
+
 def _map_key(inputs: KeyInputs, context: Mapping[str, Any]) -> tuple[Any, ...]:
     """The legend: of each IGS its name, URL, provinces and end, whether its member list is complete,
     its number, colour and municipalities; the IGS'en not on the map. (The map itself is its script,
@@ -451,7 +499,8 @@ def _story_kinds(name: str, url: str, which: str) -> tuple[PageKind, PageKind]:
     """The kinds of the first and of the further pages of the story lists of one sort."""
 
     def kind(name: str, url: str, later: bool) -> PageKind:
-        return PageKind(name, url, "articles.html", _story_pages(which, later), reads=_STORY_LIST, key=_story_list_key)
+        return PageKind(name, url, "articles.html", _story_pages(which, later), reads=_STORY_LIST, key=_story_list_key,
+                        shows=_story_pages_showing(which, later))  # fmt: skip
 
     return kind(name, url, later=False), kind(f"{name}-page", url + LATER_PAGES, later=True)
 
@@ -469,6 +518,7 @@ KINDS: tuple[PageKind, ...] = (
         reads=_HOME,
         key=_home_key,
         markdown=_home_markdown,
+        shows=_home_showing,
         includes=("_home_finder.html", "_finder_links.html", "_newsletter.html"),
     ),
     PageKind(
@@ -478,9 +528,18 @@ KINDS: tuple[PageKind, ...] = (
         _one("content/igs", _igs_updated),
         reads=Reads(site=frozenset({"igs", "igs_by_province"})),
         key=_igs_list_key,
+        shows=_no_stories,
     ),
     *_story_kinds("stories", "/verhalen/", "all"),
-    PageKind("404", "/404.html", "404.html", _one("templates/404.html"), reads=_IGS_NAMES, key=_igs_names_key),
+    PageKind(
+        "404",
+        "/404.html",
+        "404.html",
+        _one("templates/404.html"),
+        reads=_IGS_NAMES,
+        key=_igs_names_key,
+        shows=_no_stories,
+    ),
     PageKind(
         "feed",
         "/feed.xml",
@@ -489,8 +548,9 @@ KINDS: tuple[PageKind, ...] = (
         reads=Reads(site=frozenset({"articles", "title", "summary", "organisation", "updated"})),
         key=_feed_key,
         includes=("_feed.xml",),
+        shows=_feed_showing,
     ),
-    PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml"), reads=Reads()),
+    PageKind("robots", "/robots.txt", "robots.txt", _one("content/site.yaml"), reads=Reads(), shows=_no_stories),
     PageKind(
         "map",
         "/kaart/",
@@ -498,6 +558,7 @@ KINDS: tuple[PageKind, ...] = (
         _one("content/geo", _igs_updated),
         reads=Reads(site=frozenset({"igs"}), geo=frozenset({"pending", "colours", "numbers", "legend", "sources"})),
         key=_map_key,
+        shows=_no_stories,
     ),
     PageKind(
         "finder",
@@ -506,8 +567,17 @@ KINDS: tuple[PageKind, ...] = (
         _one("content/geo", _igs_updated),
         reads=Reads(geo=frozenset({"finder_rows", "unknown"})),  # geo.unknown follows from the rows
         key=_finder_key,
+        shows=_no_stories,
     ),
-    PageKind("search", "/zoeken/", "zoeken.html", _one("templates/zoeken.html"), reads=_IGS_NAMES, key=_igs_names_key),
+    PageKind(
+        "search",
+        "/zoeken/",
+        "zoeken.html",
+        _one("templates/zoeken.html"),
+        reads=_IGS_NAMES,
+        key=_igs_names_key,
+        shows=_no_stories,
+    ),
     *_story_kinds("stories-by-type", "/verhalen/soort/{type}/", "type"),
     *_story_kinds("stories-by-tag", "/verhalen/trefwoord/{tag}/", "tag"),
     PageKind(
@@ -520,6 +590,7 @@ KINDS: tuple[PageKind, ...] = (
         key=_igs_key,
         item="igs",
         markdown=_igs_markdown,
+        shows=_igs_showing,
     ),
     PageKind(
         "article",
@@ -545,7 +616,14 @@ KINDS: tuple[PageKind, ...] = (
     ),
     # Last: it lists the pages before it.
     PageKind(
-        "sitemap", "/sitemap.xml", "sitemap.xml", _sitemap, reads=Reads(), key=_sitemap_key, item="sitemap_entries"
+        "sitemap",
+        "/sitemap.xml",
+        "sitemap.xml",
+        _sitemap,
+        reads=Reads(),
+        key=_sitemap_key,
+        item="sitemap_entries",
+        shows=_no_stories,
     ),
 )
 
@@ -795,6 +873,14 @@ class StoryLists:
         if which == "type":
             return [({"type": t}, {"filter_type": t}, self.by_type[t]) for t in ARTICLE_TYPES if t in self.by_type]
         return self.tag_lists
+
+    def having(self, which: str, story: Any) -> list[tuple[dict[str, str], Sequence[Any]]]:
+        """The URL values and the stories of each list of one sort (as `lists`) that has `story`."""
+        if which == "all":
+            return [({}, self.site.articles)]
+        if which == "type":
+            return [({"type": story.type}, self.by_type[story.type])]
+        return [({"tag": slug}, self.by_tag[slug]) for slug in _tag_slugs(story) if slug]
 
     @functools.cached_property
     def tag_lists(self) -> list[tuple[dict[str, str], dict[str, str], Sequence[Any]]]:

@@ -423,7 +423,7 @@ def test_a_rebuild_writes_only_the_entries_an_edit_changed(tmp_path: Path, monke
     # The sample's one search shard is small, so indexed again in full: of its files (each kept by
     # its version), only those whose bytes changed (the edited page's, the index and meta that list it).
     assert 0 < written.pop("search-files") < first.written["search-files"] / 2
-    tables = ("story-summaries", "story-heads", "page-keys-by-version", "social-card-plans")
+    tables = ("story-summaries", "story-parts", "page-keys-by-version", "social-card-plans")
     facts = {name: count for name, count in written.items() if name.startswith("facts-") or name in tables}
     assert max(facts.values()) <= 2 and max(count for name, count in written.items() if name not in facts) == 1
     assert sum(written.values()) <= 20, written

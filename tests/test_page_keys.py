@@ -526,14 +526,15 @@ def test_only_the_preview_keeps_the_last_builds_jobs_and_keys_in_memory(
         assert [files[name] for name in pages] == [cold[name] for name in pages]
 
 
-def test_a_new_process_takes_the_keys_of_the_pages_without_a_table_by_the_site_but_its_bodies(
+def test_a_new_process_takes_the_keys_of_the_pages_without_a_table_by_the_frame_of_the_stories(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A build with the disk cache takes the keys of the pages of the kinds without a table by version
     (the story lists, the IGS pages, the home page, the feed, the sitemap, ...) from the last build
-    where the site is the same but for its stories' bodies, which no such page shows; an edit of
-    anything else a story has (its summary, its tags), of an IGS, of a template or of the base URL
-    keys them again. Either way the pages are the cold build's."""
+    where the site is the same but for its stories' bodies, which no such page shows, and what its
+    stories show (pages.STORY_DISPLAY: a title, a summary), where it keys again only the pages that show
+    those stories; an edit of anything else a story has (its tags), of an IGS, of a template or of the
+    base URL keys them all again. Either way the pages are the cold build's."""
     import dataclasses
 
     from sitegen.memo import Memo
@@ -544,16 +545,17 @@ def test_a_new_process_takes_the_keys_of_the_pages_without_a_table_by_the_site_b
     monkeypatch.chdir(tmp_path)
     options = BuildOptions(Path("content"), Path("templates"), Path("assets"))
     story = content / "articles" / "project-x.md"
-    # (edit, whether the keys are taken from the last build)
+    # (edit, the keys taken from the last build: "all", "some" (the others made again) or "none")
     edits = [
-        (lambda: _replace(story, r"\Z", "\nMeer tekst.\n"), True),
-        (lambda: _replace(story, r"^summary: .*$", 'summary: "Een andere samenvatting."'), False),
-        (lambda: _replace(story, r"\Z", "\nNog meer tekst.\n"), True),
-        (lambda: _replace(story, r"^tags: .*$", "tags: [erfgoed]"), False),
-        (lambda: _replace(content / "igs" / "noord.yaml", r"^summary: \"", 'summary: "Bewerkt. '), False),
-        (lambda: _replace(templates / "articles.html", r"card-grid", "card-grid kaarten"), False),
-        (lambda: None, True),
-        (lambda: None, False),  # another base URL (below)
+        (lambda: _replace(story, r"\Z", "\nMeer tekst.\n"), "all"),
+        (lambda: _replace(story, r"^summary: .*$", 'summary: "Een andere samenvatting."'), "some"),
+        (lambda: _replace(story, r"\Z", "\nNog meer tekst.\n"), "all"),
+        (lambda: _replace(story, r"^title: .*$", "title: Een andere titel"), "some"),
+        (lambda: _replace(story, r"^tags: .*$", "tags: [erfgoed]"), "none"),
+        (lambda: _replace(content / "igs" / "noord.yaml", r"^summary: \"", 'summary: "Bewerkt. '), "none"),
+        (lambda: _replace(templates / "articles.html", r"card-grid", "card-grid kaarten"), "none"),
+        (lambda: None, "all"),
+        (lambda: None, "none"),  # another base URL (below)
     ]
     # (A cold build keys the pages whose template names the map's script once it is drawn, on the
     # other core: without the cache. The build after it keeps those too.)
@@ -564,9 +566,137 @@ def test_a_new_process_takes_the_keys_of_the_pages_without_a_table_by_the_site_b
         memo = Memo(DiskStore(tmp_path / "cache"))  # a new process: nothing but the cache
         files = build_files(options, memo)[1]
         memo.finish(success=True)
-        hits, misses = memo.finished["site-page-keys"]
+        hits, misses = memo.finished["kind-page-keys"]
         if taken is not None:
-            assert (hits > 0 and not misses) if taken else (misses > 0 and not hits), (number, hits, misses)
+            found = {(True, False): "all", (True, True): "some", (False, True): "none"}.get((hits > 0, misses > 0))
+            assert found == taken, (number, hits, misses)
         cold = build_files(options, Memo())[1]
         pages = [name for name in files if name.endswith((".html", ".xml"))]  # the search index is another test's
         assert [files[name] for name in pages] == [cold[name] for name in pages], number
+
+
+def _many_stories(content: Path) -> int:
+    """Stories enough for several pages of every list and the feed; each title unique on the site."""
+    from sitegen.pages import FEED_STORIES, STORIES_PER_PAGE
+
+    count = FEED_STORIES + 2 * STORIES_PER_PAGE
+    for n in range(count):  # n000 the oldest
+        date = f"2024-{1 + n // 28:02}-{1 + n % 28:02}"
+        front = f"title: Titel {n:03} apart\ntype: {('news', 'spotlight')[n % 2]}\ndate: {date}\n"
+        igs = "[noord, zuid]" if n % 4 == 0 else "[noord]"
+        tags = "[erfgoed]" if n % 3 else "[erfgoed, jong talent]"
+        _story(content, f"n{n:03}", f'{front}igs: {igs}\nsummary: "Over {n}."\ntags: {tags}\n')
+    return count
+
+
+def test_the_pages_a_kind_says_show_a_story_are_the_pages_that_show_its_title(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PageKind.shows names, of the pages of its kind, those that show a story's title (its cards, its
+    feed entry, the home page's latest story): the pages a title edit keys again, where the site is
+    otherwise the same (sitegen/deps.py). The sitemap and the pages of the IGS'en's names show none;
+    every kind without a table by version declares it."""
+    from sitegen import pages
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+
+    content, _, _ = _sample_project(tmp_path)
+    _many_stories(content)
+    monkeypatch.chdir(tmp_path)
+    site, files = build_files(BuildOptions(Path("content"), Path("templates"), Path("assets")), Memo())
+    declaring = [kind for kind in pages.KINDS if kind.shows is not None]
+    assert {kind.name for kind in pages.KINDS if kind.reads is not None and not kind.shared} == {
+        kind.name for kind in declaring
+    }
+    jobs = [job for job in pages.page_jobs(site) if job.kind.shows is not None]
+    shown_somewhere = set()
+    for story in site.articles:
+        title = story.title.encode()  # no character in it that HTML or XML escapes
+        showing = {job.context["url"] for job in jobs if title in files[job.out_path]}
+        declared = {url for kind in declaring for url in kind.shows(site, [story])}
+        # The home page keys the latest story of each kind by all the lists show of it (its interview
+        # block shows the person instead of the title).
+        assert showing <= declared and declared - showing <= {"/"}, story.slug
+        shown_somewhere |= {job.kind.name for job in jobs if job.context["url"] in showing}
+    assert shown_somewhere == {"home", "feed", "igs"} | {
+        f"stories{sort}{page}" for sort in ("", "-by-type", "-by-tag") for page in ("", "-page")
+    }
+
+
+def test_keys_taken_by_the_frame_of_the_stories_are_the_keys_made_anew(tmp_path: Path) -> None:
+    """With the disk store, the keys of the pages of the kinds without a table by version are the last
+    build's where the site is the same but for what some stories show (a title, a summary), but those
+    of the pages that show them (PageKind.shows): always the keys made anew without a cache. Also
+    after a chain of such edits, and after a build with other templates (whose keys were kept under
+    another chrome, with nothing dropped: it failed) in between."""
+    import dataclasses
+    import datetime as dt
+    import hashlib
+    import shutil
+    from types import SimpleNamespace
+
+    from conftest import ROOT
+
+    from sitegen import pages
+    from sitegen.dates import PartialDate
+    from sitegen.deps import page_keys, template_inputs
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, load_and_validate
+    from sitegen.stores import DiskStore
+
+    content, _, _ = _sample_project(tmp_path)
+    _many_stories(content)
+    site = load_and_validate(BuildOptions(content, ROOT / "templates", ROOT / "assets"))
+    templates, _ = template_inputs(ROOT / "templates")
+    geo = SimpleNamespace(
+        version=b"geo", sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=(), pending=(),
+        numbers={}, legend={},
+    )  # fmt: skip
+
+    def keys(site: pages.Site, memo: Memo | None, templates: bytes = templates) -> dict[str, bytes]:
+        jobs = [job for job in pages.page_jobs(site) if job.kind.reads is not None]
+        return page_keys(site, jobs, templates=templates, asset_names={}, geo=geo, pictures={}, memo=memo)
+
+    def edited(site: pages.Site, **changes: dict[str, object]) -> pages.Site:
+        """The site with the stories of these slugs changed (each with a version of its own)."""
+        articles = []
+        for story in site.articles:
+            fields = changes.get(story.slug.replace("-", "_"))
+            if fields:
+                version = hashlib.blake2b(story.version + repr(fields).encode(), digest_size=20).digest()
+                story = dataclasses.replace(story, **fields, version=version)
+            articles.append(story)
+        return dataclasses.replace(site, articles=tuple(articles))
+
+    def cache(name: str) -> Path:
+        shutil.copytree(tmp_path / "base", tmp_path / name)
+        return tmp_path / name
+
+    memo = Memo(DiskStore(tmp_path / "base"))
+    assert keys(site, memo) == keys(site, None)
+    memo.finish(success=True)
+    others: list[dict[str, object]] = [  # what else a story has: its place (every page of these keyed again)
+        {"tags": ("erfgoed", "nieuw")}, {"type": "interview"}, {"igs": ("zuid",)},
+        {"date": dt.date(2020, 2, 2)}, {"updated": PartialDate(dt.date(2025, 3, 3), "day")},
+    ]  # fmt: skip
+    for number, story in enumerate(site.articles):
+        edits: list[dict[str, object]] = [{"title": f"{story.title} anders"}, {"summary": "Anders."}]
+        for at, fields in enumerate(edits + (others if number % 25 == 0 else [])):
+            variant = edited(site, **{story.slug.replace("-", "_"): fields})
+            memo = Memo(DiskStore(cache(f"{story.slug}-{at}")))
+            assert keys(variant, memo) == keys(variant, None), (story.slug, fields)
+            assert (memo.hits("kind-page-keys") > 0) == (at < len(edits))  # taken where only the display changed
+    two = edited(site, n000={"title": "Anders"}, n097={"summary": "Anders."})
+    memo = Memo(DiskStore(cache("chain")))
+    assert keys(two, memo) == keys(two, None)
+    memo.finish(success=True)
+    three = edited(two, n050={"title": "Ook anders"}, n000={"title": "Weer anders"})
+    memo = Memo(DiskStore(tmp_path / "chain"))
+    assert keys(three, memo) == keys(three, None)
+    assert memo.hits("kind-page-keys") > 0
+    other_templates = hashlib.blake2b(b"other templates", digest_size=20).digest()
+    memo = Memo(DiskStore(cache("failed")))
+    assert keys(two, memo, other_templates) == keys(two, None, other_templates)
+    memo.finish(success=False)
+    memo = Memo(DiskStore(tmp_path / "failed"))
+    assert keys(two, memo) == keys(two, None)
