@@ -313,7 +313,9 @@ def json_codec(to_plain: Callable[[T], Any], from_plain: Callable[[Any], T]) -> 
     come back as lists: `from_plain` makes them tuples where the type wants them)."""
 
     def encode(value: T) -> bytes:
-        return json.dumps(_tag(to_plain(value)), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # Plain JSON data is written by json's encoder (in C) as it is; it asks `_tagged` for the rest.
+        plain = to_plain(value)
+        return json.dumps(plain, ensure_ascii=False, separators=(",", ":"), default=_tagged).encode("utf-8")
 
     def decode(data: bytes) -> T:
         # A tag's key holds NUL, which JSON writes as \u0000: without one, no object needs looking at.
@@ -322,19 +324,14 @@ def json_codec(to_plain: Callable[[T], Any], from_plain: Callable[[Any], T]) -> 
     return Codec(encode, decode)
 
 
-def _tag(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _tag(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_tag(item) for item in value]
+def _tagged(value: Any) -> Any:
+    """What JSON cannot hold, as a tagged one-key object (json.dumps's `default`)."""
     if isinstance(value, dt.datetime):  # before date: a datetime is a date
         return {_DATETIME: value.isoformat()}
     if isinstance(value, dt.date):
         return {_DATE: value.isoformat()}
     if isinstance(value, bytes):
         return {_BYTES: base64.b64encode(value).decode("ascii")}
-    if value is None or isinstance(value, str | int | float):
-        return value
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
