@@ -152,11 +152,15 @@ def kept_table(
     by the last byte of each key: an edit writes again the bucket or two it changed, not a table of
     every page (some 500 KB at 300x10,000, sealed and written on every rebuild). Every bucket is
     kept, empty or not, so that the store holds as many entries whatever the edits."""
-    if last.complete and table == last:
-        return
-    # The buckets an edit touched, found by set operations (in C), not by sorting every pair in Python.
     if last.complete:
-        touched = {key[-1] % TABLE_BUCKETS for key, _ in set(table.items()).symmetric_difference(last.items())}
+        # The buckets an edit touched, by the keys whose value is new (found in C, not by sorting every
+        # pair in Python, nor by a set of every pair), and, where the table lost any, the keys it lost.
+        changed = list(itertools.compress(table, map(operator.ne, map(last.get, table), table.values())))
+        if len(table) - len(changed) != len(last):  # a key of the last table is not in this one
+            changed += last.keys() - table.keys()
+        touched = {key[-1] % TABLE_BUCKETS for key in changed}
+        if not touched:
+            return
     else:
         touched = set(range(TABLE_BUCKETS))
     now: dict[int, dict[bytes, bytes]] = {bucket: {} for bucket in touched}
