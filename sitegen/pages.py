@@ -5,7 +5,8 @@ For each kind the table says:
   the first segment of a fixed rule is kept free of editors' page names (validate);
 - its template, and the pages it has on a given site with their context (render);
 - what its template reads of the model beyond the site chrome, and how that makes the page's
-  dependency key, or `reads=None` for a page rendered on every build (deps);
+  dependency key, or `reads=None` for a page rendered on every build, and which of its pages show
+  given stories (`shows`: keyed again when only what those stories show changed) (deps);
 - which Markdown documents are rendered on its pages, so that a broken link is blamed on the line
   that wrote it (linkcheck).
 

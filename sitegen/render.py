@@ -476,7 +476,7 @@ def render_site(
     output[assets.out_path(MAP_SCRIPT)] = assets.files[assets.out_path(MAP_SCRIPT)]
     if keyed_late:
         # Their kinds keep no tables by version: no memo for page_keys, but a build's disk store, which
-        # keeps their keys by the site (deps._site_key) as the next build, that keys them at once, will.
+        # keeps their keys by the frame of the stories (deps._frame) as the next build, that keys them at once, will.
         kept_by_site = memo if memo.store is not None and not memo.lasting else None
         late_keys = keyed_by(keyed_late, asset_names=_asset_names(assets, assets_read), memo=kept_by_site)
         if keys_out is not None:
