@@ -28,7 +28,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -59,72 +59,63 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @dataclass(frozen=True, slots=True)
-class Link:
-    value: str  # as it stands in the output, after base-path prefixing
-
-    def __reduce__(self) -> tuple[type[Link], tuple[str]]:
-        # Pickled by its value: the state methods of a slotted dataclass walk its fields for every
-        # object, and pmap's workers send back every page's links.
-        return Link, (self.value,)
-
-
-@dataclass
 class ParsedPage:
-    ids: set[str] = field(default_factory=set)
-    links: list[Link] = field(default_factory=list)
+    ids: frozenset[str] = frozenset()
+    links: tuple[str, ...] = ()  # each URL once, in the order of its first appearance
+
+    def __reduce__(self) -> tuple[type[ParsedPage], tuple[frozenset[str], tuple[str, ...]]]:
+        # Pickled as its two fields (pmap's workers send back every page): the state methods of a
+        # slotted dataclass walk its fields for every object.
+        return ParsedPage, (self.ids, self.links)
 
 
 # Every element that can hold an anchor or a URL, in document order (each element once).
 _LINKING_ELEMENTS = ":is([id], [href], [src], a[name], meta)"
 
 
-def parse_page(html: str, shared: dict[str, Link] | None = None) -> ParsedPage:
-    """The ids and URLs of one page, read by lexbor (a C HTML5 parser, about ten times faster than
-    html.parser); <template> contents are not part of the page, as in a browser. With `shared`, a
-    link seen before (on another page) is that page's Link object: a site's pages repeat most of
-    their links, and a cold build holds every page's links at once."""
-    page = ParsedPage()
-    links = page.links if shared is None else _SharedLinks(page.links, shared)
+def parse_page(html: str | bytes) -> ParsedPage:
+    """The ids and URLs of one page (UTF-8 bytes spare lexbor encoding a str), read by lexbor (a C
+    HTML5 parser, about ten times faster than html.parser); <template> contents are not part of the
+    page, as in a browser. A URL is kept once (the parser copies an element closed out of order,
+    `<a href=x><p>..</a>`, attributes and all, after it), as one string per process for an equal
+    value: a site's pages repeat most of their links (the menu, the footer), and a cold build holds
+    every page's links at once."""
+    ids: list[str] = []
+    links: list[str] = []
+    # Some sixty elements a page: each one's attributes made into a dict once and looked up by name
+    # (an attribute without a value is None, as one that is not there).
     for element in LexborHTMLParser(html).css(_LINKING_ELEMENTS):
-        values = {name: value for name, value in element.attributes.items() if value is not None}
-        if "id" in values:
-            page.ids.add(values["id"])
-        tag = element.tag
-        if tag == "a" and "name" in values:
-            page.ids.add(values["name"])
-        links.extend(Link(values[name]) for name in LINK_ATTRIBUTES if name in values)
-        if tag == "meta" and values.get("property", values.get("name")) in META_URL_PROPERTIES:
-            links.append(Link(values.get("content", "")))
-    return page
+        values = element.attributes
+        if (value := values.get("id")) is not None:
+            ids.append(value)
+        if (value := values.get("href")) is not None:
+            links.append(value)
+        if (value := values.get("src")) is not None:
+            links.append(value)
+        if "name" in values or "property" in values:  # an old-style anchor, or a meta element's URL
+            tag = element.tag
+            if tag == "a" and (value := values.get("name")) is not None:
+                ids.append(value)
+            elif tag == "meta":
+                named = values.get("property")
+                if (named if named is not None else values.get("name")) in META_URL_PROPERTIES:
+                    content = values.get("content")
+                    links.append(content if content is not None else "")
+    return ParsedPage(frozenset(ids), tuple(dict.fromkeys(map(sys.intern, links))))
 
 
-class _SharedLinks:
-    """Appends to a page's links the Link already made for an equal value, where there is one."""
-
-    def __init__(self, links: list[Link], shared: dict[str, Link]) -> None:
-        self.links = links
-        self.shared = shared
-
-    def append(self, link: Link) -> None:
-        self.links.append(self.shared.setdefault(link.value, link))
-
-    def extend(self, links: Iterable[Link]) -> None:
-        for link in links:
-            self.append(link)
-
-
-def _xml_links(data: bytes) -> list[Link]:
-    """The page URLs of a sitemap or Atom feed."""
+def _xml_links(data: bytes) -> tuple[str, ...]:
+    """The page URLs of a sitemap or Atom feed, each once."""
     root = ET.fromstring(data)
-    links = [Link(el.text or "") for el in root.iter(f"{SITEMAP}loc")]
-    links += [Link(el.get("href", "")) for el in root.iter(f"{ATOM}link")]
-    return links
+    links = [el.text or "" for el in root.iter(f"{SITEMAP}loc")]
+    links += [el.get("href", "") for el in root.iter(f"{ATOM}link")]
+    return tuple(dict.fromkeys(links))
 
 
 @dataclass(frozen=True)
 class Broken:
     page: str  # out_path of the page the link is on
-    link: Link
+    link: str  # as it stands in the output, after base-path prefixing
     reason: str
     hint: str = ""
 
@@ -206,9 +197,9 @@ def _checked_pages(files: Mapping[str, bytes]) -> list[str]:
     return pages + [name for name in ("sitemap.xml", "feed.xml") if name in files]
 
 
-def _read(name: str, data: bytes, shared: dict[str, Link] | None = None) -> ParsedPage:
+def _read(name: str, data: bytes) -> ParsedPage:
     if name.endswith(".html"):
-        return parse_page(data.decode("utf-8"), shared)
+        return parse_page(data)
     return ParsedPage(links=_xml_links(data))
 
 
@@ -498,10 +489,9 @@ def parse_pages(
     joined = b"".join(stamps)
     key = digest("link-index", base_url, base_path)
     before = recalled_index(memo, key)
-    shared: dict[str, Link] = {}  # per process: a worker's pages share their links, and pickle keeps that
     if before is None:  # every page is parsed, and digested where its bytes are read (on every core)
         load(files, pages)  # in one go, not page by page
-        read = pmap(lambda name: _read_digested(name, files[name], shared), pages)
+        read = pmap(lambda name: _read_digested(name, files[name]), pages)
         contents = b"".join(content for _, content in read)
         fresh = {name: page for name, (page, _) in zip(pages, read, strict=True)}
         return PagesRead(key, pages, joined, contents, fresh, None)
@@ -513,12 +503,12 @@ def parse_pages(
     load(files, suspects)
     made = {name: _content(files[name]) for name in suspects}
     todo = [name for name in suspects if before.content(name) != made[name]]
-    parsed = pmap(lambda name: _read(name, files[name], shared), todo)
+    parsed = pmap(lambda name: _read(name, files[name]), todo)
     return PagesRead(key, pages, joined, _contents(pages, before, made), dict(zip(todo, parsed, strict=True)), before)
 
 
-def _read_digested(name: str, data: bytes, shared: dict[str, Link]) -> tuple[ParsedPage, bytes]:
-    return _read(name, data, shared), _content(data)
+def _read_digested(name: str, data: bytes) -> tuple[ParsedPage, bytes]:
+    return _read(name, data), _content(data)
 
 
 def _contents(pages: list[str], before: LinkIndex, made: Mapping[str, bytes]) -> bytes:
@@ -709,13 +699,12 @@ class _Checker:
         self._existing: list[str] = []
         self._verdicts: dict[str | tuple[str, str], _Verdict | None] = {}
 
-    def check(self, page: str, links: list[Link]) -> tuple[list[Broken], set[str]]:
+    def check(self, page: str, links: Iterable[str]) -> tuple[list[Broken], set[str]]:
         """The broken links of a page, and the terms its links depend on."""
         broken: list[Broken] = []
         terms: set[str] = set()
         base_url = self.resolver.base_url
-        for link in links:
-            value = link.value
+        for value in links:
             key = value if value.startswith("/") or (base_url and value.startswith(base_url)) else (value, page)
             if key not in self._verdicts:
                 self._verdicts[key] = self._judge(value, page)
@@ -723,7 +712,7 @@ class _Checker:
             if verdict is not None:
                 terms.update(verdict[0])
                 if verdict[1]:
-                    broken.append(Broken(page, link, verdict[1], verdict[2]))
+                    broken.append(Broken(page, value, verdict[1], verdict[2]))
         return broken, terms
 
     def _judge(self, value: str, page: str) -> _Verdict | None:
@@ -807,7 +796,7 @@ def attribute(
     templates_dir: Path,
 ) -> tuple[str, int, int]:
     """(source file as shown, line, column) of the place where a broken link was written."""
-    value = broken.link.value
+    value = broken.link
     forms = _written_forms(value, site.base_url, site.base_path)
     for src_path, doc in markdown.get(broken.page, ()):
         if value in doc.links:
@@ -847,9 +836,9 @@ def check_links(
     grouped: dict[tuple[str, int, int, str, str, str], list[Broken]] = {}
     for broken in found_broken:
         where = attribute(broken, site=site, jobs=by_page, markdown=markdown, templates_dir=templates_dir)
-        withheld = _withheld_target(broken.link.value, site)
+        withheld = _withheld_target(broken.link, site)
         reason, hint = _withheld_reason(withheld) if withheld else (broken.reason, broken.hint)
-        grouped.setdefault((*where, broken.link.value, reason, hint), []).append(broken)
+        grouped.setdefault((*where, broken.link, reason, hint), []).append(broken)
     errors = []
     for (path, line, col, value, reason, hint), found in grouped.items():
         pages = sorted({LinkResolver(files, site.base_url, site.base_path).page_path(b.page) for b in found})
@@ -894,9 +883,9 @@ def external_links(files: Mapping[str, bytes], base_url: str, base_path: str) ->
     for name, data in sorted(files.items()):
         if not name.endswith(".html"):
             continue
-        for link in parse_page(data.decode("utf-8")).links:
-            if urlsplit(link.value).scheme in ("http", "https") and not resolver.is_internal(link.value):
-                found.setdefault(link.value.split("#", 1)[0], []).append(name)
+        for link in parse_page(data).links:
+            if urlsplit(link).scheme in ("http", "https") and not resolver.is_internal(link):
+                found.setdefault(link.split("#", 1)[0], []).append(name)
     return found
 
 
