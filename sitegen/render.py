@@ -517,8 +517,11 @@ def _asset_names(assets: Assets, named: Mapping[str, Iterable[str]]) -> dict[str
 
 def _load_templates(env: Environment, jobs: list[PageJob]) -> None:
     """Compile the templates of these pages in this process, not in the workers that may render them,
-    so that the memo keeps what was compiled (a template error is reported with its page)."""
-    for name in sorted({job.template for job in jobs}):
+    so that the memo keeps what was compiled (a template error is reported with its page): with the
+    layout, the macros and the templates they include, which a page loads only as it renders (a
+    worker compiling them would write to the memo's store, the parent's open database)."""
+    used = {name for job in jobs for name in (job.template, *job.kind.includes)}
+    for name in sorted(used | PARTIALS.keys() if jobs else used):
         with contextlib.suppress(TemplateError):
             env.get_template(name)
 
