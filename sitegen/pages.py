@@ -75,10 +75,11 @@ NO_PICTURE = bytes(20)
 # Template functions that read the site (sitegen/render.py): a template calls them only where its
 # kinds declare them (`Reads.calls`), since a kind's key digests what they give (StoryLists).
 SITE_FUNCTIONS = ("story_list", "story_filters")
-# The layout and the macros every keyed template uses.
+# The layout (with the parts of it made once per build) and the macros every keyed template uses.
 PARTIALS: dict[str, Reads] = {
     "_base.html": Reads(site=frozenset(CHROME_FIELDS), geo=frozenset({"sources"})),
     "_macros.html": Reads(),
+    "_site.html": Reads(site=frozenset(CHROME_FIELDS), geo=frozenset({"sources"})),
 }
 # Top-level folders that are not pages but must not be taken by one either: the assets, the
 # content images and the pull request previews (.github/workflows/site.yml).

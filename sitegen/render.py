@@ -212,11 +212,23 @@ def make_environment(
     def html(rendered: RenderedMarkdown | None) -> Markup:
         return Markup(rendered.html) if rendered else Markup("")
 
+    places: dict[tuple[Any, ...], Markup] = {}
+
+    def by_place(make: Any, url: str, urls: Sequence[str]) -> Markup:
+        """The macro `make(url)`, made once for all the pages whose URL is equal to, and lies under,
+        the same of `urls` (the menu, which marks where the page is and reads its URL no other way)."""
+        key = (make.name, *map(url.__eq__, urls), *map(url.startswith, urls))
+        found = places.get(key)
+        if found is None:
+            found = places[key] = make(url)
+        return found
+
     env.globals.update(
         site=site,
         geo=geo,
         href=href,
         absolute=absolute,
+        by_place=by_place,
         asset=_asset_url(href, assets),
         type_labels=ARTICLE_TYPE_LABELS,
         type_plurals=ARTICLE_TYPE_PLURALS,

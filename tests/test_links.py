@@ -98,7 +98,7 @@ def test_broken_link_in_a_template_names_the_template(run_cli, tmp_path: Path, m
 def test_a_link_in_the_base_template_is_reported_once(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    base = templates / "_base.html"
+    base = templates / "_site.html"  # the parts of the base layout made once per build
     base.write_text(base.read_text().replace("href('/feed.xml')", "href('/feed.atom')", 1))
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(
@@ -107,7 +107,7 @@ def test_a_link_in_the_base_template_is_reported_once(run_cli, tmp_path: Path, m
     assert code == 1
     errors = [line for line in err.splitlines() if "kapotte link" in line]
     assert len(errors) == 1
-    assert errors[0].startswith(f"templates/_base.html:{_line_of(base, '/feed.atom')}:")
+    assert errors[0].startswith(f"templates/_site.html:{_line_of(base, '/feed.atom')}:")
     assert "andere pagina's" in errors[0]
 
 

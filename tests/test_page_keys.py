@@ -122,7 +122,7 @@ def test_an_asset_keys_only_the_pages_whose_templates_name_it() -> None:
     site = load_and_validate(BuildOptions(SAMPLE / "content", ROOT / "templates", ROOT / "assets"))
     templates, named = template_inputs(ROOT / "templates")
     assert "gemeenten-index.json" in named["gemeenten.html"]
-    assert "style.css" in named["_base.html"]
+    assert "style.css" in named["_site.html"]  # the layout's parts made once per build
     jobs = [job for job in pages.page_jobs(site) if job.kind.reads is not None]
     geo = SimpleNamespace(
         sources=(), colours={}, overview="", locators={}, villages={}, finder_rows=(), pending=(), numbers={}, legend={}
