@@ -54,6 +54,7 @@ NON_HTTP_SCHEMES = frozenset({"mailto", "tel", "data", "javascript"})
 ALWAYS_PRESENT_ANCHORS = frozenset({"", "top"})  # HTML scrolls to the top for both
 # A root-relative path a browser takes as it is (LinkResolver.plain_path); not '//host/'.
 _PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~/-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # as urlsplit reads one where nothing precedes it
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -705,7 +706,10 @@ class _Checker:
         terms: set[str] = set()
         base_url = self.resolver.base_url
         for value in links:
-            key = value if value.startswith("/") or (base_url and value.startswith(base_url)) else (value, page)
+            # A link with a path from the root or a scheme (another site, mailto:) leads to the same
+            # place from every page: judged once; a relative one once per page.
+            own = value.startswith("/") or (base_url and value.startswith(base_url)) or _SCHEME.match(value)
+            key = value if own else (value, page)
             if key not in self._verdicts:
                 self._verdicts[key] = self._judge(value, page)
             verdict = self._verdicts[key]

@@ -170,3 +170,27 @@ def test_plain_paths_are_resolved_as_the_full_parse_resolves_them(monkeypatch: p
             parsed = {v: (resolver.is_internal(v), resolver.follow(v, "a/index.html")) for v in sorted(values)}
         assert answers == parsed
         assert 20 < plain < len(values) / 2, "plain and other links both"
+
+
+def test_a_link_that_leads_to_the_same_place_from_every_page_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link from the root or with a scheme (another site, mailto:) is judged once per build, a
+    relative one once per page that has it; each page's broken links are found either way."""
+    from sitegen import linkcheck
+
+    page = b'<a href="https://elders.example/x">e</a><a href="mailto:a@b.be">m</a><a href="/r/nergens/">n</a>'
+    page += b'<a href="sub/">s</a><a href="https://o.example/r/">h</a>'
+    files = {"index.html": page, "a/index.html": page, "b/index.html": page}
+    judged: list[str] = []
+    original = linkcheck._Checker._judge
+
+    def counting(self: linkcheck._Checker, value: str, on: str) -> object:
+        judged.append(value)
+        return original(self, value, on)
+
+    monkeypatch.setattr(linkcheck._Checker, "_judge", counting)
+    broken = find_broken_links(files, "https://o.example/r/", "/r/")
+    once = ["https://elders.example/x", "mailto:a@b.be", "/r/nergens/", "https://o.example/r/"]
+    assert sorted(judged) == sorted([*once, "sub/", "sub/", "sub/"])
+    assert sorted((b.page, b.link) for b in broken) == sorted(
+        (name, link) for name in files for link in ("/r/nergens/", "sub/")
+    )
