@@ -89,6 +89,9 @@ class RawContent:
     versions: Mapping[str, bytes] = field(default_factory=dict)
     """A digest of each parsed text file's bytes, by its path as shown: what the model derives from
     one file alone is the same while its version is (the model keys its pages by it)."""
+    stories: tuple[StoredStory, ...] = ()
+    """The stories taken from the journal as they are (StoredStory), besides `articles`: neither their
+    checks nor their versions are in `checked` and `versions`."""
 
     def display_path(self, rel: str) -> str:
         return display_path(self.content_dir / rel)
@@ -789,29 +792,55 @@ class Journal:
     space: {place: record}, each record with the stat it stands for): a build asks for a few dozen
     entries, not one per file, and an edit writes one bucket again."""
 
-    space: Space[dict[str, Record]]
+    space: Space[dict[str, Record | tuple[Any, ...]]]
+    """(From the disk, each bucket's records come as the rows journal_codec wrote: record_of.)"""
     check: Callable[[str, YamlDoc | MarkdownSource], Any]
     """(folder, source) -> what validation made of one file alone, kept in its record."""
     moved: Callable[[Any, Callable[[ContentError], ContentError]], Any]
     """(checked, how) -> `checked` with `how` applied to its errors: a record read with the file shown
     under another path (a build from another folder) is shown under the new one."""
+    checked_from_plain: Callable[[str, Any], Any]
+    """(folder, plain) -> `checked` as journal_codec's `checked_to_plain` gave it, back."""
+    clean_data: Callable[[Any], Any]
+    """(plain) -> the data in `checked` as journal_codec keeps it, when the checks found no problem
+    and it may be taken as it is (StoredStory); else None."""
+
+    def record_of(self, row: Record | tuple[Any, ...]) -> Record:
+        """The record of a row of a bucket read back from the disk (journal_codec), its source not
+        yet bound to its file (_bound); a record as it was kept (the preview's memory) as it is."""
+        if isinstance(row, Record):
+            return row
+        place, stat_key, content, taken_ns, shape, errors, checked = row
+        return tuple.__new__(  # a Record without its __new__, a Python function
+            Record,
+            (
+                content,
+                taken_ns,
+                None if shape is None else _stored(shape, _Reparse(None, content)),  # bound later
+                errors_from_plain(errors) if errors else (),
+                None if checked is None else self.checked_from_plain(place.partition("/")[0], checked),
+                stat_key,
+            ),
+        )
 
 
-def journal_codec(
-    checked_to_plain: Callable[[str, Any], Any], checked_from_plain: Callable[[str, Any], Any]
-) -> Codec[dict[str, Record]]:
-    """The disk form of a bucket of records, with the codec of the checks' results (folder, checked)
-    -> plain data and back: of each record only what the cross-file checks and the model need of
-    every file on every build. The source itself is not kept: the file holds it (_Reparse, checked
-    by its digest).
+def journal_codec(checked_to_plain: Callable[[str, Any], Any]) -> Codec[dict[str, Record | tuple[Any, ...]]]:
+    """The disk form of a bucket of records, with `checked_to_plain` ((folder, checked) -> plain data;
+    Journal.checked_from_plain turns it back): of each record only what the cross-file checks and the
+    model need of every file on every build. The source itself is not kept: the file holds it
+    (_Reparse, checked by its digest).
 
     Written with `marshal`, which holds only tuples, lists, dicts, text, numbers, bytes and None
     and reads them back at C speed (a 300x10,000 site's 64 buckets: 0.02 s, JSON 0.05 s before any
-    object of its own). Like every entry of the build cache it is sealed, and it is read back only
-    by the build that wrote it (the engine version names the Python version, whose marshal format
-    it is); anything but the rows written is refused."""
+    object of its own). Read back, a bucket holds each record as the row written (Journal.record_of
+    makes the record when a build asks for it; a settled story without problems never becomes one:
+    _StoredStory), and a row read back is written again as it is. Like every entry of the build
+    cache it is sealed, and it is read back only by the build that wrote it (the engine version names
+    the Python version, whose marshal format it is); anything but the rows written is refused."""
 
-    def row(place: str, record: Record) -> tuple[Any, ...]:
+    def row(place: str, record: Record | tuple[Any, ...]) -> tuple[Any, ...]:
+        if not isinstance(record, Record):
+            return record  # a row as read back
         source = record.source
         shape: tuple[str, bool, int | None] | None = None
         if source is not None:
@@ -821,30 +850,19 @@ def journal_codec(
         checked = None if record.checked is None else checked_to_plain(folder, record.checked)
         return (place, record.stat, record.content, record.taken_ns, shape, errors_to_plain(record.errors), checked)
 
-    def encode(bucket: dict[str, Record]) -> bytes:
+    def encode(bucket: dict[str, Record | tuple[Any, ...]]) -> bytes:
         return marshal.dumps([row(place, record) for place, record in sorted(bucket.items())])
 
-    def decode(data: bytes) -> dict[str, Record]:
+    def decode(data: bytes) -> dict[str, Record | tuple[Any, ...]]:
         rows = marshal.loads(data)
-        if not isinstance(rows, list):
+        if not isinstance(rows, list) or not all(type(row) is tuple and len(row) == _ROW_SIZE for row in rows):
             raise ValueError("not a bucket of journal records")
-        bucket = {}
-        new = tuple.__new__  # a Record without its __new__, a Python function: some 10,000 a build
-        for place, stat_key, content, taken_ns, shape, errors, checked in rows:
-            bucket[place] = new(
-                Record,
-                (
-                    content,
-                    taken_ns,
-                    None if shape is None else _stored(shape, _Reparse(None, content)),  # bound later
-                    errors_from_plain(errors) if errors else (),
-                    None if checked is None else checked_from_plain(place.partition("/")[0], checked),
-                    stat_key,
-                ),
-            )
-        return bucket
+        return {row[0]: row for row in rows}
 
     return Codec(encode, decode)
+
+
+_ROW_SIZE = 7  # (place, stat, content, taken_ns, shape, errors, checked): journal_codec's rows
 
 
 def _stored(shape: tuple[str, bool, int | None], reparse: _Reparse) -> YamlDoc | MarkdownSource:
@@ -942,13 +960,52 @@ def _bucket_key(place: str) -> bytes:
     return _BUCKETS[zlib.crc32(place.encode()) % JOURNAL_BUCKETS]
 
 
+class StoredStory(NamedTuple):
+    """A story (content/articles/) taken from its journal row as it is: its stat is the row's and
+    settled (_is_settled), it is shown under the row's path, and reading it and its own checks found
+    no problem, no image and no invalid value. Nothing of it is made but what the model needs
+    (validate.stored_stories restores its data): a rebuild's 10,000 stories, of which one changed.
+    Its source is read from the file only when something asks for it (`source`)."""
+
+    slug: str
+    file: ContentFile
+    content: bytes
+    """The digest of the file's bytes (Record.content): its version."""
+    body_line: int
+    data: Any
+    """Its checked data as the journal keeps it (Journal.clean_data)."""
+
+    def source(self) -> MarkdownSource:
+        """Its source, parsed from the file when first asked, once the file holds the same bytes
+        (as a record's read back: _Reparse). A new object on each call: callers keep it."""
+        return _stored((self.file.shown, False, self.body_line), _Reparse(self.file, self.content))  # type: ignore[return-value]
+
+
+def _stored_story(file: ContentFile, row: tuple[Any, ...], journal: Journal) -> StoredStory | None:
+    """The story a journal row read back from the disk stands for, when it may be taken as it is
+    (StoredStory), else None (the row becomes a record: Journal.record_of)."""
+    _, stat_key, content, taken_ns, shape, errors, checked = row
+    if errors or not content or shape is None or shape[0] != file.shown or shape[1] or checked is None:
+        return None
+    if max(stat_key[1], stat_key[3]) >= taken_ns - RACY_WINDOW_NS:  # _is_settled, with the stats equal
+        return None
+    data = journal.clean_data(checked)
+    if data is None:
+        return None
+    return tuple.__new__(StoredStory, (file.slug, file, content, shape[2], data))
+
+
+Loaded = Record | StoredStory
+
+
 def _records(
     files: list[ContentFile],
     memo: Memo,
     journal: Journal | None,
-    since: tuple[Mapping[ContentFile, Record], set[ContentFile], list[ContentFile]] | None = None,
-) -> list[Record]:
-    """A record of every file: from the journal when its stat is unchanged (and not racy), else read.
+    since: tuple[Mapping[ContentFile, Loaded], set[ContentFile], list[ContentFile]] | None = None,
+) -> list[Loaded]:
+    """A record of every file: from the journal when its stat is unchanged (and not racy), else read;
+    a story whose row may be taken as it is comes as a StoredStory instead.
     With `since` (the last load's records, the files looked at again and the files they were: _rescan),
     a file not looked at again keeps its last record, and only the buckets of those files change."""
     from .parallel import pmap  # imported here, as in memo.remembered_all
@@ -962,10 +1019,10 @@ def _records(
         return [read(file) for file in files]
     last, fresh, gone = since or ({}, set(), [])
     stored = memo.recalled_all(journal.space, _BUCKETS)
-    kept: dict[str, Record] = {}  # every record of the journal, by its place
+    kept: dict[str, Record | tuple[Any, ...]] = {}  # every record of the journal (or its row), by its place
     for bucket in stored.values():
         kept.update(bucket)
-    records: list[Record | None] = []
+    records: list[Loaded | None] = []
     asked: list[tuple[int, str]] = []  # (index, place) of the files asked of the journal
     changed: set[str] = set()  # the places whose records are new (their buckets are kept again)
     for file in files:
@@ -976,21 +1033,33 @@ def _records(
                 continue
         place = f"{file.folder}/{file.slug}"  # _place, written out: some 10,000 files
         asked.append((len(records), place))
-        record = kept.get(place)
-        if record is not None and record.stat == file.stat:
+        row = kept.get(place)
+        record: Record | None = None
+        if type(row) is tuple:  # a row read back from the disk
+            if row[1] == file.stat:
+                story = _stored_story(file, row, journal) if file.folder == "articles" else None
+                if story is not None:
+                    records.append(story)
+                    continue
+                record = journal.record_of(row)
+        elif row is not None and row.stat == file.stat:
+            record = row
+        if record is not None:
             record = _bound(file, record, journal)
             if record is not None and not _is_settled(file, record):
                 record = _read_record(file, check, earlier=record)
                 changed.add(place)
-        else:
-            record = None
         if record is None:
             changed.add(place)
         records.append(record)
     todo = [index for index, record in enumerate(records) if record is None]
     for index, record in zip(todo, pmap(read, [files[index] for index in todo]), strict=True):
         records[index] = record
-    listed: dict[str, Record] = {place: records[index] for index, place in asked}  # type: ignore[misc]
+    # A story taken as it is stays in the journal as the row it was read as.
+    listed: dict[str, Record | tuple[Any, ...]] = {
+        place: kept[place] if type(records[index]) is StoredStory else records[index]  # type: ignore[misc]
+        for index, place in asked
+    }
     if since is None:  # every file was asked: the journal's other records are of files gone since
         dropped = kept.keys() - listed.keys()
         touched = changed | dropped
@@ -1052,7 +1121,11 @@ def load_content(
     checked: dict[str, Any] = {}
     versions: dict[str, bytes] = {}
     site_doc = YamlDoc(display_path(content_dir / "site.yaml"), None)
+    stories: list[StoredStory] = []
     for file, record in zip(files, records, strict=True):
+        if type(record) is StoredStory:
+            stories.append(record)
+            continue
         errors.extend(record.errors)
         if record.source is None:
             continue
@@ -1069,7 +1142,8 @@ def load_content(
     register = _generated(content_dir, REGISTER_REL_PATH, REGISTER_WHAT)
     topology = _generated(content_dir, TOPOLOGY_REL_PATH, TOPOLOGY_WHAT)
     igs, articles, pages = found["igs"], found["articles"], found["pages"]
-    logger.info("Loaded %d IGS, %d articles, %d pages, %d images", len(igs), len(articles), len(pages), len(images))
+    shown = len(articles) + len(stories)
+    logger.info("Loaded %d IGS, %d articles, %d pages, %d images", len(igs), shown, len(pages), len(images))
     return RawContent(
         content_dir=content_dir,
         site=site_doc,
@@ -1082,4 +1156,5 @@ def load_content(
         topology=topology,
         checked=checked,
         versions=versions,
+        stories=tuple(stories),
     )

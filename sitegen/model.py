@@ -22,13 +22,13 @@ from .dates import PartialDate
 from .deps import digest, keyed_by_version
 from .frozen import made
 from .imageclean import image_refs, published_images
-from .load import MarkdownSource
+from .load import MarkdownSource, StoredStory
 from .markup import RenderedMarkdown, render_markdown
 from .memo import BYTES, Codec, Memo, Space, json_codec
 from .pages import kind, story_lists
 from .schema import ARTICLE_TYPES, PROVINCES
 from .urls import out_path_of
-from .validate import ValidContent
+from .validate import ValidContent, partial_from_plain, restored_data
 
 T = TypeVar("T")
 
@@ -503,6 +503,15 @@ class _Bodies:
             object.__setattr__(body, "_value", found[body._key])
 
 
+class _StoredBody(_StoryBody):
+    """The body of a story taken from the journal as it is (sitegen.load.StoredStory): its source is
+    made (and its file read) only when the memo lacks the rendered body."""
+
+    @functools.cached_property
+    def _source(self) -> MarkdownSource:  # type: ignore[override]
+        return self._story.source()  # type: ignore[attr-defined, no-any-return]
+
+
 def read_bodies(contexts: Iterable[Mapping[str, Any]]) -> None:
     """Ask the memo at once for the story bodies that pages with these contexts show (before they are
     rendered, on every core: the memo is asked in this process only)."""
@@ -551,7 +560,7 @@ def build_model(
     def md(text: str | None) -> RenderedMarkdown | None:
         return rendered[text] if text else None
 
-    stories = valid.articles + valid.pages
+    stories = valid.articles + valid.pages  # and the stored ones, asked for only with an image (shown_images)
     # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
     # slug, path, base path and scheduling are the same is the same object again.
     bodies, last_articles = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {})
@@ -562,7 +571,8 @@ def build_model(
     body_version = _version_of("body", base_path)
 
     def body_key(src_path: str, source: MarkdownSource) -> bytes:
-        return body_version(valid.versions.get(src_path)) or digest(source.body, base_path)
+        version = valid.versions.get(src_path) or stored_versions.get(src_path)
+        return body_version(version) or digest(source.body, base_path)
 
     body_keys: dict[str, bytes] = {}  # of the stories and pages the model renders or looks into
     # One pass over the articles (10,000 on a large site): which are shown, and of each shown one its
@@ -576,14 +586,22 @@ def build_model(
     article_text = {scheduled: _made_with("articles", base_path, scheduled) for scheduled in (False, True)}
     body_text = _made_with("body", base_path)
     blake2b, version_of, article_url = hashlib.blake2b, valid.versions.get, url_of["article"]
-    for story in valid.articles:
-        slug, src_path, item, source = story
-        date = item["date"]
+    stored_versions: dict[str, bytes] = {}  # of the stories taken from the journal that are not shown
+    for story in (*valid.articles, *valid.stories):
+        stored = type(story) is StoredStory
+        if stored:  # its data as the journal keeps it (validate.restored_data)
+            slug, file, content, _, item = story  # type: ignore[misc]
+            src_path, date = file.shown, partial_from_plain(item["date"])
+        else:
+            slug, src_path, item, source = story
+            content, date = version_of(src_path), item["date"]
         scheduled = date.start > today
         if not include_unpublished and (item["draft"] or scheduled):
-            unpublished.append(story)
+            if stored:
+                stored_versions[src_path] = content
+                story = (slug, src_path, restored_data("articles", item), story.source())  # type: ignore[union-attr]
+            unpublished.append(story)  # type: ignore[arg-type]
             continue
-        content = version_of(src_path)
         version = (
             blake2b(content + slug.encode("utf-8") + article_text[scheduled], digest_size=20).digest()
             if content
@@ -592,6 +610,25 @@ def build_model(
         article = last_articles.get((src_path, version)) if version and last_articles else None
         if article is not None:
             key = article.body._key  # type: ignore[attr-defined]
+        elif stored:
+            key = blake2b(content + body_text, digest_size=20).digest()
+            # Its data as kept holds its title, type, summary and draft as they are, and neither an image
+            # nor any other field that is not the article's (StoredStory): the rest is set here.
+            fields = dict(item)  # a copy: the journal's row is written again as it was read
+            person, updated = item["person"], item["updated"]
+            fields["slug"], fields["src_path"] = slug, src_path
+            fields["out_path"], fields["url"] = out_path_of(url := article_url(slug=slug)), url
+            fields["date"], fields["date_precision"] = date.start, date.precision
+            fields["igs"], fields["tags"], fields["sources"] = (
+                item["igs"] or (),
+                item["tags"] or (),
+                item["sources"] or (),
+            )
+            fields["person"] = _person(person) if person else None
+            fields["scheduled"], fields["version"] = scheduled, version
+            fields["body"] = made(_StoredBody, {"_story": story, "_key": key, "_bodies": bodies, "_value": None})
+            fields["updated"] = partial_from_plain((updated, "day")) if updated else date
+            article = made(Article, fields)
         else:
             key = blake2b(content + body_text, digest_size=20).digest() if content else digest(source.body, base_path)
             body = made(_StoryBody, {"_source": source, "_key": key, "_bodies": bodies, "_value": None})
@@ -703,6 +740,11 @@ def build_model(
         """The images every shown file names (asked only when an image is added or removed)."""
         body_keys.update(zip(map(attrgetter("src_path"), articles), story_keys, strict=True))
         shown = [story for story in stories if story[1] not in hidden]
+        shown += [
+            (story.slug, story.file.shown, restored_data("articles", story.data), story.source())
+            for story in valid.stories
+            if story.file.shown not in hidden
+        ]
         return image_refs([data, *(item for _, _, item in valid.igs), *(s[2] for s in shown)]) | body_images(shown)
 
     images = published_images(

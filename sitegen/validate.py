@@ -23,7 +23,15 @@ from .chars import NONCHARACTERS, TEXT_FORMAT_CHARS, char_name, hidden_char, is_
 from .dates import PartialDate, parse_partial
 from .errors import ContentError, did_you_mean
 from .jsonschema import describe
-from .load import Journal, MarkdownSource, RawContent, errors_from_plain, errors_to_plain, journal_codec
+from .load import (
+    Journal,
+    MarkdownSource,
+    RawContent,
+    StoredStory,
+    errors_from_plain,
+    errors_to_plain,
+    journal_codec,
+)
 from .markup import heading_one_lines, markdown_problems
 from .memo import Memo, Space, json_codec
 from .pages import reserved_slugs
@@ -86,6 +94,9 @@ class ValidContent:
     pages: tuple[tuple[str, str, dict[str, Any], MarkdownSource], ...]
     versions: Mapping[str, bytes] = field(default_factory=dict)
     """A digest of each file's bytes by its display path (RawContent.versions)."""
+    stories: tuple[StoredStory, ...] = ()
+    """The stories taken from the journal as they are (RawContent.stories), besides `articles`: their
+    data as the journal keeps it (restored_data), their versions in `content`, not in `versions`."""
 
 
 _NAME_SPACING = re.compile(r"[\s\-‐–]+")
@@ -632,7 +643,8 @@ def _typed_plain(value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=1 << 14)  # one object per date (a frozen one): 10,000 stories share a few thousand
-def _partial_from_plain(plain: tuple[str, str]) -> PartialDate:
+def partial_from_plain(plain: tuple[str, str]) -> PartialDate:
+    """A partial date as _typed_plain keeps it, back."""
     return PartialDate(dt.date.fromisoformat(plain[0]), plain[1])
 
 
@@ -642,7 +654,7 @@ def _restorer(spec: Field) -> Callable[[Any], Any] | None:
     if spec.kind == "date":
         return dt.date.fromisoformat
     if spec.kind == "partial_date":
-        return _partial_from_plain
+        return partial_from_plain
     if spec.kind == "list" and spec.items is not None:
         inner = _restorer(spec.items)
         if inner is None:
@@ -652,6 +664,7 @@ def _restorer(spec: Field) -> Callable[[Any], Any] | None:
         parts = tuple((field.name, found) for field in spec.fields if (found := _restorer(field)) is not None)
 
         def restore(value: dict[str, Any]) -> dict[str, Any]:
+            value = dict(value)  # a copy: a journal row read back is written again as it is (load.py)
             for name, part in parts:
                 item = value.get(name)
                 if item is not None:
@@ -668,6 +681,11 @@ _RESTORE = {
                          ("pages", PAGE_FRONT_MATTER))
     for restore in [_restorer(spec)]
 }  # fmt: skip
+
+
+def restored_data(folder: str, plain: Any) -> Any:
+    """The checked data of a file of `folder` as the journal keeps it (Journal.clean_data), back."""
+    return _RESTORE[folder](plain)
 
 
 def _check_to_plain(folder: str, check: FileCheck) -> tuple[Any, ...]:
@@ -697,7 +715,14 @@ def _moved(check: FileCheck, how: Callable[[ContentError], ContentError]) -> Fil
     return replace(check, errors=tuple(how(error) for error in check.errors))
 
 
-JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain, _check_from_plain)), check_file, _moved)
+def _clean_data(plain: tuple[Any, ...]) -> Any:
+    """The data of a FileCheck as _check_to_plain gave it, as kept (typed by the schema: restored by
+    stored_stories), when the file's own checks found no error, no image and no invalid value; else None."""
+    typed, data, errors, images, complete = plain
+    return data if typed and complete and not errors and not images else None
+
+
+JOURNAL = Journal(Space("journal", journal_codec(_check_to_plain)), check_file, _moved, _check_from_plain, _clean_data)
 """The content files as load_content keeps them between builds, with what check_file made of each."""
 
 
@@ -803,6 +828,7 @@ def validate_content(
         refs = data.get("igs")
         if isinstance(refs, tuple) and not known.issuperset(refs):  # the one test most articles need
             _check_igs_refs(source.front, ("igs",), refs, known, errors)
+    stored_stories(raw.stories, known, errors)
     for slug, src_path, _, _ in pages:
         if slug in reserved_slugs():
             errors.append(
@@ -820,8 +846,18 @@ def validate_content(
         return None, errors
     if not complete:
         return None, errors
-    valid = ValidContent(site, tuple(igs), tuple(articles), tuple(pages), raw.versions)
+    valid = ValidContent(site, tuple(igs), tuple(articles), tuple(pages), raw.versions, raw.stories)
     return valid, errors
+
+
+def stored_stories(stories: tuple[StoredStory, ...], known: set[str], errors: list[ContentError]) -> None:
+    """The one check across files of the stories taken from the journal (RawContent.stories): each
+    IGS they name exists (`known`); an unknown one is reported at its place in the file, read again
+    for it. (Their data, as the journal keeps it, is restored by the model: restored_data.)"""
+    for story in stories:
+        refs = story.data["igs"]
+        if refs is not None and not known.issuperset(refs):
+            _check_igs_refs(story.source().front, ("igs",), refs, known, errors)
 
 
 def _check_igs(

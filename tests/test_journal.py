@@ -337,7 +337,8 @@ def test_records_round_trip_through_the_disk_codec(project: Path) -> None:
     records = dict(_records(validate.JOURNAL.space.name, store))
     assert len(records) >= 5 and any(record.checked.errors for record in records.values())
     files = _content_files()
-    for key, decoded in codec.decode(codec.encode(records)).items():
+    for key, row in codec.decode(codec.encode(records)).items():
+        decoded = validate.JOURNAL.record_of(row)
         doc = decoded.source.front if isinstance(decoded.source, load.MarkdownSource) else decoded.source
         assert isinstance(doc, load._StoredDoc) and doc._reparse.file is None  # read when bound, if asked
         assert load._bound(files[doc.src_path], decoded, validate.JOURNAL) == records[key]
@@ -363,7 +364,7 @@ def test_checked_data_the_schema_does_not_describe_comes_back_as_it_was() -> Non
     for data in shapes:
         check = validate.FileCheck(data, (), ((("image", "src"), "images/a.jpg", "images/a.jpg"),), True)
         record = load.Record(b"x" * 20, 1, None, (), check, (1, 2, 3, 4))
-        back = codec.decode(codec.encode({"articles/a": record}))["articles/a"]
+        back = validate.JOURNAL.record_of(codec.decode(codec.encode({"articles/a": record}))["articles/a"])
         assert back == record
         if data is not None:
             assert [type(value) for value in back.checked.data.values()] == [type(value) for value in data.values()]
@@ -771,3 +772,120 @@ def test_a_deleted_file_leaves_its_bucket_and_only_that_bucket_is_written(
     }
     ARTICLE.write_text(text, encoding="utf-8")
     assert place in build()[bucket] and written == [bucket]
+
+
+def _stored_stories(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stories each load takes from their journal rows as they are (load.StoredStory), by slug."""
+    taken: list[str] = []
+    real = load._stored_story
+
+    def stored_story(file: load.ContentFile, row: tuple[Any, ...], journal: load.Journal) -> Any:
+        story = real(file, row, journal)
+        if story is not None:
+            taken.append(story.slug)
+        return story
+
+    monkeypatch.setattr(load, "_stored_story", stored_story)
+    return taken
+
+
+def _cold_site() -> Any:
+    return load_and_validate(BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets"), Memo())
+
+
+def test_a_cli_build_takes_settled_stories_from_their_rows_and_makes_the_same_site(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm CLI build makes no record of a settled story without problems: it is made from its journal
+    row (its stat, path, digest and checked data) into the very site a build without the cache makes,
+    the story dated in the future left out as before; an edited story is read again."""
+    _settled(monkeypatch)
+    taken = _stored_stories(monkeypatch)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> Any:
+        """A build compared with one without the cache (the bodies read before the build ends)."""
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        site, cold = load_and_validate(options, memo), _cold_site()
+        assert site == cold
+        assert [(a.slug, a.version, a.body.html) for a in site.articles] == [
+            (a.slug, a.version, a.body.html) for a in cold.articles
+        ]
+        memo.finish(success=True)
+        return site
+
+    build()
+    assert taken == []
+    site = build()
+    assert sorted(taken) == ["interview-noord", "later", "project-x"]
+    assert [w.url for w in site.withheld] == ["/verhalen/later/"]
+    taken.clear()
+    ARTICLE.write_text(ARTICLE.read_text(encoding="utf-8").replace("Project X", "Project Y"), encoding="utf-8")
+    assert _article_title(build()) == "Project Y in de kijker"
+    assert sorted(taken) == ["interview-noord", "later"]
+    taken.clear()
+    build()
+    assert sorted(taken) == ["interview-noord", "later", "project-x"]
+
+
+def test_a_same_stat_edit_of_a_stored_story_inside_the_racy_window_is_seen(
+    project: Path, monkeypatch: pytest.MonkeyPatch, ctime_never_moves: None
+) -> None:
+    """A story's row is taken as it is only when its stat lies outside the racy window of the build that
+    wrote it: an edit that keeps size, mtime, inode and ctime, made inside it, is read (the row is stale)."""
+    taken = _stored_stories(monkeypatch)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> Any:
+        memo = Memo(DiskStore(project / "cache"))
+        site = load_and_validate(options, memo)
+        memo.finish(success=True)
+        return site
+
+    old = time.time_ns() - HOUR_NS
+    for path in Path("content").rglob("*.*"):
+        os.utime(path, ns=(old, old))
+    os.utime(ARTICLE)  # now: inside the window of the builds that read it
+    written = ARTICLE.stat().st_mtime_ns
+    build()
+    assert _article_title(build()) == "Project X in de kijker"
+    assert "project-x" not in taken and "interview-noord" in taken, "only the settled stories are taken"
+    before = os.stat(ARTICLE)
+    _same_size_edit(ARTICLE, "Project X", "Project Y", written)
+    after = os.stat(ARTICLE)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert _article_title(build()) == "Project Y in de kijker"
+
+
+@pytest.mark.parametrize("change", ["removed", "renamed"])
+def test_a_stored_story_naming_an_igs_gone_since_gets_its_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """The one check of a story across files runs on every build, for the stories taken from their rows
+    too: the IGS it names removed (or renamed) since, each unchanged story that names it is reported on
+    its own line, as a build without the cache reports it."""
+    _settled(monkeypatch)
+    taken = _stored_stories(monkeypatch)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
+
+    def build() -> Any:
+        memo = Memo(DiskStore(project / "cache"))
+        try:
+            return load_and_validate(options, memo)
+        finally:
+            memo.finish(success=False)
+
+    build()
+    build()
+    assert "project-x" in taken
+    igs = Path("content/igs/noord.yaml")
+    if change == "removed":
+        igs.unlink()
+    else:
+        igs.rename(igs.with_name("noordrand.yaml"))
+    taken.clear()
+    cold = _errors(_cold_site)
+    warm = _errors(build)
+    assert warm == cold and "project-x" in taken
+    assert any("content/articles/project-x.md:5" in error and "onbekend IGS 'noord'" in error for error in warm)
+    assert any("content/articles/interview-noord.md:6" in error and "onbekend IGS 'noord'" in error for error in warm)
