@@ -587,6 +587,11 @@ def build_model(
     body_text = _made_with("body", base_path)
     blake2b, version_of, article_url = hashlib.blake2b, valid.versions.get, url_of["article"]
     stored_versions: dict[str, bytes] = {}  # of the stories taken from the journal that are not shown
+    # A stored story's address and output file around its slug (a slug holds no NUL), and frozen.made
+    # written out: some 10,000 stories.
+    url_around = article_url(slug="\0").split("\0")
+    out_around = out_path_of(article_url(slug="\0")).split("\0")
+    new, set_dict = object.__new__, object.__setattr__
     for story in (*valid.articles, *valid.stories):
         stored = type(story) is StoredStory
         if stored:  # its data as the journal keeps it (validate.restored_data)
@@ -617,7 +622,8 @@ def build_model(
             fields = dict(item)  # a copy: the journal's row is written again as it was read
             person, updated = item["person"], item["updated"]
             fields["slug"], fields["src_path"] = slug, src_path
-            fields["out_path"], fields["url"] = out_path_of(url := article_url(slug=slug)), url
+            fields["out_path"] = out_around[0] + slug + out_around[1]
+            fields["url"] = url_around[0] + slug + url_around[1]
             fields["date"], fields["date_precision"] = date.start, date.precision
             fields["igs"], fields["tags"], fields["sources"] = (
                 item["igs"] or (),
@@ -626,9 +632,11 @@ def build_model(
             )
             fields["person"] = _person(person) if person else None
             fields["scheduled"], fields["version"] = scheduled, version
-            fields["body"] = made(_StoredBody, {"_story": story, "_key": key, "_bodies": bodies, "_value": None})
-            fields["updated"] = partial_from_plain((updated, "day")) if updated else date
-            article = made(Article, fields)
+            set_dict(
+                body := new(_StoredBody), "__dict__", {"_story": story, "_key": key, "_bodies": bodies, "_value": None}
+            )
+            fields["body"], fields["updated"] = body, partial_from_plain((updated, "day")) if updated else date
+            set_dict(article := new(Article), "__dict__", fields)
         else:
             key = blake2b(content + body_text, digest_size=20).digest() if content else digest(source.body, base_path)
             body = made(_StoryBody, {"_source": source, "_key": key, "_bodies": bodies, "_value": None})

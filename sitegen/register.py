@@ -38,9 +38,14 @@ def name_key(name: str) -> str:
     "Sint-Niklaas", "sint niklaas", "St-Niklaas" and "SINT-NIKLAAS" share one key.
     (assets/gemeenten.js computes the same key in the browser.)
     """
+    if name.isascii():  # NFKD leaves ASCII as it is, and its letters and digits are [a-z0-9] once folded
+        return _NOT_ASCII_ALNUM.sub("", _SAINT.sub("sint", name.casefold()))
     decomposed = unicodedata.normalize("NFKD", name)
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return "".join(ch for ch in _SAINT.sub("sint", letters) if ch.isalnum())
+
+
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
