@@ -347,6 +347,20 @@ class Site:
         return {name: value for name, value in self.__dict__.items() if name != _CHANGED_BODIES}
 
 
+STORED_STORY_FIELDS = (
+    "title",
+    "type",
+    "date",
+    "updated",
+    "igs",
+    "summary",
+    "person",
+    "image",
+    "tags",
+    "draft",
+    "sources",
+)
+"""The order in which build_model takes the values of a stored story's data (validate.FIELDS)."""
 _CHANGED_BODIES = "_changed_bodies"  # where changed_bodies keeps its answer in the site's __dict__
 _SITE_BUT_STORIES = tuple(f.name for f in fields(Site) if f.name != "articles")
 _STORY_BUT_BODY = attrgetter(*(f.name for f in fields(Article) if f.name not in ("body", "version")))
@@ -594,17 +608,18 @@ def build_model(
     new, set_dict = object.__new__, object.__setattr__
     for story in (*valid.articles, *valid.stories):
         stored = type(story) is StoredStory
-        if stored:  # its data as the journal keeps it (validate.restored_data)
-            slug, file, content, _, item = story  # type: ignore[misc]
-            src_path, date = file.shown, partial_from_plain(item["date"])
+        if stored:  # its data as the journal keeps it: the values of STORED_STORY_FIELDS
+            slug, file, content, _, values = story  # type: ignore[misc]
+            title, kind_, dated, updated, refs, summary, person, image, tags, draft, sources = values
+            src_path, date = file.shown, partial_from_plain(dated)
         else:
             slug, src_path, item, source = story
-            content, date = version_of(src_path), item["date"]
+            content, date, draft = version_of(src_path), item["date"], item["draft"]
         scheduled = date.start > today
-        if not include_unpublished and (item["draft"] or scheduled):
+        if not include_unpublished and (draft or scheduled):
             if stored:
                 stored_versions[src_path] = content
-                story = (slug, src_path, restored_data("articles", item), story.source())  # type: ignore[union-attr]
+                story = (slug, src_path, restored_data("articles", values), story.source())  # type: ignore[union-attr]
             unpublished.append(story)  # type: ignore[arg-type]
             continue
         version = (
@@ -617,25 +632,30 @@ def build_model(
             key = article.body._key  # type: ignore[attr-defined]
         elif stored:
             key = blake2b(content + body_text, digest_size=20).digest()
-            # Its data as kept holds its title, type, summary and draft as they are, and neither an image
-            # nor any other field that is not the article's (StoredStory): the rest is set here.
-            fields = dict(item)  # a copy: the journal's row is written again as it was read
-            person, updated = item["person"], item["updated"]
-            fields["slug"], fields["src_path"] = slug, src_path
-            fields["out_path"] = out_around[0] + slug + out_around[1]
-            fields["url"] = url_around[0] + slug + url_around[1]
-            fields["date"], fields["date_precision"] = date.start, date.precision
-            fields["igs"], fields["tags"], fields["sources"] = (
-                item["igs"] or (),
-                item["tags"] or (),
-                item["sources"] or (),
-            )
-            fields["person"] = _person(person) if person else None
-            fields["scheduled"], fields["version"] = scheduled, version
             set_dict(
                 body := new(_StoredBody), "__dict__", {"_story": story, "_key": key, "_bodies": bodies, "_value": None}
             )
-            fields["body"], fields["updated"] = body, partial_from_plain((updated, "day")) if updated else date
+            fields = {
+                "slug": slug,
+                "src_path": src_path,
+                "out_path": out_around[0] + slug + out_around[1],
+                "url": url_around[0] + slug + url_around[1],
+                "title": title,
+                "type": kind_,
+                "date": date.start,
+                "date_precision": date.precision,
+                "igs": refs or (),
+                "summary": summary,
+                "person": _person(person) if person else None,
+                "image": Image(image["src"], image["alt"]) if image else None,
+                "tags": tags or (),
+                "draft": draft,
+                "scheduled": scheduled,
+                "body": body,
+                "updated": partial_from_plain((updated, "day")) if updated else date,
+                "sources": sources or (),
+                "version": version,
+            }
             set_dict(article := new(Article), "__dict__", fields)
         else:
             key = blake2b(content + body_text, digest_size=20).digest() if content else digest(source.body, base_path)

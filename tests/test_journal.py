@@ -889,3 +889,12 @@ def test_a_stored_story_naming_an_igs_gone_since_gets_its_error(
     assert warm == cold and "project-x" in taken
     assert any("content/articles/project-x.md:5" in error and "onbekend IGS 'noord'" in error for error in warm)
     assert any("content/articles/interview-noord.md:6" in error and "onbekend IGS 'noord'" in error for error in warm)
+
+
+def test_the_model_takes_a_stored_storys_values_in_the_order_the_journal_keeps_them() -> None:
+    """A story's checked data is kept as the values of its schema's fields, in their order; the model
+    unpacks them by position (model.STORED_STORY_FIELDS): a field added or moved in the schema must be
+    added or moved there too."""
+    from sitegen import model
+
+    assert validate.FIELDS["articles"] == model.STORED_STORY_FIELDS
