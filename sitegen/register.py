@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sitegen.deps import digest
 from sitegen.errors import ContentError, did_you_mean
+from sitegen.frozen import made
 from sitegen.load import REGENERATE, REGISTER_REL_PATH, REGISTER_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
 
@@ -236,15 +237,19 @@ def _municipality(raw: object, index: int, shown: str, text: str) -> Municipalit
         return _line_of(text, str(raw.get("nis", "")))
 
     try:
-        municipality = Municipality(
-            nis=str(raw["nis"]),
-            name=str(raw["name"]),
-            province=str(raw["province"]),
-            postcodes=tuple(sorted(str(p) for p in raw.get("postcodes", []))),
-            lat=float(raw["lat"]),
-            lon=float(raw["lon"]),
-            former=tuple(str(f) for f in raw.get("former", [])),
-            area_km2=float(raw.get("area_km2", 0)),
+        # Without Municipality's __init__ (nine fields set one by one): 2,400 municipalities at 300x10,000.
+        municipality = made(
+            Municipality,
+            {
+                "nis": str(raw["nis"]),
+                "name": str(raw["name"]),
+                "province": str(raw["province"]),
+                "postcodes": tuple(sorted(map(str, raw.get("postcodes", [])))),
+                "lat": float(raw["lat"]),
+                "lon": float(raw["lon"]),
+                "former": tuple(map(str, raw.get("former", []))),
+                "area_km2": float(raw.get("area_km2", 0)),
+            },
         )
     except KeyError as e:
         raise ContentError(f"gemeente nr. {index + 1} mist het veld {e}", shown, line()) from e
