@@ -594,15 +594,14 @@ def locator_svg(
 
     Unknown unit ids raise KeyError.
     """
-    from xml.sax.saxutils import escape, quoteattr  # imported when drawing (it imports urllib.request)
 
     height, path_data = _svg_frame(topology, width, tolerance_px)
     highlight = sorted(set(highlight_unit_ids))
     label = title or "Ligging in Vlaanderen"
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label={quoteattr(label)} class="locator">',
-        f"<title>{escape(label)}</title>",
+        f'height="{height}" role="img" aria-label={_attribute(label)} class="locator">',
+        f"<title>{_text(label)}</title>",
         f'<path d="{_outline_path(topology, width, tolerance_px)}" fill="{base_colour}" stroke="{outline_colour}" '
         'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
     ]
@@ -614,6 +613,23 @@ def locator_svg(
         )
     lines.append("</svg>")
     return "\n".join(lines)
+
+
+def _text(value: str) -> str:
+    """XML character data, as xml.sax.saxutils.escape writes it (not imported: it imports urllib.request,
+    a sixtieth of a cold build of the shipped site)."""
+    return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def _attribute(value: str) -> str:
+    """An XML attribute value with its quotes, as xml.sax.saxutils.quoteattr writes it: in double
+    quotes, or in single quotes where it holds a double quote and no single one."""
+    value = _text(value).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace('"', "&quot;") + '"'
 
 
 @dataclass(frozen=True)
@@ -637,20 +653,19 @@ def overview_svg(
     tolerance_px: float = 0.7,
 ) -> str:
     """A small inline SVG of Flanders where every area is a link (with its label as accessible name)."""
-    from xml.sax.saxutils import escape, quoteattr
 
     height, path_data = _svg_frame(topology, width, tolerance_px)
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" class="overview" aria-label={quoteattr(title)}>',
-        f"<title>{escape(title)}</title>",
+        f'height="{height}" class="overview" aria-label={_attribute(title)}>',
+        f"<title>{_text(title)}</title>",
         f'<path d="{_outline_path(topology, width, tolerance_px)}" fill="{base_colour}" stroke="{outline_colour}" '
         'stroke-width="0.8" stroke-linejoin="round" fill-rule="evenodd"/>',
     ]
     for area in areas:
         shape = path_data(_dissolve_one(topology, area.unit_ids))
         lines.append(
-            f"<a href={quoteattr(area.url)} aria-label={quoteattr(area.label)}><title>{escape(area.label)}</title>"
+            f"<a href={_attribute(area.url)} aria-label={_attribute(area.label)}><title>{_text(area.label)}</title>"
             f'<path d="{shape}" fill="{area.colour}" stroke="#ffffff" stroke-width="0.8" '
             'stroke-linejoin="round" fill-rule="evenodd"/></a>'
         )

@@ -308,3 +308,18 @@ def test_the_outline_drawn_once_serves_every_frame(official) -> None:
     assert small != large
     grid = topology_from_data(json.loads((FIXTURES / "grid.topojson").read_text(encoding="utf-8")))
     assert "M" in locator_svg(grid, ["a"], width=100) and locator_svg(grid, ["a"], width=100) not in (small, large)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Cultuur & Erfgoed", "a < b > c", 'Zo "gezegd"', "Pieter's", '\'t "Stad"', "regel\nnog\r\tén", "&amp;", ""],
+)
+def test_svg_text_and_attributes_are_escaped_as_the_standard_library_does(text: str) -> None:
+    # The SVGs write them with helpers of their own (xml.sax.saxutils imports urllib.request); the
+    # bytes must stay those the standard library's helpers wrote.
+    from xml.sax.saxutils import escape, quoteattr
+
+    from sitegen.geometry import _attribute, _text
+
+    assert _text(text) == escape(text)
+    assert _attribute(text) == quoteattr(text)
