@@ -59,7 +59,11 @@ POOL_STAGES = {
     "social_cards.<locals>.<lambda>": "social cards: drawn",
     "parse_pages.<locals>.<lambda>": "link check: parse",
 }
-CHILD_STAGES = {"_map_data.<locals>.<lambda>": "map script", "_index_ahead": "search: the index child (Python)"}
+CHILD_STAGES = {
+    "_map_data.<locals>.<lambda>": "map script",
+    "_stand_by": "map script",  # a cold build: the child that imported Folium meanwhile (mapview.draw_ahead)
+    "_index_ahead": "search: the index child (Python)",
+}
 ORDER = [stage for _, _, stage in MAIN_STAGES] + list(POOL_STAGES.values()) + list(CHILD_STAGES.values())
 
 

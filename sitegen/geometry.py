@@ -122,12 +122,20 @@ class _UnparsedTopology(Topology):
     def _parsed(self) -> Topology:
         return self._parse()  # type: ignore[attr-defined,no-any-return]
 
+    def __reduce__(self) -> tuple[Callable[[Topology], Topology], tuple[Topology]]:
+        """Pickled (for another process: parallel.Standby) as the topology it stands for, parsed."""
+        return _as_it_is, (self._parsed,)
+
     units = property(lambda self: self._parsed.units)  # type: ignore[assignment]
     arcs = property(lambda self: self._parsed.arcs)  # type: ignore[assignment]
     bbox = property(lambda self: self._parsed.bbox)  # type: ignore[assignment]
     _index = property(lambda self: self._parsed._index)  # type: ignore[assignment]
     _outline = property(lambda self: self._parsed._outline)  # type: ignore[assignment]
     _outline_paths = property(lambda self: self._parsed._outline_paths)  # type: ignore[assignment]
+
+
+def _as_it_is(topology: Topology) -> Topology:
+    return topology
 
 
 def unparsed_topology(text: str, shown: str, memo: Memo) -> Topology:

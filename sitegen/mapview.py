@@ -48,9 +48,9 @@ from .geometry import (
     overview_svg,
     simplified,
 )
-from .memo import TEXT, Memo, Space, json_codec
+from .memo import BYTES, TEXT, Memo, Space, json_codec
 from .model import Igs, Site
-from .parallel import Forked
+from .parallel import Forked, Standby
 from .register import Register
 
 logger = logging.getLogger(__name__)
@@ -423,18 +423,46 @@ def _map_inputs(site: Site) -> tuple[Any, ...]:
     return igs, site.tiles, site.base_path
 
 
-def build_map_data(site: Site, register: Register, topology: Topology, memo: Memo | None = None) -> MapData:
+# Whether a build with this store has drawn the map's script (one entry, under the key b""): where
+# none has, the next build will, and imports Folium on another core from its start (draw_ahead).
+DRAWN: Space[bytes] = Space("map-script-drawn", BYTES)
+
+
+def _import_folium() -> None:
+    import folium  # noqa: F401
+
+
+def draw_ahead(memo: Memo) -> Standby[str] | None:
+    """Where no build with this memo's store has drawn the map's script yet (a first build, `check`),
+    a child that imports Folium now, on the other core, while this one loads the content: importing
+    it takes longer than drawing the map (a fifth of a cold build of the shipped site). Hand it to
+    build_map_data, which sends it the drawing (or ends it, where the script is remembered after all)."""
+    if memo.recalled(DRAWN, b"") is not None:
+        return None
+    return Standby(_import_folium)
+
+
+def _map_site(site: Site) -> Site:
+    """The site as map_script reads it (its IGS'en, tiles and base path), without its stories, pages
+    and images: what a Standby child is sent."""
+    return dataclasses.replace(site, articles=(), pages=(), images=())
+
+
+def build_map_data(
+    site: Site, register: Register, topology: Topology, memo: Memo | None = None, ahead: Standby[str] | None = None
+) -> MapData:
     """Everything the pages show of the map; it reads, of the site, the IGS, the tiles and the base path.
 
     Where the map's script is not remembered, it is drawn on another core while this one goes on
-    (importing Folium alone takes a fifth of a cold build of the shipped site); the map data is
-    remembered once the script is asked for."""
+    (by `ahead`, where given: see draw_ahead); the map data is remembered once the script is asked for."""
     memo = memo or Memo()
     key = digest(_map_inputs(site), register.digest, topology.digest)
     versions = [igs.version for igs in site.igs]
     made = digest(key, versions) if all(versions) else None
     plain = memo.recalled(MAP_DATA, key)
     if plain is not None:
+        if ahead is not None:
+            ahead.close()
         if made is None:
             return _map_data_from_plain(plain, site)
         return memo.remembered(
@@ -446,11 +474,17 @@ def build_map_data(site: Site, register: Register, topology: Topology, memo: Mem
         if made is not None:  # the map data made here is the preview's next rebuild's too
             memo.keep(MAP_DATA_MADE, made, geo)
 
-    return _map_data(site, register, topology, memo, done, made or b"")
+    return _map_data(site, register, topology, memo, done, made or b"", ahead)
 
 
 def _map_data(
-    site: Site, register: Register, topology: Topology, memo: Memo, done: Callable[[MapData], None], version: bytes
+    site: Site,
+    register: Register,
+    topology: Topology,
+    memo: Memo,
+    done: Callable[[MapData], None],
+    version: bytes,
+    ahead: Standby[str] | None,
 ) -> MapData:
     places = (register.digest, topology.digest)
     members = [(i.slug, [m.name for m in i.members]) for i in site.igs]
@@ -462,17 +496,25 @@ def _map_data(
     script_key = digest(shown, site.tiles, site.base_path, places, sorted(units.items()), sorted(colours.items()))
     known = memo.recalled(MAP_SCRIPT, script_key)
     if known is not None:
+        if ahead is not None:
+            ahead.close()
         geo = _rest_of_map_data(site, register, topology, memo, units, colours, functools.partial(str, known))
         geo = dataclasses.replace(geo, version=version)
         done(geo)
         return geo
-    drawing = Forked(lambda: map_script(site, register, topology, units, colours))
+    drawing: Forked[str]
+    if ahead is not None:
+        ahead.send(map_script, _map_site(site), register, topology, units, colours)
+        drawing = ahead
+    else:
+        drawing = Forked(lambda: map_script(site, register, topology, units, colours))
     drawn: list[str] = []
 
     def script() -> str:
         if not drawn:
             drawn.append(drawing.result())
             memo.keep(MAP_SCRIPT, script_key, drawn[0])
+            memo.keep(DRAWN, b"", b"")
             done(geo)
         return drawn[0]
 

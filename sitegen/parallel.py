@@ -9,7 +9,8 @@ out slow (a few dozen social cards take a quarter of a second), the second half 
 goes to one forked child while this process does the first half.
 
 `Forked(fn)` starts `fn()` in a forked child at once, so that it runs on another core while the
-caller goes on; `result()` waits for it.
+caller goes on; `result()` waits for it. `Standby(prepare)` forks before the work is known: the
+child prepares (imports what the work needs) until `send(fn, *args)` hands it the call, pickled.
 
 Where fork is missing (or we are a worker already, or other threads run: `serve`) everything simply
 runs in process. A child that fails is not trusted: its work is done again in process, so an error
@@ -26,12 +27,13 @@ import os
 import pickle
 import select
 import signal
+import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -195,6 +197,75 @@ class Forked(Generic[T]):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+class Standby(Forked[T]):
+    """A forked child started before its work is known: it runs `prepare()` at once (an import that
+    takes a while) and then waits for `send(fn, *args)`, the call it is to make (`fn` a module-level
+    function, sent by name; the arguments pickled, through an unnamed temporary file, so that sending
+    never waits for `prepare`). Then as Forked: `result()` waits for it, and makes the call in process
+    where no child was forked, it failed or the call does not pickle; a child sent nothing is ended
+    on `close()`, on leaving a `with` block or when this object is collected."""
+
+    def __init__(self, prepare: Callable[[], object]) -> None:
+        self._sent = False
+        self._call: IO[bytes] | None = None
+        self._told = -1  # our end of the pipe that tells the child the size of its call
+        self._letting_go: weakref.finalize | None = None
+        told = -1
+        if can_fork():
+            self._call = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _let_go, once sent or ended)
+            told, self._told = os.pipe()
+            self._letting_go = weakref.finalize(self, _let_go, self._call, self._told)
+        super().__init__(functools.partial(_stand_by, prepare, self._call, told, self._told))
+        if told >= 0:
+            os.close(told)  # the child's end
+
+    def send(self, fn: Callable[..., T], *args: Any) -> None:
+        """Hand the child its call (once); result() makes it in process where it did not reach a child."""
+        assert not self._sent, "a Standby makes one call"
+        self._sent = True
+        self._compute = functools.partial(fn, *args)
+        if not self.in_child or self._call is None:
+            return
+        try:
+            data = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # made in process by result(), which raises what it raises there
+            self.close()
+            return
+        self._call.write(data)
+        self._call.flush()
+        os.write(self._told, len(data).to_bytes(8, "big"))
+        self._let_go()
+
+    def result(self) -> T:
+        assert self._sent, "send() the call first"
+        return super().result()
+
+    def close(self) -> None:
+        super().close()
+        self._let_go()
+
+    def _let_go(self) -> None:
+        if self._letting_go is not None:
+            self._letting_go()
+
+
+def _stand_by(prepare: Callable[[], object], call: IO[bytes], told: int, telling: int) -> Any:
+    """In the Standby's child: prepare, then wait for the call's size and make the call."""
+    os.close(telling)  # the parent's end: a parent that ends without sending is then seen as such
+    prepare()
+    size = int.from_bytes(os.read(told, 8), "big")
+    if not size:
+        raise EOFError("no call was sent")
+    fn, args = pickle.loads(os.pread(call.fileno(), size, 0))
+    return fn(*args)
+
+
+def _let_go(call: IO[bytes], telling: int) -> None:
+    """Close our end of a Standby's call file and pipe (the child keeps its own)."""
+    call.close()
+    os.close(telling)
 
 
 def _end_child(pid: int, pipe: int) -> None:

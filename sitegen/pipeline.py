@@ -17,7 +17,7 @@ from .geometry import unparsed_topology
 from .headers import HEADERS_PATH, headers_file, meta_policies
 from .linkcheck import check_links, parse_pages
 from .load import GeneratedText, display_path, load_content
-from .mapview import build_map_data
+from .mapview import build_map_data, draw_ahead
 from .memo import Memo
 from .model import Site, build_model
 from .options import BuildOptions
@@ -144,12 +144,17 @@ def render_files(
     the search index of the pages is started on another core meanwhile: `render_site`; `changed`:
     the paths below the content folder that may have changed since the last build, see load_content;
     with `cards_later`, the social cards are made by `complete_files`, see Rendered.later)."""
-    site, register, topology_file = _load_site(options, memo, changed, states)
+    ahead = draw_ahead(memo)  # Folium imported on the other core while this one loads, where it will be needed
     try:
+        site, register, topology_file = _load_site(options, memo, changed, states)
         # Parsed where the map data is not remembered (a malformed file never is: its digest is new).
-        geo = build_map_data(site, register, _parsed(topology_file, unparsed_topology, memo), memo)
-    except ContentError as exc:
-        raise ContentErrors([exc]) from exc
+        geo = build_map_data(site, register, _parsed(topology_file, unparsed_topology, memo), memo, ahead)
+    except BaseException as exc:
+        if ahead is not None:
+            ahead.close()  # nothing to draw: ended now
+        if isinstance(exc, ContentError):
+            raise ContentErrors([exc]) from exc
+        raise
     keys: dict[str, bytes] = {}
     with collector_paused():
         jobs = page_jobs(site, memo)

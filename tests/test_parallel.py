@@ -8,6 +8,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import random
+import shutil
 import threading
 import time
 import tracemalloc
@@ -17,7 +18,7 @@ import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
 
 from sitegen import parallel
-from sitegen.parallel import MIN_ITEMS, Forked, pmap, pmap_each
+from sitegen.parallel import MIN_ITEMS, Forked, Standby, pmap, pmap_each
 
 needs_fork = pytest.mark.skipif(
     parallel.workers() < 2 or "fork" not in multiprocessing.get_all_start_methods(), reason="needs two cores and fork"
@@ -256,3 +257,101 @@ def test_the_pools_worker_handler_does_not_wake_for_each_result(monkeypatch: pyt
     results = pmap(lambda n: bytes([n % 256]) * (1 << 20), list(range(100)), min_items=2)
     assert [block[0] for block in results] == [n % 256 for n in range(100)]
     assert 1 <= len(wakes) < 20, len(wakes)
+
+
+def _prepared_and_called(go: str, data: bytes) -> tuple[int, bool, int]:
+    """What a Standby's call sees: its process, whether `go` was there (see below), its argument's size."""
+    return os.getpid(), Path(go).exists(), len(data)
+
+
+@needs_fork
+def test_a_standby_child_prepares_then_makes_the_call_it_is_sent(tmp_path: Path) -> None:
+    """The child starts preparing at once; the call, sent while it still prepares, does not wait for
+    it (sent through a file, not a pipe that holds 64 KiB): preparing here waits for `go`, made only
+    once send() has returned with megabytes sent, and gives up after a minute."""
+    go = tmp_path / "go"
+
+    def prepare() -> None:
+        for _ in range(6000):
+            if go.exists():
+                return
+            time.sleep(0.01)
+
+    with Standby(prepare) as child:
+        assert child.in_child
+        child.send(_prepared_and_called, str(go), b"x" * 5_000_000)
+        go.touch()
+        pid, seen, size = child.result()
+    assert pid != os.getpid() and seen and size == 5_000_000
+
+
+@needs_fork
+def test_a_standby_call_that_cannot_travel_is_made_in_process() -> None:
+    """A call that does not pickle (a local function) is made by result(), in process."""
+    with Standby(lambda: None) as child:
+        child.send(lambda value: (os.getpid(), value * 2), 21)
+        assert not child.in_child
+        assert child.result() == (os.getpid(), 42)
+
+
+def test_a_standby_without_fork_makes_the_call_in_process() -> None:
+    with _no_fork(), Standby(lambda: None) as child:
+        assert not child.in_child
+        child.send(_prepared_and_called, "no such file", b"ab")
+        assert child.result() == (os.getpid(), False, 2)
+
+
+@needs_fork
+def test_a_standby_child_sent_nothing_is_ended_and_reaped(tmp_path: Path) -> None:
+    said = tmp_path / "pid"
+
+    def prepare() -> None:
+        said.write_text(str(os.getpid()))
+
+    child = Standby(prepare)
+    for _ in range(1000):
+        if said.is_file() and said.read_text():
+            break
+        time.sleep(0.01)
+    pid = int(said.read_text())
+    child.close()
+    assert _gone(pid) and not child.in_child
+
+
+@needs_fork
+def test_folium_is_imported_ahead_where_no_build_has_drawn_the_map(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """A build whose cache has never held the map's script (the first, or one without a cache) has
+    Folium imported by a Standby child from its start and sends it the drawing; a later build does
+    not, even where it draws the map again (it forks for the drawing, as before)."""
+    from sitegen import mapview
+
+    started: list[bool] = []  # per build: whether a Standby was started
+    sent: list[bool] = []  # per drawing sent to one: whether a child took it
+
+    class Recorded(Standby):
+        def send(self, fn, *args):  # type: ignore[no-untyped-def]
+            super().send(fn, *args)
+            sent.append(self.in_child)
+
+    original = mapview.draw_ahead
+
+    def draw_ahead(memo):  # type: ignore[no-untyped-def]
+        ahead = original(memo)
+        started.append(ahead is not None)
+        return ahead
+
+    monkeypatch.setattr(mapview, "Standby", Recorded)
+    monkeypatch.setattr("sitegen.pipeline.draw_ahead", draw_ahead)
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    common = ["build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out")]
+    assert run_cli(*common, "--cache", str(tmp_path / "cache"))[0] == 0
+    assert started == [True] and sent == [True]
+    igs = content / "igs" / "noord.yaml"
+    text = igs.read_text(encoding="utf-8")
+    assert "  - Borsbeek\n" in text
+    igs.write_text(text.replace("  - Borsbeek\n", "", 1), encoding="utf-8")  # a member less: the map changes
+    assert run_cli(*common, "--cache", str(tmp_path / "cache"))[0] == 0
+    assert started == [True, False] and sent == [True]
+    assert run_cli(*common, "--no-cache")[0] == 0
+    assert started == [True, False, True] and sent == [True, True]
