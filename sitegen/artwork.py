@@ -578,6 +578,22 @@ def drawing_order(calls: Sequence[tuple[str, str, str, str, Shapes | None, str]]
     return sorted(range(len(calls)), key=lambda i: (calls[i][5], hash(calls[i][4]), calls[i][1]))
 
 
+def drawing_weights(calls: Sequence[tuple[str, str, str, str, Shapes | None, str]]) -> list[float]:
+    """How much work each card of `calls` (in drawing_order) is, relative to the others, so that the
+    cards are split between two processes by work, not by count: the first card of a background
+    also draws it (a map, a colour: ten times a card's own title), and of a kicker writes that."""
+    weights: list[float] = []
+    last: tuple[str, str, str, int, str] | None = None
+    for _, kicker, site_name, tagline, shapes, colour in calls:
+        style = (site_name, tagline, colour, id(shapes), kicker)
+        if last is None or style[:4] != last[:4]:
+            weights.append(10.0)
+        else:
+            weights.append(1.0 if kicker == last[4] else 3.0)
+        last = style
+    return weights
+
+
 _NINE = bytes(value % 9 for value in range(256))
 
 

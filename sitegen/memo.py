@@ -126,16 +126,26 @@ class Memo:
         return list(self.remembered_each(space, calls, compute))
 
     def remembered_each(
-        self, space: Space[T], calls: Sequence[tuple[bytes, A]], compute: Callable[[A], T]
+        self,
+        space: Space[T],
+        calls: Sequence[tuple[bytes, A]],
+        compute: Callable[[A], T],
+        weights: Sequence[float] | None = None,
     ) -> Iterator[T]:
         """`remembered_all` one value at a time, in order: each miss is kept as it arrives from the
-        cores, so that a caller passing the values on never holds them all."""
+        cores, so that a caller passing the values on never holds them all. `weights`: the work of
+        each call relative to the others, where it differs (sitegen.parallel.pmap_each)."""
         from .parallel import pmap_each  # imported here: a no-op build loads no stage
 
         found = self._lookup(space, [key for key, _ in calls])
         todo = {key: args for key, args in calls if key not in found}
         later = Counter(key for key, _ in calls if key in todo)  # a key asked twice is computed once
-        computed = pmap_each(compute, list(todo.values()))  # in the order of their first call
+        if weights is not None:
+            weight: dict[bytes, float] = {}
+            for (key, _), each in zip(calls, weights, strict=True):
+                weight.setdefault(key, each)
+            weights = [weight[key] for key in todo]
+        computed = pmap_each(compute, list(todo.values()), weights=weights)  # in the order of their first call
         for key, _ in calls:
             if key not in found:
                 value = next(computed)

@@ -63,12 +63,19 @@ def pmap(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN
     return list(pmap_each(fn, items, min_items=min_items))
 
 
-def pmap_each(fn: Callable[[Any], Any], items: Sequence[Any], *, min_items: int = MIN_ITEMS) -> Iterator[Any]:
+def pmap_each(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    min_items: int = MIN_ITEMS,
+    weights: Sequence[float] | None = None,
+) -> Iterator[Any]:
     """`pmap` one result at a time, in order, as the workers hand them back: a caller that passes
-    each result on (a cold build's pages and cards, to the disk) never holds them all."""
+    each result on (a cold build's pages and cards, to the disk) never holds them all. `weights`:
+    how much work each item is, relative to the others, where that differs (see _split_when_slow)."""
     count = workers()
     if len(items) < min_items or not can_fork():
-        yield from _split_when_slow(fn, items)
+        yield from _split_when_slow(fn, items, weights)
         return
     # A few chunks per worker even out slow ones; no chunk is larger than CHUNK_ITEMS, so that what a
     # worker gathers and sends, and what waits here to be taken, stays a few megabytes.
@@ -109,24 +116,43 @@ def _pool_class() -> type:
     return Pool
 
 
-def _split_when_slow(fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
+def _split_when_slow(
+    fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence[float] | None = None
+) -> Iterator[Any]:
     """`[fn(x) for x in items]` in process, one at a time, until the items done say that what is left
     is worth a fork: then a forked child computes the second half of the rest while this process
-    does the first."""
+    does the first. Halves by `weights` where given (the first social card of a background draws
+    the background too: by count, one half would get most of them), else by count."""
+    weights = weights or [1.0] * len(items)
+    total = sum(weights)
     spent = 0.0  # in fn only: the caller may take its time with each result
+    weighed = 0.0  # the weight of the items done
     for done, item in enumerate(items, start=1):
         started = time.perf_counter()
         result = fn(item)
         spent += time.perf_counter() - started
         yield result
+        weighed += weights[done - 1]
         left = len(items) - done
-        if left >= 2 and spent >= SPLIT_AFTER and spent / done * left >= SPLIT_WORTH and can_fork():
+        if left >= 2 and spent >= SPLIT_AFTER and spent / weighed * (total - weighed) >= SPLIT_WORTH and can_fork():
             rest = items[done:]
-            half = len(rest) // 2
+            half = _half(weights[done:])
             with Forked(functools.partial(_in_process, fn, rest[half:])) as second:
                 yield from (fn(item) for item in rest[:half])
                 yield from second.result()
             return
+
+
+def _half(weights: Sequence[float]) -> int:
+    """Where to cut items of these weights (at least two) in two: the most items from the start
+    whose weight is at most half of all (one at least, and one left)."""
+    target, weighed, count = sum(weights) / 2, 0.0, 0
+    for weight in weights:
+        if weighed + weight > target:
+            break
+        weighed += weight
+        count += 1
+    return min(max(count, 1), len(weights) - 1)
 
 
 def _in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:

@@ -31,6 +31,7 @@ from .artwork import (
     Shapes,
     draw_backgrounds,
     drawing_order,
+    drawing_weights,
     make_artwork,
     social_card,
     social_card_key,
@@ -652,7 +653,9 @@ def social_cards(
             output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(card, job, title), CARD + card_key)
     # Each card passed on as it is drawn (to the disk, in a build with a cache): none held here.
     asked = [(calls[i][1], drawing[i]) for i in todo]
-    for i, drawn in zip(todo, memo.remembered_each(SOCIAL_CARDS, asked, lambda args: social_card(*args)), strict=True):
+    weights = drawing_weights([drawing[i] for i in todo])  # split between two processes by work
+    drawn_each = memo.remembered_each(SOCIAL_CARDS, asked, lambda args: social_card(*args), weights)
+    for i, drawn in zip(todo, drawn_each, strict=True):
         output.put(calls[i][0], drawn, CARD + calls[i][1])
 
 

@@ -362,9 +362,9 @@ def test_parallel_render_gives_the_sequential_bytes(run_cli, tmp_path: Path, mon
     calls = []
     original = parallel.pmap_each
 
-    def forced(fn, items, *, min_items=parallel.MIN_ITEMS):
+    def forced(fn, items, *, min_items=parallel.MIN_ITEMS, weights=None):
         calls.append(len(items))
-        return original(fn, items, min_items=1)
+        return original(fn, items, min_items=1, weights=weights)
 
     # What the memo computes (the pages, their Markdown, the cards) and the pages without a key.
     monkeypatch.setattr("sitegen.parallel.pmap_each", forced)

@@ -101,6 +101,30 @@ def test_only_a_process_that_builds_once_freezes_what_a_paused_stage_leaves(monk
             gc.disable()
 
 
+def _weighed(weight: int) -> tuple[int, int]:
+    time.sleep(0.003 * weight)
+    return os.getpid(), weight
+
+
+@needs_fork
+def test_slow_items_are_split_by_their_weights() -> None:
+    """Heavy items first (the first social card of each background draws it): halved by weight, the
+    child takes more items than half of them. The first item alone makes it worth a split: the rest
+    weighs 5 x 10 + 14 = 64, of which this process takes three heavy ones (30) and the child the rest."""
+    weights = [10] * 6 + [1] * 14
+    results = list(pmap_each(_weighed, weights, weights=[float(w) for w in weights]))
+    assert [weight for _, weight in results] == weights
+    pids = [pid for pid, _ in results]
+    assert pids == [os.getpid()] * 4 + [pids[-1]] * 16 and pids[-1] != os.getpid()
+
+
+def test_items_are_halved_by_weight_and_by_count_without() -> None:
+    assert parallel._half([1.0] * 5) == 2 and parallel._half([1.0] * 4) == 2  # as len(rest) // 2
+    assert parallel._half([10.0, 10.0, 10.0, 1.0, 1.0, 1.0]) == 1
+    assert parallel._half([1.0, 1.0, 1.0, 1.0, 10.0]) == 4  # up to half of the weight, one left at least
+    assert parallel._half([100.0, 1.0]) == 1  # one each at least
+
+
 def test_nothing_is_forked_while_other_threads_run() -> None:
     """serve runs builds beside its server threads: forking a threaded process may deadlock."""
     stop = threading.Event()

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from sitegen import artwork
-from sitegen.artwork import Shapes, drawing_order, social_card
+from sitegen.artwork import Shapes, drawing_order, drawing_weights, social_card
 from sitegen.parallel import pmap, workers
 
 NOORD = Shapes(100, 50, "M10 10 90 10 90 40 10 40Z", "M20 20 40 20 40 35Z")
@@ -118,6 +118,18 @@ def test_drawing_order_groups_cards_of_one_base_and_kicker() -> None:
     groups = [(calls[i][4], calls[i][5], calls[i][1]) for i in order]
     runs = [group for n, group in enumerate(groups) if n == 0 or groups[n - 1] != group]
     assert len(runs) == len(set(groups))  # each base and kicker in one run
+
+
+def test_drawing_weights_count_each_background_and_kicker_where_it_is_first_drawn() -> None:
+    calls = [_calls()[i] for i in drawing_order(_calls())]
+    weights = drawing_weights(calls)
+    assert len(weights) == len(calls)
+    for n, (call, weight) in enumerate(zip(calls, weights, strict=True)):
+        before = calls[n - 1] if n else None
+        if before is None or (before[4], before[5]) != (call[4], call[5]):
+            assert weight == 10.0  # a base (map and colour) drawn
+        else:
+            assert weight == (1.0 if before[1] == call[1] else 3.0)  # a kicker written, or only the title
 
 
 @pytest.mark.skipif(workers() < 2, reason="needs two cores to fork workers")
