@@ -259,9 +259,12 @@ class Standby(Forked[T]):
         except Exception:  # made in process by result(), which raises what it raises there
             self.close()
             return
-        self._call.write(data)
-        self._call.flush()
-        os.write(self._told, len(data).to_bytes(8, "big"))
+        try:
+            self._call.write(data)
+            self._call.flush()
+            os.write(self._told, len(data).to_bytes(8, "big"))
+        except OSError:  # the child has gone (or the disk is full): made in process by result()
+            self.close()
         self._let_go()
 
     def result(self) -> T:

@@ -326,6 +326,18 @@ def test_a_standby_without_fork_makes_the_call_in_process() -> None:
 
 
 @needs_fork
+def test_a_standby_whose_child_has_gone_makes_the_call_in_process() -> None:
+    with Standby(lambda: os._exit(0)) as child:
+        for _ in range(1000):
+            if child.ready():  # its pipe says the child has exited
+                break
+            time.sleep(0.01)
+        child.send(_prepared_and_called, "no such file", b"abc")
+        assert not child.in_child
+        assert child.result() == (os.getpid(), False, 3)
+
+
+@needs_fork
 def test_a_standby_child_sent_nothing_is_ended_and_reaped(tmp_path: Path) -> None:
     said = tmp_path / "pid"
 
