@@ -263,9 +263,14 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
             return 0
         store = DiskStore(folder, engine)
     from sitegen.memo import Memo
-    from sitegen.pipeline import build_files
 
     memo = Memo(store)
+    if options.admin is not None:
+        from sitegen.admin import rewrite_ahead
+
+        rewrite_ahead(options.admin, memo)  # on the other core, while this one imports the stages
+    from sitegen.pipeline import build_files
+
     if admin_left_out:
         print(admin_left_out)
     ahead = Lookahead(args.output)  # the write stage's look at the spare, taken on the other core meanwhile

@@ -17,6 +17,7 @@ writing the repository) and GitHub's status page.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -31,6 +32,7 @@ import yaml
 from .deps import digest
 from .jsonschema import _PATTERNS, describe
 from .memo import FILES, TEXT, Memo, Space
+from .parallel import Forked
 from .register import Register
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
 
@@ -567,13 +569,32 @@ SCRIPT: Space[dict[str, bytes]] = Space("admin-script", FILES)
 def _served_script(package: AdminPackage, memo: Memo) -> tuple[bytes, dict[str, str]]:
     """The bundle with its addresses rewritten and the default locale in front; {font file: package}."""
     bundle = package.read(PACKAGE, "dist/sveltia-cms.js")
-
-    def rewrite() -> dict[str, bytes]:
-        rewritten, fonts = _rewrite_bundle(bundle.decode("utf-8"), package.version)
-        return {"script": (_DEFAULT_LOCALE + rewritten).encode("utf-8"), "fonts": json.dumps(fonts).encode("utf-8")}
-
-    served = memo.remembered(SCRIPT, digest(bundle, package.version), rewrite)
+    key = digest(bundle, package.version)
+    ahead = _AHEAD.pop(key, None)
+    rewrite = ahead.result if ahead is not None else functools.partial(_rewritten, bundle, package.version)
+    served = memo.remembered(SCRIPT, key, rewrite)
+    if ahead is not None:
+        ahead.close()  # where the memo had it after all
     return served["script"], json.loads(served["fonts"])
+
+
+def _rewritten(bundle: bytes, version: str) -> dict[str, bytes]:
+    rewritten, fonts = _rewrite_bundle(bundle.decode("utf-8"), version)
+    return {"script": (_DEFAULT_LOCALE + rewritten).encode("utf-8"), "fonts": json.dumps(fonts).encode("utf-8")}
+
+
+_AHEAD: dict[bytes, Forked[dict[str, bytes]]] = {}
+"""The script being rewritten on the other core (rewrite_ahead), by its key in SCRIPT."""
+
+
+def rewrite_ahead(package: AdminPackage, memo: Memo) -> None:
+    """Where the memo does not hold the script as served, start rewriting it in a forked child now
+    (a cold build, before it loads the stages: the second core has nothing else to do then), for
+    admin_files to take at the end of the build."""
+    bundle = package.read(PACKAGE, "dist/sveltia-cms.js")
+    key = digest(bundle, package.version)
+    if key not in _AHEAD and memo.recalled(SCRIPT, key) is None:
+        _AHEAD[key] = Forked(functools.partial(_rewritten, bundle, package.version))
 
 
 def admin_files(package: AdminPackage, config: str, site_title: str, memo: Memo | None = None) -> dict[str, bytes]:

@@ -188,23 +188,28 @@ def test_bundle_rewrite_points_locales_fonts_and_version_check_at_local_files() 
     }
 
 
-def test_the_served_script_is_rewritten_once_per_bundle(tmp_path: Path) -> None:
-    """A rebuild takes the rewritten CMS script from the build cache; another bundle is rewritten."""
-    from sitegen.memo import Memo
-    from sitegen.stores import DiskStore
-
+def _fake_package(tmp_path: Path, bundle: str = FAKE_BUNDLE) -> admin.AdminPackage:
     modules = tmp_path / "node_modules"
     (modules / admin.PACKAGE / "dist").mkdir(parents=True)
     (modules / admin.PACKAGE / "locales").mkdir()
     for name in ("nl.json", "en-US.json"):
         (modules / admin.PACKAGE / "locales" / name).write_text("{}", encoding="utf-8")
-    (modules / admin.PACKAGE / "dist" / "sveltia-cms.js").write_text(FAKE_BUNDLE, encoding="utf-8")
+    (modules / admin.PACKAGE / "dist" / "sveltia-cms.js").write_text(bundle, encoding="utf-8")
     for font in set(admin.FONT_PACKAGES.values()):
         (modules / font / "files").mkdir(parents=True, exist_ok=True)
     for name, font in admin.FONT_PACKAGES.items():
         for file in ("latin-wght-normal.woff2", "latin-400-normal.woff2"):
             (modules / font / "files" / f"{name}-{file}").write_bytes(b"font")
-    package = admin.AdminPackage(modules, "9.9.9")
+    return admin.AdminPackage(modules, "9.9.9")
+
+
+def test_the_served_script_is_rewritten_once_per_bundle(tmp_path: Path) -> None:
+    """A rebuild takes the rewritten CMS script from the build cache; another bundle is rewritten."""
+    from sitegen.memo import Memo
+    from sitegen.stores import DiskStore
+
+    package = _fake_package(tmp_path)
+    modules = package.node_modules
     cold = admin.admin_files(package, "config: 1\n", "Site")
     memo = Memo(DiskStore(tmp_path / "cache", "e"))
     assert admin.admin_files(package, "config: 1\n", "Site", memo) == cold
@@ -216,6 +221,37 @@ def test_the_served_script_is_rewritten_once_per_bundle(tmp_path: Path) -> None:
     changed = admin.admin_files(package, "config: 1\n", "Site", memo)
     assert memo.misses(admin.SCRIPT.name) == 1
     assert changed.keys() != cold.keys()  # the script's name follows its bytes
+
+
+def test_the_script_rewritten_ahead_is_the_one_rewritten_in_process(tmp_path: Path, monkeypatch) -> None:
+    """A cold build starts rewriting the CMS script on the other core before it loads the stages
+    (rewrite_ahead), and admin_files takes it: the same files; where the memo holds the script, no
+    child is started; a bundle that cannot be rewritten fails as loudly when rewritten ahead."""
+    from sitegen.memo import Memo
+    from sitegen.parallel import Forked
+
+    started: list[object] = []
+
+    class Counted(Forked):
+        def __init__(self, compute):  # type: ignore[no-untyped-def]
+            started.append(compute)
+            super().__init__(compute)
+
+    monkeypatch.setattr(admin, "Forked", Counted)
+    monkeypatch.setattr(admin, "_AHEAD", {})  # not what earlier builds of this process left (a failed one)
+    package = _fake_package(tmp_path / "a")
+    in_process = admin.admin_files(package, "config: 1\n", "Site")
+    memo = Memo()
+    admin.rewrite_ahead(package, memo)
+    assert len(started) == 1 and admin._AHEAD
+    assert admin.admin_files(package, "config: 1\n", "Site", memo) == in_process
+    assert not admin._AHEAD
+    admin.rewrite_ahead(package, memo)  # this memo holds it now
+    assert len(started) == 1 and not admin._AHEAD
+    broken = _fake_package(tmp_path / "b", FAKE_BUNDLE.replace("noto-mono@", "noto-sans@"))
+    admin.rewrite_ahead(broken, Memo())
+    with pytest.raises(admin.AdminError, match="unknown font 'noto-sans'"):
+        admin.admin_files(broken, "config: 1\n", "Site")
 
 
 @pytest.mark.parametrize(
