@@ -130,7 +130,7 @@ def _options(args: argparse.Namespace) -> tuple[BuildOptions, str]:
                 "/admin/ (de beheeromgeving) hoort niet bij een voorbeeldweergave (--drafts) en wordt niet mee gebouwd."
             )
         else:
-            from sitegen.admin import find_package
+            from sitegen.admin_package import find_package
 
             admin, reason = find_package(ADMIN_DIR)
             if admin is None:

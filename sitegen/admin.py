@@ -23,12 +23,11 @@ import html
 import json
 import logging
 import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .admin_package import PACKAGE, AdminPackage
 from .deps import digest
 from .jsonschema import _PATTERNS, describe
 from .memo import FILES, TEXT, Memo, Space
@@ -38,7 +37,6 @@ from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MA
 
 logger = logging.getLogger(__name__)
 
-PACKAGE = "@sveltia/cms"
 LOCALE = "nl"
 OUT_DIR = "admin"
 
@@ -231,39 +229,6 @@ def _supplemented(strings: dict[str, Any], supplement: dict[str, Any], english: 
 
 class AdminError(Exception):
     """The installed CMS package is not what this module knows how to serve (a build error)."""
-
-
-@dataclass(frozen=True)
-class AdminPackage:
-    """The installed npm packages in admin/node_modules."""
-
-    node_modules: Path
-    version: str
-
-    def read(self, package: str, rel: str) -> bytes:
-        return (self.node_modules / package / rel).read_bytes()
-
-
-def pinned_version(admin_dir: Path) -> str:
-    data = json.loads((admin_dir / "package.json").read_text(encoding="utf-8"))
-    return str(data["dependencies"][PACKAGE])
-
-
-def find_package(admin_dir: Path) -> tuple[AdminPackage | None, str]:
-    """The installed CMS, or None and a Dutch sentence saying why /admin/ is left out."""
-    how = f"installeer het met: npm ci --ignore-scripts --prefix {admin_dir.name}"
-    try:
-        pinned = pinned_version(admin_dir)
-    except (OSError, ValueError, KeyError):
-        return None, f"{admin_dir.name}/package.json ontbreekt of noemt {PACKAGE} niet"
-    manifest = admin_dir / "node_modules" / PACKAGE / "package.json"
-    try:
-        installed = str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError):
-        return None, f"Sveltia CMS is niet geïnstalleerd ({how})"
-    if installed != pinned:
-        return None, f"Sveltia CMS {installed} is geïnstalleerd, maar {pinned} is vastgelegd ({how})"
-    return AdminPackage(admin_dir / "node_modules", installed), ""
 
 
 # ---- configuration -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .admin import AdminPackage
+    from .admin_package import AdminPackage
 
 
 @dataclass(frozen=True)

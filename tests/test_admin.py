@@ -26,12 +26,12 @@ from browser_support import run_script, serve
 from conftest import ROOT, SAMPLE
 
 import build
-from sitegen import admin
+from sitegen import admin, admin_package
 from sitegen.jsonschema import _PATTERNS
 from sitegen.register import load_register
 from sitegen.schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
 
-PACKAGE, REASON = admin.find_package(build.ADMIN_DIR)
+PACKAGE, REASON = admin_package.find_package(build.ADMIN_DIR)
 needs_cms = pytest.mark.skipif(PACKAGE is None, reason=f"Sveltia CMS not installed: {REASON}")
 
 
@@ -289,10 +289,10 @@ def test_installed_version_must_be_the_pinned_one(tmp_path: Path) -> None:
     (folder / "package.json").write_text(json.dumps({"dependencies": {admin.PACKAGE: "1.2.3"}}), encoding="utf-8")
     manifest = folder / "node_modules" / "@sveltia" / "cms" / "package.json"
     manifest.write_text(json.dumps({"version": "1.2.4"}), encoding="utf-8")
-    package, reason = admin.find_package(folder)
+    package, reason = admin_package.find_package(folder)
     assert package is None and "1.2.4 is geïnstalleerd, maar 1.2.3 is vastgelegd" in reason
     manifest.write_text(json.dumps({"version": "1.2.3"}), encoding="utf-8")
-    package, reason = admin.find_package(folder)
+    package, reason = admin_package.find_package(folder)
     assert package is not None and package.version == "1.2.3" and reason == ""
 
 
