@@ -71,11 +71,10 @@ PARTS = {"search": ("index_pages",), "link check": ("parse_pages", "check_links"
 
 # `build.py build` with the optional parts of the pipeline timed where it calls them.
 TIMED_BUILD = r"""
-import atexit, json, sys, time
+import atexit, importlib.abc, importlib.util, json, sys, time
 sys.path.insert(0, sys.argv[1])
-import sitegen.pipeline as pipeline
-spent = {}
-def timed(part, name):
+parts, spent = json.loads(sys.argv[2]), {}
+def timed(pipeline, part, name):
     original = getattr(pipeline, name, None)
     if original is None:
         return
@@ -86,9 +85,22 @@ def timed(part, name):
         finally:
             spent[part] = spent.get(part, 0.0) + time.perf_counter() - started
     setattr(pipeline, name, run)
-for part, names in json.loads(sys.argv[2]).items():
-    for name in names:
-        timed(part, name)
+class Timed(importlib.abc.MetaPathFinder):
+    # Patched as build.py imports it, not imported here first: a no-op build never imports the stages.
+    def find_spec(self, name, path, target=None):
+        if name != "sitegen.pipeline":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+        def exec_module(pipeline):
+            load(pipeline)
+            for part, names in parts.items():
+                for name in names:
+                    timed(pipeline, part, name)
+        spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, Timed())
 import build
 atexit.register(lambda: print(json.dumps(spent)))
 sys.argv = ["build.py", *sys.argv[3:]]
