@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
 from sitegen.options import BuildOptions
@@ -39,6 +39,10 @@ from sitegen.write import (
     write_file_atomic,
     write_site,
 )
+
+if TYPE_CHECKING:
+    from sitegen.fingerprint import Fingerprint
+    from sitegen.memo import Memo
 
 ROOT = Path(__file__).resolve().parent
 ADMIN_DIR = ROOT / "admin"
@@ -265,10 +269,27 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
     from sitegen.memo import Memo
 
     memo = Memo(store)
+    let_go_ahead = None
     if options.admin is not None:
         from sitegen.admin import rewrite_ahead
 
-        rewrite_ahead(options.admin, memo)  # on the other core, while this one imports the stages
+        let_go_ahead = rewrite_ahead(options.admin, memo)  # on the other core, while this one imports the stages
+    try:
+        return _build_with(args, options, memo, inputs, folder, admin_left_out, started)
+    finally:
+        if let_go_ahead is not None:
+            let_go_ahead()  # a failed build did not take the script: its child ends now
+
+
+def _build_with(
+    args: argparse.Namespace,
+    options: BuildOptions,
+    memo: Memo,
+    inputs: Fingerprint | None,
+    folder: Path | None,
+    admin_left_out: str,
+    started: float,
+) -> int:
     from sitegen.pipeline import build_files
 
     if admin_left_out:

@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -552,14 +553,22 @@ _AHEAD: dict[bytes, Forked[dict[str, bytes]]] = {}
 """The script being rewritten on the other core (rewrite_ahead), by its key in SCRIPT."""
 
 
-def rewrite_ahead(package: AdminPackage, memo: Memo) -> None:
+def rewrite_ahead(package: AdminPackage, memo: Memo) -> Callable[[], None]:
     """Where the memo does not hold the script as served, start rewriting it in a forked child now
     (a cold build, before it loads the stages: the second core has nothing else to do then), for
-    admin_files to take at the end of the build."""
+    admin_files to take at the end of the build. Returns what ends that child where the build did not
+    take its script (a failed build): the child holds this process's open files, its locks among them."""
     bundle = package.read(PACKAGE, "dist/sveltia-cms.js")
     key = digest(bundle, package.version)
     if key not in _AHEAD and memo.recalled(SCRIPT, key) is None:
         _AHEAD[key] = Forked(functools.partial(_rewritten, bundle, package.version))
+    return functools.partial(_let_go_ahead, key)
+
+
+def _let_go_ahead(key: bytes) -> None:
+    ahead = _AHEAD.pop(key, None)
+    if ahead is not None:
+        ahead.close()
 
 
 def admin_files(package: AdminPackage, config: str, site_title: str, memo: Memo | None = None) -> dict[str, bytes]:

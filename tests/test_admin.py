@@ -254,6 +254,33 @@ def test_the_script_rewritten_ahead_is_the_one_rewritten_in_process(tmp_path: Pa
         admin.admin_files(broken, "config: 1\n", "Site")
 
 
+@needs_cms
+def test_a_failed_build_ends_the_child_rewriting_the_script(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """A build that fails before it takes the script rewritten ahead ends that child: it holds this
+    process's open files, the build's lock among them, and a next build in the same process (the
+    preview, the tests) would wait for that lock while the child waits to hand over its script."""
+    monkeypatch.setattr(admin, "_AHEAD", {})
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    article = content / "articles" / "project-x.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("date: 2023-03", "date: 2023-13"), encoding="utf-8")
+    argv = ["build", "--content", str(content), "--output", str(tmp_path / "site"), "--cache", str(tmp_path / "c")]
+    started: list[object] = []
+    real_rewrite_ahead = admin.rewrite_ahead
+
+    def counted(package: Any, memo: Any) -> Any:
+        let_go = real_rewrite_ahead(package, memo)
+        started.extend(admin._AHEAD.values())
+        return let_go
+
+    monkeypatch.setattr(admin, "rewrite_ahead", counted)
+    code, _, err = run_cli(*argv)
+    assert code == 1 and "project-x.md:4" in err
+    assert len(started) == 1 and not admin._AHEAD
+    assert not started[0]._end.alive  # type: ignore[attr-defined]  # ended and reaped
+    assert run_cli(*argv)[0] == 1  # and the next build in this process takes the lock
+
+
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
