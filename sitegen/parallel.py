@@ -209,7 +209,10 @@ class Forked(Generic[T]):
         self.close()
         data = b"".join(chunks)
         if data[:1] == b"1":
-            return pickle.loads(data[1:])  # our own child's result, never stored
+            try:
+                return pickle.loads(data[1:])  # our own child's result, never stored
+            except (pickle.UnpicklingError, EOFError):  # cut off: the child was killed while it sent it
+                pass  # made again in process below, as for a child that failed
         return self._compute()  # the child failed: the error (if any) is raised here, in full
 
     def close(self) -> None:

@@ -161,6 +161,20 @@ def test_a_failing_child_raises_the_error_here() -> None:
     assert calls == [os.getpid()]  # the child's call appended to its own copy of the list
 
 
+@needs_fork
+def test_a_result_cut_off_in_sending_is_made_again_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child killed while it sends its result (the OOM killer, a kill of the process group) leaves a
+    pickle cut short: the value is made again in process, not an UnpicklingError for the build."""
+    import pickle
+
+    whole = pickle.dumps
+    monkeypatch.setattr(pickle, "dumps", lambda value, protocol: whole(value, protocol=protocol)[:-7])
+    with Forked(lambda: (os.getpid(), "kaart" * 1000)) as child:
+        assert child.in_child
+        pid, text = child.result()
+    assert pid == os.getpid() and text == "kaart" * 1000
+
+
 def _sleeping_child(tmp_path: Path) -> tuple[Forked, int]:
     """A child that says its pid and then sleeps for a minute."""
     said = tmp_path / "pid"
