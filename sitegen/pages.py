@@ -18,19 +18,22 @@ This module stays below the model in the import graph: the model takes its URL r
 
 from __future__ import annotations
 
+import array
+import bisect
 import datetime as dt
 import functools
 import hashlib
 import itertools
+import json
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .dates import PartialDate
-from .memo import Memo, Space
+from .memo import Codec, Memo, Space
 from .schema import ARTICLE_TYPES
 from .urls import out_path_of
 
@@ -662,6 +665,7 @@ def page_jobs(site: Site, memo: Memo | None = None) -> list[PageJob]:
     alone, every job but the stories' own is the last build's)."""
     if memo is None:
         return _page_jobs(site, None)
+    story_lists(site).recall(memo)
     before = memo.recalled(LAST_SITE_JOBS, _LAST_BUILD)
     jobs = _page_jobs(site, memo) if before is None else _jobs_since(*before, site) or _page_jobs(site, memo)
     memo.keep(LAST_SITE_JOBS, _LAST_BUILD, (site, jobs))
@@ -921,6 +925,109 @@ class StoryLists:
                     key: [replaced.get(id(story), story) for story in group] if key in touched else group
                     for key, group in found[name].items()
                 }
+
+    def recall(self, memo: Memo) -> None:
+        """Take the groups and the tags in use over from the last build's (STORY_GROUPS, kept in the
+        build cache as the stories' places) where they follow from them: the same number of stories,
+        each with the version of the story in its place then, but for a few whose tags, type and
+        IGS'en are the ones that story had. Else group them now and keep them for the next build. A
+        build of a process of its own (`build.py build`) then does not group 10,000 stories again."""
+        if memo.store is None:
+            return
+        stories = self.site.articles
+        versions = list(map(operator.attrgetter("version"), stories))
+        if not stories or not all(versions) or len(set(map(len, versions))) != 1:
+            return  # a story of unknown version: nothing to compare
+        joined = b"".join(versions)
+        last = memo.recalled(STORY_GROUPS, _LAST_GROUPS)
+        if last is not None and self._follows(last, versions, joined):
+            found = vars(self)
+            placed = list(map(stories.__getitem__, last.positions))
+            for name, spans in last.spans().items():
+                if name in _GROUPS and name not in found:
+                    found[name] = {key: placed[start:end] for key, start, end in spans}
+            found.setdefault("tags", [tuple(pair) for pair in last.tags])
+            if last.versions != joined:
+                memo.keep(STORY_GROUPS, _LAST_GROUPS, replace(last, versions=joined))
+            return
+        at = {id(story): place for place, story in enumerate(stories)}
+        groups = {name: getattr(self, name) for name in _GROUPS} | {_RAW_TAGS: _grouped(stories, _raw_tags)}
+        counts = {name: [(key, len(group)) for key, group in found.items()] for name, found in groups.items()}
+        lists = itertools.chain.from_iterable(found.values() for found in groups.values())
+        positions = array.array("I", map(at.__getitem__, map(id, itertools.chain.from_iterable(lists))))
+        memo.keep(STORY_GROUPS, _LAST_GROUPS, _StoryGroups(joined, counts, self.tags, positions))
+
+    def _follows(self, last: _StoryGroups, versions: list[bytes], joined: bytes) -> bool:
+        """Whether the groups of `last` are this site's: see recall."""
+        if last.versions == joined:
+            return True
+        size = len(versions[0])
+        if len(last.versions) != len(joined):
+            return False
+        ends = range(size, len(joined) + size, size)
+        olds = map(last.versions.__getitem__, map(slice, range(0, len(joined), size), ends))
+        changed = list(itertools.compress(range(len(versions)), map(operator.ne, olds, versions)))
+        if len(changed) > _CHANGED_STORIES:
+            return False
+        spans = last.spans()
+        for place in changed:
+            story = self.site.articles[place]
+            now = {"by_type": {story.type}, "by_igs": set(story.igs), _RAW_TAGS: set(story.tags)}
+            for name, keys in now.items():
+                if {key for key, start, end in spans[name] if last.holds(place, start, end)} != keys:
+                    return False
+        return True
+
+
+def _raw_tags(article: Any) -> Collection[str]:
+    return dict.fromkeys(article.tags)
+
+
+_RAW_TAGS = "raw_tags"  # the stories by tag as spelled: what the tags in use follow from
+_CHANGED_STORIES = 16  # more edited stories than this: grouped again (each is looked up in every group)
+
+
+@dataclass(frozen=True)
+class _StoryGroups:
+    """The groups of a build's story lists as places in its list of stories: per grouping ("by_tag",
+    ..., and the stories by tag as spelled), (key, count) in the order of `positions`; with the
+    stories' versions (one size each, joined) and the tags in use."""
+
+    versions: bytes
+    counts: dict[str, list[tuple[str, int]]]
+    tags: list[tuple[str, str]]
+    positions: array.array[int]
+
+    def spans(self) -> dict[str, list[tuple[str, int, int]]]:
+        """Per grouping, (key, start, end) of each group's stories in `positions`."""
+        found, end = {}, 0
+        for name, counts in self.counts.items():
+            found[name] = [(key, end, end := end + count) for key, count in counts]
+        return found
+
+    def holds(self, place: int, start: int, end: int) -> bool:
+        """Whether the group at start:end of `positions` (ascending) has the story at `place`."""
+        at = bisect.bisect_left(self.positions, place, start, end)
+        return at < end and self.positions[at] == place
+
+
+def _encode_groups(groups: _StoryGroups) -> bytes:
+    head = json.dumps([groups.counts, groups.tags], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    size = len(head).to_bytes(4, "little") + len(groups.versions).to_bytes(4, "little")
+    return size + head + groups.versions + groups.positions.tobytes()
+
+
+def _decode_groups(data: bytes) -> _StoryGroups:
+    head_size, versions_size = int.from_bytes(data[:4], "little"), int.from_bytes(data[4:8], "little")
+    counts, tags = json.loads(data[8 : 8 + head_size])
+    positions = array.array("I")
+    positions.frombytes(data[8 + head_size + versions_size :])
+    return _StoryGroups(data[8 + head_size : 8 + head_size + versions_size], counts, tags, positions)
+
+
+STORY_GROUPS: Space[_StoryGroups] = Space("story-groups", Codec(_encode_groups, _decode_groups))
+"""The last build's groups of stories (StoryLists.recall)."""
+_LAST_GROUPS = b"last build"
 
 
 _LAST_LISTS: list[StoryLists] = []
