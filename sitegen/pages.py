@@ -29,7 +29,7 @@ import operator
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .dates import PartialDate
@@ -941,14 +941,15 @@ class StoryLists:
         joined = b"".join(versions)
         last = memo.recalled(STORY_GROUPS, _LAST_GROUPS)
         if last is not None and self._follows(last, versions, joined):
-            found = vars(self)
-            placed = list(map(stories.__getitem__, last.positions))
-            for name, spans in last.spans().items():
-                if name in _GROUPS and name not in found:
-                    found[name] = {key: placed[start:end] for key, start, end in spans}
-            found.setdefault("tags", [tuple(pair) for pair in last.tags])
-            if last.versions != joined:
-                memo.keep(STORY_GROUPS, _LAST_GROUPS, replace(last, versions=joined))
+            # Not kept again: the next build finds the same few stories edited (or more: then they are grouped).
+            made = vars(self)
+            spans = {name: found for name, found in last.spans().items() if name in _GROUPS}
+            shown = max(end for found in spans.values() for _, _, end in found)  # the stories by spelling come last
+            placed = list(map(stories.__getitem__, last.positions[:shown]))
+            for name, found in spans.items():
+                if name not in made:
+                    made[name] = {key: placed[start:end] for key, start, end in found}
+            made.setdefault("tags", [tuple(pair) for pair in last.tags])
             return
         at = {id(story): place for place, story in enumerate(stories)}
         groups = {name: getattr(self, name) for name in _GROUPS} | {_RAW_TAGS: _grouped(stories, _raw_tags)}
@@ -984,7 +985,7 @@ def _raw_tags(article: Any) -> Collection[str]:
 
 
 _RAW_TAGS = "raw_tags"  # the stories by tag as spelled: what the tags in use follow from
-_CHANGED_STORIES = 16  # more edited stories than this: grouped again (each is looked up in every group)
+_CHANGED_STORIES = 8  # more stories edited since they were grouped: grouped again (each is looked up in every group)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ lands in the right groups."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,10 @@ def _assert_own(lists: pages.StoryLists) -> None:
 
 
 def _edited(site: pages.Site, at: int, **fields: object) -> pages.Site:
-    """`site` with the story at `at` edited (a new version, as the model gives an edited file)."""
+    """`site` with the story at `at` edited (a version of its own, as the model gives an edited file)."""
     story = site.articles[at]
-    new = dataclasses.replace(story, version=bytes(reversed(story.version)), **fields)
+    version = hashlib.blake2b(repr(sorted(fields.items())).encode(), digest_size=len(story.version)).digest()
+    new = dataclasses.replace(story, version=version, **fields)
     return dataclasses.replace(site, articles=(*site.articles[:at], new, *site.articles[at + 1 :]))
 
 
