@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Path(__file__).resolve().parent / "sample_site"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def assert_grouped(lists: Any) -> None:
+    """The groups and tags in use of a pages.StoryLists are those of its site's stories, grouped afresh."""
+    from sitegen import pages
+
+    for name, keys in pages._GROUPS.items():
+        fresh = pages._grouped(lists.site.articles, keys)
+        assert {k: list(map(id, group)) for k, group in getattr(lists, name).items()} == {
+            k: list(map(id, group)) for k, group in fresh.items()
+        }, name
+    assert list(lists.tags) == pages.tags_in_use(lists.site)
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:

@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, assert_grouped
 
 from sitegen import pages
 from sitegen.memo import Memo
@@ -32,16 +32,6 @@ def _recalled(site: pages.Site, memo: Memo) -> pages.StoryLists:
     return lists
 
 
-def _assert_own(lists: pages.StoryLists) -> None:
-    """The lists' groups and tags are those of their site's stories, grouped afresh."""
-    for name, keys in pages._GROUPS.items():
-        fresh = pages._grouped(lists.site.articles, keys)
-        assert {k: list(map(id, group)) for k, group in getattr(lists, name).items()} == {
-            k: list(map(id, group)) for k, group in fresh.items()
-        }, name
-    assert list(lists.tags) == pages.tags_in_use(lists.site)
-
-
 def _edited(site: pages.Site, at: int, **fields: object) -> pages.Site:
     """`site` with the story at `at` edited (a version of its own, as the model gives an edited file)."""
     story = site.articles[at]
@@ -57,13 +47,13 @@ def test_a_retitled_story_keeps_the_groups_and_a_retagged_one_is_grouped_again(
     memo = Memo(MemoryStore() if store == "memory" else DiskStore(tmp_path / "cache"))
     at = next(at for at, story in enumerate(site.articles) if story.tags and story.igs)
     story = site.articles[at]
-    _assert_own(_recalled(site, memo))
+    assert_grouped(_recalled(site, memo))
 
     retitled = _edited(site, at, title="Een andere titel")
     lists = pages.StoryLists(retitled)
     lists.recall(memo)
     assert {"by_tag", "by_type", "by_igs", "tags"} <= vars(lists).keys()  # taken over, not grouped
-    _assert_own(lists)
+    assert_grouped(lists)
     memo.finish(success=True)
 
     other_type = "news" if story.type != "news" else "interview"
@@ -74,9 +64,9 @@ def test_a_retitled_story_keeps_the_groups_and_a_retagged_one_is_grouped_again(
         (_edited(retitled, at, igs=(*story.igs, new_igs)), "by_igs", new_igs),
     ):
         lists = _recalled(changed, memo)
-        _assert_own(lists)
+        assert_grouped(lists)
         assert changed.articles[at] in getattr(lists, grouped)[key]
-        _assert_own(_recalled(retitled, memo))  # and back
+        assert_grouped(_recalled(retitled, memo))  # and back
 
 
 def test_another_spelling_of_a_tag_changes_the_tags_in_use(site: pages.Site) -> None:
@@ -87,7 +77,7 @@ def test_another_spelling_of_a_tag_changes_the_tags_in_use(site: pages.Site) -> 
     tag = site.articles[at].tags[0]
     _recalled(site, memo)
     lists = _recalled(_edited(site, at, tags=(tag.upper(), *site.articles[at].tags[1:])), memo)
-    _assert_own(lists)
+    assert_grouped(lists)
     assert lists.tags != pages.tags_in_use(site)  # the edit shows in the labels
 
 
@@ -98,4 +88,4 @@ def test_stories_moved_or_removed_are_grouped_again(site: pages.Site) -> None:
         dataclasses.replace(site, articles=site.articles[1:]),
         dataclasses.replace(site, articles=(*site.articles[1:], site.articles[0])),
     ):
-        _assert_own(_recalled(changed, memo))
+        assert_grouped(_recalled(changed, memo))
