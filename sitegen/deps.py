@@ -33,7 +33,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from .memo import BYTES, Codec, Memo, Space
+from .memo import BYTES, Codec, Memo, Space, pieces
 from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, templates_reading
 from .parallel import collector_paused
 
@@ -239,12 +239,6 @@ class _Frame(NamedTuple):
     """The stories whose display is not that of the last build."""
 
 
-def _digests(joined: bytes) -> list[bytes]:
-    """DIGEST_SIZE bytes at a time (in C)."""
-    ends = range(DIGEST_SIZE, len(joined) + DIGEST_SIZE, DIGEST_SIZE)
-    return list(map(joined.__getitem__, map(slice, range(0, len(joined), DIGEST_SIZE), ends)))
-
-
 def _frame(site: Any, sources: _Sources, memo: Memo) -> _Frame | None:
     """The frame of this build's stories (each story's two digests made once per version), or None
     where a story's or the map data's version is unknown. A story's body only its own page shows
@@ -277,7 +271,8 @@ def _frame(site: Any, sources: _Sources, memo: Memo) -> _Frame | None:
     memo.keep(STORY_SHOWN, name, shown)
     if last_shown is None or len(last_shown) != len(shown):
         return _Frame(name, digest(shown), None, list(stories))
-    changed = itertools.compress(stories, map(operator.ne, _digests(last_shown), _digests(shown)))  # in C
+    before, now = pieces(last_shown, DIGEST_SIZE), pieces(shown, DIGEST_SIZE)
+    changed = itertools.compress(stories, map(operator.ne, before, now))  # in C
     return _Frame(name, digest(shown), digest(last_shown), list(changed))
 
 
@@ -301,7 +296,7 @@ def _kind_keys(
     found = memo.recalled(KIND_KEYS, kept_as)
     keys: list[bytes | None] = [None] * len(group)
     if found is not None and found[:DIGEST_SIZE] == paths and len(found) == (len(group) + 2) * DIGEST_SIZE:
-        made_for, kept = found[DIGEST_SIZE : 2 * DIGEST_SIZE], _digests(found[2 * DIGEST_SIZE :])
+        made_for, kept = found[DIGEST_SIZE : 2 * DIGEST_SIZE], pieces(found[2 * DIGEST_SIZE :], DIGEST_SIZE)
         if made_for == frame.shown:
             return kept
         shows = group[0].kind.shows

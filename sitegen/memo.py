@@ -97,6 +97,12 @@ LISTED_SIZE = 20  # the size of the keys `Memo.known_listed` lists (a digest's: 
 _LISTED = b"last build"
 
 
+def pieces(joined: bytes, size: int) -> list[bytes]:
+    """`joined` cut into pieces of `size` bytes, in order (in C: some 10,000 digests at a time)."""
+    ends = range(size, len(joined) + size, size)
+    return list(map(joined.__getitem__, map(slice, range(0, len(joined), size), ends)))
+
+
 class Memo:
     """The one memo of a build: counts, remembers what each build used, and asks its store."""
 
@@ -215,9 +221,7 @@ class Memo:
         preview's) answers for every key at once, without a list."""
         if self.store is None or self.store.in_memory:
             return self.known(space, keys)
-        last = self.recalled(listing, _LISTED) or b""
-        ends = range(LISTED_SIZE, len(last) + LISTED_SIZE, LISTED_SIZE)
-        vouched = set(map(last.__getitem__, map(slice, range(0, len(last), LISTED_SIZE), ends)))  # in C
+        vouched = set(pieces(self.recalled(listing, _LISTED) or b"", LISTED_SIZE))
         found = self.known(space, keys, vouched)
         listed = dict.fromkeys(keys)  # in the order asked: the same list for the same keys
         if set(map(len, listed)) - {LISTED_SIZE}:

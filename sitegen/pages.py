@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .dates import PartialDate
-from .memo import Codec, Memo, Space
+from .memo import Codec, Memo, Space, pieces
 from .schema import ARTICLE_TYPES
 from .urls import out_path_of
 
@@ -965,8 +965,7 @@ class StoryLists:
         size = len(versions[0])
         if len(last.versions) != len(joined):
             return False
-        ends = range(size, len(joined) + size, size)
-        olds = map(last.versions.__getitem__, map(slice, range(0, len(joined), size), ends))
+        olds = pieces(last.versions, size)
         changed = list(itertools.compress(range(len(versions)), map(operator.ne, olds, versions)))
         if len(changed) > _CHANGED_STORIES:
             return False
