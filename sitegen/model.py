@@ -601,20 +601,22 @@ def build_model(
     body_text = _made_with("body", base_path)
     blake2b, version_of, article_url = hashlib.blake2b, valid.versions.get, url_of["article"]
     stored_versions: dict[str, bytes] = {}  # of the stories taken from the journal that are not shown
-    # A stored story's address and output file around its slug (a slug holds no NUL), and frozen.made
-    # written out: some 10,000 stories.
+    # A story's address and output file around its slug (a slug holds no NUL): some 10,000 stories.
     url_around = article_url(slug="\0").split("\0")
     out_around = out_path_of(article_url(slug="\0")).split("\0")
-    new, set_dict = object.__new__, object.__setattr__
     for story in (*valid.articles, *valid.stories):
         stored = type(story) is StoredStory
         if stored:  # its data as the journal keeps it: the values of STORED_STORY_FIELDS
             slug, file, content, _, values = story  # type: ignore[misc]
             title, kind_, dated, updated, refs, summary, person, image, tags, draft, sources = values
             src_path, date = file.shown, partial_from_plain(dated)
+            updated = partial_from_plain((updated, "day")) if updated else date
         else:
             slug, src_path, item, source = story
             content, date, draft = version_of(src_path), item["date"], item["draft"]
+            title, kind_, refs, summary = item["title"], item["type"], item["igs"], item["summary"]
+            person, image, tags, sources = item["person"], item["image"], item["tags"], item["sources"]
+            updated = PartialDate(item["updated"]) if item["updated"] else date
         scheduled = date.start > today
         if not include_unpublished and (draft or scheduled):
             if stored:
@@ -632,56 +634,32 @@ def build_model(
             key = article.body._key  # type: ignore[attr-defined]
         elif stored:
             key = blake2b(content + body_text, digest_size=20).digest()
-            set_dict(
-                body := new(_StoredBody), "__dict__", {"_story": story, "_key": key, "_bodies": bodies, "_value": None}
-            )
-            fields = {
-                "slug": slug,
-                "src_path": src_path,
-                "out_path": out_around[0] + slug + out_around[1],
-                "url": url_around[0] + slug + url_around[1],
-                "title": title,
-                "type": kind_,
-                "date": date.start,
-                "date_precision": date.precision,
-                "igs": refs or (),
-                "summary": summary,
-                "person": _person(person) if person else None,
-                "image": Image(image["src"], image["alt"]) if image else None,
-                "tags": tags or (),
-                "draft": draft,
-                "scheduled": scheduled,
-                "body": body,
-                "updated": partial_from_plain((updated, "day")) if updated else date,
-                "sources": sources or (),
-                "version": version,
-            }
-            set_dict(article := new(Article), "__dict__", fields)
+            body = made(_StoredBody, {"_story": story, "_key": key, "_bodies": bodies, "_value": None})
         else:
             key = blake2b(content + body_text, digest_size=20).digest() if content else digest(source.body, base_path)
             body = made(_StoryBody, {"_source": source, "_key": key, "_bodies": bodies, "_value": None})
-            image, person, updated = item["image"], item["person"], item["updated"]
+        if article is None:
             article = made(
                 Article,
                 {
                     "slug": slug,
                     "src_path": src_path,
-                    "out_path": out_path_of(url := article_url(slug=slug)),
-                    "url": url,
-                    "title": item["title"],
-                    "type": item["type"],
+                    "out_path": out_around[0] + slug + out_around[1],
+                    "url": url_around[0] + slug + url_around[1],
+                    "title": title,
+                    "type": kind_,
                     "date": date.start,
                     "date_precision": date.precision,
-                    "igs": tuple(item["igs"] or ()),
-                    "summary": item["summary"],
+                    "igs": tuple(refs or ()),
+                    "summary": summary,
                     "person": _person(person) if person else None,
                     "image": Image(image["src"], image["alt"]) if image else None,
-                    "tags": tuple(item["tags"] or ()),
-                    "draft": item["draft"],
+                    "tags": tuple(tags or ()),
+                    "draft": draft,
                     "scheduled": scheduled,
                     "body": body,
-                    "updated": PartialDate(updated) if updated else date,
-                    "sources": tuple(item["sources"] or ()),
+                    "updated": updated,
+                    "sources": tuple(sources or ()),
                     "version": version,
                 },
             )
