@@ -179,7 +179,10 @@ def output_lock(output_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        # Unlocked before closing: a forked child still holding a copy of fd (a helper the build
+        # started) would otherwise keep the lock, and the next build would wait for that child.
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def clean_leftovers(output_dir: Path) -> None:

@@ -1051,3 +1051,31 @@ def test_the_header_policy_reads_a_page_made_after_the_rendered_ones(with_memo: 
     finished = dict(files.items()) if isinstance(files, SiteFiles) else dict(files)
     del finished[HEADERS_PATH]
     assert headers == headers_file(finished, "/")
+
+
+def test_a_forked_child_left_running_does_not_keep_the_output_lock(tmp_path: Path) -> None:
+    """A child forked while the lock is held (the build's helpers) inherits its file; once the build
+    leaves the lock, the next build must get it at once even though that child still runs."""
+    import fcntl
+
+    out = tmp_path / "site"
+    ready_read, ready_write = os.pipe()
+    hold_read, hold_write = os.pipe()
+    with write.output_lock(out):
+        child = os.fork()
+        if child == 0:  # pragma: no cover (the child)
+            os.write(ready_write, b"x")
+            os.read(hold_read, 1)  # holds its copy of the lock's file until told to go
+            os._exit(0)
+    try:
+        assert os.read(ready_read, 1) == b"x"
+        fd = os.open(tmp_path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while the child holds it
+        finally:
+            os.close(fd)
+    finally:
+        os.write(hold_write, b"x")
+        os.waitpid(child, 0)
+        for end in (ready_read, ready_write, hold_read, hold_write):
+            os.close(end)
