@@ -53,7 +53,7 @@ DELTA_DIR = f"{SHARD_PREFIX}delta"
 # that its edits go to the delta bundle. Shards of fewer than 1 / DELTA_SHARE pages are always
 # indexed in full: a delta would cost as much.
 DELTA_SHARE = 0.05
-# Per page version (sitegen/files.py): a digest of the page if it is marked for the index, else None.
+# Per page version (sitegen/files.py): a digest of its indexed part (_digest) if it is marked for the index, else None.
 MARKED = fact_space("search")
 # What pagefind.js loads: itself, its worker, the entry file, the language's meta, wasm and chunks.
 _KEEP = re.compile(
@@ -451,7 +451,9 @@ def indexed_part(page: bytes) -> bytes:
 
 
 def _digest(page: bytes) -> bytes:
-    return hashlib.blake2b(page, digest_size=16).digest()
+    """A page as the index sees it: a digest of what Pagefind is given of it (indexed_part), so a
+    change outside that part (a template's head, header or footer: every page) keeps its shard."""
+    return hashlib.blake2b(indexed_part(page), digest_size=16).digest()
 
 
 class _Pages(Mapping[str, bytes]):

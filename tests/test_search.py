@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -487,3 +487,39 @@ def test_a_store_in_memory_keeps_the_delta_of_its_shard(monkeypatch: pytest.Monk
     memo.finish(success=True)
     assert json.loads(again["pagefind/shards.json"])["bundles"] == ["deel-delta/"]
     assert again["pagefind/pagefind-entry.json"] == first["pagefind/pagefind-entry.json"], "the shard as it was"
+
+
+def test_a_shard_whose_pages_changed_only_outside_the_indexed_part_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template edit outside the marked element (the head, the header: every page) leaves each
+    page's indexed part as it was: no shard is indexed again, and the index is a cold build's. An
+    edit inside it, or in what comes before <head>, is indexed again (no delta: the share is 0)."""
+    from sitegen.memo import Memo
+    from sitegen.stores import MemoryStore
+
+    monkeypatch.setattr(search, "DELTA_SHARE", 0.0)
+    runs: list[int] = []
+    real = search._run_pagefind
+    monkeypatch.setattr(
+        search, "_run_pagefind", lambda pages, language: runs.append(len(pages)) or real(pages, language)
+    )
+    memo = Memo(MemoryStore())
+
+    def pages(edit: Callable[[str], str]) -> dict[str, bytes]:
+        texts = {f"p{n}/index.html": PAGE.format(title=f"Pagina {n}", text=f"tekst {n}") for n in range(3)}
+        return {rel: edit(text).encode() for rel, text in texts.items()}
+
+    search.index_pages(pages(lambda text: text), memo=memo)
+    memo.finish(success=True)
+    assert runs == [3]
+    outside = pages(lambda text: text.replace("<head>", "<head><!-- bewerking -->").replace("Kop", "Nieuwe kop"))
+    again = search.index_pages(outside, memo=memo)
+    memo.finish(success=True)
+    assert runs == [3], "not indexed again"
+    runs.clear()
+    assert again == search.index_pages(outside), "the index of a cold build"
+    for edit in (lambda text: text.replace("</h1>", "</h1><p>Nieuw</p>"), lambda text: text.replace("nl-BE", "nl")):
+        runs.clear()
+        changed = pages(edit)
+        assert search.index_pages(changed, memo=memo) == search.index_pages(changed)
+        memo.finish(success=True)
+        assert runs == [3, 3], "indexed again, as a cold build does"
