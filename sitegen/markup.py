@@ -228,15 +228,18 @@ def render_markdown(text: str, base_path: str) -> RenderedMarkdown:
 # story). Each pattern below needs one of its marks in the text to match, so it is left out for a
 # document without any of them: the text it sees comes from the document alone, after tabs are
 # expanded and line ends normalised (so a tab or carriage return keeps the line break pattern).
+# A reference pattern only makes a link to a reference the document defines ('[id]: url'), and
+# leaves the text as it was otherwise (so the other patterns see the same text): without a ']:' it is
+# left out too (removing the markers STX and ETX, as Python-Markdown does first, could make one).
 _NEEDS = {
     "backtick": ("`",),
     "escape": ("\\",),
-    "reference": ("[",),
+    "reference": ("]:",),
     "link": ("[",),
     "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_reference": ("[",),
-    "short_image_ref": ("![",),
+    "image_reference": ("]:",),
+    "short_reference": ("]:",),
+    "short_image_ref": ("]:",),
     "autolink": ("<",),
     "automail": ("<",),
     "linebreak": ("  \n", "\t", "\r"),
@@ -249,6 +252,8 @@ _MARKS = frozenset(mark for marks in _NEEDS.values() for mark in marks)
 
 def _only_inline_patterns_that_can_match(converter: markdown.Markdown, text: str) -> None:
     """Give the converter's inline processor only the patterns that can match in `text`."""
+    if "\x02" in text or "\x03" in text:
+        text = text.replace("\x02", "").replace("\x03", "")
     found = frozenset(mark for mark in _MARKS if mark in text)
     patterns = _local.patterns.get(found)
     if patterns is None:

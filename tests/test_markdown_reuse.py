@@ -19,6 +19,10 @@ DOCS = {
     "footnotes-and-abbr": "Tekst[^1] over IGS.\n\n[^1]: Een voetnoot.\n\n*[IGS]: intergemeentelijke samenwerking\n",
     "table": '| a | b |\n|---|---|\n| [x](/x/) | <img src="/images/y.png" alt="y"> |\n',
     "plain": "Geen links, geen koppen: alleen *tekst*.\n",
+    # A definition whose ']:' is only whole once Python-Markdown removed its STX and ETX markers.
+    "reference-behind-markers": (
+        "Zie [de kaart] en ![kaart][].\n\n[de kaart]\x02: /kaart/\n[kaart]\x03: /images/k.png\n"
+    ),
 }
 
 
@@ -55,6 +59,7 @@ def test_state_that_would_leak_is_visible_in_the_output() -> None:
     assert 'id="over-ons_1"' in EXPECTED["toc"].html
     assert "/r/kaart/" in EXPECTED["references"].links
     assert "/r/kaart/" not in EXPECTED["uses-references"].links
+    assert EXPECTED["reference-behind-markers"].links == ("/r/kaart/", "/r/images/k.png")
     assert [level for level, _, _ in EXPECTED["toc"].headings] == [2, 2, 3]
 
 
@@ -98,7 +103,8 @@ def test_leaving_out_patterns_that_cannot_match_changes_nothing() -> None:
 
 MARKS_AND_TEXT = st.lists(
     st.sampled_from(["`", "\\", "[", "]", "(", ")", "!", "<", ">", "&", ";", "*", "_", "#", "-", "|", ":", "/", "@",
-                     "a", "b", "1", " ", "  ", "\n", "\t", "\r", "\n\n", "é", "http://x.be", "<b>", "&amp;", "    "]),
+                     "a", "b", "1", " ", "  ", "\n", "\t", "\r", "\n\n", "é", "http://x.be", "<b>", "&amp;", "    ",
+                     "\x02"]),
     max_size=30,
 ).map("".join)  # fmt: skip
 
