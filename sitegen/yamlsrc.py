@@ -336,6 +336,20 @@ def _plain_with_question_mark(token: yaml.Token) -> bool:
     return isinstance(token, yaml.ScalarToken) and token.plain and "?" in token.value
 
 
+# Where a collection may open (libyaml's rules): a block mapping at a ':' and a block sequence at a
+# '-' followed by a blank or a line break (or the end), a flow collection at '[' or '{'.
+_MAY_OPEN = re.compile(r"[:-](?=[ \t\r\n\x85\u2028\u2029]|\Z)|[\[{]")
+
+
+def _needs_checked_tokens(text: str) -> bool:
+    """Whether _checked_tokens could stop at a token of `text`: only where it holds an anchor's '&',
+    an alias's '*' or a '?', or more places where a collection may open than MAX_DEPTH (the depth
+    is at most their number)."""
+    if "&" in text or "*" in text or "?" in text:
+        return True
+    return len(_MAY_OPEN.findall(text)) > MAX_DEPTH
+
+
 def _native_node(text: str) -> Any:
     """The node tree composed by libyaml, None for an empty file, or _REFUSED for anything the
     positioned pure-Python path has to look at (every error is reported from there)."""
@@ -343,7 +357,7 @@ def _native_node(text: str) -> Any:
         return _REFUSED
     loader = _NATIVE_LOADER(text)
     try:
-        token, _ = _checked_tokens(text, _NATIVE_LOADER)
+        token = _checked_tokens(text, _NATIVE_LOADER)[0] if _needs_checked_tokens(text) else None
         return _REFUSED if token is not None else loader.get_single_node()
     except yaml.YAMLError:
         return _REFUSED

@@ -128,3 +128,35 @@ def test_without_libyaml_the_pure_python_path_gives_the_errors(monkeypatch: pyte
     assert doc.data == {"naam": "Zuid"}
     assert [(e.line, e.col) for e in errors] == [(2, 1)]
     assert "staat twee keer" in errors[0].message
+
+
+NESTING = st.lists(
+    st.sampled_from(["a: ", "- ", "-", ":", "[", "]", "{", "}", ", ", "x", "'", "\n", "\n  ", "\n    ", " ", "\r"]),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NESTING)
+def test_tokens_are_checked_wherever_they_could_be_refused(text: str) -> None:
+    """The scan for refused tokens is left out only where it could not refuse one."""
+    try:
+        refused = yamlsrc._checked_tokens(text, yaml.CSafeLoader)[0] is not None
+    except yaml.YAMLError:
+        refused = False  # a syntax error: composing finds it as well
+    assert yamlsrc._needs_checked_tokens(text) or not refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * (yamlsrc.MAX_DEPTH + 1) + "]" * (yamlsrc.MAX_DEPTH + 1) + "\n",
+        "".join(f"{'  ' * level}k{level}:\n" for level in range(yamlsrc.MAX_DEPTH + 1)) + "  " * 33 + "x: 1\n",
+        "- " * (yamlsrc.MAX_DEPTH + 1) + "x\n",
+    ],
+    ids=["flow", "block-mappings", "compact-sequences"],
+)
+def test_nesting_just_over_the_limit_is_refused_both_ways(text: str) -> None:
+    outcome = _outcome(text, native=True)
+    assert outcome == _outcome(text, native=False)
+    assert "te diep genest" in outcome[-1][0][0]
