@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import re
 import threading
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
 import markdown
 import nh3
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
-from markdown.extensions.toc import TocExtension
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 
 from .urls import browser_url, leads_to_other_host
 
@@ -186,7 +187,7 @@ def markdown_problems(text: str) -> list[MarkdownProblem]:
 def render_markdown(text: str, base_path: str) -> RenderedMarkdown:
     """Convert one document; `base_path` is the site's path prefix, e.g. '/' or '/repo/'."""
     converter = _converter()
-    _only_inline_patterns_that_can_match(converter, text)
+    _only_what_can_match(converter, text)
     raw_html = converter.reset().convert(text)
     links: list[str] = []
 
@@ -247,22 +248,59 @@ _NEEDS = {
     "entity": ("&",),
     "em_strong": ("*", "_"),
 }
-_MARKS = frozenset(mark for marks in _NEEDS.values() for mark in marks)
+# Likewise the block processors whose test (tried on every block) needs one of these marks: a
+# quote's '>', a reference's ']:', a table's '|', a heading's '#', a rule's three '*', '-' or '_'.
+# A block is the document's text, less what the block parser took off the start of its lines.
+_BLOCK_NEEDS = {
+    "quote": (">",),
+    "reference": ("]:",),
+    "table": ("|",),
+    "hashheader": ("#",),
+    "hr": ("*", "-", "_"),
+}
+# The toc extension puts its table of contents in place of a paragraph that is only this marker.
+_TOC_MARKER = "[TOC]"
+_MARKS = frozenset(
+    [_TOC_MARKER, *(mark for needs in (_NEEDS, _BLOCK_NEEDS) for marks in needs.values() for mark in marks)]
+)
 
 
-def _only_inline_patterns_that_can_match(converter: markdown.Markdown, text: str) -> None:
-    """Give the converter's inline processor only the patterns that can match in `text`."""
+def _only_what_can_match(converter: markdown.Markdown, text: str) -> None:
+    """Give the converter's inline processor and block parser only the patterns and processors that
+    can match in `text`, and its toc treeprocessor the marker only where `text` holds it."""
     if "\x02" in text or "\x03" in text:
         text = text.replace("\x02", "").replace("\x03", "")
     found = frozenset(mark for mark in _MARKS if mark in text)
-    patterns = _local.patterns.get(found)
-    if patterns is None:
-        patterns = markdown.util.Registry()
-        for item in converter.inlinePatterns._priority:
-            if item.name not in _NEEDS or any(mark in found for mark in _NEEDS[item.name]):
-                patterns.register(converter.inlinePatterns[item.name], item.name, item.priority)
-        _local.patterns[found] = patterns
-    converter.treeprocessors["inline"].inlinePatterns = patterns
+    chosen = _local.chosen.get(found)
+    if chosen is None:
+        inline, blocks = converter.inlinePatterns, _local.blocks
+        chosen = _local.chosen[found] = (_needed(inline, _NEEDS, found), _needed(blocks, _BLOCK_NEEDS, found))
+    converter.treeprocessors["inline"].inlinePatterns, converter.parser.blockprocessors = chosen
+    converter.treeprocessors["toc"].marker = _TOC_MARKER if _TOC_MARKER in found else ""  # type: ignore[attr-defined]
+
+
+def _needed(
+    registry: markdown.util.Registry, needs: dict[str, tuple[str, ...]], found: frozenset[str]
+) -> markdown.util.Registry:
+    """The items of `registry` that need no mark or one of those `found`, in its order."""
+    chosen: markdown.util.Registry = markdown.util.Registry()
+    for item in registry._priority:
+        if item.name not in needs or any(mark in found for mark in needs[item.name]):
+            chosen.register(registry[item.name], item.name, item.priority)
+    return chosen
+
+
+class _Toc(TocTreeprocessor):
+    """The toc extension's treeprocessor, which builds the table of contents (a tree, prettified,
+    serialized and post-processed) only for a document with the marker: only the headings' ids and
+    tokens are read here, and the table itself only where the marker is replaced by it."""
+
+    def build_toc_div(self, toc_list: list) -> etree.Element:
+        return super().build_toc_div(toc_list) if self.marker else etree.Element("div")
+
+
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _Toc
 
 
 def _converter() -> markdown.Markdown:
@@ -271,10 +309,11 @@ def _converter() -> markdown.Markdown:
     if converter is None:
         # The extensions as objects, not names: a name is looked up among the entry points of every
         # installed distribution (importlib.metadata, some 10 ms of a small rebuild).
-        extensions = [TocExtension(), SaneListExtension(), TableExtension()]
+        extensions = [_TocExtension(), SaneListExtension(), TableExtension()]
         converter = markdown.Markdown(extensions=extensions, output_format="html")
         _local.converter = converter
-        _local.patterns = {}
+        _local.blocks = converter.parser.blockprocessors  # all of them: _only_what_can_match chooses
+        _local.chosen = {}
     return converter
 
 

@@ -19,6 +19,8 @@ DOCS = {
     "footnotes-and-abbr": "Tekst[^1] over IGS.\n\n[^1]: Een voetnoot.\n\n*[IGS]: intergemeentelijke samenwerking\n",
     "table": '| a | b |\n|---|---|\n| [x](/x/) | <img src="/images/y.png" alt="y"> |\n',
     "plain": "Geen links, geen koppen: alleen *tekst*.\n",
+    "blocks": "# Kop\n\n> Een citaat\n\n***\n\n- - -\n\n___\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nTekst\n---\n",
+    "toc-marker": "## Inhoud\n\n[TOC]\n\n## Over ons\n\n- [TOC]\n",
     # A definition whose ']:' is only whole once Python-Markdown removed its STX and ETX markers.
     "reference-behind-markers": (
         "Zie [de kaart] en ![kaart][].\n\n[de kaart]\x02: /kaart/\n[kaart]\x03: /images/k.png\n"
@@ -59,6 +61,8 @@ def test_state_that_would_leak_is_visible_in_the_output() -> None:
     assert 'id="over-ons_1"' in EXPECTED["toc"].html
     assert "/r/kaart/" in EXPECTED["references"].links
     assert "/r/kaart/" not in EXPECTED["uses-references"].links
+    assert all(tag in EXPECTED["blocks"].html for tag in ("<blockquote>", "<hr>", "<table>"))
+    assert EXPECTED["toc-marker"].html.count('href="#over-ons"') == 2  # the marker's table, twice
     assert EXPECTED["reference-behind-markers"].links == ("/r/kaart/", "/r/images/k.png")
     assert [level for level, _, _ in EXPECTED["toc"].headings] == [2, 2, 3]
 
@@ -70,17 +74,20 @@ def test_attribute_callback_left_out_only_where_it_changes_nothing() -> None:
 
 
 def _with_every_pattern(text: str) -> markup.RenderedMarkdown:
-    """The oracle: the same rendering with every inline pattern tried on every piece of text."""
+    """The oracle: the same rendering with every inline pattern tried on every piece of text, every
+    block processor on every block, and the toc's marker looked for in every document."""
 
     def every_pattern(converter, _text: str) -> None:
         converter.treeprocessors["inline"].inlinePatterns = converter.inlinePatterns
+        converter.parser.blockprocessors = markup._local.blocks
+        converter.treeprocessors["toc"].marker = "[TOC]"
 
-    original = markup._only_inline_patterns_that_can_match
-    markup._only_inline_patterns_that_can_match = every_pattern
+    original = markup._only_what_can_match
+    markup._only_what_can_match = every_pattern
     try:
         return markup.render_markdown(text, "/r/")
     finally:
-        markup._only_inline_patterns_that_can_match = original
+        markup._only_what_can_match = original
 
 
 def _corpus() -> list[str]:
@@ -92,19 +99,20 @@ def _corpus() -> list[str]:
 
 
 def test_leaving_out_patterns_that_cannot_match_changes_nothing() -> None:
-    """Inline patterns are left out for a document without their marks: the same HTML, headings and
-    links as with every pattern, on the shipped and sample documents, in every order."""
+    """Inline patterns and block processors are left out for a document without their marks: the
+    same HTML, headings and links as with every one of them, on the shipped and sample documents,
+    in every order."""
     texts = _corpus()
     assert len(texts) > 20
     for text in texts:
         assert markup.render_markdown(text, "/r/") == _with_every_pattern(text)
-    assert len(markup._local.patterns) > 1  # really different sets of patterns
+    assert len(markup._local.chosen) > 1  # really different sets of patterns
 
 
 MARKS_AND_TEXT = st.lists(
     st.sampled_from(["`", "\\", "[", "]", "(", ")", "!", "<", ">", "&", ";", "*", "_", "#", "-", "|", ":", "/", "@",
                      "a", "b", "1", " ", "  ", "\n", "\t", "\r", "\n\n", "é", "http://x.be", "<b>", "&amp;", "    ",
-                     "\x02"]),
+                     "\x02", "=", "[TOC]", "---", "***", "___", "> ", "| a |", "|-|"]),
     max_size=30,
 ).map("".join)  # fmt: skip
 
