@@ -317,9 +317,10 @@ def _indexed_ahead(files: Mapping[str, bytes], plans: list[_Plan]) -> dict[bytes
 
 @dataclass(frozen=True)
 class ShardIndex:
-    """A shard as it was last indexed in full: a digest of each page, its Pagefind id, the version
-    of each file of the bundle (the files are kept in SEARCH_FILES under it), and the version each
-    page had then (sitegen/files.py: a page's render key), by which its bytes can be found again."""
+    """A shard as it was last indexed in full: a digest of each page (of its indexed part: _digest),
+    its Pagefind id, the version of each file of the bundle (the files are kept in SEARCH_FILES under
+    it), and the version each page had then (sitegen/files.py: a page's render key), by which its
+    bytes can be found again."""
 
     digests: dict[str, bytes]
     ids: dict[str, str]
