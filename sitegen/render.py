@@ -457,11 +457,12 @@ def render_site(
 
     def render_keyed(keyed: list[tuple[bytes, PageJob]], known: set[bytes]) -> None:
         # The pages the cache holds are read only by a stage that needs their bytes (see sitegen/files.py).
-        for key, job in keyed:
-            if key in known:
-                again = functools.partial(_rendered, env, job, templates_dir)
-                output.put_remembered(job.out_path, PAGES, key, again, PAGE + key)
-        todo = [(key, job) for key, job in keyed if key not in known]
+        held = [key in known for key, _ in keyed]
+        keys, jobs_held = zip(*itertools.compress(keyed, held), strict=True) if any(held) else ((), ())
+        names = list(map(_OUT_PATH, jobs_held))
+        again = _by_name(names, jobs_held, lambda job: _rendered(env, job, templates_dir))
+        output.put_remembered_all(names, PAGES, keys, again, list(map(PAGE.__add__, keys)))
+        todo = list(itertools.compress(keyed, map(operator.not_, held)))
         ground = digest(templates, cards)
         _prepare_story_parts(env, site, memo, [job for _, job in todo], ground, summaries, pictures)
         read_bodies(job.context for _, job in todo)  # the stories these pages show, in one go
@@ -539,6 +540,23 @@ def _load_templates(env: Environment, jobs: list[PageJob]) -> None:
             env.get_template(name)
 
 
+# PageJob.out_path, PageJob.context and a context's URL, read in C.
+_OUT_PATH, _CONTEXT, _URL = operator.itemgetter(1), operator.itemgetter(3), operator.itemgetter("url")
+
+
+def _by_name(names: Sequence[str], jobs: Sequence[PageJob], make: Callable[[PageJob], bytes]) -> Callable[[str], bytes]:
+    """`make` of the job of the file named names[i] (jobs[i]), the jobs looked up by name only once
+    one is asked for (a file the memo lost: rarely, if ever)."""
+    by_name: dict[str, PageJob] = {}
+
+    def made(name: str) -> bytes:
+        if not by_name:
+            by_name.update(zip(names, jobs, strict=True))
+        return make(by_name[name])
+
+    return made
+
+
 def _rendered(env: Environment, job: PageJob, templates_dir: Path) -> bytes:
     """A page the cache was thought to hold, rendered after all (its entry proved unreadable, or a
     social card of it did, whose title it holds)."""
@@ -557,8 +575,13 @@ def finder_anchors(geo: MapData) -> dict[str, str]:
 
 def social_image_path(url: str) -> str:
     """Where the social card of the page at `url` is written: assets/social/<page>.png."""
-    name = url.strip("/").removesuffix(".html") or "index"
-    return f"assets/social/{name}.png"
+    return social_image_paths([url])[0]
+
+
+def social_image_paths(urls: Iterable[str]) -> list[str]:
+    """social_image_path of each URL, the text cut in C (the cards of every page, on every build)."""
+    names = map(str.removesuffix, map(str.strip, urls, itertools.repeat("/")), itertools.repeat(".html"))
+    return [f"assets/social/{name or 'index'}.png" for name in names]
 
 
 # On the page's bytes: a UTF-8 sequence never holds a '"' byte, so only the title is decoded.
@@ -587,12 +610,6 @@ def social_cards(
         kicker, shapes, colour = _card_style(job, art, colours)
         return title, kicker, site.title, tagline, shapes, colour
 
-    def card(job: PageJob, title: str | None) -> bytes:
-        if title is None:  # a card planned by its page's key: the page is the one that key made
-            title = _og_title(page(job))
-            assert title is not None  # only titled pages have a card
-        return social_card(*arguments(job, title))
-
     # A card's key is made of the key of everything but its title and kicker, digested once per
     # shape and colour (a shape is the map of Flanders: thousands of cards share a few hundred).
     common: dict[tuple[int, str], bytes] = {}
@@ -607,61 +624,58 @@ def social_cards(
     # The card of a page whose version is its render key follows from that key (its title, and the
     # story or IGS that chooses its kicker and shape, are among what the key digests) and from what
     # every card is drawn with: a rebuild looks such a card's key up by the page's, and reads the
-    # titles only of the other pages.
+    # titles only of the other pages. What is done for every page is done in C where it can be.
     ground = social_cards_key(site.title, tagline, art.shapes, art.flanders, colours)
     last = recalled_table(memo, CARD_PLANS, ground)
-    page_keys = [_page_key(output.version(job.out_path)) for job in html_pages]
-    planned = [last.get(page_key) if page_key is not None else None for page_key in page_keys]
+    names = list(map(_OUT_PATH, html_pages))
+    page_keys = [version[1:] if version[:1] == PAGE else b"" for version in output.versions_of(names)]
+    planned: list[bytes | None] = list(map(last.get, page_keys))  # b"": a page without a key
+    unplanned = [i for i, card_key in enumerate(planned) if card_key is None]
     # The titles of the other pages: of a page without a render key (rendered on every build) through
     # the facts of its version; of a page with one, from its bytes, which this build made (or lost).
-    unkeyed, keyed = [], []
-    for job, page_key, card_key in zip(html_pages, page_keys, planned, strict=True):
-        if card_key is None:
-            (keyed if page_key is not None else unkeyed).append(job.out_path)
+    unkeyed = [names[i] for i in unplanned if not page_keys[i]]
+    keyed = [names[i] for i in unplanned if page_keys[i]]
     titles = facts(output, OG_TITLES, unkeyed, _og_title)
     output.load(keyed)  # in one go
     titles.update((name, _og_title(output[name])) for name in keyed)
-    plans: dict[bytes, bytes] = {}
-    calls: list[tuple[str, bytes, PageJob, str | None]] = []  # (card's path, card's key, page, title if read)
-    for job, page_key, card_key in zip(html_pages, page_keys, planned, strict=True):
-        title = None
-        if card_key is None:
-            title = titles[job.out_path]
-            if title is None:
-                continue
-            card_key = key(*arguments(job, title))
-        if page_key is not None:
-            plans[page_key] = card_key
-        calls.append((social_image_path(job.context["url"]), card_key, job, title))
+    for i in unplanned:
+        title = titles[names[i]]
+        if title is not None:  # a page without a title has no card
+            planned[i] = key(*arguments(html_pages[i], title))
+    plans = {page_key: card_key for page_key, card_key in zip(page_keys, planned, strict=True) if page_key and card_key}
     kept_table(memo, CARD_PLANS, plans, last, ground)
+    titled = [i for i, card_key in enumerate(planned) if card_key is not None]
+    card_jobs = [html_pages[i] for i in titled]
+    card_keys: list[bytes] = [planned[i] for i in titled]  # type: ignore[misc]
+    paths = social_image_paths(map(_URL, map(_CONTEXT, card_jobs)))
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
-    known = memo.known_listed(SOCIAL_CARDS, [card_key for _, card_key, _, _ in calls], CARD_KEYS)
-    missing = [i for i, (_, card_key, _, _) in enumerate(calls) if card_key not in known]
-    output.load([calls[i][2].out_path for i in missing if calls[i][3] is None])  # in one go
+    known = memo.known_listed(SOCIAL_CARDS, card_keys, CARD_KEYS)
+    missing = list(itertools.compress(range(len(card_keys)), map(operator.not_, map(known.__contains__, card_keys))))
+    output.load([card_jobs[i].out_path for i in missing if card_jobs[i].out_path not in titles])  # in one go
 
-    def title_of(i: int) -> str:
-        title = calls[i][3] if calls[i][3] is not None else _og_title(output[calls[i][2].out_path])
-        assert title is not None  # a planned card's page is the one its key made, which had a title
+    def title_of(job: PageJob, read: Callable[[PageJob], bytes]) -> str:
+        title = titles.get(job.out_path)
+        if title is None:  # a planned card: its page is the one its key made, which had a title
+            title = _og_title(read(job))
+            assert title is not None
         return title
 
-    drawing = {i: arguments(calls[i][2], title_of(i)) for i in missing}
+    def card(job: PageJob) -> bytes:
+        return social_card(*arguments(job, title_of(job, page)))
+
+    versions = list(map(CARD.__add__, card_keys))
+
+    output.put_remembered_all(paths, SOCIAL_CARDS, card_keys, _by_name(paths, card_jobs, card), versions)
+    drawing = {i: arguments(card_jobs[i], title_of(card_jobs[i], lambda job: output[job.out_path])) for i in missing}
     todo = [missing[i] for i in drawing_order([drawing[i] for i in missing])]
-    for i, (path, card_key, job, title) in enumerate(calls):
-        if i in drawing:
-            output.put(path, b"", CARD + card_key)  # its place in the order of the files; drawn below
-        else:
-            output.put_remembered(path, SOCIAL_CARDS, card_key, functools.partial(card, job, title), CARD + card_key)
+    for i in missing:
+        output.put(paths[i], b"", versions[i])  # its place in the order of the files; drawn below
     # Each card passed on as it is drawn (to the disk, in a build with a cache): none held here.
-    asked = [(calls[i][1], drawing[i]) for i in todo]
+    asked = [(card_keys[i], drawing[i]) for i in todo]
     weights = drawing_weights([drawing[i] for i in todo])  # split between two processes by work
     drawn_each = memo.remembered_each(SOCIAL_CARDS, asked, lambda args: social_card(*args), weights)
     for i, drawn in zip(todo, drawn_each, strict=True):
-        output.put(calls[i][0], drawn, CARD + calls[i][1])
-
-
-def _page_key(version: bytes) -> bytes | None:
-    """The render key of a page whose version is one (sitegen/files.py)."""
-    return version[len(PAGE) :] if version.startswith(PAGE) else None
+        output.put(paths[i], drawn, versions[i])
 
 
 # The key of the social card of each page whose version is its render key, by that key, under what

@@ -31,6 +31,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import repeat
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
@@ -174,13 +175,13 @@ def index_pages(
                 result.versions.update(_placed(shard.versions, prefix))
             continue
         # A shard's files are versioned once, when it is indexed in full: the same versions now.
-        again = _Reindexed(plan, language, memo)
+        again = _Reindexed(plan, language, memo, prefix)
         versions = list(shard.versions.values())
         memo.known(SEARCH_FILES, versions, vouched=set(versions))
-        if lazy:
-            for name, version in shard.versions.items():  # some 11,000 files at 300x10,000
-                placed = prefix + name[len(BUNDLE_DIR) :]
-                result.remembered[placed] = (SEARCH_FILES, version, functools.partial(again.file, name))
+        if lazy:  # in C: some 11,000 files at 300x10,000
+            placed = _placed(shard.versions, prefix)
+            where = zip(repeat(SEARCH_FILES), placed.values(), repeat(again.placed))
+            result.remembered.update(zip(placed, where, strict=True))
         else:
             calls = [(version, name) for name, version in shard.versions.items()]
             found = memo.remembered_all(SEARCH_FILES, calls, again.file)
@@ -378,8 +379,8 @@ class _Reindexed:
     the shard stands: see _plan), which gives the same bytes. Raises OSError where that is not so
     (the cache damaged twice over): the build then stops before its output is touched."""
 
-    def __init__(self, plan: _Plan, language: str, memo: Memo) -> None:
-        self.plan, self.language, self.memo = plan, language, memo
+    def __init__(self, plan: _Plan, language: str, memo: Memo, prefix: str) -> None:
+        self.plan, self.language, self.memo, self.prefix = plan, language, memo, prefix
         self.bundle: dict[str, bytes] | None = None
         self.lock = threading.Lock()
 
@@ -388,6 +389,10 @@ class _Reindexed:
             if self.bundle is None:
                 self.bundle = self._again()
         return self.bundle[name]
+
+    def placed(self, name: str) -> bytes:
+        """The file of the bundle placed (_placed) under `prefix` as `name`."""
+        return self.file(BUNDLE_DIR + name[len(self.prefix) :])
 
     def _again(self) -> dict[str, bytes]:
         base, pages = self.plan.base, self.plan.pages
