@@ -153,6 +153,28 @@ def test_site_files_read_remembered_bytes_once_and_in_one_go(store: str, tmp_pat
     assert (memo_now.hits("large"), memo_now.misses("large")) == (3, 0)  # each counted once
 
 
+def test_files_put_remembered_together_keep_their_places_and_are_made_by_name_when_lost() -> None:
+    """put_remembered_all: each file in the place it was reserved (or after the others), with its own
+    version, read from the memo; an entry the memo lost made by `compute` of that file's name."""
+    memo = Memo(MemoryStore())
+    memo.remembered(LARGE, b"k0", lambda: b"kept 0")
+    memo.remembered(LARGE, b"k2", lambda: b"kept 2")
+    files = SiteFiles(memo)
+    files.reserve("b")
+    files["plain"] = b"at hand"
+    asked: list[str] = []
+
+    def compute(name: str) -> bytes:
+        asked.append(name)
+        return f"made for {name}".encode()
+
+    files.put_remembered_all(["a", "b", "c"], LARGE, [b"k0", b"k1", b"k2"], compute, [b"v0", b"v1", b"v2"])
+    assert list(files) == ["b", "plain", "a", "c"]
+    assert files.versions_of(["a", "b", "c", "plain"]) == [b"v0", b"v1", b"v2", bytes_version(b"at hand")]
+    assert dict(files.items()) == {"b": b"made for b", "plain": b"at hand", "a": b"kept 0", "c": b"kept 2"}
+    assert asked == ["b"]
+
+
 def test_facts_are_derived_once_per_version() -> None:
     space = fact_space("test-length")
     memo = Memo(MemoryStore())
