@@ -59,7 +59,7 @@ from .pages import (
     story_type_url,
     tag_url,
 )
-from .parallel import pmap
+from .parallel import Forked, pmap
 from .search import start_index
 
 logger = logging.getLogger(__name__)
@@ -667,6 +667,16 @@ def social_cards(
 
     output.put_remembered_all(paths, SOCIAL_CARDS, card_keys, _by_name(paths, card_jobs, card), versions)
     drawing = {i: arguments(card_jobs[i], title_of(card_jobs[i], lambda job: output[job.out_path])) for i in missing}
+    if not missing:
+        return
+    if len(missing) <= CARDS_AHEAD:
+        # A rebuild's few new cards are drawn on the other core while this one goes on (the link
+        # check, the search index, the header policy; Pillow's import and the cards' backgrounds are
+        # most of their work), and read, and remembered, only by the write stage.
+        ahead = functools.cache(Forked(functools.partial(_drawn, [drawing[i] for i in missing])).result)
+        for n, i in enumerate(missing):
+            output.put_remembered(paths[i], SOCIAL_CARDS, card_keys[i], functools.partial(_nth, ahead, n), versions[i])
+        return
     todo = [missing[i] for i in drawing_order([drawing[i] for i in missing])]
     for i in missing:
         output.put(paths[i], b"", versions[i])  # its place in the order of the files; drawn below
@@ -676,6 +686,18 @@ def social_cards(
     drawn_each = memo.remembered_each(SOCIAL_CARDS, asked, lambda args: social_card(*args), weights)
     for i, drawn in zip(todo, drawn_each, strict=True):
         output.put(paths[i], drawn, versions[i])
+
+
+CARDS_AHEAD = 8
+"""Up to this many cards to draw are drawn in one forked child (more: on every core, as they come)."""
+
+
+def _drawn(calls: list[tuple[str, str, str, str, Shapes | None, str]]) -> list[bytes]:
+    return [social_card(*arguments) for arguments in calls]
+
+
+def _nth(drawn: Callable[[], list[bytes]], n: int) -> bytes:
+    return drawn()[n]
 
 
 # The key of the social card of each page whose version is its render key, by that key, under what

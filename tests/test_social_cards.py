@@ -378,3 +378,49 @@ def test_cards_compressed_otherwise_are_not_taken_from_the_memo(tmp_path, monkey
     for name in before:
         old, new = Image.open(io.BytesIO(before[name])), Image.open(io.BytesIO(after[name]))
         assert new.tobytes() == old.tobytes() and new.getpalette() == old.getpalette()
+
+
+def test_a_rebuilds_few_new_cards_drawn_on_the_other_core_are_a_cold_builds(tmp_path, monkeypatch) -> None:
+    """Two titles edited: their two cards are drawn in one forked child while the build goes on, each
+    put in its own page's place, remembered once the write stage reads them; the cards are a cold
+    build's, and the next build draws none."""
+    import re
+    import shutil
+
+    from conftest import ROOT, SAMPLE
+
+    from sitegen import render
+    from sitegen.memo import Memo
+    from sitegen.pipeline import BuildOptions, build_files
+    from sitegen.stores import DiskStore
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    options = BuildOptions(content, ROOT / "templates", ROOT / "assets")
+
+    def cards(memo: Memo) -> dict[str, bytes]:
+        files = build_files(options, memo)[1]
+        found = {name: data for name, data in files.items() if name.startswith("assets/social/")}
+        memo.finish(success=True)
+        return found
+
+    first = cards(Memo(DiskStore(tmp_path / "cache")))
+    for path in (content / "articles" / "project-x.md", content / "pages" / "contact.md"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"^title: (.*)$", r"title: \1 (bewerkt)", text, count=1, flags=re.M), encoding="utf-8")
+    forked: list[int] = []
+
+    class Counted(render.Forked):  # type: ignore[misc]
+        def __init__(self, compute) -> None:
+            forked.append(len(compute.args[0]))
+            super().__init__(compute)
+
+    monkeypatch.setattr(render, "Forked", Counted)
+    memo = Memo(DiskStore(tmp_path / "cache"))
+    second = cards(memo)
+    assert forked == [2] and memo.finished["social-cards"][1] == 2
+    changed = sorted(name for name in first if first[name] != second[name])
+    assert changed == ["assets/social/contact.png", "assets/social/verhalen/project-x.png"], changed
+    assert second == cards(Memo())
+    memo = Memo(DiskStore(tmp_path / "cache"))
+    assert cards(memo) == second and forked == [2] and memo.finished["social-cards"][1] == 0
