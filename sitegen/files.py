@@ -79,6 +79,7 @@ class SiteFiles(MutableMapping[str, bytes]):
         self._lazy: dict[str, Remembered] = {}
         self._versions: dict[str, bytes] = {}
         self._lock = threading.Lock()  # the search index reads pages in a thread beside the link check
+        self._ahead: list[str] = []  # see put_ahead
         self.loaded = 0
         """Files whose bytes were read from the memo (tests count them)."""
 
@@ -174,6 +175,20 @@ class SiteFiles(MutableMapping[str, bytes]):
         self._data.update(zip(names, itertools.repeat(None)))
         self._lazy.update(zip(names, zip(itertools.repeat(space), keys, itertools.repeat(compute)), strict=True))
         self._versions.update(zip(names, versions, strict=True))
+
+    def put_ahead(
+        self, name: str, space: Space[bytes], key: bytes, compute: Callable[[], bytes], version: bytes
+    ) -> None:
+        """A file made while the build goes on (on another core): `compute()` waits for it. Read, and
+        remembered under `key`, when first needed, and by `settle` at the latest."""
+        self.put_remembered(name, space, key, compute, version)
+        self._ahead.append(name)
+
+    def settle(self) -> None:
+        """Read the files still made elsewhere (put_ahead), so that the memo keeps them before the
+        build ends: a build that does not write them would otherwise read them after the memo's finish."""
+        ahead, self._ahead = self._ahead, []
+        self.load(ahead)
 
     # --- versions and bytes ---
 

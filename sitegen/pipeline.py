@@ -203,4 +203,5 @@ def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index:
     for name in made_after:
         policies.pop(name, None)
     files[HEADERS_PATH] = headers_file(files, site.base_path, policies)
+    files.settle()  # the cards drawn on another core meanwhile: the memo keeps them now
     return files

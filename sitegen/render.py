@@ -675,7 +675,7 @@ def social_cards(
         # most of their work), and read, and remembered, only by the write stage.
         ahead = functools.cache(Forked(functools.partial(_drawn, [drawing[i] for i in missing])).result)
         for n, i in enumerate(missing):
-            output.put_remembered(paths[i], SOCIAL_CARDS, card_keys[i], functools.partial(_nth, ahead, n), versions[i])
+            output.put_ahead(paths[i], SOCIAL_CARDS, card_keys[i], functools.partial(_nth, ahead, n), versions[i])
         return
     todo = [missing[i] for i in drawing_order([drawing[i] for i in missing])]
     for i in missing:
