@@ -38,7 +38,7 @@ from .artwork import (
     social_cards_key,
 )
 from .dates import PartialDate, format_nl
-from .deps import DIGEST_PAIRS, DIGEST_SIZE, digest, kept_table, page_keys, recalled_table, template_inputs
+from .deps import DIGEST_PAIRS, digest, kept_table, page_keys, recalled_table, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, PAGES, SiteFiles, fact_space, facts
 from .images import ImageUse, find_line, picture_html, process_images
@@ -299,13 +299,15 @@ def _prepare_story_parts(
             return None
 
     def keys(part: bytes, stories: Sequence[Any], picture: bool) -> dict[int, bytes]:
-        # In C but for the stories with a picture: every story's key is made (Memo.hold).
-        shown = list(map(operator.add, itertools.repeat(ground + part), map(summaries.__getitem__, map(id, stories))))
+        # In C but for the stories with a picture: every story's key is made (Memo.hold). A key is the
+        # digest of what all parts share followed by the story's summary digest (and its picture's),
+        # not a digest of those again: some 10,000 digests fewer on a rebuild that shows a list.
+        shared = digest(ground, part)
+        made = list(map(operator.add, itertools.repeat(shared), map(summaries.__getitem__, map(id, stories))))
         if picture:
             for at in itertools.compress(range(len(stories)), map(operator.attrgetter("image"), stories)):
-                shown[at] += digest(pictures.get(stories[at].image.src))
-        hashed = map(functools.partial(hashlib.blake2b, digest_size=DIGEST_SIZE), shown)
-        return dict(zip(map(id, stories), map(operator.methodcaller("digest"), hashed), strict=True))
+                made[at] += digest(pictures.get(stories[at].image.src))
+        return dict(zip(map(id, stories), made, strict=True))
 
     card = macro("_macros.html", "article_card") if "articles.html" in templates else None
     if card is not None:
