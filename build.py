@@ -475,8 +475,11 @@ def cli() -> NoReturn:
     """`python build.py ...`: main() as a command, in a process of its own."""
     # A build holds a large, long-lived heap (records, pages, cache rows) and makes little cyclic
     # garbage: collecting the young generation every 700 allocations re-walks it for nothing
-    # (a one-article rebuild at 300x10,000: 6.0 -> 5.0 s, same peak memory).
-    gc.set_threshold(50_000, 20, 20)
+    # (a one-article rebuild at 300x10,000: 6.0 -> 5.0 s, same peak memory). Every 200,000: such a
+    # rebuild allocates fewer than that outside the stages that pause the collector, where every
+    # 50,000 made three collections of 6-7 ms each, some 20 ms of its main process (a cold build
+    # at 300x2,000: two collections or none, the same peak memory).
+    gc.set_threshold(200_000, 20, 20)
     freeze_after_stages()  # (the preview's loop freezes its first build's heap and pauses the collector itself)
     code = main()
     if threading.active_count() > 1:  # a thread may still be finishing (serve): the usual way out
