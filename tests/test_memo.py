@@ -444,9 +444,16 @@ def test_the_disk_store_does_not_grow_across_rebuilds(tmp_path: Path, monkeypatc
         assert _rows(tmp_path / "cache") == rows, f"build {n}"
 
 
-def test_the_map_data_comes_back_from_the_disk_store_as_computed(tmp_path: Path) -> None:
+def _never(*args: object) -> None:
+    raise AssertionError("made again")
+
+
+def test_the_map_data_comes_back_from_the_disk_store_as_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The map data is kept on disk as plain data (an IGS by its slug): what a later build reads back
-    is equal to what a cold build computes, in the same order (pages list these in order)."""
+    is equal to what a cold build computes, in the same order (pages list these in order), and
+    comes with the finder's index made from its rows (not made again)."""
     from dataclasses import fields
 
     from sitegen.geometry import topology_from_text
@@ -464,9 +471,11 @@ def test_the_map_data_comes_back_from_the_disk_store_as_computed(tmp_path: Path)
     assert build_map_data(site, register, topology, memo).script == cold.script
     memo.finish(success=True)
     memo = Memo(DiskStore(tmp_path, "e"))
+    index = cold.finder_index
+    monkeypatch.setattr("sitegen.mapview.finder_index", _never)  # the finder's index is kept with it
     stored = build_map_data(site, register, topology, memo)
     assert (memo.hits("map-data"), memo.misses("map-data")) == (1, 0)
-    assert stored == cold and stored.script == cold.script
+    assert stored == cold and stored.script == cold.script and stored.finder_index == index
     for field in fields(cold):
         value, again = getattr(cold, field.name), getattr(stored, field.name)
         if isinstance(value, dict):
