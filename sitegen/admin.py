@@ -17,12 +17,15 @@ writing the repository) and GitHub's status page.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import html
 import json
 import logging
+import os
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,11 +33,14 @@ import yaml
 
 from .admin_package import PACKAGE, AdminPackage
 from .deps import digest
+from .files import Versioned
 from .jsonschema import _PATTERNS, describe
+from .load import CHANGED_DURING_BUILD
 from .memo import FILES, TEXT, Memo, Space
 from .parallel import Forked
 from .register import Register
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
+from .tree import RACY_WINDOW_NS
 
 logger = logging.getLogger(__name__)
 
@@ -527,26 +533,62 @@ def _locale_json(package: AdminPackage) -> bytes:
     return json.dumps(_supplemented(strings, NL_SUPPLEMENT, english), ensure_ascii=False).encode("utf-8")
 
 
-# The CMS's script as served, with the fonts it names, by the bundle's bytes (rewriting its
-# addresses scans megabytes of JavaScript).
+# The CMS's script as served, with its file name and the fonts it names, by the bundle's bytes
+# (rewriting its addresses scans megabytes of JavaScript).
 SCRIPT: Space[dict[str, bytes]] = Space("admin-script", FILES)
+BUNDLE = "dist/sveltia-cms.js"
+# The served script's version (sitegen/files.py): its key in SCRIPT, which its bytes follow from, so
+# the write stage neither reads nor digests the 2 MB script it wrote before.
+SCRIPT_VERSION = b"a"
 
 
-def _served_script(package: AdminPackage, memo: Memo) -> tuple[bytes, dict[str, str]]:
-    """The bundle with its addresses rewritten and the default locale in front; {font file: package}."""
-    bundle = package.read(PACKAGE, "dist/sveltia-cms.js")
-    key = digest(bundle, package.version)
+def _script_name(script: bytes) -> str:
+    return f"sveltia-cms.{hashlib.sha256(script).hexdigest()[:10]}.js"
+
+
+def _served_script(package: AdminPackage, memo: Memo) -> tuple[bytes, str, dict[str, str], bytes]:
+    """The bundle with its addresses rewritten and the default locale in front, its file name,
+    {font file: package}, and its key in SCRIPT."""
+    key = _script_key(package)
     ahead = _AHEAD.pop(key, None)
-    rewrite = ahead.result if ahead is not None else functools.partial(_rewritten, bundle, package.version)
+    rewrite = ahead.result if ahead is not None else functools.partial(_rewritten, package, key)
     served = memo.remembered(SCRIPT, key, rewrite)
     if ahead is not None:
         ahead.close()  # where the memo had it after all
-    return served["script"], json.loads(served["fonts"])
+    script = served["script"]
+    name = served["name"].decode("utf-8") if "name" in served else _script_name(script)  # (an older entry)
+    return script, name, json.loads(served["fonts"]), key
 
 
-def _rewritten(bundle: bytes, version: str) -> dict[str, bytes]:
-    rewritten, fonts = _rewrite_bundle(bundle.decode("utf-8"), version)
-    return {"script": (_DEFAULT_LOCALE + rewritten).encode("utf-8"), "fonts": json.dumps(fonts).encode("utf-8")}
+def _rewritten(package: AdminPackage, key: bytes) -> dict[str, bytes]:
+    """The script as served, from the bundle whose key is `key` (OSError: it changed since)."""
+    bundle = package.read(PACKAGE, BUNDLE)
+    if digest(bundle, package.version) != key:
+        raise OSError(errno.EAGAIN, CHANGED_DURING_BUILD, str(package.node_modules / PACKAGE / BUNDLE))
+    rewritten, fonts = _rewrite_bundle(bundle.decode("utf-8"), package.version)
+    script = (_DEFAULT_LOCALE + rewritten).encode("utf-8")
+    return {"script": script, "name": _script_name(script).encode("utf-8"), "fonts": json.dumps(fonts).encode("utf-8")}
+
+
+_KEYS: dict[tuple[Any, ...], bytes] = {}
+"""The bundle's key in SCRIPT by its file's stat (see _script_key)."""
+
+
+def _script_key(package: AdminPackage) -> bytes:
+    """The bundle's key in SCRIPT: a digest of its bytes and version, read and made once per build
+    (rewrite_ahead asks first, admin_files again), and again whenever its file's stat changes or
+    was too recent to tell a later change by (the racy-mtime rule, sitegen/tree.py)."""
+    path = package.node_modules / PACKAGE / BUNDLE
+    before = time.time_ns()
+    info = os.stat(path)
+    stat = (str(path), package.version, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+    key = _KEYS.get(stat)
+    if key is None:
+        key = digest(path.read_bytes(), package.version)
+        _KEYS.clear()
+        if max(info.st_mtime_ns, info.st_ctime_ns) < before - RACY_WINDOW_NS:
+            _KEYS[stat] = key
+    return key
 
 
 _AHEAD: dict[bytes, Forked[dict[str, bytes]]] = {}
@@ -558,10 +600,9 @@ def rewrite_ahead(package: AdminPackage, memo: Memo) -> Callable[[], None]:
     (a cold build, before it loads the stages: the second core has nothing else to do then), for
     admin_files to take at the end of the build. Returns what ends that child where the build did not
     take its script (a failed build): the child holds this process's open files, its locks among them."""
-    bundle = package.read(PACKAGE, "dist/sveltia-cms.js")
-    key = digest(bundle, package.version)
+    key = _script_key(package)
     if key not in _AHEAD and memo.recalled(SCRIPT, key) is None:
-        _AHEAD[key] = Forked(functools.partial(_rewritten, bundle, package.version))
+        _AHEAD[key] = Forked(functools.partial(_rewritten, package, key))
     return functools.partial(_let_go_ahead, key)
 
 
@@ -571,10 +612,10 @@ def _let_go_ahead(key: bytes) -> None:
         ahead.close()
 
 
-def admin_files(package: AdminPackage, config: str, site_title: str, memo: Memo | None = None) -> dict[str, bytes]:
-    """{out_path: bytes} of everything under /admin/ (`config`: the text of config.yml)."""
-    script, fonts = _served_script(package, memo or Memo())
-    script_name = f"sveltia-cms.{hashlib.sha256(script).hexdigest()[:10]}.js"
+def admin_files(package: AdminPackage, config: str, site_title: str, memo: Memo | None = None) -> Versioned:
+    """{out_path: bytes} of everything under /admin/ (`config`: the text of config.yml), the
+    script's version with it (sitegen/files.py)."""
+    script, script_name, fonts, key = _served_script(package, memo or Memo())
     files = {
         f"{OUT_DIR}/index.html": _index_html(script_name, site_title).encode("utf-8"),
         f"{OUT_DIR}/config.yml": config.encode("utf-8"),
@@ -584,4 +625,4 @@ def admin_files(package: AdminPackage, config: str, site_title: str, memo: Memo 
     }
     for name, font_package in sorted(fonts.items()):
         files[f"{OUT_DIR}/fonts/{name}"] = package.read(font_package, f"files/{name}")
-    return files
+    return Versioned(files, {f"{OUT_DIR}/{script_name}": SCRIPT_VERSION + key})

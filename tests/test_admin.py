@@ -223,6 +223,42 @@ def test_the_served_script_is_rewritten_once_per_bundle(tmp_path: Path) -> None:
     assert changed.keys() != cold.keys()  # the script's name follows its bytes
 
 
+def test_the_bundle_is_read_and_digested_once_a_build_and_the_script_keeps_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rewrite_ahead and admin_files share the bundle's key while its file stays as it is (settled:
+    here the racy window is 0); the served script carries that key as its version, so the write
+    stage skips it unread; a bundle changed between the key and the rewrite is an error, never a
+    script cached under another bundle's key."""
+    from sitegen.memo import Memo
+
+    monkeypatch.setattr(admin, "RACY_WINDOW_NS", 0)
+    monkeypatch.setattr(admin, "_KEYS", {})
+    digested: list[object] = []
+    real_digest = admin.digest
+
+    def counted(*parts: object) -> bytes:
+        digested.append(parts)
+        return real_digest(*parts)
+
+    monkeypatch.setattr(admin, "digest", counted)
+    package = _fake_package(tmp_path)
+    memo = Memo()
+    files = admin.admin_files(package, "config: 1\n", "Site", memo)
+    key = real_digest(FAKE_BUNDLE.encode("utf-8"), package.version)
+    (script,) = [name for name in files if name.endswith(".js")]
+    assert files.versions == {script: admin.SCRIPT_VERSION + key}
+    assert len(digested) == 2  # the key, and the rewrite's check of the bundle it read
+    digested.clear()
+    assert admin.admin_files(package, "config: 1\n", "Site", memo) == files
+    assert digested == []
+    bundle = package.node_modules / admin.PACKAGE / admin.BUNDLE
+    bundle.write_text(FAKE_BUNDLE + ";var z=1;", encoding="utf-8")
+    assert admin._script_key(package) != key
+    with pytest.raises(OSError, match="gewijzigd"):
+        admin._rewritten(package, key)
+
+
 def test_the_script_rewritten_ahead_is_the_one_rewritten_in_process(tmp_path: Path, monkeypatch) -> None:
     """A cold build starts rewriting the CMS script on the other core before it loads the stages
     (rewrite_ahead), and admin_files takes it: the same files; where the memo holds the script, no
