@@ -148,12 +148,13 @@ def index_pages(
     plans = _plans(files, language, memo)
     if not plans:
         return Versioned()
-    fresh = _indexed_ahead(files, plans)
+    delta, hidden = _delta(plans)
+    fresh = _indexed_ahead(files, plans, _delta_key(delta, language) if delta else None)
+    ahead = fresh.pop(_DELTA, None)  # the delta bundle of exactly these pages, where it was started ahead
     while True:
-        delta, hidden = _delta(plans)
         todo = [p for p in plans if p.base is None and p.key not in fresh]
         load(files, [rel for plan in todo for rel in plan.pages])  # in one go, not page by page
-        more, delta_bundle = _index(todo, delta, language, memo)
+        more, delta_bundle = _index(todo, delta, language, memo, ahead)
         fresh.update(more)
         clashing = _clashing(plans, delta_bundle)
         if not clashing:
@@ -162,6 +163,8 @@ def index_pages(
         # or a hash collision): the search page could not tell them apart, so those shards are
         # indexed in full.
         plans = [replace(plan, base=None) if plan.key in clashing else plan for plan in plans]
+        delta, hidden = _delta(plans)
+        ahead = None  # (made of other pages)
     result = Versioned()
     for number, plan in enumerate(plans):
         prefix = BUNDLE_DIR if number == 0 else f"{BUNDLE_DIR}/{SHARD_PREFIX}{number}"
@@ -246,15 +249,19 @@ _PLANNED: dict[int, tuple[Callable[[], object], tuple[str, int, list[bytes]], li
 
 
 # Indexing ahead. Pagefind needs only the pages, which render has done long before the link check
-# (the social cards come between them). So render starts the shards that will be indexed in full in
-# a forked child (`start_index`), on whatever core is free, and index_pages takes their bundles.
+# (the social cards come between them). So render starts the shards that will be indexed in full, and
+# the delta bundle where the memo does not hold it, in a forked child (`start_index`), on whatever
+# core is free, and index_pages takes their bundles.
 # The child leaves each bundle in a folder named after this process (so that no build takes it for
 # a killed build's leftovers while this one runs): a bundle is as large as its pages, and a pipe
 # would hold it twice in memory at the moment this process holds the most.
 _AHEAD: dict[
-    int, tuple[Callable[[], object], dict[bytes, dict[str, bytes]], Forked[dict[bytes, tuple[str, list[str]]]]]
+    int,
+    tuple[Callable[[], object], dict[bytes, dict[str, bytes] | bytes], Forked[dict[bytes, tuple[str, list[str]]]]],
 ] = {}
-"""id(files) -> (a weak reference to files, the digests of the shards started, the child indexing them)."""
+"""id(files) -> (a weak reference to files, the digests of the shards started and the delta's key
+(under _DELTA), the child indexing them)."""
+_DELTA = b"delta"  # the delta bundle among the shards started ahead (a shard's key is a 16-byte digest)
 
 
 def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> None:
@@ -265,15 +272,24 @@ def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     if not can_fork() or not hasattr(files, "__weakref__"):
         return
     memo = memo or Memo()
-    full = [plan for plan in _plans(files, language, memo) if plan.base is None]
-    if not full:
+    plans = _plans(files, language, memo)
+    full = [plan for plan in plans if plan.base is None]
+    delta, _ = _delta(plans)
+    delta_key = _delta_key(delta, language) if delta else None
+    if delta_key is not None and memo.known(DELTAS, [delta_key]):
+        delta_key = None  # remembered: nothing to index
+    if not full and delta_key is None:
         return
     # The bytes (read here: the child may not ask the memo), not `files`: it may be let go. A snapshot
     # holds no bytes that wait in the spool: the child reads them from there.
-    shards = [(plan.key, snapshot(files, plan.pages)) for plan in full]
+    shards: list[tuple[bytes, Mapping[str, bytes]]] = [(plan.key, snapshot(files, plan.pages)) for plan in full]
+    started: dict[bytes, dict[str, bytes] | bytes] = {plan.key: plan.digests for plan in full}
+    if delta_key is not None:  # (a rebuild after an edit: its pages' Pagefind run off this core's path)
+        shards.append((_DELTA, delta))
+        started[_DELTA] = delta_key
     job = Forked(functools.partial(_index_ahead, shards, language, os.getpid()))
     key = id(files)
-    _AHEAD[key] = (weakref.ref(files), {plan.key: plan.digests for plan in full}, job)
+    _AHEAD[key] = (weakref.ref(files), started, job)
     weakref.finalize(files, _AHEAD.pop, key, None)
 
 
@@ -295,13 +311,18 @@ def _index_ahead(
         return {key: found for (key, _), found in zip(shards, pool.map(index, shards), strict=True)}
 
 
-def _indexed_ahead(files: Mapping[str, bytes], plans: list[_Plan]) -> dict[bytes, dict[str, bytes]]:
-    """{key: bundle} of the shards start_index indexed, if these plans index the same pages in full."""
+def _indexed_ahead(
+    files: Mapping[str, bytes], plans: list[_Plan], delta_key: bytes | None
+) -> dict[bytes, dict[str, bytes]]:
+    """{key: bundle} of the shards start_index indexed, if these plans index the same pages in full,
+    and under _DELTA the delta bundle it indexed, if `delta_key` (_delta_key) is the one it started."""
     ahead = _AHEAD.pop(id(files), None)
     if ahead is None or ahead[0]() is not files:
         return {}
     _, started, job = ahead
-    planned = {plan.key: plan.digests for plan in plans if plan.base is None}
+    planned: dict[bytes, dict[str, bytes] | bytes] = {plan.key: plan.digests for plan in plans if plan.base is None}
+    if delta_key is not None:
+        planned[_DELTA] = delta_key
     same = {key for key, digests in started.items() if planned.get(key) == digests}  # the others changed since
     if not same:
         job.close()
@@ -501,18 +522,30 @@ def _plan(key: bytes, pages: _Pages, base: ShardIndex | None, memo: Memo) -> _Pl
     return _Plan(key, pages, digests, base, stale)
 
 
-def _index(
-    plans: list[_Plan], delta: dict[str, bytes], language: str, memo: Memo
-) -> tuple[dict[bytes, dict[str, bytes]], dict[str, bytes]]:
-    """Index the shards planned in full ({key: bundle}) and the delta, two at a time."""
-    full = [plan for plan in plans if plan.base is None]
+def _delta_key(delta: Mapping[str, bytes], language: str) -> bytes:
+    """The delta bundle's key in DELTAS: its pages, as they are."""
     key = hashlib.blake2b(language.encode(), digest_size=20)
     for rel in sorted(delta):
         key.update(b"\0" + rel.encode() + b"\0" + len(delta[rel]).to_bytes(8, "big") + delta[rel])
+    return key.digest()
+
+
+def _index(
+    plans: list[_Plan],
+    delta: dict[str, bytes],
+    language: str,
+    memo: Memo,
+    ahead: dict[str, bytes] | None = None,
+) -> tuple[dict[bytes, dict[str, bytes]], dict[str, bytes]]:
+    """Index the shards planned in full ({key: bundle}) and the delta, two at a time (`ahead`: the
+    delta's bundle, indexed ahead from the same pages)."""
+    full = [plan for plan in plans if plan.base is None]
+
+    def delta_bundle() -> dict[str, bytes]:
+        return ahead if ahead is not None else index_shard(delta, language)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        delta_job = (
-            pool.submit(memo.remembered, DELTAS, key.digest(), lambda: index_shard(delta, language)) if delta else None
-        )
+        delta_job = pool.submit(memo.remembered, DELTAS, _delta_key(delta, language), delta_bundle) if delta else None
         bundles = list(pool.map(lambda plan: _run_pagefind(plan.pages, language), full))
         return {plan.key: bundle for plan, bundle in zip(full, bundles, strict=True)}, (
             delta_job.result() if delta_job else {}

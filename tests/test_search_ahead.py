@@ -5,6 +5,7 @@ the pages as they are; nothing of the child is left behind."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import tempfile
 import weakref
@@ -72,6 +73,47 @@ def test_pages_changed_after_the_start_are_indexed_again(indexed_here: list[int]
     again = len(indexed_here)
     assert bundle == search.index_pages(dict(files))  # the index of the pages as they are now
     assert sum(indexed_here[again:]) == 7
+
+
+def _edited(files: SiteFiles) -> SiteFiles:
+    edited = SiteFiles(files.memo)
+    edited.update({name: files[name] for name in files})
+    edited["p3/index.html"] = PAGE.format(title="Pagina 3", text="gewijzigd").encode()
+    return edited
+
+
+@pytest.mark.parametrize("changed_after_start", [False, True])
+def test_a_delta_indexed_ahead_is_taken_only_for_its_pages(
+    indexed_here: list[int], monkeypatch: pytest.MonkeyPatch, changed_after_start: bool
+) -> None:
+    """After an edit, the delta bundle (its changed pages) is indexed ahead too, where the memo lacks
+    it, and taken only while its pages are the same: the index is the one made without it."""
+    from sitegen.memo import Memo
+    from sitegen.stores import MemoryStore
+
+    monkeypatch.setattr(search, "DELTA_SHARE", 1.0)  # every edit goes to the delta
+    before = _scratch()
+    built = []
+    for ahead in (True, False):  # two memos that saw the same first build
+        memo = Memo(MemoryStore())
+        files = _files(7)
+        search.index_pages(files, memo=memo)
+        memo.finish(success=True)
+        edited = _edited(files)
+        if ahead:
+            search.start_index(edited, memo=memo)
+            if changed_after_start:
+                edited["p3/index.html"] = PAGE.format(title="Pagina 3", text="weer anders").encode()
+        elif changed_after_start:
+            edited["p3/index.html"] = PAGE.format(title="Pagina 3", text="weer anders").encode()
+        indexed_here.clear()
+        built.append(search.index_pages(edited, memo=memo))
+        if ahead:
+            assert indexed_here == ([1] if changed_after_start else [])  # else taken from the child
+    assert indexed_here == [1]  # the delta, indexed here without the child
+    assert json.loads(built[0]["pagefind/shards.json"])["bundles"][-1] == f"{search.DELTA_DIR}/"
+    assert built[0] == built[1]
+    assert _scratch() == before
 
 
 def test_nothing_starts_where_nothing_can_be_forked(indexed_here: list[int], monkeypatch) -> None:
