@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence
 from typing import Any, TypeVar
 
-from .memo import BYTES, Memo, Space, json_codec
+from .memo import BYTES, Codec, Memo, Space
 from .spool import Spool
 
 logger = logging.getLogger(__name__)
@@ -304,7 +305,33 @@ _MISSING = object()
 
 def fact_space(name: str) -> Space[FactTable]:
     """The memo space of one kind of fact (declared by the module that derives it)."""
-    return Space(f"facts-{name}", json_codec(lambda table: table, dict))
+    return Space(f"facts-{name}", Codec(_encode_table, _decode_table))
+
+
+def _encode_table(table: FactTable) -> bytes:
+    """A fact table as JSON: each distinct fact once, the versions as one text, and the number of
+    each version's fact (most pages share their Content-Security-Policy: a table of the 13,500
+    pages at 300x10,000 was 2.5 MB of JSON holding one policy 13,500 times, 14 ms to read back)."""
+    numbers: dict[str, int] = {}
+    distinct: list[Any] = []
+    refs: list[int] = []
+    for fact in table.values():
+        text = json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+        number = numbers.setdefault(text, len(distinct))
+        if number == len(distinct):
+            distinct.append(fact)
+        refs.append(number)
+    plain = {"versions": " ".join(table), "facts": distinct, "refs": refs}  # a version is hex: no space
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _decode_table(data: bytes) -> FactTable:
+    plain = json.loads(data)
+    versions = plain["versions"].split(" ") if plain["versions"] else []
+    distinct, refs = plain["facts"], plain["refs"]
+    if min(refs, default=0) < 0:  # (one past the end is an IndexError, unequal lengths a ValueError)
+        raise ValueError("a fact table with a negative reference")
+    return dict(zip(versions, map(distinct.__getitem__, refs), strict=True))
 
 
 def _table_key(bucket: int) -> bytes:

@@ -197,6 +197,21 @@ def test_facts_are_derived_once_per_version() -> None:
     assert facts({"a": b"xy"}, space, ["a"], length) == {"a": 2}  # a plain mapping: derived directly
 
 
+def test_a_fact_table_keeps_each_distinct_fact_once_and_comes_back_as_it_was() -> None:
+    """The disk form of a fact table writes a fact shared by many pages (their policy) once."""
+    policy = "default-src 'self'; img-src 'self' data:"
+    table = {f"70{n:038x}": policy for n in range(500)} | {"64" + "ab" * 16: None, "63" + "cd" * 16: ["a", 1]}
+    codec = fact_space("test-shared").codec
+    assert codec is not None
+    data = codec.encode(table)
+    assert codec.decode(data) == table and list(codec.decode(data)) == list(table)
+    assert data.count(policy.encode()) == 1 and len(data) < 45 * 510  # (a version and a number each)
+    assert codec.decode(codec.encode({})) == {}
+    for damaged in (data.replace(b'"refs":[', b'"refs":[-1,'), data.replace(b'"refs":[', b'"refs":[0,')):
+        with pytest.raises(ValueError):
+            codec.decode(damaged)
+
+
 def test_a_one_article_cli_rebuild_reads_no_unchanged_page_or_card(run_cli, tmp_path: Path, monkeypatch) -> None:
     """The whole CLI build, write stage included (write_site gets the versions): after one article's
     body changed, no unchanged page or card is read from the cache, and the output is a cold build's."""
