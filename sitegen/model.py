@@ -455,9 +455,15 @@ UTF-8 (every story's body is read on every build: its HTML needs no unescaping).
 STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
 """The MARKDOWN keys of the stories the last build showed (Memo.known_listed)."""
 _LAST_BUILD = b"last build"
-LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article]]] = Space("model-articles")
-"""The articles of the last build by (src_path, version), with the story bodies they read from (in
-memory only: the preview's rebuilds make only the articles of changed files anew)."""
+_Made = tuple[dict[str, Any], bytes, str, "Article"]
+"""A story's checked data (held: no id is taken again meanwhile), its file's version and path as
+shown, and the article made of them: the same data object is the same record of the file (load.py
+keeps a record while its file's stat is the same), so its article is taken as it is while its
+scheduling is the same (the only thing it is made of that may change meanwhile: the day)."""
+LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article], dict[int, _Made]]] = Space("model-articles")
+"""The articles of the last build by (src_path, version) and by the checked data they were made from
+(its id: _Made), with the story bodies they read from (in memory only: the preview's rebuilds make
+only the articles of changed files anew)."""
 BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
 """The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
@@ -577,9 +583,10 @@ def build_model(
     stories = valid.articles + valid.pages  # and the stored ones, asked for only with an image (shown_images)
     # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
     # slug, path, base path and scheduling are the same is the same object again.
-    bodies, last_articles = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {})
+    bodies, last_articles, last_made = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {}, {})
     if bodies is None or bodies.memo is not memo or bodies.base_path != base_path or bodies.owner != os.getpid():
-        bodies, last_articles = _Bodies(memo, base_path), {}
+        bodies, last_articles, last_made = _Bodies(memo, base_path), {}, {}
+    made_now: dict[int, _Made] = {}
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
     body_version = _version_of("body", base_path)
@@ -614,6 +621,16 @@ def build_model(
         else:
             slug, src_path, item, source = story
             content, date, draft = version_of(src_path), item["date"], item["draft"]
+            was = last_made.get(id(item))
+            if was is not None and was[0] is item and was[1] is content and was[2] is src_path:
+                article = was[3]
+                scheduled = date.start > today
+                if article.scheduled == scheduled and (include_unpublished or not (draft or scheduled)):
+                    articles.append(article)
+                    story_keys.append(article.body._key)  # type: ignore[attr-defined]
+                    by_version[src_path, article.version] = article
+                    made_now[id(item)] = was
+                    continue
             title, kind_, refs, summary = item["title"], item["type"], item["igs"], item["summary"]
             person, image, tags, sources = item["person"], item["image"], item["tags"], item["sources"]
             updated = PartialDate(item["updated"]) if item["updated"] else date
@@ -667,8 +684,10 @@ def build_model(
         story_keys.append(key)
         if version:
             by_version[src_path, version] = article
-    if by_version.keys() != last_articles.keys():
-        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, by_version))
+            if not stored:
+                made_now[id(item)] = (item, content, src_path, article)
+    if by_version.keys() != last_articles.keys() or made_now.keys() != last_made.keys():
+        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, by_version, made_now))
     withheld_articles = len(unpublished)
     unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
     hidden = {src_path for _, src_path, _, _ in unpublished}

@@ -258,6 +258,10 @@ def test_a_rebuild_in_memory_makes_only_the_articles_of_changed_files_anew(
     first = by_slug(build())
     again = by_slug(build())
     assert all(again[slug] is first[slug] for slug in first), "nothing changed: the same objects"
+    published = by_slug(build(include_unpublished=False))  # the scheduled one left out, the rest kept
+    assert "later" in first and "later" not in published
+    assert all(published[slug] is first[slug] for slug in published)
+    first = by_slug(build())
 
     article = Path("content/articles/project-x.md")
     article.write_text(article.read_text(encoding="utf-8").replace("Over het project.", "Over het project!"))
