@@ -73,6 +73,10 @@ TEMPLATE_CODE: Space[Any] = Space("template-code")
 # entry, and bound to the engine version, Jinja's included): compiling that costs a seventh of
 # compiling the template.
 TEMPLATE_PYTHON: Space[str] = Space("template-python", TEXT)
+# The last build's card pictures with the locators and colours they were drawn from (in memory only:
+# the preview's rebuilds draw them again only when an IGS's place on the map or its colour changed).
+LAST_ARTWORK: Space[tuple[dict[str, str], dict[str, str], Artwork]] = Space("artwork")
+_LAST_BUILD = b"last build"
 
 
 @dataclass(frozen=True)
@@ -385,7 +389,7 @@ def render_site(
         return picture_html(pictures[src], env.globals["href"], alt, sizes, lazy=lazy, cls=cls)
 
     env.globals["picture"] = picture
-    art = make_artwork(dict(geo.locators), dict(geo.colours))
+    art = _artwork(geo, memo)
 
     def card_picture(item: Any) -> Markup:
         """The picture at the top of a story or IGS card: the story's photo, else its (first) IGS on
@@ -521,6 +525,17 @@ def render_site(
         later.append(cards)
     logger.info("Rendered %d files", len(output))
     return output
+
+
+def _artwork(geo: MapData, memo: Memo) -> Artwork:
+    """The card pictures of the map data: the last build's while its locators and colours are equal."""
+    locators, colours = dict(geo.locators), dict(geo.colours)
+    last = memo.recalled(LAST_ARTWORK, _LAST_BUILD)
+    if last is not None and last[0] == locators and last[1] == colours:
+        return last[2]
+    art = make_artwork(locators, colours)
+    memo.keep(LAST_ARTWORK, _LAST_BUILD, (locators, colours, art))
+    return art
 
 
 def _asset_names(assets: Assets, named: Mapping[str, Iterable[str]]) -> dict[str, dict[str, str]]:
