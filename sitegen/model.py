@@ -455,7 +455,7 @@ UTF-8 (every story's body is read on every build: its HTML needs no unescaping).
 STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
 """The MARKDOWN keys of the stories the last build showed (Memo.known_listed)."""
 _LAST_BUILD = b"last build"
-_Made = tuple[dict[str, Any], bytes, str, "Article"]
+_Made = tuple[dict[str, Any], bytes, str, Article]
 """A story's checked data (held: no id is taken again meanwhile), its file's version and path as
 shown, and the article made of them: the same data object is the same record of the file (load.py
 keeps a record while its file's stat is the same), so its article is taken as it is while its
@@ -464,6 +464,12 @@ LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article], dict[int, 
 """The articles of the last build by (src_path, version) and by the checked data they were made from
 (its id: _Made), with the story bodies they read from (in memory only: the preview's rebuilds make
 only the articles of changed files anew)."""
+_MadeIgs = tuple[dict[str, Any], bytes | None, str, Igs]
+LAST_IGS: Space[tuple[tuple[object, ...], dict[int, _MadeIgs]]] = Space("model-igs")
+"""The IGS'en of the last build by the id of the checked data each was made from (held), with what else
+they were made of (the base path, the site's date, the register's lookup: equal while the register
+is the same object): in memory only, so that the preview's rebuilds make only the IGS of a changed
+file anew (with its members looked up again)."""
 BODY_IMAGES: Space[list[str]] = Space("body-images", json_codec(list, list))
 """The images a story's or page's body names, by the body's key (needed when a story is unpublished)."""
 
@@ -571,8 +577,19 @@ def build_model(
     # Every Markdown text but the stories' at once: one question to the memo, and a cold build of a
     # large site renders them on every core. A story's body is read when shown (_StoryBody).
     newsletter, home = data["newsletter"], data["home"]
+    # The IGS'en of the last build (the preview's rebuilds) made of the same data and the same frame,
+    # which have not ended since.
+    frame = (base_path, site_updated, resolve_member)
+    last_frame, last_igs = memo.recalled(LAST_IGS, _LAST_BUILD) or ((), {})
+    igs_taken: dict[int, _MadeIgs] = {}
+    for _, src_path, item in valid.igs if last_frame == frame else ():
+        was = last_igs.get(id(item))
+        if was is not None and was[0] is item and was[1] is valid.versions.get(src_path) and was[2] is src_path:
+            active_until = item.get("active_until")
+            if was[3].has_ended == (active_until is not None and active_until.end < today):
+                igs_taken[id(item)] = was
     texts = [newsletter.get("privacy"), home.get("intro"), *(b.get("body") for b in home["blocks"])]
-    texts += [item.get("description") for _, _, item in valid.igs]
+    texts += [item.get("description") for _, _, item in valid.igs if id(item) not in igs_taken]
     wanted = list(dict.fromkeys([newsletter["unavailable"], *(text for text in texts if text)]))
     calls = [(digest(text, base_path), (text, base_path)) for text in wanted]
     rendered = dict(zip(wanted, memo.remembered_all(MARKDOWN, calls, lambda args: render_markdown(*args)), strict=True))
@@ -701,7 +718,13 @@ def build_model(
     page_body = {key: body for (key, _), body in zip(shown_pages, page_bodies, strict=True)}
 
     igs_list = []
+    igs_made: dict[int, _MadeIgs] = {}
     for slug, src_path, item in valid.igs:
+        was = igs_taken.get(id(item))
+        if was is not None:
+            igs_list.append(was[3])
+            igs_made[id(item)] = was
+            continue
         members = []
         for name in item["municipalities"]:
             resolved = resolve_member(name)
@@ -747,6 +770,9 @@ def build_model(
                 version=_version(valid.versions.get(src_path), *made_with),
             )
         )
+        igs_made[id(item)] = (item, valid.versions.get(src_path), src_path, igs_list[-1])
+    if last_frame != frame or igs_made.keys() != last_igs.keys():
+        memo.keep(LAST_IGS, _LAST_BUILD, (frame, igs_made))
 
     withheld = tuple(
         Withheld(src_path, url_of["article" if n < withheld_articles else "page"](slug=slug), item["title"],

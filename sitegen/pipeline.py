@@ -78,15 +78,10 @@ def _load_model(
         raise ContentErrors(errors)
 
     assert isinstance(register, Register)
-
-    def resolve_member(name: str) -> tuple[str, str] | None:
-        municipality = register.resolve(name)
-        return (municipality.name, municipality.nis) if municipality is not None else None
-
     site = build_model(
         valid,
         images=raw.images,
-        resolve_member=resolve_member,
+        resolve_member=register.member,
         today=options.today or dt.date.today(),
         include_unpublished=options.include_unpublished,
         base_url=options.base_url,

@@ -135,6 +135,13 @@ class Register:
         """The current municipality for a current or former name, or None."""
         return self._by_key.get(name_key(name))
 
+    def member(self, name: str) -> tuple[str, str] | None:
+        """(current name, NIS code) of the municipality an IGS member's name stands for, or None (the
+        model's lookup: bound to this register, it equals the same lookup of the next build while the
+        register is the same object)."""
+        municipality = self.resolve(name)
+        return (municipality.name, municipality.nis) if municipality is not None else None
+
     def is_former(self, name: str) -> bool:
         """True for a name that no longer is a municipality (e.g. "Moerbeke"), False otherwise."""
         return name_key(name) in self._former_keys

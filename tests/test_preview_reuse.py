@@ -3,17 +3,23 @@ the life of the server): each reuse is checked against an edit that must end it.
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import ROOT, SAMPLE
+from test_serve import summary_edit
 
 from sitegen import pipeline, render
 from sitegen.artwork import make_artwork
 from sitegen.memo import Memo
 from sitegen.options import BuildOptions
 from sitegen.stores import MemoryStore
+
+TODAY = dt.date(2024, 6, 1)
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +56,51 @@ def test_card_pictures_are_drawn_again_only_for_other_locators_or_colours(geo: A
         art = render._artwork(changed, memo)
         memo.finish(success=True)
         assert art != first and art == make_artwork(dict(changed.locators), dict(changed.colours))
+
+
+def test_igs_objects_are_taken_over_until_their_file_the_day_or_the_register_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model hands an IGS of the last build back as the same object while it is made of the same
+    file, base path, site date and register; each of those changed makes it anew, as a build without
+    memo makes it."""
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    memo = Memo(MemoryStore())
+    real = pipeline.build_model
+
+    def build(resolve: Any = None, **options: Any) -> dict[str, Any]:
+        def build_model(valid: Any, **kwargs: Any) -> Any:
+            if resolve is not None:
+                kwargs["resolve_member"] = resolve
+            return real(valid, **kwargs)
+
+        monkeypatch.setattr(pipeline, "build_model", build_model)
+        settings = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", **{"today": TODAY, **options})
+        site = pipeline.load_and_validate(settings, memo)
+        memo.finish(success=True)
+        assert site.igs == pipeline.load_and_validate(settings, Memo()).igs  # as a build without memo
+        return {igs.slug: igs for igs in site.igs}
+
+    first = build()
+    assert all(igs is first[slug] for slug, igs in build().items())
+
+    path = Path("content/igs/noord.yaml")
+    old, new = summary_edit(path.read_text(encoding="utf-8"), "Bewerkt.")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    edited = build()
+    assert edited["noord"] is not first["noord"] and edited["zuid"] is first["zuid"]
+
+    earlier = build(today=dt.date(2023, 1, 1))  # before zuid's active_until: not ended then
+    assert not earlier["zuid"].has_ended and first["zuid"].has_ended
+    assert earlier["noord"] is edited["noord"]
+
+    def elsewhere(name: str) -> tuple[str, str]:
+        return (f"{name} (elders)", "99999")
+
+    other = build(resolve=elsewhere, today=dt.date(2023, 1, 1))  # another register
+    assert all(other[slug] is not igs for slug, igs in earlier.items())
+    assert any(member.nis == "99999" for igs in other.values() for member in igs.members)
+
+    moved = build(resolve=elsewhere, today=dt.date(2023, 1, 1), base_url="https://elders.example/sub/")
+    assert all(moved[slug] is not igs for slug, igs in other.items())
