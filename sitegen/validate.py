@@ -455,15 +455,36 @@ class _Checker:
         return rel
 
 
+Front = tuple[str, str, dict[str, Any], MarkdownSource]
+"""A Markdown file's slug, path as shown, checked front matter and source (ValidContent)."""
+LAST_FRONTS: Space[tuple[frozenset[str], dict[int, tuple[MarkdownSource, Front]]]] = Space("valid-fronts")
+"""The stories of the last build whose own checks found nothing (no error, no image, every value
+valid), by the id of their source (held), with the IGS'en a story could name then (in memory only: the
+preview's rebuilds check again only what changed; a source is the same object while its file's
+record is: load.py)."""
+_LAST_BUILD = b"last build"
+
+
 def _front(
     kind: str,
     folder: str,
     items: tuple[tuple[str, MarkdownSource], ...],
     errors: list[ContentError],
     checked: Callable[[str, MarkdownSource, YamlDoc], FileCheck],
-) -> list[tuple[str, str, dict[str, Any], MarkdownSource]]:
+    last: Mapping[int, tuple[MarkdownSource, Front]] | None = None,
+    clean: dict[int, tuple[MarkdownSource, Front]] | None = None,
+    fresh: list[Front] | None = None,
+) -> list[Front]:
+    """The checked front matter of each file; with `clean`, those whose checks found nothing go there
+    too, and with `last` (clean ones of an earlier build), those are taken as they were (the others
+    go to `fresh` too)."""
     result = []
     for slug, source in items:
+        was = last.get(id(source)) if last else None
+        if was is not None and was[0] is source and was[1][0] == slug:
+            result.append(was[1])
+            clean[id(source)] = was  # type: ignore[index]
+            continue
         doc = source.front
         if doc.empty:
             if not any(e.path == doc.src_path for e in errors):  # else a YAML error says why
@@ -473,9 +494,13 @@ def _front(
                     )
                 )
             continue
-        data = checked(folder, source, doc).data
-        if isinstance(data, dict):
-            result.append((slug, doc.src_path, data, source))
+        found = checked(folder, source, doc)
+        if isinstance(found.data, dict):
+            result.append((slug, doc.src_path, found.data, source))
+            if fresh is not None:
+                fresh.append(result[-1])
+            if clean is not None and not (found.errors or found.images or not found.complete):
+                clean[id(source)] = (source, result[-1])
     return result
 
 
@@ -816,19 +841,30 @@ def validate_content(
         return found
 
     key = igs_checks_key(raw, igs, register) if resolve_municipality is None or register is not None else None
-    errors += igs_checks() if key is None else (memo or Memo()).remembered(IGS_CHECKS, key, igs_checks)
+    memo = memo or Memo()
+    errors += igs_checks() if key is None else memo.remembered(IGS_CHECKS, key, igs_checks)
 
     igs_slugs = {slug for slug, _, _ in igs}
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
     unreadable = {slug for slug, doc in raw.igs if doc.empty}
     unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
-    articles = _front("dit verhaal", "articles", raw.articles, errors, checked)
+    known = frozenset(igs_slugs | unreadable)
+    # The clean stories of the last build (the preview's rebuilds) are taken as they were, and while the
+    # IGS'en they may name are the same, the references they made then are not looked at again.
+    last_known, last_clean = (memo.recalled(LAST_FRONTS, _LAST_BUILD) if memo.lasting else None) or (None, {})
+    clean: dict[int, tuple[MarkdownSource, Front]] = {}
+    fresh: list[Front] = []
+    taken = last_clean if known == last_known else None
+    lasting = clean if memo.lasting else None  # a build's disk store ends with the build: none kept
+    articles = _front("dit verhaal", "articles", raw.articles, errors, checked, taken, lasting, fresh)
     pages = _front("deze pagina", "pages", raw.pages, errors, checked)
-    known = igs_slugs | unreadable
-    for _, _, data, source in articles:
+    for _, _, data, source in fresh if taken is not None else articles:
         refs = data.get("igs")
         if isinstance(refs, tuple) and not known.issuperset(refs):  # the one test most articles need
             _check_igs_refs(source.front, ("igs",), refs, known, errors)
+            clean.pop(id(source), None)
+    if memo.lasting and (clean.keys() != last_clean.keys() or known != last_known):
+        memo.keep(LAST_FRONTS, _LAST_BUILD, (known, clean))
     stored_stories(raw.stories, known, errors)
     for slug, src_path, _, _ in pages:
         if slug in reserved_slugs():

@@ -15,6 +15,7 @@ from test_serve import summary_edit
 
 from sitegen import pipeline, render
 from sitegen.artwork import make_artwork
+from sitegen.errors import ContentErrors
 from sitegen.memo import Memo
 from sitegen.options import BuildOptions
 from sitegen.stores import MemoryStore
@@ -104,3 +105,44 @@ def test_igs_objects_are_taken_over_until_their_file_the_day_or_the_register_cha
 
     moved = build(resolve=elsewhere, today=dt.date(2023, 1, 1), base_url="https://elders.example/sub/")
     assert all(moved[slug] is not igs for slug, igs in other.items())
+
+
+def test_clean_stories_are_taken_over_until_the_igs_they_may_name_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation hands a story whose own checks found nothing back as the last build's front matter
+    while the IGS'en a story may name are the same; an IGS gone (or back) checks every story's
+    references again, and a story with a problem is never taken over: each build reports what a
+    build without memo reports."""
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    memo = Memo(MemoryStore())
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", today=TODAY, include_unpublished=True)
+
+    def outcome(with_memo: Memo) -> list[str]:
+        try:
+            pipeline.load_and_validate(options, with_memo)
+        except ContentErrors as exc:
+            return sorted(error.render(tmp_path) for error in exc.errors)
+        finally:
+            with_memo.finish(success=True)
+        return []
+
+    def build() -> list[str]:
+        found = outcome(memo)
+        assert found == outcome(Memo())
+        return found
+
+    assert build() == build() == []
+    igs = Path("content/igs/noord.yaml")
+    igs.rename(igs.with_name("elders.yaml"))  # every story naming noord: an unknown IGS
+    broken = build()
+    assert any("interview-noord.md" in line for line in broken) and any("project-x.md" in line for line in broken)
+    assert build() == broken  # nothing changed: the same errors again
+    igs.with_name("elders.yaml").rename(igs)
+    assert build() == []
+    story = Path("content/articles/project-x.md")
+    story.write_text(story.read_text(encoding="utf-8").replace("igs: [noord]", "igs: [nergens]"), encoding="utf-8")
+    wrong = build()
+    assert len(wrong) == 1 and "project-x.md" in wrong[0]
+    assert build() == wrong
