@@ -23,7 +23,6 @@ import hashlib
 import html
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -40,7 +39,7 @@ from .memo import FILES, TEXT, Memo, Space
 from .parallel import Forked
 from .register import Register
 from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, Field
-from .tree import RACY_WINDOW_NS
+from .tree import entry_state, file_stat, settled
 
 logger = logging.getLogger(__name__)
 
@@ -580,14 +579,14 @@ def _script_key(package: AdminPackage) -> bytes:
     was too recent to tell a later change by (the racy-mtime rule, sitegen/tree.py)."""
     path = package.node_modules / PACKAGE / BUNDLE
     before = time.time_ns()
-    info = os.stat(path)
-    stat = (str(path), package.version, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
-    key = _KEYS.get(stat)
+    stat = file_stat(entry_state(str(path)))
+    known = (str(path), package.version, stat)
+    key = _KEYS.get(known) if stat is not None else None
     if key is None:
         key = digest(path.read_bytes(), package.version)
         _KEYS.clear()
-        if max(info.st_mtime_ns, info.st_ctime_ns) < before - RACY_WINDOW_NS:
-            _KEYS[stat] = key
+        if stat is not None and settled(stat, before):
+            _KEYS[known] = key
     return key
 
 

@@ -30,7 +30,7 @@ from .errors import ContentError, ContentErrors, os_reason
 from .frozen import made
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
-from .tree import RACY_WINDOW_NS, State, file_stat
+from .tree import State, file_stat, settled
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -948,10 +948,7 @@ def _read_record(
 def _is_settled(file: ContentFile, record: Record) -> bool:
     """Whether the record may be trusted on the file's unchanged stat alone (the racy-mtime rule: a racy
     file is read again and compared by content, until it is read long enough after its last change)."""
-    if file.stat is None or not record.content:
-        return False
-    _, mtime_ns, _, ctime_ns = file.stat
-    return max(mtime_ns, ctime_ns) < record.taken_ns - RACY_WINDOW_NS
+    return file.stat is not None and bool(record.content) and settled(file.stat, record.taken_ns)
 
 
 def _place(file: ContentFile) -> str:
@@ -998,7 +995,7 @@ def _stored_story(file: ContentFile, row: tuple[Any, ...], journal: Journal) -> 
     _, stat_key, content, taken_ns, shape, errors, checked = row
     if errors or not content or shape is None or shape[0] != file.shown or shape[1] or checked is None:
         return None
-    if max(stat_key[1], stat_key[3]) >= taken_ns - RACY_WINDOW_NS:  # _is_settled, with the stats equal
+    if not settled(stat_key, taken_ns):  # _is_settled, with the stats equal
         return None
     data = journal.clean_data(checked)
     if data is None:

@@ -72,5 +72,12 @@ def file_stat(state: State) -> tuple[int, int, int, int] | None:
     return state[3], state[4], state[5], state[6]
 
 
+def settled(stat: tuple[int, int, int, int], taken_ns: int) -> bool:
+    """Whether a file of this stat (file_stat), read at `taken_ns`, may be trusted on an unchanged
+    stat alone: its last change came long enough before the read (the racy-mtime rule)."""
+    _, mtime_ns, _, ctime_ns = stat
+    return max(mtime_ns, ctime_ns) < taken_ns - RACY_WINDOW_NS
+
+
 def is_folder(state: State) -> bool:
     return state[0] != -1 and stat.S_ISDIR(state[0])

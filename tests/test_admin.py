@@ -232,7 +232,7 @@ def test_the_bundle_is_read_and_digested_once_a_build_and_the_script_keeps_its_v
     script cached under another bundle's key."""
     from sitegen.memo import Memo
 
-    monkeypatch.setattr(admin, "RACY_WINDOW_NS", 0)
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)
     monkeypatch.setattr(admin, "_KEYS", {})
     digested: list[object] = []
     real_digest = admin.digest

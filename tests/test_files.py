@@ -48,7 +48,7 @@ def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     shutil.copytree(SAMPLE / "content", tmp_path / "content")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # the copied files settle at once
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # the copied files settle at once
     options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
 
     def build() -> tuple[SiteFiles, _ReadCountingStore]:
@@ -216,7 +216,7 @@ def test_a_one_article_cli_rebuild_reads_no_unchanged_page_or_card(run_cli, tmp_
     """The whole CLI build, write stage included (write_site gets the versions): after one article's
     body changed, no unchanged page or card is read from the cache, and the output is a cold build's."""
     monkeypatch.setattr("sitegen.search.DELTA_SHARE", 1.0)  # as on a large site: the edit goes to the delta
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # the copied files settle at once
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # the copied files settle at once
     content, out, cold = tmp_path / "content", tmp_path / "out", tmp_path / "cold"
     shutil.copytree(SAMPLE / "content", content)
     reads: dict[str, int] = {}

@@ -275,12 +275,11 @@ def test_a_build_from_another_folder_renders_nothing_again(tmp_path: Path, monke
     """The cache's keys hold no path as shown (relative to the working folder): the same content built
     from another folder reads no content file again, renders no page or Markdown again, and gives
     the same bytes."""
-    from sitegen import load
     from sitegen.memo import Memo
     from sitegen.pipeline import BuildOptions, build_files
     from sitegen.stores import DiskStore
 
-    monkeypatch.setattr(load, "RACY_WINDOW_NS", 0)  # the files were copied a moment ago
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # the files were copied a moment ago
     _sample_project(tmp_path)
     (tmp_path / "elders").mkdir()
     built = []
@@ -403,10 +402,10 @@ def test_scratch_of_killed_builds_is_removed(tmp_path: Path) -> None:
 def test_a_same_size_edit_with_its_old_mtime_is_no_no_op(run_cli, tmp_path: Path, monkeypatch) -> None:
     """After a settled build, a write that keeps the size and puts the mtime back is told by its
     ctime alone: the next build is not skipped as a no-op and equals a cold build."""
-    from sitegen import fingerprint, load
+    from sitegen import fingerprint
 
     monkeypatch.setattr(fingerprint, "RACY_WINDOW_NS", 0)  # the copied files settle at once
-    monkeypatch.setattr(load, "RACY_WINDOW_NS", 0)
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)
     content, templates, assets = _sample_project(tmp_path)
     cache, warm, cold = tmp_path / "cache", tmp_path / "warm", tmp_path / "cold"
     common = ["--content", str(content), "--templates", str(templates), "--assets", str(assets)]

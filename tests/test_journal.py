@@ -90,7 +90,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sample was copied a moment ago: inside the racy window every file would be read again
     (and found unchanged). With a window of zero, a file is settled once a build started after it."""
-    monkeypatch.setattr(load, "RACY_WINDOW_NS", 0)
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)
 
 
 def _article_title(site: Any, slug: str = "project-x") -> str:

@@ -283,7 +283,7 @@ def _edit(path: Path, pattern: str, replacement: str) -> None:
 def test_an_igs_summary_edit_redoes_nothing_of_the_map(rebuild, monkeypatch: pytest.MonkeyPatch) -> None:
     # The sample was copied just before the first build: without this, the racy-mtime rule would have
     # every file read again (and found unchanged) instead of trusting its stat.
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)
     _edit(Path("content/igs/noord.yaml"), r'^summary: "', 'summary: "Bewerkt. ')
     memo = rebuild()
     misses = {name: misses for name, (_, misses) in memo.finished.items()}
@@ -294,7 +294,7 @@ def test_an_igs_summary_edit_redoes_nothing_of_the_map(rebuild, monkeypatch: pyt
 
 
 def test_one_article_body_edit_renders_one_markdown_document(rebuild, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # as above: trust the copied files' stat
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # as above: trust the copied files' stat
     path = sorted(Path("content/articles").glob("*.md"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\nEen nieuwe laatste zin.\n", encoding="utf-8")
     memo = rebuild()
@@ -321,7 +321,7 @@ def test_the_map_data_of_unchanged_igs_objects_is_made_once_and_holds_this_build
     data that holds the edited IGS, as a build from scratch does."""
     from sitegen import mapview
 
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)  # trust the copied files' stat
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # trust the copied files' stat
     made: list[tuple[object, mapview.MapData]] = []
     original = mapview.build_map_data
 
@@ -389,7 +389,7 @@ def _sample_builder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     # The files were all just written: the input journal would re-read (and keep again) every one
     # of them for its first seconds (the racy-mtime rule, tests/test_journal.py). Here they settle at once.
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)
     options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets")
 
     def build() -> _CountingStore:

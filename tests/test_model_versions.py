@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, SAMPLE
 from PIL import Image
 
-from sitegen import load, model, pipeline
+from sitegen import model, pipeline
 from sitegen.deps import digest, page_keys
 from sitegen.markup import RenderedMarkdown
 from sitegen.memo import Memo
@@ -188,7 +188,7 @@ def test_a_rebuild_reads_only_the_story_bodies_it_shows(project: Path, monkeypat
     """A story's rendered body is read from the cache when its page is rendered, not for the model:
     how many bodies a rebuild reads does not grow with the number of stories; and the bodies it does
     not read stay in the cache for the builds that need them."""
-    monkeypatch.setattr(load, "RACY_WINDOW_NS", 0)  # the copied files are settled at once
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # the copied files are settled at once
     options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", today=TODAY)
     read: list[bytes] = []
     real = DiskStore.get_many

@@ -273,7 +273,7 @@ def test_a_rebuild_plans_the_cards_of_changed_pages_only(tmp_path, monkeypatch: 
 
     shutil.copytree(SAMPLE / "content", tmp_path / "content")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("sitegen.load.RACY_WINDOW_NS", 0)
+    monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)
     planned: list[str] = []
     real = render._card_style
 
