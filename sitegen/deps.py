@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from .memo import BYTES, Codec, Memo, Space, pieces
-from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, templates_reading
+from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, job_out_path, templates_reading
 from .parallel import collector_paused
 
 DIGEST_SIZE = 20  # of `digest` and of the model's versions
@@ -319,7 +319,6 @@ LAST_KEYS: Space[tuple[Any, _Sources, list[PageJob], dict[int, bytes]]] = Space(
 """The last build's site, the other inputs of its page keys, its jobs and their keys by id() (in memory
 only): see `page_keys`."""
 _LAST_BUILD = b"last build"
-_OUT_PATH = operator.attrgetter("out_path")
 
 
 def page_keys(
@@ -363,10 +362,10 @@ def page_keys(
             # In C (some 12,000 jobs): each job's key, the kept one's or the new one's (none: not keyed).
             ids = list(map(id, jobs))
             found = dict(zip(ids, map(kept.get, ids), strict=True))
-            found.update(zip(map(id, new), map(fresh.get, map(_OUT_PATH, new)), strict=True))
+            found.update(zip(map(id, new), map(fresh.get, map(job_out_path, new)), strict=True))
             made = list(map(found.get, ids))
             keyed = list(map(bool, made))
-            keys = dict(itertools.compress(zip(map(_OUT_PATH, jobs), made, strict=True), keyed))
+            keys = dict(itertools.compress(zip(map(job_out_path, jobs), made, strict=True), keyed))
             by_job = dict(itertools.compress(zip(ids, made, strict=True), keyed))
             memo.keep(LAST_KEYS, _LAST_BUILD, (site, sources, jobs, by_job))  # the jobs held: no id is taken again
             if summaries_out is not None:  # by the tables of the last build that made them
@@ -387,7 +386,7 @@ def _same_sources(last: _Sources, now: _Sources) -> bool:
 
 
 def _keep_last(memo: Memo, site: Any, sources: _Sources, jobs: list[PageJob], keys: dict[str, bytes]) -> None:
-    made = list(map(keys.get, map(_OUT_PATH, jobs)))  # in C: some 12,000 jobs
+    made = list(map(keys.get, map(job_out_path, jobs)))  # in C: some 12,000 jobs
     by_job = dict(itertools.compress(zip(map(id, jobs), made, strict=True), map(bool, made)))
     memo.keep(LAST_KEYS, _LAST_BUILD, (site, sources, jobs, by_job))  # the jobs held: no id is taken again
 

@@ -51,6 +51,7 @@ from .pages import (
     FEED_STORIES,
     PARTIALS,
     PageJob,
+    job_out_path,
     page_jobs,
     page_links,
     shown_stories,
@@ -465,7 +466,7 @@ def render_site(
         # The pages the cache holds are read only by a stage that needs their bytes (see sitegen/files.py).
         held = [key in known for key, _ in keyed]
         keys, jobs_held = zip(*itertools.compress(keyed, held), strict=True) if any(held) else ((), ())
-        names = list(map(_OUT_PATH, jobs_held))
+        names = list(map(job_out_path, jobs_held))
         again = _by_name(names, jobs_held, lambda job: _rendered(env, job, templates_dir))
         output.put_remembered_all(names, PAGES, keys, again, list(map(PAGE.__add__, keys)))
         todo = list(itertools.compress(keyed, map(operator.not_, held)))
@@ -557,8 +558,8 @@ def _load_templates(env: Environment, jobs: list[PageJob]) -> None:
             env.get_template(name)
 
 
-# PageJob.out_path, PageJob.context and a context's URL, read in C.
-_OUT_PATH, _CONTEXT, _URL = operator.itemgetter(1), operator.itemgetter(3), operator.itemgetter("url")
+# PageJob.context and a context's URL, read in C.
+_CONTEXT, _URL = operator.itemgetter(3), operator.itemgetter("url")
 
 
 def _by_name(names: Sequence[str], jobs: Sequence[PageJob], make: Callable[[PageJob], bytes]) -> Callable[[str], bytes]:
@@ -644,7 +645,7 @@ def social_cards(
     # titles only of the other pages. What is done for every page is done in C where it can be.
     ground = social_cards_key(site.title, tagline, art.shapes, art.flanders, colours)
     last = recalled_table(memo, CARD_PLANS, ground)
-    names = list(map(_OUT_PATH, html_pages))
+    names = list(map(job_out_path, html_pages))
     page_keys = [version[1:] if version[:1] == PAGE else b"" for version in output.versions_of(names)]
     planned: list[bytes | None] = list(map(last.get, page_keys))  # b"": a page without a key
     unplanned = [i for i, card_key in enumerate(planned) if card_key is None]
