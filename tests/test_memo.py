@@ -552,12 +552,15 @@ def test_a_successful_build_drops_exactly_the_entries_it_did_not_use(tmp_path: P
 
 
 def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The build cache keeps the Python source Jinja writes for each template (sealed as every entry):
-    a new process compiles only that, and an edited template is compiled from its new source."""
+    """The build cache keeps the code Python compiles of the source Jinja writes for each template
+    (sealed as every entry): a new process compiles neither the template nor that source, and an
+    edited template is compiled from its new source."""
+    import builtins
     import shutil
 
     import jinja2
 
+    import sitegen.render
     from sitegen.pipeline import BuildOptions, build_files
 
     generated: list[str] = []
@@ -567,7 +570,14 @@ def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatc
         generated.append(name)
         return real(self, source, name, filename, raw, **kw)
 
+    compiled: list[str] = []  # the files of the Python sources compiled for templates
+
+    def compiling(source: Any, filename: Any, *args: Any, **kw: Any) -> Any:
+        compiled.append(Path(filename).name)
+        return builtins.compile(source, filename, *args, **kw)
+
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    monkeypatch.setattr(sitegen.render, "compile", compiling, raising=False)  # the render module's calls
     shutil.copytree(SAMPLE / "content", tmp_path / "content")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     monkeypatch.chdir(tmp_path)
@@ -575,6 +585,7 @@ def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatc
 
     def build() -> dict[str, bytes]:
         generated.clear()
+        compiled.clear()
         memo = Memo(DiskStore(tmp_path / "cache", "engine"))  # each CLI build is a new process
         files = dict(build_files(options, memo)[1].items())
         memo.finish(success=True)
@@ -582,10 +593,11 @@ def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatc
 
     first = build()
     assert "article.html" in generated and "_base.html" in generated
-    assert build() == first and generated == []
+    assert sorted(compiled) == sorted(generated)
+    assert build() == first and generated == [] and compiled == []
     layout = Path("templates/article.html")
     layout.write_text(layout.read_text(encoding="utf-8").replace("</article>", "</article><!-- nieuw -->", 1))
     edited = build()
-    assert generated == ["article.html"]
+    assert generated == compiled == ["article.html"]
     story = next(name for name in edited if name.startswith("verhalen/project-x/"))
     assert b"<!-- nieuw -->" in edited[story] and b"<!-- nieuw -->" not in first[story]
