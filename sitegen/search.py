@@ -222,7 +222,7 @@ def _plans(files: Mapping[str, bytes], language: str, memo: Memo) -> list[_Plan]
     html_pages = [rel for rel in files if rel.endswith(".html")]  # in the files' order (_shards sorts)
     made = None
     if isinstance(files, SiteFiles):  # equal versions, equal pages
-        made = (language, id(memo), [files.version(rel) for rel in html_pages])
+        made = (language, id(memo), files.versions_of(html_pages))  # in C: some 13,500 pages
         last = _PLANNED.get(id(files))
         if last is not None and last[0]() is files and last[1] == made:  # (not holding `files`)
             return [replace(plan, pages=_Pages(files, plan.digests)) for plan in last[2]]
