@@ -88,8 +88,10 @@ class Store(Protocol):
 
     def put(self, space: Space[T], key: bytes, value: T) -> None: ...
 
-    def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
-        """Keep what was put; with `used` (a successful build), drop the other entries of those spaces."""
+    def finish(self, used: Mapping[str, set[bytes]] | None, unlisted: Mapping[str, set[bytes]] | None = None) -> None:
+        """Keep what was put; with `used` (a successful build), drop the other entries of those spaces.
+        `unlisted`: per space, keys the last build used that this one may not have (Memo.known_listed),
+        where the unused entries are likely to be."""
         ...
 
 
@@ -113,6 +115,7 @@ class Memo:
         self._misses: dict[str, int] = {}
         self._seen: dict[str, dict[bytes, Any]] = {}  # what this build read or computed: asked twice, read once
         self._known: dict[str, set[bytes]] = {}  # found by `known` (counted as hits then, not again)
+        self._unlisted: dict[str, set[bytes]] = {}  # listed by the last build, not asked by `known_listed`
         self.finished: dict[str, tuple[int, int]] = {}
         """(hits, misses) per space of the last build that finished."""
         self._lock = threading.Lock()  # the search index is built in a thread beside the link check
@@ -228,6 +231,8 @@ class Memo:
             listed = dict.fromkeys(key for key in listed if len(key) == LISTED_SIZE)
         if listed.keys() != vouched:
             self.keep(listing, _LISTED, b"".join(listed))
+            with self._lock:  # where the store finds the entries this build may not use (an edit's old key)
+                self._unlisted.setdefault(space.name, set()).update(vouched.difference(listed))
         return found
 
     def _lookup(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:
@@ -279,9 +284,9 @@ class Memo:
         not use); the counts move to `finished` and start again."""
         self.finished = {name: (self.hits(name), self.misses(name)) for name in self.spaces()}
         used, self._used, self._hits, self._misses, self._seen = self._used, {}, {}, {}, {}
-        self._known = {}
+        unlisted, self._known, self._unlisted = self._unlisted, {}, {}
         if self.store is not None:
-            self.store.finish(used if success else None)
+            self.store.finish(used if success else None, unlisted)
 
 
 # --- codecs ----------------------------------------------------------------------------------------

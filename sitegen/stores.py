@@ -140,7 +140,7 @@ class MemoryStore:
     def put(self, space: Space[T], key: bytes, value: T) -> None:
         self.entries.setdefault(space.name, {})[key] = value
 
-    def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
+    def finish(self, used: Mapping[str, set[bytes]] | None, unlisted: Mapping[str, set[bytes]] | None = None) -> None:
         for name, keys in (used or {}).items():
             entries = self.entries.get(name, {})
             for key in entries.keys() - keys:
@@ -259,9 +259,10 @@ class DiskStore:
             self._refused = self._os_error(exc)
             self._close()  # and what this build wrote is rolled back
 
-    def finish(self, used: Mapping[str, set[bytes]] | None) -> None:
+    def finish(self, used: Mapping[str, set[bytes]] | None, unlisted: Mapping[str, set[bytes]] | None = None) -> None:
         """Keep what this build computed and, after a successful build, drop the entries of the
-        spaces it asked that it did not use. Raises OSError when the disk refuses."""
+        spaces it asked that it did not use (`unlisted`: keys where those are likely, see Store.finish).
+        Raises OSError when the disk refuses."""
         self._memory.finish(used)
         refused, self._refused = self._refused, None
         if refused is not None:
@@ -271,7 +272,7 @@ class DiskStore:
         try:
             db = self._connection(create=True)
             if db is not None:
-                _commit(db, used or {})
+                _commit(db, used or {}, unlisted or {})
         except sqlite3.Error as exc:
             raise self._os_error(exc) from exc
         finally:
@@ -355,7 +356,7 @@ def _expected_schema() -> list[tuple[Any, ...]]:
     return found
 
 
-def _commit(db: sqlite3.Connection, used: Mapping[str, set[bytes]]) -> None:
+def _commit(db: sqlite3.Connection, used: Mapping[str, set[bytes]], unlisted: Mapping[str, set[bytes]]) -> None:
     """The build's transaction: the rows it wrote stay, the unused rows of the spaces a successful
     build asked go."""
     with db:
@@ -363,8 +364,18 @@ def _commit(db: sqlite3.Connection, used: Mapping[str, set[bytes]]) -> None:
             # Rows the build did not use are there only if the space holds more rows than it used
             # (counted on the key's index): the usual rebuild reads no space's keys. (Were a used key
             # missing, a stale row could stay a build longer: it is still the value of its key.)
-            if db.execute("SELECT count(*) FROM entries WHERE space = ?", (name,)).fetchone()[0] <= len(keys):
+            rows = db.execute("SELECT count(*) FROM entries WHERE space = ?", (name,)).fetchone()[0]
+            if rows <= len(keys):
                 continue
+            # Those the memo names go by their keys: an edit leaves one stale row in a space of some
+            # 10,000 (its story's old body, its page's old bytes), found without reading every key.
+            named = [(name, key) for key in unlisted.get(name, ()) if key not in keys]
+            if named:
+                before = db.total_changes
+                db.executemany("DELETE FROM entries WHERE space = ? AND key = ?", named)
+                rows -= db.total_changes - before
+                if rows <= len(keys):
+                    continue
             stale = [
                 (name, row[0])
                 for row in db.execute("SELECT key FROM entries WHERE space = ?", (name,))

@@ -109,11 +109,8 @@ def test_the_disk_store_decodes_only_the_entries_a_build_asks_for(tmp_path: Path
     assert (memo.hits("counted"), memo.misses("counted")) == (1, 0)
 
 
-def test_the_disk_store_lists_a_spaces_keys_only_when_a_build_left_some_unused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A successful build evicts the rows it did not use; where it used every row of a space (the
-    usual rebuild), the count of the space's rows says so and its keys are not read."""
+def _traced_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL statements of every connection opened from now on, as SQLite runs them."""
     statements: list[str] = []
     connect = sqlite3.connect
 
@@ -123,6 +120,16 @@ def test_the_disk_store_lists_a_spaces_keys_only_when_a_build_left_some_unused(
         return db
 
     monkeypatch.setattr(sqlite3, "connect", traced)
+    return statements
+
+
+def test_the_disk_store_lists_a_spaces_keys_only_when_a_build_left_some_unused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A successful build evicts the rows it did not use; where it used every row of a space (the
+    usual rebuild), the count of the space's rows says so and its keys are not read."""
+    connect = sqlite3.connect  # untraced: the test's own look at the table
+    statements = _traced_statements(monkeypatch)
 
     def build(*keys: bytes) -> set[bytes]:
         statements.clear()
@@ -142,6 +149,41 @@ def test_the_disk_store_lists_a_spaces_keys_only_when_a_build_left_some_unused(
     assert build(b"a", b"b", b"c") == {b"a", b"b", b"c"} and not listed()
     assert build(b"a", b"d") == {b"a", b"d"} and listed()  # b and c evicted
     assert build(b"a", b"d") == {b"a", b"d"} and not listed()
+
+
+def test_the_disk_store_drops_the_rows_the_last_build_listed_by_their_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit leaves one row of a listed space unused (a story's old body, a page's old bytes): it
+    goes by its key, without reading the space's keys; a listed key this build used otherwise stays,
+    and a row the list does not name is still found by reading the keys."""
+    pages: Space[bytes] = Space("listed-pages", BYTES, held=False)
+    listing: Space[bytes] = Space("listed-pages-list", BYTES)
+    keys = [bytes([n]) * 20 for n in range(6)]
+    connect = sqlite3.connect  # untraced: the test's own look at the table
+    statements = _traced_statements(monkeypatch)
+
+    def build(asked: list[bytes], also: tuple[bytes, ...] = ()) -> tuple[set[bytes], bool]:
+        """(the rows left, whether the space's keys were read)"""
+        statements.clear()
+        memo = Memo(DiskStore(tmp_path, "engine-1"))
+        known = memo.known_listed(pages, asked, listing)
+        for key in [*asked, *also]:
+            if key not in known:
+                memo.remembered(pages, key, lambda key=key: key)
+        memo.finish(success=True)
+        with contextlib.closing(connect(tmp_path / DiskStore.FILE)) as db:
+            rows = {row[0] for row in db.execute("SELECT key FROM entries WHERE space = 'listed-pages'")}
+        return rows, "SELECT key FROM entries WHERE space = 'listed-pages'" in statements
+
+    assert build(keys[:3]) == (set(keys[:3]), False)
+    assert build([keys[0], keys[1], keys[3]]) == ({keys[0], keys[1], keys[3]}, False)  # keys[2] by its key
+    # keys[3] by its key; keys[0], not asked of the list but used all the same, stays
+    assert build([keys[1], keys[4]], also=(keys[0],)) == ({keys[0], keys[1], keys[4]}, False)
+    memo = Memo(DiskStore(tmp_path, "engine-1"))  # a row no list names (a failed build's, say)
+    memo.remembered(pages, keys[5], lambda: keys[5])
+    memo.finish(success=False)
+    assert build([keys[1], keys[4]]) == ({keys[1], keys[4]}, True)  # keys[0] and [5] found by reading the keys
 
 
 def test_installed_versions_are_importlib_metadatas() -> None:
