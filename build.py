@@ -49,6 +49,8 @@ ADMIN_DIR = ROOT / "admin"
 # What an output folder may never be, contain or lie inside (besides the folders a build reads).
 PROJECT_FOLDERS = (".git", "sitegen", "tests", "docs", "schemas", "bench", "admin", ".github", ".ci", ".venv")
 _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_LEFT_FOR_EXIT: list[object] | None = None
+"""In a process that cli() ends: what a build's memo held, never freed (see Memo's `spent`)."""
 COMMANDS = ("build", "check", "serve", "geo", "new", "schemas", "weight")
 logger = logging.getLogger("build")
 
@@ -268,7 +270,7 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
         store = DiskStore(folder, engine)
     from sitegen.memo import Memo
 
-    memo = Memo(store)
+    memo = Memo(store, spent=_LEFT_FOR_EXIT)
     let_go_ahead = None
     if options.admin is not None:
         from sitegen.admin import rewrite_ahead
@@ -481,6 +483,8 @@ def cli() -> NoReturn:
     # at 300x2,000: two collections or none, the same peak memory).
     gc.set_threshold(200_000, 20, 20)
     freeze_after_stages()  # (the preview's loop freezes its first build's heap and pauses the collector itself)
+    global _LEFT_FOR_EXIT
+    _LEFT_FOR_EXIT = []  # freed by nobody: the process leaves without tearing down (below)
     code = main()
     if threading.active_count() > 1:  # a thread may still be finishing (serve): the usual way out
         sys.exit(code)

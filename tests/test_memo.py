@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,39 @@ def test_the_disk_store_drops_the_rows_the_last_build_listed_by_their_keys(
     memo.remembered(pages, keys[5], lambda: keys[5])
     memo.finish(success=False)
     assert build([keys[1], keys[4]]) == ({keys[1], keys[4]}, True)  # keys[0] and [5] found by reading the keys
+
+
+def test_a_memo_leaves_what_a_build_held_where_it_is_told_instead_of_freeing_it() -> None:
+    """A process that ends without freeing its objects (build.py's cli) gives its memo a list: at
+    the end of a build, the values it read and computed go there, not freed one by one; without
+    one they are let go. Either way the next build starts afresh."""
+
+    class Value:
+        pass
+
+    values: Space[Value] = Space("held-values")  # in memory only
+    for spent in (None, []):
+        memo = Memo(spent=spent)
+        value = memo.remembered(values, b"k", Value)
+        alive = weakref.ref(value)
+        del value
+        memo.finish(success=True)
+        assert (alive() is not None) == (spent is not None)
+        assert memo.remembered(values, b"k", Value) is not alive()
+
+
+def test_a_cli_build_leaves_its_memos_values_for_the_exit(
+    run_cli, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build.py's cli ends with os._exit: a build there leaves what its memo held (the journal's
+    rows among it) in build._LEFT_FOR_EXIT, where nothing frees it."""
+    import build
+
+    left: list[Any] = []
+    monkeypatch.setattr(build, "_LEFT_FOR_EXIT", left)
+    args = ("build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "site"))
+    assert run_cli(*args, "--cache", str(tmp_path / "cache"))[0] == 0
+    assert len(left) == 1 and "journal" in left[0][1]  # (used, seen, known, unlisted)
 
 
 def test_installed_versions_are_importlib_metadatas() -> None:
