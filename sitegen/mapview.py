@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import json
 import logging
 import re
+import sys
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,8 +248,7 @@ def map_script(
     municipalities of 2019-2024 below them from `shapes` in the data (each one hoverable, focusable
     and tappable, filled with its IGS's colour) and a label per IGS.
     """
-    import folium
-
+    folium = _folium()
     rows = finder_rows(register, topology, unit_answers(site, register, topology, units))
     numbers = igs_numbers(site, units)
     min_lon, min_lat, max_lon, max_lat = topology.bbox
@@ -433,8 +435,33 @@ def _map_inputs(site: Site) -> tuple[Any, ...]:
 DRAWN: Space[bytes] = Space("map-script-drawn", BYTES)
 
 
+# Modules Folium imports but never reads for this map: `requests` fetches GeoJSON given as an
+# address, which the map never is. With what it imports (urllib3, charset_normalizer, http.cookiejar)
+# it was a third of importing Folium in the child that draws the map.
+_UNREAD_BY_FOLIUM = ("requests",)
+
+
+class _ImportedOnUse(types.ModuleType):
+    """Stands in for a module not imported yet: the first attribute read imports the real module,
+    which takes its place in sys.modules, and is answered from it (as is every later read)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _folium() -> types.ModuleType:
+    """Folium, imported without the modules it does not read for this map (_UNREAD_BY_FOLIUM)."""
+    for name in _UNREAD_BY_FOLIUM:
+        sys.modules.setdefault(name, _ImportedOnUse(name))
+    import folium
+
+    return folium
+
+
 def _import_folium() -> None:
-    import folium  # noqa: F401
+    _folium()
 
 
 def draw_ahead(memo: Memo) -> Standby[str] | None:

@@ -70,3 +70,38 @@ def test_a_rebuild_that_indexes_a_delta_does_not_import_pagefinds_package(tmp_pa
     story.write_text(story.read_text(encoding="utf-8") + "\nBewerkt.\n", encoding="utf-8")
     assert _build_imports(content, tmp_path, (*PAGEFIND_PACKAGES, "sitegen.search")) == ["sitegen.search"]
     assert (tmp_path / "out" / "pagefind" / "deel-delta").is_dir()
+
+
+_DRAW_MAP = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from sitegen import mapview
+from sitegen.geometry import load_topology
+from sitegen.pipeline import BuildOptions, load_and_validate
+from sitegen.register import load_register
+
+root, content = Path(sys.argv[1]), Path(sys.argv[2])
+site = load_and_validate(BuildOptions(content, root / "templates", root / "assets"))
+register, topology = load_register(content, root), load_topology(content, root)
+units = mapview.igs_units(site, register, topology)
+mapview._import_folium()  # as the child that draws the map does first (mapview.draw_ahead)
+script = mapview.map_script(site, register, topology, units, mapview.assign_colours(site, units, topology))
+drew_without = "urllib3" not in sys.modules
+import requests  # noqa: E402 (after the drawing: the first read imports the real module)
+reads = requests.get.__module__
+print(json.dumps([bool(script), drew_without, reads, type(sys.modules["requests"]).__name__]))
+"""
+
+
+def test_the_map_is_drawn_without_importing_requests() -> None:
+    """Folium imports `requests` (and urllib3 with it) for GeoJSON given as an address, which the
+    map never is: the child that draws it imports it only where something reads it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAW_MAP, str(ROOT), str(SAMPLE / "content")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [True, True, "requests.api", "module"]
