@@ -461,6 +461,15 @@ def _folium() -> types.ModuleType:
 
 
 def _import_folium() -> None:
+    """What the child that draws the map does first (draw_ahead). Folium reads numpy, at import and as
+    it draws, only to ask whether a value is an array (`isinstance(x, np.ndarray)`, an annotation),
+    and the map is drawn from lists: in this child, which draws the map and exits, numpy stands in
+    unimported (a tenth of a second), its ndarray a class of which nothing is an instance; any other
+    read of it imports the real numpy (_ImportedOnUse)."""
+    if "numpy" not in sys.modules:
+        numpy = _ImportedOnUse("numpy")
+        numpy.ndarray = type("ndarray", (), {})  # type: ignore[attr-defined]
+        sys.modules["numpy"] = numpy
     _folium()
 
 
