@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from pathlib import Path
 
+import nh3
 import pytest
 from conftest import SAMPLE
 
+from sitegen import markup
 from sitegen.markup import render_markdown
 
 ATTACKS = [
@@ -73,6 +76,36 @@ def test_links_get_the_base_path_and_are_recorded() -> None:
         '<a href="https://andere.example/x" rel="noopener">c</a></p>'
     )
     assert rendered.links == ("/repo/igs/", "/repo/images/b.png", "https://andere.example/x")
+
+
+def test_the_sanitizers_are_made_once_per_thread_and_hold_no_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each thread makes its two nh3 sanitizers (with and without the URL filter) once; every document
+    still gets its own base path and its own list of links."""
+    made: list[object] = []
+    real = nh3.Cleaner
+
+    def counted(**options: object) -> nh3.Cleaner:
+        made.append(options.get("attribute_filter"))
+        return real(**options)
+
+    monkeypatch.setattr(markup.nh3, "Cleaner", counted)
+
+    def render_all() -> list[tuple[str, tuple[str, ...]]]:
+        monkeypatch.delattr(markup._local, "sanitizers", raising=False)
+        documents = [("[a](/igs/)", "/repo/"), ("*geen link*", "/"), ("![b](images/b.png)", "/"), ("[c](/c/)", "/x/")]
+        return [(r.html, r.links) for r in (render_markdown(text, base) for text, base in documents)]
+
+    assert render_all() == [
+        ('<p><a href="/repo/igs/" rel="noopener">a</a></p>', ("/repo/igs/",)),
+        ("<p><em>geen link</em></p>", ()),
+        ('<p><img alt="b" src="/images/b.png"></p>', ("/images/b.png",)),
+        ('<p><a href="/x/c/" rel="noopener">c</a></p>', ("/x/c/",)),
+    ]
+    assert len(made) == 2 and made.count(None) == 1
+    other = threading.Thread(target=render_all)
+    other.start()
+    other.join()
+    assert len(made) == 4  # the other thread's own pair
 
 
 SCRIPT = "<script>alert(1)</script>"
