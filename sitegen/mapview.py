@@ -460,17 +460,44 @@ def _folium() -> types.ModuleType:
     return folium
 
 
+class _CompiledOnUse:
+    """A Jinja template that Folium made at import, compiled where it is first used."""
+
+    __slots__ = ("_compile", "_compiled")
+
+    def __init__(self, compile_it: Callable[[], Any]) -> None:
+        self._compile = compile_it
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = self._compile()
+        return getattr(self._compiled, name)
+
+
 def _import_folium() -> None:
-    """What the child that draws the map does first (draw_ahead). Folium reads numpy, at import and as
-    it draws, only to ask whether a value is an array (`isinstance(x, np.ndarray)`, an annotation),
-    and the map is drawn from lists: in this child, which draws the map and exits, numpy stands in
+    """What the child that draws the map does first (draw_ahead); it draws the map and exits.
+
+    Folium reads numpy, at import and as it draws, only to ask whether a value is an array
+    (`isinstance(x, np.ndarray)`, an annotation), and the map is drawn from lists: numpy stands in
     unimported (a tenth of a second), its ndarray a class of which nothing is an instance; any other
-    read of it imports the real numpy (_ImportedOnUse)."""
+    read of it imports the real numpy (_ImportedOnUse). And Folium's modules make a Jinja template for
+    every kind of map element as they are imported, some 45, of which the map renders 8: while they
+    are imported, a template is made as a _CompiledOnUse (Jinja's Template.__new__ only for them)."""
     if "numpy" not in sys.modules:
         numpy = _ImportedOnUse("numpy")
         numpy.ndarray = type("ndarray", (), {})  # type: ignore[attr-defined]
         sys.modules["numpy"] = numpy
-    _folium()
+    import jinja2
+
+    made_now = jinja2.Template.__dict__["__new__"]  # a staticmethod, put back as it was
+    jinja2.Template.__new__ = lambda cls, *args, **kwargs: _CompiledOnUse(  # type: ignore[method-assign]
+        functools.partial(made_now.__func__, cls, *args, **kwargs)
+    )
+    try:
+        _folium()
+    finally:
+        jinja2.Template.__new__ = made_now  # type: ignore[method-assign]
 
 
 def draw_ahead(memo: Memo) -> Standby[str] | None:
