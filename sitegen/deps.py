@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from .memo import BYTES, Codec, Memo, Space, pieces
-from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, job_out_path, templates_reading
+from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, Reads, job_out_path, templates_reading
 from .parallel import collector_paused
 
 DIGEST_SIZE = 20  # of `digest` and of the model's versions
@@ -318,7 +318,11 @@ URL (in memory only: pages.KeyInputs.cards)."""
 LAST_KEYS: Space[tuple[Any, _Sources, list[PageJob], dict[int, bytes]]] = Space("last-page-keys")
 """The last build's site, the other inputs of its page keys, its jobs and their keys by id() (in memory
 only): see `page_keys`."""
+LAST_PARTS: Space[dict[int, tuple[PageJob, bytes, Any, bytes]]] = Space("last-key-parts")
+"""The last build's jobs of the kinds without a table by version, by id(): each with the ground and the
+parts (PageKind.key) its key was made of, and that key (in memory only: `_page_keys`)."""
 _LAST_BUILD = b"last build"
+_CHROME_ONLY = Reads()  # a kind's `reads` where its template reads nothing beyond the chrome
 
 
 def page_keys(
@@ -410,11 +414,32 @@ def _page_keys(
     # A build's disk store: the keys of the pages of the kinds without a table by version, by the
     # frame of the stories (the preview has its own way: `page_keys`).
     frame = _frame(site, sources, memo) if memo.store is not None and not memo.lasting else None
+    # The preview: what keyed each page of the last build, by the id() of its job (see key_of).
+    parts_before = memo.recalled(LAST_PARTS, _LAST_BUILD) if memo.lasting else None
+    parts_now: dict[int, tuple[PageJob, bytes, Any, bytes]] = {}
 
     def key_of(job: PageJob, ground: bytes) -> bytes:
         kind = job.kind
-        others = {name: value for name, value in job.context.items() if name != kind.item}
-        return digest(ground, job.out_path, sorted(others.items()), kind.key(inputs, job.context))
+        # The last build's very job (the preview keeps the jobs of what did not change: pages.page_jobs)
+        # under the same ground keeps its key where its parts (PageKind.key) are equal: its context is
+        # not pickled again (some 3,000 story lists).
+        before = parts_before.get(id(job)) if parts_before else None
+        if before is not None and (before[0] is not job or before[1] != ground):
+            before = None
+        if before is not None and kind.reads == _CHROME_ONLY:
+            # Of a kind that reads nothing but the chrome (in `ground`), the parts follow from the
+            # context alone: not made again (the sitemap's 13,500 entries).
+            parts_now[id(job)] = before
+            return before[3]
+        parts = kind.key(inputs, job.context)
+        if before is not None and before[2] == parts:
+            key = before[3]
+        else:
+            others = {name: value for name, value in job.context.items() if name != kind.item}
+            key = digest(ground, job.out_path, sorted(others.items()), parts)
+        if memo.lasting:
+            parts_now[id(job)] = (job, ground, parts, key)
+        return key
 
     with collector_paused():
         for _, grouped in itertools.groupby(jobs, operator.attrgetter("kind.name")):  # the pages of a kind
@@ -450,6 +475,8 @@ def _page_keys(
             summaries_out.update(zip(map(id, site.articles), summarised, strict=True))
     kept_table(memo, SUMMARIES, inputs.summarised, summaries)
     memo.keep(LAST_CARDS, _LAST_BUILD, (pictures, inputs.shown))
+    if memo.lasting:
+        memo.keep(LAST_PARTS, _LAST_BUILD, parts_now)  # the jobs held: no id is taken again
     for ground, last, now in tables.values():
         kept_table(memo, KEYS_BY_VERSION, now, last, ground)
     return keys

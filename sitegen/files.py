@@ -155,6 +155,10 @@ class SiteFiles(MutableMapping[str, bytes]):
         self._lazy.pop(name, None)
         self._versions.pop(name, None)
 
+    def reserve_all(self, names: Iterable[str]) -> None:
+        """`reserve` of names the files do not have yet, in C (a rebuild's some 13,500 pages)."""
+        self._data.update(zip(names, itertools.repeat(b"")))
+
     def put_remembered(
         self, name: str, space: Space[bytes], key: bytes, compute: Callable[[], bytes], version: bytes
     ) -> None:

@@ -282,11 +282,17 @@ def _one(src_path: str, updated: Callable[[Site], dt.date] | None = None) -> Cal
 _DATE_ORDER = operator.attrgetter("start", "precision")
 
 
-def _story_pages(which: str, later: bool) -> Callable[[Site, Sequence[PageJob]], list[Page]]:
+@dataclass(frozen=True)
+class _StoryPages:
     """The pages of the story lists of one sort (StoryLists.lists: all stories, per type, per tag):
-    their first pages, or (`later`) the others, STORIES_PER_PAGE stories a page."""
+    their first pages, or (`later`) the others, STORIES_PER_PAGE stories a page. They follow from the
+    site's stories and its date alone (page_jobs keeps them while those are the same)."""
 
-    def pages(site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+    which: str
+    later: bool
+
+    def __call__(self, site: Site, earlier: Sequence[PageJob]) -> list[Page]:
+        which, later = self.which, self.later
         found = []
         list_url = kind(_FIRST_PAGES[which]).url.format  # the rule looked up once: some 3,000 pages
         for values, context, stories in story_lists(site).lists(which):
@@ -300,8 +306,6 @@ def _story_pages(which: str, later: bool) -> Callable[[Site, Sequence[PageJob]],
                     page["updated"] = max(dates, key=_DATE_ORDER)
                 found.append(Page({**values, "page": str(number)}, "content/articles", page))
         return found
-
-    return pages
 
 
 @dataclass(frozen=True)
@@ -508,7 +512,7 @@ def _story_kinds(name: str, url: str, which: str) -> tuple[PageKind, PageKind]:
     """The kinds of the first and of the further pages of the story lists of one sort."""
 
     def kind(name: str, url: str, later: bool) -> PageKind:
-        return PageKind(name, url, "articles.html", _story_pages(which, later), reads=_STORY_LIST, key=_story_list_key,
+        return PageKind(name, url, "articles.html", _StoryPages(which, later), reads=_STORY_LIST, key=_story_list_key,
                         shows=_story_pages_showing(which, later))  # fmt: skip
 
     return kind(name, url, later=False), kind(f"{name}-page", url + LATER_PAGES, later=True)
@@ -694,20 +698,42 @@ def _jobs_since(last: Site, last_jobs: list[PageJob], site: Site) -> list[PageJo
     ]
 
 
+LAST_PAGE_JOBS: Space[tuple[Sequence[Any], PartialDate, dict[str, list[PageJob]]]] = Space("page-jobs-by-kind")
+"""The last build's stories, its site's date and the jobs of each kind not made of items (in memory
+only): a preview's rebuild keeps the story lists' while those are the same (see _StoryPages), and
+another kind's where its jobs come out equal (a job of the last build keeps its key: deps.page_keys)."""
+
+
 def _page_jobs(site: Site, memo: Memo | None) -> list[PageJob]:
     lasting = memo is not None and memo.lasting
     last = memo.recalled(LAST_JOBS, _LAST_BUILD) if lasting else None
+    before = memo.recalled(LAST_PAGE_JOBS, _LAST_BUILD) if lasting else None
+    same_stories = before is not None and before[1] == site.updated and _same_items(before[0], site.articles)
     jobs: list[PageJob] = []
     kept: dict[str, dict[int, PageJob]] = {}
+    kept_other: dict[str, list[PageJob]] = {}
     for page_kind in KINDS:
-        made = page_kind.jobs(site, jobs, last.get(page_kind.name) if last else None)
+        made_before = before[2].get(page_kind.name) if before is not None else None
+        if same_stories and made_before is not None and isinstance(page_kind.pages, _StoryPages):
+            made = made_before  # some 3,000 pages at 300x10000, none of them made again
+        else:
+            made = page_kind.jobs(site, jobs, last.get(page_kind.name) if last else None)
+            if made_before is not None and made == made_before:
+                made = made_before  # the sitemap of 13,500 pages, compared in C: mostly the same objects
         if lasting and isinstance(page_kind.pages, _Items):
             name = page_kind.pages.name
-            kept[page_kind.name] = {id(job.context[name]): job for job in made}
+            items = map(operator.itemgetter(name), map(_CONTEXT, made))  # in C: some 10,000 stories
+            kept[page_kind.name] = dict(zip(map(id, items), made, strict=True))
+        elif lasting:
+            kept_other[page_kind.name] = made
         jobs += made
     if lasting:
         memo.keep(LAST_JOBS, _LAST_BUILD, kept)  # the jobs hold their items: no id is taken again meanwhile
+        memo.keep(LAST_PAGE_JOBS, _LAST_BUILD, (site.articles, site.updated, kept_other))
     return jobs
+
+
+_CONTEXT = operator.attrgetter("context")  # PageJob.context, read in C
 
 
 def templates_reading() -> dict[str, Reads]:

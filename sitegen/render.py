@@ -441,18 +441,27 @@ def render_site(
     keyed_late: list[PageJob] = []
     unkeyed: list[PageJob] = []
     names = output.names()
-    for job in jobs:
-        if job.out_path in names:
-            errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
-            continue
-        output.reserve(job.out_path)  # keeps the order of the jobs
-        key = keys.get(job.out_path)
-        if id(job) in late:
-            keyed_late.append(job)
-        elif key is None:
-            unkeyed.append(job)
-        else:
-            keyed.append((key, job))
+    paths = list(map(job_out_path, jobs))
+    if not late and names.isdisjoint(paths) and len(set(paths)) == len(paths):
+        # No page waits for the map and no two share a path (a rebuild): the same split in C (some
+        # 13,500 jobs at 300x10,000).
+        output.reserve_all(paths)
+        found = list(map(keys.get, paths))
+        keyed = list(itertools.compress(zip(found, jobs, strict=True), found))
+        unkeyed = list(itertools.compress(jobs, map(operator.not_, found)))
+    else:
+        for job in jobs:
+            if job.out_path in names:
+                errors.append(ContentError(f"twee bronnen schrijven naar dezelfde pagina {job.out_path}", job.src_path))
+                continue
+            output.reserve(job.out_path)  # keeps the order of the jobs
+            key = keys.get(job.out_path)
+            if id(job) in late:
+                keyed_late.append(job)
+            elif key is None:
+                unkeyed.append(job)
+            else:
+                keyed.append((key, job))
     # A cold build of a large site renders on every core; the result is the same, in the same order.
     failed: dict[str, ContentError] = {}
 

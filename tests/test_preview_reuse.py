@@ -4,6 +4,7 @@ the life of the server): each reuse is checked against an edit that must end it.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -146,3 +147,61 @@ def test_clean_stories_are_taken_over_until_the_igs_they_may_name_change(
     wrong = build()
     assert len(wrong) == 1 and "project-x.md" in wrong[0]
     assert build() == wrong
+
+
+def test_page_jobs_and_keys_are_taken_over_while_what_makes_them_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild keeps the last build's jobs of the story lists while the stories are the same objects
+    and the site's date the same, the job of another kind not made of items where it comes out equal
+    (the sitemap), and a page's key where its job is the last build's and the parts of its key are
+    equal: each rebuild's jobs and keys are a build's without memo, and an edit of what they follow
+    from makes them anew."""
+    from sitegen.pages import _StoryPages
+
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    memo = Memo(MemoryStore())
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", today=TODAY, include_unpublished=True)
+
+    def build() -> tuple[list[Any], Any, dict[str, bytes]]:
+        rendered = pipeline.render_files(options, memo, cards_later=True)
+        memo.finish(success=True)
+        fresh = pipeline.render_files(options, Memo(), cards_later=True)
+        assert [(j.kind.name, j.out_path, j.context) for j in rendered.jobs] == [
+            (j.kind.name, j.out_path, j.context) for j in fresh.jobs
+        ]
+        assert rendered.keys == fresh.keys
+        lists = [job for job in rendered.jobs if isinstance(job.kind.pages, _StoryPages)]
+        sitemap = next(job for job in rendered.jobs if job.kind.name == "sitemap")
+        assert lists
+        return lists, sitemap, rendered.keys
+
+    def edit(rel: str, old: str, new: str) -> None:
+        path = Path("content") / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    first, sitemap, keys = build()
+    edit("igs/noord.yaml", *summary_edit(Path("content/igs/noord.yaml").read_text(encoding="utf-8"), "Bewerkt."))
+    lists, same_sitemap, now = build()
+    assert all(map(operator.is_, lists, first)) and same_sitemap is sitemap  # so are their keys
+    assert {job.out_path: now[job.out_path] for job in lists} == {job.out_path: keys[job.out_path] for job in lists}
+    # The first page of all stories lists the IGS'en by name (its filter): its key follows the name.
+    edit("igs/noord.yaml", "name: Cultuurregio Noord", "name: Cultuurregio Hoog Noord")
+    named, _, renamed = build()
+    assert all(map(operator.is_, named, first))
+    changed = [job.out_path for job in named if renamed[job.out_path] != now[job.out_path]]
+    assert changed == ["verhalen/index.html"]
+    edit("site.yaml", "updated: 2024-02-29", "updated: 2029-12-31")  # the site's date: the lists' dates
+    dated, dated_sitemap, _ = build()
+    assert dated[0] is not named[0] and dated[0].context != named[0].context  # (equal jobs are kept)
+    assert dated_sitemap is not sitemap
+    story = Path("content/articles/later.md")
+    edit("articles/later.md", "title: Een verhaal", "title: Een ander verhaal")  # a story made anew
+    edited, _, _ = build()  # its lists made anew: equal, so the last build's jobs (as build() checks)
+    shutil.copy(story, story.with_name("nog-later.md"))  # another story: other lists, another sitemap
+    more, more_sitemap, _ = build()
+    assert len(more) > len(edited) or [j.context for j in more] != [j.context for j in edited]
+    assert more_sitemap.context != dated_sitemap.context
