@@ -675,7 +675,12 @@ def page_jobs(site: Site, memo: Memo | None = None) -> list[PageJob]:
         return _page_jobs(site, None)
     story_lists(site).recall(memo)
     before = memo.recalled(LAST_SITE_JOBS, _LAST_BUILD)
-    jobs = _page_jobs(site, memo) if before is None else _jobs_since(*before, site) or _page_jobs(site, memo)
+    jobs = _jobs_since(*before, site) if before is not None else None
+    if jobs is None:
+        jobs = _page_jobs(site, memo)
+    elif (by_kind := memo.recalled(LAST_PAGE_JOBS, _LAST_BUILD)) is not None:
+        # The last build's story lists are this site's (no list shows a body): kept for its stories.
+        memo.keep(LAST_PAGE_JOBS, _LAST_BUILD, (site.articles, site.updated, by_kind[2]))
     memo.keep(LAST_SITE_JOBS, _LAST_BUILD, (site, jobs))
     return jobs
 
@@ -962,8 +967,8 @@ class StoryLists:
         each with the version of the story in its place then, but for a few whose tags, type and
         IGS'en are the ones that story had. Else group them now and keep them for the next build. A
         build of a process of its own (`build.py build`) then does not group 10,000 stories again."""
-        if memo.store is None:
-            return
+        if memo.store is None or (memo.lasting and all(name in vars(self) for name in (*_GROUPS, "tags"))):
+            return  # the preview's rebuild: every group taken over from the last site's lists (take_over)
         stories = self.site.articles
         versions = list(map(operator.attrgetter("version"), stories))
         if not stories or not all(versions) or len(set(map(len, versions))) != 1:

@@ -157,15 +157,31 @@ def test_page_jobs_and_keys_are_taken_over_while_what_makes_them_is_the_same(
     (the sitemap), and a page's key where its job is the last build's and the parts of its key are
     equal: each rebuild's jobs and keys are a build's without memo, and an edit of what they follow
     from makes them anew."""
-    from sitegen.pages import _StoryPages
+    from sitegen.pages import StoryLists, _StoryPages
 
     shutil.copytree(SAMPLE / "content", tmp_path / "content")
     monkeypatch.chdir(tmp_path)
     memo = Memo(MemoryStore())
     options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", today=TODAY, include_unpublished=True)
 
+    made: list[str] = []  # the story lists made and the groups recalled, by the rebuilds with memo
+    watching = [False]
+
+    def watched(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if watching[0]:
+                made.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(_StoryPages, "__call__", watched("lists", _StoryPages.__call__))
+    monkeypatch.setattr(StoryLists, "_follows", watched("groups", StoryLists._follows))
+
     def build() -> tuple[list[Any], Any, dict[str, bytes]]:
+        watching[0] = True
         rendered = pipeline.render_files(options, memo, cards_later=True)
+        watching[0] = False
         memo.finish(success=True)
         fresh = pipeline.render_files(options, Memo(), cards_later=True)
         assert [(j.kind.name, j.out_path, j.context) for j in rendered.jobs] == [
@@ -184,8 +200,12 @@ def test_page_jobs_and_keys_are_taken_over_while_what_makes_them_is_the_same(
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
     first, sitemap, keys = build()
+    edit("articles/project-x.md", "\n---\n", "\n---\nEen nieuwe eerste zin.\n\n")  # a body: the lists stay
+    assert all(map(operator.is_, build()[0], first))
+    made.clear()
     edit("igs/noord.yaml", *summary_edit(Path("content/igs/noord.yaml").read_text(encoding="utf-8"), "Bewerkt."))
     lists, same_sitemap, now = build()
+    assert made == []  # no list made, no group recalled: the last build's, also after a body edit
     assert all(map(operator.is_, lists, first)) and same_sitemap is sitemap  # so are their keys
     assert {job.out_path: now[job.out_path] for job in lists} == {job.out_path: keys[job.out_path] for job in lists}
     # The first page of all stories lists the IGS'en by name (its filter): its key follows the name.
