@@ -260,6 +260,8 @@ class PageJob(NamedTuple):
 
 job_out_path: Callable[[PageJob], str] = operator.attrgetter("out_path")
 """PageJob.out_path, read in C (over some 12,000 jobs on every build)."""
+job_context: Callable[[PageJob], dict[str, Any]] = operator.attrgetter("context")
+"""PageJob.context, read in C."""
 
 
 # --- the pages of each kind ---------------------------------------------------------------------
@@ -727,7 +729,7 @@ def _page_jobs(site: Site, memo: Memo | None) -> list[PageJob]:
                 made = made_before  # the sitemap of 13,500 pages, compared in C: mostly the same objects
         if lasting and isinstance(page_kind.pages, _Items):
             name = page_kind.pages.name
-            items = map(operator.itemgetter(name), map(_CONTEXT, made))  # in C: some 10,000 stories
+            items = map(operator.itemgetter(name), map(job_context, made))  # in C: some 10,000 stories
             kept[page_kind.name] = dict(zip(map(id, items), made, strict=True))
         elif lasting:
             kept_other[page_kind.name] = made
@@ -736,9 +738,6 @@ def _page_jobs(site: Site, memo: Memo | None) -> list[PageJob]:
         memo.keep(LAST_JOBS, _LAST_BUILD, kept)  # the jobs hold their items: no id is taken again meanwhile
         memo.keep(LAST_PAGE_JOBS, _LAST_BUILD, (site.articles, site.updated, kept_other))
     return jobs
-
-
-_CONTEXT = operator.attrgetter("context")  # PageJob.context, read in C
 
 
 def templates_reading() -> dict[str, Reads]:

@@ -53,6 +53,7 @@ from .pages import (
     FEED_STORIES,
     PARTIALS,
     PageJob,
+    job_context,
     job_out_path,
     page_jobs,
     page_links,
@@ -567,8 +568,7 @@ def _load_templates(env: Environment, jobs: list[PageJob]) -> None:
             env.get_template(name)
 
 
-# PageJob.context and a context's URL, read in C.
-_CONTEXT, _URL = operator.itemgetter(3), operator.itemgetter("url")
+_URL = operator.itemgetter("url")  # a page context's URL, read in C
 
 
 def _by_name(names: Sequence[str], jobs: Sequence[PageJob], make: Callable[[PageJob], bytes]) -> Callable[[str], bytes]:
@@ -674,7 +674,7 @@ def social_cards(
     titled = [i for i, card_key in enumerate(planned) if card_key is not None]
     card_jobs = [html_pages[i] for i in titled]
     card_keys: list[bytes] = [planned[i] for i in titled]  # type: ignore[misc]
-    paths = social_image_paths(map(_URL, map(_CONTEXT, card_jobs)))
+    paths = social_image_paths(map(_URL, map(job_context, card_jobs)))
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
     known = memo.known_listed(SOCIAL_CARDS, card_keys, CARD_KEYS)
     missing = list(itertools.compress(range(len(card_keys)), map(operator.not_, map(known.__contains__, card_keys))))
