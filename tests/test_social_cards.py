@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 import random
 import zlib
@@ -103,6 +104,29 @@ def test_compressed_bands_join_into_one_stream() -> None:
         joined = functools.reduce(artwork._joined, parts)
         assert joined.adler == zlib.adler32(b"".join(bands)) and joined.length == sum(map(len, bands))
         assert zlib.decompress(b"\x78\x01" + joined.data + joined.adler.to_bytes(4, "big")) == b"".join(bands)
+
+
+def test_a_band_compressed_otherwise_once_is_written_as_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compression that comes out as other valid bytes now and then (as ISA-L's did once under load)
+    leaves no trace: wherever the odd one falls, the card is the one drawn without it."""
+    args = ("Een lange titel over samenwerking tussen gemeenten", "Interview", *SITE, NOORD, "#cc6677")
+    artwork._deflated_rows.cache_clear()
+    usual = artwork.social_card(*args)
+    compressed = artwork._compressed
+
+    def now_and_then_otherwise(odd: set[int], raw: bytes, last: bool) -> bytes:
+        if next(calls) not in odd:
+            return compressed(raw, last)
+        packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # valid, but other bytes
+        return packer.compress(raw) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    for odd in ({0}, {1}, {2}, {0, 3}, {1, 4, 6}):
+        calls = itertools.count()
+        artwork._deflated_rows.cache_clear()
+        monkeypatch.setattr(artwork, "_compressed", functools.partial(now_and_then_otherwise, odd))
+        assert artwork.social_card(*args) == usual, odd
+        assert next(calls) > max(odd) + 1, "the odd compression was made and left"
+    artwork._deflated_rows.cache_clear()
 
 
 def _calls() -> list[tuple[str, str, str, str, Shapes | None, str]]:
