@@ -259,8 +259,9 @@ const newFileIn = (folder) => (before, after) => Object.keys(after).some((rel) =
     await summaryText.fill(typed[2][1]);
     const addImage = page.getByRole('checkbox', { name: /Afbeelding.*toevoegen/ });
     const imageField = page.getByRole('group', { name: /^Veld .*Bestand/ });
-    // The click sometimes lands while the form still moves (Playwright then sees no change): retry.
-    for (let tries = 0; tries < 10 && !(await imageField.isVisible()); tries++) {
+    // The click sometimes lands while the form still moves (Playwright then sees no change): retry,
+    // for as long as the slowest step may take on two busy cores (ten tries were too few under load).
+    for (const until = Date.now() + 45000; Date.now() < until && !(await imageField.isVisible()); ) {
       if (!(await addImage.isChecked())) await addImage.click();
       else {  // ticked but folded: unfold it
         const unfold = page.getByRole('group', { name: /^Veld .*Afbeelding/ }).getByRole('button', { name: 'Uitvouwen' });
