@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.resources
 import io
 import itertools
 import re
@@ -128,7 +127,11 @@ FONT_WEIGHTS = ("Bold", "Medium")
 
 @functools.cache
 def _font_file(weight: str) -> bytes:
-    return (importlib.resources.files("font_rhd") / "files" / f"RedHatDisplay-{weight}.ttf").read_bytes()
+    # Beside the package's module, as importlib.resources finds it too; its reader imports zipfile
+    # (9 ms of every build, which hashes the fonts into the cards' key: _drawing).
+    import font_rhd
+
+    return (Path(font_rhd.__file__).parent / "files" / f"RedHatDisplay-{weight}.ttf").read_bytes()
 
 
 @functools.cache

@@ -14,10 +14,10 @@ from conftest import ROOT, SAMPLE
 # A build that draws nothing new and forks no pool imports none of these: Pagefind's Python service
 # (it loads asyncio and ssl) and its binary's package (it loads platform; the binary is found
 # without either), multiprocessing (only a pool uses it) and Pillow's drawing modules (only a social
-# card drawn uses them; its key does not).
+# card drawn uses them; its key does not), nor zipfile (importlib.resources' readers import it).
 NOT_FOR_A_REBUILD = (
     *("asyncio", "ssl", "pagefind.service", "pagefind_bin", "platform"),
-    *("multiprocessing", "PIL.Image", "PIL.ImageFont"),
+    *("multiprocessing", "PIL.Image", "PIL.ImageFont", "zipfile"),
 )
 PAGEFIND_PACKAGES = ("pagefind_bin", "pagefind_bin_extended", "platform")
 
