@@ -55,6 +55,46 @@ def test_a_rebuild_after_a_story_edit_imports_nothing_it_does_not_use(tmp_path: 
     assert _build_imports(content, tmp_path, (*NOT_FOR_A_REBUILD, "sitegen.search")) == ["sitegen.search"]
 
 
+_AHEAD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import build
+from sitegen import fingerprint, write
+fingerprint.RACY_WINDOW_NS = 0  # the no-op check trusts a stat at once: nothing is edited while a build runs
+started = []  # for each look-ahead started: whether the stages were imported by then
+
+class Ahead(write.Lookahead):
+    def __init__(self, output):
+        started.append("sitegen.pipeline" in sys.modules)
+        super().__init__(output)
+
+build.Lookahead = Ahead
+print(json.dumps([build.main(sys.argv[2:]), started]))
+"""
+
+
+def test_the_look_ahead_starts_before_the_stages_are_imported(tmp_path: Path) -> None:
+    """The write stage's look at the spare (write.Lookahead) runs on the other core while this one
+    imports the stages, where it is otherwise idle; a no-op build starts none."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    argv = ["build", "--content", str(content), "--output", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+
+    def started() -> list[bool]:
+        done = subprocess.run(
+            [sys.executable, "-c", _AHEAD, str(ROOT), *argv], capture_output=True, text=True, check=False, cwd=tmp_path
+        )
+        code, found = json.loads(done.stdout.strip().splitlines()[-1])
+        assert code == 0, done.stderr
+        return found
+
+    assert started() == [False]  # a cold build: no spare to look at yet, the same moment
+    story = content / "articles" / "project-x.md"
+    story.write_text(story.read_text(encoding="utf-8").rstrip("\n") + "\n\nBewerkt.\n", encoding="utf-8")
+    assert started() == [False]
+    assert started() == []  # nothing changed since
+
+
 def test_a_rebuild_that_indexes_a_delta_does_not_import_pagefinds_package(tmp_path: Path) -> None:
     """A rebuild of a site large enough for a delta bundle runs Pagefind in this process (a cold
     build runs it in a forked child): the binary is found beside its package, which is not imported."""
