@@ -12,7 +12,7 @@ of the bytes for the rest). The write stage skips files whose version it wrote b
 The stages that derive something small from every page (its social-card title, its search marker,
 its Content-Security-Policy) ask `facts(files, kind, names, derive)`: the fact of a version is
 derived once from the bytes and remembered in the memo with the versions of the last build, so an
-unchanged page is never read. A fact is plain JSON data; a lost or damaged table only costs reading
+unchanged page is never read. A fact is plain hashable data; a lost or damaged list only costs reading
 the pages again. A plain dict works everywhere a `SiteFiles` does (facts are then derived directly).
 
 In a build with a disk cache, the bytes a `SiteFiles` is given (or reads from the memo) wait in a
@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
+import marshal
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence
 from typing import Any, TypeVar
@@ -299,79 +300,69 @@ def version_of(files: Mapping[str, bytes], name: str) -> bytes:
     return files.version(name) if isinstance(files, SiteFiles) else bytes_version(files[name])
 
 
-FactTable = dict[str, Any]
-"""{version (hex): fact} of the files a kind of fact was last derived from (one table per bucket)."""
-# One table per bucket of versions: a rebuild that changed a few pages seals and stores a few small
-# tables again, not a table of every page (12,000 entries at 300x10,000, for each kind of fact).
-FACT_BUCKETS = 32
+FactList = tuple[bytes, list[bytes], list[Any]]
+"""What a kind of fact was last derived from and to: a digest of the names of the files (in order),
+their versions and their facts, one each in the same order."""
+_LAST_BUILD = b"last build"
 _MISSING = object()
 
 
-def fact_space(name: str) -> Space[FactTable]:
+def fact_space(name: str) -> Space[FactList]:
     """The memo space of one kind of fact (declared by the module that derives it)."""
-    return Space(f"facts-{name}", Codec(_encode_table, _decode_table))
+    return Space(f"facts-{name}", Codec(_encode_facts, _decode_facts))
 
 
-def _encode_table(table: FactTable) -> bytes:
-    """A fact table as JSON: each distinct fact once, the versions as one text, and the number of
-    each version's fact (most pages share their Content-Security-Policy: a table of the 13,500
-    pages at 300x10,000 was 2.5 MB of JSON holding one policy 13,500 times, 14 ms to read back)."""
-    numbers: dict[str, int] = {}
-    distinct: list[Any] = []
-    refs: list[int] = []
-    for fact in table.values():
-        text = json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
-        number = numbers.setdefault(text, len(distinct))
-        if number == len(distinct):
-            distinct.append(fact)
-        refs.append(number)
-    plain = {"versions": " ".join(table), "facts": distinct, "refs": refs}  # a version is hex: no space
-    return json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _encode_facts(listed: FactList) -> bytes:
+    """A fact list in marshal's form, which writes an object held many times once (`facts` hands
+    equal facts on as one object: the 13,500 pages at 300x10,000 share a few policies)."""
+    return marshal.dumps(listed)
 
 
-def _decode_table(data: bytes) -> FactTable:
-    plain = json.loads(data)
-    versions = plain["versions"].split(" ") if plain["versions"] else []
-    distinct, refs = plain["facts"], plain["refs"]
-    if min(refs, default=0) < 0:  # (one past the end is an IndexError, unequal lengths a ValueError)
-        raise ValueError("a fact table with a negative reference")
-    return dict(zip(versions, map(distinct.__getitem__, refs), strict=True))
+def _decode_facts(data: bytes) -> FactList:
+    listed = marshal.loads(data)
+    if not (
+        isinstance(listed, tuple)
+        and len(listed) == 3
+        and isinstance(listed[0], bytes)
+        and isinstance(listed[1], list)
+        and isinstance(listed[2], list)
+        and len(listed[1]) == len(listed[2])
+    ):
+        raise ValueError("not a fact list")
+    return listed
 
 
-def _table_key(bucket: int) -> bytes:
-    return b"last build %d" % bucket
+def _names_digest(names: list[str]) -> bytes:
+    return hashlib.blake2b("\n".join(names).encode("utf-8"), digest_size=20).digest()
 
 
 def facts(
-    files: Mapping[str, bytes], space: Space[FactTable], names: Iterable[str], derive: Callable[[bytes], T]
+    files: Mapping[str, bytes], space: Space[FactList], names: Iterable[str], derive: Callable[[bytes], T]
 ) -> dict[str, T]:
     """{name: derive(files[name])} for `names`, reading only the files whose version the last build
-    did not derive this kind of fact from (`derive` returns plain JSON data: str, numbers, lists, None)."""
+    did not derive this kind of fact from (`derive` returns plain data that is hashable: str,
+    numbers, None, tuples of them). What the last build found is taken over by the difference of
+    the versions (in C): where the names are those of the last build, by place, so a rebuild that
+    changed a few of 13,500 pages looks at those few, not at every page's version in Python."""
     names = list(names)
     if not isinstance(files, SiteFiles):
         return {name: derive(files[name]) for name in names}
     memo = files.memo
-    keys = [_table_key(bucket) for bucket in range(FACT_BUCKETS)]
-    stored = memo.recalled_all(space, keys)  # one query, not one per bucket
-    before = [stored.get(key) or {} for key in keys]
-    tables: list[FactTable] = [{} for _ in range(FACT_BUCKETS)]
-    found: dict[str, Any] = {}
-    missing: list[tuple[str, int, str]] = []  # (name, its bucket, its version)
-    versions = files._versions  # looked up here: this loop runs for every page, several times a build
-    for name in names:
-        version = versions.get(name) or files.version(name)
-        bucket = version[-1] % FACT_BUCKETS
-        text = version.hex()
-        fact = before[bucket].get(text, _MISSING)
-        if fact is _MISSING:
-            missing.append((name, bucket, text))
-            found[name] = None  # filled in below, in the order of `names`
-        else:
-            found[name] = tables[bucket][text] = fact
-    files.load([name for name, _, _ in missing])
-    for name, bucket, text in missing:
-        found[name] = tables[bucket][text] = derive(files[name])
-    for key, table, earlier in zip(keys, tables, before, strict=True):
-        if table != earlier or key not in stored:  # an empty table is kept too: one per bucket
-            memo.keep(space, key, table)
-    return found
+    versions = files.versions_of(names)
+    listed = _names_digest(names)
+    last = memo.recalled(space, _LAST_BUILD)
+    found: list[Any]
+    if last is not None and last[0] == listed:  # the same files: their facts by place
+        found = list(last[2])
+        todo = list(itertools.compress(range(len(names)), map(operator.ne, versions, last[1])))
+    else:  # files came or went: their facts by version
+        by_version = dict(zip(last[1], last[2], strict=True)) if last is not None else {}
+        found = list(map(by_version.get, versions, itertools.repeat(_MISSING)))
+        todo = list(itertools.compress(range(len(names)), map(operator.is_, found, itertools.repeat(_MISSING))))
+    files.load([names[i] for i in todo])
+    for i in todo:
+        found[i] = derive(files[names[i]])
+    if todo or last is None or last[0] != listed:
+        shared: dict[Any, Any] = {}  # equal facts as one object (see _encode_facts)
+        memo.keep(space, _LAST_BUILD, (listed, versions, list(map(shared.setdefault, found, found))))
+    return dict(zip(names, found, strict=True))

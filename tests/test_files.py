@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import marshal
 import os
 import random
 import shutil
@@ -197,18 +198,63 @@ def test_facts_are_derived_once_per_version() -> None:
     assert facts({"a": b"xy"}, space, ["a"], length) == {"a": 2}  # a plain mapping: derived directly
 
 
-def test_a_fact_table_keeps_each_distinct_fact_once_and_comes_back_as_it_was() -> None:
-    """The disk form of a fact table writes a fact shared by many pages (their policy) once."""
+def test_facts_are_taken_over_by_place_and_by_version() -> None:
+    """The same files as the last build: each keeps its fact where its version is the same at its
+    place (two files that swapped versions are derived again); files that came or went: by version."""
+    space = fact_space("test-places")
+    memo = Memo(MemoryStore())
+    derived: list[bytes] = []
+
+    def upper(data: bytes) -> str:
+        derived.append(data)
+        return data.decode().upper()
+
+    def build(pages: dict[str, tuple[bytes, bytes]]) -> dict[str, str]:
+        files = SiteFiles(memo)
+        for name, (data, version) in pages.items():
+            files.put_remembered(name, LARGE, version, lambda data=data: data, version)  # read only if derived
+        found = facts(files, space, list(pages), upper)
+        memo.finish(success=True)
+        return found
+
+    pages = {f"p{n}": (b"page %d" % n, b"v%d" % n) for n in range(6)}
+    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
+    derived.clear()
+    pages["p2"], pages["p4"] = (b"page 4", b"v4"), (b"page 2", b"v2")  # swapped
+    pages["p5"] = (b"page 5 edited", b"v5 edited")
+    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
+    assert derived == [b"page 4", b"page 2", b"page 5 edited"]
+    derived.clear()
+    del pages["p0"]
+    pages["p6"] = (b"page 6", b"v6")
+    pages = dict(reversed(pages.items()))
+    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
+    assert derived == [b"page 6"]
+    derived.clear()
+    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
+    assert derived == []
+
+
+def test_a_fact_list_keeps_each_distinct_fact_once_and_comes_back_as_it_was() -> None:
+    """The disk form of a fact list writes a fact shared by many pages (their policy) once: `facts`
+    hands equal facts on as one object."""
     policy = "default-src 'self'; img-src 'self' data:"
-    table = {f"70{n:038x}": policy for n in range(500)} | {"64" + "ab" * 16: None, "63" + "cd" * 16: ["a", 1]}
-    codec = fact_space("test-shared").codec
+    space = fact_space("test-shared")
+    store = MemoryStore()
+    files = SiteFiles(Memo(store))
+    for n in range(500):
+        files.put(f"p{n}", b"<p>", b"v%d" % n)
+    files.put("other", b"<q>", b"w")
+    derive = {b"<p>": lambda: " ".join(policy.split(" ")), b"<q>": lambda: None}  # a new text each
+    facts(files, space, [*(f"p{n}" for n in range(500)), "other"], lambda data: derive[data]())
+    codec = space.codec
     assert codec is not None
-    data = codec.encode(table)
-    assert codec.decode(data) == table and list(codec.decode(data)) == list(table)
-    assert data.count(policy.encode()) == 1 and len(data) < 45 * 510  # (a version and a number each)
-    assert codec.decode(codec.encode({})) == {}
-    for damaged in (data.replace(b'"refs":[', b'"refs":[-1,'), data.replace(b'"refs":[', b'"refs":[0,')):
-        with pytest.raises(ValueError):
+    (listed,) = store.entries[space.name].values()
+    data = codec.encode(listed)
+    assert codec.decode(data) == listed
+    assert data.count(policy.encode()) == 1 and len(data) < 16 * 510  # (a version and a reference each)
+    for damaged in (marshal.dumps((b"x", [b"v"], [])), marshal.dumps([b"x", [], []]), data[:-1]):
+        with pytest.raises((ValueError, EOFError)):
             codec.decode(damaged)
 
 
