@@ -300,69 +300,88 @@ def version_of(files: Mapping[str, bytes], name: str) -> bytes:
     return files.version(name) if isinstance(files, SiteFiles) else bytes_version(files[name])
 
 
-FactList = tuple[bytes, list[bytes], list[Any]]
-"""What a kind of fact was last derived from and to: a digest of the names of the files (in order),
-their versions and their facts, one each in the same order."""
+FactList = tuple[list[bytes], list[Any]]
+"""What was last found of each of some files (facts, card keys), by their versions: the versions and
+the values, one each in the same order (see `taken_over`)."""
 _LAST_BUILD = b"last build"
 _MISSING = object()
+BY_VERSION_FROM = 32
+"""From this many changed places on (or where files came or went), `taken_over` looks the values up
+by version too (a dict of every version: a rebuild that changed a few pages makes none)."""
+
+
+def listed_space(name: str) -> Space[FactList]:
+    """A memo space of lists of values by the versions of files (see `taken_over`)."""
+    return Space(name, Codec(_encode_list, _decode_list))
 
 
 def fact_space(name: str) -> Space[FactList]:
     """The memo space of one kind of fact (declared by the module that derives it)."""
-    return Space(f"facts-{name}", Codec(_encode_facts, _decode_facts))
+    return listed_space(f"facts-{name}")
 
 
-def _encode_facts(listed: FactList) -> bytes:
-    """A fact list in marshal's form, which writes an object held many times once (`facts` hands
-    equal facts on as one object: the 13,500 pages at 300x10,000 share a few policies)."""
+def _encode_list(listed: FactList) -> bytes:
+    """A list in marshal's form, which writes an object held many times once (`taken_over` keeps
+    equal values as one object: the 13,500 pages at 300x10,000 share a few policies)."""
     return marshal.dumps(listed)
 
 
-def _decode_facts(data: bytes) -> FactList:
+def _decode_list(data: bytes) -> FactList:
     listed = marshal.loads(data)
     if not (
         isinstance(listed, tuple)
-        and len(listed) == 3
-        and isinstance(listed[0], bytes)
+        and len(listed) == 2
+        and isinstance(listed[0], list)
         and isinstance(listed[1], list)
-        and isinstance(listed[2], list)
-        and len(listed[1]) == len(listed[2])
+        and len(listed[0]) == len(listed[1])
     ):
-        raise ValueError("not a fact list")
+        raise ValueError("not a list of values by version")
     return listed
 
 
-def _names_digest(names: list[str]) -> bytes:
-    return hashlib.blake2b("\n".join(names).encode("utf-8"), digest_size=20).digest()
+def taken_over(
+    memo: Memo, space: Space[FactList], key: bytes, versions: list[bytes]
+) -> tuple[list[Any], list[int], Callable[[list[Any]], None]]:
+    """What the last build kept under `key` for files of these versions, each a value that follows
+    from a file's version alone, taken over by the difference of the versions (in C): by place (a
+    rebuild that changed a few of 13,500 pages looks at those few, not at each page's version in
+    Python), and by version where many places changed or files came or went. Gives the values (unset
+    where not taken over), the places of those to find again, and `keep`, which keeps the values
+    once found (plain hashable data: text, bytes, numbers, None, tuples)."""
+    last = memo.recalled(space, key)
+    found: list[Any] = [_MISSING] * len(versions)
+    todo: list[int] = list(range(len(versions)))
+    by_place = last is not None and len(last[0]) == len(versions)
+    if by_place:
+        assert last is not None
+        found = list(last[1])
+        todo = list(itertools.compress(todo, map(operator.ne, versions, last[0])))
+    if last is not None and (not by_place or len(todo) >= BY_VERSION_FROM):
+        by_version = dict(zip(*last, strict=True))
+        taken = list(map(by_version.get, map(versions.__getitem__, todo), itertools.repeat(_MISSING)))
+        for i, value in zip(todo, taken, strict=True):
+            found[i] = value
+        todo = list(itertools.compress(todo, map(operator.is_, taken, itertools.repeat(_MISSING))))
+
+    def keep(values: list[Any]) -> None:
+        if last is None or last[0] != versions or last[1] != values:
+            shared: dict[Any, Any] = {}  # equal values as one object (see _encode_list)
+            memo.keep(space, key, (versions, list(map(shared.setdefault, values, values))))
+
+    return found, todo, keep
 
 
 def facts(
     files: Mapping[str, bytes], space: Space[FactList], names: Iterable[str], derive: Callable[[bytes], T]
 ) -> dict[str, T]:
     """{name: derive(files[name])} for `names`, reading only the files whose version the last build
-    did not derive this kind of fact from (`derive` returns plain data that is hashable: str,
-    numbers, None, tuples of them). What the last build found is taken over by the difference of
-    the versions (in C): where the names are those of the last build, by place, so a rebuild that
-    changed a few of 13,500 pages looks at those few, not at every page's version in Python."""
+    did not derive this kind of fact from (`taken_over`; `derive` returns plain hashable data)."""
     names = list(names)
     if not isinstance(files, SiteFiles):
         return {name: derive(files[name]) for name in names}
-    memo = files.memo
-    versions = files.versions_of(names)
-    listed = _names_digest(names)
-    last = memo.recalled(space, _LAST_BUILD)
-    found: list[Any]
-    if last is not None and last[0] == listed:  # the same files: their facts by place
-        found = list(last[2])
-        todo = list(itertools.compress(range(len(names)), map(operator.ne, versions, last[1])))
-    else:  # files came or went: their facts by version
-        by_version = dict(zip(last[1], last[2], strict=True)) if last is not None else {}
-        found = list(map(by_version.get, versions, itertools.repeat(_MISSING)))
-        todo = list(itertools.compress(range(len(names)), map(operator.is_, found, itertools.repeat(_MISSING))))
+    found, todo, keep = taken_over(files.memo, space, _LAST_BUILD, files.versions_of(names))
     files.load([names[i] for i in todo])
     for i in todo:
         found[i] = derive(files[names[i]])
-    if todo or last is None or last[0] != listed:
-        shared: dict[Any, Any] = {}  # equal facts as one object (see _encode_facts)
-        memo.keep(space, _LAST_BUILD, (listed, versions, list(map(shared.setdefault, found, found))))
+    keep(found)
     return dict(zip(names, found, strict=True))

@@ -40,9 +40,9 @@ from .artwork import (
     social_cards_key,
 )
 from .dates import PartialDate, format_nl
-from .deps import DIGEST_PAIRS, digest, kept_table, page_keys, recalled_table, template_inputs
+from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
-from .files import CARD, PAGE, PAGES, SiteFiles, fact_space, facts
+from .files import CARD, PAGE, PAGES, FactList, SiteFiles, fact_space, facts, listed_space, taken_over
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
@@ -650,30 +650,31 @@ def social_cards(
 
     # The card of a page whose version is its render key follows from that key (its title, and the
     # story or IGS that chooses its kicker and shape, are among what the key digests) and from what
-    # every card is drawn with: a rebuild looks such a card's key up by the page's, and reads the
-    # titles only of the other pages. What is done for every page is done in C where it can be.
+    # every card is drawn with: a rebuild takes such a card's key over from the last build's where
+    # the page's version is the same (files.taken_over: by the difference of the versions, in C), and
+    # reads the titles only of the other pages.
     ground = social_cards_key(site.title, tagline, art.shapes, art.flanders, colours)
-    last = recalled_table(memo, CARD_PLANS, ground)
     names = list(map(job_out_path, html_pages))
-    page_keys = [version[1:] if version[:1] == PAGE else b"" for version in output.versions_of(names)]
-    planned: list[bytes | None] = list(map(last.get, page_keys))  # b"": a page without a key
-    unplanned = [i for i, card_key in enumerate(planned) if card_key is None]
-    # The titles of the other pages: of a page without a render key (rendered on every build) through
-    # the facts of its version; of a page with one, from its bytes, which this build made (or lost).
-    unkeyed = [names[i] for i in unplanned if not page_keys[i]]
-    keyed = [names[i] for i in unplanned if page_keys[i]]
+    versions = output.versions_of(names)
+    planned, todo, keep = taken_over(memo, CARD_PLANS, ground, versions)
+    keyed_at = list(map(bytes.startswith, versions, itertools.repeat(PAGE)))
+    # A page without a render key (rendered on every build) is planned on every build: its version is
+    # a digest of its bytes, which does not stand for the story or IGS that chooses its card's kicker.
+    todo = sorted({*todo, *itertools.compress(range(len(names)), map(operator.not_, keyed_at))})
+    # Their titles: of a page without a render key through the facts of its version; of a page with
+    # one, from its bytes, which this build made (or lost).
+    unkeyed = [names[i] for i in todo if not keyed_at[i]]
+    keyed = [names[i] for i in todo if keyed_at[i]]
     titles = facts(output, OG_TITLES, unkeyed, _og_title)
     output.load(keyed)  # in one go
     titles.update((name, _og_title(output[name])) for name in keyed)
-    for i in unplanned:
+    for i in todo:
         title = titles[names[i]]
-        if title is not None:  # a page without a title has no card
-            planned[i] = key(*arguments(html_pages[i], title))
-    plans = {page_key: card_key for page_key, card_key in zip(page_keys, planned, strict=True) if page_key and card_key}
-    kept_table(memo, CARD_PLANS, plans, last, ground)
-    titled = [i for i, card_key in enumerate(planned) if card_key is not None]
-    card_jobs = [html_pages[i] for i in titled]
-    card_keys: list[bytes] = [planned[i] for i in titled]  # type: ignore[misc]
+        planned[i] = None if title is None else key(*arguments(html_pages[i], title))  # no title, no card
+    keep(planned)
+    titled = list(itertools.compress(range(len(planned)), map(operator.is_not, planned, itertools.repeat(None))))
+    card_jobs: list[PageJob] = list(map(html_pages.__getitem__, titled))
+    card_keys: list[bytes] = list(map(planned.__getitem__, titled))
     paths = social_image_paths(map(_URL, map(job_context, card_jobs)))
     # The cards of the last build are in the store (it kept what it used): only new keys are looked up.
     known = memo.known_listed(SOCIAL_CARDS, card_keys, CARD_KEYS)
@@ -727,9 +728,9 @@ def _nth(drawn: Callable[[], list[bytes]], n: int) -> bytes:
     return drawn()[n]
 
 
-# The key of the social card of each page whose version is its render key, by that key, under what
-# all cards are drawn with (artwork.social_cards_key), as a table (sitegen/deps.py: kept_table).
-CARD_PLANS: Space[dict[bytes, bytes]] = Space("social-card-plans", DIGEST_PAIRS)
+# The key of the social card of each HTML page (None: it has no title) by the page's version, under
+# what all cards are drawn with (artwork.social_cards_key): see files.taken_over.
+CARD_PLANS: Space[FactList] = listed_space("social-card-plans")
 # The keys of the cards of the last build (Memo.known_listed).
 CARD_KEYS: Space[bytes] = Space("social-card-keys", BYTES)
 

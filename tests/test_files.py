@@ -198,9 +198,9 @@ def test_facts_are_derived_once_per_version() -> None:
     assert facts({"a": b"xy"}, space, ["a"], length) == {"a": 2}  # a plain mapping: derived directly
 
 
-def test_facts_are_taken_over_by_place_and_by_version() -> None:
-    """The same files as the last build: each keeps its fact where its version is the same at its
-    place (two files that swapped versions are derived again); files that came or went: by version."""
+def test_facts_are_taken_over_by_place_and_by_version(monkeypatch) -> None:
+    """Each file keeps its fact where its version is the same at its place (two files that swapped
+    versions are derived again); where files came or went, or many places changed, by version."""
     space = fact_space("test-places")
     memo = Memo(MemoryStore())
     derived: list[bytes] = []
@@ -209,30 +209,32 @@ def test_facts_are_taken_over_by_place_and_by_version() -> None:
         derived.append(data)
         return data.decode().upper()
 
-    def build(pages: dict[str, tuple[bytes, bytes]]) -> dict[str, str]:
+    def build(pages: dict[str, tuple[bytes, bytes]]) -> list[bytes]:
         files = SiteFiles(memo)
         for name, (data, version) in pages.items():
             files.put_remembered(name, LARGE, version, lambda data=data: data, version)  # read only if derived
-        found = facts(files, space, list(pages), upper)
+        derived.clear()
+        assert facts(files, space, list(pages), upper) == {
+            name: data.decode().upper() for name, (data, _) in pages.items()
+        }
         memo.finish(success=True)
-        return found
+        return list(derived)
 
     pages = {f"p{n}": (b"page %d" % n, b"v%d" % n) for n in range(6)}
-    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
-    derived.clear()
+    assert len(build(pages)) == 6
     pages["p2"], pages["p4"] = (b"page 4", b"v4"), (b"page 2", b"v2")  # swapped
     pages["p5"] = (b"page 5 edited", b"v5 edited")
-    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
-    assert derived == [b"page 4", b"page 2", b"page 5 edited"]
-    derived.clear()
-    del pages["p0"]
+    assert build(pages) == [b"page 4", b"page 2", b"page 5 edited"]
+    del pages["p0"]  # a file gone, and one come: by version
     pages["p6"] = (b"page 6", b"v6")
-    pages = dict(reversed(pages.items()))
-    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
-    assert derived == [b"page 6"]
-    derived.clear()
-    assert build(pages) == {name: data.decode().upper() for name, (data, _) in pages.items()}
-    assert derived == []
+    pages["p7"] = (b"page 7", b"v7")
+    assert build(pages) == [b"page 6", b"page 7"]
+    monkeypatch.setattr("sitegen.files.BY_VERSION_FROM", 3)
+    pages = dict(reversed(pages.items()))  # as many files, all at other places: by version
+    assert build(pages) == []
+    pages["p1"], pages["p3"] = (b"page 1 edited", b"v1 edited"), (b"page 3 edited", b"v3 edited")
+    assert build(pages) == [b"page 3 edited", b"page 1 edited"]  # two places: by place
+    assert build(pages) == []
 
 
 def test_a_fact_list_keeps_each_distinct_fact_once_and_comes_back_as_it_was() -> None:
@@ -253,7 +255,7 @@ def test_a_fact_list_keeps_each_distinct_fact_once_and_comes_back_as_it_was() ->
     data = codec.encode(listed)
     assert codec.decode(data) == listed
     assert data.count(policy.encode()) == 1 and len(data) < 16 * 510  # (a version and a reference each)
-    for damaged in (marshal.dumps((b"x", [b"v"], [])), marshal.dumps([b"x", [], []]), data[:-1]):
+    for damaged in (marshal.dumps(([b"v"], [])), marshal.dumps([[], []]), marshal.dumps(([], [], [])), data[:-1]):
         with pytest.raises((ValueError, EOFError)):
             codec.decode(damaged)
 

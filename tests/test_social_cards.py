@@ -321,6 +321,13 @@ def test_a_rebuild_plans_the_cards_of_changed_pages_only(tmp_path, monkeypatch: 
     assert build(memo) == first
     unkeyed = {job.out_path for job in page_jobs(load_and_validate(options)) if job.kind.reads is None}
     assert set(planned) <= unkeyed, "only the pages without a render key (since the map's, none)"
+    story = Path("content/articles/project-x.md")
+    story.write_text(re.sub(r"^title: .*$", "title: Een andere titel", story.read_text(encoding="utf-8"), flags=re.M))
+    retitled = build(memo)
+    again = set(planned) - unkeyed
+    assert "verhalen/project-x/index.html" in again and len(again) < len(cards) / 2, sorted(again)
+    assert retitled == build(Memo())
+    assert [name for name in cards if retitled[name] != first[name]], "the title is on its card"
     igs = Path("content/igs/noord.yaml")
     igs.write_text(re.sub(r"^color: .*\n", "", igs.read_text(encoding="utf-8"), flags=re.M) + "color: '#7a3b69'\n")
     recoloured = build(memo)
