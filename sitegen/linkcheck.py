@@ -26,7 +26,7 @@ import sys
 import xml.etree.ElementTree as ET
 import zlib
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,7 +283,7 @@ class LinkIndex:
     broken link are checked on every build (their hints name the pages that exist now).
     """
 
-    files: list[str]  # every output file, sorted: which files appeared or disappeared
+    file_list: Callable[[], list[str]]  # every output file, sorted (`files`), read when first asked
     pages: list[str]  # the checked pages, in report order
     stamps: bytes  # STAMP_SIZE bytes per page
     contents: bytes  # per page, the digest of its bytes (_content), STAMP_SIZE bytes each
@@ -292,6 +292,12 @@ class LinkIndex:
     broken: list[str]  # pages with a broken link
     parts: list[bytes]  # the key of each bucket's Terms
     names: bytes  # the key of its files, pages and ids in LINK_NAMES (_names_key)
+    listing: bytes  # a digest of the names of the files in their build's order (_listing)
+
+    @property
+    def files(self) -> list[str]:
+        """Every output file, sorted: which files appeared or disappeared."""
+        return self.file_list()
 
     @functools.cached_property
     def slots(self) -> dict[str, int]:
@@ -311,9 +317,12 @@ class LinkIndex:
 
 
 # The index is kept in two entries: its head (the stamps and digests of the pages, the broken pages,
-# the keys of the terms' parts and of its names), which a rebuild writes anew, and its names (every
-# file, every page and its ids, nine tenths of its bytes at 300x10,000), kept by their digest and
-# written only where they changed: a page edited in place changes none of them.
+# the keys of the terms' parts and of its names, the digest of the files' names in their order),
+# which a rebuild writes anew, and its names (every file, every page and its ids, nine tenths of its
+# bytes at 300x10,000), kept by their digest and written only where they changed: a page edited in
+# place changes none of them. A rebuild whose files have the names of the last build's, in the same
+# order (the head's digest says so), does not decode the names of its files and pages (some 38,000
+# and 13,500 at 300x10,000), nor compare them: they are this build's.
 
 
 @dataclass(frozen=True)
@@ -323,14 +332,33 @@ class _Head:
     contents: bytes
     broken: list[str]
     parts: list[bytes]
+    listing: bytes
 
 
 @dataclass(frozen=True)
 class _Names:
-    files: list[str]
-    pages: list[str]
+    lists: bytes  # the files and the pages, as JSON (decoded by `files_and_pages` when asked)
     ids_at: array[int]
     ids: bytes
+
+    @staticmethod
+    def of(files: list[str], pages: list[str], ids_at: array[int], ids: bytes) -> _Names:
+        return _Names(
+            json.dumps([files, pages], ensure_ascii=False, separators=(",", ":")).encode("utf-8"), ids_at, ids
+        )
+
+    @functools.cached_property
+    def files_and_pages(self) -> tuple[list[str], list[str]]:
+        """Raises ValueError where they do not agree with the ids."""
+        files, pages = json.loads(self.lists)
+        if len(self.ids_at) != len(pages) + 1:
+            raise ValueError("inconsistent link index names")
+        return files, pages
+
+
+def _listing(files: Mapping[str, bytes]) -> bytes:
+    """A digest of the files' names in their order (no output path holds NUL: write.check_rel)."""
+    return hashlib.blake2b("\0".join(files).encode("utf-8"), digest_size=20, person=b"link-listing").digest()
 
 
 def _names_key(files: list[str], pages: list[str], ids_at: array[int], ids: bytes) -> bytes:
@@ -342,8 +370,9 @@ def _names_key(files: list[str], pages: list[str], ids_at: array[int], ids: byte
 
 
 def _encode_head(head: _Head) -> bytes:
-    text = json.dumps({"names": head.names.hex(), "broken": head.broken, "parts": [key.hex() for key in head.parts]},
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # fmt: skip
+    plain = {"names": head.names.hex(), "broken": head.broken, "parts": [key.hex() for key in head.parts],
+             "listing": head.listing.hex()}  # fmt: skip
+    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return FILES.encode({"head": text, "stamps": head.stamps, "contents": head.contents})
 
 
@@ -351,43 +380,62 @@ def _decode_head(data: bytes) -> _Head:
     parts = FILES.decode(data)
     head = json.loads(parts["head"])
     found = _Head(bytes.fromhex(head["names"]), parts["stamps"], parts["contents"], head["broken"],
-                  [bytes.fromhex(key) for key in head["parts"]])  # fmt: skip
+                  [bytes.fromhex(key) for key in head["parts"]], bytes.fromhex(head["listing"]))  # fmt: skip
     if len(found.parts) != BUCKETS:
         raise ValueError("link index of another bucket count")
     return found
 
 
 def _encode_names(names: _Names) -> bytes:
-    text = json.dumps([names.files, names.pages], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return FILES.encode({"head": text, "ids-at": _number_bytes(names.ids_at), "ids": names.ids})
+    return FILES.encode({"head": names.lists, "ids-at": _number_bytes(names.ids_at), "ids": names.ids})
 
 
 def _decode_names(data: bytes) -> _Names:
     parts = FILES.decode(data)
-    files, pages = json.loads(parts["head"])
-    names = _Names(files, pages, _numbers(parts["ids-at"]), parts["ids"])
-    if len(names.ids_at) != len(pages) + 1 or names.ids_at[-1] != len(names.ids):
+    names = _Names(parts["head"], _numbers(parts["ids-at"]), parts["ids"])
+    if not names.ids_at or names.ids_at[-1] != len(names.ids):
         raise ValueError("inconsistent link index names")
     return names
 
 
-def recalled_index(memo: Memo, key: bytes) -> LinkIndex | None:
-    """The link index kept under `key`; None where its head or its names are missing or do not agree."""
+def recalled_index(
+    memo: Memo, key: bytes, listing: bytes | None = None, pages: list[str] | None = None
+) -> LinkIndex | None:
+    """The link index kept under `key`; None where its head or its names are missing or do not agree.
+    Where its files had these names in this order (`listing`, see _listing), its pages are `pages`
+    (this build's, which follow from them) and its files are read only when asked."""
     head = memo.recalled(LINK_INDEX, key)
     names = memo.recalled(LINK_NAMES, head.names) if head is not None else None
     if head is None or names is None:
         return None
-    size = len(names.pages) * STAMP_SIZE
+    if listing == head.listing and pages is not None and len(names.ids_at) == len(pages) + 1:
+        file_list = _files_of(names)
+    else:
+        try:
+            files, pages = names.files_and_pages
+        except ValueError:
+            return None
+        file_list = _given(files)
+    size = len(pages) * STAMP_SIZE
     if len(head.stamps) != size or len(head.contents) != size:
         return None
-    return LinkIndex(names.files, names.pages, head.stamps, head.contents, names.ids_at, names.ids, head.broken,
-                     head.parts, head.names)  # fmt: skip
+    return LinkIndex(file_list, pages, head.stamps, head.contents, names.ids_at, names.ids, head.broken,
+                     head.parts, head.names, head.listing)  # fmt: skip
+
+
+def _files_of(names: _Names) -> Callable[[], list[str]]:
+    return lambda: names.files_and_pages[0]
+
+
+def _given(files: list[str]) -> Callable[[], list[str]]:
+    return lambda: files
 
 
 def _keep_index(memo: Memo, key: bytes, index: LinkIndex, before: LinkIndex | None) -> None:
     if before is None or index.names != before.names:
-        memo.keep(LINK_NAMES, index.names, _Names(index.files, index.pages, index.ids_at, index.ids))
-    memo.keep(LINK_INDEX, key, _Head(index.names, index.stamps, index.contents, index.broken, index.parts))
+        memo.keep(LINK_NAMES, index.names, _Names.of(index.files, index.pages, index.ids_at, index.ids))
+    memo.keep(LINK_INDEX, key, _Head(index.names, index.stamps, index.contents, index.broken, index.parts,
+                                     index.listing))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -471,6 +519,12 @@ class PagesRead:
     contents: bytes  # as LinkIndex.contents
     fresh: dict[str, ParsedPage]  # the pages parsed in this build: new or changed since `before`
     before: LinkIndex | None
+    listing: bytes  # of this build's files (_listing)
+
+    @property
+    def same_files(self) -> bool:
+        """Whether the files have the names of those of `before`, in the same order."""
+        return self.before is not None and self.before.listing == self.listing
 
 
 def parse_pages(
@@ -489,13 +543,14 @@ def parse_pages(
     stamps = [_stamp(render_keys.get(name)) for name in pages]
     joined = b"".join(stamps)
     key = digest("link-index", base_url, base_path)
-    before = recalled_index(memo, key)
+    listing = _listing(files)
+    before = recalled_index(memo, key, listing, pages)
     if before is None:  # every page is parsed, and digested where its bytes are read (on every core)
         load(files, pages)  # in one go, not page by page
         read = pmap(lambda name: _read_digested(name, files[name]), pages)
         contents = b"".join(content for _, content in read)
         fresh = {name: page for name, (page, _) in zip(pages, read, strict=True)}
-        return PagesRead(key, pages, joined, contents, fresh, None)
+        return PagesRead(key, pages, joined, contents, fresh, None, listing)
     if before.pages == pages:  # the usual rebuild: compared in runs
         again = set(_differing(pages, joined, before.stamps))
     else:
@@ -505,7 +560,8 @@ def parse_pages(
     made = {name: _content(files[name]) for name in suspects}
     todo = [name for name in suspects if before.content(name) != made[name]]
     parsed = pmap(lambda name: _read(name, files[name]), todo)
-    return PagesRead(key, pages, joined, _contents(pages, before, made), dict(zip(todo, parsed, strict=True)), before)
+    fresh = dict(zip(todo, parsed, strict=True))
+    return PagesRead(key, pages, joined, _contents(pages, before, made), fresh, before, listing)
 
 
 def _read_digested(name: str, data: bytes) -> tuple[ParsedPage, bytes]:
@@ -580,7 +636,8 @@ class _Before:
         self.read = read
         self.memo = memo
         self.index = read.before
-        self.gone = set(self.index.pages).difference(read.pages) if self.index is not None else set()
+        same = self.index is None or read.same_files  # (the same files: the same pages)
+        self.gone = set() if same else set(self.index.pages).difference(read.pages)
         self._parts: dict[int, Terms] = {}
 
     def load(self, buckets: Iterable[int]) -> None:
@@ -634,13 +691,14 @@ def _changes(files: Mapping[str, bytes], read: PagesRead) -> set[str]:
     an anchor gone from a changed page. A link to something that did not exist was broken: its
     page is checked anyway."""
     assert read.before is not None
-    old, now = set(read.before.files), set(files)  # (a SiteFiles' keys() compares in Python)
     changes: set[str] = set()
-    for name in old - now:
-        changes.add(name)
-        if name.endswith("/index.html"):
-            changes.add(name[: -len("/index.html")])
-    changes.update(name for name in now - old if f"{name}/index.html" in now)
+    if not read.same_files:
+        old, now = set(read.before.files), set(files)  # (a SiteFiles' keys() compares in Python)
+        for name in old - now:
+            changes.add(name)
+            if name.endswith("/index.html"):
+                changes.add(name[: -len("/index.html")])
+        changes.update(name for name in now - old if f"{name}/index.html" in now)
     for name, page in read.fresh.items():
         if name in read.before.slots:
             changes.update(f"{name}\0{anchor}" for anchor in read.before.ids_of(name) - page.ids)
@@ -661,16 +719,23 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
     them at once when no page came or went and no parsed page's ids changed)."""
     before = read.before
     stamps, contents = read.stamps, read.contents
-    # The same files as the last index's (the usual rebuild): its sorted list, not a new sort.
-    same_files = before is not None and len(before.files) == len(files) and set(files).issuperset(before.files)
-    names = before.files if before is not None and same_files else sorted(files)
+    # The same files as the last index's (the usual rebuild): its sorted list, not a new sort (nor,
+    # where their names came in the same order, a look at its list).
+    same_files = before is not None and (
+        read.same_files or (len(before.files) == len(files) and set(files).issuperset(before.files))
+    )
+    file_list = before.file_list if before is not None and same_files else _given(sorted(files))
     if (
         before is not None
         and read.pages == before.pages
         and all(_ids_part(page) == _stored_ids(before, name) for name, page in read.fresh.items())
     ):
-        same = before.names if names is before.files else _names_key(names, before.pages, before.ids_at, before.ids)
-        return LinkIndex(names, before.pages, stamps, contents, before.ids_at, before.ids, broken, parts, same)
+        if file_list is before.file_list:
+            same = before.names
+        else:
+            same = _names_key(file_list(), before.pages, before.ids_at, before.ids)
+        return LinkIndex(file_list, before.pages, stamps, contents, before.ids_at, before.ids, broken, parts, same,
+                         read.listing)  # fmt: skip
     ids_parts, ids_at, size = [], array("I", [0]), 0
     for name in read.pages:
         if name in read.fresh:
@@ -682,7 +747,8 @@ def _next_index(files: Mapping[str, bytes], read: PagesRead, broken: list[str], 
         size += len(part)
         ids_at.append(size)
     pages, ids = list(read.pages), b"".join(ids_parts)
-    return LinkIndex(names, pages, stamps, contents, ids_at, ids, broken, parts, _names_key(names, pages, ids_at, ids))
+    names = _names_key(file_list(), pages, ids_at, ids)
+    return LinkIndex(file_list, pages, stamps, contents, ids_at, ids, broken, parts, names, read.listing)
 
 
 _Verdict = tuple[tuple[str, ...], str, str]

@@ -499,3 +499,46 @@ def test_the_changed_pages_found_in_runs_are_those_whose_stamp_differs(seed: int
         now[slot] = rng.randbytes(linkcheck.STAMP_SIZE)
     expected = [page for page, old, new in zip(pages, before, now, strict=True) if old != new]
     assert sorted(linkcheck._differing(pages, b"".join(now), b"".join(before))) == expected
+
+
+def test_a_rebuild_with_the_files_of_the_last_reads_no_names_of_files_and_pages(tmp_path: Path, monkeypatch) -> None:
+    """Where the files have the names of the last build's in the same order, the index's names of
+    files and pages are neither decoded nor compared with this build's (they are the same); where a
+    file came or went, or the same files came in another order, they are, and the check finds what a
+    full one finds."""
+    import functools
+
+    decoded: list[int] = []
+    real = linkcheck._Names.files_and_pages.func
+
+    def counting(self: linkcheck._Names) -> tuple[list[str], list[str]]:
+        decoded.append(len(self.lists))
+        return real(self)
+
+    counted = functools.cached_property(counting)
+    counted.__set_name__(linkcheck._Names, "files_and_pages")
+    monkeypatch.setattr(linkcheck._Names, "files_and_pages", counted)
+    files = {
+        "index.html": PAGE.format('<a href="/a/">a</a> <a href="/b.txt">b</a>').encode(),
+        "a/index.html": PAGE.format('<p id="x">x</p>').encode(),
+        "b.txt": b"b",
+    }
+
+    def check() -> list[str]:
+        decoded.clear()
+        memo = Memo(DiskStore(tmp_path / "cache"))
+        broken = find_broken_links(files, BASE_URL, BASE_PATH, memo, parse_pages(files, memo, BASE_URL, BASE_PATH))
+        memo.finish(success=True)
+        assert broken == find_broken_links(dict(files), BASE_URL, BASE_PATH)
+        return [b.page for b in broken]
+
+    assert check() == [] and decoded == []  # (nothing kept yet)
+    files["a/index.html"] = PAGE.format('<p id="x">x, en meer</p>').encode()  # edited in place
+    assert check() == [] and decoded == []
+    files = dict(reversed(files.items()))  # the same files, in another order
+    assert check() == [] and decoded
+    del files["b.txt"]
+    assert check() == ["index.html"] and decoded
+    files["b.txt"] = b"b"
+    assert check() == [] and decoded
+    assert check() == [] and decoded == []
