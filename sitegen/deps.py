@@ -33,6 +33,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from .files import FactList, listed_space, taken_over
 from .memo import BYTES, Codec, Memo, Space, pieces
 from .pages import CHROME_FIELDS, PARTIALS, STORY_DISPLAY, KeyInputs, PageJob, Reads, job_out_path, templates_reading
 from .parallel import collector_paused
@@ -217,9 +218,9 @@ class _Sources(NamedTuple):
     asset_names: Mapping[str, Mapping[str, str]]
 
 
-STORY_PARTS: Space[dict[bytes, bytes]] = Space("story-parts", _digest_pairs(2 * DIGEST_SIZE))
-"""Two digests of each story by its version (a table: see kept_table): of its place in the site, every
-field but its body and what only the pages that show it read (pages.STORY_DISPLAY), then of those."""
+STORY_PARTS: Space[FactList] = listed_space("story-parts")
+"""Two digests of each story, joined, by its version (see files.taken_over): of its place in the site,
+every field but its body and what only the pages that show it read (pages.STORY_DISPLAY), then of those."""
 STORY_SHOWN: Space[bytes] = Space("story-display", BYTES)
 """What each story shows (the second digest of STORY_PARTS), in the order of the stories, under the
 frame they were shown in (`_Frame`): the last build's, for the stories whose display changed since."""
@@ -254,15 +255,13 @@ def _frame(site: Any, sources: _Sources, memo: Memo) -> _Frame | None:
     geo = sources.geo
     if not (getattr(geo, "version", b"") and all(versions)):
         return None
-    versions = _table_keys(versions)
-    last = recalled_table(memo, STORY_PARTS)
-    parts = list(map(last.get, versions))
-    if None in parts:
+    # By the difference of the versions (in C): a rebuild after an edit digests the stories it changed.
+    parts, todo, keep = taken_over(memo, STORY_PARTS, b"", versions)
+    if todo:
         place, display = _story_fields()
-        parts = [
-            part or digest(place(story)) + digest(display(story)) for story, part in zip(stories, parts, strict=True)
-        ]
-    kept_table(memo, STORY_PARTS, dict(zip(versions, parts, strict=True)), last)
+        for i in todo:
+            parts[i] = digest(place(stories[i])) + digest(display(stories[i]))
+    keep(parts)
     places = b"".join(map(operator.itemgetter(slice(DIGEST_SIZE)), parts))
     shown = b"".join(map(operator.itemgetter(slice(DIGEST_SIZE, None)), parts))
     # Not the images' bytes: a page shows an image as it was processed (`pictures`). Nor what each

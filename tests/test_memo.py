@@ -491,10 +491,10 @@ def test_a_rebuild_writes_only_the_entries_an_edit_changed(tmp_path: Path, monke
     # The bucket of the file's journal record, its Markdown and its page; the other stages' records of
     # that one page (the link index, its search shard or delta), the tables by story version (summary
     # digests, body keys, page keys) and the lists of the last build's pages and cards: one entry each
-    # at most; the tables of what each page version told its social card, the search index and the
-    # header policy (kept in buckets by version, sitegen/files.py), and the tables by story version
-    # and page key (summary digests, stories but their bodies, page keys, card plans: in buckets by
-    # key, sitegen/deps.py): the bucket the old version left and the new one's.
+    # at most; the lists of what each page version told its social card, the search index and the
+    # header policy, of the card keys and of the stories but their bodies (one entry each:
+    # sitegen/files.py, taken_over), and the tables by story version (summary digests, page keys: in
+    # buckets by key, sitegen/deps.py): the bucket the old version left and the new one's.
     assert written["journal"] == 1 and written["markdown"] == 1 and written["pages"] == 1
     # The sample's one search shard is small, so indexed again in full: of its files (each kept by
     # its version), only those whose bytes changed (the edited page's, the index and meta that list it).
