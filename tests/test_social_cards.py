@@ -196,6 +196,28 @@ def test_title_lines_are_written_as_pillow_draws_them(size: int) -> None:
         assert artwork._length(line, size) == font.getlength(line)
 
 
+@pytest.mark.parametrize("size", range(76, 39, -12))
+def test_title_lines_written_on_blank_rows_are_pillows_too(size: int) -> None:
+    """As social_card writes them: told from which row down the image is still blank, a line goes
+    straight onto the image (its glyphs copied where they are clear of each other, blended where
+    kerning or a wide glyph makes them overlap); a line over the ink of one before it goes through
+    its own mask as before. Either way the pixels are Pillow's, and the blank row comes after both."""
+    pick = random.Random(size)
+    alphabet = [chr(c) for c in [*range(32, 127), *range(0xA0, 0x250)]]
+    lines = TITLE_LINES + ["".join(pick.choice(alphabet) for _ in range(pick.randint(1, 40))) for _ in range(40)]
+    font = artwork._font("Bold", size)
+    step = round(size * 1.12)
+    for line in lines:
+        ours, pillows = Image.new("L", (1300, 4 * size), 0), Image.new("L", (1300, 4 * size), 0)
+        blank: int | None = 0
+        for y in (0, step, step + size // 3):  # the third line over the second's ink
+            blank = artwork._write_line(ours, (0, y), line, size, blank)
+            ImageDraw.Draw(pillows).text((0, y), line, font=font, fill=255)
+            assert ours.tobytes() == pillows.tobytes(), (line, y)
+            inked = pillows.getbbox()
+            assert blank is not None and (inked is None or inked[3] <= blank), (line, y)
+
+
 @pytest.mark.parametrize("size", [76, 52, 40])
 def test_titles_wrap_as_the_lengths_of_their_whole_lines_say(size: int) -> None:
     """_wrap grows a line's length word by word: each line is the one that measuring every longer
