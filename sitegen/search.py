@@ -39,7 +39,7 @@ from .files import PAGE, PAGES, SiteFiles, Versioned, bytes_version, fact_space,
 from .memo import BYTES, FILES, Codec, Memo, Space
 from .parallel import Forked, can_fork
 from .urls import page_url
-from .write import safe_join
+from .write import check_rel
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +262,7 @@ _AHEAD: dict[
 """id(files) -> (a weak reference to files, the digests of the shards started and the delta's key
 (under _DELTA), the child indexing them)."""
 _DELTA = b"delta"  # the delta bundle among the shards started ahead (a shard's key is a 16-byte digest)
+_BUNDLE_FILE = "bundle"  # what the child leaves of a bundle in its folder: memo.FILES' encoding of it
 
 
 def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo | None = None) -> None:
@@ -296,15 +297,14 @@ def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
 def _index_ahead(
     shards: list[tuple[bytes, Mapping[str, bytes]]], language: str, owner: int
 ) -> dict[bytes, tuple[str, list[str]]]:
-    """Index these shards (two at a time) into folders of their own: {key: (folder, bundle's names)}."""
+    """Index these shards (two at a time) into folders of their own: {key: (folder, bundle's names)}.
+    A bundle is left as one file (_BUNDLE_FILE), its names in their order sent through the pipe: a
+    file each cost this child and the taker a few system calls for every one of some 1,100 a shard."""
 
     def index(shard: tuple[bytes, Mapping[str, bytes]]) -> tuple[str, list[str]]:
         bundle = _run_pagefind(shard[1], language)
         folder = tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{owner}-", dir=_scratch_root())
-        for name, data in bundle.items():
-            target = safe_join(Path(folder), name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        Path(folder, _BUNDLE_FILE).write_bytes(FILES.encode(bundle))
         return folder, list(bundle)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -331,10 +331,16 @@ def _indexed_ahead(
     for key, (folder, names) in job.result().items():
         try:
             if key in same:
-                bundles[key] = {name: safe_join(Path(folder), name).read_bytes() for name in names}
+                bundles[key] = _taken(folder, names)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     return bundles
+
+
+def _taken(folder: str, names: list[str]) -> dict[str, bytes]:
+    """The bundle _index_ahead left in `folder`, its files in the order of `names`."""
+    left = FILES.decode(Path(folder, _BUNDLE_FILE).read_bytes())
+    return {name: left[name] for name in names}
 
 
 @dataclass(frozen=True)
@@ -630,10 +636,15 @@ def _run_pagefind(pages: Mapping[str, bytes], language: str) -> dict[str, bytes]
     _remove_stale_scratch(root)
     with tempfile.TemporaryDirectory(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=root) as scratch:
         site_dir, bundle_dir = Path(scratch) / "site", Path(scratch) / "bundle"
-        for rel in sorted(pages):
-            target = safe_join(site_dir, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(indexed_part(pages[rel]))
+        folders: set[str] = set()
+        for rel in sorted(pages):  # (os's calls: some 1,000 pages a shard, each in a folder of its own)
+            check_rel(rel)
+            folder, _, name = rel.rpartition("/")
+            if folder not in folders:
+                os.makedirs(os.path.join(site_dir, *folder.split("/")), exist_ok=True)
+                folders.add(folder)
+            with open(os.path.join(site_dir, *folder.split("/"), name), "wb") as target:
+                target.write(indexed_part(pages[rel]))
         command = [str(binary), "--site", str(site_dir), "--output-path", str(bundle_dir)]
         command += ["--force-language", language, "--silent"]
         try:
@@ -646,12 +657,31 @@ def _run_pagefind(pages: Mapping[str, bytes], language: str) -> dict[str, bytes]
             detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["geen uitvoer"]
             raise _fail(f"Pagefind faalde met code {result.returncode}: {detail[0]}", "voer de build uit met -v")
         bundle = {
-            f"{BUNDLE_DIR}/{path.relative_to(bundle_dir).as_posix()}": path.read_bytes()
-            for path in sorted(bundle_dir.rglob("*"))
-            if path.is_file() and _KEEP.match(path.relative_to(bundle_dir).as_posix())
+            f"{BUNDLE_DIR}/{name}": _read(path) for name, path in _files_under(str(bundle_dir)) if _KEEP.match(name)
         }
     logger.info("Indexed %d pages for search (%d files)", len(pages), len(bundle))
     return canonical_bundle(bundle)
+
+
+def _files_under(root: str) -> list[tuple[str, str]]:
+    """(name below `root` with '/' between its parts, path) of each file below `root`, in the order
+    of their paths."""
+    found = []
+    folders = [(root, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file():
+                    found.append((prefix + entry.name, entry.path))
+    return sorted(found, key=lambda item: item[0].split("/"))
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 # Pagefind 1.5 writes its filter values and its list of filters in hash-map order, which changes from

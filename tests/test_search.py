@@ -17,6 +17,7 @@ from sitegen import search
 from sitegen.errors import ContentErrors
 from sitegen.model import Site
 from sitegen.pipeline import BuildOptions, load_and_validate
+from sitegen.write import OutputPathError
 
 PAGE = """<!DOCTYPE html><html lang="nl-BE"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><header>Kop</header><main data-pagefind-body data-pagefind-filter="type:IGS" data-pagefind-meta="type:IGS">
@@ -107,6 +108,28 @@ def test_index_pages_in_memory() -> None:
     assert all(name.startswith("pagefind/") for name in bundle)
     assert search.index_pages(files) == bundle, "the index is byte-stable"
     assert search.index_pages({"b/index.html": files["b/index.html"]}) == {}
+
+
+def test_pagefind_indexes_every_page_where_its_path_says(tmp_path: Path) -> None:
+    """Each page goes to the scratch site at its path (the root's, a folder's, a folder in a folder),
+    so the bundle's URLs are the pages'; a path that would climb out of the scratch folder is refused."""
+    pages = {
+        rel: PAGE.format(title=f"Pagina {n}", text="Ateliers").encode()
+        for n, rel in enumerate(["index.html", "a/index.html", "a/b/index.html", "a-b/index.html", "a/c.html"])
+    }
+    assert search._page_ids(search.index_shard(pages), pages) is not None  # every page, at its URL
+    with pytest.raises(OutputPathError):
+        search.index_shard({"../buiten/index.html": pages["index.html"]})
+
+
+def test_the_files_of_a_bundle_are_read_in_the_order_of_their_paths(tmp_path: Path) -> None:
+    for name in ["a/b", "a-b", "a.b", "ab", "a/b.c/d", "a/b-c", "z", "\u00e9", "a/\u00e9/x"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(name.encode())
+    (tmp_path / "leeg").mkdir()
+    paths = [path for path in sorted(tmp_path.rglob("*")) if path.is_file()]
+    found = search._files_under(str(tmp_path))
+    assert found == [(path.relative_to(tmp_path).as_posix(), str(path)) for path in paths]
 
 
 def test_pagefind_is_given_only_the_marked_element() -> None:

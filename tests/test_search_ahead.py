@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import tempfile
 import weakref
 from pathlib import Path
@@ -62,6 +63,23 @@ def test_shards_indexed_ahead_are_taken_and_are_the_index(indexed_here: list[int
     assert bundle == search.index_pages(dict(files))  # the index of these pages, byte for byte
     assert sum(indexed_here) == 7
     assert _scratch() == before  # the child's bundles are read and removed
+
+
+def test_a_bundle_comes_from_the_child_as_it_was_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child leaves each bundle as one file and sends its names through the pipe: what is taken
+    is the bundle, its files in the order Pagefind's were read (not the file's sorted order)."""
+    made = {"pagefind/z.js": b"z", "pagefind/fragment/\u00e9\u00e9n.pf_fragment": b"\0" * 70_000, "pagefind/a": b""}
+    made["pagefind/index/nl_1.pf_index"] = bytes(range(256))
+    monkeypatch.setattr(search, "_run_pagefind", lambda pages, language: dict(made))
+    before = _scratch()
+    found = search._index_ahead([(b"k", {}), (b"l", {})], "nl", os.getpid())
+    try:
+        for folder, names in found.values():
+            assert list(search._taken(folder, names).items()) == list(made.items())
+    finally:
+        for folder, _ in found.values():
+            shutil.rmtree(folder)
+    assert _scratch() == before
 
 
 def test_pages_changed_after_the_start_are_indexed_again(indexed_here: list[int]) -> None:
