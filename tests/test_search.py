@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from sitegen import search
 from sitegen.errors import ContentErrors
 from sitegen.model import Site
 from sitegen.pipeline import BuildOptions, load_and_validate
+from sitegen.urls import page_url
 from sitegen.write import OutputPathError
 
 PAGE = """<!DOCTYPE html><html lang="nl-BE"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -120,6 +122,24 @@ def test_pagefind_indexes_every_page_where_its_path_says(tmp_path: Path) -> None
     assert search._page_ids(search.index_shard(pages), pages) is not None  # every page, at its URL
     with pytest.raises(OutputPathError):
         search.index_shard({"../buiten/index.html": pages["index.html"]})
+
+
+def test_each_page_is_told_by_the_url_in_its_fragment() -> None:
+    """A page's id is that of the fragment whose URL is the page's, read from the fragment's start
+    (or from all of it, for a URL longer than that start)."""
+    long = "/".join(["lang" * 60] * 3)  # a URL of some 730 bytes
+    pages = {
+        rel: PAGE.format(title="Pagina", text=rel).encode()
+        for rel in ["index.html", "één/x.html", f"{long}/index.html"]
+    }
+    bundle = search.index_shard(pages)
+    urls = {}
+    for name, data in bundle.items():
+        if name.startswith("pagefind/fragment/"):
+            fragment = json.loads(gzip.decompress(data)[len(search._MAGIC) :])
+            urls[fragment["url"]] = name.rsplit("/", 1)[1].removesuffix(".pf_fragment")
+    assert len(urls) == 3 and any(len(url) > search._URL_HEAD for url in urls)
+    assert search._page_ids(bundle, pages) == {rel: urls[page_url(rel)] for rel in pages}
 
 
 def test_the_files_of_a_bundle_are_read_in_the_order_of_their_paths(tmp_path: Path) -> None:
