@@ -202,8 +202,15 @@ def _length(text: str, size: int) -> float:
 
 def _units(text: str, size: int) -> int:
     """The advance of `text` in 1/64 px: its characters' advances and its pairs' kerning."""
+    return sum(_steps(text, size)) + _advance(text[-1], size) if text else 0
+
+
+def _steps(text: str, size: int) -> list[int]:
+    """Each character's step from the pen of the one before it (1/64 px, the first's 0): that one's
+    advance and the kerning of the pair."""
     sizes = itertools.repeat(size)
-    return sum(map(_advance, text, sizes)) + sum(map(_kerning, map(operator.add, text, text[1:]), sizes))
+    kerned = map(operator.add, map(_advance, text[:-1], sizes), map(_kerning, map(operator.add, text, text[1:]), sizes))
+    return [0, *kerned] if text else []
 
 
 @functools.lru_cache(maxsize=4096)
@@ -230,12 +237,9 @@ def _write_line(
     such a row for after the line (the line's glyphs, and what was inked before, end above it)."""
     from PIL import Image
 
-    # Each character's pen (1/64 px): the advances of those before it and the kerning of the pairs up to it.
-    sizes = itertools.repeat(size)
-    kerned = map(operator.add, map(_advance, line[:-1], sizes), map(_kerning, map(operator.add, line, line[1:]), sizes))
-    steps = [0, *kerned] if line else []
     placed = []
-    for pen, glyph in zip(itertools.accumulate(steps), map(_glyph, line, sizes), strict=True):
+    pens = itertools.accumulate(_steps(line, size))  # each character's, in 1/64 px
+    for pen, glyph in zip(pens, map(_glyph, line, itertools.repeat(size)), strict=True):
         if glyph is not None:
             core, left, top, width, height = glyph
             x = ((pen + 32) >> 6) + left  # the pen rounded to a pixel, as FreeType's
