@@ -319,10 +319,14 @@ _LOGO_DOTS = ((16, 18, "#ffffff"), (44, 18, AMBER), (30, 42, "#ffffff"))
 _NAME_AT, _TAGLINE_AT = (MARGIN + 78, _LOGO_TOP - 2), (MARGIN + 80, _LOGO_TOP + 42)
 
 
-@functools.lru_cache(maxsize=4)
 def _base(site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> Image.Image:
     """What all cards of one IGS (or of Flanders) share: the ground, the logo's circles, the map
     and the site's name. The kicker comes on top (_background_indexed)."""
+    return _drawn_base(site_name, tagline, shapes, colour if shapes is not None else "")  # the map's colour
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn_base(site_name: str, tagline: str, shapes: Shapes | None, colour: str) -> Image.Image:
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (CARD_WIDTH, CARD_HEIGHT), BRAND_DEEP)
@@ -528,9 +532,9 @@ def _background_rows(style: Style) -> Image.Image:
     same bytes), so that a title's indices, also "L", are pasted as they are."""
     from PIL import Image
 
-    rows = Image.new("P", (CARD_WIDTH + 1, CARD_HEIGHT), 0)
-    rows.paste(_background_indexed(*style), (1, 0))
-    return Image.frombytes("L", rows.size, rows.tobytes())
+    rows = Image.new("L", (CARD_WIDTH + 1, CARD_HEIGHT), 0)
+    rows.im.paste(_background_indexed(*style).im, (1, 0, CARD_WIDTH + 1, CARD_HEIGHT))  # the indices, as they are
+    return rows
 
 
 # ISA-L's level 1: a fifth of the CPU of zlib's quickest (run-length) deflate of the same rows, for

@@ -44,6 +44,14 @@ def test_layered_background_is_the_plain_drawing(shapes: Shapes, colour: str, ki
         assert layered.tobytes() != artwork._base_indexed(*SITE, shapes, colour).tobytes()
 
 
+def test_a_base_without_a_map_is_one_drawing_for_every_colour() -> None:
+    """The colour is the map's: without a map, the bases of all colours are one picture, drawn once."""
+    artwork._drawn_base.cache_clear()
+    bases = [artwork._base(*SITE, None, colour) for colour in ("#cc6677", "#44aa99", "#f3b23c")]
+    assert bases[0] is bases[1] is bases[2] and artwork._drawn_base.cache_info().misses == 1
+    assert artwork._base(*SITE, NOORD, "#cc6677").tobytes() != artwork._base(*SITE, NOORD, "#44aa99").tobytes()
+
+
 def _whole_drawing(title: str, kicker: str, shapes: Shapes | None, colour: str) -> Image.Image:
     """The card as one image: the title's palette indices pasted on a copy of the whole background."""
     image = _plain_background(shapes, colour, kicker)
@@ -160,7 +168,7 @@ def test_drawing_weights_count_each_background_and_kicker_where_it_is_first_draw
 def test_cards_drawn_in_workers_are_those_drawn_in_process() -> None:
     calls = _calls()
     in_process = [social_card(*args) for args in reversed(calls)][::-1]  # other order, other cache state
-    for cache in (artwork._base, artwork._base_indexed, artwork._background_indexed, artwork._background_rows):
+    for cache in (artwork._drawn_base, artwork._base_indexed, artwork._background_indexed, artwork._background_rows):
         cache.cache_clear()
     artwork._deflated_rows.cache_clear()
     drawn = pmap(lambda args: (os.getpid(), social_card(*args)), calls, min_items=2)
