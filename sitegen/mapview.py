@@ -446,9 +446,44 @@ class _ImportedOnUse(types.ModuleType):
     which takes its place in sys.modules, and is answered from it (as is every later read)."""
 
     def __getattr__(self, name: str) -> Any:
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
+        if name == "__path__":  # asked by `from ... import` of it: answered as a module, not a package
+            raise AttributeError(name)
+        return getattr(_imported(self.__name__), name)
+
+
+def _imported(name: str) -> types.ModuleType:
+    """The real module, imported in place of its stand-in where that is still in sys.modules."""
+    if isinstance(sys.modules.get(name), _ImportedOnUse):
+        del sys.modules[name]
+    return importlib.import_module(name)
+
+
+def _standing_in(module: str, names: Sequence[str]) -> _ImportedOnUse:
+    """A stand-in for `module` that has `names` (what an importer takes from it as it is imported),
+    each a class of which nothing is an instance: made (called), it is the real one made (called)."""
+
+    def made(name: str) -> type:
+        def new(cls: type, *args: Any, **kwargs: Any) -> Any:
+            return getattr(_imported(module), name)(*args, **kwargs)
+
+        return type(name, (), {"__new__": new})
+
+    stand_in = _ImportedOnUse(module)
+    for name in names:
+        setattr(stand_in, name, made(name))
+    return stand_in
+
+
+# What else Folium imports and never reads for this map, with the names it takes from each as it is
+# imported: `urllib.request` (with http.client, email and ssl) fetches a script that branca embeds,
+# and the map embeds none; `xyzservices` names tile providers, and the map's tiles are added by
+# kaart-interactie.js; `branca.colormap` draws colour scales, none here, and made some 70 of them as
+# it was imported. Two thirds of what importing Folium in the child that draws the map was left.
+_UNREAD_IN_THE_CHILD = {
+    "urllib.request": ("urlopen",),
+    "xyzservices": ("TileProvider",),
+    "branca.colormap": ("ColorMap", "LinearColormap", "StepColormap"),
+}
 
 
 def _folium() -> types.ModuleType:
@@ -483,11 +518,14 @@ def _import_folium() -> None:
     unimported (a tenth of a second), its ndarray a class of which nothing is an instance; any other
     read of it imports the real numpy (_ImportedOnUse). And Folium's modules make a Jinja template for
     every kind of map element as they are imported, some 45, of which the map renders 8: while they
-    are imported, a template is made as a _CompiledOnUse (Jinja's Template.__new__ only for them)."""
+    are imported, a template is made as a _CompiledOnUse (Jinja's Template.__new__ only for them).
+    The modules of _UNREAD_IN_THE_CHILD stand in unimported as numpy does."""
     if "numpy" not in sys.modules:
         numpy = _ImportedOnUse("numpy")
         numpy.ndarray = type("ndarray", (), {})  # type: ignore[attr-defined]
         sys.modules["numpy"] = numpy
+    for module, names in _UNREAD_IN_THE_CHILD.items():
+        sys.modules.setdefault(module, _standing_in(module, names))
     import jinja2
 
     made_now = jinja2.Template.__dict__["__new__"]  # a staticmethod, put back as it was

@@ -130,14 +130,17 @@ if sys.argv[3] == "child":
 else:
     import numpy, requests  # noqa: F401 (Folium with what it imports)
 script = mapview.map_script(site, register, topology, units, mapview.assign_colours(site, units, topology))
-imported = sorted(name for name in ("numpy.linalg", "urllib3") if name in sys.modules)
+imported = sorted(name for name in ("numpy.linalg", "urllib3", "http.client", "xyzservices.lib") if name in sys.modules)
+imported += ["branca.colormap"] if "_schemes" in vars(sys.modules["branca.colormap"]) else []
 import folium, jinja2  # noqa: E401, E402
 unused = type(folium.raster_layers.TileLayer._template).__name__  # (the map has no tile layer of Folium's)
 jinja_as_it_was = isinstance(jinja2.Template("{{ 6 * 7 }}"), jinja2.Template)
 import requests  # noqa: E402 (after the drawing: the first read imports the real module)
 reads = requests.get.__module__
+scale = type(folium.LinearColormap(["#000000", "#ffffff"])).__module__  # made: the real one
 drawn = hashlib.sha256(script.encode()).hexdigest()
-print(json.dumps([drawn, imported, unused, jinja_as_it_was, reads, type(sys.modules["requests"]).__name__]))
+kinds = [type(sys.modules[name]).__name__ for name in ("requests", "branca.colormap")]
+print(json.dumps([drawn, imported, unused, jinja_as_it_was, reads, scale, kinds]))
 """
 
 
@@ -154,10 +157,13 @@ def _draw_map(how: str) -> list[object]:
 
 def test_the_map_is_drawn_without_importing_requests_or_numpy() -> None:
     """Folium imports `requests` (and urllib3 with it) for GeoJSON given as an address, which the map
-    never is, and numpy to ask whether a value is an array, which none is: the child that draws the
-    map imports neither, compiles only the templates of Folium's that the map renders, and draws the
-    same script."""
-    drawn, imported, unused, jinja_as_it_was, reads, kind = _draw_map("child")
+    never is, numpy to ask whether a value is an array, which none is, urllib.request (http.client)
+    for a script branca would embed, xyzservices for tile providers by name and branca's colour
+    scales, none of which the map has: the child that draws the map imports none of them, compiles
+    only the templates of Folium's that the map renders, and draws the same script."""
+    drawn, imported, unused, jinja_as_it_was, reads, scale, kinds = _draw_map("child")
     assert (imported, unused, jinja_as_it_was) == ([], "_CompiledOnUse", True)
-    assert (reads, kind) == ("requests.api", "module")  # a stand-in gives way to the real module
-    assert _draw_map("with both")[:3] == [drawn, ["numpy.linalg", "urllib3"], "Template"]
+    # A stand-in gives way to the real module: a read of it, or a class of it made.
+    assert (reads, scale, kinds) == ("requests.api", "branca.colormap", ["module", "module"])
+    real = ["http.client", "numpy.linalg", "urllib3", "xyzservices.lib", "branca.colormap"]
+    assert _draw_map("with both")[:3] == [drawn, real, "Template"]
