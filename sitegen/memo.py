@@ -105,6 +105,37 @@ def pieces(joined: bytes, size: int) -> list[bytes]:
     return list(map(joined.__getitem__, map(slice, range(0, len(joined), size), ends)))
 
 
+def changed_places(before: bytes, now: bytes, size: int, at_most: int) -> list[int] | None:
+    """The places of the pieces of `size` bytes in which two joined lists of one length differ, in
+    order; None where more than `at_most` do. Found in C, on the two lists' XOR as a number, a place
+    at a time from its lowest set bit up (an edit changes a few places of some 13,500), not by
+    cutting both lists into pieces."""
+    differ = int.from_bytes(before, "big") ^ int.from_bytes(now, "big")
+    count, bits = len(now) // size, 8 * size
+    places: list[int] = []
+    passed = 0  # the places from the end the number no longer holds
+    while differ:
+        if len(places) == at_most:
+            return None
+        lowest = ((differ & -differ).bit_length() - 1) // bits
+        places.append(count - 1 - passed - lowest)
+        differ >>= (lowest + 1) * bits
+        passed += lowest + 1
+    return places[::-1]
+
+
+_BY_PLACE_AT_MOST = 64
+"""`Memo.known_listed` by the difference of the lists where at most this many places changed."""
+
+
+def _listed_in(joined: bytes, key: bytes) -> bool:
+    """Whether `key` is one of the keys `joined` lists (LISTED_SIZE bytes each, one after the other)."""
+    at = joined.find(key)
+    while at >= 0 and at % LISTED_SIZE:
+        at = joined.find(key, at + 1)
+    return at >= 0
+
+
 class Memo:
     """The one memo of a build: counts, remembers what each build used, and asks its store."""
 
@@ -198,46 +229,76 @@ class Memo:
         with self._lock:
             self._used.setdefault(space.name, set()).update(keys)
 
-    def known(self, space: Space[T], keys: Sequence[bytes], vouched: AbstractSet[bytes] = frozenset()) -> set[bytes]:
+    def known(
+        self,
+        space: Space[T],
+        keys: Sequence[bytes],
+        vouched: AbstractSet[bytes] = frozenset(),
+        *,
+        unsure: AbstractSet[bytes] | None = None,
+    ) -> set[bytes]:
         """The keys whose values are remembered, found without reading the values (a large value is
         then read only by whoever needs it, through `remembered`/`remembered_all`, which compute it
         should the entry prove unreadable). They count as hits and as used by this build.
         `vouched` are keys the caller knows the store holds (an earlier build used them): taken as
-        remembered without asking the store (a wrong one costs computing it when it is read).
+        remembered without asking the store (a wrong one costs computing it when it is read);
+        `unsure`, where given instead, are the only keys not vouched for.
         In set operations (in C): the pages, cards and story bodies ask some 10,000 keys a build."""
         with self._lock:
             seen = self._seen.setdefault(space.name, {})
             known = self._known.setdefault(space.name, set())
             asked_for = set(keys)
-            wanted = asked_for - known
-            wanted.difference_update(seen.keys())
+            wanted = asked_for  # the keys this build has not found yet (the first ask: every key)
+            if known or seen:
+                wanted = asked_for - known
+                wanted.difference_update(seen.keys())
             self._used.setdefault(space.name, set()).update(wanted)
-            stored: set[bytes] = set()
-            if wanted and self.store is not None:
-                stored = wanted & vouched
-                asked = wanted - stored
-                stored |= self.store.has_many(space, sorted(asked)) if asked else set()
-                self._hits[space.name] = self._hits.get(space.name, 0) + len(stored)
-                known.update(stored)
-            return asked_for - (wanted - stored)
+            if self.store is None:
+                return asked_for - wanted
+            asked = wanted - vouched if unsure is None else wanted & unsure
+            missing = asked - self.store.has_many(space, sorted(asked)) if asked else set()
+            self._hits[space.name] = self._hits.get(space.name, 0) + len(wanted) - len(missing)
+            known.update(wanted)
+            if not missing:
+                return asked_for
+            known.difference_update(missing)
+            return asked_for - missing
 
     def known_listed(self, space: Space[T], keys: Sequence[bytes], listing: Space[bytes]) -> set[bytes]:
         """`known(space, keys)` for a step that asks many keys on every build (pages, cards, story
         bodies): the keys the last build asked (LISTED_SIZE bytes long), which the store holds since
         that build used them, are listed in one entry of `listing` and vouched for, so only new keys
         are asked of the store; the list is then replaced by these keys. A store in memory (the
-        preview's) answers for every key at once, without a list."""
+        preview's) answers for every key at once, without a list.
+
+        By the difference of the lists (in C) where the keys are as many as the last build's and
+        few places changed (an edit: its page's key, its card's, its body's): the keys elsewhere are
+        the last build's there, so vouched for and still listed; only those of the changed places
+        are looked at (some 13,500 keys a space at 300x10,000, where sets of both lists cost 15-20 ms)."""
         if self.store is None or self.store.in_memory:
             return self.known(space, keys)
-        vouched = set(pieces(self.recalled(listing, _LISTED) or b"", LISTED_SIZE))
-        found = self.known(space, keys, vouched)
-        listed = dict.fromkeys(keys)  # in the order asked: the same list for the same keys
-        if set(map(len, listed)) - {LISTED_SIZE}:
-            listed = dict.fromkeys(key for key in listed if len(key) == LISTED_SIZE)
-        if listed.keys() != vouched:
-            self.keep(listing, _LISTED, b"".join(listed))
+        last = self.recalled(listing, _LISTED) or b""
+        unsized: set[bytes] = set()  # never listed (nor vouched for)
+        if not all(map(LISTED_SIZE.__eq__, map(len, keys))):
+            unsized = {key for key in keys if len(key) != LISTED_SIZE}
+        listed = [key for key in keys if key not in unsized] if unsized else keys
+        joined = b"".join(listed)
+        places = changed_places(last, joined, LISTED_SIZE, _BY_PLACE_AT_MOST) if len(last) == len(joined) else None
+        if places is None:  # a list of another length, or much changed
+            vouched = set(pieces(last, LISTED_SIZE))
+            found = self.known(space, keys, vouched)
+            now = set(listed)
+            gone, added = vouched - now, now - vouched
+        else:
+            fresh = set(map(listed.__getitem__, places))
+            found = self.known(space, keys, unsure=unsized | fresh)
+            before = {last[at * LISTED_SIZE : (at + 1) * LISTED_SIZE] for at in places}
+            gone = {key for key in before - fresh if not _listed_in(joined, key)}
+            added = {key for key in fresh - before if not _listed_in(last, key)}
+        if gone or added:  # (the same keys in another order: the list stands)
+            self.keep(listing, _LISTED, joined)
             with self._lock:  # where the store finds the entries this build may not use (an edit's old key)
-                self._unlisted.setdefault(space.name, set()).update(vouched.difference(listed))
+                self._unlisted.setdefault(space.name, set()).update(gone)
         return found
 
     def _lookup(self, space: Space[T], keys: Sequence[bytes]) -> dict[bytes, T]:

@@ -187,6 +187,58 @@ def test_the_disk_store_drops_the_rows_the_last_build_listed_by_their_keys(
     assert build([keys[1], keys[4]]) == ({keys[1], keys[4]}, True)  # keys[0] and [5] found by reading the keys
 
 
+def test_known_listed_looks_only_at_the_places_where_the_list_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a build asks as many keys as the last one, in places mostly the same, only the keys at
+    the places that changed are looked at (Memo.known_listed by the difference of the lists): a new
+    key is asked of the store, known only where it holds it, and the old key of a changed place is
+    dropped by its key unless the list still holds it elsewhere; the same keys in another order
+    leave the list as it was. Each build finds exactly what `known` finds asking the store for every key."""
+    pages: Space[bytes] = Space("listed-pages", BYTES, held=False)
+    listing: Space[bytes] = Space("listed-pages-list", BYTES)
+    keys = [bytes([n]) * 20 for n in range(40)]
+    new = [bytes([100 + n]) * 20 for n in range(4)]
+    connect = sqlite3.connect  # untraced: the test's own look at the table
+    statements = _traced_statements(monkeypatch)
+
+    def build(asked: list[bytes]) -> tuple[set[bytes], set[bytes], bool]:
+        """(the keys known, the rows left, whether the list was written anew)"""
+        held = _keys(tmp_path, connect) if asked is not keys else set()
+        statements.clear()
+        store = _CountingStore(tmp_path)
+        memo = Memo(store)
+        known = memo.known_listed(pages, asked, listing)
+        assert known == held.intersection(asked)  # what asking the store for every key finds
+        for key in asked:
+            if key not in known:
+                memo.remembered(pages, key, lambda key=key: key)
+        memo.finish(success=True)
+        assert "SELECT key FROM entries WHERE space = 'listed-pages'" not in statements  # stale rows by key
+        return known, _keys(tmp_path, connect), listing.name in store.written
+
+    assert build(keys) == (set(), set(keys), True)
+    asked = [*keys]
+    asked[3] = new[0]  # a new page
+    assert build(asked) == (set(asked) - {new[0]}, set(asked), True)
+    failed = Memo(DiskStore(tmp_path, "engine-counting"))  # a row the list does not name: a failed build's
+    failed.remembered(pages, new[1], lambda: new[1])
+    failed.finish(success=False)
+    asked[5] = new[1]
+    assert build(asked) == (set(asked), set(asked), True)
+    asked[0], asked[1] = asked[1], asked[0]  # the same keys elsewhere
+    assert build(asked) == (set(asked), set(asked), False)
+    asked[10], asked[11], asked[7] = new[2], asked[10], asked[8]  # a key moved, one twice, one gone
+    assert build(asked) == (set(asked) - {new[2]}, set(asked), True)
+    assert keys[10] in asked and keys[7] not in asked and keys[11] not in asked
+
+
+def _keys(folder: Path, connect: Any) -> set[bytes]:
+    """The keys of the rows of the space 'listed-pages'."""
+    with contextlib.closing(connect(folder / DiskStore.FILE)) as db:
+        return {row[0] for row in db.execute("SELECT key FROM entries WHERE space = 'listed-pages'")}
+
+
 def test_a_memo_leaves_what_a_build_held_where_it_is_told_instead_of_freeing_it() -> None:
     """A process that ends without freeing its objects (build.py's cli) gives its memo a list: at
     the end of a build, the values it read and computed go there, not freed one by one; without
