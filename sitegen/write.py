@@ -35,7 +35,7 @@ import tempfile
 import time
 import weakref
 from collections import ChainMap
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Collection, Container, ItemsView, Iterable, Iterator, KeysView, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -451,27 +451,41 @@ def _hash_all(items: list[tuple[str, bytes]]) -> dict[str, str]:
 
 def _checked_folders(names: Collection[str]) -> set[str]:
     """The folders the output paths lie in, every ancestor included; refuses any path check_rel
-    refuses, before anything is touched: one check per distinct folder (a build names some 36,000
-    files in 12,000 folders) and one per file name."""
+    refuses, before anything is touched. The paths are checked in C where all are fine (a build
+    names some 38,000 files in 13,500 folders): joined by "/" between two slashes, they hold no
+    empty, "." or ".." part exactly when no path does (each part lies between two slashes either
+    way); else one by one, the first refused named (`_check_one_by_one`)."""
+    joined = f"/{'/'.join(names)}/"
+    if "//" in joined or "/./" in joined or "/../" in joined:
+        _check_one_by_one(names)
     folders: set[str] = set()
+    for rel in names:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    clash = folders.intersection(names)
+    if clash:
+        raise OutputPathError(f"refusing to write a file where a folder goes: {min(clash)!r}")
+    if _SEP in joined:  # one look in C: the manifest separates paths by it
+        raise OutputPathError(f"refusing a path with a NUL character: {min(rel for rel in names if _SEP in rel)!r}")
+    return folders
+
+
+def _check_one_by_one(names: Iterable[str]) -> None:
+    """Raise for the first path check_rel refuses, naming it: one check per distinct folder and one
+    per file name."""
+    checked: set[str] = set()
     for rel in names:
         folder, slash, name = rel.rpartition("/")
         if name in ("", ".", ".."):
             check_rel(rel)
-        if slash and folder not in folders:
+        if slash and folder not in checked:
             try:
                 check_rel(folder)
             except OutputPathError:
                 check_rel(rel)  # the error names the whole path
-            while folder and folder not in folders:
-                folders.add(folder)
-                folder = folder.rpartition("/")[0]
-    clash = folders.intersection(names)
-    if clash:
-        raise OutputPathError(f"refusing to write a file where a folder goes: {min(clash)!r}")
-    if _SEP in "".join(names):  # one look in C: the manifest separates paths by it
-        raise OutputPathError(f"refusing a path with a NUL character: {min(rel for rel in names if _SEP in rel)!r}")
-    return folders
+            checked.add(folder)
 
 
 def state_dir(output_dir: Path) -> Path:
@@ -621,6 +635,12 @@ class _Pairs(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._split())
+
+    def keys(self) -> KeysView[str]:  # the dict's views: a copy of some 13,500 folders is made in C
+        return self._split().keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._split().items()
 
 
 def _strings(part: str) -> list[str]:
@@ -1001,7 +1021,7 @@ def _translated(
     whose record vouches for it is kept if it holds the wanted digest, replaced if it does not;
     a wanted entry the records did not name is a stray (removed, then made anew). `suspects`,
     where given: the only records that may not be kept as they are (see _suspects)."""
-    looked = dict(tree.folders)
+    looked = dict(tree.folders.items())  # (in C, where a Mapping is copied key by key)
     for folder in look.gone:
         looked.pop(folder, None)
     looked.update(look.folders)
