@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
+import operator
 import os
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -455,15 +457,46 @@ UTF-8 (every story's body is read on every build: its HTML needs no unescaping).
 STORY_KEYS: Space[bytes] = Space("story-body-keys", BYTES)
 """The MARKDOWN keys of the stories the last build showed (Memo.known_listed)."""
 _LAST_BUILD = b"last build"
-_Made = tuple[dict[str, Any], bytes, str, Article]
-"""A story's checked data (held: no id is taken again meanwhile), its file's version and path as
-shown, and the article made of them: the same data object is the same record of the file (load.py
-keeps a record while its file's stat is the same), so its article is taken as it is while its
-scheduling is the same (the only thing it is made of that may change meanwhile: the day)."""
-LAST_ARTICLES: Space[tuple[_Bodies, dict[tuple[str, bytes], Article], dict[int, _Made]]] = Space("model-articles")
-"""The articles of the last build by (src_path, version) and by the checked data they were made from
-(its id: _Made), with the story bodies they read from (in memory only: the preview's rebuilds make
-only the articles of changed files anew)."""
+_MadeArticles = tuple[
+    "_Bodies",
+    tuple[dt.date, bool],
+    tuple[object, ...],
+    dict[int, Article | None],
+    list[Article | None],
+    tuple[Article, ...],
+]
+LAST_ARTICLES: Space[_MadeArticles] = Space("model-articles")
+"""The articles of the last build: the story bodies they read from, the day and whether unpublished
+stories were shown, the stories' fronts (valid.articles, then valid.stories: held, so that no id is
+taken again meanwhile), the article made of each by the front's id and in their order (None: not
+shown), and the articles newest first (in memory only: the preview's rebuilds make only the articles
+of changed files anew)."""
+_NO_ARTICLES: _MadeArticles = (None, None, (), {}, [], ())  # type: ignore[assignment]
+_BODY_KEY: Callable[[Article], bytes] = attrgetter("body._key")
+_SORT_KEY = attrgetter("date", "slug")
+_FEW = 16  # articles changed in place that are put in the last build's order rather than sorted again
+
+
+def _newest_first(
+    made_all: list[Article | None], last_all: list[Article | None], last_sorted: tuple[Article, ...]
+) -> tuple[Article, ...] | None:
+    """The articles newest first, from the last build's order where they are its articles but a few,
+    each with the date and slug of the one it replaces in the same place (so in the same place of the
+    order: slugs are unique); None when a sort is needed."""
+    if len(made_all) != len(last_all):
+        return None
+    changed = list(itertools.compress(range(len(made_all)), map(operator.is_not, made_all, last_all)))
+    if len(changed) > _FEW:
+        return None
+    order = list(last_sorted)
+    for index in changed:
+        before, now = last_all[index], made_all[index]
+        if before is None or now is None or _SORT_KEY(before) != _SORT_KEY(now):
+            return None
+        order[list(map(operator.is_, order, itertools.repeat(before))).index(True)] = now
+    return tuple(order)
+
+
 _MadeIgs = tuple[dict[str, Any], bytes | None, str, Igs]
 LAST_IGS: Space[tuple[tuple[object, ...], dict[int, _MadeIgs]]] = Space("model-igs")
 """The IGS'en of the last build by the id of the checked data each was made from (held), with what else
@@ -598,12 +631,30 @@ def build_model(
         return rendered[text] if text else None
 
     stories = valid.articles + valid.pages  # and the stored ones, asked for only with an image (shown_images)
-    # The articles of the last build (the preview's rebuilds; a CLI build has none): one whose file,
-    # slug, path, base path and scheduling are the same is the same object again.
-    bodies, last_articles, last_made = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or (None, {}, {})
+    # The articles of the last build (the preview's rebuilds; a CLI build keeps none): a story whose
+    # front matter validation handed back as the last build's object (the same file's record:
+    # sitegen/validate.py) is the same article again while the base path and its scheduling are the
+    # same and it is still shown. Looked up by the front's id, in C: only the other stories pass
+    # through the loop below (one for a body edit; all of them in a CLI build).
+    everything = (*valid.articles, *valid.stories)
+    showing = (today, include_unpublished)
+    last = memo.recalled(LAST_ARTICLES, _LAST_BUILD) or _NO_ARTICLES
+    bodies, last_showing, _, last_made, last_all, last_sorted = last
     if bodies is None or bodies.memo is not memo or bodies.base_path != base_path or bodies.owner != os.getpid():
-        bodies, last_articles, last_made = _Bodies(memo, base_path), {}, {}
-    made_now: dict[int, _Made] = {}
+        bodies, last_made = _Bodies(memo, base_path), {}
+    made_all: list[Article | None] = (
+        list(map(last_made.get, map(id, everything))) if last_made else [None] * len(everything)
+    )
+    if last_made and last_showing != showing:  # another day or choice (rare): each article checks its own
+        made_all = [
+            None
+            if article is None
+            or article.scheduled != (article.date > today)
+            or (not include_unpublished and (article.draft or article.scheduled))
+            else article
+            for article in made_all
+        ]
+    todo = list(itertools.compress(range(len(everything)), map(operator.not_, made_all)))
     # The body of a story or page is rendered from its file's bytes alone: keyed by their digest, not
     # its text (which, for a file not read in this build, is read only when the memo lacks the result).
     body_version = _version_of("body", base_path)
@@ -613,13 +664,10 @@ def build_model(
         return body_version(version) or digest(source.body, base_path)
 
     body_keys: dict[str, bytes] = {}  # of the stories and pages the model renders or looks into
-    # One pass over the articles (10,000 on a large site): which are shown, and of each shown one its
-    # version (its file's bytes, slug, the base path and whether it is scheduled), its body's key and
-    # its object (the last build's of that version, else made anew). What _version_of and body_key do,
-    # written out: some 10 µs an article were a third calls.
-    articles: list[Article] = []
-    story_keys: list[bytes] = []  # the body key of each of `articles`
-    by_version: dict[tuple[str, bytes], Article] = {}
+    # One pass over the stories not taken over (10,000 in a CLI build of a large site): which are shown,
+    # and of each shown one its version (its file's bytes, slug, the base path and whether it is
+    # scheduled), its body's key and its object. What _version_of and body_key do, written out: some
+    # 10 µs an article were a third calls.
     unpublished: list[tuple[str, str, dict[str, Any], MarkdownSource]] = []
     article_text = {scheduled: _made_with("articles", base_path, scheduled) for scheduled in (False, True)}
     body_text = _made_with("body", base_path)
@@ -628,7 +676,8 @@ def build_model(
     # A story's address and output file around its slug (a slug holds no NUL): some 10,000 stories.
     url_around = article_url(slug="\0").split("\0")
     out_around = out_path_of(article_url(slug="\0")).split("\0")
-    for story in (*valid.articles, *valid.stories):
+    for index in todo:
+        story = everything[index]
         stored = type(story) is StoredStory
         if stored:  # its data as the journal keeps it: the values of STORED_STORY_FIELDS
             slug, file, content, _, values = story  # type: ignore[misc]
@@ -638,16 +687,6 @@ def build_model(
         else:
             slug, src_path, item, source = story
             content, date, draft = version_of(src_path), item["date"], item["draft"]
-            was = last_made.get(id(item))
-            if was is not None and was[0] is item and was[1] is content and was[2] is src_path:
-                article = was[3]
-                scheduled = date.start > today
-                if article.scheduled == scheduled and (include_unpublished or not (draft or scheduled)):
-                    articles.append(article)
-                    story_keys.append(article.body._key)  # type: ignore[attr-defined]
-                    by_version[src_path, article.version] = article
-                    made_now[id(item)] = was
-                    continue
             title, kind_, refs, summary = item["title"], item["type"], item["igs"], item["summary"]
             person, image, tags, sources = item["person"], item["image"], item["tags"], item["sources"]
             updated = PartialDate(item["updated"]) if item["updated"] else date
@@ -663,48 +702,44 @@ def build_model(
             if content
             else b""
         )
-        article = last_articles.get((src_path, version)) if version and last_articles else None
-        if article is not None:
-            key = article.body._key  # type: ignore[attr-defined]
-        elif stored:
+        if stored:
             key = blake2b(content + body_text, digest_size=20).digest()
             body = made(_StoredBody, {"_story": story, "_key": key, "_bodies": bodies, "_value": None})
         else:
             key = blake2b(content + body_text, digest_size=20).digest() if content else digest(source.body, base_path)
             body = made(_StoryBody, {"_source": source, "_key": key, "_bodies": bodies, "_value": None})
-        if article is None:
-            article = made(
-                Article,
-                {
-                    "slug": slug,
-                    "src_path": src_path,
-                    "out_path": out_around[0] + slug + out_around[1],
-                    "url": url_around[0] + slug + url_around[1],
-                    "title": title,
-                    "type": kind_,
-                    "date": date.start,
-                    "date_precision": date.precision,
-                    "igs": tuple(refs or ()),
-                    "summary": summary,
-                    "person": _person(person) if person else None,
-                    "image": Image(image["src"], image["alt"]) if image else None,
-                    "tags": tuple(tags or ()),
-                    "draft": draft,
-                    "scheduled": scheduled,
-                    "body": body,
-                    "updated": updated,
-                    "sources": tuple(sources or ()),
-                    "version": version,
-                },
-            )
-        articles.append(article)
-        story_keys.append(key)
-        if version:
-            by_version[src_path, version] = article
-            if not stored:
-                made_now[id(item)] = (item, content, src_path, article)
-    if by_version.keys() != last_articles.keys() or made_now.keys() != last_made.keys():
-        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, by_version, made_now))
+        made_all[index] = made(
+            Article,
+            {
+                "slug": slug,
+                "src_path": src_path,
+                "out_path": out_around[0] + slug + out_around[1],
+                "url": url_around[0] + slug + url_around[1],
+                "title": title,
+                "type": kind_,
+                "date": date.start,
+                "date_precision": date.precision,
+                "igs": tuple(refs or ()),
+                "summary": summary,
+                "person": _person(person) if person else None,
+                "image": Image(image["src"], image["alt"]) if image else None,
+                "tags": tuple(tags or ()),
+                "draft": draft,
+                "scheduled": scheduled,
+                "body": body,
+                "updated": updated,
+                "sources": tuple(sources or ()),
+                "version": version,
+            },
+        )
+    articles: list[Article] = list(filter(None, made_all))
+    story_keys = list(map(_BODY_KEY, articles))  # the body key of each of `articles`
+    newest_first = _newest_first(made_all, last_all, last_sorted) if last_made else None
+    if newest_first is None:
+        newest_first = tuple(sorted(articles, key=attrgetter("date", "slug"), reverse=True))
+    if memo.lasting and (todo or last_showing != showing):
+        made_by_front = dict(zip(map(id, everything), made_all, strict=True))  # held: `everything` is kept too
+        memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, showing, everything, made_by_front, made_all, newest_first))
     withheld_articles = len(unpublished)
     unpublished += [story for story in valid.pages if not include_unpublished and story[2]["draft"]]  # undated
     hidden = {src_path for _, src_path, _, _ in unpublished}
@@ -853,7 +888,7 @@ def build_model(
         tiles=Tiles(tiles["url"], tiles["attribution"]) if tiles else None,
         sources=tuple(data["sources"] or ()),
         igs=tuple(sorted(igs_list, key=lambda i: (i.name.casefold(), i.slug))),
-        articles=tuple(sorted(articles, key=attrgetter("date", "slug"), reverse=True)),
+        articles=newest_first,
         pages=tuple(sorted(pages, key=lambda p: (p.nav if p.nav is not None else 10_000, p.title, p.slug))),
         images=images,
         preview=include_unpublished,
