@@ -37,7 +37,7 @@ import datetime as dt
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +82,7 @@ class Store(Protocol):
         """The values known for these keys (missing keys are left out)."""
         ...
 
-    def has_many(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+    def has_many(self, space: Space[T], keys: Collection[bytes]) -> set[bytes]:
         """The keys it holds a value for, without reading the values (which may still prove unreadable)."""
         ...
 
@@ -256,7 +256,7 @@ class Memo:
             if self.store is None:
                 return asked_for - wanted
             asked = wanted - vouched if unsure is None else wanted & unsure
-            missing = asked - self.store.has_many(space, sorted(asked)) if asked else set()
+            missing = asked - self.store.has_many(space, asked) if asked else set()
             self._hits[space.name] = self._hits.get(space.name, 0) + len(wanted) - len(missing)
             known.update(wanted)
             if not missing:

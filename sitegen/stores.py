@@ -39,7 +39,7 @@ import secrets
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -133,9 +133,8 @@ class MemoryStore:
         entries = self.entries.get(space.name, {})
         return {key: entries[key] for key in keys if key in entries}
 
-    def has_many(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
-        entries = self.entries.get(space.name, {})
-        return {key for key in keys if key in entries}
+    def has_many(self, space: Space[T], keys: Collection[bytes]) -> set[bytes]:
+        return self.entries.get(space.name, {}).keys() & keys  # in C: a rebuild asks some 10,000 keys
 
     def put(self, space: Space[T], key: bytes, value: T) -> None:
         self.entries.setdefault(space.name, {})[key] = value
@@ -193,11 +192,11 @@ class DiskStore:
                 logger.warning("Discarding an unreadable %s entry of the build cache (%s)", space.name, exc)
         return found
 
-    def has_many(self, space: Space[T], keys: Sequence[bytes]) -> set[bytes]:
+    def has_many(self, space: Space[T], keys: Collection[bytes]) -> set[bytes]:
         """The keys with a row (its seal is checked only when the value is read)."""
         if space.codec is None:
             return self._memory.has_many(space, keys)
-        return {bytes(row[0]) for row in self._select("key", space.name, keys)}
+        return {bytes(row[0]) for row in self._select("key", space.name, sorted(keys))}
 
     def _select(self, columns: str, name: str, keys: Sequence[bytes]) -> list[tuple[Any, ...]]:
         """The rows of these keys (a few hundred per query); none when the file is missing or unreadable."""
