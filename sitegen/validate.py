@@ -10,7 +10,9 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import itertools
 import marshal
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -457,12 +459,15 @@ class _Checker:
 
 Front = tuple[str, str, dict[str, Any], MarkdownSource]
 """A Markdown file's slug, path as shown, checked front matter and source (ValidContent)."""
-LAST_FRONTS: Space[tuple[frozenset[str], dict[int, tuple[MarkdownSource, Front]]]] = Space("valid-fronts")
-"""The stories of the last build whose own checks found nothing (no error, no image, every value
-valid), by the id of their source (held), with the IGS'en a story could name then (in memory only: the
+_LastFronts = tuple[frozenset[str], tuple[tuple[str, MarkdownSource], ...], dict[int, Front | None]]
+LAST_FRONTS: Space[_LastFronts] = Space("valid-fronts")
+"""The stories of the last build: the IGS'en a story could name then, the stories as loaded (held, so
+that no id is taken again meanwhile) and the front of each whose checks found nothing (no error, no
+image, every value valid, no unknown IGS; else None) by the id of its source. In memory only: the
 preview's rebuilds check again only what changed; a source is the same object while its file's
-record is: load.py)."""
+record is (load.py), and a record is of one file (its folder and slug)."""
 _LAST_BUILD = b"last build"
+_SOURCE: Callable[[tuple[str, MarkdownSource]], MarkdownSource] = operator.itemgetter(1)
 
 
 def _front(
@@ -471,20 +476,15 @@ def _front(
     items: tuple[tuple[str, MarkdownSource], ...],
     errors: list[ContentError],
     checked: Callable[[str, MarkdownSource, YamlDoc], FileCheck],
-    last: Mapping[int, tuple[MarkdownSource, Front]] | None = None,
-    clean: dict[int, tuple[MarkdownSource, Front]] | None = None,
-    fresh: list[Front] | None = None,
-) -> list[Front]:
-    """The checked front matter of each file; with `clean`, those whose checks found nothing go there
-    too, and with `last` (clean ones of an earlier build), those are taken as they were (the others
-    go to `fresh` too)."""
-    result = []
-    for slug, source in items:
-        was = last.get(id(source)) if last else None
-        if was is not None and was[0] is source and was[1][0] == slug:
-            result.append(was[1])
-            clean[id(source)] = was  # type: ignore[index]
-            continue
+    last: Mapping[int, Front | None] | None = None,
+) -> tuple[list[Front | None], dict[int, bool]]:
+    """The checked front matter of each file (None: left out, its error reported), with `last` (the
+    clean ones of an earlier build by the id of their source) those taken as they were, found in C;
+    and of each of the others its index and whether its checks found nothing."""
+    found: list[Front | None] = list(map(last.get, map(id, map(_SOURCE, items)))) if last else [None] * len(items)
+    fresh: dict[int, bool] = {}
+    for index in itertools.compress(range(len(items)), map(operator.not_, found)):
+        slug, source = items[index]
         doc = source.front
         if doc.empty:
             if not any(e.path == doc.src_path for e in errors):  # else a YAML error says why
@@ -494,14 +494,11 @@ def _front(
                     )
                 )
             continue
-        found = checked(folder, source, doc)
-        if isinstance(found.data, dict):
-            result.append((slug, doc.src_path, found.data, source))
-            if fresh is not None:
-                fresh.append(result[-1])
-            if clean is not None and not (found.errors or found.images or not found.complete):
-                clean[id(source)] = (source, result[-1])
-    return result
+        check = checked(folder, source, doc)
+        if isinstance(check.data, dict):
+            found[index] = (slug, doc.src_path, check.data, source)
+            fresh[index] = not (check.errors or check.images or not check.complete)
+    return found, fresh
 
 
 def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Checker) -> Any:
@@ -849,22 +846,22 @@ def validate_content(
     unreadable = {slug for slug, doc in raw.igs if doc.empty}
     unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
     known = frozenset(igs_slugs | unreadable)
-    # The clean stories of the last build (the preview's rebuilds) are taken as they were, and while the
-    # IGS'en they may name are the same, the references they made then are not looked at again.
-    last_known, last_clean = (memo.recalled(LAST_FRONTS, _LAST_BUILD) if memo.lasting else None) or (None, {})
-    clean: dict[int, tuple[MarkdownSource, Front]] = {}
-    fresh: list[Front] = []
-    taken = last_clean if known == last_known else None
-    lasting = clean if memo.lasting else None  # a build's disk store ends with the build: none kept
-    articles = _front("dit verhaal", "articles", raw.articles, errors, checked, taken, lasting, fresh)
-    pages = _front("deze pagina", "pages", raw.pages, errors, checked)
-    for _, _, data, source in fresh if taken is not None else articles:
+    # The clean stories of the last build (the preview's rebuilds) are taken as they were; while the IGS'en
+    # they may name are the same, the references they made then are not looked at again.
+    last_known, _, last_clean = (memo.recalled(LAST_FRONTS, _LAST_BUILD) if memo.lasting else None) or (None, (), {})
+    fronts, fresh = _front("dit verhaal", "articles", raw.articles, errors, checked, last_clean)
+    pages = list(filter(None, _front("deze pagina", "pages", raw.pages, errors, checked)[0]))
+    for index in fresh if known == last_known else itertools.compress(range(len(fronts)), fronts):
+        _, _, data, source = fronts[index]  # type: ignore[misc]
         refs = data.get("igs")
         if isinstance(refs, tuple) and not known.issuperset(refs):  # the one test most articles need
             _check_igs_refs(source.front, ("igs",), refs, known, errors)
-            clean.pop(id(source), None)
-    if memo.lasting and (clean.keys() != last_clean.keys() or known != last_known):
-        memo.keep(LAST_FRONTS, _LAST_BUILD, (known, clean))
+            fresh[index] = False
+    articles = list(filter(None, fronts))
+    if memo.lasting and (fresh or known != last_known):
+        clean = dict(zip(map(id, map(_SOURCE, raw.articles)), fronts, strict=True))
+        clean.update((id(raw.articles[index][1]), None) for index, ok in fresh.items() if not ok)
+        memo.keep(LAST_FRONTS, _LAST_BUILD, (known, raw.articles, clean))
     stored_stories(raw.stories, known, errors)
     for slug, src_path, _, _ in pages:
         if slug in reserved_slugs():
