@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
+import itertools
 import logging
 import marshal
 import operator
@@ -388,6 +389,11 @@ TEXT_FOLDERS = (("igs", ".yaml"), ("articles", ".md"), ("pages", ".md"))
 Outcome = ContentFile | ContentError
 
 
+def _looked_at(name: str) -> bool:
+    """Whether load_content looks at an entry of a text folder (not a hidden file nor an editor backup)."""
+    return not name.startswith(".") and not name.endswith("~")
+
+
 def _outcome(
     folder: str,
     suffix: str,
@@ -402,8 +408,8 @@ def _outcome(
     `states`: see load_content (a file's state there stands for its stat; not told, as its number
     of names is not known)."""
     name = entry.name
-    if name.startswith(".") or name.endswith("~"):
-        return None, True  # editor backups and hidden files
+    if not _looked_at(name):
+        return None, True
     shown = name if folder_shown == "." else f"{folder_shown}/{name}"  # display_path, without its cost
     linked = entry.is_symlink()
     problem = _points_outside(Path(entry.path), root) if linked else ""
@@ -506,31 +512,106 @@ def _site_outcome(content_dir: Path) -> tuple[Outcome, bool]:
     )
 
 
+@dataclass
+class _Parts:
+    """What a load made of its text files' records, each file's part under its path as shown: kept
+    with its listing (LISTING), so that a rebuild told which paths changed (the preview's file events)
+    makes again only the parts of the files it looked at again and takes the others' as they are
+    (copies of these dicts, in C: some 10,000 files)."""
+
+    site: YamlDoc | None = None
+    sources: dict[str, dict[str, tuple[str, Any]]] = field(default_factory=lambda: {f: {} for f, _ in TEXT_FOLDERS})
+    """Per text folder, (slug, source) of each file with a source, in the folder's name order."""
+    stories: dict[str, StoredStory] = field(default_factory=dict)
+    """The stories taken from the journal as they are, in name order."""
+    versions: dict[str, bytes] = field(default_factory=dict)
+    checked: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, tuple[ContentError, ...]] = field(default_factory=dict)
+    """Of each file whose reading found a problem."""
+
+    def add(self, files: Iterable[ContentFile], records: Iterable[Loaded]) -> None:
+        """The parts of these files (new to it, or looked at again: their parts replace those there)."""
+        for file, record in zip(files, records, strict=True):
+            shown = file.shown
+            if type(record) is StoredStory:
+                self.stories[shown] = record
+                continue
+            if record.errors:
+                self.errors[shown] = record.errors
+            if record.source is None:
+                continue
+            self.versions[shown] = record.content
+            if record.checked is not None:
+                self.checked[shown] = record.checked
+            if file.folder == "site":
+                self.site = record.source  # type: ignore[assignment]
+            else:
+                self.sources[file.folder][shown] = (file.slug, record.source)
+
+    def updated(self, gone: Iterable[ContentFile], files: list[ContentFile], records: list[Loaded]) -> _Parts:
+        """A copy with the parts of `gone` (the files of the paths looked at again, as the last load
+        found them) replaced by those of `files` (the files of those paths now), in name order."""
+        now = _Parts(
+            self.site,
+            {folder: dict(sources) for folder, sources in self.sources.items()},
+            dict(self.stories),
+            dict(self.versions),
+            dict(self.checked),
+            dict(self.errors),
+        )
+        ordered = [now.stories, *now.sources.values()]
+        looked = [file.shown for file in files]
+        for file in [*gone, *files]:
+            for found in (now.versions, now.checked, now.errors):
+                found.pop(file.shown, None)
+            if file.folder == "site":
+                now.site = None
+        for shown in {file.shown for file in gone}.difference(looked):
+            for found in ordered:
+                found.pop(shown, None)
+        unsorted: list[dict[str, Any]] = []
+        for file, record in zip(files, records, strict=True):
+            home: dict[str, Any] | None = now.stories if type(record) is StoredStory else None
+            if home is None and record.source is not None and file.folder != "site":  # type: ignore[union-attr]
+                home = now.sources[file.folder]
+            for found in ordered:
+                if found is not home:
+                    found.pop(file.shown, None)
+            if home is not None and file.shown not in home:
+                unsorted.append(home)  # a new path: put in its place below
+        now.add(files, records)
+        for found in unsorted:
+            items = sorted(found.items(), key=operator.itemgetter(0))
+            found.clear()
+            found.update(items)
+        return now
+
+
 @dataclass(frozen=True)
 class _Listing:
-    """The text files of content/ as a load found them, and their records: kept in memory (LISTING),
-    so that a rebuild told which paths changed (the preview's file events) looks again at those
-    entries alone and takes the records of the other files as they are."""
+    """The text files of content/ as a load found them, and what it made of their records: kept in
+    memory (LISTING), so that a rebuild told which paths changed (the preview's file events) looks
+    again at those entries alone and takes what was made of the other files as it is."""
 
     site: Outcome
     folders: dict[str, dict[str, Outcome]]
     """Per text folder, each entry's outcome by name, in name order."""
     trusted: bool
     """Every folder could be listed and file events tell every change (no links, no second names)."""
-    read: tuple[list[ContentFile], list[Record]] = ([], [])
-    """The files of the load and their records (the lookup by file is made when a rebuild asks)."""
+    parts: _Parts | None = None
+    """What the load made of the files' records."""
 
-    @functools.cached_property
-    def records(self) -> dict[ContentFile, Record]:
-        return dict(zip(*self.read, strict=True))
+    def _outcomes(self) -> tuple[list[Outcome], list[bool]]:
+        outcomes = [self.site, *itertools.chain.from_iterable(map(dict.values, self.folders.values()))]
+        return outcomes, list(map(operator.is_, map(type, outcomes), itertools.repeat(ContentFile)))
 
     def files(self) -> list[ContentFile]:
-        outcomes = [self.site, *(o for found in self.folders.values() for o in found.values())]
-        return [outcome for outcome in outcomes if isinstance(outcome, ContentFile)]
+        outcomes, files = self._outcomes()
+        return list(itertools.compress(outcomes, files))  # type: ignore[arg-type]
 
     def errors(self) -> list[ContentError]:
-        outcomes = [self.site, *(o for found in self.folders.values() for o in found.values())]
-        return [outcome for outcome in outcomes if isinstance(outcome, ContentError)]
+        outcomes, files = self._outcomes()
+        return list(itertools.compress(outcomes, map(operator.not_, files)))  # type: ignore[arg-type]
 
 
 LISTING: Space[_Listing] = Space("content-listing")
@@ -570,13 +651,12 @@ places_folders = {folder for folder, _ in TEXT_FOLDERS}
 
 
 def _names(folder: Path) -> set[str] | None:
-    """The names in a text folder that load_content looks at (not hidden files or editor backups),
-    without a stat of any; None when it cannot be listed (then every file is looked at)."""
+    """The names in a text folder, without a stat of any (hidden files and editor backups among them:
+    the caller leaves those out); None when it cannot be listed (then every file is looked at)."""
     if not os.path.lexists(folder):
         return set()
     try:
-        with os.scandir(folder) as entries:
-            return {entry.name for entry in entries if not entry.name.startswith(".") and not entry.name.endswith("~")}
+        return set(os.listdir(folder))  # in C: some 10,000 names
     except OSError:
         return None
 
@@ -598,7 +678,7 @@ def _rescan(
         names = _names(content_dir / folder)
         if names is None:
             return None
-        places[folder] = places.get(folder, set()) | (names ^ folders[folder].keys())
+        places[folder] = places.get(folder, set()) | set(filter(_looked_at, names ^ folders[folder].keys()))
         if not places[folder]:
             continue
         found, added = dict(folders[folder]), False
@@ -1007,15 +1087,13 @@ Loaded = Record | StoredStory
 
 
 def _records(
-    files: list[ContentFile],
-    memo: Memo,
-    journal: Journal | None,
-    since: tuple[Mapping[ContentFile, Loaded], set[ContentFile], list[ContentFile]] | None = None,
+    files: list[ContentFile], memo: Memo, journal: Journal | None, gone: list[ContentFile] | None = None
 ) -> list[Loaded]:
     """A record of every file: from the journal when its stat is unchanged (and not racy), else read;
     a story whose row may be taken as it is comes as a StoredStory instead.
-    With `since` (the last load's records, the files looked at again and the files they were: _rescan),
-    a file not looked at again keeps its last record, and only the buckets of those files change."""
+    With `gone` (the files looked at again, as the last load found them: _rescan), `files` are the
+    files of those paths now (the others keep what the last load made of them: _Parts), and only the
+    buckets of those files change."""
     from .parallel import pmap  # imported here, as in memo.remembered_all
 
     check = journal.check if journal is not None else None
@@ -1025,7 +1103,6 @@ def _records(
 
     if journal is None:
         return [read(file) for file in files]
-    last, fresh, gone = since or ({}, set(), [])
     stored = memo.recalled_all(journal.space, _BUCKETS)
     kept: dict[str, Record | tuple[Any, ...]] = {}  # every record of the journal (or its row), by its place
     for bucket in stored.values():
@@ -1034,11 +1111,6 @@ def _records(
     asked: list[tuple[int, str]] = []  # (index, place) of the files asked of the journal
     changed: set[str] = set()  # the places whose records are new (their buckets are kept again)
     for file in files:
-        if last:
-            found = last.get(file) if file not in fresh else None
-            if found is not None:
-                records.append(found)
-                continue
         place = f"{file.folder}/{file.slug}"  # _place, written out: some 10,000 files
         asked.append((len(records), place))
         row = kept.get(place)
@@ -1068,7 +1140,7 @@ def _records(
         place: kept[place] if type(records[index]) is StoredStory else records[index]  # type: ignore[misc]
         for index, place in asked
     }
-    if since is None:  # every file was asked: the journal's other records are of files gone since
+    if gone is None:  # every file was asked: the journal's other records are of files gone since
         dropped = kept.keys() - listed.keys()
         touched = changed | dropped
     else:  # only the files looked at again were asked
@@ -1112,57 +1184,39 @@ def load_content(
     place = f"{os.path.abspath(content_dir)}\0{os.getcwd()}".encode()  # what the shown paths follow
     last = memo.recalled(LISTING, place) if journal is not None and changed is not None else None
     places = _places(changed) if last is not None and last.trusted and changed is not None else None
-    since = None
     rescanned = _rescan(last, places, content_dir) if last is not None and places is not None else None
     if rescanned is not None:
+        assert last is not None and last.parts is not None  # kept with its parts
         listing, fresh, gone = rescanned
         errors += listing.errors()
-        since = (last.records, fresh, gone)  # type: ignore[union-attr]
+        files = sorted(fresh, key=operator.attrgetter("shown"))
+        parts = last.parts.updated(gone, files, _records(files, memo, journal, gone))
     else:
         listing = _scan(content_dir, errors, states)
-    files = listing.files()
-    records = _records(files, memo, journal, since)
+        files = listing.files()
+        parts = _Parts()
+        parts.add(files, _records(files, memo, journal))
     if journal is not None:
-        memo.keep(LISTING, place, replace(listing, read=(files, records)))
-
-    found: dict[str, list[tuple[str, Any]]] = {"igs": [], "articles": [], "pages": []}
-    checked: dict[str, Any] = {}
-    versions: dict[str, bytes] = {}
-    site_doc = YamlDoc(display_path(content_dir / "site.yaml"), None)
-    stories: list[StoredStory] = []
-    for file, record in zip(files, records, strict=True):
-        if type(record) is StoredStory:
-            stories.append(record)
-            continue
-        errors.extend(record.errors)
-        if record.source is None:
-            continue
-        versions[file.shown] = record.content
-        if record.checked is not None:
-            checked[file.shown] = record.checked
-        if file.folder == "site":
-            assert isinstance(record.source, YamlDoc)
-            site_doc = record.source
-        else:
-            found[file.folder].append((file.slug, record.source))
+        memo.keep(LISTING, place, replace(listing, parts=parts))
+    errors.extend(itertools.chain.from_iterable(parts.errors.values()))
 
     images = _load_images(content_dir, errors)
     register = _generated(content_dir, REGISTER_REL_PATH, REGISTER_WHAT)
     topology = _generated(content_dir, TOPOLOGY_REL_PATH, TOPOLOGY_WHAT)
-    igs, articles, pages = found["igs"], found["articles"], found["pages"]
-    shown = len(articles) + len(stories)
+    igs, articles, pages = (tuple(parts.sources[folder].values()) for folder, _ in TEXT_FOLDERS)
+    shown = len(articles) + len(parts.stories)
     logger.info("Loaded %d IGS, %d articles, %d pages, %d images", len(igs), shown, len(pages), len(images))
     return RawContent(
         content_dir=content_dir,
-        site=site_doc,
-        igs=tuple(igs),
-        articles=tuple(articles),
-        pages=tuple(pages),
+        site=YamlDoc(display_path(content_dir / "site.yaml"), None) if parts.site is None else parts.site,
+        igs=igs,
+        articles=articles,
+        pages=pages,
         images=tuple(images),
         errors=tuple(errors),
         register=register,
         topology=topology,
-        checked=checked,
-        versions=versions,
-        stories=tuple(stories),
+        checked=parts.checked,
+        versions=parts.versions,
+        stories=tuple(parts.stories.values()),
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import random
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,7 +17,7 @@ import pytest
 from conftest import ROOT, SAMPLE
 from test_serve import summary_edit
 
-from sitegen import pipeline, render
+from sitegen import load, pipeline, render
 from sitegen.artwork import make_artwork
 from sitegen.errors import ContentErrors
 from sitegen.memo import Memo
@@ -225,3 +228,111 @@ def test_page_jobs_and_keys_are_taken_over_while_what_makes_them_is_the_same(
     more, more_sitemap, _ = build()
     assert len(more) > len(edited) or [j.context for j in more] != [j.context for j in edited]
     assert more_sitemap.context != dated_sitemap.context
+
+
+def _story_edits(content: Path) -> list[Callable[[int], list[str]]]:
+    """Edits of the sample content, each giving the paths it changed (relative to content/, as the
+    preview's watcher tells them): of one story's body or of what other stories and pages follow
+    (a title, a date, an IGS named, a story added, removed or renamed, an IGS gone and back, an IGS
+    named as another), a story made invalid and valid again, files the load leaves out or reports."""
+
+    def replace(rel: str, pattern: str, new: str) -> Callable[[int], list[str]]:
+        def edit(n: int) -> list[str]:
+            path = content / rel
+            text = path.read_text(encoding="utf-8")
+            assert re.search(pattern, text, flags=re.M), (rel, pattern)
+            path.write_text(re.sub(pattern, new.format(n=n), text, count=1, flags=re.M), encoding="utf-8")
+            return [rel]
+
+        return edit
+
+    def body(n: int) -> list[str]:
+        path = content / "articles/interview-noord.md"
+        path.write_text(path.read_text(encoding="utf-8") + f"\nBewerking {n}.\n", encoding="utf-8")
+        return ["articles/interview-noord.md"]
+
+    def toggle(rel: str, text: str) -> Callable[[int], list[str]]:
+        def edit(n: int) -> list[str]:
+            path = content / rel
+            if path.exists():
+                path.unlink()
+            else:
+                path.write_text(text.format(n=n), encoding="utf-8")
+            return [rel]
+
+        return edit
+
+    def move(old: str, new: str) -> Callable[[int], list[str]]:
+        """A file renamed, and back (nothing when neither name is there)."""
+
+        def edit(n: int) -> list[str]:
+            for source, target in ((old, new), (new, old)):
+                if (content / source).exists():
+                    (content / source).rename(content / target)
+                    break
+            return [old, new]
+
+        return edit
+
+    story = (SAMPLE / "content/articles/project-x.md").read_text(encoding="utf-8")
+    return [
+        body,
+        replace("articles/project-x.md", r"^title: .*$", "title: Project X {n}"),
+        replace("articles/project-x.md", r"^date: .*$", "date: 2022-{n:02d}-15"),
+        replace("articles/project-x.md", r"^igs: .*$", "igs: [zuid]"),
+        replace("articles/project-x.md", r"^igs: .*$", "igs: [noord]"),
+        replace("articles/project-x.md", r"^igs: .*$", "igs: [nergens]"),  # an unknown IGS
+        replace("articles/interview-noord.md", r"^type: .*$", "type: onbekend"),  # an invalid value
+        replace("articles/interview-noord.md", r"^type: .*$", "type: interview"),
+        replace("articles/interview-noord.md", r"^summary: .*$", "summary: [niet afgesloten"),  # a YAML error
+        replace("articles/interview-noord.md", r"^summary: .*$", 'summary: "An vertelt {n}."'),
+        replace("articles/later.md", r"^date: .*$", "date: 20{n:02d}-01-01"),  # due, or in the future
+        replace("igs/zuid.yaml", r"^name: .*$", "name: Cultuurregio Noord"),  # another IGS's name
+        replace("igs/zuid.yaml", r"^name: .*$", "name: Zuid {n}"),
+        toggle("articles/nieuw.md", story.replace("title: Project X in de kijker", "title: Nieuw {n}")),
+        toggle("articles/kopie.md", story),  # the same title and date as project-x
+        toggle("articles/notities.txt", "geen verhaal"),  # a stray file: reported
+        toggle("articles/.verborgen.md", "---\n"),  # left out
+        move("igs/noord.yaml", "igs/elders.yaml"),  # every story naming noord: an unknown IGS, then known again
+        move("articles/kopie.md", "articles/kopie-twee.md"),
+    ]
+
+
+def test_rebuilds_told_what_changed_equal_builds_without_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview's rebuilds, told which paths changed, take over the last build's per-story parts
+    (load's records and what it made of them, validation's fronts, the model's articles and their
+    order) for the stories that did not change: after every edit, in a random order, the pages (or
+    the errors, with file and line) are those of a build without memo, and a story no edit touched
+    is the last build's object."""
+    shutil.copytree(SAMPLE / "content", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    options = BuildOptions(Path("content"), ROOT / "templates", ROOT / "assets", today=TODAY, include_unpublished=True)
+    memo = Memo(MemoryStore())
+
+    def outcome(with_memo: Memo, changed: list[str] | None) -> tuple[Any, Any]:
+        try:
+            rendered = pipeline.render_files(options, with_memo, changed=changed, cards_later=True)
+        except ContentErrors as exc:
+            with_memo.finish(success=False)
+            return None, sorted(error.render(tmp_path) for error in exc.errors)
+        with_memo.finish(success=True)
+        return rendered.site, {name: rendered.files[name] for name in rendered.files}
+
+    last, _ = outcome(memo, None)
+    scans: list[Path] = []  # the content folders listed in full (a rebuild told what changed lists none)
+    real_scan = load._scan
+    monkeypatch.setattr(load, "_scan", lambda folder, *args: scans.append(folder) or real_scan(folder, *args))
+    edits = _story_edits(Path("content"))
+    rng = random.Random(17)
+    history: list[str] = []
+    for n, edit in enumerate(rng.sample(edits, len(edits)) * 3):
+        changed = edit(n)
+        history.append(" ".join(changed))
+        site, found = outcome(memo, changed)
+        assert not scans, history
+        assert found == outcome(Memo(), None)[1], history
+        scans.clear()
+        if site is not None and last is not None and history[-1] == "articles/interview-noord.md":
+            untouched = {a.slug: a for a in last.articles if a.slug != "interview-noord"}
+            assert all(a is untouched[a.slug] for a in site.articles if a.slug in untouched), history
+        last = site if site is not None else last
