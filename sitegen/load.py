@@ -1103,8 +1103,12 @@ def _records(
 
     if journal is None:
         return [read(file) for file in files]
-    stored = memo.recalled_all(journal.space, _BUCKETS)
-    kept: dict[str, Record | tuple[Any, ...]] = {}  # every record of the journal (or its row), by its place
+    if gone is None:
+        stored = memo.recalled_all(journal.space, _BUCKETS)
+    else:  # only the buckets of the paths looked at again are read (and may change); the others stay
+        memo.hold(journal.space, _BUCKETS)
+        stored = memo.recalled_all(journal.space, sorted({_bucket_key(_place(file)) for file in [*files, *gone]}))
+    kept: dict[str, Record | tuple[Any, ...]] = {}  # the records of those buckets (or their rows), by place
     for bucket in stored.values():
         kept.update(bucket)
     records: list[Loaded | None] = []
