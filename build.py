@@ -274,16 +274,19 @@ def _build_locked(args: argparse.Namespace, options: BuildOptions, admin_left_ou
     from sitegen.memo import Memo
 
     memo = Memo(store, spent=_LEFT_FOR_EXIT)
-    let_go_ahead = None
+    let_go = []
     if options.admin is not None:
         from sitegen.admin import rewrite_ahead
 
-        let_go_ahead = rewrite_ahead(options.admin, memo)  # on the other core, while this one imports the stages
+        let_go.append(rewrite_ahead(options.admin, memo))  # on the other core, while this one imports the stages
+    from sitegen.templating import compile_ahead
+
+    let_go.append(compile_ahead(options.templates_dir, memo))  # there too
     try:
         return _build_with(args, options, memo, inputs, folder, admin_left_out, started, ahead)
     finally:
-        if let_go_ahead is not None:
-            let_go_ahead()  # a failed build did not take the script: its child ends now
+        for end in let_go:
+            end()  # a failed build did not take the script or the templates' code: the child ends now
 
 
 def _build_with(

@@ -43,7 +43,7 @@ from .memo import FILES, Codec, Memo, Space
 from .model import Site, Withheld
 from .pages import PageJob
 from .parallel import pmap
-from .render import date_nl
+from .templating import date_nl
 from .urls import browser_url, out_path_of, page_url
 
 logger = logging.getLogger(__name__)

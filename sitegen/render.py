@@ -7,23 +7,21 @@ Nothing is written here; the write stage gets the complete mapping or nothing. T
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import hashlib
 import html as html_lib
 import itertools
-import json
 import logging
 import marshal
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, TemplateError
 from markupsafe import Markup
 
 from .artwork import (
@@ -39,14 +37,12 @@ from .artwork import (
     social_card_key,
     social_cards_key,
 )
-from .dates import PartialDate, format_nl
 from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, PAGES, FactList, SiteFiles, fact_space, facts, listed_space, taken_over
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
-from .markup import RenderedMarkdown
 from .memo import BYTES, TEXT, Codec, Memo, Space
 from .model import ARTICLE_TYPE_LABELS, ARTICLE_TYPE_PLURALS, Site, read_bodies
 from .pages import (
@@ -65,6 +61,7 @@ from .pages import (
 )
 from .parallel import Forked, pmap
 from .search import start_index
+from .templating import compiled_code, taken_ahead, template_environment
 
 logger = logging.getLogger(__name__)
 
@@ -120,43 +117,13 @@ def load_assets(assets_dir: Path) -> Assets:
     return Assets({}, {}).with_files(files)
 
 
-def date_nl(value: dt.date | PartialDate, precision: str = "day") -> str:
-    """'29 februari 2024'; a PartialDate, or a date with a precision, as precise as it is ('2020')."""
-    if isinstance(value, PartialDate):
-        return value.nl()
-    return format_nl(value, precision)
-
-
-def date_iso(value: dt.date | PartialDate, precision: str = "day") -> str:
-    """For <time datetime>: '2020', '2022-04' or '2024-02-29'."""
-    return (value if isinstance(value, PartialDate) else PartialDate(value, precision)).iso()
-
-
-def _drop_empty(value: Any) -> Any:
-    if isinstance(value, dict):
-        kept = {key: _drop_empty(item) for key, item in value.items()}
-        return {key: item for key, item in kept.items() if item not in (None, "", [], {})}
-    if isinstance(value, list | tuple):
-        return [_drop_empty(item) for item in value if item not in (None, "")]
-    return value
-
-
-def jsonld(data: dict[str, Any]) -> Markup:
-    """JSON for a <script type="application/ld+json"> block; empty values are left out.
-
-    '<', '>' and '&' become \\u escapes, so no text can close the script element or open a
-    comment inside it (stronger than escaping only '</').
-    """
-    text = json.dumps(_drop_empty(data), ensure_ascii=False, separators=(",", ":"))
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
 class _RememberingLoader(FileSystemLoader):
     """Templates from `templates_dir`, compiled once per source text for as long as the memo keeps them."""
 
     def __init__(self, templates_dir: Path, memo: Memo) -> None:
         super().__init__(str(templates_dir))
         self.memo = memo
+        self.ahead = taken_ahead(templates_dir, memo)  # what compile_ahead's child compiled, if it was started
 
     def keep_compiled(self, environment: Environment) -> None:
         """Keep what the cache holds for every template, not only for those this build loads (the
@@ -175,39 +142,21 @@ class _RememberingLoader(FileSystemLoader):
         key, source, filename, uptodate = self._key(environment, name)
 
         def compiled() -> CodeType:
-            return compile(environment.compile(source, name, filename, raw=True), filename, "exec")
+            ahead = self.ahead().get(name)
+            if ahead is not None and ahead[:2] == (filename, source):
+                return marshal.loads(ahead[2])  # type: ignore[no-any-return]
+            return compiled_code(environment, source, name, filename)
 
         code = self.memo.remembered(TEMPLATE_CODE, key, compiled)
         # `globals` is what environment.make_globals made for this template (as Jinja's loaders use it).
         return environment.template_class.from_code(environment, code, globals, uptodate)
 
 
-class _SiteEnvironment(Environment):
-    """An environment whose templates read its globals dict itself. Jinja gives each template a
-    ChainMap over it, which every render copies, and every import compares, key by key in Python
-    (a sixth of rendering a page). No template here is loaded with globals of its own; a global the
-    build sets later (asset(), story_card()) still reaches every template."""
-
-    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
-        return super().make_globals(d) if d else self.globals
-
-
 def make_environment(
     templates_dir: Path, site: Site, assets: Assets, geo: MapData, memo: Memo | None = None
 ) -> Environment:
     loader = _RememberingLoader(templates_dir, memo or Memo())
-    env = _SiteEnvironment(
-        loader=loader,
-        autoescape=select_autoescape(["html", "xml"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        # One environment per build: its templates are not looked at on disk again for every page
-        # (three stat calls a page), and kept in a dict rather than an LRU cache with a lock.
-        auto_reload=False,
-        cache_size=-1,
-    )
+    env = template_environment(loader)
     loader.keep_compiled(env)
 
     def href(url: str) -> str:
@@ -215,9 +164,6 @@ def make_environment(
 
     def absolute(url: str) -> str:
         return site.base_url + url.lstrip("/")
-
-    def html(rendered: RenderedMarkdown | None) -> Markup:
-        return Markup(rendered.html) if rendered else Markup("")
 
     places: dict[tuple[Any, ...], Markup] = {}
 
@@ -254,7 +200,6 @@ def make_environment(
         story_card=lambda article, heading: _macro(env, "_macros.html", "article_card")(article, heading),
         feed_entry=lambda article: _macro(env, "_feed.xml", "feed_entry")(article),
     )
-    env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
     return env
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .model import Site
-from .render import date_nl
+from .templating import date_nl
 
 # (src_path, url, draft, date): an article or page that is not (yet) on the public site.
 _Item = tuple[str, str, bool, dt.date | None]

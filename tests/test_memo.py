@@ -688,7 +688,7 @@ def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatc
 
     import jinja2
 
-    import sitegen.render
+    import sitegen.templating
     from sitegen.pipeline import BuildOptions, build_files
 
     generated: list[str] = []
@@ -705,7 +705,7 @@ def test_a_new_process_compiles_no_unchanged_template(tmp_path: Path, monkeypatc
         return builtins.compile(source, filename, *args, **kw)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    monkeypatch.setattr(sitegen.render, "compile", compiling, raising=False)  # the render module's calls
+    monkeypatch.setattr(sitegen.templating, "compile", compiling, raising=False)  # the templating module's calls
     shutil.copytree(SAMPLE / "content", tmp_path / "content")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     monkeypatch.chdir(tmp_path)

@@ -222,7 +222,7 @@ def test_json_ld_of_the_sample_site(run_cli, tmp_path: Path) -> None:
 
 
 def test_json_ld_cannot_close_its_script_element() -> None:
-    from sitegen.render import jsonld
+    from sitegen.templating import jsonld
 
     text = str(jsonld({"name": "</script><script>alert(1)</script> & <!--", "empty": None, "list": ["", "x"]}))
     assert "<" not in text and ">" not in text and "&" not in text

@@ -7,13 +7,14 @@ from pathlib import Path
 from jinja2 import StrictUndefined
 
 from sitegen.memo import Memo
-from sitegen.render import _RememberingLoader, _SiteEnvironment
+from sitegen.render import _RememberingLoader
+from sitegen.templating import SiteEnvironment
 
 
-def _environment(folder: Path) -> _SiteEnvironment:
+def _environment(folder: Path) -> SiteEnvironment:
     (folder / "page.html").write_text('{% from "_m.html" import m %}{{ m() }} {{ shout("p") }}', encoding="utf-8")
     (folder / "_m.html").write_text('{% macro m() %}{{ shout("m") }}{% endmacro %}', encoding="utf-8")
-    env = _SiteEnvironment(loader=_RememberingLoader(folder, Memo()), undefined=StrictUndefined, cache_size=-1)
+    env = SiteEnvironment(loader=_RememberingLoader(folder, Memo()), undefined=StrictUndefined, cache_size=-1)
     env.globals["shout"] = str.upper
     return env
 
