@@ -736,7 +736,7 @@ def build_model(
     story_keys = list(map(_BODY_KEY, articles))  # the body key of each of `articles`
     newest_first = _newest_first(made_all, last_all, last_sorted) if last_made else None
     if newest_first is None:
-        newest_first = tuple(sorted(articles, key=attrgetter("date", "slug"), reverse=True))
+        newest_first = tuple(sorted(articles, key=_SORT_KEY, reverse=True))
     if memo.lasting and (todo or last_showing != showing):
         made_by_front = dict(zip(map(id, everything), made_all, strict=True))  # held: `everything` is kept too
         memo.keep(LAST_ARTICLES, _LAST_BUILD, (bodies, showing, everything, made_by_front, made_all, newest_first))
