@@ -1,7 +1,8 @@
 """Crash safety: a build killed at any moment leaves the previous site, complete, or the new one.
 
 Real `build.py` processes are killed with SIGKILL at random moments (a fixed seed, so CI sees the
-same moments): some anywhere in the build, some while the spare tree is being brought up to date.
+same moments): some anywhere in the build, some (killing themselves as they write a chosen file of
+the spare tree, so that a busy machine cannot move the moment) while the spare is being filled.
 The write stage is also killed before every single change it makes to the disk (a forked
 `write_site`; a file write is cut off halfway), from every starting state: spare and manifest in
 place, manifest missing, damaged or believed only in part, spare deleted, output tampered with,
@@ -32,10 +33,25 @@ from sitegen import write
 from sitegen.search import BUNDLE_DIR
 
 ARTICLES = 250  # a build of about a second, with some hundred milliseconds of writing
-FALLBACK = (
-    "import sys; sys.path.insert(0, sys.argv[1]); import sitegen.write as w; "
-    "w._exchange = lambda a, b: False; import build; sys.exit(build.main(sys.argv[2:]))"
-)
+# A build whose write stage may lack the atomic exchange (it then swaps by two renames) and may
+# SIGKILL itself as it writes the Nth file of its spare tree: a kill from a test that polls for the
+# spare lands after the swap when the machine is busy.
+BUILD = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+import sitegen.write as w
+fallback, kill_at, write_new, written = sys.argv[2] == "1", int(sys.argv[3]), w._write_new, []
+if fallback:
+    w._exchange = lambda a, b: False
+def counted(path, data):
+    write_new(path, data)
+    written.append(path)
+    if len(written) == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+w._write_new = counted
+import build
+sys.exit(build.main(sys.argv[4:]))
+"""
 
 
 def _content(root: Path, word: str) -> Path:
@@ -50,14 +66,14 @@ def _content(root: Path, word: str) -> Path:
     return content
 
 
-def _command(content: Path, out: Path, *, fallback: bool) -> list[str]:
+def _command(content: Path, out: Path, *, fallback: bool, kill_at: int = 0) -> list[str]:
     # Templates and assets are copied beside the content, so that every build of a test renders
     # the same site even while someone edits the working tree.
     theme = content.parent
     args = ["build", "--content", str(content), "--output", str(out)]
     args += ["--templates", str(theme / "templates"), "--assets", str(theme / "assets")]
-    if fallback:
-        return [sys.executable, "-c", FALLBACK, str(ROOT), *args]
+    if fallback or kill_at:
+        return [sys.executable, "-c", BUILD, str(ROOT), str(int(fallback)), str(kill_at), *args]
     return [sys.executable, str(ROOT / "build.py"), *args]
 
 
@@ -72,19 +88,16 @@ def _run(content: Path, out: Path, *, fallback: bool = False) -> float:
     return time.perf_counter() - started
 
 
-def _kill(content: Path, out: Path, *, fallback: bool, delay: float, in_write: bool) -> None:
-    """Start a build and SIGKILL it `delay` seconds after the start or after it starts the spare tree
-    (there is none before)."""
-    process = subprocess.Popen(
-        _command(content, out, fallback=fallback), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def _kill(content: Path, out: Path, *, fallback: bool, delay: float = 0.0, kill_at: int = 0) -> None:
+    """Start a build and SIGKILL it `delay` seconds after its start, or let it kill itself as it writes
+    the `kill_at`th file of its spare tree."""
+    command = _command(content, out, fallback=fallback, kill_at=kill_at)
+    if kill_at:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert result.returncode == -signal.SIGKILL, result.stderr  # it did reach that file
+        return
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        if in_write:
-            deadline = time.monotonic() + 60
-            while process.poll() is None and time.monotonic() < deadline:
-                if (write.state_dir(out) / write.SPARE).exists():
-                    break
-                time.sleep(0.002)
         time.sleep(delay)
     finally:
         process.send_signal(signal.SIGKILL)
@@ -111,14 +124,14 @@ def test_killed_builds_leave_a_complete_site(two_sites, tmp_path: Path, fallback
     assert old_site != new_site
     out = tmp_path / "site"
     rng = random.Random(8 + fallback)
-    moments = [(rng.uniform(0.05, 0.8 * seconds), False)]
-    moments += [(rng.uniform(0, 0.2), True) for _ in range(2)]
+    moments = [(rng.uniform(0.05, 0.8 * seconds), 0)]
+    moments += [(0.0, rng.randint(1, ARTICLES // 2)) for _ in range(2)]  # of some 400 files
     seen, spares_left = [], 0
-    for delay, in_write in moments:
+    for delay, kill_at in moments:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(write.state_dir(out), ignore_errors=True)
         shutil.copytree(root / "old", out)  # each kill hits a build that replaces the old site
-        _kill(new, out, fallback=fallback, delay=delay, in_write=in_write)
+        _kill(new, out, fallback=fallback, delay=delay, kill_at=kill_at)
         if not out.exists():
             # Killed between the renames of the fallback: the next run restores the old site first.
             assert fallback
@@ -159,7 +172,7 @@ def test_killed_builds_that_looked_ahead_leave_a_complete_site_and_no_process(tw
     for delay in sorted(rng.uniform(0.05, seconds) for _ in range(3)):
         _run(root / "content-oud", out)  # the old site, the spare holding the site before it
         assert tree_bytes(out) == old_site and (write.state_dir(out) / write.MANIFEST).is_file()
-        _kill(new, out, fallback=False, delay=delay, in_write=False)
+        _kill(new, out, fallback=False, delay=delay)
         assert tree_bytes(out) in (old_site, new_site), f"half-written output after a kill at {delay:.3f} s"
         deadline = time.monotonic() + 10
         while _processes_of(new) and time.monotonic() < deadline:
