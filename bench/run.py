@@ -64,6 +64,7 @@ sys.path.insert(1, str(ROOT))
 from gen_content import generate  # noqa: E402
 
 from sitegen.tree import RACY_WINDOW_NS  # noqa: E402
+from sitegen.write import state_dir  # noqa: E402
 
 DEFAULT_SIZES = "19x10,300x1000,300x10000:1"
 STEPS = ("cold", "no-op", "article", "title", "igs", "template")
@@ -316,7 +317,9 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
             record(f"hugo {step}", sample)
 
     for run in range(runs):
-        for path in (ours_out, cache, hugo_out, folder / "hugo-cache"):
+        # A cold build has no output, no cache and no build state (the spare tree beside the output,
+        # which a build would otherwise bring up to date instead of writing every file).
+        for path in (ours_out, state_dir(ours_out), cache, hugo_out, folder / "hugo-cache"):
             shutil.rmtree(path, ignore_errors=True)
         fresh_copy(ROOT / "templates", templates)
         fresh_copy(BENCH / "hugo" / "layouts", layouts)

@@ -208,9 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, required=True, help="a content folder (bench/gen_content.py)")
     parser.add_argument("--work", type=Path, help="where the output and cache go (default: a temporary folder)")
     args = parser.parse_args(argv)
+    from sitegen.write import state_dir
+
     work = args.work or Path(tempfile.mkdtemp(prefix="stages-", dir=ROOT))
-    shutil.rmtree(work / "out", ignore_errors=True)
-    shutil.rmtree(work / "cache", ignore_errors=True)
+    for path in (work / "out", state_dir(work / "out"), work / "cache"):  # a cold build: no build state either
+        shutil.rmtree(path, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     log = work / "stages.jsonl"
     log.unlink(missing_ok=True)
