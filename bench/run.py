@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Speed benchmark: our generator against Hugo on the same content, one table from one interleaved run.
 
-    python bench/run.py [--sizes 19x10,300x1000,300x10000:1] [--runs 3] [--work .bench-work] [--no-hugo]
-                        [--serve] [--json FILE]
+    python bench/run.py [--sizes 19x10,300x1000,300x10000:1] [--runs 3] [--edits 1] [--work .bench-work]
+                        [--no-hugo] [--serve] [--json FILE]
 
 A size is IGSxARTICLES (content from bench/gen_content.py) or `shipped` (a copy of content/); a
 size may end in `:N` for its own number of runs. For each run of a size, every step is timed for
@@ -17,6 +17,9 @@ both tools one right after the other (ours, then Hugo), with every folder in the
   template    after editing the base layout (every page changes)
   peak memory the largest peak RSS of the steps above
 Hugo's CLI has no incremental build: each of its rows is a full build (`--cacheDir` kept).
+With `--edits N`, each run times ours N times on each of the steps article, title and igs, each time
+after a new edit (a one-second step varies by some 20 % from one build to the next on a shared
+machine, so one sample says little); Hugo, whose rebuild is a full build, once per step.
 The optional parts of our build are timed inside our cold build, as the pipeline calls them (each
 one's own wall time; the search index runs on the second core beside the link check):
   + search      the Pagefind index of every page (all shards), as far as it still runs after render:
@@ -237,9 +240,10 @@ def edit_article(content: Path, n: int) -> Path:
 
 
 def edit_title(content: Path, n: int) -> Path:
-    """A new title for the article edit_article edits (its front matter's first `title:` line)."""
+    """A new title for the article edit_article edits (its front matter's first `title:` line),
+    in place of the mark an earlier edit left (a title may not grow past its longest length)."""
     path = sorted((content / "articles").glob("*.md"))[0]
-    text = path.read_text(encoding="utf-8")
+    text = re.sub(r" \(bewerking \d+\)", "", path.read_text(encoding="utf-8"))
     text, count = re.subn(r'^(title: "?)(.*?)("?)$', rf"\g<1>\g<2> (bewerking {n})\g<3>", text, count=1, flags=re.M)
     assert count == 1, f"no title in {path}"
     path.write_text(text, encoding="utf-8")
@@ -248,7 +252,7 @@ def edit_title(content: Path, n: int) -> Path:
 
 def edit_igs(content: Path, n: int) -> Path:
     path = sorted((content / "igs").glob("*.yaml"))[0]
-    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"Bewerking \d+\. ", "", path.read_text(encoding="utf-8"))  # an earlier edit's mark
     text = text.replace('summary: "', f'summary: "Bewerking {n}. ', 1)
     path.write_text(text, encoding="utf-8")
     return path
@@ -290,7 +294,9 @@ def fresh_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bool) -> dict[str, list[Sample]]:
+def bench_size(
+    size: str, runs: int, work: Path, with_hugo: bool, with_serve: bool, edits: int = 1
+) -> dict[str, list[Sample]]:
     content = prepare(size, work)
     folder = content.parent
     ours_out, hugo_out, cache = folder / "out-ours", folder / "out-hugo", folder / "cache"
@@ -304,13 +310,13 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
         results.setdefault(name, []).append(sample)
         print(f"  {size:>10} {name:<16} {sample.wall:7.2f} s", file=sys.stderr)
 
-    def both(step: str) -> None:
+    def both(step: str, hugo_too: bool = True) -> None:
         sample, out = run_child(build)
         sample.parts = json.loads(out.strip().splitlines()[-1])
         if step == "cold":
             sample.pages = count_pages(ours_out)
         record(f"ours {step}", sample)
-        if hugo:
+        if hugo and hugo_too:
             sample, _ = run_child(hugo)
             if step == "cold":
                 sample.pages = count_pages(hugo_out)
@@ -329,12 +335,10 @@ def bench_size(size: str, runs: int, work: Path, with_hugo: bool, with_serve: bo
         os.sync()
         both("cold")
         both("no-op")
-        edit_article(content, run)
-        both("article")
-        edit_title(content, run)
-        both("title")
-        edit_igs(content, run)
-        both("igs")
+        for step, edit in (("article", edit_article), ("title", edit_title), ("igs", edit_igs)):
+            for n in range(edits):
+                edit(content, run * edits + n)
+                both(step, hugo_too=n == 0)
         edit_layout(templates / "_base.html", run)
         edit_layout(layouts / "baseof.html", run)
         both("template")
@@ -356,7 +360,7 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int]) -> str:
+def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int], edits: int = 1) -> str:
     """One row per size and step: ours and Hugo side by side."""
     header = (f"{'size':<10} {'step':<15} {'ours s':>8} {'hugo s':>8} {'× hugo':>7} {'ours CPU':>9}"
               f" {'hugo CPU':>9} {'ours MB':>8} {'hugo MB':>8}")  # fmt: skip
@@ -370,7 +374,8 @@ def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int])
         hugo_pages = median([s.pages for s in results.get("hugo cold", [])])
         load = " → ".join(f"{s.wall:.1f}" for s in results["load"])
         lines.append(
-            f"{size:<10} {runs[size]} run(s); pages: ours {ours_pages:.0f}, hugo {hugo_pages:.0f};"
+            f"{size:<10} {runs[size]} run(s){f', {edits} edits a step' if edits > 1 else ''};"
+            f" pages: ours {ours_pages:.0f}, hugo {hugo_pages:.0f};"
             f" load average (1 min) at start → end: {load}"
         )
         for step in STEPS:
@@ -402,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="shipped or IGSxARTICLES[:RUNS], comma-separated")
     parser.add_argument("--runs", type=int, default=3, help="runs of each size without its own :RUNS")
     parser.add_argument("--work", type=Path, default=WORK, help="work folder (git-ignored)")
+    parser.add_argument("--edits", type=int, default=1, help="edits per run of article, title, igs (each timed)")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo")
     parser.add_argument("--serve", action="store_true", help="also time the preview's rebuild after an edit")
     parser.add_argument("--json", type=Path, help="also write the raw samples as JSON")
@@ -417,12 +423,12 @@ def main(argv: list[str] | None = None) -> int:
         runs[size] = int(count) if count else args.runs
     all_results = {}
     for size, count in runs.items():
-        all_results[size] = bench_size(size, count, args.work.resolve(), not args.no_hugo, args.serve)
-        print(table(all_results, runs), file=sys.stderr)  # what is done so far survives an interruption
+        all_results[size] = bench_size(size, count, args.work.resolve(), not args.no_hugo, args.serve, args.edits)
+        print(table(all_results, runs, args.edits), file=sys.stderr)  # what is done so far survives an interruption
     if args.json:
         raw = {size: {name: [vars(s) for s in found] for name, found in r.items()} for size, r in all_results.items()}
         args.json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
-    print(table(all_results, runs))
+    print(table(all_results, runs, args.edits))
     return 0
 
 
