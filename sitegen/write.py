@@ -459,8 +459,7 @@ def _checked_folders(names: Collection[str]) -> set[str]:
     if "//" in joined or "/./" in joined or "/../" in joined:
         _check_one_by_one(names)
     folders: set[str] = set()
-    for rel in names:
-        folder = rel.rpartition("/")[0]
+    for folder in {rel.rpartition("/")[0] for rel in names}:  # a file's folder first: some 13,500 of them
         while folder and folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]
