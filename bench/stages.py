@@ -211,9 +211,15 @@ def main(argv: list[str] | None = None) -> int:
     from sitegen.write import state_dir
 
     work = args.work or Path(tempfile.mkdtemp(prefix="stages-", dir=ROOT))
-    for path in (work / "out", state_dir(work / "out"), work / "cache"):  # a cold build: no build state either
-        shutil.rmtree(path, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
+    # A cold build: no output, no cache, no build state. An earlier run's are moved aside and removed
+    # after the build, not before it: a disk that has just freed many files can be slower to create
+    # new ones (see run.py's main).
+    earlier = work / f".earlier-{os.getpid()}"
+    for path in (work / "out", state_dir(work / "out"), work / "cache"):
+        if os.path.lexists(path):
+            earlier.mkdir(exist_ok=True)
+            path.rename(earlier / path.name)
     log = work / "stages.jsonl"
     log.unlink(missing_ok=True)
     restore = instrument(Recorder(log))
@@ -231,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     total = (now - cpu) + (now_children - children)
     print("\n".join(table(rows, total, main_thread, time.perf_counter() - wall)))
+    shutil.rmtree(earlier, ignore_errors=True)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return code
