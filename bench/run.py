@@ -315,9 +315,9 @@ def bench_size(
         templates, layouts = folder / "templates", folder / "hugo-layouts"
         build = [sys.executable, "-c", TIMED_BUILD, str(ROOT), json.dumps(PARTS), "build", "--content", str(content),
                  "--templates", str(templates), "--output", str(ours_out), "--cache", str(cache)]  # fmt: skip
-        hugo = hugo_command(content, layouts, folder, hugo_out) if with_hugo else []
         shutil.copytree(ROOT / "templates", templates)
         shutil.copytree(BENCH / "hugo" / "layouts", layouts)
+        hugo = hugo_command(content, layouts, folder, hugo_out) if with_hugo else []
         backdate(content, templates, layouts)  # the previous run's edits are seconds old
         os.sync()  # the content and copies written to the disk before the cold builds, not during
         both("cold")
