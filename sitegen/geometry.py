@@ -26,6 +26,7 @@ from sitegen.deps import digest
 from sitegen.errors import ContentError
 from sitegen.load import TOPOLOGY_REL_PATH, TOPOLOGY_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
+from sitegen.parallel import Forked, can_fork
 from sitegen.register import Register, name_key, parse_generated_json
 
 logger = logging.getLogger(__name__)
@@ -101,22 +102,51 @@ def load_topology(content_dir: Path, display_root: Path, memo: Memo | None = Non
     return topology_from_text(text, shown, memo or Memo())
 
 
-def topology_from_text(text: str, shown: str, memo: Memo) -> Topology:
-    """The topology in the text of its file (as load.py read it); malformed, a ContentError."""
-    return memo.remembered(
-        TOPOLOGY,
-        digest(text, shown),
-        lambda: topology_from_data(parse_generated_json(text, shown, TOPOLOGY_WHAT), shown, text),
-    )
+def topology_from_text(text: str, shown: str, memo: Memo, ahead: Forked[Topology | None] | None = None) -> Topology:
+    """The topology in the text of its file (as load.py read it); malformed, a ContentError. `ahead`:
+    a child that parsed the file already (parse_ahead), taken where it read the same text."""
+
+    def parsed() -> Topology:
+        made = ahead.result() if ahead is not None else None
+        if made is not None and made.source_digest == _text_digest(text):
+            return made
+        return topology_from_data(parse_generated_json(text, shown, TOPOLOGY_WHAT), shown, text)
+
+    return memo.remembered(TOPOLOGY, digest(text, shown), parsed)
+
+
+def parse_ahead(content_dir: Path) -> Forked[Topology | None] | None:
+    """A child that reads and parses the topology file and draws the outline every locator and the
+    overview start with (_outline_path), on the other core while this one loads the content: a cold
+    build's map data would do it there next (some 60 ms; taking the result over costs 3). None where
+    no child can be forked."""
+    return Forked(functools.partial(_parsed_ahead, content_dir)) if can_fork() else None
+
+
+def _parsed_ahead(content_dir: Path) -> Topology | None:
+    """In parse_ahead's child: the topology as topology_from_text makes it, outlines drawn; None where
+    the file has a problem (the build reports it as it parses the file itself)."""
+    try:
+        text, shown = read_generated_text(content_dir / TOPOLOGY_REL_PATH, Path.cwd(), TOPOLOGY_WHAT)
+        topology = topology_from_data(parse_generated_json(text, shown, TOPOLOGY_WHAT), shown, text)
+    except ContentError:
+        return None
+    for width, tolerance_px in (LOCATOR_FRAME, OVERVIEW_FRAME):
+        _outline_path(topology, width, tolerance_px)
+    return topology
+
+
+def _text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
 
 
 class _UnparsedTopology(Topology):
     """The topology in the text of its file, parsed when something first asks for more than its
     digest: a rebuild whose map data is remembered (keyed by the digest) never parses it."""
 
-    def __init__(self, text: str, shown: str, memo: Memo) -> None:
-        object.__setattr__(self, "source_digest", hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest())
-        object.__setattr__(self, "_parse", lambda: topology_from_text(text, shown, memo))
+    def __init__(self, text: str, shown: str, memo: Memo, ahead: Forked[Topology | None] | None) -> None:
+        object.__setattr__(self, "source_digest", _text_digest(text))
+        object.__setattr__(self, "_parse", lambda: topology_from_text(text, shown, memo, ahead))
 
     @functools.cached_property
     def _parsed(self) -> Topology:
@@ -138,9 +168,9 @@ def _as_it_is(topology: Topology) -> Topology:
     return topology
 
 
-def unparsed_topology(text: str, shown: str, memo: Memo) -> Topology:
+def unparsed_topology(text: str, shown: str, memo: Memo, ahead: Forked[Topology | None] | None = None) -> Topology:
     """`topology_from_text`, parsed on first use (its ContentError is raised then, by whatever uses it)."""
-    return _UnparsedTopology(text, shown, memo)
+    return _UnparsedTopology(text, shown, memo, ahead)
 
 
 def topology_from_data(data: object, shown: str = "<topology>", text: str = "") -> Topology:
@@ -186,7 +216,7 @@ def topology_from_data(data: object, shown: str = "<topology>", text: str = "") 
         max(p[0] for p in points),
         max(p[1] for p in points),
     )
-    source = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest() if text else b""
+    source = _text_digest(text) if text else b""
     return Topology(tuple(sorted(units, key=lambda u: u.id)), arcs, bbox, source)
 
 
@@ -546,6 +576,12 @@ def units_for_name(register: Register, topology: Topology, name: str, *, current
 # Locator SVG
 
 
+LOCATOR_FRAME = (240, 0.6)
+"""A locator's width and the tolerance its outlines are simplified to, in px."""
+OVERVIEW_FRAME = (320, 0.7)
+"""The overview map's, likewise."""
+
+
 def _svg_frame(topology: Topology, width: int, tolerance_px: float) -> tuple[int, Callable[[MultiPolygon], str]]:
     """The height of a `width`-wide SVG of the topology and a function giving a MultiPolygon's path data.
 
@@ -591,12 +627,12 @@ def locator_svg(
     topology: Topology,
     highlight_unit_ids: Iterable[str],
     *,
-    width: int = 240,
+    width: int = LOCATOR_FRAME[0],
     title: str = "",
     highlight_colour: str = "#b0124f",
     base_colour: str = "#e3e3e3",
     outline_colour: str = "#8c8c8c",
-    tolerance_px: float = 0.6,
+    tolerance_px: float = LOCATOR_FRAME[1],
 ) -> str:
     """A small inline SVG of Flanders with the highlighted units' area in a strong colour.
 
@@ -654,11 +690,11 @@ def overview_svg(
     topology: Topology,
     areas: Sequence[OverviewArea],
     *,
-    width: int = 320,
+    width: int = OVERVIEW_FRAME[0],
     title: str = "Kaart van Vlaanderen met de IGS'en",
     base_colour: str = "#e3e3e3",
     outline_colour: str = "#767676",
-    tolerance_px: float = 0.7,
+    tolerance_px: float = OVERVIEW_FRAME[1],
 ) -> str:
     """A small inline SVG of Flanders where every area is a link (with its label as accessible name)."""
 

@@ -4,6 +4,7 @@ all pages at once (`complete_files`: link check, search index, editor, header po
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Collection, Mapping
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 from .errors import ContentError, ContentErrors
 from .files import SiteFiles
-from .geometry import unparsed_topology
+from .geometry import parse_ahead, unparsed_topology
 from .headers import HEADERS_PATH, headers_file, meta_policies
 from .linkcheck import check_links, parse_pages
 from .load import GeneratedText, display_path, load_content
@@ -140,16 +141,22 @@ def render_files(
     the paths below the content folder that may have changed since the last build, see load_content;
     with `cards_later`, the social cards are made by `complete_files`, see Rendered.later)."""
     ahead = draw_ahead(memo)  # Folium imported on the other core while this one loads, where it will be needed
+    # There too, where the map is drawn for the first time: the topology parsed, its outlines drawn.
+    parsing = parse_ahead(options.content_dir) if ahead is not None else None
     try:
         site, register, topology_file = _load_site(options, memo, changed, states)
         # Parsed where the map data is not remembered (a malformed file never is: its digest is new).
-        geo = build_map_data(site, register, _parsed(topology_file, unparsed_topology, memo), memo, ahead)
+        topology = _parsed(topology_file, functools.partial(unparsed_topology, ahead=parsing), memo)
+        geo = build_map_data(site, register, topology, memo, ahead)
     except BaseException as exc:
         if ahead is not None:
             ahead.close()  # nothing to draw: ended now
         if isinstance(exc, ContentError):
             raise ContentErrors([exc]) from exc
         raise
+    finally:
+        if parsing is not None:
+            parsing.close()  # taken by the map data, or not needed: its digest was remembered
     keys: dict[str, bytes] = {}
     with collector_paused():
         jobs = page_jobs(site, memo)

@@ -405,3 +405,63 @@ def test_folium_is_imported_ahead_where_no_build_has_drawn_the_map(run_cli, tmp_
     assert started == [True, False] and sent == [True]
     assert run_cli(*common, "--no-cache")[0] == 0
     assert started == [True, False, True] and sent == [True, True]
+
+
+@needs_fork
+def test_the_topology_is_parsed_ahead_where_no_build_has_drawn_the_map(run_cli, tmp_path: Path, monkeypatch) -> None:
+    """A first build has the topology parsed (and its outlines drawn) by a child started as it loads
+    the content, and takes it: this process parses nothing. A later build that draws the map again
+    starts no such child and parses the topology itself."""
+    from sitegen import geometry
+
+    here = os.getpid()
+    parsed_here: list[str] = []
+    real = geometry.topology_from_data
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() == here:
+            parsed_here.append(args[1])
+        return real(*args)
+
+    started: list[bool] = []
+    original = geometry.parse_ahead
+
+    def parse_ahead(content_dir: Path):  # type: ignore[no-untyped-def]
+        ahead = original(content_dir)
+        started.append(ahead is not None)
+        return ahead
+
+    monkeypatch.setattr(geometry, "topology_from_data", counted)
+    monkeypatch.setattr("sitegen.pipeline.parse_ahead", parse_ahead)
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    common = ["build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out")]
+    assert run_cli(*common, "--cache", str(tmp_path / "cache"))[0] == 0
+    assert started == [True] and parsed_here == []
+    first = tree_bytes(tmp_path / "out")
+    igs = content / "igs" / "noord.yaml"
+    text = igs.read_text(encoding="utf-8")
+    igs.write_text(text.replace("  - Borsbeek\n", "", 1), encoding="utf-8")  # a member less: the map changes
+    assert run_cli(*common, "--cache", str(tmp_path / "cache"))[0] == 0
+    assert started == [True] and len(parsed_here) == 1
+    igs.write_text(text, encoding="utf-8")
+    assert run_cli(*common, "--no-cache")[0] == 0
+    assert started == [True, True] and len(parsed_here) == 1
+    assert tree_bytes(tmp_path / "out") == first
+
+
+def test_a_topology_parsed_ahead_is_taken_only_for_the_text_the_build_read() -> None:
+    """The child read the file on its own: where the build read other text (the file changed in
+    between), the build parses its own."""
+    from sitegen.geometry import topology_from_text
+    from sitegen.memo import Memo
+
+    text = (SAMPLE / "content" / "geo" / "topology.json").read_text(encoding="utf-8")
+    ahead = Forked(lambda: topology_from_text(text, "ahead", Memo()))
+    taken = topology_from_text(text, "t", Memo(), ahead)
+    assert taken == topology_from_text(text, "t", Memo())
+    changed = text.replace("]]", "], [0, 0]]", 1)
+    assert changed != text
+    ahead = Forked(lambda: topology_from_text(text, "ahead", Memo()))
+    own = topology_from_text(changed, "t", Memo(), ahead)
+    assert own == topology_from_text(changed, "t", Memo()) and own != taken
