@@ -5,13 +5,14 @@ inputs a no-op build compares (build.py), and a no-op build loads nothing more."
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+
+from .frozen import frozen_dataclass
 
 PACKAGE = "@sveltia/cms"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class AdminPackage:
     """The installed npm packages in admin/node_modules."""
 

@@ -21,7 +21,6 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ import isal
 from isal import isal_zlib
 
 from .deps import digest
+from .frozen import frozen_dataclass
 from .memo import BYTES, Space
 
 # Pillow is imported where a card is drawn, not with this module: most rebuilds draw none (a story's
@@ -53,7 +53,7 @@ _PATH = re.compile(r'<path d="([^"]*)"')
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Shapes:
     """Flanders and (optionally) one area, as SVG path data in a `width` × `height` view box."""
 
@@ -511,7 +511,7 @@ def _background_part(style: Style, top: int, bottom: int) -> list[_Deflated]:
 # arithmetic (_joined). Pillow's writer would compress all 630 rows per card.
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Deflated:
     data: bytes
     adler: int
@@ -670,7 +670,7 @@ def social_cards_key(
 CARD_PICTURE_DIR = "assets/kaartjes"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Artwork:
     """The shapes of every IGS on the map and of Flanders, and the card pictures made from them."""
 

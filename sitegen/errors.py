@@ -7,8 +7,9 @@ import errno
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from .frozen import frozen_dataclass
 
 _INVISIBLE = r"\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
 _UNPRINTABLE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
@@ -32,7 +33,7 @@ def printable(text: str, *, newlines: bool = True) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ContentError(Exception):
     """A problem an editor can fix, pinned to a place in a source file.
 

@@ -18,8 +18,8 @@ import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
+from .frozen import frozen_dataclass
 from .geometry import MapUnit, Topology
 from .model import Igs, Site
 from .register import Register, name_key
@@ -31,7 +31,7 @@ MEMBER, NONE, UNKNOWN = "member", "none", "unknown"
 TERM_KINDS = ("gemeente", "vroegere gemeente", "deelgemeente", "postcode")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Answer:
     """Which IGS a part of a municipality belongs to, or why that is not known."""
 
@@ -47,7 +47,7 @@ class Answer:
         return "geen IGS" if self.state == NONE else "onbekend"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class FinderPart:
     """A municipality of 2019-2024 inside a current one, with its answer."""
 
@@ -60,7 +60,7 @@ class FinderPart:
     """Municipalities merged into it on 2019-01-01."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Term:
     """A name or postcode a row is found by."""
 
@@ -75,7 +75,7 @@ class Term:
         return _term_key(self.name)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class FinderRow:
     """One municipality of 2025 in the finder."""
 

@@ -18,11 +18,12 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .deps import digest
+from .frozen import frozen_dataclass
 from .stores import seal, unseal
 from .tree import RACY_WINDOW_NS, State, newest_change, tree_state
 from .write import output_state, write_file_atomic
@@ -30,7 +31,7 @@ from .write import output_state, write_file_atomic
 STAMP = "last-build"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Fingerprint:
     """Everything a build reads, by file metadata, plus everything it wrote."""
 

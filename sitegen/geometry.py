@@ -18,12 +18,13 @@ import itertools
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sitegen.deps import digest
 from sitegen.errors import ContentError
+from sitegen.frozen import frozen_dataclass
 from sitegen.load import TOPOLOGY_REL_PATH, TOPOLOGY_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
 from sitegen.parallel import Forked, can_fork
@@ -39,7 +40,7 @@ PolygonRings = list[Ring]
 MultiPolygon = list[PolygonRings]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MapUnit:
     """A map unit (a pre-2025 municipality); its rings are lists of arc references."""
 
@@ -51,7 +52,7 @@ class MapUnit:
     """Per polygon, per ring, the arc references (~i: arc i reversed)."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Topology:
     units: tuple[MapUnit, ...]
     """Sorted by id."""
@@ -676,7 +677,7 @@ def _attribute(value: str) -> str:
     return '"' + value.replace('"', "&quot;") + '"'
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class OverviewArea:
     """An area of the overview map: its units, colour, and the page it links to."""
 

@@ -13,12 +13,12 @@ import io
 import logging
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from markupsafe import Markup, escape
 
 from .errors import ContentError
+from .frozen import frozen_dataclass
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +29,14 @@ JPEG_QUALITY = 82
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Variant:
     out_path: str  # relative to output/
     width: int
     height: int
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Picture:
     """One source image and its resized variants; `fallback_type` is the <img> format."""
 
@@ -52,7 +52,7 @@ class Picture:
         return not self.fallback
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ImageUse:
     """Where a content file uses an image: for error messages."""
 

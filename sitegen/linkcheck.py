@@ -37,6 +37,7 @@ from selectolax.lexbor import LexborHTMLParser
 from .deps import digest
 from .errors import ContentError, did_you_mean
 from .files import load
+from .frozen import frozen_dataclass
 from .load import display_path
 from .markup import RenderedMarkdown
 from .memo import FILES, Codec, Memo, Space
@@ -113,7 +114,7 @@ def _xml_links(data: bytes) -> tuple[str, ...]:
     return tuple(dict.fromkeys(links))
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Broken:
     page: str  # out_path of the page the link is on
     link: str  # as it stands in the output, after base-path prefixing
@@ -269,7 +270,7 @@ def _bucket(page: str) -> int:
     return zlib.crc32(page.encode("utf-8")) % BUCKETS
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class LinkIndex:
     """What the link check of one build found out, for the next build to start from.
 
@@ -325,7 +326,7 @@ class LinkIndex:
 # and 13,500 at 300x10,000), nor compare them: they are this build's.
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Head:
     names: bytes
     stamps: bytes
@@ -335,7 +336,7 @@ class _Head:
     listing: bytes
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Names:
     lists: bytes  # the files and the pages, as JSON (decoded by `files_and_pages` when asked)
     ids_at: array[int]
@@ -438,7 +439,7 @@ def _keep_index(memo: Memo, key: bytes, index: LinkIndex, before: LinkIndex | No
                                      index.listing))  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Terms:
     """The terms the links of one bucket's pages depend on (see LinkIndex), numbered."""
 
@@ -509,7 +510,7 @@ LINK_TERMS: tuple[Space[Terms], ...] = tuple(
 )
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PagesRead:
     """This build's pages against the link index of the last one, the new and changed ones parsed."""
 

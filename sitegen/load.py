@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from .chars import char_name, hidden_char, same_file_name
 from .errors import ContentError, ContentErrors, os_reason
-from .frozen import made
+from .frozen import frozen_dataclass, made
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
 from .tree import State, file_stat, settled
@@ -53,7 +53,7 @@ _CONVERTIBLE = {
 }
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MarkdownSource:
     """A Markdown file: its front matter and its body, with the body's first line number."""
 
@@ -62,7 +62,7 @@ class MarkdownSource:
     body_line: int
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class GeneratedText:
     """A file under content/geo/ (made by `python build.py geo`) as read: its text and its path as
     shown, or the ContentError that says why it could not be read (register.py and geometry.py
@@ -73,7 +73,7 @@ class GeneratedText:
     problem: ContentError | None = None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RawContent:
     content_dir: Path
     site: YamlDoc
@@ -587,7 +587,7 @@ class _Parts:
         return now
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Listing:
     """The text files of content/ as a load found them, and what it made of their records: kept in
     memory (LISTING), so that a rebuild told which paths changed (the preview's file events) looks
@@ -875,7 +875,7 @@ class Record(NamedTuple):
     its stat is the same."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Journal:
     """How load_content remembers content files between builds (validate.JOURNAL): the memo space of
     the records, and the per-file checks run on a file whenever it is read again. The records are

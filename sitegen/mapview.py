@@ -23,7 +23,7 @@ import re
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from .finder import (
     legend_entries,
     unit_answers,
 )
+from .frozen import frozen_dataclass
 from .geometry import (
     OverviewArea,
     Topology,
@@ -86,7 +87,7 @@ _INERT_TEXT = re.compile(r"[A-Za-z0-9 #._-]*")
 MAP_TEXT_VARIABLE = "igsKaart"  # the global kaart-interactie.js reads (keep the two in step)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MapData:
     colours: Mapping[str, str]
     locators: Mapping[str, str]

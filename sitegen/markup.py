@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import threading
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
 
 import markdown
 import nh3
@@ -36,6 +35,7 @@ from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 
+from .frozen import frozen_dataclass
 from .urls import browser_url, leads_to_other_host
 
 ALLOWED_TAGS = frozenset(
@@ -74,7 +74,7 @@ _HAS_URL_ATTRIBUTE = re.compile(r"href|src", re.IGNORECASE)
 _local = threading.local()
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RenderedMarkdown:
     html: str
     headings: tuple[tuple[int, str, str], ...]  # (level, id, text)
@@ -92,7 +92,7 @@ def heading_one_lines(body: str) -> list[int]:
     return found
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MarkdownProblem:
     """Why a document is refused before rendering; `line` and `col` are 0-based within the text."""
 

@@ -39,15 +39,16 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
+
+from .frozen import frozen_dataclass
 
 T = TypeVar("T")
 A = TypeVar("A")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Codec(Generic[T]):
     """How the values of a space are kept on disk: plain bytes, never code."""
 
@@ -55,7 +56,7 @@ class Codec(Generic[T]):
     decode: Callable[[bytes], T]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Space(Generic[T]):
     """A named set of remembered values of one kind, declared by the module that computes them."""
 

@@ -15,14 +15,14 @@ import operator
 import os
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .dates import PartialDate
 from .deps import digest, keyed_by_version
-from .frozen import made
+from .frozen import frozen_dataclass, made
 from .imageclean import image_refs, published_images
 from .load import MarkdownSource, StoredStory
 from .markup import RenderedMarkdown, render_markdown
@@ -38,7 +38,7 @@ ARTICLE_TYPE_LABELS = {"interview": "BE/LICHT-interview", "spotlight": "GE/SPOT"
 ARTICLE_TYPE_PLURALS = {"interview": "Interviews", "spotlight": "Projecten in de kijker", "news": "Nieuws"}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Person:
     name: str
     role: str | None = None
@@ -48,7 +48,7 @@ class Person:
     as_of: PartialDate | None = None  # when the source names this person in this role
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class HostPage:
     """The page that informs about an IGS without a site of its own, e.g. on a municipality's site."""
 
@@ -56,33 +56,33 @@ class HostPage:
     host: str  # as it reads after "info via", e.g. "de gemeente Nieuwpoort"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Image:
     src: str  # path relative to content/
     alt: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Address:
     street: str
     postcode: str
     city: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Period:
     start: dt.date
     end: dt.date
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Project:
     title: str
     summary: str | None
     url: str | None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Member:
     """A member municipality as the IGS file names it, and where it lies now."""
 
@@ -96,7 +96,7 @@ class Member:
 
 
 @keyed_by_version
-@dataclass(frozen=True)
+@frozen_dataclass
 class Igs:
     slug: str
     src_path: str
@@ -156,7 +156,7 @@ class Igs:
 
 
 @keyed_by_version
-@dataclass(frozen=True)
+@frozen_dataclass
 class Article:
     slug: str
     src_path: str
@@ -195,7 +195,7 @@ class Article:
 
 
 @keyed_by_version
-@dataclass(frozen=True)
+@frozen_dataclass
 class Page:
     slug: str
     src_path: str
@@ -214,7 +214,7 @@ class Page:
     slug, the base path and the date it shows (b"": unknown); not its `src_path` (see Igs.version)."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Withheld:
     """An article or page this build leaves out: a draft, or an article dated in the future."""
 
@@ -229,7 +229,7 @@ class Withheld:
         return self.date is not None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class HomeBlock:
     kind: str
     id: str
@@ -238,14 +238,14 @@ class HomeBlock:
     body: RenderedMarkdown | None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class NewsletterList:
     id: str
     label: str
     description: str | None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Newsletter:
     title: str
     intro: str | None
@@ -255,27 +255,27 @@ class Newsletter:
     lists: tuple[NewsletterList, ...]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Consultant:
     person: Person
     igs: tuple[str, ...]
     focus: str | None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Organisation:
     name: str
     url: str | None
     description: str | None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Tiles:
     url: str
     attribution: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Site:
     title: str
     tagline: str | None

@@ -7,15 +7,16 @@ changed without loading Jinja, Markdown or the geometry.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .frozen import frozen_dataclass
 
 if TYPE_CHECKING:
     from .admin_package import AdminPackage
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class BuildOptions:
     content_dir: Path
     templates_dir: Path

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .dates import PartialDate
+from .frozen import frozen_dataclass
 from .memo import Codec, Memo, Space, pieces
 from .schema import ARTICLE_TYPES
 from .urls import out_path_of
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .model import Site
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Reads:
     """What a template may read of `site` and of the map data `geo` (tests/test_pages.py checks the
     templates against it)."""
@@ -184,7 +185,7 @@ class KeyInputs:
 Blame = list[tuple[str, "RenderedMarkdown"]]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PageKind:
     name: str
     url: str
@@ -284,7 +285,7 @@ def _one(src_path: str, updated: Callable[[Site], dt.date] | None = None) -> Cal
 _DATE_ORDER = operator.attrgetter("start", "precision")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _StoryPages:
     """The pages of the story lists of one sort (StoryLists.lists: all stories, per type, per tag):
     their first pages, or (`later`) the others, STORIES_PER_PAGE stories a page. They follow from the
@@ -310,7 +311,7 @@ class _StoryPages:
         return found
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Items:
     """The pages of the items of `site.<attribute>` (IGS'en, stories, pages), one each, the item in
     the context as `name`: a page follows from its item alone. An item carries its URL and output
@@ -1021,7 +1022,7 @@ _RAW_TAGS = "raw_tags"  # the stories by tag as spelled: what the tags in use fo
 _CHANGED_STORIES = 8  # more stories edited since they were grouped: grouped again (each is looked up in every group)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _StoryGroups:
     """The groups of a build's story lists as places in its list of stories: per grouping ("by_tag",
     ..., and the stories by tag as spelled), (key, count) in the order of `positions`; with the

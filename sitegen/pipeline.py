@@ -9,11 +9,11 @@ import itertools
 import logging
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TypeVar
 
 from .errors import ContentError, ContentErrors
 from .files import SiteFiles
+from .frozen import frozen_dataclass
 from .geometry import parse_ahead, unparsed_topology
 from .headers import HEADERS_PATH, headers_file, meta_policies
 from .linkcheck import check_links, parse_pages
@@ -99,7 +99,7 @@ def _parsed(file: GeneratedText | None, parse: Callable[[str, str, Memo], T], me
     return parse(file.text, file.shown, memo)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Rendered:
     """The site up to render: the model and every page, card and asset. What is made from all pages
     at once comes after (`complete_files`): the preview shows these files before it."""

@@ -12,12 +12,12 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from sitegen.deps import digest
 from sitegen.errors import ContentError, did_you_mean
-from sitegen.frozen import made
+from sitegen.frozen import frozen_dataclass, made
 from sitegen.load import REGENERATE, REGISTER_REL_PATH, REGISTER_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
 
@@ -49,7 +49,7 @@ def name_key(name: str) -> str:
 _NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Municipality:
     """A municipality as it exists since 1 January 2025."""
 
@@ -65,7 +65,7 @@ class Municipality:
     """Official area (0 when the register does not say)."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class OldMunicipality:
     """A municipality as it existed from 1 January 2019 to 31 December 2024: a map unit."""
 
@@ -80,7 +80,7 @@ class OldMunicipality:
     """Names of municipalities merged into it on 2019-01-01 (other than its own name)."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Source:
     """Where part of the register comes from, for the attribution on the site."""
 
@@ -91,7 +91,7 @@ class Source:
     used_for: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Register:
     municipalities: tuple[Municipality, ...]
     """Sorted by name."""

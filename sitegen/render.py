@@ -16,7 +16,6 @@ import marshal
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -40,6 +39,7 @@ from .artwork import (
 from .deps import digest, page_keys, template_inputs
 from .errors import ContentError
 from .files import CARD, PAGE, PAGES, FactList, SiteFiles, fact_space, facts, listed_space, taken_over
+from .frozen import frozen_dataclass
 from .images import ImageUse, find_line, picture_html, process_images
 from .load import display_path
 from .mapview import MapData, leaflet_files
@@ -81,7 +81,7 @@ LAST_ARTWORK: Space[tuple[dict[str, str], dict[str, str], Artwork]] = Space("art
 _LAST_BUILD = b"last build"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Assets:
     """Asset files with their output paths; CSS and JS carry a content hash in their name."""
 

@@ -6,8 +6,9 @@ Descriptions are Dutch because editors read them (in error hints and in their ed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from .frozen import frozen_dataclass
 
 PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen")
 ARTICLE_TYPES = ("interview", "spotlight", "news")
@@ -15,7 +16,7 @@ HOME_BLOCK_KINDS = ("text", "igs_list", "finder", "spotlight", "interview", "new
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Field:
     """One field of a content file.
 

@@ -32,12 +32,13 @@ import weakref
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import repeat
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
 from .files import PAGE, PAGES, SiteFiles, Versioned, bytes_version, fact_space, facts, load, snapshot
+from .frozen import frozen_dataclass
 from .memo import BYTES, FILES, Codec, Memo, Space
 from .parallel import Forked, can_fork
 from .urls import page_url
@@ -345,7 +346,7 @@ def _taken(folder: str, names: list[str]) -> dict[str, bytes]:
     return {name: left[name] for name in names}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ShardIndex:
     """A shard as it was last indexed in full: a digest of each page (of its indexed part: _digest),
     its Pagefind id, the version of each file of the bundle (the files are kept in SEARCH_FILES under
@@ -448,7 +449,7 @@ def _lost(why: str) -> OSError:
     return OSError(errno.EBADMSG, reason, "de zoekindex in de buildcache")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Plan:
     key: bytes
     pages: Mapping[str, bytes]

@@ -16,7 +16,7 @@ import operator
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from .chars import NONCHARACTERS, TEXT_FORMAT_CHARS, char_name, hidden_char, is_noncharacter, scripts, skeleton
 from .dates import PartialDate, parse_partial
 from .errors import ContentError, did_you_mean
+from .frozen import frozen_dataclass
 from .jsonschema import describe
 from .load import (
     Journal,
@@ -88,7 +89,7 @@ class _Invalid:
 INVALID = _Invalid()
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ValidContent:
     site: dict[str, Any]
     igs: tuple[tuple[str, str, dict[str, Any]], ...]  # (slug, display path, data)
@@ -566,7 +567,7 @@ def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:
     return data
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class FileCheck:
     """What the checks of one file on its own made of it, kept with the file in the journal: its
     normalised data (for an IGS or a Markdown file None when it is left out: not a mapping), its

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from .frozen import frozen_dataclass
 from .urls import out_path_of
 
 PAGE_BUDGET = 100_000
@@ -42,7 +42,7 @@ class _Resources(HTMLParser):
             self.urls.append(("other", a["data-index"] or ""))
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PageWeight:
     page: str
     html: int

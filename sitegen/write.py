@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from .frozen import frozen_dataclass
 from .inotify import Watch, libc
 from .parallel import can_fork, collector_paused
 from .tree import RACY_WINDOW_NS
@@ -81,7 +82,7 @@ def check_rel(rel: str) -> None:
         raise OutputPathError(f"refusing to write outside the output folder: {rel!r}")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class OutputRules:
     """What an output folder may not touch (see check_output_dir)."""
 
@@ -236,7 +237,7 @@ def write_file_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Written:
     """What write_site did: files written anew, files hard-linked from the previous output, and
     the output's state as it left it (what `output_state` gives while nobody touches the output)."""
@@ -877,7 +878,7 @@ def _survey(
 # the write stage looks itself.
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Look:
     """A survey of the spare for the files and folders its records name, as far as it differs from them."""
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
 
 from .errors import ContentError
+from .frozen import frozen_dataclass
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line and column
@@ -133,7 +134,7 @@ _USE_CONTEXT_MARK = ("found unexpected end of stream", "expected ',' or ']'", "e
 _COMMENT_AS_VALUE = re.compile(r"\s*:\s+(#\S+)")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class YamlDoc:
     """Plain data from one YAML source plus the position of each key and value."""
 

@@ -29,11 +29,11 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sitegen.errors import ContentError
+from sitegen.frozen import frozen_dataclass
 from sitegen.geo import aliases
 from sitegen.geo.crossings import crossings
 from sitegen.geometry import douglas_peucker, label_point
@@ -83,7 +83,7 @@ IntPoint = tuple[int, int]
 # Plain data types
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Shape:
     """A municipality as a shapefile record: NIS code, name and polygons (rings of (x, y))."""
 
@@ -92,7 +92,7 @@ class Shape:
     polygons: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Unit:
     """A map unit: a municipality as it existed from 2019-01-01 to 2024-12-31."""
 
@@ -103,7 +103,7 @@ class Unit:
     """NIS code of the municipality it belongs to since 2025."""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class TopoUnit:
     """Input for `build_topology`: a unit and its polygons, rings of (lon, lat)."""
 
