@@ -345,10 +345,33 @@ def _drawn_base(site_name: str, tagline: str, shapes: Shapes | None, colour: str
 
 
 def _draw_map(image: Image.Image, shapes: Shapes, colour: str, at: tuple[int, int]) -> None:
-    size = _map_box(shapes)[1]
-    image.paste(LAND_ON_CARD if shapes.area else AMBER, at, _mask(shapes, shapes.outline, size))
+    _draw_land(image, shapes, bool(shapes.area), at)
     if shapes.area:
-        image.paste(colour, at, _mask(shapes, shapes.area, size))
+        _draw_area(image, shapes, colour, at)
+
+
+def _draw_land(image: Image.Image, shapes: Shapes, with_area: bool, at: tuple[int, int]) -> None:
+    """Flanders, in the land's colour under an area, else in amber."""
+    image.paste(LAND_ON_CARD if with_area else AMBER, at, _mask(shapes, shapes.outline, _map_box(shapes)[1]))
+
+
+def _draw_area(image: Image.Image, shapes: Shapes, colour: str, at: tuple[int, int]) -> None:
+    """The area in its colour, pasted over its mask's box alone (an area is a small part of the map,
+    and a pixel the mask leaves at 0 keeps its value in a paste): the same pixels for less work."""
+    mask = _mask(shapes, shapes.area, _map_box(shapes)[1])
+    box = mask.getbbox()
+    if box is not None:
+        image.paste(colour, (at[0] + box[0], at[1] + box[1], at[0] + box[2], at[1] + box[3]), mask.crop(box))
+
+
+@functools.lru_cache(maxsize=4)
+def _land_patch(site_name: str, tagline: str, flanders: Shapes, with_area: bool) -> Image.Image:
+    """The base without a map under the map's box, Flanders drawn on it: where the map of every IGS
+    (with_area) starts, drawn once for all of them (the base and the outline are the same for all)."""
+    (left, top), (width, height) = _map_box(flanders)
+    patch = _base(site_name, tagline, None, "").crop((left, top, left + width, top + height))
+    _draw_land(patch, flanders, with_area, (0, 0))
+    return patch
 
 
 @functools.lru_cache(maxsize=8)
@@ -414,9 +437,11 @@ def _base_indexed(site_name: str, tagline: str, shapes: Shapes | None, colour: s
     the palette again (drawing and mapping work pixel by pixel), for a fraction of the work."""
     if shapes is None or _drawn_over_map(site_name, tagline, _map_box(shapes)):
         return _indexed(_base(site_name, tagline, shapes, colour), colour)
-    (left, top), (width, height) = _map_box(shapes)
-    patch = _base(site_name, tagline, None, colour).crop((left, top, left + width, top + height))
-    _draw_map(patch, shapes, colour, (0, 0))
+    left, top = _map_box(shapes)[0]
+    patch = _land_patch(site_name, tagline, Shapes(shapes.width, shapes.height, shapes.outline), bool(shapes.area))
+    patch = patch.copy()
+    if shapes.area:
+        _draw_area(patch, shapes, colour, (0, 0))
     image = _base_indexed(site_name, tagline, None, colour).copy()
     image.paste(_indexed(patch, colour), (left, top))
     return image
@@ -441,11 +466,19 @@ def _background_indexed(site_name: str, tagline: str, shapes: Shapes | None, col
     for a tenth of the work (a site has a few kickers per IGS, and one base)."""
     image = _base_indexed(site_name, tagline, shapes, colour).copy()
     if kicker:
-        box = _kicker_box(kicker)
-        patch = _base(site_name, tagline, shapes, colour).crop(box)
-        _draw_kicker(patch, kicker, (KICKER_AT[0] - box[0], KICKER_AT[1] - box[1]))
-        image.paste(_indexed(patch, colour), box[:2])
+        # The base's colour is the map's (_base): without a map, one patch serves every colour.
+        patch = _kicker_patch(site_name, tagline, shapes, colour if shapes is not None else "", kicker)
+        image.paste(_indexed(patch, colour), _kicker_box(kicker)[:2])
     return image
+
+
+@functools.lru_cache(maxsize=16)
+def _kicker_patch(site_name: str, tagline: str, shapes: Shapes | None, colour: str, kicker: str) -> Image.Image:
+    """The base's patch under the kicker with the kicker drawn on it, in RGB."""
+    box = _kicker_box(kicker)
+    patch = _base(site_name, tagline, shapes, colour).crop(box)
+    _draw_kicker(patch, kicker, (KICKER_AT[0] - box[0], KICKER_AT[1] - box[1]))
+    return patch
 
 
 TITLE_TOP, TITLE_WIDTH = 86, 890  # the title stays left of the logo's circles, on the plain ground
