@@ -435,7 +435,9 @@ def _base_indexed(site_name: str, tagline: str, shapes: Shapes | None, colour: s
     """_base in palette indices. With a map, where nothing drawn after it reaches into its box: the
     base without a map, with the map drawn on a copy of its box alone and only that box mapped to
     the palette again (drawing and mapping work pixel by pixel), for a fraction of the work."""
-    if shapes is None or _drawn_over_map(site_name, tagline, _map_box(shapes)):
+    if shapes is None:
+        return _ground_indexed(site_name, tagline, colour)
+    if _drawn_over_map(site_name, tagline, _map_box(shapes)):
         return _indexed(_base(site_name, tagline, shapes, colour), colour)
     left, top = _map_box(shapes)[0]
     patch = _land_patch(site_name, tagline, Shapes(shapes.width, shapes.height, shapes.outline), bool(shapes.area))
@@ -470,6 +472,34 @@ def _background_indexed(site_name: str, tagline: str, shapes: Shapes | None, col
         patch = _kicker_patch(site_name, tagline, shapes, colour if shapes is not None else "", kicker)
         image.paste(_indexed(patch, colour), _kicker_box(kicker)[:2])
     return image
+
+
+def _ground_indexed(site_name: str, tagline: str, colour: str) -> Image.Image:
+    """The base without a map in palette indices: the ground's index, and mapped to the palette only
+    the boxes of the base's rows that hold more than the ground (a sixth of the card; mapping works
+    pixel by pixel, each pixel by its colour alone). The base is the same for every colour."""
+    from PIL import Image
+
+    image = _indexed(Image.new("RGB", (1, 1), BRAND_DEEP), colour).resize((CARD_WIDTH, CARD_HEIGHT))
+    base = _base(site_name, tagline, None, colour)
+    for box in _inked_boxes(site_name, tagline):
+        image.paste(_indexed(base.crop(box), colour), box[:2])
+    return image
+
+
+@functools.lru_cache(maxsize=2)
+def _inked_boxes(site_name: str, tagline: str) -> list[tuple[int, int, int, int]]:
+    """Per band of 32 rows of the base without a map, the box of its pixels other than the ground."""
+    from PIL import Image, ImageChops
+
+    base = _base(site_name, tagline, None, "")
+    inked = ImageChops.difference(base, Image.new("RGB", base.size, BRAND_DEEP))
+    boxes = []
+    for top in range(0, CARD_HEIGHT, 32):
+        box = inked.crop((0, top, CARD_WIDTH, min(top + 32, CARD_HEIGHT))).getbbox()
+        if box is not None:
+            boxes.append((box[0], top + box[1], box[2], top + box[3]))
+    return boxes
 
 
 @functools.lru_cache(maxsize=16)
