@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from .files import fact_space, facts
 
@@ -60,16 +60,21 @@ def _pages(files: Mapping[str, bytes]) -> list[str]:
 
 
 def page_policies(
-    files: Mapping[str, bytes], known: Mapping[str, str | None] | None = None
+    files: Mapping[str, bytes], known: Mapping[str, str | None] | None = None, made_after: Collection[str] = ()
 ) -> list[dict[str, tuple[str, ...]]]:
     """The distinct meta-tag policies of the HTML pages in `files`, in path order of their first page
     (the site policy is a union: a policy repeated by thousands of pages counts once). `known`,
-    where given: `meta_policies` of the pages made earlier, each still as it was then; a page it
-    does not name is read."""
+    where given: `meta_policies` of the files before those `made_after` were added or replaced; the
+    pages among these are read."""
+    added = {rel for rel in made_after if rel.endswith(".html")}
     if known is None:
         found = meta_policies(files)
+    elif not added:  # (a search index adds no page) every page's, in path order: not listed again
+        found = known
     else:
-        found = {rel: known[rel] if rel in known else _meta_policy(files[rel]) for rel in _pages(files)}
+        found = {
+            rel: known[rel] if rel in known and rel not in added else _meta_policy(files[rel]) for rel in _pages(files)
+        }
     policies = dict.fromkeys(found.values())
     return [parse_csp(html.unescape(policy)) for policy in policies if policy is not None]
 
@@ -106,9 +111,15 @@ def site_policy(policies: list[dict[str, tuple[str, ...]]]) -> dict[str, tuple[s
     return union
 
 
-def headers_file(files: Mapping[str, bytes], base_path: str, known: Mapping[str, str | None] | None = None) -> bytes:
-    """The `_headers` file for the site in `files`, served under `base_path` (`known`: see page_policies)."""
-    policy = site_policy(page_policies(files, known))
+def headers_file(
+    files: Mapping[str, bytes],
+    base_path: str,
+    known: Mapping[str, str | None] | None = None,
+    made_after: Collection[str] = (),
+) -> bytes:
+    """The `_headers` file for the site in `files`, served under `base_path` (`known`, `made_after`:
+    see page_policies)."""
+    policy = site_policy(page_policies(files, known, made_after))
     csp = "; ".join(" ".join((directive, *sources)) for directive, sources in policy.items())
     lines = [
         "# HTTP headers for Netlify and Cloudflare Pages (written by build.py; see the README).",

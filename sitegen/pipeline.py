@@ -202,8 +202,6 @@ def complete_files(options: BuildOptions, rendered: Rendered, memo: Memo, index:
         files.update(editor)
         made_after += editor
     # Last: the header policy covers every page's own policy, the editor's included.
-    for name in made_after:
-        policies.pop(name, None)
-    files[HEADERS_PATH] = headers_file(files, site.base_path, policies)
+    files[HEADERS_PATH] = headers_file(files, site.base_path, policies, made_after)
     files.settle()  # the cards drawn on another core meanwhile: the memo keeps them now
     return files

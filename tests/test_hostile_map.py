@@ -501,6 +501,24 @@ def test_header_policy_is_the_union_of_the_page_policies() -> None:
     assert csp_sources(policy, "form-action") == {"'self'", "https:"}
 
 
+def test_header_policy_reads_the_pages_made_after_the_known_policies() -> None:
+    """The pipeline hands headers_file the policies read before the search index and the editor
+    were added: a page among those made after them is read, the others are taken as known."""
+    from sitegen.headers import headers_file, meta_policies
+
+    site = b'<meta http-equiv="Content-Security-Policy" content="default-src \'self\'">'
+    app = b'<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; connect-src https://api.github.com">'
+    files = {"a/index.html": site, "x.svg": b"<svg/>"}
+    known = meta_policies(files)
+    later = {"pagefind/pagefind.js": b"", "admin/index.html": app}
+    files.update(later)
+    with_editor = headers_file(files, "/", known, list(later))
+    assert with_editor == headers_file(files, "/")
+    assert b"https://api.github.com" in with_editor
+    del files["admin/index.html"]
+    assert headers_file(files, "/", known, ["pagefind/pagefind.js"]) == headers_file(files, "/")
+
+
 @pytest.mark.browser
 def test_script_in_a_file_opened_directly_is_blocked_by_the_headers(sample_build: Path, tmp_path: Path) -> None:
     """Item 3c in Chromium: an SVG with a script (as if one slipped through) opened directly runs it
