@@ -477,6 +477,10 @@ def _content_files(
     root = content_dir.resolve()
     folder_shown = display_path(content_dir / folder)
     cut, new, shown_in = -len(suffix), tuple.__new__, "" if folder_shown == "." else f"{folder_shown}/"
+    walked = _walked_files(folder, suffix, listing, states, shown_in) if states is not None and listing else None
+    if walked is not None:
+        found.update(walked)
+        return False  # as below: a file whose stat the walk took
     for entry in listing:
         name = entry.name
         # _outcome's most common case written out (some 10,000 files): a file with a slug's name, not a
@@ -495,6 +499,34 @@ def _content_files(
             if isinstance(outcome, ContentError):
                 errors.append(outcome)
     return trusted
+
+
+# A folder's slugs joined by "/" (no name holds one), each followed by it: _SLUG for all at once.
+_SLUGS = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*")
+
+
+def _walked_files(
+    folder: str, suffix: str, listing: list[os.DirEntry[str]], states: Mapping[str, State], shown_in: str
+) -> dict[str, ContentFile] | None:
+    """The files of a folder by name, when every entry is the common case of _content_files (a file
+    with a slug's name, not a link, whose stat the walk took), found for all at once in C (some 10,000
+    stories: a tenth of the time of the loop); else None (each entry is then looked at on its own)."""
+    names = list(map(operator.attrgetter("name"), listing))
+    if not all(map(str.endswith, names, itertools.repeat(suffix))):
+        return None
+    cut = -len(suffix)
+    slugs = [name[:cut] for name in names]
+    if not _SLUGS.fullmatch("/".join(slugs) + "/"):
+        return None
+    paths = list(map(operator.attrgetter("path"), listing))
+    walked = list(map(states.get, paths))
+    if None in walked or not all(map(operator.eq, map(len, walked), itertools.repeat(7))):
+        return None
+    if not all(map(stat.S_ISREG, map(operator.itemgetter(2), walked))) or any(map(os.DirEntry.is_symlink, listing)):
+        return None
+    stats = map(operator.itemgetter(slice(3, None)), walked)  # file_stat's (size, mtime_ns, inode, ctime_ns)
+    rows = zip(itertools.repeat(folder, len(names)), slugs, paths, map(shown_in.__add__, names), stats, strict=True)
+    return dict(zip(names, map(tuple.__new__, itertools.repeat(ContentFile), rows), strict=True))
 
 
 def _site_outcome(content_dir: Path) -> tuple[Outcome, bool]:

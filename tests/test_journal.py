@@ -898,3 +898,46 @@ def test_the_model_takes_a_stored_storys_values_in_the_order_the_journal_keeps_t
     from sitegen import model
 
     assert validate.FIELDS["articles"] == model.STORED_STORY_FIELDS
+
+
+def test_a_walked_folder_is_listed_at_once_as_each_entry_would_be(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text folder whose every entry is a file with a slug's name that the walk found (tree_state) is
+    listed for all at once (load._walked_files); any other entry (a stray, a hidden file, an editor's
+    backup, a bad name, a folder, a link) has the whole folder looked at entry by entry, with the very
+    files and errors a listing that stats each entry finds."""
+    from sitegen.tree import tree_state
+
+    content = Path("content")
+    outcomes: list[str] = []
+    real = load._outcome
+    monkeypatch.setattr(load, "_outcome", lambda folder, *args: outcomes.append(folder) or real(folder, *args))
+
+    def both() -> tuple[list[Any], set[str]]:
+        """The files the walked listing finds (the same as a listing that stats each entry finds) and
+        the folders it looked at entry by entry."""
+        walked: list[Any] = []
+        asked: list[Any] = []
+        outcomes.clear()
+        files = load._scan(content, walked, dict(tree_state([content]))).files()
+        looked = set(outcomes)
+        assert [(file.path, file.stat) for file in files] == [
+            (file.path, file.stat) for file in load._scan(content, asked).files()
+        ]
+        assert walked == asked
+        return files, looked
+
+    files, looked = both()
+    assert "articles" not in looked, "every story at once"
+    slugs = [file.slug for file in files if file.folder == "articles"]
+    articles = content / "articles"
+    for name in [".verborgen.md", "kopie.md~", "notities.txt", "Hoofdletters.md", "map.md"]:
+        (articles / name).mkdir() if name == "map.md" else (articles / name).write_text("x", encoding="utf-8")
+        files, looked = both()
+        assert [file.slug for file in files if file.folder == "articles"] == slugs, name
+        assert "articles" in looked, name
+        shutil.rmtree(articles / name) if name == "map.md" else (articles / name).unlink()
+    (articles / "link.md").symlink_to(ARTICLE.resolve())
+    files, looked = both()
+    assert "link" in {file.slug for file in files} and "articles" in looked
