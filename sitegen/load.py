@@ -1161,7 +1161,10 @@ def _records(
         elif row is not None and row.stat == file.stat:
             record = row
         if record is not None:
-            record = _bound(file, record, journal)
+            bound = _bound(file, record, journal)
+            if bound is not None and bound is not record:
+                changed.add(place)  # kept as shown now: the next build from here takes it as it is
+            record = bound
             if record is not None and not _is_settled(file, record):
                 record = _read_record(file, check, earlier=record)
                 changed.add(place)

@@ -273,8 +273,9 @@ def test_both_stores_equal_cold_builds_in_process(tmp_path: Path, monkeypatch: p
 
 def test_a_build_from_another_folder_renders_nothing_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cache's keys hold no path as shown (relative to the working folder): the same content built
-    from another folder reads no content file again, renders no page or Markdown again, and gives
-    the same bytes."""
+    from another folder reads no content file again (its journal keeps the records under the paths
+    shown from there), renders no page or Markdown again, and gives the same bytes."""
+    from sitegen import load
     from sitegen.memo import Memo
     from sitegen.pipeline import BuildOptions, build_files
     from sitegen.stores import DiskStore
@@ -282,15 +283,18 @@ def test_a_build_from_another_folder_renders_nothing_again(tmp_path: Path, monke
     monkeypatch.setattr("sitegen.tree.RACY_WINDOW_NS", 0)  # the files were copied a moment ago
     _sample_project(tmp_path)
     (tmp_path / "elders").mkdir()
+    read: list[str] = []
+    real_read = load.read_file
+    monkeypatch.setattr(load, "read_file", lambda path, limit: read.append(str(path)) or real_read(path, limit))
     built = []
     for folder, root in ((tmp_path, Path(".")), (tmp_path / "elders", Path(".."))):
         monkeypatch.chdir(folder)
+        read.clear()
         memo = Memo(DiskStore(tmp_path / "cache"))  # each CLI build is a new process
         built.append(build_files(BuildOptions(root / "content", root / "templates", root / "assets"), memo)[1])
         memo.finish(success=True)
-    assert {name: memo.finished[name][1] for name in ("journal", "markdown", "pages")} == dict.fromkeys(
-        ("journal", "markdown", "pages"), 0
-    )
+    assert not [path for path in read if path.endswith((".md", ".yaml"))]
+    assert {name: memo.finished[name][1] for name in ("markdown", "pages")} == dict.fromkeys(("markdown", "pages"), 0)
     assert dict(built[0].items()) == dict(built[1].items())
 
 

@@ -941,3 +941,27 @@ def test_a_walked_folder_is_listed_at_once_as_each_entry_would_be(
     (articles / "link.md").symlink_to(ARTICLE.resolve())
     files, looked = both()
     assert "link" in {file.slug for file in files} and "articles" in looked
+
+
+def test_a_record_moved_to_this_folders_paths_is_kept_so(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record read back under another path as shown (a build from another working folder) is kept
+    under the path this build shows: the next build from this folder takes its story as it is, where
+    every later build used to bind each record to the new path again (a fifth of a rebuild's load)."""
+    _settled(monkeypatch)
+    taken = _stored_stories(monkeypatch)
+    (project / "elders").mkdir()
+
+    def build(content: Path) -> None:
+        memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
+        load_and_validate(BuildOptions(content, ROOT / "templates", ROOT / "assets"), memo)
+        memo.finish(success=True)
+
+    build(Path("content"))
+    build(Path("content"))
+    assert sorted(taken) == ["interview-noord", "later", "project-x"]
+    monkeypatch.chdir(project / "elders")
+    taken.clear()
+    build(Path("../content"))
+    assert taken == [], "shown under another path: bound to this one"
+    build(Path("../content"))
+    assert sorted(taken) == ["interview-noord", "later", "project-x"]
