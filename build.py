@@ -479,8 +479,8 @@ def _run(args: argparse.Namespace) -> int:
     return run_build(args, options, admin_left_out)
 
 
-def cli() -> NoReturn:
-    """`python build.py ...`: main() as a command, in a process of its own."""
+def collect_as_a_command() -> None:
+    """The garbage collector's settings of a build run as a command (cli(); bench/stages.py too)."""
     # A build holds a large, long-lived heap (records, pages, cache rows) and makes little cyclic
     # garbage: collecting the young generation every 700 allocations re-walks it for nothing
     # (a one-article rebuild at 300x10,000: 6.0 -> 5.0 s, same peak memory). Every 200,000: such a
@@ -489,6 +489,11 @@ def cli() -> NoReturn:
     # at 300x2,000: two collections or none, the same peak memory).
     gc.set_threshold(200_000, 20, 20)
     freeze_after_stages()  # (the preview's loop freezes its first build's heap and pauses the collector itself)
+
+
+def cli() -> NoReturn:
+    """`python build.py ...`: main() as a command, in a process of its own."""
+    collect_as_a_command()
     global _LEFT_FOR_EXIT
     _LEFT_FOR_EXIT = []  # freed by nobody: the process leaves without tearing down (below)
     code = main()

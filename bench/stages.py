@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import build
 
+        build.collect_as_a_command()  # as `python build.py` runs (the default settings collect far more often)
         command = ["build", "--content", str(args.content), "--output", str(work / "out")]
         command += ["--cache", str(work / "cache")]
         (cpu, children), wall, thread = _cpu(), time.perf_counter(), time.thread_time()
