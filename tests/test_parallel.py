@@ -12,7 +12,9 @@ import shutil
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
@@ -368,6 +370,24 @@ def test_a_standby_child_sent_nothing_is_ended_and_reaped(tmp_path: Path) -> Non
     assert _gone(pid) and not child.in_child
 
 
+def _noting(started: list[bool], start: Callable[..., Any]) -> Callable[..., Any]:
+    """`start` (which starts a child, or gives None where it starts none), noting in `started` whether it did."""
+
+    def noted(*args: Any) -> Any:
+        ahead = start(*args)
+        started.append(ahead is not None)
+        return ahead
+
+    return noted
+
+
+def _sample_build(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of the sample content and the command that builds it (without a cache option)."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    return content, ["build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out")]
+
+
 @needs_fork
 def test_folium_is_imported_ahead_where_no_build_has_drawn_the_map(run_cli, tmp_path: Path, monkeypatch) -> None:
     """A build whose cache has never held the map's script (the first, or one without a cache) has
@@ -383,18 +403,9 @@ def test_folium_is_imported_ahead_where_no_build_has_drawn_the_map(run_cli, tmp_
             super().send(fn, *args)
             sent.append(self.in_child)
 
-    original = mapview.draw_ahead
-
-    def draw_ahead(memo):  # type: ignore[no-untyped-def]
-        ahead = original(memo)
-        started.append(ahead is not None)
-        return ahead
-
     monkeypatch.setattr(mapview, "Standby", Recorded)
-    monkeypatch.setattr("sitegen.pipeline.draw_ahead", draw_ahead)
-    content = tmp_path / "content"
-    shutil.copytree(SAMPLE / "content", content)
-    common = ["build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out")]
+    monkeypatch.setattr("sitegen.pipeline.draw_ahead", _noting(started, mapview.draw_ahead))
+    content, common = _sample_build(tmp_path)
     assert run_cli(*common, "--cache", str(tmp_path / "cache"))[0] == 0
     assert started == [True] and sent == [True]
     igs = content / "igs" / "noord.yaml"
@@ -424,18 +435,9 @@ def test_the_topology_is_parsed_ahead_where_no_build_has_drawn_the_map(run_cli, 
         return real(*args)
 
     started: list[bool] = []
-    original = geometry.parse_ahead
-
-    def parse_ahead(content_dir: Path):  # type: ignore[no-untyped-def]
-        ahead = original(content_dir)
-        started.append(ahead is not None)
-        return ahead
-
     monkeypatch.setattr(geometry, "topology_from_data", counted)
-    monkeypatch.setattr("sitegen.pipeline.parse_ahead", parse_ahead)
-    content = tmp_path / "content"
-    shutil.copytree(SAMPLE / "content", content)
-    common = ["build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out")]
+    monkeypatch.setattr("sitegen.pipeline.parse_ahead", _noting(started, geometry.parse_ahead))
+    content, common = _sample_build(tmp_path)
     assert run_cli(*common, "--cache", str(tmp_path / "cache"))[0] == 0
     assert started == [True] and parsed_here == []
     first = tree_bytes(tmp_path / "out")
