@@ -46,13 +46,23 @@ _OPENING_TOKENS = (
     yaml.FlowSequenceStartToken,
 )
 _CLOSING_TOKENS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+_FLOW_OPENING_TOKENS = (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 # libyaml, when this PyYAML was built with it. It accepts a tab after 'key:' where the pure-Python
 # scanner refuses it (with the message editors know), it may count the rarer line breaks
 # differently, it places the empty key of an explicit '?' elsewhere, and it resolves a bare '!'
 # tag and reads directives ('%') its own way, and it takes '#' straight after a block scalar's '|' or
-# '>' for a comment: files with any of those take the pure-Python path.
+# '>' for a comment: files with any of those take the pure-Python path. A '?' is an explicit key only
+# where a token may start (a line's start, after a blank, an indicator or a closing quote); the
+# question mark of a sentence ('Wat is een IGS? Lees ...') is text to both parsers. Every branch
+# starts with its character and looks behind it, so that the search skips ahead to those characters.
 _NATIVE_LOADER: type | None = getattr(yaml, "CSafeLoader", None)
-_NATIVE_UNSAFE = re.compile(r"[\t\x85\u2028\u2029]|\?(?!\S)|(?:^|[\s\[{,])!|^%|[|>][-+0-9]*#", re.MULTILINE)
+_NATIVE_UNSAFE = re.compile(
+    r"[\t\x85\u2028\u2029]"
+    r"|\?(?<![^\s\[\]{},:\"']\?)(?!\S)"  # '?' at a line's start or after a blank, an indicator or a quote
+    r"|!(?<![^\s\[{,]!)"  # '!' likewise
+    r"|%(?<![^\n]%)"  # '%' at a line's start
+    r"|[|>][-+0-9]*#"
+)
 
 # PyYAML's English problem texts, in Dutch with a hint for the usual cause.
 _PROBLEMS: tuple[tuple[str, str, str], ...] = (
@@ -317,18 +327,21 @@ def _checked_tokens(text: str, loader: type) -> Any:
     nesting is refused while scanning: PyYAML's scanner slows down with the square of the depth
     and its composer recurses (a 100 kB file of '[' would take minutes, then overflow the stack).
     """
-    depth = 0
+    depth = flow_depth = 0
     for token in yaml.scan(text, Loader=loader):
         if isinstance(token, _OPENING_TOKENS):
             depth += 1
+            flow_depth += isinstance(token, _FLOW_OPENING_TOKENS)
         elif isinstance(token, _CLOSING_TOKENS):
             depth -= 1
+            flow_depth -= not isinstance(token, yaml.BlockEndToken)
         refused = _refusal(token, depth)
         if refused:
             return token, refused
-        if depth and loader is not yaml.SafeLoader and _plain_with_question_mark(token):
+        if flow_depth and loader is not yaml.SafeLoader and _plain_with_question_mark(token):
             # libyaml keeps a '?' inside a plain scalar between [ ] or { }, where PyYAML ends the
             # scalar and reports an error: the positioned path decides, with its Dutch message.
+            # (Outside them both read it as text.)
             return token, None
     return None, None
 

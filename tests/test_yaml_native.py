@@ -88,6 +88,17 @@ SNIPPETS = [
     "tekst: >-# x\n  y\n",
     "tags: [fusie?s, x]\n",  # libyaml reads a plain 'fusie?s'; PyYAML stops at the '?'
     "a: {b: c?d}\n",
+    "tekst: Wat is een IGS? Lees verder.\n",  # a sentence's '?' stays on the native path
+    "a:\n  b: Waarom? Daarom.\n  c: [x, y]\n",
+    "a: {b: Waarom? Daarom}\n",
+    "a: [Waarom?, x]\n",
+    "a: 'vraag'? x\n",
+    'a: "vraag"?\n',
+    "a: [b]? c\n",
+    "- ? a\n  : b\n",
+    "a:\n  ? b\n  : c\n",
+    "tekst: regel\n  ? vervolg\n",
+    "tekst: regel\n  vervolg? ja\n",
 ]
 
 
@@ -120,6 +131,8 @@ def test_native_path_is_taken_for_ordinary_files() -> None:
     assert yamlsrc._native_node("naam: Zuid\n") is not yamlsrc._REFUSED
     assert yamlsrc._native_node("a: &x 1\n") is yamlsrc._REFUSED
     assert yamlsrc._native_node("a:\tb\n") is yamlsrc._REFUSED
+    assert yamlsrc._native_node("a:\n  b: Wat is een IGS? Lees verder.\n") is not yamlsrc._REFUSED
+    assert yamlsrc._native_node("? a\n: b\n") is yamlsrc._REFUSED
 
 
 def test_without_libyaml_the_pure_python_path_gives_the_errors(monkeypatch: pytest.MonkeyPatch) -> None:
