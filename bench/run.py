@@ -174,22 +174,38 @@ class Sample:
     rss_mb: float = 0.0
     pages: int = 0
     parts: dict[str, float] = field(default_factory=dict)
+    others: float = 0.0
+    """CPU seconds the rest of the machine spent while the sample ran: anything else running (the
+    kernel's writeback of earlier builds' files included) competes for the cores and slows it."""
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (Linux's /proc/stat; 0 elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    except (OSError, ValueError):
+        return 0.0
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(argv: list[str], cwd: Path | None = None) -> tuple[Sample, str]:
-    """Run a command; wall time, user+sys CPU and peak RSS from wait4."""
+    """Run a command; wall time, user+sys CPU and peak RSS from wait4, and what else ran meanwhile."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        busy = machine_busy()
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (and its reaped children's)
         wall = time.perf_counter() - started
+        busy = machine_busy() - busy
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), stdout
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(wall, cpu, usage.ru_maxrss / 1024, others=max(busy - cpu, 0.0)), stdout
 
 
 def count_pages(folder: Path) -> int:
@@ -359,10 +375,13 @@ def table(all_results: dict[str, dict[str, list[Sample]]], runs: dict[str, int],
         ours_pages = median([s.pages for s in results.get("ours cold", [])])
         hugo_pages = median([s.pages for s in results.get("hugo cold", [])])
         load = " → ".join(f"{s.wall:.1f}" for s in results["load"])
+        others = [s.others / s.wall for name, found in results.items() if name.startswith("ours ") for s in found]
         lines.append(
             f"{size:<10} {runs[size]} run(s){f', {edits} edits a step' if edits > 1 else ''};"
             f" pages: ours {ours_pages:.0f}, hugo {hugo_pages:.0f};"
-            f" load average (1 min) at start → end: {load}"
+            f" load average (1 min) at start → end: {load};"
+            f" other processes' CPU while ours ran (cores busy): median {median(others):.2f},"
+            f" max {max(others, default=0.0):.2f}"
         )
         for step in STEPS:
             ours, hugo = results.get(f"ours {step}", []), results.get(f"hugo {step}", [])

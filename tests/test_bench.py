@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,13 +56,29 @@ def test_run_prints_one_table_with_every_step_and_part(tmp_path: Path, capsys) -
     import run
 
     assert run.main(["--sizes", "2x6:1", "--work", str(tmp_path), "--no-hugo", "--serve"]) == 0
-    rows = {line[11:26].strip(): line[26:].split() for line in capsys.readouterr().out.splitlines()[2:]}
+    out = capsys.readouterr().out
+    rows = {line[11:26].strip(): line[26:].split() for line in out.splitlines()[2:]}
+    assert re.search(r"other processes' CPU while ours ran \(cores busy\): median \d+\.\d\d, max \d+\.\d\d", out)
     for step in (*run.STEPS, "peak memory", "+ search", "+ link check", "+ map", "article: search"):
         assert rows.get(step), f"no figure for {step}"
     assert float(rows["no-op"][0]) < float(rows["cold"][0])
     for step in ("serve article", "serve igs"):  # the wall time from the save, the rebuild's own CPU
         wall, cpu = map(float, rows[step])
         assert 0 < cpu <= wall
+
+
+def test_the_machine_busy_time_grows_with_work_done() -> None:
+    """What other processes spent during a sample comes from the machine's busy time, which grows by
+    at least the CPU this process spends."""
+    import run
+
+    before, cpu = run.machine_busy(), time.process_time()
+    while time.process_time() - cpu < 0.3:
+        pass
+    if sys.platform.startswith("linux"):
+        assert run.machine_busy() - before >= 0.25
+    else:
+        assert run.machine_busy() == before == 0.0
 
 
 def test_a_second_run_removes_the_first_ones_folders_only_when_it_is_done(tmp_path: Path, capsys) -> None:
