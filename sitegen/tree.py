@@ -6,6 +6,7 @@ would trip over, and the preview's watcher (sitegen/preview/watch.py), which pol
 
 from __future__ import annotations
 
+import operator
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -38,10 +39,26 @@ def tree_state(roots: Iterable[Path], skip: Callable[[str], bool] | None = None)
                 dirnames[:] = [name for name in dirnames if not skip(name)]
                 filenames = [name for name in filenames if not skip(name)]
             dirnames.sort()
-            for name in sorted(dirnames + filenames):
-                path = os.path.join(dirpath, name)
-                entries.append((path, entry_state(path)))
+            prefix = os.path.join(dirpath, "")  # what os.path.join puts before each name
+            paths = list(map(prefix.__add__, sorted(dirnames + filenames)))
+            entries += zip(paths, _states(paths), strict=True)
     return entries
+
+
+# entry_state of an entry that is no link: its lstat's fields (the entry's and what it points to alike).
+_PLAIN_STATE = operator.attrgetter("st_mode", "st_ino", "st_mode", "st_size", "st_mtime_ns", "st_ino", "st_ctime_ns")
+
+
+def _states(paths: list[str]) -> list[State]:
+    """entry_state of each path, in C (some 10,000 stories in a folder) where lstat reads every one
+    and none is a link; else one by one."""
+    try:
+        found = list(map(_PLAIN_STATE, map(os.lstat, paths)))
+    except OSError:
+        return list(map(entry_state, paths))
+    if any(map(stat.S_ISLNK, map(operator.itemgetter(0), found))):
+        return list(map(entry_state, paths))
+    return found
 
 
 def entry_state(path: str) -> State:
