@@ -18,6 +18,7 @@ import errno
 import functools
 import os
 import struct
+import sys
 
 MODIFY, ATTRIB, CLOSE_WRITE = 0x2, 0x4, 0x8
 MOVED_FROM, MOVED_TO, CREATE, DELETE, DELETE_SELF, MOVE_SELF = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
@@ -29,6 +30,7 @@ CHANGES = (
 ) | _DONT_FOLLOW
 
 
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then the name
 
 
@@ -61,7 +63,7 @@ class Watch:
         """Watch `path` from now on; returns the watch's number, or -1 for an entry that is not there
         (any more): it needs no watch, the watch of its folder, set before, reports it when it comes
         back."""
-        watch = self._add(self.fd, os.fsencode(path), mask)
+        watch = self._add(self.fd, path.encode(_FS_ENCODING, _FS_ERRORS), mask)  # os.fsencode, inlined: hot
         if watch < 0:
             code = ctypes.get_errno()
             if code not in (errno.ENOENT, errno.ENOTDIR):

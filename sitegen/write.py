@@ -989,7 +989,11 @@ def _look(output_dir: str, manifest: bytes, signature: tuple[int, ...], go: int,
         if tree is None or not tree.records:
             return b""
         named = {rel: record.partition(" ")[0] for rel, record in tree.records.items()}
-        found = _survey(spare, named, _checked_folders(named) | tree.folders.keys(), tree, watch.add)
+        folders = _checked_folders(named) | tree.folders.keys()
+        # From the spare itself: each of the look's some 100,000 watches and stats then walks the
+        # path below it only (the spare replaced meanwhile is an event of the state folder's watch).
+        os.chdir(spare)
+        found = _survey(".", named, folders, tree, watch.add)
     except (OSError, ValueError, TypeError):  # a damaged manifest (OutputPathError is a ValueError)
         return b""
     absent = [rel for rel in tree.records if rel not in found.kept and rel not in found.other]
