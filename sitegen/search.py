@@ -260,7 +260,11 @@ _PLANNED: dict[int, tuple[Callable[[], object], tuple[str, int, list[bytes]], li
 # would hold it twice in memory at the moment this process holds the most.
 _AHEAD: dict[
     int,
-    tuple[Callable[[], object], dict[bytes, dict[str, bytes] | bytes], Forked[dict[bytes, tuple[str, list[str]]]]],
+    tuple[
+        Callable[[], object],
+        dict[bytes, dict[str, bytes] | bytes],
+        Forked[dict[bytes, tuple[str, list[str]]]] | _Pagefind,
+    ],
 ] = {}
 """id(files) -> (a weak reference to files, the digests of the shards started and the delta's key
 (under _DELTA), the child indexing them)."""
@@ -291,7 +295,8 @@ def start_index(files: Mapping[str, bytes], language: str = LANGUAGE, memo: Memo
     if delta_key is not None:  # (a rebuild after an edit: its pages' Pagefind run off this core's path)
         shards.append((_DELTA, delta))
         started[_DELTA] = delta_key
-    job = Forked(functools.partial(_index_ahead, shards, language, os.getpid()))
+    # The delta alone: Pagefind started from here, without forking this process (see _Pagefind).
+    job = Forked(functools.partial(_index_ahead, shards, language, os.getpid())) if full else _Pagefind(delta, language)
     key = id(files)
     _AHEAD[key] = (weakref.ref(files), started, job)
     weakref.finalize(files, _AHEAD.pop, key, None)
@@ -330,6 +335,8 @@ def _indexed_ahead(
     if not same:
         job.close()
         return {}
+    if isinstance(job, _Pagefind):  # the delta alone
+        return {_DELTA: job.result()}
     bundles = {}
     for key, (folder, names) in job.result().items():
         try:
@@ -645,41 +652,93 @@ def index_shard(pages: Mapping[str, bytes], language: str = LANGUAGE) -> dict[st
 
 def _run_pagefind(pages: Mapping[str, bytes], language: str) -> dict[str, bytes]:
     """One Pagefind bundle for `pages` (all marked for the index), named pagefind/…"""
-    binary = pagefind_binary()
-    if binary is None:
-        raise _fail(
-            "Pagefind is niet geïnstalleerd",
-            'installeer de afhankelijkheden opnieuw: pip install -c constraints.txt -e ".[test]"',
-        )
-    root = _scratch_root()
-    _remove_stale_scratch(root)
-    with tempfile.TemporaryDirectory(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=root) as scratch:
-        site_dir, bundle_dir = Path(scratch) / "site", Path(scratch) / "bundle"
-        folders: set[str] = set()
-        for rel in sorted(pages):  # (os's calls: some 1,000 pages a shard, each in a folder of its own)
-            check_rel(rel)
-            folder, _, name = rel.rpartition("/")
-            if folder not in folders:
-                os.makedirs(os.path.join(site_dir, *folder.split("/")), exist_ok=True)
-                folders.add(folder)
-            with open(os.path.join(site_dir, *folder.split("/"), name), "wb") as target:
-                target.write(indexed_part(pages[rel]))
-        command = [str(binary), "--site", str(site_dir), "--output-path", str(bundle_dir)]
+    return _Pagefind(pages, language).result()
+
+
+class _Pagefind:
+    """A Pagefind run over `pages`, started at once in a process of its own; `result()` waits for
+    its bundle. start_index runs the delta alone so: a forked child would copy this process's page
+    tables (some 400 MB at 300x10,000) and make it copy every page it then writes, 30-60 ms of its
+    CPU in a one-article rebuild there, where writing the delta's few pages here costs a few. Ended (the
+    process killed, the scratch copy removed) on `close()` or when it goes."""
+
+    def __init__(self, pages: Mapping[str, bytes], language: str) -> None:
+        binary = pagefind_binary()
+        if binary is None:
+            raise _fail(
+                "Pagefind is niet geïnstalleerd",
+                'installeer de afhankelijkheden opnieuw: pip install -c constraints.txt -e ".[test]"',
+            )
+        root = _scratch_root()
+        _remove_stale_scratch(root)
+        self._scratch = tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=root)
+        self._count = len(pages)
+        self._running: list[subprocess.Popen[str]] = []  # (a list: the finalizer may not hold self)
+        self._end = weakref.finalize(self, _end_pagefind, self._running, self._scratch)
+        site_dir, self._bundle_dir = os.path.join(self._scratch, "site"), os.path.join(self._scratch, "bundle")
+        try:
+            _write_site(pages, site_dir)
+        except BaseException:
+            self.close()
+            raise
+        command = [str(binary), "--site", site_dir, "--output-path", self._bundle_dir]
         command += ["--force-language", language, "--silent"]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise _fail(
-                f"Pagefind kon niet starten ({exc})", "kijk of het pakket pagefind[bin] goed geïnstalleerd is"
-            ) from exc
-        if result.returncode != 0:
-            detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["geen uitvoer"]
-            raise _fail(f"Pagefind faalde met code {result.returncode}: {detail[0]}", "voer de build uit met -v")
-        bundle = {
-            f"{BUNDLE_DIR}/{name}": _read(path) for name, path in _files_under(str(bundle_dir)) if _KEEP.match(name)
-        }
-    logger.info("Indexed %d pages for search (%d files)", len(pages), len(bundle))
-    return canonical_bundle(bundle)
+            self._running.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        except OSError as exc:
+            self.close()
+            raise self._not_started(exc) from exc
+
+    @staticmethod
+    def _not_started(exc: Exception) -> ContentErrors:
+        return _fail(f"Pagefind kon niet starten ({exc})", "kijk of het pakket pagefind[bin] goed geïnstalleerd is")
+
+    def result(self) -> dict[str, bytes]:
+        process = self._running[0]
+        try:
+            stdout, stderr = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired as exc:
+            self.close()
+            raise self._not_started(exc) from exc
+        try:
+            if process.returncode != 0:
+                detail = (stderr or stdout).strip().splitlines()[-1:] or ["geen uitvoer"]
+                raise _fail(f"Pagefind faalde met code {process.returncode}: {detail[0]}", "voer de build uit met -v")
+            bundle = {
+                f"{BUNDLE_DIR}/{name}": _read(path)
+                for name, path in _files_under(self._bundle_dir)
+                if _KEEP.match(name)
+            }
+        finally:
+            self.close()
+        logger.info("Indexed %d pages for search (%d files)", self._count, len(bundle))
+        return canonical_bundle(bundle)
+
+    def close(self) -> None:
+        self._end()
+
+
+def _write_site(pages: Mapping[str, bytes], site_dir: str) -> None:
+    """The indexed part of each page, as a file below site_dir (Pagefind's input)."""
+    folders: set[str] = set()
+    for rel in sorted(pages):  # (os's calls: some 1,000 pages a shard, each in a folder of its own)
+        check_rel(rel)
+        folder, _, name = rel.rpartition("/")
+        if folder not in folders:
+            os.makedirs(os.path.join(site_dir, *folder.split("/")), exist_ok=True)
+            folders.add(folder)
+        with open(os.path.join(site_dir, *folder.split("/"), name), "wb") as target:
+            target.write(indexed_part(pages[rel]))
+
+
+def _end_pagefind(running: list[subprocess.Popen[str]], scratch: str) -> None:
+    """End a Pagefind run nobody waits for any more (killed where it still runs), and remove its
+    scratch copy."""
+    for process in running:
+        if process.returncode is None:  # result() did not wait for it
+            process.kill()
+            process.communicate()  # reaped, its pipes closed
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _files_under(root: str) -> list[tuple[str, str]]:

@@ -134,6 +134,41 @@ def test_a_delta_indexed_ahead_is_taken_only_for_its_pages(
     assert _scratch() == before
 
 
+def test_a_delta_alone_is_indexed_ahead_by_pagefind_without_a_fork(
+    indexed_here: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where only the delta is to be indexed (an edit whose shard is kept), Pagefind is started from
+    this process instead of a forked copy of it; its bundle is taken, and a run nobody takes is
+    ended: the process gone, its scratch copy removed."""
+    from sitegen.memo import Memo
+    from sitegen.stores import MemoryStore
+
+    monkeypatch.setattr(search, "DELTA_SHARE", 1.0)  # every edit goes to the delta
+    monkeypatch.setattr(search, "Forked", lambda *args: pytest.fail("forked for the delta alone"))
+    before = _scratch()
+    memo = Memo(MemoryStore())
+    files = _files(7)
+    search.index_pages(files, memo=memo)
+    memo.finish(success=True)
+    indexed_here.clear()
+    for taken in (True, False):
+        edited = _edited(files)
+        edited["p4/index.html"] = PAGE.format(title="Pagina 4", text=f"bewerkt {taken}").encode()  # a new delta
+        search.start_index(edited, memo=memo)
+        ((_, _, job),) = search._AHEAD.values()
+        assert isinstance(job, search._Pagefind)
+        if taken:
+            shards = json.loads(search.index_pages(edited, memo=memo)["pagefind/shards.json"])
+            assert shards["bundles"][-1] == f"{search.DELTA_DIR}/"
+            assert indexed_here == []  # the delta came from the run started ahead
+            continue
+        process = job._running[0]
+        del edited, job  # a broken link: the build stops before the index is asked for
+        gc.collect()
+        assert not search._AHEAD and process.returncode is not None
+    assert _scratch() == before
+
+
 def test_nothing_starts_where_nothing_can_be_forked(indexed_here: list[int], monkeypatch) -> None:
     monkeypatch.setattr(search, "can_fork", lambda: False)
     files = _files(4)
