@@ -417,7 +417,7 @@ def _write_killed_at(step: int | None, out: Path, *, exchange: bool, ahead: bool
                 write.write_site(SITES[2], out)
         except BaseException:
             os._exit(FAILED)
-        os.write(writer, f"{done} {int(suspects[-1] is not None)}".encode())
+        os.write(writer, f"{done} {int(bool(suspects) and suspects[-1] is not None)}".encode())
         os._exit(0)
     os.close(writer)
     _, status = os.waitpid(pid, 0)
