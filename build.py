@@ -383,8 +383,11 @@ def run_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, install_missing: bool = False) -> int:
+    """Run one command; with `install_missing` (build.py as a command), a Python without the
+    generator's packages installs them into .venv/ and the command runs again there."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    given = list(argv)
     if argv[:1] == ["geo"]:
         from sitegen.geo.generate import main as geo_main
 
@@ -415,7 +418,14 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if not exc.name or exc.name.partition(".")[0] == "sitegen":
             raise  # a fault of ours, not of the setup
-        print(f"build.py: {_not_installed(exc.name)}", file=sys.stderr)
+        from sitegen.bootstrap import install_and_rerun, may_install
+
+        module = exc.name.partition(".")[0]
+        if install_missing and may_install():
+            rerun = install_and_rerun(ROOT, module, given)
+            if rerun is not None:
+                return rerun
+        print(f"build.py: {_not_installed(module)}", file=sys.stderr)
     return 1
 
 
@@ -423,7 +433,7 @@ def _not_installed(module: str) -> str:
     """A package the generator needs is missing (build.py run by a Python without them): the stages
     import them lazily, so this shows before anything is written."""
     return (
-        f"de Python-module '{module.partition('.')[0]}' ontbreekt: deze Python heeft de pakketten van de generator "
+        f"de Python-module '{module}' ontbreekt: deze Python heeft de pakketten van de generator "
         "niet. Installeer ze eerst, zoals de README zegt: python3 -m venv .venv && .venv/bin/pip install "
         "-c constraints.txt -e . en start dan .venv/bin/python build.py"
     )
@@ -496,7 +506,7 @@ def cli() -> NoReturn:
     collect_as_a_command()
     global _LEFT_FOR_EXIT
     _LEFT_FOR_EXIT = []  # freed by nobody: the process leaves without tearing down (below)
-    code = main()
+    code = main(install_missing=True)
     if threading.active_count() > 1:  # a thread may still be finishing (serve): the usual way out
         sys.exit(code)
     # Then leave without tearing the interpreter down: a last collection over the whole heap and
