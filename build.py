@@ -304,7 +304,7 @@ def _build_with(
     if admin_left_out:
         print(admin_left_out)
     try:
-        _, files = build_files(options, memo, states=inputs.states if inputs else None)
+        _, files = build_files(options, memo, walk=inputs.walk if inputs else None)
     except ContentErrors as errors:
         ahead.close()
         _save_cache(lambda: memo.finish(success=False))

@@ -31,12 +31,11 @@ from .errors import ContentError, ContentErrors, os_reason
 from .frozen import frozen_dataclass, made
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
-from .tree import State, file_stat, settled
+from .tree import MAX_TEXT_BYTES, ReadAhead, State, Walk, file_stat, read_file, settled
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_BYTES = 1_000_000
 MAX_IMAGE_BYTES = 10_000_000
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".svg")
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
@@ -105,30 +104,6 @@ def display_path(path: Path) -> str:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return absolute.as_posix()
-
-
-class NotARegularFile(OSError):
-    """A FIFO, socket or device where a file belongs: reading it could block forever."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(errno.ENXIO, "geen gewoon bestand (een pipe, socket of apparaat)", str(path))
-
-
-def read_file(path: Path, limit: int) -> tuple[bytes | None, int]:
-    """(bytes, size) of a regular file, or (None, size) when it is larger than `limit`.
-
-    Opened without blocking and checked after opening, so a FIFO or a device put in place of a
-    file (even between a check and the read) is an OSError, never a build that hangs.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as stream:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotARegularFile(path)
-        if info.st_size > limit:
-            return None, info.st_size
-        data = stream.read(limit + 1)
-    return (data, len(data)) if len(data) <= limit else (None, len(data))
 
 
 def _unreadable(path: Path, exc: OSError, what: str = "het bestand") -> ContentError:
@@ -1034,13 +1009,18 @@ def _read_record(
     file: ContentFile,
     check: Callable[[str, YamlDoc | MarkdownSource], Any] | None,
     earlier: Record | None = None,
+    ahead: tuple[bytes, int, int] | None = None,
 ) -> Record:
-    """Read, parse and check one file; `earlier` (a racy record) is kept when the bytes are the same."""
-    taken_ns = time.time_ns()
-    try:
-        data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
-    except OSError as exc:
-        return Record(b"", taken_ns, None, (_unreadable(Path(file.path), exc),), stat=file.stat)
+    """Read, parse and check one file; `earlier` (a racy record) is kept when the bytes are the same.
+    With `ahead` (ReadAhead.take: its bytes, their size and when they were read), it is not read again."""
+    if ahead is not None:
+        data, size, taken_ns = ahead
+    else:
+        taken_ns = time.time_ns()
+        try:
+            data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
+        except OSError as exc:
+            return Record(b"", taken_ns, None, (_unreadable(Path(file.path), exc),), stat=file.stat)
     content = b"" if data is None else hashlib.blake2b(data, digest_size=20).digest()
     if earlier is not None and content and content == earlier.content:
         return earlier._replace(taken_ns=taken_ns, stat=file.stat)
@@ -1118,23 +1098,32 @@ def _stored_story(file: ContentFile, row: tuple[Any, ...], journal: Journal) -> 
 Loaded = Record | StoredStory
 
 
+def _nothing_ahead(path: str) -> None:
+    return None
+
+
 def _records(
-    files: list[ContentFile], memo: Memo, journal: Journal | None, gone: list[ContentFile] | None = None
+    files: list[ContentFile],
+    memo: Memo,
+    journal: Journal | None,
+    gone: list[ContentFile] | None = None,
+    ahead: ReadAhead | None = None,
 ) -> list[Loaded]:
     """A record of every file: from the journal when its stat is unchanged (and not racy), else read;
     a story whose row may be taken as it is comes as a StoredStory instead.
     With `gone` (the files looked at again, as the last load found them: _rescan), `files` are the
     files of those paths now (the others keep what the last load made of them: _Parts), and only the
-    buckets of those files change."""
+    buckets of those files change. A file `ahead` holds is taken from there instead of read."""
     from .parallel import pmap  # imported here, as in memo.remembered_all
 
     check = journal.check if journal is not None else None
+    take = ahead.take if ahead is not None else _nothing_ahead
 
-    def read(file: ContentFile) -> Record:
-        return _read_record(file, check)
+    def read(item: tuple[ContentFile, tuple[bytes, int, int] | None]) -> Record:
+        return _read_record(item[0], check, ahead=item[1])
 
     if journal is None:
-        return [read(file) for file in files]
+        return [read((file, take(file.path))) for file in files]
     if gone is None:
         stored = memo.recalled_all(journal.space, _BUCKETS)
     else:  # only the buckets of the paths looked at again are read (and may change); the others stay
@@ -1166,13 +1155,14 @@ def _records(
                 changed.add(place)  # kept as shown now: the next build from here takes it as it is
             record = bound
             if record is not None and not _is_settled(file, record):
-                record = _read_record(file, check, earlier=record)
+                record = _read_record(file, check, earlier=record, ahead=take(file.path))
                 changed.add(place)
         if record is None:
             changed.add(place)
         records.append(record)
     todo = [index for index, record in enumerate(records) if record is None]
-    for index, record in zip(todo, pmap(read, [files[index] for index in todo]), strict=True):
+    reads = [(files[index], take(files[index].path)) for index in todo]  # taken here, not in a worker
+    for index, record in zip(todo, pmap(read, reads), strict=True):
         records[index] = record
     # A story taken as it is stays in the journal as the row it was read as.
     listed: dict[str, Record | tuple[Any, ...]] = {
@@ -1204,7 +1194,7 @@ def load_content(
     memo: Memo,
     journal: Journal | None = None,
     changed: Iterable[str] | None = None,
-    states: Mapping[str, State] | None = None,
+    walk: Walk | None = None,
 ) -> RawContent:
     """Read site.yaml, igs/*.yaml, articles/*.md, pages/*.md, images/ and the generated geo/ files
     from `content_dir`. With a journal, a text file whose stat is unchanged since an earlier build
@@ -1212,10 +1202,11 @@ def load_content(
     `changed`: the paths below content_dir (relative to it, '/' between parts) that may have changed
     since the last load of this folder with this memo, as file events tell them (the preview); None
     when that is not known. Given, only the text files of those paths are looked at again.
-    `states`: the entries below content_dir as sitegen.tree.tree_state found them earlier in this
+    `walk`: the entries below content_dir as sitegen.tree.tree_state found them earlier in this
     build (the no-op check's walk), by path: a regular file's stat is taken from there instead of
     asked again. Taken before its file is read, as a stat of its own would be, it is as sound: a
-    record stands for the stat taken before its bytes were read (and the racy-mtime rule holds)."""
+    record stands for the stat taken before its bytes were read (and the racy-mtime rule holds).
+    A racy file's bytes, read by the walk right after its stat, are taken from there too."""
     errors: list[ContentError] = []
     if not content_dir.is_dir():
         raise ContentErrors([ContentError("de inhoudsmap bestaat niet of is geen map", display_path(content_dir))])
@@ -1231,10 +1222,10 @@ def load_content(
         files = sorted(fresh, key=operator.attrgetter("shown"))
         parts = last.parts.updated(gone, files, _records(files, memo, journal, gone))
     else:
-        listing = _scan(content_dir, errors, states)
+        listing = _scan(content_dir, errors, walk.states if walk is not None else None)
         files = listing.files()
         parts = _Parts()
-        parts.add(files, _records(files, memo, journal))
+        parts.add(files, _records(files, memo, journal, ahead=walk.ahead if walk is not None else None))
     if journal is not None:
         memo.keep(LISTING, place, replace(listing, parts=parts))
     errors.extend(itertools.chain.from_iterable(parts.errors.values()))

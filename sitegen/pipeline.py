@@ -27,7 +27,7 @@ from .parallel import collector_paused
 from .register import Register, register_from_text
 from .render import load_assets, page_jobs, render_site
 from .search import BUNDLE_DIR, index_pages
-from .tree import State
+from .tree import Walk
 from .validate import JOURNAL, validate_content
 
 logger = logging.getLogger(__name__)
@@ -51,19 +51,19 @@ def _load_site(
     options: BuildOptions,
     memo: Memo,
     changed: Collection[str] | None = None,
-    states: Mapping[str, State] | None = None,
+    walk: Walk | None = None,
 ) -> tuple[Site, Register, GeneratedText | None]:
     """The model, the register and the (unparsed) topology: everything comes from load_content
-    (`changed`: the paths below the content folder that may have changed; `states`: the entries
+    (`changed`: the paths below the content folder that may have changed; `walk`: the entries
     below it as this build's walk found them; see load_content)."""
     with collector_paused():
-        return _load_model(options, memo, changed, states)
+        return _load_model(options, memo, changed, walk)
 
 
 def _load_model(
-    options: BuildOptions, memo: Memo, changed: Collection[str] | None, states: Mapping[str, State] | None = None
+    options: BuildOptions, memo: Memo, changed: Collection[str] | None, walk: Walk | None = None
 ) -> tuple[Site, Register, GeneratedText | None]:
-    raw = load_content(options.content_dir, memo, JOURNAL, changed, states)
+    raw = load_content(options.content_dir, memo, JOURNAL, changed, walk)
     try:
         register: Register | ContentError = _parsed(raw.register, register_from_text, memo)
     except ContentError as exc:
@@ -117,13 +117,13 @@ def build_files(
     options: BuildOptions,
     memo: Memo | None = None,
     index: Indexer = index_now,
-    states: Mapping[str, State] | None = None,
+    walk: Walk | None = None,
 ) -> tuple[Site, SiteFiles]:
     """The whole site, each file with its version; every step asks `memo` for what an earlier build
     already computed, and the bytes of a page or card the cache holds are read only when needed.
-    `states`: the input entries as the no-op check's walk found them (see load_content)."""
+    `walk`: the input entries as the no-op check's walk found them (see load_content)."""
     memo = memo or Memo()
-    rendered = render_files(options, memo, index_ahead=index is index_now, states=states)
+    rendered = render_files(options, memo, index_ahead=index is index_now, walk=walk)
     return rendered.site, complete_files(options, rendered, memo, index)
 
 
@@ -134,7 +134,7 @@ def render_files(
     index_ahead: bool = False,
     changed: Collection[str] | None = None,
     cards_later: bool = False,
-    states: Mapping[str, State] | None = None,
+    walk: Walk | None = None,
 ) -> Rendered:
     """load → validate → model → render: every page, card and asset of the site (with `index_ahead`,
     the search index of the pages is started on another core meanwhile: `render_site`; `changed`:
@@ -144,7 +144,7 @@ def render_files(
     # There too, where the map is drawn for the first time: the topology parsed, its outlines drawn.
     parsing = parse_ahead(options.content_dir) if ahead is not None else None
     try:
-        site, register, topology_file = _load_site(options, memo, changed, states)
+        site, register, topology_file = _load_site(options, memo, changed, walk)
         # Parsed where the map data is not remembered (a malformed file never is: its digest is new).
         topology = _parsed(topology_file, functools.partial(unparsed_topology, ahead=parsing), memo)
         geo = build_map_data(site, register, topology, memo, ahead)

@@ -6,11 +6,15 @@ would trip over, and the preview's watcher (sitegen/preview/watch.py), which pol
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import operator
 import os
 import stat
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 State = tuple[int, ...]
 
@@ -76,9 +80,96 @@ def entry_state(path: str) -> State:
     return (link.st_mode, link.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
-def newest_change(entries: Iterable[tuple[str, State]]) -> float:
-    """The newest mtime or ctime (seconds) among the entries that could be read."""
-    return max((max(state[4], state[6]) / 1e9 for _, state in entries if len(state) == 7), default=0.0)
+class NotARegularFile(OSError):
+    """A FIFO, socket or device where a file belongs: reading it could block forever."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.ENXIO, "geen gewoon bestand (een pipe, socket of apparaat)", str(path))
+
+
+MAX_TEXT_BYTES = 1_000_000
+"""The largest text file of content/ a build reads (a larger one is reported: sitegen.load)."""
+
+
+def read_file(path: Path, limit: int) -> tuple[bytes | None, int]:
+    """(bytes, size) of a regular file, or (None, size) when it is larger than `limit`.
+
+    Opened without blocking and checked after opening, so a FIFO or a device put in place of a
+    file (even between a check and the read) is an OSError, never a build that hangs.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(path)
+        if info.st_size > limit:
+            return None, info.st_size
+        data = stream.read(limit + 1)
+    return (data, len(data)) if len(data) <= limit else (None, len(data))
+
+
+class ReadAhead:
+    """The bytes of the files of a walk whose stat was too recent to trust (the racy-mtime rule), each
+    read right after the walk took its stat. A build that reads such a file takes its bytes from here
+    (`take`), so that what it built from is what `digests` names: the no-op check vouches for these
+    files by their bytes (sitegen/fingerprint.py), where the build took every one of them."""
+
+    def __init__(self, found: Mapping[str, tuple[bytes, int, int]] | None = None) -> None:
+        self._found = dict(found or {})  # path -> (bytes, size, the time they were read)
+        self._taken: set[str] = set()
+
+    def take(self, path: str) -> tuple[bytes, int, int] | None:
+        """The file's (bytes, size, time they were read), if read ahead; it counts as taken."""
+        found = self._found.get(path)
+        if found is not None:
+            self._taken.add(path)
+        return found
+
+    def peek(self, path: str) -> bytes | None:
+        """The file's bytes, if read ahead, without taking them."""
+        found = self._found.get(path)
+        return None if found is None else found[0]
+
+    def all_taken(self) -> bool:
+        return self._taken == self._found.keys()
+
+    def digests(self) -> dict[str, str]:
+        """Each file's path and the digest of its bytes (`bytes_digest`), in path order."""
+        return {path: bytes_digest(self._found[path][0]) for path in sorted(self._found)}
+
+
+def bytes_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def read_ahead(entries: Iterable[tuple[str, State]], since_ns: int, at_most: int) -> ReadAhead | None:
+    """The bytes of the regular files among the entries that changed at `since_ns` or later (racy), or
+    None where one cannot stand for itself by its bytes: a racy link or anything but a file or folder,
+    a file that cannot be read or is larger than MAX_TEXT_BYTES, or more than `at_most` files. A racy
+    folder needs nothing: its entries are walked, so a change to it shows as a change among them."""
+    found: dict[str, tuple[bytes, int, int]] = {}
+    for path, state in entries:
+        if len(state) != 7 or max(state[4], state[6]) < since_ns or stat.S_ISDIR(state[0]):
+            continue
+        if not stat.S_ISREG(state[0]) or len(found) == at_most:
+            return None
+        taken_ns = time.time_ns()
+        try:
+            data, size = read_file(Path(path), MAX_TEXT_BYTES)
+        except OSError:
+            return None
+        if data is None:
+            return None
+        found[path] = (data, size, taken_ns)
+    return ReadAhead(found)
+
+
+class Walk(NamedTuple):
+    """What one walk of the input folders found: each entry's state by path (tree_state), and the
+    bytes of its racy files (ReadAhead)."""
+
+    states: Mapping[str, State]
+    ahead: ReadAhead
 
 
 def file_stat(state: State) -> tuple[int, int, int, int] | None:

@@ -145,6 +145,84 @@ def test_an_option_that_shapes_the_output_is_never_a_no_op(
     assert code == 0 and out.startswith("Niets gewijzigd")
 
 
+SHORT_WINDOW_NS = 300_000_000  # a racy window the copied files leave behind within the test
+
+
+def _aged_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, tuple[str, ...]]:
+    """A copy of the sample content dated an hour back and settled (its ctimes, which cannot be set
+    back, outside a short racy window), and the arguments of a cached build of it."""
+    from sitegen import fingerprint
+
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE / "content", content)
+    old = time.time() - 3600
+    for path in [content, *content.rglob("*")]:
+        os.utime(path, (old, old), follow_symlinks=False)
+    monkeypatch.setattr(fingerprint, "RACY_WINDOW_NS", SHORT_WINDOW_NS)
+    time.sleep(2 * SHORT_WINDOW_NS / 1e9)
+    args = ("build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "site"))
+    return content, (*args, "--cache", str(tmp_path / "cache"))
+
+
+def test_the_build_after_an_edit_is_remembered(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited file is racy for the build right after the edit (its stat may not show a second edit
+    yet): that build vouches for it by its bytes, so the next build with nothing changed is a no-op."""
+    content, args = _aged_copy(tmp_path, monkeypatch)
+    assert run_cli(*args)[0] == 0
+    assert run_cli(*args)[1].startswith("Niets gewijzigd")
+    article = sorted((content / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nEen zin die er net bij kwam.\n", encoding="utf-8")
+    code, out, err = run_cli(*args)
+    assert code == 0 and "Niets gewijzigd" not in out, err
+    code, out, _ = run_cli(*args)
+    assert code == 0 and out.startswith("Niets gewijzigd")
+
+
+def test_a_racy_edit_its_stat_hides_is_built(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a file system whose ctime does not move (or an edit in the same clock tick), an edit that
+    keeps the size and sets the mtime back leaves the whole stat as it was: the remembered build's
+    digest of the racy file's bytes tells it, and the next build shows the new text."""
+    from sitegen import tree
+
+    content, args = _aged_copy(tmp_path, monkeypatch)
+    assert run_cli(*args)[0] == 0
+    plain = tree._PLAIN_STATE
+    monkeypatch.setattr(tree, "_PLAIN_STATE", lambda info: (*plain(info)[:6], 0))  # a ctime that never moves
+    article = sorted((content / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nProject X.\n", encoding="utf-8")
+    assert run_cli(*args)[0] == 0
+    written = article.stat().st_mtime_ns
+    article.write_text(article.read_text(encoding="utf-8").replace("Project X.", "Project Y."), encoding="utf-8")
+    os.utime(article, ns=(written, written))
+    code, out, err = run_cli(*args)
+    assert code == 0 and "Niets gewijzigd" not in out, err
+    shown = [page.read_text(encoding="utf-8") for page in (tmp_path / "site").rglob("*.html")]
+    assert any("Project Y." in text for text in shown) and not any("Project X." in text for text in shown)
+    code, out, _ = run_cli(*args)
+    assert code == 0 and out.startswith("Niets gewijzigd")
+
+
+def test_a_racy_file_the_build_reads_itself_is_not_vouched_for(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template is read by the render stage, not from the walk's bytes: a build right after a
+    template edit is not remembered, so the next one builds again (and once the edit has settled,
+    a build is remembered again)."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    _, args = _aged_copy(tmp_path, monkeypatch)
+    args = (*args, "--templates", str(templates))
+    assert run_cli(*args)[0] == 0
+    base = templates / "_base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "\n{# bewerkt #}\n", encoding="utf-8")
+    assert run_cli(*args)[0] == 0
+    code, out, err = run_cli(*args)
+    assert code == 0 and "Niets gewijzigd" not in out, err
+    time.sleep(2 * SHORT_WINDOW_NS / 1e9)
+    assert run_cli(*args)[0] == 0
+    assert run_cli(*args)[1].startswith("Niets gewijzigd")
+
+
 def test_check_writes_nothing(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid_content: Path) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli("check", "--content", str(valid_content))

@@ -676,7 +676,7 @@ def test_the_stats_of_the_no_op_checks_walk_stand_for_the_files(
     of asking again: taken before the file is read, it is the stat the record stands for, so a file
     edited between the walk and its read shows its new bytes and is read again by the next build. A path
     the walk found to be something else than a regular file (a folder then, an error) is asked again."""
-    from sitegen.tree import tree_state
+    from sitegen.tree import ReadAhead, Walk, tree_state
 
     _settled(monkeypatch)
     content = Path("content")
@@ -684,7 +684,7 @@ def test_the_stats_of_the_no_op_checks_walk_stand_for_the_files(
     def load_now(states: dict[str, Any] | None = None) -> load.RawContent:
         memo = Memo(DiskStore(project / "cache"))  # each CLI build is a new process
         walked = dict(tree_state([content])) if states is None else states
-        raw = load.load_content(content, memo, validate.JOURNAL, None, walked)
+        raw = load.load_content(content, memo, validate.JOURNAL, None, Walk(walked, ReadAhead()))
         memo.finish(success=True)
         return raw
 
@@ -728,7 +728,54 @@ def test_a_cli_build_with_the_cache_takes_the_stats_of_its_no_op_check(
     assert run_cli("build", "--content", "content", "--output", "site", "--cache", "cache")[0] == 0
     files = load._scan(Path("content"), []).files()
     assert len(given) == 1 and len(files) == 7  # site.yaml, 2 IGS, 4 stories
-    assert all(given[0][file.path][3:] == file.stat for file in files)
+    assert all(given[0].states[file.path][3:] == file.stat for file in files)
+
+
+def test_a_racy_file_is_built_from_the_bytes_the_walk_read(project: Path, opened: Counter[str]) -> None:
+    """The no-op check's walk reads a racy file right after its stat (tree.read_ahead): the load takes
+    those bytes instead of opening the file again, so the build is made of what the walk's digest of
+    them names (sitegen/fingerprint.py), even where the file changed in between."""
+    from sitegen.tree import ReadAhead, Walk, tree_state
+
+    content = Path("content")
+    walked = dict(tree_state([content]))
+    read = ARTICLE.read_text(encoding="utf-8").replace("title: Project X in de kijker", "title: Zoals gelezen")
+    data = read.encode("utf-8")
+    ahead = ReadAhead({str(ARTICLE): (data, len(data), time.time_ns())})
+    assert not ahead.all_taken()
+    raw = load.load_content(content, Memo(DiskStore(project / "cache")), validate.JOURNAL, None, Walk(walked, ahead))
+    title = next(source.front.data["title"] for slug, source in raw.articles if slug == "project-x")
+    assert title == "Zoals gelezen"
+    assert opened[ARTICLE.as_posix()] == 0 and opened["content/igs/noord.yaml"] == 1
+    assert ahead.all_taken()
+
+
+def test_the_walk_reads_ahead_only_what_its_bytes_can_vouch_for(tmp_path: Path) -> None:
+    """read_ahead: the racy regular files' bytes; a racy folder needs none (its entries are walked);
+    a racy link, a file too large to read or more files than allowed make the walk's stats unfit
+    to be remembered (None)."""
+    from sitegen.tree import MAX_TEXT_BYTES, bytes_digest, read_ahead, tree_state
+
+    root = tmp_path / "in"
+    (root / "map").mkdir(parents=True)
+    (root / "map" / "a.md").write_bytes(b"eerste")
+    (root / "b.yaml").write_bytes(b"tweede")
+    old = time.time() - 3600
+    os.utime(root / "b.yaml", (old, old))
+    since = os.stat(root / "map" / "a.md").st_ctime_ns  # a.md and the folders are racy; b.yaml's ctime too
+    ahead = read_ahead(tree_state([root]), since, 8)
+    assert ahead is not None
+    assert ahead.digests() == {
+        str(root / "b.yaml"): bytes_digest(b"tweede"),
+        str(root / "map" / "a.md"): bytes_digest(b"eerste"),
+    }
+    assert read_ahead(tree_state([root]), since, 1) is None
+    assert read_ahead(tree_state([root]), time.time_ns() + 10**9, 0).digests() == {}  # nothing racy
+    (root / "link.md").symlink_to(root / "b.yaml")
+    assert read_ahead(tree_state([root]), since, 8) is None
+    (root / "link.md").unlink()
+    (root / "groot.md").write_bytes(b"x" * (MAX_TEXT_BYTES + 1))
+    assert read_ahead(tree_state([root]), since, 8) is None
 
 
 def test_a_deleted_file_leaves_its_bucket_and_only_that_bucket_is_written(
