@@ -21,7 +21,8 @@ def frozen_dataclass(cls: type[T]) -> type[T]:
     from source, some 0.1 ms each, and these three of the package's 75 classes were a tenth of the
     imports of a cold build. They return what dataclasses' own return: the same tuples of the same
     fields compared and hashed, the same text."""
-    made_cls = dataclass(frozen=True, eq=False, repr=False)(cls)
+    with _guards_as_closures():
+        made_cls = dataclass(frozen=True, eq=False, repr=False)(cls)
     named = fields(made_cls)  # type: ignore[arg-type]
     compared = _values([f.name for f in named if f.compare])
     hashed = _values([f.name for f in named if (f.compare if f.hash is None else f.hash)])

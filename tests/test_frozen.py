@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from sitegen import frozen
 from sitegen.frozen import frozen_dataclass
 
 SHAPES = {
@@ -53,6 +55,8 @@ def test_frozen_dataclass_is_dataclass_frozen(shape: str) -> None:
     assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(real)]
     assert ours.__doc__ == real.__doc__ and ours.__match_args__ == real.__match_args__
     assert ours.__repr__.__qualname__ == "C.__repr__"
+    if sys.version_info < (3, 13):  # the guards are closures (frozen._frozen_guards), not compiled from source
+        assert ours.__setattr__.__code__.co_filename == ours.__delattr__.__code__.co_filename == frozen.__file__
     if arguments[0]:
         assert dataclasses.replace(ourss[0], a=5) == ours(5, *arguments[0][1:])
 
