@@ -33,7 +33,7 @@ from typing import Any
 from .deps import digest
 from .frozen import frozen_dataclass
 from .stores import seal, unseal
-from .tree import MAX_TEXT_BYTES, RACY_WINDOW_NS, ReadAhead, Walk, bytes_digest, read_ahead, read_file, tree_state
+from .tree import MAX_TEXT_BYTES, RACY_WINDOW_NS, ReadAhead, Walk, content_digest, read_ahead, read_file, tree_state
 from .write import output_state, write_file_atomic
 
 READ_AHEAD_AT_MOST = 64
@@ -88,7 +88,7 @@ def _holds(path: str, expected: object, ahead: ReadAhead) -> bool:
             data, _ = read_file(Path(path), MAX_TEXT_BYTES)
         except OSError:
             return False
-    return data is not None and bytes_digest(data) == expected
+    return data is not None and content_digest(data).hex() == expected
 
 
 def remember_build(folder: Path, inputs: Fingerprint, output: bytes) -> None:

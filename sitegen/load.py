@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import hashlib
 import itertools
 import logging
 import marshal
@@ -31,7 +30,7 @@ from .errors import ContentError, ContentErrors, os_reason
 from .frozen import frozen_dataclass, made
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
-from .tree import MAX_TEXT_BYTES, ReadAhead, State, Walk, file_stat, read_file, settled
+from .tree import MAX_TEXT_BYTES, ReadAhead, State, Walk, content_digest, file_stat, read_file, settled
 from .yamlsrc import YamlDoc, parse_yaml
 
 logger = logging.getLogger(__name__)
@@ -174,7 +173,7 @@ class _Reparse:
             raise ContentErrors([_unreadable(Path(file.path), exc)]) from exc
         errors: list[ContentError] = []
         text = None
-        if data is not None and hashlib.blake2b(data, digest_size=20).digest() == self.content:
+        if data is not None and content_digest(data) == self.content:
             text = decode_text(data, size, file.shown, errors)
         if text is None:
             raise ContentErrors([ContentError(CHANGED_DURING_BUILD, file.shown, hint="bouw de site opnieuw")])
@@ -1021,7 +1020,7 @@ def _read_record(
             data, size = read_file(Path(file.path), MAX_TEXT_BYTES)
         except OSError as exc:
             return Record(b"", taken_ns, None, (_unreadable(Path(file.path), exc),), stat=file.stat)
-    content = b"" if data is None else hashlib.blake2b(data, digest_size=20).digest()
+    content = b"" if data is None else content_digest(data)
     if earlier is not None and content and content == earlier.content:
         return earlier._replace(taken_ns=taken_ns, stat=file.stat)
     errors: list[ContentError] = []
@@ -1098,10 +1097,6 @@ def _stored_story(file: ContentFile, row: tuple[Any, ...], journal: Journal) -> 
 Loaded = Record | StoredStory
 
 
-def _nothing_ahead(path: str) -> None:
-    return None
-
-
 def _records(
     files: list[ContentFile],
     memo: Memo,
@@ -1117,7 +1112,7 @@ def _records(
     from .parallel import pmap  # imported here, as in memo.remembered_all
 
     check = journal.check if journal is not None else None
-    take = ahead.take if ahead is not None else _nothing_ahead
+    take = (ahead or ReadAhead()).take
 
     def read(item: tuple[ContentFile, tuple[bytes, int, int] | None]) -> Record:
         return _read_record(item[0], check, ahead=item[1])

@@ -134,12 +134,14 @@ class ReadAhead:
         return self._taken == self._found.keys()
 
     def digests(self) -> dict[str, str]:
-        """Each file's path and the digest of its bytes (`bytes_digest`), in path order."""
-        return {path: bytes_digest(self._found[path][0]) for path in sorted(self._found)}
+        """Each file's path and the digest of its bytes (content_digest, in hex), in path order."""
+        return {path: content_digest(self._found[path][0]).hex() for path in sorted(self._found)}
 
 
-def bytes_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+def content_digest(data: bytes) -> bytes:
+    """The digest of a text file's bytes: its version in the load's journal (Record.content), and
+    what the no-op stamp keeps of a racy file."""
+    return hashlib.blake2b(data, digest_size=20).digest()
 
 
 def read_ahead(entries: Iterable[tuple[str, State]], since_ns: int, at_most: int) -> ReadAhead | None:

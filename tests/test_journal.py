@@ -754,7 +754,7 @@ def test_the_walk_reads_ahead_only_what_its_bytes_can_vouch_for(tmp_path: Path) 
     """read_ahead: the racy regular files' bytes; a racy folder needs none (its entries are walked);
     a racy link, a file too large to read or more files than allowed make the walk's stats unfit
     to be remembered (None)."""
-    from sitegen.tree import MAX_TEXT_BYTES, bytes_digest, read_ahead, tree_state
+    from sitegen.tree import MAX_TEXT_BYTES, content_digest, read_ahead, tree_state
 
     root = tmp_path / "in"
     (root / "map").mkdir(parents=True)
@@ -766,8 +766,8 @@ def test_the_walk_reads_ahead_only_what_its_bytes_can_vouch_for(tmp_path: Path) 
     ahead = read_ahead(tree_state([root]), since, 8)
     assert ahead is not None
     assert ahead.digests() == {
-        str(root / "b.yaml"): bytes_digest(b"tweede"),
-        str(root / "map" / "a.md"): bytes_digest(b"eerste"),
+        str(root / "b.yaml"): content_digest(b"tweede").hex(),
+        str(root / "map" / "a.md"): content_digest(b"eerste").hex(),
     }
     assert read_ahead(tree_state([root]), since, 1) is None
     assert read_ahead(tree_state([root]), time.time_ns() + 10**9, 0).digests() == {}  # nothing racy
