@@ -397,11 +397,42 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
         line = (mark.line + 1 + line_offset) if mark else 0
         col = (mark.column + 1) if mark else 0
         error = ContentError(message, src_path, line, col, hint)
-        return None, [_likely_cause(error, text.split("\n"), line_offset)]
+        lines = text.split("\n")
+        if _BLOCK_END in (exc.problem or ""):
+            error = _text_after_quote(error, lines, line_offset) or error
+        return None, [_likely_cause(error, lines, line_offset)]
     except yaml.YAMLError as exc:
         return None, [ContentError(f"YAML-fout: {exc}", src_path, 1, 1)]
     finally:
         loader.dispose()
+
+
+_BLOCK_END = "expected <block end>, but found"
+
+
+def _text_after_quote(error: ContentError, lines: list[str], line_offset: int) -> ContentError | None:
+    """`title: "De "grote" dag"`: a quote inside the text ends it early, and YAML meets more text
+    where the next field should start, which it reports as a wrongly indented line. Named at the
+    quote that ended the text, with the fix for that kind of quote."""
+    index = error.line - 1 - line_offset
+    if not 0 <= index < len(lines):
+        return None
+    before = lines[index][: max(error.col - 1, 0)].rstrip()
+    if before.endswith('"'):
+        hint = (
+            'zet alles wat bij de tekst hoort tussen de aanhalingstekens; staat er een " in de tekst zelf, '
+            "zet de hele tekst dan tussen enkele aanhalingstekens ('…')"
+        )
+    elif before.endswith("'"):
+        hint = (
+            "zet alles wat bij de tekst hoort tussen de aanhalingstekens; staat er een apostrof in de tekst "
+            "zelf (zoals in z'n), schrijf die dan dubbel (z''n) of zet de hele tekst tussen dubbele "
+            'aanhalingstekens ("…")'
+        )
+    else:
+        return None
+    message = "deze tekst tussen aanhalingstekens stopt te vroeg: na het afsluitende aanhalingsteken staat nog tekst"
+    return ContentError(message, error.path, error.line, len(before), hint)
 
 
 # What a word processor or a quick typist leaves behind, which YAML then misreads further down.

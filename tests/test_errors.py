@@ -83,6 +83,26 @@ CASES = [
         "    hint: lijn de regel uit met de andere velden of lijstelementen op hetzelfde niveau",
     ),
     case(
+        "quote-inside-quotes",
+        "igs/west.yaml",
+        'name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: "Het "Zomerfestival" van de regio."\n',
+        "content/igs/west.yaml:4:15: deze tekst tussen aanhalingstekens stopt te vroeg: na het afsluitende aanhalingsteken staat nog tekst",
+        '    summary: "Het "Zomerfestival" van de regio."',
+        "                  ^",
+        '    hint: zet alles wat bij de tekst hoort tussen de aanhalingstekens; staat er een " in de tekst zelf, '
+        "zet de hele tekst dan tussen enkele aanhalingstekens ('…')",
+    ),
+    case(
+        "apostrophe-inside-quotes",
+        "articles/nieuws.md",
+        "---\ntitle: 'Op z'n best'\ntype: news\ndate: 2024-01-05\nsummary: Kort.\n---\nTekst.\n",
+        "content/articles/nieuws.md:2:13: deze tekst tussen aanhalingstekens stopt te vroeg: na het afsluitende aanhalingsteken staat nog tekst",
+        "    title: 'Op z'n best'",
+        "                ^",
+        "    hint: zet alles wat bij de tekst hoort tussen de aanhalingstekens; staat er een apostrof in de tekst "
+        "zelf (zoals in z'n), schrijf die dan dubbel (z''n) of zet de hele tekst tussen dubbele aanhalingstekens (\"…\")",
+    ),
+    case(
         "twodocs",
         "igs/west.yaml",
         "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\n---\nsummary: Twee gemeenten.\n",
