@@ -387,7 +387,15 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
         if token is not None:
             mark = token.start_mark
             line, col = mark.line + 1 + line_offset, mark.column + 1
-            return None, [ContentError(refused[0], src_path, line, col, refused[1])]
+            message, hint = refused
+            if isinstance(token, yaml.AnchorToken | yaml.AliasToken):  # or a text that starts with '&' or '*'
+                found = _value_at(text.split("\n"), line - 1 - line_offset, col)
+                hint += (
+                    f"; is het gewoon tekst, zet die dan tussen aanhalingstekens: {_quoted_line(*found)}"
+                    if found
+                    else ""
+                )
+            return None, [ContentError(message, src_path, line, col, hint)]
         return loader.get_single_node(), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -400,6 +408,8 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
         lines = text.split("\n")
         if _BLOCK_END in (exc.problem or ""):
             error = _text_after_quote(error, lines, line_offset) or error
+        if not any(p in (exc.problem or "") for p in _USE_CONTEXT_MARK):  # (a list or block left open: as it is)
+            error = _indicator_start(error, lines, line_offset) or error
         return None, [_likely_cause(error, lines, line_offset)]
     except yaml.YAMLError as exc:
         return None, [ContentError(f"YAML-fout: {exc}", src_path, 1, 1)]
@@ -433,6 +443,54 @@ def _text_after_quote(error: ContentError, lines: list[str], line_offset: int) -
         return None
     message = "deze tekst tussen aanhalingstekens stopt te vroeg: na het afsluitende aanhalingsteken staat nog tekst"
     return ContentError(message, error.path, error.line, len(before), hint)
+
+
+# A value that starts with one of these is not text to YAML, whatever follows: what it reads instead.
+_INDICATORS = {
+    "[": "het begin van een lijst",
+    "{": "het begin van een blok velden",
+    "*": "een verwijzing naar een anker",
+    "|": "het begin van een tekst over meerdere regels",
+    ">": "het begin van een tekst over meerdere regels",
+    "-": "een lijstelement",
+    "?": "een sleutel",
+}
+_KEY_AND_VALUE = re.compile(r"^(\s*(?:-\s+)?[A-Za-z_][A-Za-z0-9_]*:\s+)(\S.*?)\s*$")
+_QUOTED_IN_HINT = 60  # a longer value is not written out in the hint
+
+
+def _indicator_start(error: ContentError, lines: list[str], line_offset: int) -> ContentError | None:
+    """`title: [Nieuw] Festival` or `title: *Nieuw* festival`: a text that starts with a character
+    YAML reads as syntax fails further along its line, with a message about that syntax. Named
+    at the text's first character, with the line as it should be (the text between quotes)."""
+    index = error.line - 1 - line_offset
+    found = _KEY_AND_VALUE.match(lines[index]) if 0 <= index < len(lines) else None
+    if found is None:
+        return None
+    lead, value = found.groups()
+    first = value[0]
+    if first not in _INDICATORS or (first in "-?" and value[1:2] not in (" ", "")) or error.col <= len(lead):
+        return None
+    hint = f"zet de hele tekst tussen aanhalingstekens: {_quoted_line(lead, value)}"
+    if first in "[{":  # or a list (a block) meant as one, with something after it
+        kind, closing = ("lijst", "]") if first == "[" else ("blok", "}")
+        hint = f"is het een tekst, {hint}; is het een {kind}, zet dan niets achter de '{closing}'"
+    message = f"een tekst die met '{first}' begint, leest YAML als {_INDICATORS[first]}"
+    return ContentError(message, error.path, error.line, len(lead) + 1, hint)
+
+
+def _value_at(lines: list[str], index: int, col: int) -> tuple[str, str] | None:
+    """(what comes before the value, the value) of line `index` when it is `key: value` with the
+    value starting at column `col`."""
+    found = _KEY_AND_VALUE.match(lines[index]) if 0 <= index < len(lines) else None
+    return (found[1], found[2]) if found is not None and len(found[1]) + 1 == col else None
+
+
+def _quoted_line(lead: str, value: str) -> str:
+    """`key: "value"`, as a hint shows the line."""
+    if len(value) > _QUOTED_IN_HINT:
+        value = "…"
+    return f"{lead.strip()} " + (f'"{value}"' if '"' not in value else "'" + value.replace("'", "''") + "'")
 
 
 # What a word processor or a quick typist leaves behind, which YAML then misreads further down.
