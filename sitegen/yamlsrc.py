@@ -497,6 +497,8 @@ def _quoted_line(lead: str, value: str) -> str:
 CURLY_QUOTES = re.compile("[\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb]")
 NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):(?![\s/])(\S.*)$")
 NO_SPACE_AFTER_DASH = re.compile(r"^(\s*)-(?![\s-])(\S.*)$")
+# `description: |` (or `>`): the lines of its text follow, each indented further than the key.
+BLOCK_TEXT_START = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):\s+([|>][-+1-9]*)\s*(?:#.*)?$")
 
 
 CAUSE_WINDOW = 3  # lines above the error that may hold its cause (not further: a text may contain 'x:y')
@@ -516,6 +518,17 @@ def _likely_cause(error: ContentError, lines: list[str], line_offset: int) -> Co
     for index in range(last - 1, max(last - 1 - CAUSE_WINDOW, -1), -1):
         line = lines[index]
         number = index + 1 + line_offset
+        block = BLOCK_TEXT_START.match(line)
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        if block and below.strip() and len(below) - len(below.lstrip(" ")) <= len(block[1]):
+            indent, key = len(block[1]), block[2]
+            return ContentError(
+                f"de tekst onder '{block[2]}: {block[3]}' springt niet in",
+                error.path,
+                number + 1,
+                1,
+                f"begin elke regel van die tekst met {indent + 2} spaties, zodat hij verder inspringt dan '{key}:'",
+            )
         colon = NO_SPACE_AFTER_COLON.match(line)
         if colon:
             indent, key, value = colon.groups()
