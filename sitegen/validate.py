@@ -35,7 +35,7 @@ from .load import (
     errors_to_plain,
     journal_codec,
 )
-from .markup import heading_one_lines, markdown_problems
+from .markup import heading_one_lines, markdown_mistakes, markdown_problems
 from .memo import Memo, Space, json_codec
 from .pages import reserved_slugs
 from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
@@ -254,7 +254,7 @@ class _Checker:
             return self.fail(
                 path, _hidden_message(f"'{spec.name}'", hidden), "typ de tekst opnieuw in plaats van te plakken"
             )
-        for problem in markdown_problems(text):
+        for problem in [*markdown_problems(text), *markdown_mistakes(text)]:
             return self.fail(path, f"'{spec.name}': {problem.message}", problem.hint)
         return text.strip() + "\n"
 
@@ -544,7 +544,7 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
                     "typ dit stuk opnieuw in plaats van het te plakken",
                 )
             )
-    for problem in markdown_problems(source.body):
+    for problem in [*markdown_problems(source.body), *markdown_mistakes(source.body)]:
         line, col = source.body_line + problem.line, problem.col + 1
         errors.append(ContentError(problem.message, doc.src_path, line, col, problem.hint))
     _check_wording(data.get("summary"), source.body, doc.src_path, source.body_line, "de tekst", errors)
