@@ -256,6 +256,12 @@ class _Checker:
             )
         for problem in [*markdown_problems(text), *markdown_mistakes(text)]:
             return self.fail(path, f"'{spec.name}': {problem.message}", problem.hint)
+        if heading_one_lines(text):  # (the sanitizer would drop the heading and leave its text loose)
+            return self.fail(
+                path,
+                f"'{spec.name}': een kop met één # in de tekst",
+                "gebruik ## voor tussentitels: de pagina heeft al een titel",
+            )
         return text.strip() + "\n"
 
     def check_enum(self, spec: Field, value: Any, path: KeyPath) -> Any:

@@ -176,6 +176,15 @@ CASES = [
         "    hint: zet tussen de ( ) waar de link naartoe gaat, bv. [het project](/verhalen/project-x/)",
     ),
     case(
+        "heading-one-in-a-description",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n  # Over West\n\n  Twee gemeenten.\n",
+        "content/igs/west.yaml:5:14: 'description': een kop met één # in de tekst",
+        "    description: |",
+        "                 ^",
+        "    hint: gebruik ## voor tussentitels: de pagina heeft al een titel",
+    ),
+    case(
         "twodocs",
         "igs/west.yaml",
         "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\n---\nsummary: Twee gemeenten.\n",
