@@ -7,6 +7,7 @@ An interview known only to date from 2020 is written `date: 2020` and shown as "
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 PRECISIONS = ("year", "month", "day")
@@ -65,3 +66,38 @@ def parse_partial(text: str) -> PartialDate:
         raise ValueError(text)
     numbers = [int(p) for p in parts] + [1] * (3 - len(parts))
     return PartialDate(dt.date(*numbers), PRECISIONS[len(parts) - 1])
+
+
+# How editors in Belgium write a date when not as YYYY-MM-DD: the day first (5-1-2024, 05/01/2024,
+# 5.1.2024), the year first without zeros (2024-1-5), or in words (5 januari 2024, jan. 2024).
+_DAY_FIRST = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_IN_WORDS = re.compile(r"(?:(\d{1,2})\.?\s+)?([a-z]+)\.?\s+(\d{4})")
+
+
+def meant_date(text: str, *, partial: bool = False) -> str | None:
+    """The YYYY-MM-DD (with `partial`, also YYYY-MM) that `text` most likely means, where it is a
+    real date written another way; None otherwise."""
+    text = text.strip().lower()
+    found = _DAY_FIRST.fullmatch(text)
+    if found:
+        day, month, year = map(int, found.groups())
+    elif found := _YEAR_FIRST.fullmatch(text):
+        year, month, day = map(int, found.groups())
+    elif found := _IN_WORDS.fullmatch(text):
+        day_text, word, year_text = found.groups()
+        months = [number for number, name in enumerate(MONTHS, 1) if name.startswith(word) and len(word) >= 3]
+        if word == "mrt":
+            months = [3]
+        if len(months) != 1 or (day_text is None and not partial):
+            return None
+        year, month = int(year_text), months[0]
+        if day_text is None:
+            return f"{year:04d}-{month:02d}"
+        day = int(day_text)
+    else:
+        return None
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None

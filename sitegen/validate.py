@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .chars import NONCHARACTERS, TEXT_FORMAT_CHARS, char_name, hidden_char, is_noncharacter, scripts, skeleton
-from .dates import PartialDate, parse_partial
+from .dates import PartialDate, meant_date, parse_partial
 from .errors import ContentError, did_you_mean
 from .frozen import frozen_dataclass
 from .jsonschema import describe
@@ -337,9 +337,9 @@ class _Checker:
             except ValueError:
                 return self.fail(path, f"de datum '{value}' bestaat niet", "gebruik JJJJ-MM-DD, bv. 2024-02-29")
         shown = self.doc.raw_scalars.get(path, value)
-        return self.fail(
-            path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", "gebruik JJJJ-MM-DD, bv. 2024-02-29"
-        )
+        meant = meant_date(str(shown))
+        hint = f"schrijf {meant} (JJJJ-MM-DD)" if meant else "gebruik JJJJ-MM-DD, bv. 2024-02-29"
+        return self.fail(path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", hint)
 
     def check_partial_date(self, spec: Field, value: Any, path: KeyPath) -> Any:
         """A year, a month or a day: as precise as the editor writes it."""
@@ -355,6 +355,9 @@ class _Checker:
             except ValueError:
                 return self.fail(path, f"de datum '{text}' bestaat niet", hint)
         shown = self.doc.raw_scalars.get(path, value)
+        meant = meant_date(str(shown), partial=True)
+        if meant:
+            hint = f"schrijf {meant} (JJJJ-MM-DD, of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is)"
         return self.fail(path, f"'{spec.name}' moet een datum zijn, niet '{shown}'", hint)
 
     def check_url(self, spec: Field, value: Any, path: KeyPath) -> Any:
