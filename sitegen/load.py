@@ -30,6 +30,7 @@ from .errors import ContentError, ContentErrors, os_reason
 from .frozen import frozen_dataclass, made
 from .imageclean import IMAGE_HINT, SVG_HINT, SvgProblem, strip_metadata
 from .memo import Codec, Memo, Space
+from .schema import slug_for
 from .tree import MAX_TEXT_BYTES, ReadAhead, State, Walk, content_digest, file_stat, read_file, settled
 from .yamlsrc import YamlDoc, parse_yaml
 
@@ -399,11 +400,10 @@ def _outcome(
         ), not linked
     slug = name[: -len(suffix)]
     if not _SLUG.fullmatch(slug):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
         return ContentError(
             f"ongeldige bestandsnaam '{name}': gebruik alleen kleine letters a-z, cijfers en '-'",
             shown,
-            hint=f"hernoem het bestand naar {suggestion}{suffix}",
+            hint=f"hernoem het bestand naar {slug_for(slug)}{suffix}",
         ), not linked
     state = states.get(entry.path) if states is not None and not linked else None
     walked = file_stat(state) if state is not None else None

@@ -16,7 +16,7 @@ from .errors import did_you_mean, printable
 from .jsonschema import describe
 from .load import display_path
 from .pages import reserved_slugs
-from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SLUG_PATTERN, Field
+from .schema import ARTICLE_FRONT_MATTER, ARTICLE_TYPES, IGS_FILE, PAGE_FRONT_MATTER, SLUG_PATTERN, Field, slug_for
 
 KINDS = ("igs", "article", "page")
 WIDTH = 100
@@ -199,10 +199,9 @@ def create(
 ) -> Path:
     """Write the new file and return its path; raises ScaffoldError without writing anything."""
     if not _SLUG.fullmatch(slug):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "naam"
         raise ScaffoldError(
             f"ongeldige naam '{printable(slug, newlines=False)}': gebruik alleen kleine letters a-z, cijfers en '-'",
-            f"bv. {suggestion}",
+            f"bv. {slug_for(slug)}",
         )
     if kind == "page" and slug in reserved_slugs():
         raise ScaffoldError(

@@ -6,6 +6,8 @@ Descriptions are Dutch because editors read them (in error hints and in their ed
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from .frozen import frozen_dataclass
@@ -14,6 +16,12 @@ PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-
 ARTICLE_TYPES = ("interview", "spotlight", "news")
 HOME_BLOCK_KINDS = ("text", "igs_list", "finder", "spotlight", "interview", "news", "newsletter")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def slug_for(text: str) -> str:
+    """The slug an editor most likely means by `text`: 'Café Noord' -> 'cafe-noord' (what a hint offers)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "naam"
 
 
 @frozen_dataclass

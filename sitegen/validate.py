@@ -38,7 +38,7 @@ from .load import (
 from .markup import heading_one_lines, markdown_mistakes, markdown_problems
 from .memo import Memo, Space, json_codec
 from .pages import reserved_slugs
-from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
+from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field, slug_for
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
 from .yamlsrc import (
     CURLY_QUOTES,
@@ -428,10 +428,11 @@ class _Checker:
         text = self._as_text(spec, value, path)
         if isinstance(text, str) and _SLUG.fullmatch(text):
             return text
+        meant = slug_for(text) if isinstance(text, str) else "mijn-naam"
         return self.fail(
             path,
             f"'{value}' is geen geldige naam voor '{spec.name}'",
-            "gebruik alleen kleine letters a-z, cijfers en '-', bv. mijn-naam",
+            f"gebruik alleen kleine letters a-z, cijfers en '-', bv. {meant}",
         )
 
     def check_slugs(self, spec: Field, value: Any, path: KeyPath) -> Any:

@@ -203,6 +203,15 @@ CASES = [
         "    hint: schrijf 2021-03 (JJJJ-MM-DD, of JJJJ-MM of JJJJ als alleen de maand of het jaar bekend is)",
     ),
     case(
+        "igs-name-with-capitals",
+        "articles/nieuws.md",
+        "---\ntitle: Nieuws\ntype: news\ndate: 2024-01-05\nsummary: Kort.\nigs: [Zuid Oost]\n---\nTekst.\n",
+        "content/articles/nieuws.md:6:7: 'Zuid Oost' is geen geldige naam voor 'igs'",
+        "    igs: [Zuid Oost]",
+        "          ^",
+        "    hint: gebruik alleen kleine letters a-z, cijfers en '-', bv. zuid-oost",
+    ),
+    case(
         "twodocs",
         "igs/west.yaml",
         "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\n---\nsummary: Twee gemeenten.\n",
