@@ -58,6 +58,7 @@ _PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _EMAIL = re.compile(r"[\w.+'-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
+_BARE_ADDRESS = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#]\S*)?", re.IGNORECASE)
 _PLAIN_INT = re.compile(r"0|[1-9][0-9]*")
 MAX_LIST_ITEMS = 500  # far above any real list; tens of thousands would take minutes to check
 MAX_ERRORS_PER_FILE = 20
@@ -373,10 +374,14 @@ class _Checker:
                 path, f"'{spec.name}' moet een beveiligd adres zijn (https://)", f"schrijf https://{text[7:]}"
             )
         if parts.scheme != "https" or not parts.netloc or " " in text or "." not in parts.netloc:
+            # 'www.voorbeeld.be/pad': an address without its scheme, which the hint writes out.
+            bare = not parts.scheme and not text.startswith("/") and _BARE_ADDRESS.fullmatch(text)
             return self.fail(
                 path,
                 f"'{spec.name}' is geen geldig webadres: '{text}'",
-                "een volledig adres begint met https://, bv. https://www.voorbeeld.be",
+                f"een volledig adres begint met https://: schrijf https://{text}"
+                if bare
+                else "een volledig adres begint met https://, bv. https://www.voorbeeld.be",
             )
         return text
 

@@ -428,7 +428,7 @@ CASES = [
         "content/igs/west.yaml:7:5: 'source' is geen geldig webadres: 'www.west.be'",
         "      - www.west.be",
         "        ^",
-        "    hint: een volledig adres begint met https://, bv. https://www.voorbeeld.be",
+        "    hint: een volledig adres begint met https://: schrijf https://www.west.be",
         "content/igs/west.yaml:8:8: 'info@west' is geen geldig e-mailadres",
         "    email: info@west",
         "           ^",
