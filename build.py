@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from sitegen.cliparse import DutchArgumentParser
 from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
 from sitegen.options import BuildOptions
 from sitegen.parallel import freeze_after_stages
@@ -66,62 +67,84 @@ def _base_url(text: str) -> str:
 
 
 def _add_site_options(parser: argparse.ArgumentParser, *, output: bool) -> None:
-    parser.add_argument("--content", type=Path, default=ROOT / "content", help="content folder (default: content/)")
+    parser.add_argument(
+        "--content", type=Path, default=ROOT / "content", metavar="MAP", help="map met de inhoud (standaard: content/)"
+    )
     parser.add_argument("--templates", type=Path, default=ROOT / "templates", help=argparse.SUPPRESS)
     parser.add_argument("--assets", type=Path, default=ROOT / "assets", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--base-url", type=_base_url, help="public address of the site, overrides base_url in site.yaml"
+        "--base-url",
+        type=_base_url,
+        metavar="ADRES",
+        help="publiek adres van de site, in plaats van base_url in site.yaml",
     )
-    parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated articles")
+    parser.add_argument("--drafts", action="store_true", help="ook concepten en verhalen met een datum in de toekomst")
     if output:
-        parser.add_argument("--output", type=Path, default=ROOT / "output", help="output folder (default: output/)")
+        parser.add_argument(
+            "--output", type=Path, default=ROOT / "output", metavar="MAP", help="uitvoermap (standaard: output/)"
+        )
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build the IGS site from content/.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
-    commands = parser.add_subparsers(dest="command")
-    build = commands.add_parser("build", help="build the site into output/ (default)")
+    parser = DutchArgumentParser(prog="build.py", description="Bouw de IGS-site uit content/.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="meld elke stap")
+    commands = parser.add_subparsers(dest="command", title="opdrachten", metavar="opdracht")
+    build = commands.add_parser("build", help="bouw de site in output/ (standaard)")
     _add_site_options(build, output=True)
     build.add_argument(
-        "--cache", type=Path, default=ROOT / ".cache" / "build", help="build cache folder (default: .cache/build/)"
+        "--cache",
+        type=Path,
+        default=ROOT / ".cache" / "build",
+        metavar="MAP",
+        help="map van de bouwcache (standaard: .cache/build/)",
     )
-    build.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="build without the cache")
+    build.add_argument("--no-cache", dest="cache", action="store_const", const=None, help="bouw zonder de cache")
     build.add_argument(
         "--admin-repo",
         default=os.environ.get("GITHUB_REPOSITORY"),
-        metavar="OWNER/NAME",
-        help="GitHub repository the /admin/ editor edits (default: $GITHUB_REPOSITORY, set by GitHub Actions)",
+        metavar="EIGENAAR/NAAM",
+        help="GitHub-repository die de beheeromgeving /admin/ bewerkt (standaard: $GITHUB_REPOSITORY, "
+        "dat GitHub Actions zet)",
     )
-    build.add_argument("--no-admin", action="store_true", help="leave the /admin/ editor out even when installed")
-    check = commands.add_parser("check", help="validate the content and every internal link, write nothing")
+    build.add_argument("--no-admin", action="store_true", help="laat /admin/ weg, ook als het geïnstalleerd is")
+    check = commands.add_parser("check", help="controleer de inhoud en elke interne link, schrijf niets")
     _add_site_options(check, output=False)
-    check.add_argument("--external", action="store_true", help="also fetch external links (needs a network)")
+    check.add_argument("--external", action="store_true", help="haal ook externe links op (vraagt een netwerk)")
     serve = commands.add_parser(
         "serve",
-        help="preview with live reload, drafts included; rebuilds on every save",
-        description="Build into a separate preview folder (drafts and future-dated articles included, so "
-        "output/ never gets them), serve it on 127.0.0.1 and rebuild and reload the browser on every save "
-        "in content/, templates/ or assets/. Content errors are shown in the browser; the server keeps running.",
+        help="voorbeeld dat zichzelf vernieuwt, met concepten; bouwt opnieuw bij elke bewaring",
+        description="Bouwt in een aparte voorbeeldmap (met concepten en verhalen met een datum in de toekomst, "
+        "zodat output/ ze nooit krijgt), toont die op 127.0.0.1 en bouwt opnieuw en herlaadt de browser bij "
+        "elke bewaring in content/, templates/ of assets/. Fouten in de inhoud verschijnen in de browser; de "
+        "server blijft draaien.",
     )
     _add_site_options(serve, output=False)
     serve.add_argument(
         "--output",
         type=Path,
         default=ROOT / ".cache" / "preview",
-        help="preview folder (default: .cache/preview/, git-ignored; never output/, which CI publishes)",
+        metavar="MAP",
+        help="voorbeeldmap (standaard: .cache/preview/, niet in git; nooit output/, die CI publiceert)",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
-    commands.add_parser("geo", help="regenerate content/geo/ from registry packages", add_help=False)
-    commands.add_parser("weight", help="print every page's gzip weight against the budgets", add_help=False)
-    commands.add_parser("schemas", help="regenerate the JSON Schemas in schemas/ from sitegen/schema.py")
-    new = commands.add_parser("new", help="start a new content file with every field explained")
-    new.add_argument("kind", choices=("igs", "article", "page"), help="what to create")
-    new.add_argument("slug", help="file name without extension: lowercase a-z, digits and '-'")
-    new.add_argument("--type", choices=("interview", "spotlight", "news"), help="article type (articles only)")
-    new.add_argument("--igs", action="append", default=[], metavar="SLUG", help="IGS the article is about (repeatable)")
-    new.add_argument("--content", type=Path, default=ROOT / "content", help="content folder (default: content/)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", metavar="ADRES", help="adres om op te luisteren (standaard: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, metavar="POORT", help="poort (standaard: 8000; 0 kiest een vrije)"
+    )
+    commands.add_parser("geo", help="maak content/geo/ opnieuw uit de pakketten van de bronnen", add_help=False)
+    commands.add_parser("weight", help="toon het gzip-gewicht van elke pagina tegenover de budgetten", add_help=False)
+    commands.add_parser("schemas", help="maak de JSON Schemas in schemas/ opnieuw uit sitegen/schema.py")
+    new = commands.add_parser("new", help="begin een nieuw inhoudsbestand, met uitleg bij elk veld")
+    new.add_argument("kind", choices=("igs", "article", "page"), metavar="soort", help="igs, article of page")
+    new.add_argument("slug", metavar="naam", help="bestandsnaam zonder extensie: kleine letters a-z, cijfers en '-'")
+    new.add_argument("--type", choices=("interview", "spotlight", "news"), help="soort verhaal (alleen bij article)")
+    new.add_argument(
+        "--igs", action="append", default=[], metavar="NAAM", help="IGS waarover het verhaal gaat (mag vaker)"
+    )
+    new.add_argument(
+        "--content", type=Path, default=ROOT / "content", metavar="MAP", help="map met de inhoud (standaard: content/)"
+    )
     return parser
 
 

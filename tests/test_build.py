@@ -291,7 +291,19 @@ def test_interrupted_write_leaves_output_untouched(run_cli, tmp_path: Path, monk
 def test_usage_errors_exit_2(run_cli) -> None:
     code, _, err = run_cli("build", "--no-such-option")
     assert code == 2
-    assert "usage" in err
+    assert err.splitlines()[0].startswith("gebruik: build.py")
+    assert err.splitlines()[-1] == "build.py: fout: onbekend: --no-such-option"
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["serve"], ["new"], ["schemas"]])
+def test_help_is_in_dutch(run_cli, command: list[str]) -> None:
+    """Editors read the help of check, serve and new: argparse's own words too are Dutch."""
+    code, out, _ = run_cli(*command, "--help")
+    assert code == 0
+    assert out.startswith("gebruik: build.py")
+    assert "toon deze hulp" in out
+    english = ("usage", "options:", "positional arguments", "show this help", "default:", "folder")
+    assert [word for word in english if word in out] == []
 
 
 def test_output_folder_may_not_contain_content(run_cli, tmp_path: Path) -> None:

@@ -178,7 +178,10 @@ def test_bad_arguments_exit_2_with_a_hint(run_cli, content: Path, argv, message:
 def test_unknown_type_is_a_usage_error(run_cli, content: Path) -> None:
     code, _, err = run_cli("new", "article", "x", "--type", "column")
     assert code == 2
-    assert "invalid choice: 'column'" in err
+    assert (
+        err.splitlines()[-1]
+        == "build.py new: fout: --type: ongeldige keuze 'column' (kies uit 'interview', 'spotlight', 'news')"
+    )
 
 
 def _all_fields(spec: Field) -> list[Field]:
