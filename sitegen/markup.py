@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import xml.etree.ElementTree as etree
+from collections.abc import Iterator
 
 import markdown
 import nh3
@@ -81,15 +82,19 @@ class RenderedMarkdown:
     links: tuple[str, ...]  # every href/src as written, after base-path prefixing
 
 
-def heading_one_lines(body: str) -> list[int]:
-    """0-based line numbers of level-1 headings ('# ') outside code blocks."""
-    found, fenced = [], False
-    for number, line in enumerate(body.split("\n")):
+def _lines_outside_code_blocks(text: str) -> Iterator[tuple[int, str]]:
+    """(0-based number, line) of each line of `text` outside fenced code blocks and their fences."""
+    fenced = False
+    for number, line in enumerate(text.split("\n")):
         if _FENCE.match(line):
             fenced = not fenced
-        elif not fenced and _H1_LINE.match(line):
-            found.append(number)
-    return found
+        elif not fenced:
+            yield number, line
+
+
+def heading_one_lines(body: str) -> list[int]:
+    """0-based line numbers of level-1 headings ('# ') outside code blocks."""
+    return [number for number, line in _lines_outside_code_blocks(body) if _H1_LINE.match(line)]
 
 
 @frozen_dataclass
@@ -179,13 +184,8 @@ def markdown_mistakes(text: str) -> list[MarkdownProblem]:
     """The images without a description and the links without text or address in `text`."""
     if not any(pattern.search(text) for pattern, *_ in _UNUSABLE):  # most texts: three passes in C
         return []
-    found, fenced = [], False
-    for number, line in enumerate(text.split("\n")):
-        if _FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
+    found = []
+    for number, line in _lines_outside_code_blocks(text):
         line = _CODE_SPAN.sub(lambda span: " " * len(span.group()), line) if "`" in line else line
         for pattern, not_after, shift, message, hint in _UNUSABLE:
             found += [
