@@ -389,17 +389,15 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
             line, col = mark.line + 1 + line_offset, mark.column + 1
             message, hint = refused
             if isinstance(token, yaml.AnchorToken | yaml.AliasToken):  # or a text that starts with '&' or '*'
-                found = _value_at(text.split("\n"), line - 1 - line_offset, col)
-                hint += (
-                    f"; is het gewoon tekst, zet die dan tussen aanhalingstekens: {_quoted_line(*found)}"
-                    if found
-                    else ""
-                )
+                found = _value_at(text.split("\n"), line - 1 - line_offset)
+                if found is not None and len(found[0]) + 1 == col:  # the anchor starts the value
+                    hint += f"; is het gewoon tekst, zet die dan tussen aanhalingstekens: {_quoted_line(*found)}"
             return None, [ContentError(message, src_path, line, col, hint)]
         return loader.get_single_node(), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and any(p in (exc.problem or "") for p in _USE_CONTEXT_MARK):
+        left_open = any(p in (exc.problem or "") for p in _USE_CONTEXT_MARK)
+        if exc.context_mark is not None and left_open:
             mark = exc.context_mark
         message, hint = _translate(exc)
         line = (mark.line + 1 + line_offset) if mark else 0
@@ -408,7 +406,7 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
         lines = text.split("\n")
         if _BLOCK_END in (exc.problem or ""):
             error = _text_after_quote(error, lines, line_offset) or error
-        if not any(p in (exc.problem or "") for p in _USE_CONTEXT_MARK):  # (a list or block left open: as it is)
+        if not left_open:  # (a list or block left open keeps its message)
             error = _indicator_start(error, lines, line_offset) or error
         return None, [_likely_cause(error, lines, line_offset)]
     except yaml.YAMLError as exc:
@@ -463,11 +461,10 @@ def _indicator_start(error: ContentError, lines: list[str], line_offset: int) ->
     """`title: [Nieuw] Festival` or `title: *Nieuw* festival`: a text that starts with a character
     YAML reads as syntax fails further along its line, with a message about that syntax. Named
     at the text's first character, with the line as it should be (the text between quotes)."""
-    index = error.line - 1 - line_offset
-    found = _KEY_AND_VALUE.match(lines[index]) if 0 <= index < len(lines) else None
+    found = _value_at(lines, error.line - 1 - line_offset)
     if found is None:
         return None
-    lead, value = found.groups()
+    lead, value = found
     first = value[0]
     if first not in _INDICATORS or (first in "-?" and value[1:2] not in (" ", "")) or error.col <= len(lead):
         return None
@@ -479,11 +476,10 @@ def _indicator_start(error: ContentError, lines: list[str], line_offset: int) ->
     return ContentError(message, error.path, error.line, len(lead) + 1, hint)
 
 
-def _value_at(lines: list[str], index: int, col: int) -> tuple[str, str] | None:
-    """(what comes before the value, the value) of line `index` when it is `key: value` with the
-    value starting at column `col`."""
+def _value_at(lines: list[str], index: int) -> tuple[str, str] | None:
+    """(what comes before the value, the value) of line `index` when it is `key: value`."""
     found = _KEY_AND_VALUE.match(lines[index]) if 0 <= index < len(lines) else None
-    return (found[1], found[2]) if found is not None and len(found[1]) + 1 == col else None
+    return (found[1], found[2]) if found is not None else None
 
 
 def _quoted_line(lead: str, value: str) -> str:
