@@ -338,15 +338,18 @@ def render_site(
     env.globals["picture"] = picture
     art = _artwork(geo, memo)
 
-    def card_picture(item: Any) -> Markup:
-        """The picture at the top of a story or IGS card: the story's photo, else its (first) IGS on
-        the map of Flanders, else Flanders. Decorative: the card's title says what it is."""
+    def card_picture(item: Any, igs_page: str | None = None) -> Markup:
+        """The picture at the top of a story or IGS card: the story's photo, else its IGS on the map
+        of Flanders (the one whose page shows the card, `igs_page`, if the story is about it; else
+        its first), else Flanders. Decorative: the card's title says what it is."""
         image = getattr(item, "image", None)
         if image is not None and image.src in pictures:
             photo = picture(image.src, "", "(min-width: 40rem) 24rem, calc(100vw - 2.5rem)")
             return Markup('<div class="card-media">') + photo + Markup("</div>")
         slugs = getattr(item, "igs", None)
         slugs = (item.slug,) if slugs is None else slugs
+        if igs_page in slugs:
+            slugs = (igs_page,)
         slug = next((s for s in slugs if s in art.shapes), None)
         if art.flanders is None:
             return Markup("")

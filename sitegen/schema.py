@@ -281,7 +281,7 @@ SITE_FILE = _map(
     ),
     _map(
         "organisation",
-        "De organisatie achter het lerend netwerk.",
+        "De organisatie achter het lerende netwerk.",
         Field("name", "text", "Naam.", required=True, max_length=80),
         Field("url", "url", "Website."),
         Field("description", "text", "Eén zin over de organisatie.", max_length=300),

@@ -166,6 +166,26 @@ def test_cards_show_a_generated_map_when_there_is_no_photo(site: Path) -> None:
         assert svg.startswith("<svg") and "prefers-color-scheme:dark" in svg
 
 
+
+def test_a_story_card_on_an_igs_page_shows_that_igs(content: Path, run_cli) -> None:
+    """A story about several IGS'en shows, on each one's page, that one (or Flanders where it has no
+    area on the map), never another IGS; elsewhere its first IGS on the map."""
+    story = content / "articles/project-x.md"
+    story.write_text(story.read_text().replace("igs: [noord]", "igs: [zuid, noord]"))
+    out = content.parent / "out"
+    assert run_cli("build", "--content", str(content), "--output", str(out), "--no-cache", "--no-admin")[0] == 0
+
+    def picture(page: str) -> str:
+        text = (out / page).read_text()
+        card = text[text.index('<a href="/verhalen/project-x/">') :]
+        found = re.search(r'<div class="card-media card-media-map"><img src="([^"]+)"', card)
+        assert found is not None, page
+        return found[1]
+
+    assert picture("igs/noord/index.html") == "/assets/kaartjes/igs-noord.svg"
+    assert picture("igs/zuid/index.html") == "/assets/kaartjes/vlaanderen.svg"  # zuid has no area
+    assert picture("verhalen/index.html") == "/assets/kaartjes/igs-noord.svg"
+
 def test_igs_page_puts_in_het_kort_under_the_title_and_links_members_to_the_finder(site: Path) -> None:
     text = (site / "igs/noord/index.html").read_text()
     title, facts, lead = text.index("<h1"), text.index('id="in-het-kort"'), text.index('<p class="lead"')
