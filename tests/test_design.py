@@ -166,7 +166,6 @@ def test_cards_show_a_generated_map_when_there_is_no_photo(site: Path) -> None:
         assert svg.startswith("<svg") and "prefers-color-scheme:dark" in svg
 
 
-
 def test_a_story_card_on_an_igs_page_shows_that_igs(content: Path, run_cli) -> None:
     """A story about several IGS'en shows, on each one's page, that one (or Flanders where it has no
     area on the map), never another IGS; elsewhere its first IGS on the map."""
@@ -185,6 +184,7 @@ def test_a_story_card_on_an_igs_page_shows_that_igs(content: Path, run_cli) -> N
     assert picture("igs/noord/index.html") == "/assets/kaartjes/igs-noord.svg"
     assert picture("igs/zuid/index.html") == "/assets/kaartjes/vlaanderen.svg"  # zuid has no area
     assert picture("verhalen/index.html") == "/assets/kaartjes/igs-noord.svg"
+
 
 def test_igs_page_puts_in_het_kort_under_the_title_and_links_members_to_the_finder(site: Path) -> None:
     text = (site / "igs/noord/index.html").read_text()
