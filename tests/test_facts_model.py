@@ -190,6 +190,8 @@ def test_editing_updated_changes_the_page_and_nothing_reads_the_clock(run_cli, c
 def test_an_igs_past_its_end_is_marked_as_ended(site_dir: Path) -> None:
     page = _page(site_dir, "igs/zuid/index.html")
     assert "Zuid is gestopt: de werking liep tot eind 2023." in page
+    # Said under the title, before "In het kort" (which a phone shows above the text).
+    assert page.index("<h1") < page.index("Zuid is gestopt") < page.index('id="in-het-kort"')
     assert (
         '<dt>Status</dt><dd><span class="status status-ended">Gestopt</span> op '
         '<time datetime="2023-12-31">31 december 2023</time></dd>'
