@@ -148,6 +148,21 @@ class Igs:
         return f"{self.name} ({self.until_label})" if self.until_label else self.name
 
     @property
+    def shown_aliases(self) -> tuple[str, ...]:
+        """The aliases a reader learns something from: none that the name or another alias already
+        holds, whatever its spaces, hyphens and case ("Dijk 92" beside Dijk92, "Pajottenland-
+        Zennevallei" beside "Cultuurregio Pajottenland-Zennevallei"). Search, the finder and the
+        page's metadata keep every alias."""
+        keys = [_letters(alias) for alias in self.aliases]
+        name = _letters(self.name)
+        return tuple(
+            alias
+            for index, (alias, key) in enumerate(zip(self.aliases, keys, strict=True))
+            if key not in name
+            and not any(key in other and (key != other or at < index) for at, other in enumerate(keys) if at != index)
+        )
+
+    @property
     def website_label(self) -> str | None:
         if not self.website:
             return None
@@ -401,6 +416,11 @@ def _person(data: dict[str, Any] | None) -> Person | None:
     return Person(
         data["name"], data.get("role"), data.get("email"), data.get("photo"), data.get("photo_alt"), data.get("as_of")
     )
+
+
+def _letters(text: str) -> str:
+    """The letters and digits of a name, in one case: 'Dijk 92' and 'Dijk92' give the same."""
+    return "".join(char for char in text.casefold() if char.isalnum())
 
 
 def _distinct_aliases(name: str, aliases: tuple[str, ...]) -> tuple[str, ...]:

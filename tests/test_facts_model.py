@@ -227,7 +227,7 @@ def test_host_page_and_consultant_show_how_to_reach_an_igs(run_cli, content: Pat
     )
     assert "Eva Voorbeeld" in page and 'href="mailto:eva@organisatie.example"' in page
     contact = (tmp_path / "out" / "contact" / "index.html").read_text()
-    assert "regiovorming" in contact and "Volgt op: Zuid" in contact
+    assert "regiovorming" in contact and "Consulent voor: Zuid" in contact
 
 
 def test_newsletter_form_carries_a_privacy_notice_and_a_box_per_list(site_dir: Path) -> None:
@@ -323,3 +323,22 @@ def test_research_notes_and_repeated_lead_sentences_are_reported(
     code, lines = _check(run_cli, content)
     assert code == 1
     assert lines[0] == message
+
+
+# --- what an IGS page shows of its names and its coordinator --------------------------------
+
+
+def test_an_igs_page_shows_only_the_aliases_that_tell_something(content: Path, run_cli, tmp_path: Path) -> None:
+    """An alias the name or a longer alias already holds (other spaces, hyphens or case) is not shown;
+    the page's metadata keeps every alias. A role that only repeats its label is not shown either."""
+    noord = content / "igs/noord.yaml"
+    aliases = "aliases: [Noord, Cultuur-regio noord, Kunstregio Noorderkempen, Noorderkempen, Oude Naam]"
+    noord.write_text(noord.read_text().replace("aliases: [Noord]", aliases))
+    code, _, err = run_cli("build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out"))
+    assert code == 0, err
+    page = (tmp_path / "out/igs/noord/index.html").read_text()
+    assert '<p class="aliases">Ook bekend als Kunstregio Noorderkempen, Oude Naam</p>' in page
+    (metadata,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert '"Noorderkempen"' in metadata and '"Cultuur-regio noord"' in metadata
+    facts = page[page.index('id="in-het-kort"') : page.index("</aside>")]
+    assert "<dt>Coördinator</dt><dd>An Voorbeeld</dd>" in facts  # its role is "coördinator"
