@@ -93,19 +93,43 @@
 
   function addLabels(map) {
     var areas = mapText().areas;
-    Object.keys(areas).sort(function (a, b) { return areas[a].number - areas[b].number; }).forEach(function (slug) {
+    var labels = Object.keys(areas).sort(function (a, b) { return areas[a].number - areas[b].number; }).map(function (slug) {
       var area = areas[slug];
       var content = element("span");
       content.appendChild(element("span", "map-label-number", String(area.number)));
       content.appendChild(element("span", "map-label-name", " " + area.name));
-      L.tooltip({ permanent: true, direction: "center", className: "map-label", interactive: false })
+      return L.tooltip({ permanent: true, direction: "center", className: "map-label", interactive: false })
         .setLatLng(area.label).setContent(content).addTo(map);
     });
     function showNames() {
       map.getContainer().classList.toggle("map-show-names", map.getZoom() >= NAMES_FROM_ZOOM);
+      separate(labels);
     }
     map.on("zoomend", showNames);
     showNames();
+  }
+
+  // Two names side by side can cover each other (de Merode's and ECRU's): in the order of their
+  // numbers, a label that overlaps one placed before it moves up or down, whichever is less, until free.
+  function separate(labels) {
+    var placed = [];
+    labels.forEach(function (label) {
+      var node = label.getElement();
+      if (!node) { return; }
+      node.style.marginTop = "";
+      var box = node.getBoundingClientRect();
+      var shift = 0;
+      for (var round = 0; round < 8; round++) {
+        var hit = placed.filter(function (other) {
+          return box.left < other.right && other.left < box.right && box.top + shift < other.bottom && other.top < box.bottom + shift;
+        })[0];
+        if (!hit) { break; }
+        var down = hit.bottom - (box.top + shift) + 1, up = (box.bottom + shift) - hit.top + 1;
+        shift += down <= up ? down : -up;
+      }
+      if (shift) { node.style.marginTop = shift + "px"; }
+      placed.push({ left: box.left, right: box.right, top: box.top + shift, bottom: box.bottom + shift });
+    });
   }
 
   // "#co7" zooms to that IGS, "#g-44087" to that municipality (the finder's row anchors).

@@ -8,6 +8,7 @@ a municipality to another IGS never turns these tests red.
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import json
 import re
 import shutil
@@ -344,8 +345,12 @@ def test_map_is_readable_and_deep_links_zoom_in_chromium(built: Path, regions_bu
         # The pop-up never hides the whole map.
         popup = seen["popup"]
         assert popup["height"] < popup["mapHeight"] / 2 and popup["width"] < popup["mapWidth"]
-    # Wide: every IGS label on the map with its name.
+    # Wide: every IGS label on the map with its name, none over another.
     assert plain["namesShown"] and plain["labels"] and all(label["inside"] for label in plain["labels"])
+    for seen in (plain, small):
+        for first, second in itertools.combinations(seen["labels"], 2):
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = first["box"], second["box"]
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, (first["text"], second["text"])
     # A phone: the map fills the width, is about as high (Flanders with room around it to zoom in) and
     # leaves room above or below it to scroll the page past it; labels show numbers.
     assert small["map"]["width"] == small["viewport"][0]

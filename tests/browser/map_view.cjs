@@ -3,7 +3,7 @@
 // and tap, and where a deep link (#<igs-slug>, #g-<nis>) takes you.
 //   node map_view.cjs BASE_URL WIDTH HEIGHT HASH...
 // Prints one JSON line per hash ('' = no hash): {hash, viewport, map: {width, height}, labels:
-// [{text, inside}], namesShown, tooltip, skip: {text, width, height, next}, focused, popup, problems}.
+// [{text, inside, centre, box}], namesShown, tooltip, skip: {text, width, height, next}, focused, popup, problems}.
 const { launch } = require('./launch.cjs');
 
 (async () => {
@@ -33,6 +33,7 @@ const { launch } = require('./launch.cjs');
             text: label.textContent.trim(),
             inside: x > map.left && x < map.right && y > map.top && y < map.bottom,
             centre: [(x - map.left) / map.width, (y - map.top) / map.height],
+            box: [box.left, box.top, box.right, box.bottom],
           };
         });
         const tooltip = document.querySelector('.leaflet-tooltip.map-tip');
