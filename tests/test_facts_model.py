@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE
+from search_support import searchable
 
 from sitegen.dates import PartialDate, parse_partial
 
@@ -332,13 +333,15 @@ def test_an_igs_page_shows_only_the_aliases_that_tell_something(content: Path, r
     """An alias the name or a longer alias already holds (other spaces, hyphens or case) is not shown;
     the page's metadata keeps every alias. A role that only repeats its label is not shown either."""
     noord = content / "igs/noord.yaml"
-    aliases = "aliases: [Noord, Cultuur-regio noord, Kunstregio Noorderkempen, Noorderkempen, Oude Naam]"
+    aliases = "aliases: [Noord, Cultuur-regio noord, Kunstregio Noorderkempen, Noorder Kempen, Oude Naam]"
     noord.write_text(noord.read_text().replace("aliases: [Noord]", aliases))
     code, _, err = run_cli("build", "--no-admin", "--content", str(content), "--output", str(tmp_path / "out"))
     assert code == 0, err
     page = (tmp_path / "out/igs/noord/index.html").read_text()
     assert '<p class="aliases">Ook bekend als Kunstregio Noorderkempen, Oude Naam</p>' in page
     (metadata,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
-    assert '"Noorderkempen"' in metadata and '"Cultuur-regio noord"' in metadata
+    assert '"Noorder Kempen"' in metadata and '"Cultuur-regio noord"' in metadata
+    words = searchable(tmp_path / "out")["/igs/noord/"]["words"]
+    assert "kemp" in words  # "Noorder Kempen", not shown, is found by the search (stemmed)
     facts = page[page.index('id="in-het-kort"') : page.index("</aside>")]
     assert "<dt>Coördinator</dt><dd>An Voorbeeld</dd>" in facts  # its role is "coördinator"
