@@ -151,8 +151,8 @@ class Igs:
     def shown_aliases(self) -> tuple[str, ...]:
         """The aliases a reader learns something from: none that the name or another alias already
         holds, whatever its spaces, hyphens and case ("Dijk 92" beside Dijk92, "Pajottenland-
-        Zennevallei" beside "Cultuurregio Pajottenland-Zennevallei"). Search, the finder and the
-        page's metadata keep every alias."""
+        Zennevallei" beside "Cultuurregio Pajottenland-Zennevallei"). The search (data-aliases on the
+        title) and the JSON-LD keep every alias."""
         keys = [_letters(alias) for alias in self.aliases]
         name = _letters(self.name)
         return tuple(
