@@ -243,6 +243,9 @@ def test_search_finds_articles_igs_and_members_in_chromium(served: str) -> None:
     assert project["results"][0]["type"] == "GE/SPOT"
     assert "Project" in project["results"][0]["excerpt"] or "project" in project["results"][0]["excerpt"]
     assert "Cultuurregio Noord" in [r["title"] for r in borsbeek["results"]]
+    # A window from the middle of a page's text says that text goes on around it.
+    (member,) = [r for r in borsbeek["results"] if r["title"] == "Cultuurregio Noord"]
+    assert member["excerpt"].startswith("… ") and member["excerpt"].endswith(" …"), member["excerpt"]
     assert borsbeek["status"].endswith("voor “Borsbeek”")
     # Filters: by type and by IGS.
     assert spotlights["results"] and {r["type"] for r in spotlights["results"]} == {"GE/SPOT"}

@@ -57,6 +57,12 @@ function resultItem(data) {
   heading.append(link);
   const excerpt = document.createElement("p");
   excerpt.append(...excerptNodes(data.excerpt));
+  // The excerpt is a window on the page's text: say where text goes on before or after it.
+  const shown = excerpt.textContent.trim();
+  const content = (data.content || "").replace(/\s+/g, " ").trim();
+  const at = shown ? content.indexOf(shown) : -1;
+  if (at > 0) excerpt.prepend("… ");
+  if (at >= 0 && at + shown.length < content.length) excerpt.append(" …");
   item.append(heading, excerpt);
   return item;
 }
