@@ -18,7 +18,17 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE, tree_bytes
-from test_hostile import Case, Setup, _build, _check_article, article, igs, previous_output, write
+from test_hostile import (
+    Case,
+    Setup,
+    _check_article,
+    article,
+    assert_builds_alone,
+    assert_reported,
+    igs,
+    previous_output,
+    write,
+)
 from test_serve import Server
 
 from sitegen.markup import MAX_NESTING, markdown_problems, render_markdown
@@ -319,37 +329,13 @@ SITE_CASES = [case for case in CASES if not case.error]
 def test_hostile_input_is_reported(
     case: Case, run_cli, previous_output: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(SAMPLE / "content", content)
-    case.setup(content)
-    out = tmp_path / "site"
-    shutil.copytree(previous_output, out)
-    before = tree_bytes(out)
     monkeypatch.chdir(tmp_path)
-    started = time.perf_counter()
-    code, _, err = run_cli("build", "--content", "content", "--output", "site")
-    elapsed = time.perf_counter() - started
-    assert elapsed < case.seconds, f"took {elapsed:.1f} s"
-    assert code == 1, err
-    location, _, words = case.error.partition(": ")
-    reported = [line for line in err.splitlines() if line.startswith(f"{location}: ")]
-    assert any(words in line for line in reported), err
-    assert err.splitlines()[-1].startswith("Build mislukt:")
-    assert tree_bytes(out) == before
+    assert_reported(case, run_cli, previous_output, tmp_path)
 
 
 @pytest.mark.parametrize("case", SITE_CASES, ids=[case.id for case in SITE_CASES])
 def test_hostile_input_builds_a_correct_site(case: Case, tmp_path: Path) -> None:
-    assert case.check is not None
-    content = tmp_path / "content"
-    shutil.copytree(SAMPLE / "content", content)
-    case.setup(content)
-    started = time.perf_counter()
-    result = _build(content, tmp_path / "site")
-    elapsed = time.perf_counter() - started
-    assert result.returncode == 0, result.stderr
-    assert elapsed < case.seconds, f"took {elapsed:.1f} s"
-    case.check(tmp_path / "site")
+    assert_builds_alone(case, tmp_path)
 
 
 def _largest_accepted(unit: str) -> str:
