@@ -55,6 +55,13 @@ NON_HTTP_SCHEMES = frozenset({"mailto", "tel", "data", "javascript"})
 ALWAYS_PRESENT_ANCHORS = frozenset({"", "top"})  # HTML scrolls to the top for both
 # A root-relative path a browser takes as it is (LinkResolver.plain_path); not '//host/'.
 _PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~/-]*")
+# What an editor means by a relative link that names no file of the site: an e-mail address, or
+# another site without its https:// (the endings are those of sites this one links to, not of files).
+_EMAIL_LINK = re.compile(r"[^/\s@:]+@[^/\s@]+\.[A-Za-z]{2,}")
+_HOST_LINK = re.compile(
+    r"(?:www\.[^/\s]+|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:be|nl|com|org|net|eu|info|vlaanderen|brussels))(?:[/?#].*)?",
+    re.IGNORECASE,
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # as urlsplit reads one where nothing precedes it
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -756,6 +763,15 @@ _Verdict = tuple[tuple[str, ...], str, str]
 """The terms a link depends on (see LinkIndex), and why it is broken with a hint ('' when it is not)."""
 
 
+def _meant_elsewhere(value: str) -> str:
+    """The hint for `info@west.be` or `www.west.be` written as a link: the address it lacks in front."""
+    if _EMAIL_LINK.fullmatch(value):
+        return f"een e-mailadres? schrijf mailto:{value}"
+    if _HOST_LINK.fullmatch(value):
+        return f"een andere site? schrijf het volledige adres: https://{value}"
+    return ""
+
+
 class _Checker:
     """Checks pages against this build's files and anchors. Most links of a site do not depend on
     the page they are on (root-relative or absolute ones): each of those is judged once per build."""
@@ -792,7 +808,7 @@ class _Checker:
         target, fragment, reason, rel = self.resolver.follow(value, page)
         terms = (rel,) if rel else ()
         if target is None:
-            return terms, reason, did_you_mean(urlsplit(value).path, self._existing_pages())
+            return terms, reason, _meant_elsewhere(value) or did_you_mean(urlsplit(value).path, self._existing_pages())
         if fragment in ALWAYS_PRESENT_ANCHORS or not target.endswith(".html"):
             return terms, "", ""
         ids = self._ids_of(target)
