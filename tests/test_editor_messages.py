@@ -15,6 +15,8 @@ import yaml
 from conftest import ROOT
 from PIL import Image
 
+from sitegen.errors import LINKS_NOT_CHECKED
+
 WEST = "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee gemeenten.\n"
 ARTICLE = "---\ntitle: Nieuws\ntype: news\ndate: 2024-01-05\nsummary: Kort.\n{extra}---\nTekst.\n"
 
@@ -159,7 +161,8 @@ def _check(run_cli, content: Path, rel: str, text: str) -> tuple[int, list[str]]
 def test_the_real_mistake_is_named_on_its_line(run_cli, content: Path, rel: str, text: str, report: list[str]) -> None:
     code, lines = _check(run_cli, content, rel, text)
     assert code == 1
-    assert lines[:-1] == report
+    assert lines[:-2] == report
+    assert lines[-2] == LINKS_NOT_CHECKED
     assert lines[-1].startswith("Build mislukt:")
 
 

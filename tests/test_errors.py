@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, tree_bytes
 
+from sitegen.errors import LINKS_NOT_CHECKED
+
 LONG_SUMMARY = "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: " + "x" * 301 + "\n"
 LONG_SUMMARY_LINE = "    summary: " + "x" * 301
 
@@ -692,8 +694,11 @@ def test_mistake_is_reported_exactly(
     assert code == 1
     count = sum(1 for line in report if not line.startswith(" "))
     noun = "fout" if count == 1 else "fouten"
+    # Every other mistake stops the build before the link check, which says so.
+    links_checked = any("kapotte link" in line for line in report)
     assert lines == [
         *report,
+        *([] if links_checked else [LINKS_NOT_CHECKED]),
         f"Build mislukt: {count} {noun} gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap.",
     ]
     assert_carets_under_columns(lines)
@@ -734,6 +739,28 @@ def test_all_mistakes_are_reported_at_once(run_cli, content: Path) -> None:
         "content/pages/kaart.md",
     ]
     assert lines[-1].startswith("Build mislukt: 5 fouten gevonden.")
+
+
+def test_a_report_that_stopped_before_the_link_check_says_so(run_cli, content: Path) -> None:
+    """A broken link is found only on the rendered site: with a mistake elsewhere the editor is told
+    that the links are still to be checked, and with only broken links not."""
+    write(
+        content,
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\n[x](/nergens/)\n",
+    )
+    code, lines = check(run_cli, content)
+    assert code == 1
+    assert LINKS_NOT_CHECKED not in lines
+    assert "kapotte link '/nergens/'" in lines[0]
+    write(content, "igs/west.yaml", "name: West\nprovince: Brabant\nmunicipalities: [Brugge, Damme]\nsummary: Twee.\n")
+    code, lines = check(run_cli, content)
+    assert code == 1
+    assert not any("kapotte link" in line for line in lines)
+    assert lines[-2:] == [
+        LINKS_NOT_CHECKED,
+        "Build mislukt: 1 fout gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap.",
+    ]
 
 
 def test_front_matter_lines_count_in_the_files_own_numbering(run_cli, content: Path) -> None:

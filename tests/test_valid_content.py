@@ -17,6 +17,7 @@ import pytest
 from browser_support import node_modules
 from PIL import Image
 
+from sitegen.errors import LINKS_NOT_CHECKED
 from sitegen.load import url_safe_name
 
 ARTICLE = """---
@@ -54,6 +55,7 @@ def test_check_refuses_image_names_that_break_a_url(
     assert err.splitlines() == [
         f"content/images/{name}: deze bestandsnaam past niet in een webadres (bevat {named})",
         f"    hint: hernoem het bestand naar images/{suggestion} {HINT_TAIL}",
+        LINKS_NOT_CHECKED,
         "Build mislukt: 1 fout gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap.",
     ], "one error, at the file; the article that uses it gets no second one"
 
