@@ -26,6 +26,7 @@ from markupsafe import Markup
 from .dates import PartialDate, format_nl
 from .memo import BYTES, Memo, Space
 from .parallel import Forked, can_fork
+from .urls import tel_uri
 
 if TYPE_CHECKING:
     from .markup import RenderedMarkdown
@@ -90,7 +91,7 @@ def template_environment(loader: BaseLoader) -> SiteEnvironment:
         auto_reload=False,
         cache_size=-1,
     )
-    env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld)
+    env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld, tel_uri=tel_uri)
     return env
 
 

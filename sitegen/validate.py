@@ -38,7 +38,16 @@ from .load import (
 from .markup import heading_one_lines, markdown_mistakes, markdown_problems
 from .memo import Memo, Space, json_codec
 from .pages import reserved_slugs
-from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field, slug_for
+from .schema import (
+    ARTICLE_FRONT_MATTER,
+    IGS_FILE,
+    PAGE_FRONT_MATTER,
+    PHONE_PATTERN,
+    SITE_FILE,
+    SLUG_PATTERN,
+    Field,
+    slug_for,
+)
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
 from .yamlsrc import (
     CURLY_QUOTES,
@@ -55,6 +64,7 @@ _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME_TEXT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([Tt]|\s+)\d{1,2}:\d{2}")
 _PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 # No '?', '&', '%', '#' or '/': they would add headers or a body to the mailto: link.
+_PHONE = re.compile(PHONE_PATTERN)
 _EMAIL = re.compile(r"[\w.+'-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
@@ -418,6 +428,26 @@ class _Checker:
         if re.search(r"[?&%#/\s]", text):
             hint = "schrijf alleen het adres, zonder ?, &, %, #, / of spaties, " + hint
         return self.fail(path, f"'{text}' is geen geldig e-mailadres", hint)
+
+    def check_phone(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        text = " ".join(text.split())
+        if _PHONE.fullmatch(text):
+            return text
+        if re.search(r"[^\d\s+./()-]", text):
+            return self.fail(
+                path,
+                f"'{spec.name}' mag alleen het telefoonnummer bevatten: '{text}'",
+                "schrijf alleen cijfers, bv. 050 12 34 56; openingsuren of een naam horen in de tekst van de pagina",
+            )
+        return self.fail(
+            path,
+            f"'{text}' is geen volledig telefoonnummer",
+            "een Belgisch nummer begint met 0 en telt 9 cijfers (bv. 050 12 34 56) of 10 voor een gsm "
+            "(bv. 0470 12 34 56); een nummer uit het buitenland begint met +, bv. +31 20 123 45 67",
+        )
 
     def check_color(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)

@@ -250,6 +250,10 @@ AGREEMENT = [
     ),
     ("true", "igs/west.yaml", WEST + "members_complete: true\n", None),
     ("mailto", "igs/west.yaml", WEST + "email: mailto:info@west.be\n", None),
+    ("phone", "igs/west.yaml", WEST + "phone: +32 (0)50 12.34.56\n", None),
+    ("phone-without-spaces", "igs/west.yaml", WEST + "phone: 0470123456\n", None),
+    ("phone-too-short", "igs/west.yaml", WEST + "phone: 050 12 34 5\n", "is geen volledig telefoonnummer"),
+    ("phone-with-hours", "igs/west.yaml", WEST + "phone: 050 12 34 56 (ma-vr)\n", "mag alleen het telefoonnummer"),
     ("http", "igs/west.yaml", WEST + "website: http://west.be\n", "moet een beveiligd adres zijn"),
     (
         "province",
