@@ -265,15 +265,23 @@ class _Checker:
             return self.fail(
                 path, _hidden_message(f"'{spec.name}'", hidden), "typ de tekst opnieuw in plaats van te plakken"
             )
-        for problem in [*markdown_problems(text), *markdown_mistakes(text)]:
-            return self.fail(path, f"'{spec.name}': {problem.message}", problem.hint)
-        if heading_one_lines(text):  # (the sanitizer would drop the heading and leave its text loose)
-            return self.fail(
-                path,
-                f"'{spec.name}': een kop met één # in de tekst",
-                "gebruik ## voor tussentitels: de pagina heeft al een titel",
-            )
-        return text.strip() + "\n"
+        problems = [(p.line, p.message, p.hint) for p in [*markdown_problems(text), *markdown_mistakes(text)]]
+        # (the sanitizer would drop the heading and leave its text loose)
+        heading = "een kop met één # in de tekst", "gebruik ## voor tussentitels: de pagina heeft al een titel"
+        problems += [(number, *heading) for number in heading_one_lines(text)]
+        if not problems:
+            return text.strip() + "\n"
+        # A text after 'description: |' keeps its lines (and ends with one line break): each problem is
+        # reported on its own line of the file, below the key (at its start: the indentation is the
+        # editor's). Any other text, at the key.
+        block = self.doc.raw_scalars.get(path) is None and text.endswith("\n")
+        key_line = self.doc.pos(path)[0]
+        for number, message, hint in problems:
+            error = self.doc.error(path, f"'{spec.name}': {message}", hint)
+            if block:
+                error = ContentError(error.message, error.path, key_line + 1 + number, 1, hint)
+            self.errors.append(error)
+        return INVALID
 
     def check_enum(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
