@@ -178,15 +178,40 @@ _UNUSABLE = (
     ),
 )
 _CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)")
+# HTML the sanitizer drops with all it shows: pasted, it would vanish from the page without a word.
+# (A script or a style shows nothing to begin with: the sanitizer removes it quietly.)
+_DROPPED_HTML = re.compile(
+    r"<(iframe|object|embed|video|audio|source|form|input|button|select|textarea|canvas|svg|math)\b",
+    re.IGNORECASE,
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_EMBED_HINT = (
+    "een video, kaart, formulier of ander stuk van een andere site kan je niet insluiten: "
+    "zet er een link naar, bv. [Bekijk de video](https://www.youtube.com/watch?v=…)"
+)
 
 
 def markdown_mistakes(text: str) -> list[MarkdownProblem]:
-    """The images without a description and the links without text or address in `text`."""
-    if not any(pattern.search(text) for pattern, *_ in _UNUSABLE):  # most texts: three passes in C
+    """The images without a description, the links without text or address and the HTML that
+    would not be shown (an embedded video, a script) in `text`."""
+    html = _DROPPED_HTML.search(text) is not None
+    if not html and not any(pattern.search(text) for pattern, *_ in _UNUSABLE):  # most texts: a few passes in C
         return []
+    if html and "<!--" in text:  # a comment is never shown: what it holds is not a mistake
+        text = _HTML_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment.group()), text)
     found = []
     for number, line in _lines_outside_code_blocks(text):
         line = _CODE_SPAN.sub(lambda span: " " * len(span.group()), line) if "`" in line else line
+        found += [
+            MarkdownProblem(
+                number,
+                match.start(),
+                f"deze HTML verschijnt niet op de site: <{match[1].lower()}>",
+                _EMBED_HINT,
+            )
+            for match in (_DROPPED_HTML.finditer(line) if html else ())
+            if not (match.start() and line[match.start() - 1] == "\\")
+        ]
         for pattern, not_after, shift, message, hint in _UNUSABLE:
             found += [
                 MarkdownProblem(number, match.start() + shift, message, hint)

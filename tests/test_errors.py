@@ -250,6 +250,15 @@ CASES = [
         "    hint: gebruik ## voor tussentitels: de pagina heeft al een titel",
     ),
     case(
+        "embedded-video",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nBekijk de film:\n\n<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n",
+        "content/articles/nieuw.md:9:1: deze HTML verschijnt niet op de site: <iframe>",
+        '    <iframe src="https://www.youtube.com/embed/x"></iframe>',
+        "    ^",
+        "    hint: een video, kaart, formulier of ander stuk van een andere site kan je niet insluiten: zet er een link naar, bv. [Bekijk de video](https://www.youtube.com/watch?v=…)",
+    ),
+    case(
         "two-mistakes-in-a-description",  # each on its own line, not both at 'description: |'
         "igs/west.yaml",
         "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n  Zie ![](/images/kaart.png).\n\n  Meer [op onze site]().\n",
