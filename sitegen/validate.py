@@ -898,7 +898,10 @@ def validate_content(
     igs_slugs = {slug for slug, _, _ in igs}
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
     unreadable = {slug for slug, doc in raw.igs if doc.empty}
-    unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
+    # Nor are the names a file with a wrong name ('CO7.yaml', 'co 7.yaml') is meant to have: its error says
+    # how to rename it, and the stories that name it as 'co7' are right.
+    stems = {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
+    unreadable |= stems | {slug_for(stem) for stem in stems} | {slug_for(stem).replace("-", "") for stem in stems}
     known = frozenset(igs_slugs | unreadable)
     # The clean stories of the last build (the preview's rebuilds) are taken as they were; while the IGS'en
     # they may name are the same, the references they made then are not looked at again.
@@ -1185,7 +1188,9 @@ def _check_igs_refs(doc: YamlDoc, path: KeyPath, value: Any, slugs: set[str], er
     for i, ref in enumerate(value):
         if isinstance(ref, str) and ref not in slugs:
             where = (*path, i) if isinstance(doc.data, dict) and isinstance(_get(doc.data, path), list) else path
-            hint = did_you_mean(ref, slugs) or "de slug is de bestandsnaam in content/igs/ zonder .yaml"
+            # (only names an 'igs:' may hold: not 'CO7' of a file still to be renamed)
+            hint = did_you_mean(ref, [slug for slug in slugs if _SLUG.fullmatch(slug)])
+            hint = hint or "de slug is de bestandsnaam in content/igs/ zonder .yaml"
             errors.append(doc.error(where, f"onbekend IGS '{ref}'", hint))
 
 

@@ -177,6 +177,21 @@ def test_no_cascade_from_an_igs_file_that_failed_to_parse(run_cli, content: Path
     assert err.splitlines()[-1].startswith("Build mislukt: 1 fout gevonden")
 
 
+@pytest.mark.parametrize("name", ["Noord.yaml", "noord .yaml"])
+def test_no_cascade_from_an_igs_file_with_a_wrong_name(run_cli, content: Path, name: str) -> None:
+    """The stories that name it 'noord' are right: only the file name is reported (with the new
+    name), not every 'igs: [noord]' with 'did you mean Noord?'."""
+    (content / "igs" / "noord.yaml").rename(content / "igs" / name)
+    code, _, err = run_cli("check", "--content", "content")
+    assert code == 1
+    assert "onbekend IGS" not in err
+    assert (
+        err.splitlines()[0]
+        == f"content/igs/{name}: ongeldige bestandsnaam '{name}': gebruik alleen kleine letters a-z, cijfers en '-'"
+    )
+    assert err.splitlines()[-1].startswith("Build mislukt: 1 fout gevonden")
+
+
 def test_no_cascade_from_an_igs_file_that_could_not_be_read(run_cli, content: Path) -> None:
     (content / "igs" / "noord.yaml").write_bytes(b"name: Noord\xff\n")
     code, _, err = run_cli("check", "--content", "content")
