@@ -61,6 +61,7 @@ _TAGS = set(ALLOWED_TAGS)
 _ATTRIBUTES = {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}
 _SCHEMES = set(URL_SCHEMES)
 _H1_LINE = re.compile(r"^#(?!#)\s")
+_HEADING_LINE = re.compile(r"^(#{1,6})(?:\s|$)")
 _FENCE = re.compile(r"^(```|~~~)")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
@@ -105,6 +106,31 @@ class MarkdownProblem:
     col: int
     message: str
     hint: str
+
+
+def skipped_headings(text: str) -> list[MarkdownProblem]:
+    """The headings more than one level below the heading above them ('####' right after '##'),
+    the page's title being the only level one: a screen reader's list of headings has a gap there."""
+    found: list[MarkdownProblem] = []
+    above = 1
+    for number, line in _lines_outside_code_blocks(text):
+        heading = _HEADING_LINE.match(line)
+        if heading is None:
+            continue
+        level = len(heading[1])
+        if level > above + 1:
+            after = "de titel" if above == 1 else f"'{'#' * above}'"
+            found.append(
+                MarkdownProblem(
+                    number,
+                    0,
+                    f"deze kop slaat een niveau over: '{'#' * level}' na {after}",
+                    f"schrijf '{'#' * (above + 1)} ': een tussentitel staat hoogstens één niveau dieper dan de kop "
+                    "erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
+                )
+            )
+        above = level
+    return found
 
 
 def _scan_work(chunk: str) -> tuple[int, int, int]:

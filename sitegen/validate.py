@@ -35,7 +35,7 @@ from .load import (
     errors_to_plain,
     journal_codec,
 )
-from .markup import heading_one_lines, markdown_mistakes, markdown_problems
+from .markup import heading_one_lines, markdown_mistakes, markdown_problems, skipped_headings
 from .memo import Memo, Space, json_codec
 from .pages import reserved_slugs
 from .schema import (
@@ -581,6 +581,8 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
                 "gebruik ## voor tussentitels; de titel komt uit 'title'",
             )
         )
+    for problem in skipped_headings(source.body):
+        errors.append(ContentError(problem.message, doc.src_path, source.body_line + problem.line, 1, problem.hint))
     # Every character either pattern matches is unprintable, and neither matches a line end or a tab.
     hidden = not source.body.translate(_LINE_CONTROLS).isprintable() and (
         _BODY_CONTROL.search(source.body) or NONCHARACTERS.search(source.body)
@@ -614,6 +616,9 @@ def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:
         if isinstance(description, str):
             line = doc.pos(("description",))[0] + (1 if doc.raw_scalars.get(("description",)) is None else 0)
             _check_wording(data.get("summary"), description, doc.src_path, line, "'description'", errors, True)
+            for problem in skipped_headings(description):
+                message = f"'description': {problem.message}"
+                errors.append(ContentError(message, doc.src_path, line + problem.line, 1, problem.hint))
         for name in ("summary", "members_note"):
             if isinstance(data.get(name), str):
                 _check_notes(data[name], doc.src_path, doc.pos((name,))[0], errors)

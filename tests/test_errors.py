@@ -252,7 +252,7 @@ CASES = [
     case(
         "embedded-video",
         "articles/nieuw.md",
-        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nBekijk de film:\n\n<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n",
+        '---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nBekijk de film:\n\n<iframe src="https://www.youtube.com/embed/x"></iframe>\n',
         "content/articles/nieuw.md:9:1: deze HTML verschijnt niet op de site: <iframe>",
         '    <iframe src="https://www.youtube.com/embed/x"></iframe>',
         "    ^",
@@ -270,6 +270,24 @@ CASES = [
         "      Meer [op onze site]().",
         "    ^",
         "    hint: zet tussen de ( ) waar de link naartoe gaat, bv. [het project](/verhalen/project-x/)",
+    ),
+    case(
+        "heading-skips-a-level",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\n## Wat is het?\n\nTekst.\n\n#### Voor wie?\n\nTekst.\n",
+        "content/articles/nieuw.md:11:1: deze kop slaat een niveau over: '####' na '##'",
+        "    #### Voor wie?",
+        "    ^",
+        "    hint: schrijf '### ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
+    ),
+    case(
+        "heading-skips-a-level-in-a-description",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n  Twee gemeenten.\n\n  ### Projecten\n",
+        "content/igs/west.yaml:8:1: 'description': deze kop slaat een niveau over: '###' na de titel",
+        "      ### Projecten",
+        "    ^",
+        "    hint: schrijf '## ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
     ),
     case(
         "date-in-words",
