@@ -905,7 +905,7 @@ def validate_content(
     unreadable = {slug for slug, doc in raw.igs if doc.empty}
     # Nor are the names a file with a wrong name ('CO7.yaml', 'co 7.yaml') is meant to have: its error says
     # how to rename it, and the stories that name it as 'co7' are right.
-    stems = {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
+    stems = {PurePosixPath(e.path).name.split(".")[0] for e in errors if PurePosixPath(e.path).parent.name == "igs"}
     unreadable |= stems | {slug_for(stem) for stem in stems} | {slug_for(stem).replace("-", "") for stem in stems}
     known = frozenset(igs_slugs | unreadable)
     # The clean stories of the last build (the preview's rebuilds) are taken as they were; while the IGS'en

@@ -192,6 +192,30 @@ def test_no_cascade_from_an_igs_file_with_a_wrong_name(run_cli, content: Path, n
     assert err.splitlines()[-1].startswith("Build mislukt: 1 fout gevonden")
 
 
+@pytest.mark.parametrize(
+    ("rel", "meant"),
+    [
+        ("igs/noord.yaml.txt", "noord.yaml"),
+        ("igs/noord.YAML", "noord.yaml"),
+        ("igs/noord.yml", "noord.yaml"),
+        ("articles/project-x.md.txt", "project-x.md"),
+    ],
+)
+def test_a_file_saved_with_another_extension_is_named_as_meant(run_cli, content: Path, rel: str, meant: str) -> None:
+    """Notepad's 'noord.yaml.txt' is to be renamed noord.yaml (not noord.yaml.yaml), and the stories
+    that name the IGS 'noord' are not reported as well."""
+    (content / rel).parent.joinpath(meant).rename(content / rel)
+    code, _, err = run_cli("check", "--content", "content")
+    assert code == 1
+    lines = err.splitlines()
+    suffix = meant[meant.index(".") :]
+    assert lines[:2] == [
+        f"content/{rel}: onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
+        f"    hint: hernoem het naar {meant} of verplaats het",
+    ]
+    assert lines[-1].startswith("Build mislukt: 1 fout gevonden")
+
+
 def test_no_cascade_from_an_igs_file_that_could_not_be_read(run_cli, content: Path) -> None:
     (content / "igs" / "noord.yaml").write_bytes(b"name: Noord\xff\n")
     code, _, err = run_cli("check", "--content", "content")
