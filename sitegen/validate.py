@@ -37,7 +37,7 @@ from .load import (
 )
 from .markup import heading_one_lines, markdown_mistakes, markdown_problems, skipped_headings
 from .memo import Memo, Space, json_codec
-from .pages import reserved_slugs
+from .pages import reserved_slugs, tag_slug
 from .schema import (
     ARTICLE_FRONT_MATTER,
     IGS_FILE,
@@ -583,6 +583,7 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
         )
     for problem in skipped_headings(source.body):
         errors.append(ContentError(problem.message, doc.src_path, source.body_line + problem.line, 1, problem.hint))
+    _check_tags_distinct(doc, data.get("tags"), errors)
     # Every character either pattern matches is unprintable, and neither matches a line end or a tab.
     hidden = not source.body.translate(_LINE_CONTROLS).isprintable() and (
         _BODY_CONTROL.search(source.body) or NONCHARACTERS.search(source.body)
@@ -604,6 +605,26 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
         errors.append(ContentError(problem.message, doc.src_path, line, col, problem.hint))
     _check_wording(data.get("summary"), source.body, doc.src_path, source.body_line, "de tekst", errors)
     return data
+
+
+def _check_tags_distinct(doc: YamlDoc, tags: Any, errors: list[ContentError]) -> None:
+    """'ateliers' and 'Ateliers' are one tag page: the story would list it twice."""
+    if not isinstance(tags, tuple):
+        return
+    seen: dict[str, int] = {}
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, str) or not tag_slug(tag):
+            continue
+        first = seen.setdefault(tag_slug(tag), i)
+        if first != i:
+            errors.append(
+                doc.error(
+                    ("tags", i),
+                    f"het trefwoord '{tag}' staat al in de lijst, als '{tags[first]}'",
+                    "verwijder één van beide: hoofdletters, accenten, spaties en streepjes tellen niet mee, "
+                    "dus ze delen één trefwoordpagina",
+                )
+            )
 
 
 def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:

@@ -290,6 +290,15 @@ CASES = [
         "    hint: schrijf '## ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
     ),
     case(
+        "tag-twice",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\ntags:\n  - Jong talent\n  - erfgoed\n  - jong-talent\n---\nTekst.\n",
+        "content/articles/nieuw.md:9:5: het trefwoord 'jong-talent' staat al in de lijst, als 'Jong talent'",
+        "      - jong-talent",
+        "        ^",
+        "    hint: verwijder één van beide: hoofdletters, accenten, spaties en streepjes tellen niet mee, dus ze delen één trefwoordpagina",
+    ),
+    case(
         "date-in-words",
         "articles/nieuws.md",
         "---\ntitle: Nieuws\ntype: news\ndate: 5 januari 2024\nsummary: Kort.\n---\nTekst.\n",
