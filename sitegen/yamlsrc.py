@@ -596,6 +596,10 @@ def _quoted_line(lead: str, value: str) -> str:
 CURLY_QUOTES = re.compile("[\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb]")
 NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):(?![\s/])(\S.*)$")
 NO_SPACE_AFTER_DASH = re.compile(r"^(\s*)-(?![\s-])(\S.*)$")
+# '– Ieper' or '• Ieper': a list element with a word processor's dash or bullet, which YAML reads as text;
+# '-\u00a0Ieper' or 'name:\u00a0X': a non-breaking space where YAML needs an ordinary one.
+WORD_PROCESSOR_DASH = re.compile(r"^( *)([\u2010-\u2015\u2212\u2022\u00b7])[ \u00a0]")
+NON_BREAKING_SPACE = re.compile(r"^ *(?:-|[A-Za-z_][A-Za-z0-9_]*:)(\u00a0)")
 # `description: |` (or `>`): the lines of its text follow, each indented further than the key.
 BLOCK_TEXT_START = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):\s+([|>][-+1-9]*)\s*(?:#.*)?$")
 
@@ -637,6 +641,26 @@ def _likely_cause(error: ContentError, lines: list[str], line_offset: int) -> Co
                 number,
                 len(indent) + len(key) + 2,
                 f"schrijf '{key}: {value}' (YAML leest '{key}:{value}' als één woord)",
+            )
+        own_line = index == last - 1  # (in a text above, such a dash or space is just text)
+        word_dash = WORD_PROCESSOR_DASH.match(line) if own_line else None
+        if word_dash:
+            return ContentError(
+                f"deze regel begint met '{word_dash[2]}' in plaats van een gewoon streepje '-'",
+                error.path,
+                number,
+                len(word_dash[1]) + 1,
+                "typ het streepje opnieuw als '-' gevolgd door een spatie (een tekstverwerker maakt er vaak "
+                "een lang streepje of een bolletje van)",
+            )
+        nbsp = NON_BREAKING_SPACE.match(line) if own_line else None
+        if nbsp:
+            return ContentError(
+                "hier staat een vaste spatie (uit een tekstverwerker) in plaats van een gewone spatie",
+                error.path,
+                number,
+                nbsp.start(1) + 1,
+                "typ de spatie opnieuw",
             )
         dash = NO_SPACE_AFTER_DASH.match(line)
         if dash:
