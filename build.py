@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from sitegen.cliparse import DutchArgumentParser
-from sitegen.errors import ContentError, ContentErrors, github_annotation, step_summary, summary_line
+from sitegen.errors import (
+    LINKS_NOT_CHECKED,
+    ContentError,
+    ContentErrors,
+    github_annotation,
+    step_summary,
+    summary_line,
+)
 from sitegen.options import BuildOptions
 from sitegen.parallel import freeze_after_stages
 from sitegen.write import (
@@ -183,12 +190,16 @@ BUILD_TITLE = "Bouwen van de site"
 def _report(errors: ContentErrors, title: str) -> int:
     for error in errors.errors:
         print(error.render(Path.cwd()), file=sys.stderr)
+    if not errors.links_checked:  # above the closing line, which stays the last
+        print(LINKS_NOT_CHECKED, file=sys.stderr)
     print(summary_line(len(errors.errors)), file=sys.stderr)
-    _report_to_github(title, errors.errors)
+    _report_to_github(title, errors.errors, links_checked=errors.links_checked)
     return 1
 
 
-def _report_to_github(title: str, errors: list[ContentError], outcome: list[str] | None = None) -> None:
+def _report_to_github(
+    title: str, errors: list[ContentError], outcome: list[str] | None = None, *, links_checked: bool = True
+) -> None:
     """On GitHub Actions: each error as an annotation on its line, and a summary for the run's page."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
@@ -197,7 +208,7 @@ def _report_to_github(title: str, errors: list[ContentError], outcome: list[str]
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as file:
-            file.write(step_summary(title, errors, outcome or []))
+            file.write(step_summary(title, errors, outcome or [], links_checked=links_checked))
 
 
 def output_rules(args: argparse.Namespace, default_output: Path) -> OutputRules:

@@ -83,10 +83,15 @@ class ContentError(Exception):
 
 
 class ContentErrors(Exception):
-    """Several content errors at once; raised by a stage that collected them all."""
+    """Several content errors at once; raised by a stage that collected them all.
 
-    def __init__(self, errors: Iterable[ContentError]):
+    `links_checked` is False when the errors stopped the build before the link check (which needs
+    every page rendered): the report then says that broken links may still follow.
+    """
+
+    def __init__(self, errors: Iterable[ContentError], *, links_checked: bool = True):
         self.errors = sorted(set(errors), key=ContentError.sort_key)
+        self.links_checked = links_checked
         super().__init__(f"{len(self.errors)} content error(s)")
 
 
@@ -148,11 +153,14 @@ def _markdown_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def step_summary(title: str, errors: Iterable[ContentError], outcome: Sequence[str] = ()) -> str:
+def step_summary(
+    title: str, errors: Iterable[ContentError], outcome: Sequence[str] = (), *, links_checked: bool = True
+) -> str:
     """A short Dutch Markdown report for the run's summary page on GitHub.
 
     Without errors it says `outcome` (what was checked: a sentence, then details as a list); with
-    errors it lists the first SUMMARY_LIMIT of them, each with its place and hint.
+    errors it lists the first SUMMARY_LIMIT of them, each with its place and hint (and, when the
+    errors stopped the build before the link check, that the links are still to be checked).
     """
     found = list(errors)
     if not found:
@@ -175,7 +183,14 @@ def step_summary(title: str, errors: Iterable[ContentError], outcome: Sequence[s
         lines.append(line)
     if len(found) > SUMMARY_LIMIT:
         lines.append(f"- … en nog {len(found) - SUMMARY_LIMIT} (alle fouten staan in het logboek van deze stap)")
+    if not links_checked:
+        lines += ["", LINKS_NOT_CHECKED]
     return "\n".join(lines) + "\n\n"
+
+
+LINKS_NOT_CHECKED = (
+    "De links zijn nog niet nagekeken: dat kan pas als deze fouten verbeterd zijn. Voer daarna de controle opnieuw uit."
+)
 
 
 def summary_line(count: int) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field
+from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, PHONE_PATTERN, SITE_FILE, SLUG_PATTERN, Field
 
 DIALECT = "http://json-schema.org/draft-07/schema#"
 
@@ -76,6 +76,7 @@ _PATTERNS: dict[str, tuple[str, str]] = {
     "url": (HTTPS_PATTERN, "Een volledig webadres dat met https:// begint, bv. https://www.voorbeeld.be."),
     "link": (LINK_PATTERN, "Een webadres met https:// of een pad op deze site dat met / begint, bv. /igs/co7/."),
     "email": (EMAIL_PATTERN, "Een e-mailadres, bv. info@voorbeeld.be."),
+    "phone": (PHONE_PATTERN, "Alleen het nummer, met de 0 of +32 vooraan, bv. 050 12 34 56 of +32 50 12 34 56."),
     "color": (COLOR_PATTERN, "Een kleur als #rrggbb tussen aanhalingstekens, bv. '#1b6e8a'."),
     "slug": (SLUG_PATTERN, "Alleen kleine letters a-z, cijfers en '-', bv. mijn-naam."),
     "image": (
@@ -143,6 +144,11 @@ def _value_schema(field: Field) -> dict[str, Any]:
         pattern, message = _PATTERNS[kind]
         text = {"type": "string", "pattern": pattern, "patternErrorMessage": message}
         return {"anyOf": [text, {"type": "integer", "minimum": 1000, "maximum": 9999}]}
+    if kind == "phone":
+        # An editor's tools read 0470123456 as a number (YAML 1.2); the build reads it as written.
+        pattern, message = _PATTERNS[kind]
+        text = {"type": "string", "pattern": pattern, "patternErrorMessage": message, "maxLength": field.max_length}
+        return {"anyOf": [text, {"type": "integer", "minimum": 10_000_000, "maximum": 999_999_999_999_999}]}
     schema: dict[str, Any] = {"type": "string"}
     if kind in ("text", "markdown"):
         # YAML reads e.g. a postcode 8500 as a number or a title 'true' as a boolean; the build

@@ -55,6 +55,13 @@ NON_HTTP_SCHEMES = frozenset({"mailto", "tel", "data", "javascript"})
 ALWAYS_PRESENT_ANCHORS = frozenset({"", "top"})  # HTML scrolls to the top for both
 # A root-relative path a browser takes as it is (LinkResolver.plain_path); not '//host/'.
 _PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~/-]*")
+# What an editor means by a relative link that names no file of the site: an e-mail address, or
+# another site without its https:// (the endings are those of sites this one links to, not of files).
+_EMAIL_LINK = re.compile(r"[^/\s@:]+@[^/\s@]+\.[A-Za-z]{2,}")
+_HOST_LINK = re.compile(
+    r"(?:www\.[^/\s]+|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:be|nl|com|org|net|eu|info|vlaanderen|brussels))(?:[/?#].*)?",
+    re.IGNORECASE,
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # as urlsplit reads one where nothing precedes it
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -756,6 +763,21 @@ _Verdict = tuple[tuple[str, ...], str, str]
 """The terms a link depends on (see LinkIndex), and why it is broken with a hint ('' when it is not)."""
 
 
+def _meant_elsewhere(value: str) -> str:
+    """The hint for `info@west.be` or `www.west.be` written as a link: the address it lacks in front."""
+    if _EMAIL_LINK.fullmatch(value):
+        return f"een e-mailadres? schrijf mailto:{value}"
+    if _HOST_LINK.fullmatch(value):
+        return f"een andere site? schrijf het volledige adres: https://{value}"
+    return ""
+
+
+# A link to a content file as an editor's own folder shows it, and the page that file makes.
+_SOURCE_FILE = re.compile(r"(?:^|/)(pages|articles|igs)/([a-z0-9]+(?:-[a-z0-9]+)*)\.(?:md|yaml)$")
+_SOURCE_URLS = {"pages": "/{}/", "articles": "/verhalen/{}/", "igs": "/igs/{}/"}
+_IMAGE_PATH = re.compile(r"(?:^|/)images/([^/]+\.(?:jpe?g|png|webp|gif|svg))$", re.IGNORECASE)
+
+
 class _Checker:
     """Checks pages against this build's files and anchors. Most links of a site do not depend on
     the page they are on (root-relative or absolute ones): each of those is judged once per build."""
@@ -792,7 +814,8 @@ class _Checker:
         target, fragment, reason, rel = self.resolver.follow(value, page)
         terms = (rel,) if rel else ()
         if target is None:
-            return terms, reason, did_you_mean(urlsplit(value).path, self._existing_pages())
+            hint = _meant_elsewhere(value) or self._meant_page(value, page)
+            return terms, reason, hint or did_you_mean(urlsplit(value).path, self._existing_pages())
         if fragment in ALWAYS_PRESENT_ANCHORS or not target.endswith(".html"):
             return terms, "", ""
         ids = self._ids_of(target)
@@ -800,6 +823,21 @@ class _Checker:
             return terms, f"het anker #{fragment} bestaat niet op die pagina", did_you_mean(fragment, ids)
         # A link without a path (rel '') goes to an anchor of its own page, which changes only with the page.
         return ((rel, f"{target}\0{fragment}") if rel else ()), "", ""
+
+    def _meant_page(self, value: str, page: str) -> str:
+        """The hint for a link to a content file ('../pages/over.md') or to a missing image."""
+        path = urlsplit(value).path
+        source = _SOURCE_FILE.search(path)
+        if source is not None:
+            url = _SOURCE_URLS[source[1]].format(source[2])
+            if self.resolver.follow(url, page)[0] is not None:
+                return f"een link naar een pagina van deze site gebruikt haar adres, niet haar bestand: schrijf {url}"
+        image = _IMAGE_PATH.search(path)
+        if image is not None and not path.startswith(("/images/", "images/")):  # '../images/foto.jpg'
+            return f"schrijf /images/{image[1]}: het adres van een afbeelding van de site begint met /images/"
+        if image is not None:
+            return "zet de afbeelding in content/images/ of verbeter de naam (hoofdletters tellen mee)"
+        return ""
 
     def _ids_of(self, name: str) -> set[str]:
         if name not in self._ids:

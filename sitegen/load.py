@@ -393,10 +393,12 @@ def _outcome(
     if entry.is_dir():
         return ContentError("onverwachte map: hier horen alleen bestanden", shown), not linked
     if not name.endswith(suffix):
+        # 'co7.yaml.txt' (an editor that added its own extension) is meant as co7.yaml, not co7.yaml.yaml
+        meant = name[: name.lower().find(suffix + ".")] if suffix + "." in name.lower() else Path(name).stem
         return ContentError(
             f"onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
             shown,
-            hint=f"hernoem het naar {Path(name).stem.lower()}{suffix} of verplaats het",
+            hint=f"hernoem het naar {meant.lower()}{suffix} of verplaats het",
         ), not linked
     slug = name[: -len(suffix)]
     if not _SLUG.fullmatch(slug):

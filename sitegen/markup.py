@@ -61,6 +61,7 @@ _TAGS = set(ALLOWED_TAGS)
 _ATTRIBUTES = {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}
 _SCHEMES = set(URL_SCHEMES)
 _H1_LINE = re.compile(r"^#(?!#)\s")
+_HEADING_LINE = re.compile(r"^(#{1,6})(?:\s|$)")
 _FENCE = re.compile(r"^(```|~~~)")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
@@ -105,6 +106,31 @@ class MarkdownProblem:
     col: int
     message: str
     hint: str
+
+
+def skipped_headings(text: str) -> list[MarkdownProblem]:
+    """The headings more than one level below the heading above them ('####' right after '##'),
+    the page's title being the only level one: a screen reader's list of headings has a gap there."""
+    found: list[MarkdownProblem] = []
+    above = 1
+    for number, line in _lines_outside_code_blocks(text):
+        heading = _HEADING_LINE.match(line)
+        if heading is None:
+            continue
+        level = len(heading[1])
+        if level > above + 1:
+            after = "de titel" if above == 1 else f"'{'#' * above}'"
+            found.append(
+                MarkdownProblem(
+                    number,
+                    0,
+                    f"deze kop slaat een niveau over: '{'#' * level}' na {after}",
+                    f"schrijf '{'#' * (above + 1)} ': een tussentitel staat hoogstens één niveau dieper dan de kop "
+                    "erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
+                )
+            )
+        above = level
+    return found
 
 
 def _scan_work(chunk: str) -> tuple[int, int, int]:
@@ -178,15 +204,40 @@ _UNUSABLE = (
     ),
 )
 _CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)")
+# HTML the sanitizer drops with all it shows: pasted, it would vanish from the page without a word.
+# (A script or a style shows nothing to begin with: the sanitizer removes it quietly.)
+_DROPPED_HTML = re.compile(
+    r"<(iframe|object|embed|video|audio|source|form|input|button|select|textarea|canvas|svg|math)\b",
+    re.IGNORECASE,
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_EMBED_HINT = (
+    "een video, kaart, formulier of ander stuk van een andere site kan je niet insluiten: "
+    "zet er een link naar, bv. [Bekijk de video](https://www.youtube.com/watch?v=…)"
+)
 
 
 def markdown_mistakes(text: str) -> list[MarkdownProblem]:
-    """The images without a description and the links without text or address in `text`."""
-    if not any(pattern.search(text) for pattern, *_ in _UNUSABLE):  # most texts: three passes in C
+    """The images without a description, the links without text or address and the HTML that
+    would not be shown (an embedded video, a script) in `text`."""
+    html = _DROPPED_HTML.search(text) is not None
+    if not html and not any(pattern.search(text) for pattern, *_ in _UNUSABLE):  # most texts: a few passes in C
         return []
+    if html and "<!--" in text:  # a comment is never shown: what it holds is not a mistake
+        text = _HTML_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment.group()), text)
     found = []
     for number, line in _lines_outside_code_blocks(text):
         line = _CODE_SPAN.sub(lambda span: " " * len(span.group()), line) if "`" in line else line
+        found += [
+            MarkdownProblem(
+                number,
+                match.start(),
+                f"deze HTML verschijnt niet op de site: <{match[1].lower()}>",
+                _EMBED_HINT,
+            )
+            for match in (_DROPPED_HTML.finditer(line) if html else ())
+            if not (match.start() and line[match.start() - 1] == "\\")
+        ]
         for pattern, not_after, shift, message, hint in _UNUSABLE:
             found += [
                 MarkdownProblem(number, match.start() + shift, message, hint)

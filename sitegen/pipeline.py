@@ -123,7 +123,10 @@ def build_files(
     already computed, and the bytes of a page or card the cache holds are read only when needed.
     `walk`: the input entries as the no-op check's walk found them (see load_content)."""
     memo = memo or Memo()
-    rendered = render_files(options, memo, index_ahead=index is index_now, walk=walk)
+    try:
+        rendered = render_files(options, memo, index_ahead=index is index_now, walk=walk)
+    except ContentErrors as errors:  # the links are checked on the rendered pages: not this time
+        raise ContentErrors(errors.errors, links_checked=False) from errors
     return rendered.site, complete_files(options, rendered, memo, index)
 
 

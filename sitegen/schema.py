@@ -16,6 +16,9 @@ PROVINCES = ("Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-
 ARTICLE_TYPES = ("interview", "spotlight", "news")
 HOME_BLOCK_KINDS = ("text", "igs_list", "finder", "spotlight", "interview", "news", "newsletter")
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# A Belgian number with its 0 in front (9 or 10 digits), or an international one after + or 00; with
+# spaces, '.', '/', '-' and brackets between the digits as people write them ('+32 (0)50 12 34 56').
+PHONE_PATTERN = r"^\s*(\(?0([ \.\/\(\)\-]*[0-9]){8,9}|(\+|00)([ \.\/\(\)\-]*[0-9]){8,15})\s*$"
 
 
 def slug_for(text: str) -> str:
@@ -30,8 +33,8 @@ class Field:
 
     kind is one of: text (one line), markdown, enum, enums (one choice or a list of them), bool, int,
     date (JJJJ-MM-DD), partial_date (JJJJ, JJJJ-MM or JJJJ-MM-DD: as precise as the source), url,
-    link (https URL or a root-relative site path), email, color, slug, slugs (one slug or a list),
-    image, list, map.
+    link (https URL or a root-relative site path), email, phone, color, slug, slugs (one slug or a
+    list), image, list, map.
     """
 
     name: str
@@ -158,7 +161,7 @@ IGS_FILE = _map(
         ),
     ),
     Field("email", "email", "Algemeen e-mailadres."),
-    Field("phone", "text", "Telefoonnummer, bv. 050 12 34 56.", max_length=40),
+    Field("phone", "phone", "Telefoonnummer, bv. 050 12 34 56 of +32 50 12 34 56.", max_length=40),
     _map(
         "address",
         "Postadres.",

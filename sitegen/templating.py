@@ -19,7 +19,6 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
@@ -27,6 +26,7 @@ from markupsafe import Markup
 from .dates import PartialDate, format_nl
 from .memo import BYTES, Memo, Space
 from .parallel import Forked, can_fork
+from .urls import source_label, tel_uri
 
 if TYPE_CHECKING:
     from .markup import RenderedMarkdown
@@ -42,22 +42,6 @@ def date_nl(value: dt.date | PartialDate, precision: str = "day") -> str:
 def date_iso(value: dt.date | PartialDate, precision: str = "day") -> str:
     """For <time datetime>: '2020', '2022-04' or '2024-02-29'."""
     return (value if isinstance(value, PartialDate) else PartialDate(value, precision)).iso()
-
-
-SOURCE_LABEL_LENGTH = 60
-
-
-def source_label(url: str) -> str:
-    """A source's address as a reader scans it: without the scheme and a leading 'www.', and with
-    the folders between the host and the last part left out ('…') where the whole would be longer
-    than SOURCE_LABEL_LENGTH. The link itself keeps the full address."""
-    parts = urlsplit(url)
-    host = parts.netloc.removeprefix("www.")
-    path = parts.path.rstrip("/")
-    rest = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
-    if len(host + path + rest) > SOURCE_LABEL_LENGTH and path.count("/") > 1:
-        path = "/…/" + path.rsplit("/", 1)[1]
-    return host + path + rest or url
 
 
 def _drop_empty(value: Any) -> Any:
@@ -107,7 +91,9 @@ def template_environment(loader: BaseLoader) -> SiteEnvironment:
         auto_reload=False,
         cache_size=-1,
     )
-    env.filters.update(date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld, source_label=source_label)
+    env.filters.update(
+        date_nl=date_nl, date_iso=date_iso, html=html, jsonld=jsonld, source_label=source_label, tel_uri=tel_uri
+    )
     return env
 
 

@@ -45,6 +45,38 @@ def base_url_problem(text: str) -> str | None:
     return None
 
 
+def tel_uri(phone: str) -> str:
+    """The tel: link of a phone number as `check` accepts it (schema.PHONE_PATTERN), in the
+    international form a phone dials from anywhere: '050 12 34 56' and '+32 (0)50 12.34.56' both
+    give 'tel:+3250123456'."""
+    digits = re.sub(r"\D", "", phone.replace("(0)", ""))
+    if phone.lstrip().startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    else:
+        international = "32" + digits.removeprefix("0")
+    if international.startswith("320"):  # '+32 050 …': the 0 of the Belgian number is not dialled after +32
+        international = "32" + international[3:]
+    return f"tel:+{international}"
+
+
+SOURCE_LABEL_LENGTH = 60
+
+
+def source_label(url: str) -> str:
+    """A source's address as a reader scans it: without the scheme and a leading 'www.', and with
+    the folders between the host and the last part left out ('…') where the whole would be longer
+    than SOURCE_LABEL_LENGTH. The link itself keeps the full address."""
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/")
+    rest = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    if len(host + path + rest) > SOURCE_LABEL_LENGTH and path.count("/") > 1:
+        path = "/…/" + path.rsplit("/", 1)[1]
+    return host + path + rest or url
+
+
 BASE_URL_HINT = "bv. https://www.voorbeeld.be/ of https://org.github.io/repo/"
 
 

@@ -35,10 +35,19 @@ from .load import (
     errors_to_plain,
     journal_codec,
 )
-from .markup import heading_one_lines, markdown_mistakes, markdown_problems
+from .markup import heading_one_lines, markdown_mistakes, markdown_problems, skipped_headings
 from .memo import Memo, Space, json_codec
-from .pages import reserved_slugs
-from .schema import ARTICLE_FRONT_MATTER, IGS_FILE, PAGE_FRONT_MATTER, SITE_FILE, SLUG_PATTERN, Field, slug_for
+from .pages import reserved_slugs, tag_slug
+from .schema import (
+    ARTICLE_FRONT_MATTER,
+    IGS_FILE,
+    PAGE_FRONT_MATTER,
+    PHONE_PATTERN,
+    SITE_FILE,
+    SLUG_PATTERN,
+    Field,
+    slug_for,
+)
 from .urls import BASE_URL_HINT, UNSAFE_URL_CHAR, base_url_problem
 from .yamlsrc import (
     CURLY_QUOTES,
@@ -55,6 +64,7 @@ _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME_TEXT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([Tt]|\s+)\d{1,2}:\d{2}")
 _PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 # No '?', '&', '%', '#' or '/': they would add headers or a body to the mailto: link.
+_PHONE = re.compile(PHONE_PATTERN)
 _EMAIL = re.compile(r"[\w.+'-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
@@ -255,15 +265,23 @@ class _Checker:
             return self.fail(
                 path, _hidden_message(f"'{spec.name}'", hidden), "typ de tekst opnieuw in plaats van te plakken"
             )
-        for problem in [*markdown_problems(text), *markdown_mistakes(text)]:
-            return self.fail(path, f"'{spec.name}': {problem.message}", problem.hint)
-        if heading_one_lines(text):  # (the sanitizer would drop the heading and leave its text loose)
-            return self.fail(
-                path,
-                f"'{spec.name}': een kop met één # in de tekst",
-                "gebruik ## voor tussentitels: de pagina heeft al een titel",
-            )
-        return text.strip() + "\n"
+        problems = [(p.line, p.message, p.hint) for p in [*markdown_problems(text), *markdown_mistakes(text)]]
+        # (the sanitizer would drop the heading and leave its text loose)
+        heading = "een kop met één # in de tekst", "gebruik ## voor tussentitels: de pagina heeft al een titel"
+        problems += [(number, *heading) for number in heading_one_lines(text)]
+        if not problems:
+            return text.strip() + "\n"
+        # A text after 'description: |' keeps its lines (and ends with one line break): each problem is
+        # reported on its own line of the file, below the key (at its start: the indentation is the
+        # editor's). Any other text, at the key.
+        block = self.doc.raw_scalars.get(path) is None and text.endswith("\n")
+        key_line = self.doc.pos(path)[0]
+        for number, message, hint in problems:
+            error = self.doc.error(path, f"'{spec.name}': {message}", hint)
+            if block:
+                error = ContentError(error.message, error.path, key_line + 1 + number, 1, hint)
+            self.errors.append(error)
+        return INVALID
 
     def check_enum(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
@@ -419,6 +437,26 @@ class _Checker:
             hint = "schrijf alleen het adres, zonder ?, &, %, #, / of spaties, " + hint
         return self.fail(path, f"'{text}' is geen geldig e-mailadres", hint)
 
+    def check_phone(self, spec: Field, value: Any, path: KeyPath) -> Any:
+        text = self._as_text(spec, value, path)
+        if isinstance(text, _Invalid):
+            return text
+        text = " ".join(text.split())
+        if _PHONE.fullmatch(text):
+            return text
+        if re.search(r"[^\d\s+./()-]", text):
+            return self.fail(
+                path,
+                f"'{spec.name}' mag alleen het telefoonnummer bevatten: '{text}'",
+                "schrijf alleen cijfers, bv. 050 12 34 56; openingsuren of een naam horen in de tekst van de pagina",
+            )
+        return self.fail(
+            path,
+            f"'{text}' is geen volledig telefoonnummer",
+            "een Belgisch nummer begint met 0 en telt 9 cijfers (bv. 050 12 34 56) of 10 voor een gsm "
+            "(bv. 0470 12 34 56); een nummer uit het buitenland begint met +, bv. +31 20 123 45 67",
+        )
+
     def check_color(self, spec: Field, value: Any, path: KeyPath) -> Any:
         text = self._as_text(spec, value, path)
         if isinstance(text, str) and _COLOR.fullmatch(text.strip()):
@@ -543,6 +581,9 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
                 "gebruik ## voor tussentitels; de titel komt uit 'title'",
             )
         )
+    for problem in skipped_headings(source.body):
+        errors.append(ContentError(problem.message, doc.src_path, source.body_line + problem.line, 1, problem.hint))
+    _check_tags_distinct(doc, data.get("tags"), errors)
     # Every character either pattern matches is unprintable, and neither matches a line end or a tab.
     hidden = not source.body.translate(_LINE_CONTROLS).isprintable() and (
         _BODY_CONTROL.search(source.body) or NONCHARACTERS.search(source.body)
@@ -566,6 +607,26 @@ def _check_front(kind: str, spec: Field, source: MarkdownSource, checker: _Check
     return data
 
 
+def _check_tags_distinct(doc: YamlDoc, tags: Any, errors: list[ContentError]) -> None:
+    """'ateliers' and 'Ateliers' are one tag page: the story would list it twice."""
+    if not isinstance(tags, tuple):
+        return
+    seen: dict[str, int] = {}
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, str) or not tag_slug(tag):
+            continue
+        first = seen.setdefault(tag_slug(tag), i)
+        if first != i:
+            errors.append(
+                doc.error(
+                    ("tags", i),
+                    f"het trefwoord '{tag}' staat al in de lijst, als '{tags[first]}'",
+                    "verwijder één van beide: hoofdletters, accenten, spaties en streepjes tellen niet mee, "
+                    "dus ze delen één trefwoordpagina",
+                )
+            )
+
+
 def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:
     """One IGS file on its own (what it says about its municipalities is checked against the register
     and the other IGS'en on every build: _check_igs, _check_membership_overlap)."""
@@ -576,6 +637,9 @@ def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:
         if isinstance(description, str):
             line = doc.pos(("description",))[0] + (1 if doc.raw_scalars.get(("description",)) is None else 0)
             _check_wording(data.get("summary"), description, doc.src_path, line, "'description'", errors, True)
+            for problem in skipped_headings(description):
+                message = f"'description': {problem.message}"
+                errors.append(ContentError(message, doc.src_path, line + problem.line, 1, problem.hint))
         for name in ("summary", "members_note"):
             if isinstance(data.get(name), str):
                 _check_notes(data[name], doc.src_path, doc.pos((name,))[0], errors)
@@ -860,7 +924,10 @@ def validate_content(
     igs_slugs = {slug for slug, _, _ in igs}
     # An IGS file that could not be read or parsed has its own error: references to it are not unknown.
     unreadable = {slug for slug, doc in raw.igs if doc.empty}
-    unreadable |= {PurePosixPath(e.path).stem for e in errors if PurePosixPath(e.path).parent.name == "igs"}
+    # Nor are the names a file with a wrong name ('CO7.yaml', 'co 7.yaml') is meant to have: its error says
+    # how to rename it, and the stories that name it as 'co7' are right.
+    stems = {PurePosixPath(e.path).name.split(".")[0] for e in errors if PurePosixPath(e.path).parent.name == "igs"}
+    unreadable |= stems | {slug_for(stem) for stem in stems} | {slug_for(stem).replace("-", "") for stem in stems}
     known = frozenset(igs_slugs | unreadable)
     # The clean stories of the last build (the preview's rebuilds) are taken as they were; while the IGS'en
     # they may name are the same, the references they made then are not looked at again.
@@ -1147,7 +1214,9 @@ def _check_igs_refs(doc: YamlDoc, path: KeyPath, value: Any, slugs: set[str], er
     for i, ref in enumerate(value):
         if isinstance(ref, str) and ref not in slugs:
             where = (*path, i) if isinstance(doc.data, dict) and isinstance(_get(doc.data, path), list) else path
-            hint = did_you_mean(ref, slugs) or "de slug is de bestandsnaam in content/igs/ zonder .yaml"
+            # (only names an 'igs:' may hold: not 'CO7' of a file still to be renamed)
+            hint = did_you_mean(ref, [slug for slug in slugs if _SLUG.fullmatch(slug)])
+            hint = hint or "de slug is de bestandsnaam in content/igs/ zonder .yaml"
             errors.append(doc.error(where, f"onbekend IGS '{ref}'", hint))
 
 

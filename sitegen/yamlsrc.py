@@ -79,7 +79,8 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
     (
         "could not find expected ':'",
         "een regel zonder 'sleutel: waarde'",
-        "controleer of de vorige regel een ':' mist of dat een tekst over meerdere regels tussen aanhalingstekens moet",
+        "zet een ':' en een spatie na de veldnaam; hoort de regel bij de tekst erboven, "
+        "zet die hele tekst dan tussen aanhalingstekens",
     ),
     (
         "did not find expected key",
@@ -140,6 +141,14 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
 )
 # Problems whose own mark is the end of the file: the place to show is where the construct began.
 _USE_CONTEXT_MARK = ("found unexpected end of stream", "expected ',' or ']'", "expected ',' or '}'")
+# A line without ':' (`website https://x.be`) is found only on the next line: its context mark is
+# the start of the line that lacks it.
+_NO_COLON = "could not find expected ':'"
+_DASH_LINE = re.compile(r"^(\s*)-(?:\s|$)")
+_COMMENT = re.compile(r"\s#.*$")
+_MAPPING_VALUES = "mapping values are not allowed here"
+_FIELD_LINE = re.compile(r"^(\s*)[A-Za-z_][A-Za-z0-9_]*:(?:\s|$)")
+_FIELD_WITHOUT_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*)[ \t]+(\S.*?)\s*$")
 # 'color: #1b6e8a' is a key with an empty value and a comment: almost always a mistake.
 _COMMENT_AS_VALUE = re.compile(r"\s*:\s+(#\S+)")
 
@@ -219,8 +228,51 @@ class _Converter:
         if isinstance(node, yaml.MappingNode):
             return self.convert_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self.convert_items(node, path)
         return self.convert_scalar(node, path)
+
+    def convert_items(self, node: yaml.SequenceNode, path: KeyPath) -> list[Any]:
+        result: list[Any] = []
+        for item in node.value:
+            pieces = self.dashes_in_text(item) if isinstance(item, yaml.ScalarNode) else None
+            if pieces is None:
+                result.append(self.convert(item, (*path, len(result))))
+                continue
+            for position, text in pieces:  # read as the editor meant it: no second report about them
+                self.value_pos[(*path, len(result))] = position
+                self.raw[(*path, len(result))] = text
+                result.append(text)
+        return result
+
+    def dashes_in_text(self, node: yaml.ScalarNode) -> list[tuple[Position, str]] | None:
+        """`- Brugge` followed by a line `   - Damme` that springs in further is one plain text to
+        YAML ('Brugge - Damme'): reported on each such line; the elements as they were meant."""
+        first, last = node.start_mark.line, min(node.end_mark.line, len(self.lines) - 1)
+        if node.style or last <= first:
+            return None
+        pieces = [(self.position(node), self.lines[first][node.start_mark.column :])]
+        for index in range(first + 1, last + 1):
+            line = _COMMENT.sub("", self.lines[index])
+            found = _DASH_LINE.match(line)
+            if found is None:  # a text that goes on on the next line, as YAML allows
+                pieces[-1] = (pieces[-1][0], f"{pieces[-1][1]} {line.strip()}")
+                continue
+            above = _COMMENT.sub("", pieces[-1][1]).strip()
+            line_number = index + 1 + self.line_offset
+            self.errors.append(
+                ContentError(
+                    "dit lijstelement springt verder in dan het element erboven",
+                    self.src_path,
+                    line_number,
+                    len(found[1]) + 1,
+                    "lijn alle '- ' van de lijst onder elkaar uit; "
+                    f"nu leest YAML deze regel als een vervolg van '{above}'",
+                )
+            )
+            pieces.append(((line_number, found.end() + 1), line[found.end() :]))
+        if len(pieces) == 1:
+            return None
+        return [(position, _COMMENT.sub("", text).strip()) for position, text in pieces]
 
     def convert_mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -383,7 +435,14 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
     """The pure-Python path: the node tree, or None and the problems that stop reading the file."""
     loader = yaml.SafeLoader(text)
     try:
-        token, refused = _checked_tokens(text, yaml.SafeLoader)
+        try:
+            token, refused = _checked_tokens(text, yaml.SafeLoader)
+        except yaml.MarkedYAMLError:
+            # The scan alone may stop at a later line than the parser would: a list element that
+            # springs in too little is refused by the parser, but only a line further by the scanner.
+            # Composing raises the first problem in reading order (nothing before it was refused).
+            loader.get_single_node()
+            raise
         if token is not None:
             mark = token.start_mark
             line, col = mark.line + 1 + line_offset, mark.column + 1
@@ -397,7 +456,7 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         left_open = any(p in (exc.problem or "") for p in _USE_CONTEXT_MARK)
-        if exc.context_mark is not None and left_open:
+        if exc.context_mark is not None and (left_open or _NO_COLON in (exc.problem or "")):
             mark = exc.context_mark
         message, hint = _translate(exc)
         line = (mark.line + 1 + line_offset) if mark else 0
@@ -408,6 +467,10 @@ def _positioned_node(text: str, src_path: str, line_offset: int) -> tuple[Any, l
             error = _text_after_quote(error, lines, line_offset) or error
         if not left_open:  # (a list or block left open keeps its message)
             error = _indicator_start(error, lines, line_offset) or error
+        if _NO_COLON in (exc.problem or ""):
+            error = _field_without_colon(error, lines, line_offset)
+        if _MAPPING_VALUES in (exc.problem or ""):
+            error = _field_springs_in(error, lines, line_offset) or error
         return None, [_likely_cause(error, lines, line_offset)]
     except yaml.YAMLError as exc:
         return None, [ContentError(f"YAML-fout: {exc}", src_path, 1, 1)]
@@ -441,6 +504,46 @@ def _text_after_quote(error: ContentError, lines: list[str], line_offset: int) -
         return None
     message = "deze tekst tussen aanhalingstekens stopt te vroeg: na het afsluitende aanhalingsteken staat nog tekst"
     return ContentError(message, error.path, error.line, len(before), hint)
+
+
+def _field_without_colon(error: ContentError, lines: list[str], line_offset: int) -> ContentError:
+    """`website https://x.be`: the line lacks the ':' after its field name; the hint shows the line
+    as it should be (or it is the second line of a text that should have been quoted)."""
+    index = error.line - 1 - line_offset
+    found = _FIELD_WITHOUT_COLON.match(lines[index]) if 0 <= index < len(lines) else None
+    if found is None or ": " in found[3]:
+        return error
+    lead, key, value = found.groups()
+    hint = (
+        f"schrijf '{key}: {value}' als '{key}' een veld is; hoort de regel bij de tekst erboven, "
+        "zet die hele tekst dan tussen aanhalingstekens"
+    )
+    column = len(lead) + len(key) + 1
+    return ContentError(f"na '{key}' ontbreekt een dubbele punt", error.path, error.line, column, hint)
+
+
+def _field_springs_in(error: ContentError, lines: list[str], line_offset: int) -> ContentError | None:
+    """`  name: Jan` then `   role: x`: a field that springs in further than the field above it
+    continues that field's text to YAML, and the ':' after `role` is then 'not allowed here'."""
+    index = error.line - 1 - line_offset
+    here = _FIELD_LINE.match(lines[index]) if 0 <= index < len(lines) else None
+    above = next((line for line in reversed(lines[:index]) if line.strip() and not line.lstrip().startswith("#")), "")
+    found = _KEY_AND_VALUE.match(above)
+    if here is None or found is None or found[2][0] in "\"'[{|>&*!":
+        return None
+    lead, value = found[1], found[2]
+    if len(here[1]) <= len(lead) - len(lead.lstrip(" -")):  # the column of the key above
+        return None
+    above_key = lead.strip(" -:\t")
+    key = lines[index].strip().split(":", 1)[0]
+    return ContentError(
+        f"'{key}' springt verder in dan '{above_key}' erboven",
+        error.path,
+        error.line,
+        len(here[1]) + 1,
+        f"lijn '{key}:' uit met '{above_key}:'; nu leest YAML de regel als een vervolg van de tekst "
+        f"'{_COMMENT.sub('', value).strip()}'",
+    )
 
 
 # A value that starts with one of these is not text to YAML, whatever follows: what it reads instead.
@@ -493,6 +596,10 @@ def _quoted_line(lead: str, value: str) -> str:
 CURLY_QUOTES = re.compile("[\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb]")
 NO_SPACE_AFTER_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):(?![\s/])(\S.*)$")
 NO_SPACE_AFTER_DASH = re.compile(r"^(\s*)-(?![\s-])(\S.*)$")
+# '– Ieper' or '• Ieper': a list element with a word processor's dash or bullet, which YAML reads as text;
+# '-\u00a0Ieper' or 'name:\u00a0X': a non-breaking space where YAML needs an ordinary one.
+WORD_PROCESSOR_DASH = re.compile(r"^( *)([\u2010-\u2015\u2212\u2022\u00b7])[ \u00a0]")
+NON_BREAKING_SPACE = re.compile(r"^ *(?:-|[A-Za-z_][A-Za-z0-9_]*:)(\u00a0)")
 # `description: |` (or `>`): the lines of its text follow, each indented further than the key.
 BLOCK_TEXT_START = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):\s+([|>][-+1-9]*)\s*(?:#.*)?$")
 
@@ -534,6 +641,26 @@ def _likely_cause(error: ContentError, lines: list[str], line_offset: int) -> Co
                 number,
                 len(indent) + len(key) + 2,
                 f"schrijf '{key}: {value}' (YAML leest '{key}:{value}' als één woord)",
+            )
+        own_line = index == last - 1  # (in a text above, such a dash or space is just text)
+        word_dash = WORD_PROCESSOR_DASH.match(line) if own_line else None
+        if word_dash:
+            return ContentError(
+                f"deze regel begint met '{word_dash[2]}' in plaats van een gewoon streepje '-'",
+                error.path,
+                number,
+                len(word_dash[1]) + 1,
+                "typ het streepje opnieuw als '-' gevolgd door een spatie (een tekstverwerker maakt er vaak "
+                "een lang streepje of een bolletje van)",
+            )
+        nbsp = NON_BREAKING_SPACE.match(line) if own_line else None
+        if nbsp:
+            return ContentError(
+                "hier staat een vaste spatie (uit een tekstverwerker) in plaats van een gewone spatie",
+                error.path,
+                number,
+                nbsp.start(1) + 1,
+                "typ de spatie opnieuw",
             )
         dash = NO_SPACE_AFTER_DASH.match(line)
         if dash:

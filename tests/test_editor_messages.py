@@ -15,6 +15,8 @@ import yaml
 from conftest import ROOT
 from PIL import Image
 
+from sitegen.errors import LINKS_NOT_CHECKED
+
 WEST = "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee gemeenten.\n"
 ARTICLE = "---\ntitle: Nieuws\ntype: news\ndate: 2024-01-05\nsummary: Kort.\n{extra}---\nTekst.\n"
 
@@ -159,7 +161,8 @@ def _check(run_cli, content: Path, rel: str, text: str) -> tuple[int, list[str]]
 def test_the_real_mistake_is_named_on_its_line(run_cli, content: Path, rel: str, text: str, report: list[str]) -> None:
     code, lines = _check(run_cli, content, rel, text)
     assert code == 1
-    assert lines[:-1] == report
+    assert lines[:-2] == report
+    assert lines[-2] == LINKS_NOT_CHECKED
     assert lines[-1].startswith("Build mislukt:")
 
 
@@ -172,6 +175,45 @@ def test_no_cascade_from_an_igs_file_that_failed_to_parse(run_cli, content: Path
     assert "onbekend IGS" not in err
     assert err.splitlines()[0].startswith("content/igs/noord.yaml:")
     assert err.splitlines()[-1].startswith("Build mislukt: 1 fout gevonden")
+
+
+@pytest.mark.parametrize("name", ["Noord.yaml", "noord .yaml"])
+def test_no_cascade_from_an_igs_file_with_a_wrong_name(run_cli, content: Path, name: str) -> None:
+    """The stories that name it 'noord' are right: only the file name is reported (with the new
+    name), not every 'igs: [noord]' with 'did you mean Noord?'."""
+    (content / "igs" / "noord.yaml").rename(content / "igs" / name)
+    code, _, err = run_cli("check", "--content", "content")
+    assert code == 1
+    assert "onbekend IGS" not in err
+    assert (
+        err.splitlines()[0]
+        == f"content/igs/{name}: ongeldige bestandsnaam '{name}': gebruik alleen kleine letters a-z, cijfers en '-'"
+    )
+    assert err.splitlines()[-1].startswith("Build mislukt: 1 fout gevonden")
+
+
+@pytest.mark.parametrize(
+    ("rel", "meant"),
+    [
+        ("igs/noord.yaml.txt", "noord.yaml"),
+        ("igs/noord.YAML", "noord.yaml"),
+        ("igs/noord.yml", "noord.yaml"),
+        ("articles/project-x.md.txt", "project-x.md"),
+    ],
+)
+def test_a_file_saved_with_another_extension_is_named_as_meant(run_cli, content: Path, rel: str, meant: str) -> None:
+    """Notepad's 'noord.yaml.txt' is to be renamed noord.yaml (not noord.yaml.yaml), and the stories
+    that name the IGS 'noord' are not reported as well."""
+    (content / rel).parent.joinpath(meant).rename(content / rel)
+    code, _, err = run_cli("check", "--content", "content")
+    assert code == 1
+    lines = err.splitlines()
+    suffix = meant[meant.index(".") :]
+    assert lines[:2] == [
+        f"content/{rel}: onverwacht bestand: bestanden in deze map eindigen op '{suffix}'",
+        f"    hint: hernoem het naar {meant} of verplaats het",
+    ]
+    assert lines[-1].startswith("Build mislukt: 1 fout gevonden")
 
 
 def test_no_cascade_from_an_igs_file_that_could_not_be_read(run_cli, content: Path) -> None:
@@ -247,6 +289,10 @@ AGREEMENT = [
     ),
     ("true", "igs/west.yaml", WEST + "members_complete: true\n", None),
     ("mailto", "igs/west.yaml", WEST + "email: mailto:info@west.be\n", None),
+    ("phone", "igs/west.yaml", WEST + "phone: +32 (0)50 12.34.56\n", None),
+    ("phone-without-spaces", "igs/west.yaml", WEST + "phone: 0470123456\n", None),
+    ("phone-too-short", "igs/west.yaml", WEST + "phone: 050 12 34 5\n", "is geen volledig telefoonnummer"),
+    ("phone-with-hours", "igs/west.yaml", WEST + "phone: 050 12 34 56 (ma-vr)\n", "mag alleen het telefoonnummer"),
     ("http", "igs/west.yaml", WEST + "website: http://west.be\n", "moet een beveiligd adres zijn"),
     (
         "province",

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, tree_bytes
 
+from sitegen.errors import LINKS_NOT_CHECKED
+
 LONG_SUMMARY = "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: " + "x" * 301 + "\n"
 LONG_SUMMARY_LINE = "    summary: " + "x" * 301
 
@@ -81,6 +83,87 @@ CASES = [
         "     - Damme",
         "     ^",
         "    hint: lijn de regel uit met de andere velden of lijstelementen op hetzelfde niveau",
+    ),
+    case(
+        "indent-list-of-blocks",  # the scanner alone would stop a line later, at 'summary: Tweede.'
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee.\nprojects:\n  - title: A\n    summary: Eerste.\n - title: B\n    summary: Tweede.\n",
+        "content/igs/west.yaml:8:2: deze regel springt niet goed in",
+        "     - title: B",
+        "     ^",
+        "    hint: lijn de regel uit met de andere velden of lijstelementen op hetzelfde niveau",
+    ),
+    case(
+        "indent-list-element-further",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities:\n  - Brugge\n   - Damme\nsummary: Twee gemeenten.\n",
+        "content/igs/west.yaml:5:4: dit lijstelement springt verder in dan het element erboven",
+        "       - Damme",
+        "       ^",
+        "    hint: lijn alle '- ' van de lijst onder elkaar uit; nu leest YAML deze regel als een vervolg van 'Brugge'",
+    ),
+    case(
+        "indent-tag-further",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-05\nsummary: Kort.\ntags:\n  - cultuur\n    - erfgoed\n---\nTekst.\n",
+        "content/articles/nieuw.md:8:5: dit lijstelement springt verder in dan het element erboven",
+        "        - erfgoed",
+        "        ^",
+        "    hint: lijn alle '- ' van de lijst onder elkaar uit; nu leest YAML deze regel als een vervolg van 'cultuur'",
+    ),
+    case(
+        "indent-field-further",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee.\ncoordinator:\n  name: Jan\n   role: coördinator\n",
+        "content/igs/west.yaml:7:4: 'role' springt verder in dan 'name' erboven",
+        "       role: coördinator",
+        "       ^",
+        "    hint: lijn 'role:' uit met 'name:'; nu leest YAML de regel als een vervolg van de tekst 'Jan'",
+    ),
+    case(
+        "phone-with-words",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee.\nphone: 050 12 34 56 (ma-vr)\n",
+        "content/igs/west.yaml:5:8: 'phone' mag alleen het telefoonnummer bevatten: '050 12 34 56 (ma-vr)'",
+        "    phone: 050 12 34 56 (ma-vr)",
+        "           ^",
+        "    hint: schrijf alleen cijfers, bv. 050 12 34 56; openingsuren of een naam horen in de tekst van de pagina",
+    ),
+    case(
+        "phone-digit-missing",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee.\nphone: 050 12 34 5\n",
+        "content/igs/west.yaml:5:8: '050 12 34 5' is geen volledig telefoonnummer",
+        "    phone: 050 12 34 5",
+        "           ^",
+        "    hint: een Belgisch nummer begint met 0 en telt 9 cijfers (bv. 050 12 34 56) of 10 voor een gsm (bv. 0470 12 34 56); een nummer uit het buitenland begint met +, bv. +31 20 123 45 67",
+    ),
+    case(
+        "word-processor-dash",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities:\n  - Brugge\n  \u2013 Damme\n  - Jabbeke\nsummary: Drie gemeenten.\n",
+        "content/igs/west.yaml:5:3: deze regel begint met '\u2013' in plaats van een gewoon streepje '-'",
+        "      \u2013 Damme",
+        "      ^",
+        "    hint: typ het streepje opnieuw als '-' gevolgd door een spatie (een tekstverwerker maakt er vaak een lang streepje of een bolletje van)",
+    ),
+    case(
+        "non-breaking-space",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nwebsite:\u00a0https://west.be\nsummary: Twee gemeenten.\n",
+        "content/igs/west.yaml:4:9: hier staat een vaste spatie (uit een tekstverwerker) in plaats van een gewone spatie",
+        "    website:\u00a0https://west.be",
+        "            ^",
+        "    hint: typ de spatie opnieuw",
+    ),
+    case(
+        "field-without-colon",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nwebsite https://west.be\nsummary: Twee gemeenten.\n",
+        "content/igs/west.yaml:4:8: na 'website' ontbreekt een dubbele punt",
+        "    website https://west.be",
+        "           ^",
+        "    hint: schrijf 'website: https://west.be' als 'website' een veld is; hoort de regel bij de tekst erboven, zet die hele tekst dan tussen aanhalingstekens",
     ),
     case(
         "quote-inside-quotes",
@@ -179,10 +262,59 @@ CASES = [
         "heading-one-in-a-description",
         "igs/west.yaml",
         "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n  # Over West\n\n  Twee gemeenten.\n",
-        "content/igs/west.yaml:5:14: 'description': een kop met één # in de tekst",
-        "    description: |",
-        "                 ^",
+        "content/igs/west.yaml:6:1: 'description': een kop met één # in de tekst",
+        "      # Over West",
+        "    ^",
         "    hint: gebruik ## voor tussentitels: de pagina heeft al een titel",
+    ),
+    case(
+        "embedded-video",
+        "articles/nieuw.md",
+        '---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nBekijk de film:\n\n<iframe src="https://www.youtube.com/embed/x"></iframe>\n',
+        "content/articles/nieuw.md:9:1: deze HTML verschijnt niet op de site: <iframe>",
+        '    <iframe src="https://www.youtube.com/embed/x"></iframe>',
+        "    ^",
+        "    hint: een video, kaart, formulier of ander stuk van een andere site kan je niet insluiten: zet er een link naar, bv. [Bekijk de video](https://www.youtube.com/watch?v=…)",
+    ),
+    case(
+        "two-mistakes-in-a-description",  # each on its own line, not both at 'description: |'
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n  Zie ![](/images/kaart.png).\n\n  Meer [op onze site]().\n",
+        "content/igs/west.yaml:6:1: 'description': een afbeelding zonder beschrijving",
+        "      Zie ![](/images/kaart.png).",
+        "    ^",
+        "    hint: schrijf tussen de [ ] wat er op de afbeelding te zien is, bv. ![Affiche van het zomerfestival](/images/affiche.jpg): wie de afbeelding niet ziet, leest of hoort die beschrijving",
+        "content/igs/west.yaml:8:1: 'description': een link zonder adres",
+        "      Meer [op onze site]().",
+        "    ^",
+        "    hint: zet tussen de ( ) waar de link naartoe gaat, bv. [het project](/verhalen/project-x/)",
+    ),
+    case(
+        "heading-skips-a-level",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\n## Wat is het?\n\nTekst.\n\n#### Voor wie?\n\nTekst.\n",
+        "content/articles/nieuw.md:11:1: deze kop slaat een niveau over: '####' na '##'",
+        "    #### Voor wie?",
+        "    ^",
+        "    hint: schrijf '### ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
+    ),
+    case(
+        "heading-skips-a-level-in-a-description",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n  Twee gemeenten.\n\n  ### Projecten\n",
+        "content/igs/west.yaml:8:1: 'description': deze kop slaat een niveau over: '###' na de titel",
+        "      ### Projecten",
+        "    ^",
+        "    hint: schrijf '## ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
+    ),
+    case(
+        "tag-twice",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\ntags:\n  - Jong talent\n  - erfgoed\n  - jong-talent\n---\nTekst.\n",
+        "content/articles/nieuw.md:9:5: het trefwoord 'jong-talent' staat al in de lijst, als 'Jong talent'",
+        "      - jong-talent",
+        "        ^",
+        "    hint: verwijder één van beide: hoofdletters, accenten, spaties en streepjes tellen niet mee, dus ze delen één trefwoordpagina",
     ),
     case(
         "date-in-words",
@@ -602,6 +734,42 @@ CASES = [
         "    hint: bedoelde je '/verhalen/nieuw/', '/verhalen/project-x/' of '/verhalen/'?",
     ),
     case(
+        "link-to-a-site-without-https",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nZie [hun site](www.west.be/over/).\n",
+        "content/articles/nieuw.md:7:16: kapotte link 'www.west.be/over/' (op /verhalen/nieuw/): deze pagina of dit bestand bestaat niet",
+        "    Zie [hun site](www.west.be/over/).",
+        "                   ^",
+        "    hint: een andere site? schrijf het volledige adres: https://www.west.be/over/",
+    ),
+    case(
+        "link-to-a-content-file",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nLees [het project](../articles/project-x.md).\n",
+        "content/articles/nieuw.md:7:20: kapotte link '../articles/project-x.md' (op /verhalen/nieuw/): deze pagina of dit bestand bestaat niet",
+        "    Lees [het project](../articles/project-x.md).",
+        "                       ^",
+        "    hint: een link naar een pagina van deze site gebruikt haar adres, niet haar bestand: schrijf /verhalen/project-x/",
+    ),
+    case(
+        "relative-image-path",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\n![De affiche](../images/affiche.jpg)\n",
+        "content/articles/nieuw.md:7:15: kapotte link '../images/affiche.jpg' (op /verhalen/nieuw/): deze pagina of dit bestand bestaat niet",
+        "    ![De affiche](../images/affiche.jpg)",
+        "                  ^",
+        "    hint: schrijf /images/affiche.jpg: het adres van een afbeelding van de site begint met /images/",
+    ),
+    case(
+        "link-to-an-email-address-without-mailto",
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\nMail [ons](info@west.be).\n",
+        "content/articles/nieuw.md:7:12: kapotte link 'info@west.be' (op /verhalen/nieuw/): deze pagina of dit bestand bestaat niet",
+        "    Mail [ons](info@west.be).",
+        "               ^",
+        "    hint: een e-mailadres? schrijf mailto:info@west.be",
+    ),
+    case(
         "utf8",
         "pages/nieuw.md",
         b"---\ntitle: Caf\xe9\nsummary: Kort.\n---\nTekst.\n",
@@ -629,8 +797,11 @@ def test_mistake_is_reported_exactly(
     assert code == 1
     count = sum(1 for line in report if not line.startswith(" "))
     noun = "fout" if count == 1 else "fouten"
+    # Every other mistake stops the build before the link check, which says so.
+    links_checked = any("kapotte link" in line for line in report)
     assert lines == [
         *report,
+        *([] if links_checked else [LINKS_NOT_CHECKED]),
         f"Build mislukt: {count} {noun} gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap.",
     ]
     assert_carets_under_columns(lines)
@@ -671,6 +842,28 @@ def test_all_mistakes_are_reported_at_once(run_cli, content: Path) -> None:
         "content/pages/kaart.md",
     ]
     assert lines[-1].startswith("Build mislukt: 5 fouten gevonden.")
+
+
+def test_a_report_that_stopped_before_the_link_check_says_so(run_cli, content: Path) -> None:
+    """A broken link is found only on the rendered site: with a mistake elsewhere the editor is told
+    that the links are still to be checked, and with only broken links not."""
+    write(
+        content,
+        "articles/nieuw.md",
+        "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\n---\n[x](/nergens/)\n",
+    )
+    code, lines = check(run_cli, content)
+    assert code == 1
+    assert LINKS_NOT_CHECKED not in lines
+    assert "kapotte link '/nergens/'" in lines[0]
+    write(content, "igs/west.yaml", "name: West\nprovince: Brabant\nmunicipalities: [Brugge, Damme]\nsummary: Twee.\n")
+    code, lines = check(run_cli, content)
+    assert code == 1
+    assert not any("kapotte link" in line for line in lines)
+    assert lines[-2:] == [
+        LINKS_NOT_CHECKED,
+        "Build mislukt: 1 fout gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap.",
+    ]
 
 
 def test_front_matter_lines_count_in_the_files_own_numbering(run_cli, content: Path) -> None:

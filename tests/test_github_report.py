@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.errors import ContentError, github_annotation, step_summary
+from sitegen.errors import LINKS_NOT_CHECKED, ContentError, github_annotation, step_summary
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ def test_check_prints_each_error_as_an_annotation_on_its_line(run_cli, content: 
     assert summary.startswith("### ❌ Controle van de inhoud: 2 fouten\n")
     assert "- `content/igs/noord.yaml:2:11`: ongeldige waarde 'Antwerp' voor 'province' — *tip:* bedoelde je" in summary
     assert "Er is niets gepubliceerd." in summary
+    assert summary.rstrip().endswith(LINKS_NOT_CHECKED), "these mistakes stopped the check before the links"
 
 
 def test_the_build_reports_to_github_too(run_cli, content: Path, on_github: Path, tmp_path: Path) -> None:

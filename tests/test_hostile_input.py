@@ -72,7 +72,7 @@ CASES = [
     Case(
         "markdown-brackets-in-yaml-field",
         write("igs/haakjes.yaml", igs("Haakjes", "description: |\n  " + "[`" * 10_000 + "\n")),
-        "content/igs/haakjes.yaml:6:14: 'description': te veel haakjes",
+        "content/igs/haakjes.yaml:7:1: 'description': te veel haakjes",
         seconds=10,
     ),
     Case(

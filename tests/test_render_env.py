@@ -10,7 +10,8 @@ from jinja2 import FileSystemLoader, StrictUndefined
 
 from sitegen.memo import Memo
 from sitegen.render import _RememberingLoader
-from sitegen.templating import SiteEnvironment, source_label, template_environment
+from sitegen.templating import SiteEnvironment, template_environment
+from sitegen.urls import source_label
 
 
 def _environment(folder: Path) -> SiteEnvironment:

@@ -17,6 +17,7 @@ import pytest
 from browser_support import node_modules
 from PIL import Image
 
+from sitegen.errors import LINKS_NOT_CHECKED
 from sitegen.load import url_safe_name
 
 ARTICLE = """---
@@ -54,6 +55,7 @@ def test_check_refuses_image_names_that_break_a_url(
     assert err.splitlines() == [
         f"content/images/{name}: deze bestandsnaam past niet in een webadres (bevat {named})",
         f"    hint: hernoem het bestand naar images/{suggestion} {HINT_TAIL}",
+        LINKS_NOT_CHECKED,
         "Build mislukt: 1 fout gevonden. Er is niets gepubliceerd of gewijzigd in de uitvoermap.",
     ], "one error, at the file; the article that uses it gets no second one"
 
@@ -100,3 +102,29 @@ def test_the_html_validator_accepts_what_check_accepts(run_cli, edited_content: 
         env=dict(os.environ, JAVA_TOOL_OPTIONS=""),
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "dialled"),
+    [
+        ("050 12 34 56", "tel:+3250123456"),
+        ("050/12.34.56", "tel:+3250123456"),
+        ("(050) 12 34 56", "tel:+3250123456"),
+        ("+32 (0)50 12 34 56", "tel:+3250123456"),
+        ("+32 50 12 34 56", "tel:+3250123456"),
+        ("0032 50 12 34 56", "tel:+3250123456"),
+        ("050123456", "tel:+3250123456"),  # YAML reads it as a number (octal): the build as written
+        ("0470 12 34 56", "tel:+32470123456"),
+        ("+31 20 123 45 67", "tel:+31201234567"),
+    ],
+)
+def test_a_phone_number_as_people_write_it_dials_that_number(
+    run_cli, content: Path, tmp_path: Path, written: str, dialled: str
+) -> None:
+    """The link used to be the text without spaces: 'tel:+32(0)50…' dials a wrong number."""
+    igs = content / "igs" / "noord.yaml"
+    igs.write_text(igs.read_text(encoding="utf-8") + f"phone: {written}\n", encoding="utf-8")
+    code, _, err = run_cli("build", "--content", "content", "--output", str(tmp_path / "site"), "--no-cache")
+    assert code == 0, err
+    page = (tmp_path / "site" / "igs" / "noord" / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="{dialled}">{written}</a>' in page
