@@ -77,3 +77,28 @@ def test_every_page_loads_without_csp_violation_or_console_error(served_site) ->
         for kind in ("csp", "errors", "console", "thirdParty"):
             problems += [f"{page}: {kind}: {item}" for item in entry[kind]]
     assert problems == []
+
+
+def _keyboard(base: str, mode: str):
+    result = run_script("keyboard.cjs", base, mode)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_map_tooltips_and_popups_close_with_escape_and_tab_leaves_a_popup_in_place(served_site) -> None:
+    """WCAG 1.4.13 and 2.4.3: Escape dismisses what hover and focus show; a pop-up does not trap the place."""
+    _, base = served_site
+    seen = _keyboard(base, "map")
+    assert seen["problems"] == []
+    _, second, third = seen["areas"]
+    assert seen["focused"]["tooltips"] == [second]
+    assert seen["focusedEscape"] == {"focus": second, "tooltips": [], "popups": [], "closeName": None}
+    opened = seen["opened"]
+    assert len(opened["popups"]) == 1 and opened["focus"] != second
+    assert opened["closeName"] == "Sluiten"  # Leaflet's own name for it is English
+    for step in ("popupEscape", "popupShiftTab"):
+        assert seen[step]["popups"] == [] and seen[step]["focus"] == second, step
+    # A Tab past the pop-up's last link closes it and goes on to the next municipality (not the first).
+    assert seen["popupTabOut"]["popups"] == [] and seen["popupTabOut"]["focus"] == third
+    assert len(seen["hovered"]["tooltips"]) >= 1
+    assert seen["hoveredEscape"]["tooltips"] == []
