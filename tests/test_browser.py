@@ -102,3 +102,10 @@ def test_map_tooltips_and_popups_close_with_escape_and_tab_leaves_a_popup_in_pla
     assert seen["popupTabOut"]["popups"] == [] and seen["popupTabOut"]["focus"] == third
     assert len(seen["hovered"]["tooltips"]) >= 1
     assert seen["hoveredEscape"]["tooltips"] == []
+
+
+def test_finder_field_does_not_cover_the_link_that_has_focus(served_site) -> None:
+    """WCAG 1.4.10 and 2.4.7: the sticky search box hid focused rows at 400 % zoom and going back up."""
+    _, base = served_site
+    for run in _keyboard(base, "finder"):
+        assert run["covered"] == [], run

@@ -1,6 +1,7 @@
 'use strict';
-// What a keyboard user and a high-contrast user meet, beyond what axe-core checks.
+// What a keyboard user meets, beyond what axe-core checks.
 //   node keyboard.cjs BASE_URL map     the map's tooltips and pop-ups with Escape and Tab
+//   node keyboard.cjs BASE_URL finder  does the finder's sticky field cover the link Tab reached?
 // Prints one JSON object.
 const { launch } = require('./launch.cjs');
 
@@ -59,13 +60,41 @@ async function mapSteps(browser, base) {
   return { ...steps, problems };
 }
 
+// Tab (or Shift+Tab) COUNT times from START; list the focused elements whose first line box is
+// not what the browser finds at its centre (something, the sticky field, lies over it).
+async function finderRun(browser, base, width, height, start, key, count) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  await page.goto(new URL('gemeenten/', base).href, { waitUntil: 'load' });
+  await page.focus(start);
+  const covered = [];
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press(key);
+    const seen = await page.evaluate(() => {
+      const node = document.activeElement;
+      const box = node.getClientRects()[0];
+      const hit = box && document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return { text: node.textContent.trim(), top: box ? Math.round(box.top) : null, free: Boolean(hit) && node.contains(hit) };
+    });
+    if (!seen.free) covered.push(`${seen.text} (top ${seen.top})`);
+  }
+  await context.close();
+  return { width, height, key, covered };
+}
+
 (async () => {
   const [base, mode] = process.argv.slice(2);
   const browser = await launch();
   try {
     let report;
     if (mode === 'map') report = await mapSteps(browser, base);
-    else throw new Error(`unknown mode ${mode}`);
+    else if (mode === 'finder') {
+      report = [
+        // 1280 x 1024 at 400 % zoom, and a laptop going back up the list.
+        await finderRun(browser, base, 320, 256, '#zoek-gemeente', 'Tab', 40),
+        await finderRun(browser, base, 1280, 720, '.back-to-top a', 'Shift+Tab', 40),
+      ];
+    } else throw new Error(`unknown mode ${mode}`);
     console.log(JSON.stringify(report));
   } finally {
     await browser.close();
