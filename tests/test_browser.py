@@ -109,3 +109,12 @@ def test_finder_field_does_not_cover_the_link_that_has_focus(served_site) -> Non
     _, base = served_site
     for run in _keyboard(base, "finder"):
         assert run["covered"] == [], run
+
+
+def test_buttons_and_current_links_stay_visible_with_forced_colours(served_site) -> None:
+    """High-contrast themes remove backgrounds and shadows: buttons keep a border, the current link a line."""
+    _, base = served_site
+    seen = _keyboard(base, "forced")
+    assert seen["buttons"] and all(button["border"] == "2px solid" for button in seen["buttons"]), seen["buttons"]
+    assert {link["text"] for link in seen["current"]} == {"Verhalen", "Alle verhalen"}
+    assert all(link["line"] == "underline" and link["thickness"] == "3px" for link in seen["current"]), seen

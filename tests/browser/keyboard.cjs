@@ -1,7 +1,8 @@
 'use strict';
-// What a keyboard user meets, beyond what axe-core checks.
+// What a keyboard user and a high-contrast user meet, beyond what axe-core checks.
 //   node keyboard.cjs BASE_URL map     the map's tooltips and pop-ups with Escape and Tab
 //   node keyboard.cjs BASE_URL finder  does the finder's sticky field cover the link Tab reached?
+//   node keyboard.cjs BASE_URL forced  buttons and "you are here" links with forced colours
 // Prints one JSON object.
 const { launch } = require('./launch.cjs');
 
@@ -82,6 +83,23 @@ async function finderRun(browser, base, width, height, start, key, count) {
   return { width, height, key, covered };
 }
 
+async function forced(browser, base) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, forcedColors: 'active' });
+  const page = await context.newPage();
+  await page.goto(new URL('verhalen/', base).href, { waitUntil: 'load' });
+  const current = await page.$$eval('.site-nav a[aria-current], .filter-nav a[aria-current]', (nodes) => nodes.map((node) => {
+    const style = getComputedStyle(node);
+    return { text: node.textContent.trim(), line: style.textDecorationLine, thickness: style.textDecorationThickness };
+  }));
+  await page.goto(base, { waitUntil: 'load' });
+  const buttons = await page.$$eval('.button', (nodes) => nodes.map((node) => {
+    const style = getComputedStyle(node);
+    return { text: node.textContent.trim(), border: `${style.borderTopWidth} ${style.borderTopStyle}` };
+  }));
+  await context.close();
+  return { current, buttons };
+}
+
 (async () => {
   const [base, mode] = process.argv.slice(2);
   const browser = await launch();
@@ -94,7 +112,8 @@ async function finderRun(browser, base, width, height, start, key, count) {
         await finderRun(browser, base, 320, 256, '#zoek-gemeente', 'Tab', 40),
         await finderRun(browser, base, 1280, 720, '.back-to-top a', 'Shift+Tab', 40),
       ];
-    } else throw new Error(`unknown mode ${mode}`);
+    } else if (mode === 'forced') report = await forced(browser, base);
+    else throw new Error(`unknown mode ${mode}`);
     console.log(JSON.stringify(report));
   } finally {
     await browser.close();
