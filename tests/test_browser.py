@@ -9,11 +9,13 @@ shared site-check tools ($SITE_CHECK_CACHE, default ~/.cache/site-check-tools, t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from browser_support import run_script, serve
 from conftest import ROOT
+from test_contrast import contrast
 
 from sitegen.pipeline import BuildOptions, load_and_validate
 
@@ -102,6 +104,32 @@ def test_map_tooltips_and_popups_close_with_escape_and_tab_leaves_a_popup_in_pla
     assert seen["popupTabOut"]["popups"] == [] and seen["popupTabOut"]["focus"] == third
     assert len(seen["hovered"]["tooltips"]) >= 1
     assert seen["hoveredEscape"]["tooltips"] == []
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in re.findall(r"[\d.]+", css)[:3])
+
+
+def _over(fill: str, opacity: float, background: str) -> str:
+    """FILL at OPACITY over BACKGROUND (CSS rgb() colours), as #rrggbb."""
+    mixed = (opacity * f + (1 - opacity) * b for f, b in zip(_rgb(fill), _rgb(background), strict=True))
+    return "#" + "".join(f"{round(channel):02x}" for channel in mixed)
+
+
+def test_focused_municipality_stands_out_on_every_igs_colour(served_site) -> None:
+    """WCAG 1.4.11 and 2.4.7: the ring has 3:1 against the area inside it, and the focused area
+    against its neighbours of the same colour, by its ring or by its own (paled) fill."""
+    _, base = served_site
+    seen = _keyboard(base, "map")
+    background = seen["mapBackground"]
+    assert len(seen["rings"]) >= 10  # every IGS colour and 'geen IGS'
+    for fill, opacity, stroke, width in seen["rings"]:
+        inner = _over(fill, float(opacity), background)
+        neighbour = _over(fill, 0.9, background)  # the areas' fillOpacity (assets/kaart-interactie.js)
+        ring = _over(stroke, 1, background)
+        assert float(width.removesuffix("px")) >= 3, fill
+        assert contrast(ring, inner) >= 3, (fill, ring, inner)
+        assert max(contrast(ring, neighbour), contrast(inner, neighbour)) >= 3, (fill, ring, inner)
 
 
 def test_finder_field_does_not_cover_the_link_that_has_focus(served_site) -> None:

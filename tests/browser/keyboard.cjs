@@ -30,6 +30,17 @@ async function mapSteps(browser, base) {
   };
   const areas = await page.$$eval('path.leaflet-interactive[tabindex="0"]', (nodes) => nodes.slice(0, 3).map((n) => n.getAttribute('aria-label')));
   const steps = { areas };
+  // The focus ring of one municipality of each colour: [fill, fill-opacity, stroke, stroke-width].
+  steps.rings = [];
+  const fills = await page.$$eval('path.leaflet-interactive[tabindex="0"]', (nodes) => [...new Set(nodes.map((n) => n.getAttribute('fill')))]);
+  for (const fill of fills) {
+    await page.locator(`path.leaflet-interactive[tabindex="0"][fill="${fill}"]`).first().focus();
+    steps.rings.push(await page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement);
+      return [style.fill, style.fillOpacity, style.stroke, style.strokeWidth];
+    }));
+  }
+  steps.mapBackground = await page.$eval('#map_1', (node) => getComputedStyle(node).backgroundColor);
   await page.locator('path.leaflet-interactive[tabindex="0"]').nth(1).focus();
   steps.focused = await state();
   await page.keyboard.press('Escape');
