@@ -146,3 +146,10 @@ def test_buttons_and_current_links_stay_visible_with_forced_colours(served_site)
     assert seen["buttons"] and all(button["border"] == "2px solid" for button in seen["buttons"]), seen["buttons"]
     assert {link["text"] for link in seen["current"]} == {"Verhalen", "Alle verhalen"}
     assert all(link["line"] == "underline" and link["thickness"] == "3px" for link in seen["current"]), seen
+
+
+def test_skip_links_move_focus_to_their_target(served_site) -> None:
+    """WCAG 2.4.1: after "Naar de inhoud" and the map's "Sla de kaart over", focus is on the target."""
+    _, base = served_site
+    for link, focused in _keyboard(base, "skip").items():
+        assert focused == ("inhoud" if link.startswith("over/") else "legende"), link

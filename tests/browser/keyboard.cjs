@@ -3,6 +3,7 @@
 //   node keyboard.cjs BASE_URL map     the map's tooltips and pop-ups with Escape and Tab
 //   node keyboard.cjs BASE_URL finder  does the finder's sticky field cover the link Tab reached?
 //   node keyboard.cjs BASE_URL forced  buttons and "you are here" links with forced colours
+//   node keyboard.cjs BASE_URL skip    where focus is after following each skip link
 // Prints one JSON object.
 const { launch } = require('./launch.cjs');
 
@@ -111,6 +112,24 @@ async function forced(browser, base) {
   return { current, buttons };
 }
 
+// Enter on each skip link (with and without JavaScript): the id of the element that has focus.
+async function skipLinks(browser, base) {
+  const report = {};
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled });
+    const page = await context.newPage();
+    for (const [path, selector] of [['over/', '.skip-link'], ['kaart/', '.map-skip']]) {
+      await page.goto(new URL(path, base).href, { waitUntil: 'load' });
+      await page.focus(selector);
+      await page.keyboard.press('Enter');
+      const key = `${path} ${selector}${javaScriptEnabled ? '' : ' (no JavaScript)'}`;
+      report[key] = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+    }
+    await context.close();
+  }
+  return report;
+}
+
 (async () => {
   const [base, mode] = process.argv.slice(2);
   const browser = await launch();
@@ -124,6 +143,7 @@ async function forced(browser, base) {
         await finderRun(browser, base, 1280, 720, '.back-to-top a', 'Shift+Tab', 40),
       ];
     } else if (mode === 'forced') report = await forced(browser, base);
+    else if (mode === 'skip') report = await skipLinks(browser, base);
     else throw new Error(`unknown mode ${mode}`);
     console.log(JSON.stringify(report));
   } finally {
