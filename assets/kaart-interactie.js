@@ -95,7 +95,7 @@
     };
   }
 
-  // Leaflet names the pop-up's close button in English.
+  // Each pop-up: a Dutch name for its close button (Leaflet's is 'Close popup') and the keys above.
   function dutchPopup(layer, node) {
     layer.on("popupopen", function (opened) {
       var box = opened.popup.getElement();
