@@ -341,7 +341,7 @@ def test_map_is_readable_and_deep_links_zoom_in_chromium(built: Path, regions_bu
         # Keyboard focus on a municipality: name and IGS as tooltip and accessible name, a styled outline.
         focused = seen["focused"]
         assert focused["role"] == "button" and ": " in focused["label"] and focused["outline"] == "none"
-        assert focused["stroke"] == "rgb(179, 64, 10)" and focused["strokeWidth"] == "4px"
+        assert focused["stroke"] == "rgb(28, 35, 38)" and focused["strokeWidth"] == "4px"
         # The pop-up never hides the whole map.
         popup = seen["popup"]
         assert popup["height"] < popup["mapHeight"] / 2 and popup["width"] < popup["mapWidth"]

@@ -64,12 +64,57 @@
     layer.setStyle(on ? { weight: 3, color: "#1c2326" } : { weight: layer.baseWeight, color: layer.baseColour });
   }
 
+  // Escape hides the tooltips (shown on hover and on focus, they cover the neighbouring
+  // municipalities) and closes a pop-up: WCAG 1.4.13. In a pop-up opened from an area, Escape and a
+  // Tab out of it close it and put focus back on that area, so that the next Tab goes on to the
+  // next municipality (the pop-ups sit after all the areas in the page, and stayed open).
+  function closeOnEscape(map) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      map.closePopup();
+      Object.keys(unitLayers).forEach(function (id) {
+        if (unitLayers[id].isTooltipOpen()) { unitLayers[id].closeTooltip(); }
+      });
+    });
+  }
+
+  function popupKeys(layer, node) {
+    return function (event) {
+      var escape = event.key === "Escape";
+      if (!escape && event.key !== "Tab") { return; }
+      if (!escape) {
+        var stops = event.currentTarget.querySelectorAll("a[href]");
+        var edge = event.shiftKey ? stops[0] : stops[stops.length - 1];
+        if (document.activeElement !== edge) { return; }
+      }
+      // Escape and Shift+Tab end on the area; a Tab goes on from the area to the next one.
+      if (escape || event.shiftKey) { event.preventDefault(); }
+      event.stopPropagation();
+      layer.closePopup();
+      node.focus();
+    };
+  }
+
+  // Each pop-up: a Dutch name for its close button (Leaflet's is 'Close popup') and the keys above.
+  function dutchPopup(layer, node) {
+    layer.on("popupopen", function (opened) {
+      var box = opened.popup.getElement();
+      var close = box.querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", "Sluiten"); }
+      if (!box.hasAttribute("data-keys")) {
+        box.setAttribute("data-keys", "");
+        box.addEventListener("keydown", popupKeys(layer, node));
+      }
+    });
+  }
+
   function makeAccessible(layer, info) {
     var node = layer.getElement && layer.getElement();
     if (!node || node.hasAttribute("tabindex")) { return; }
     node.setAttribute("tabindex", "0");
     node.setAttribute("role", "button");
     node.setAttribute("aria-label", unitSummary(info));
+    dutchPopup(layer, node);
     node.addEventListener("focus", function () {
       highlight(layer, true);
       layer.openTooltip(layer.getBounds().getCenter());
@@ -164,6 +209,7 @@
     this.whenReady(function () {
       drawUnits(map);
       addLabels(map);
+      closeOnEscape(map);
       showHash();
     });
     window.addEventListener("hashchange", showHash);
