@@ -28,7 +28,7 @@ from sitegen.frozen import frozen_dataclass
 from sitegen.load import TOPOLOGY_REL_PATH, TOPOLOGY_WHAT, read_generated_text
 from sitegen.memo import Memo, Space
 from sitegen.parallel import Forked, can_fork
-from sitegen.register import Register, name_key, parse_generated_json
+from sitegen.register import Register, parse_generated_json
 
 logger = logging.getLogger(__name__)
 
@@ -551,26 +551,9 @@ def area_km2(multipolygon: MultiPolygon) -> float:
 
 
 def units_for_name(register: Register, topology: Topology, name: str, *, current: bool = False) -> tuple[str, ...]:
-    """The map units a municipality name stands for; empty when the name is unknown.
-
-    Names are read as editors of the 2020-2025 member lists write them: a name that was a
-    municipality before 2025 means that old municipality ("Lokeren" -> old Lokeren, "Moerbeke"
-    -> old Moerbeke). A name that exists only since 2025 ("Pajottegem") means all its parts.
-    With `current=True` a current name means the whole 2025 municipality ("Lochristi" -> old
-    Lochristi and Wachtebeke); a former name still means only its own unit.
-    """
-    municipality = register.resolve(name)
-    if municipality is None:
-        return ()
-    units = sorted((u for u in topology.units if u.nis == municipality.nis), key=lambda u: u.id)
-    if not units:
-        return ()
-    if register.is_former(name) or not current:
-        key = name_key(name)
-        own = [u.id for u in units if name_key(u.name) == key]
-        if own:
-            return tuple(own)
-    return tuple(u.id for u in units)
+    """The ids of the map units a municipality name stands for (Register.units_for); empty when the
+    name is unknown."""
+    return tuple(unit.id for unit in register.units_for(name, topology.units, current=current))
 
 
 # ---------------------------------------------------------------------------------------------

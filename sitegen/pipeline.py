@@ -73,7 +73,14 @@ def _load_model(
         errors.append(register)
         valid, found = validate_content(raw, None, lambda name: "", memo=memo)
     else:
-        valid, found = validate_content(raw, register.resolve, register.suggest, register=register.digest, memo=memo)
+        valid, found = validate_content(
+            raw,
+            register.resolve,
+            register.suggest,
+            register=register.digest,
+            units_of=functools.partial(register.units_for, units=register.units),
+            memo=memo,
+        )
     errors.extend(found)
     if errors or valid is None:
         raise ContentErrors(errors)

@@ -12,8 +12,10 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sitegen.deps import digest
 from sitegen.errors import ContentError, did_you_mean
@@ -63,6 +65,20 @@ class Municipality:
     """Names of municipalities merged into this one on 2025-01-01 (other than its own name)."""
     area_km2: float = 0.0
     """Official area (0 when the register does not say)."""
+
+
+class Unit(Protocol):
+    """A municipality of 2019-2024, as the register (OldMunicipality) and the map (geometry.MapUnit) have it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def nis(self) -> str: ...
+
+
+U = TypeVar("U", bound=Unit)
 
 
 @frozen_dataclass
@@ -141,6 +157,27 @@ class Register:
         register is the same object)."""
         municipality = self.resolve(name)
         return (municipality.name, municipality.nis) if municipality is not None else None
+
+    def units_for(self, name: str, units: Iterable[U], *, current: bool = False) -> tuple[U, ...]:
+        """The units of `units` (municipalities of 2019-2024) that a municipality name stands for, by
+        id; empty when the name is unknown.
+
+        Names are read as editors of the 2020-2025 member lists write them: a name that was a
+        municipality before 2025 means that old municipality ("Lokeren" -> old Lokeren, "Moerbeke"
+        -> old Moerbeke). A name that exists only since 2025 ("Pajottegem") means all its parts.
+        With `current=True` a current name means the whole 2025 municipality ("Lochristi" -> old
+        Lochristi and Wachtebeke); a former name still means only its own unit.
+        """
+        municipality = self.resolve(name)
+        if municipality is None:
+            return ()
+        found = sorted((u for u in units if u.nis == municipality.nis), key=lambda u: u.id)
+        if self.is_former(name) or not current:
+            key = name_key(name)
+            own = tuple(u for u in found if name_key(u.name) == key)
+            if own:
+                return own
+        return tuple(found)
 
     def is_former(self, name: str) -> bool:
         """True for a name that no longer is a municipality (e.g. "Moerbeke"), False otherwise."""

@@ -15,10 +15,10 @@ import marshal
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field, replace
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .chars import NONCHARACTERS, TEXT_FORMAT_CHARS, char_name, hidden_char, is_noncharacter, scripts, skeleton
@@ -59,12 +59,15 @@ from .yamlsrc import (
     is_date,
 )
 
+if TYPE_CHECKING:
+    from .register import Unit
+
 # Patterns are used with fullmatch: '$' alone would also accept a trailing newline.
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME_TEXT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([Tt]|\s+)\d{1,2}:\d{2}")
 _PARTIAL_DATE_TEXT = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-# No '?', '&', '%', '#' or '/': they would add headers or a body to the mailto: link.
 _PHONE = re.compile(PHONE_PATTERN)
+# No '?', '&', '%', '#' or '/': they would add headers or a body to the mailto: link.
 _EMAIL = re.compile(r"[\w.+'-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
@@ -860,11 +863,13 @@ def validate_content(
     suggest_municipality: Callable[[str], str],
     *,
     register: bytes | None = None,
+    units_of: Callable[[str], Sequence[Unit]] | None = None,
     memo: Memo | None = None,
 ) -> tuple[ValidContent | None, list[ContentError]]:
     """Check every file and every cross-reference; returns the data only when there is no error.
-    `register` stands for the register `resolve_municipality` and `suggest_municipality` look in
-    (Register.digest), so that `memo` may give the IGS checks' errors of an earlier build."""
+    `register` stands for the register `resolve_municipality`, `suggest_municipality` and `units_of`
+    (the municipalities of 2019-2024 a member name stands for) look in (Register.digest), so that
+    `memo` may give the IGS checks' errors of an earlier build."""
     errors: list[ContentError] = list(raw.errors)
     images = frozenset(path for path, _ in raw.images)
     complete = True  # no INVALID in any file's data
@@ -912,8 +917,8 @@ def validate_content(
         found: list[ContentError] = []
         docs = dict(raw.igs)
         for slug, _, data in igs:
-            _check_igs(slug, docs[slug], data, found, resolve_municipality, suggest_municipality)
-        _check_membership_overlap(raw, igs, found)
+            _check_igs(slug, docs[slug], data, found, resolve_municipality, suggest_municipality, units_of)
+        _check_membership_overlap(raw, igs, found, units_of)
         _check_igs_names(raw, igs, found)
         return found
 
@@ -987,25 +992,30 @@ def _check_igs(
     errors: list[ContentError],
     resolve: Callable[[str], object | None] | None,
     suggest: Callable[[str], str],
+    units_of: Callable[[str], Sequence[Unit]] | None,
 ) -> None:
     members = data.get("municipalities")
     if isinstance(members, tuple):
-        seen: dict[str, int] = {}
+        seen: dict[str, int] = {}  # a name (or one municipality of 2019-2024 it stands for) -> its index
         for i, name in enumerate(members):
             if not isinstance(name, str):
                 continue
-            key = normalise_name(name)
-            if key in seen:
-                first_line = doc.pos(("municipalities", seen[key]))[0]
+            keys = _member_keys(name, units_of)
+            first = next((seen[key] for key in keys if key in seen), None)
+            if first is not None:
+                first_line = doc.pos(("municipalities", first))[0]
+                same = normalise_name(members[first]) == normalise_name(name)
                 errors.append(
                     doc.error(
                         ("municipalities", i),
-                        f"'{name}' staat twee keer in de lijst (ook op regel {first_line})",
-                        "verwijder één van beide",
+                        f"'{name}' staat twee keer in de lijst (ook op regel {first_line})"
+                        if same
+                        else f"'{name}' en '{members[first]}' (regel {first_line}) zijn deels dezelfde gemeente",
+                        "verwijder één van beide" if same else _merged_hint(name, members[first], units_of),
                     )
                 )
                 continue
-            seen[key] = i
+            seen.update(dict.fromkeys(keys, i))
             found = resolve(name) if resolve is not None else None
             if resolve is not None and found is None:
                 hint = suggest(name) or "controleer de spelling; de gemeentezoeker op de site toont alle namen"
@@ -1041,6 +1051,24 @@ def _check_igs(
         start, end = recognition.get("from"), recognition.get("until")
         if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
             errors.append(doc.error(("recognition", "until"), "de einddatum ligt vóór de begindatum"))
+
+
+def _member_keys(name: str, units_of: Callable[[str], Sequence[Unit]] | None) -> tuple[str, ...]:
+    """What a member name claims: the municipalities of 2019-2024 it stands for ('Kruibeke'; all three
+    for 'Beveren-Kruibeke-Zwijndrecht'), or the name itself where the register does not know it."""
+    units = units_of(name) if units_of is not None else ()
+    return tuple(f"unit:{unit.id}" for unit in units) or (f"name:{normalise_name(name)}",)
+
+
+def _merged_hint(name: str, other: str, units_of: Callable[[str], Sequence[Unit]] | None) -> str:
+    """Which municipalities of 2019-2024 the wider of two overlapping names stands for."""
+    parts = {n: sorted(unit.name for unit in units_of(n)) for n in (name, other)} if units_of is not None else {}
+    wider = max((name, other), key=lambda n: len(parts.get(n, ())))
+    named = parts.get(wider, [])
+    if len(named) < 2:
+        return "noem elke gemeente één keer, met haar naam van vóór 2025"
+    listed = ", ".join(named[:-1]) + f" en {named[-1]}"
+    return f"'{wider}' is sinds 2025 {listed} samen: noem elk van hen één keer, of alleen '{wider}'"
 
 
 def _register_spelling(name: str, municipality: object | None) -> str | None:
@@ -1181,10 +1209,13 @@ def _check_wording(
 
 
 def _check_membership_overlap(
-    raw: RawContent, igs: list[tuple[str, str, dict[str, Any]]], errors: list[ContentError]
+    raw: RawContent,
+    igs: list[tuple[str, str, dict[str, Any]]],
+    errors: list[ContentError],
+    units_of: Callable[[str], Sequence[Unit]] | None,
 ) -> None:
     docs = dict(raw.igs)
-    owner: dict[str, tuple[str, int]] = {}  # name key -> (IGS slug, index in its list)
+    owner: dict[str, tuple[str, int]] = {}  # _member_keys key -> (IGS slug, index in its list)
     for slug, _, data in igs:
         members = data.get("municipalities")
         if not isinstance(members, tuple):
@@ -1192,20 +1223,24 @@ def _check_membership_overlap(
         for i, name in enumerate(members):
             if not isinstance(name, str):
                 continue
-            key = normalise_name(name)
-            if key in owner and owner[key][0] != slug:
-                other_slug, other_index = owner[key]
-                other = docs[other_slug]  # its place is looked up only here: most records are never decoded
-                other_path = f"{other.src_path}:{other.pos(('municipalities', other_index))[0]}"
-                errors.append(
-                    docs[slug].error(
-                        ("municipalities", i),
-                        f"'{name}' hoort al bij het IGS '{other_slug}' ({other_path})",
-                        "een gemeente hoort bij hoogstens één IGS: schrap ze in één van beide bestanden",
-                    )
+            keys = _member_keys(name, units_of)
+            taken = next((owner[key] for key in keys if key in owner and owner[key][0] != slug), None)
+            if taken is None:
+                for key in keys:
+                    owner.setdefault(key, (slug, i))
+                continue
+            other_slug, other_index = taken
+            other = docs[other_slug]  # its place is looked up only here: most records are never decoded
+            other_path = f"{other.src_path}:{other.pos(('municipalities', other_index))[0]}"
+            other_name = other.data["municipalities"][other_index]
+            what = "" if normalise_name(other_name) == normalise_name(name) else f", als '{other_name}'"
+            errors.append(
+                docs[slug].error(
+                    ("municipalities", i),
+                    f"'{name}' hoort al bij het IGS '{other_slug}'{what} ({other_path})",
+                    "een gemeente hoort bij hoogstens één IGS: schrap ze in één van beide bestanden",
                 )
-            else:
-                owner.setdefault(key, (slug, i))
+            )
 
 
 def _check_igs_refs(doc: YamlDoc, path: KeyPath, value: Any, slugs: set[str], errors: list[ContentError]) -> None:

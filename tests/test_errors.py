@@ -645,6 +645,17 @@ CASES = [
         "    hint: een gemeente hoort bij hoogstens één IGS: schrap ze in één van beide bestanden",
     ),
     case(
+        "mergedmun",
+        "igs/waas.yaml",
+        "name: Waas\nprovince: Oost-Vlaanderen\nmunicipalities:\n  - Kruibeke\n  - Temse\n"
+        "  - Beveren-Kruibeke-Zwijndrecht\nsummary: Drie gemeenten.\n",
+        "content/igs/waas.yaml:6:5: 'Beveren-Kruibeke-Zwijndrecht' en 'Kruibeke' (regel 4) zijn deels dezelfde gemeente",
+        "      - Beveren-Kruibeke-Zwijndrecht",
+        "        ^",
+        "    hint: 'Beveren-Kruibeke-Zwijndrecht' is sinds 2025 Beveren, Kruibeke en Zwijndrecht samen: "
+        "noem elk van hen één keer, of alleen 'Beveren-Kruibeke-Zwijndrecht'",
+    ),
+    case(
         "members",
         "igs/west.yaml",
         "name: West\nprovince: West-Vlaanderen\nmunicipalities:\n  - Brugge\nsummary: Een gemeente.\n",
@@ -885,6 +896,25 @@ def test_crlf_and_bom_files_keep_their_positions(run_cli, content: Path) -> None
     _, lines = check(run_cli, content)
     assert lines[0] == "content/igs/west.yaml:2:11: ongeldige waarde 'Brabant' voor 'province'"
     assert lines[1:3] == ["    province: Brabant", "              ^"]
+
+
+def test_a_merged_municipality_and_its_part_in_two_igs(run_cli, content: Path) -> None:
+    """'Pajottegem' (a name only since 2025) stands for Galmaarden, Gooik and Herne: one of them in
+    another IGS is the same municipality twice (the map would give its area to both)."""
+    write(
+        content,
+        "igs/west.yaml",
+        "name: West\nprovince: Vlaams-Brabant\nmunicipalities: [Gooik, Lennik]\nsummary: Twee.\n",
+    )
+    write(
+        content,
+        "igs/zenne.yaml",
+        "name: Zenne\nprovince: Vlaams-Brabant\nmunicipalities: [Halle, Pajottegem]\nsummary: Twee.\n",
+    )
+    _, lines = check(run_cli, content)
+    assert lines[0] == (
+        "content/igs/zenne.yaml:3:25: 'Pajottegem' hoort al bij het IGS 'west', als 'Gooik' (content/igs/west.yaml:3)"
+    )
 
 
 def test_municipality_in_two_igs_names_both_files(run_cli, content: Path) -> None:
