@@ -224,7 +224,10 @@ def generate(igs_count: int, article_count: int, out: Path, seed: int = 1) -> Pa
     igs_slugs = [f"igs-{i:04d}" for i in range(igs_count)]
     for i, slug in enumerate(igs_slugs):
         members = names[i * MEMBERS_PER_IGS : (i + 1) * MEMBERS_PER_IGS]
-        province = register["municipalities"][i * MEMBERS_PER_IGS]["province"]
+        # Every province its members lie in (members at a border row of the grid span two).
+        spanned = {m["province"] for m in register["municipalities"][i * MEMBERS_PER_IGS : (i + 1) * MEMBERS_PER_IGS]}
+        in_order = [p for p in PROVINCES if p in spanned]
+        province = in_order[0] if len(in_order) == 1 else f"[{', '.join(in_order)}]"
         description = "\n\n".join(" ".join(words.sentence() for _ in range(4)) for _ in range(2))
         lines = [
             f"name: {yaml_str('IGS ' + words.title())}",

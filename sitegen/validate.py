@@ -1020,6 +1020,7 @@ def _check_igs(
             if resolve is not None and found is None:
                 hint = suggest(name) or "controleer de spelling; de gemeentezoeker op de site toont alle namen"
                 errors.append(doc.error(("municipalities", i), f"onbekende gemeente '{name}'", hint))
+            _check_member_province(doc, i, name, getattr(found, "province", None), data.get("province"), errors)
             spelled = _register_spelling(name, found)
             if spelled and spelled != name:
                 errors.append(
@@ -1051,6 +1052,25 @@ def _check_igs(
         start, end = recognition.get("from"), recognition.get("until")
         if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
             errors.append(doc.error(("recognition", "until"), "de einddatum ligt vóór de begindatum"))
+
+
+def _check_member_province(
+    doc: YamlDoc, index: int, name: str, province: str | None, provinces: Any, errors: list[ContentError]
+) -> None:
+    """A member lies in one of the IGS's provinces (as the register has them today: Zwijndrecht is in
+    Oost-Vlaanderen since 2025): another one is most often another municipality picked by mistake."""
+    listed = (provinces,) if isinstance(provinces, str) else provinces
+    if not province or not isinstance(listed, tuple) or not listed or province in listed:
+        return
+    shown = " of ".join(p for p in listed if isinstance(p, str))
+    errors.append(
+        doc.error(
+            ("municipalities", index),
+            f"'{name}' ligt in {province}, niet in {shown}",
+            f"kies de juiste gemeente, of zet ook {province} bij 'province', bv. "
+            f"province: [{', '.join([*listed, province])}]",
+        )
+    )
 
 
 def _member_keys(name: str, units_of: Callable[[str], Sequence[Unit]] | None) -> tuple[str, ...]:

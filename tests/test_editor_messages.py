@@ -110,7 +110,9 @@ def _check(run_cli, content: Path, rel: str, text: str) -> tuple[int, list[str]]
         ),
         pytest.param(
             "igs/west.yaml",
-            WEST.replace("[Brugge, Damme]", "[brugge, Sint Katelijne Waver]"),
+            WEST.replace("[Brugge, Damme]", "[brugge, Sint Katelijne Waver]").replace(
+                "West-Vlaanderen", "[West-Vlaanderen, Antwerpen]"
+            ),
             [
                 "content/igs/west.yaml:3:18: 'brugge' staat anders geschreven in het gemeenteregister",
                 "    municipalities: [brugge, Sint Katelijne Waver]",

@@ -634,7 +634,8 @@ CASES = [
     case(
         "dupmun",
         "igs/west.yaml",
-        "name: West\nprovince: West-Vlaanderen\nmunicipalities:\n  - Brugge\n  - brugge\n  - Olen\nsummary: Twee gemeenten.\n",
+        "name: West\nprovince: [West-Vlaanderen, Antwerpen]\nmunicipalities:\n  - Brugge\n  - brugge\n  - Olen\n"
+        "summary: Twee gemeenten.\n",
         "content/igs/west.yaml:5:5: 'brugge' staat twee keer in de lijst (ook op regel 4)",
         "      - brugge",
         "        ^",
@@ -643,6 +644,16 @@ CASES = [
         "      - Olen",
         "        ^",
         "    hint: een gemeente hoort bij hoogstens één IGS: schrap ze in één van beide bestanden",
+    ),
+    case(
+        "memberprovince",
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities:\n  - Brugge\n  - Grobbendonk\nsummary: Twee gemeenten.\n",
+        "content/igs/west.yaml:5:5: 'Grobbendonk' ligt in Antwerpen, niet in West-Vlaanderen",
+        "      - Grobbendonk",
+        "        ^",
+        "    hint: kies de juiste gemeente, of zet ook Antwerpen bij 'province', "
+        "bv. province: [West-Vlaanderen, Antwerpen]",
     ),
     case(
         "mergedmun",

@@ -237,7 +237,8 @@ def test_municipality_in_two_igs_is_an_error(run_cli, content: Path) -> None:
     """The file that comes first keeps the municipality; the error is on the other file's line."""
     add_regions(content)
     igs = content / "igs" / "kanaalzone.yaml"
-    igs.write_text(igs.read_text().replace("  - Zelzate\n", "  - Zelzate\n  - Olen\n"))
+    text = igs.read_text().replace("  - Zelzate\n", "  - Zelzate\n  - Olen\n")
+    igs.write_text(text.replace("province: Oost-Vlaanderen", "province: [Oost-Vlaanderen, Antwerpen]"))
     code, _, err = run_cli("check", "--content", "content")
     assert code == 1
     lines = err.splitlines()
