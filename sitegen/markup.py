@@ -83,6 +83,16 @@ class RenderedMarkdown:
     links: tuple[str, ...]  # every href/src as written, after base-path prefixing
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _without_comments(text: str) -> str:
+    """`text` with its HTML comments blanked (their line breaks kept): the page never shows them."""
+    if "<!--" not in text:
+        return text
+    return _HTML_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment.group()), text)
+
+
 def _lines_outside_code_blocks(text: str) -> Iterator[tuple[int, str]]:
     """(0-based number, line) of each line of `text` outside fenced code blocks and their fences."""
     fenced = False
@@ -95,7 +105,7 @@ def _lines_outside_code_blocks(text: str) -> Iterator[tuple[int, str]]:
 
 def heading_one_lines(body: str) -> list[int]:
     """0-based line numbers of level-1 headings ('# ') outside code blocks."""
-    return [number for number, line in _lines_outside_code_blocks(body) if _H1_LINE.match(line)]
+    return [number for number, line in _lines_outside_code_blocks(_without_comments(body)) if _H1_LINE.match(line)]
 
 
 @frozen_dataclass
@@ -113,7 +123,7 @@ def skipped_headings(text: str) -> list[MarkdownProblem]:
     the page's title being the only level one: a screen reader's list of headings has a gap there."""
     found: list[MarkdownProblem] = []
     above = 1
-    for number, line in _lines_outside_code_blocks(text):
+    for number, line in _lines_outside_code_blocks(_without_comments(text)):
         heading = _HEADING_LINE.match(line)
         if heading is None:
             continue
@@ -206,11 +216,11 @@ _UNUSABLE = (
 _CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)")
 # HTML the sanitizer drops with all it shows: pasted, it would vanish from the page without a word.
 # (A script or a style shows nothing to begin with: the sanitizer removes it quietly.)
+# (Followed by what may follow a tag's name: `<form@west.be>` is an e-mail address, which Markdown links.)
 _DROPPED_HTML = re.compile(
-    r"<(iframe|object|embed|video|audio|source|form|input|button|select|textarea|canvas|svg|math)\b",
+    r"<(iframe|object|embed|video|audio|source|form|input|button|select|textarea|canvas|svg|math)(?=[\s/>]|$)",
     re.IGNORECASE,
 )
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _EMBED_HINT = (
     "een video, kaart, formulier of ander stuk van een andere site kan je niet insluiten: "
     "zet er een link naar, bv. [Bekijk de video](https://www.youtube.com/watch?v=…)"
@@ -223,8 +233,8 @@ def markdown_mistakes(text: str) -> list[MarkdownProblem]:
     html = _DROPPED_HTML.search(text) is not None
     if not html and not any(pattern.search(text) for pattern, *_ in _UNUSABLE):  # most texts: a few passes in C
         return []
-    if html and "<!--" in text:  # a comment is never shown: what it holds is not a mistake
-        text = _HTML_COMMENT.sub(lambda comment: re.sub(r"[^\n]", " ", comment.group()), text)
+    if html:  # a comment is never shown: what it holds is not a mistake
+        text = _without_comments(text)
     found = []
     for number, line in _lines_outside_code_blocks(text):
         line = _CODE_SPAN.sub(lambda span: " " * len(span.group()), line) if "`" in line else line

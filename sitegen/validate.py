@@ -640,9 +640,14 @@ def _check_igs_file(doc: YamlDoc, checker: _Checker) -> Any:
         if isinstance(description, str):
             line = doc.pos(("description",))[0] + (1 if doc.raw_scalars.get(("description",)) is None else 0)
             _check_wording(data.get("summary"), description, doc.src_path, line, "'description'", errors, True)
-            for problem in skipped_headings(description):
+            # Lines of the text as written (the checked one is stripped); those of a literal '|' block
+            # are the file's, from the line below the key; any other text is reported at its key.
+            written = doc.data.get("description")
+            literal = ("description",) not in doc.raw_scalars and isinstance(written, str) and written.endswith("\n")
+            for problem in skipped_headings(written if literal else description):
                 message = f"'description': {problem.message}"
-                errors.append(ContentError(message, doc.src_path, line + problem.line, 1, problem.hint))
+                where = line + problem.line if literal else doc.pos(("description",))[0]
+                errors.append(ContentError(message, doc.src_path, where, 1, problem.hint))
         for name in ("summary", "members_note"):
             if isinstance(data.get(name), str):
                 _check_notes(data[name], doc.src_path, doc.pos((name,))[0], errors)

@@ -147,8 +147,10 @@ _NO_COLON = "could not find expected ':'"
 _DASH_LINE = re.compile(r"^(\s*)-(?:\s|$)")
 _COMMENT = re.compile(r"\s#.*$")
 _MAPPING_VALUES = "mapping values are not allowed here"
-_FIELD_LINE = re.compile(r"^(\s*)[A-Za-z_][A-Za-z0-9_]*:(?:\s|$)")
-_FIELD_WITHOUT_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*)[ \t]+(\S.*?)\s*$")
+# Field names are lower case (sitegen/schema.py): a line that starts with 'Het' or 'Doel:' is the next
+# line of a text (that needs quotes), and keeps YAML's own, more general message.
+_FIELD_LINE = re.compile(r"^(\s*)[a-z_][a-z0-9_]*:(?:\s|$)")
+_FIELD_WITHOUT_COLON = re.compile(r"^(\s*(?:-\s+)?)([a-z_][a-z0-9_]*)[ \t]+(\S.*?)\s*$")
 # 'color: #1b6e8a' is a key with an empty value and a comment: almost always a mistake.
 _COMMENT_AS_VALUE = re.compile(r"\s*:\s+(#\S+)")
 
@@ -162,6 +164,8 @@ class YamlDoc:
     value_pos: Mapping[KeyPath, Position] = field(default_factory=dict)
     key_pos: Mapping[KeyPath, Position] = field(default_factory=dict)
     raw_scalars: Mapping[KeyPath, str] = field(default_factory=dict)
+    """The text of each plain scalar as written (and of each folded '>' one): a value without an entry
+    is quoted, or a literal '|' block whose lines are the file's lines below its key."""
 
     @property
     def empty(self) -> bool:
@@ -316,7 +320,9 @@ class _Converter:
             )
 
     def convert_scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
-        if not node.style:  # plain scalars (None, or '' from libyaml) may mean a number, a date, a boolean …
+        # Plain scalars (style None, or '' from libyaml) may mean a number, a date, a boolean …; a folded
+        # one ('>') is kept too, so that nothing reads its lines as the file's (YAML joined them).
+        if not node.style or node.style == ">":
             self.raw[path] = node.value
         try:
             return self.constructor.construct_object(node, deep=True)

@@ -308,6 +308,44 @@ CASES = [
         "    hint: schrijf '## ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
     ),
     case(
+        "heading-skips-a-level-after-a-blank-line",  # the text's first line is blank: still the file's line
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: |\n\n"
+        "  Twee gemeenten.\n\n  ### Projecten\n",
+        "content/igs/west.yaml:9:1: 'description': deze kop slaat een niveau over: '###' na de titel",
+        "      ### Projecten",
+        "    ^",
+        "    hint: schrijf '## ': een tussentitel staat hoogstens één niveau dieper dan de kop erboven (wie een schermlezer gebruikt, springt langs die niveaus door de tekst)",
+    ),
+    case(
+        "embedded-video-in-a-folded-description",  # '>' joins lines: reported at the key, not on a wrong line
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Kort.\ndescription: >\n"
+        "  Twee\n  gemeenten.\n\n  Kijk <iframe src=x> hier.\n",
+        "content/igs/west.yaml:5:14: 'description': deze HTML verschijnt niet op de site: <iframe>",
+        "    description: >",
+        "                 ^",
+        "    hint: een video, kaart, formulier of ander stuk van een andere site kan je niet insluiten: zet er een link naar, bv. [Bekijk de video](https://www.youtube.com/watch?v=…)",
+    ),
+    case(
+        "text-on-a-second-line",  # not a field without its ':' (field names are lower case)
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee gemeenten\nDie samenwerken.\n",
+        "content/igs/west.yaml:5:1: een regel zonder 'sleutel: waarde'",
+        "    Die samenwerken.",
+        "    ^",
+        "    hint: zet een ':' en een spatie na de veldnaam; hoort de regel bij de tekst erboven, zet die hele tekst dan tussen aanhalingstekens",
+    ),
+    case(
+        "text-with-a-colon-on-a-second-line",  # not a field that springs in
+        "igs/west.yaml",
+        "name: West\nprovince: West-Vlaanderen\nmunicipalities: [Brugge, Damme]\nsummary: Twee gemeenten\n  Doel: samenwerken.\n",
+        "content/igs/west.yaml:5:7: onverwachte dubbele punt",
+        "      Doel: samenwerken.",
+        "          ^",
+        "    hint: staat er een ':' in een tekst? Zet de hele tekst dan tussen aanhalingstekens",
+    ),
+    case(
         "tag-twice",
         "articles/nieuw.md",
         "---\ntitle: Nieuw\ntype: news\ndate: 2024-01-01\nsummary: Kort.\ntags:\n  - Jong talent\n  - erfgoed\n  - jong-talent\n---\nTekst.\n",

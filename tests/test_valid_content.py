@@ -128,3 +128,19 @@ def test_a_phone_number_as_people_write_it_dials_that_number(
     assert code == 0, err
     page = (tmp_path / "site" / "igs" / "noord" / "index.html").read_text(encoding="utf-8")
     assert f'<a href="{dialled}">{written}</a>' in page
+
+
+def test_comments_and_email_autolinks_are_not_mistakes(run_cli, content: Path) -> None:
+    """What the page never shows (a heading kept in a comment, as `build.py new` writes one) and an
+    e-mail address in <…> (a link) pass `check`; the same heading outside the comment does not."""
+    story = (
+        "---\ntitle: Een verhaal\ntype: news\ndate: 2024-01-05\nsummary: Kort.\n---\n## Wat\n\n"
+        "<!--\n#### Oude tussentitel\n# Nog een\n-->\n\nMail <form@west.example> of <video@west.example>.\n"
+    )
+    (content / "articles" / "verhaal.md").write_text(story, encoding="utf-8")
+    code, _, err = run_cli("check", "--content", "content")
+    assert code == 0, err
+    (content / "articles" / "verhaal.md").write_text(story.replace("<!--\n", "").replace("-->\n", ""))
+    code, _, err = run_cli("check", "--content", "content")
+    assert code == 1
+    assert "content/articles/verhaal.md:9:1: deze kop slaat een niveau over: '####' na '##'" in err.splitlines()
