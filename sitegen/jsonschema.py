@@ -105,6 +105,11 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# Kinds whose value YAML may read as a number, which the build reads as written: a bare year
+# (date: 2020), and a phone number without spaces (YAML 1.2 tools read 0470123456 as a number).
+_ALSO_A_NUMBER = {"partial_date": (1000, 9999), "phone": (10_000_000, 999_999_999_999_999)}
+
+
 def _value_schema(field: Field) -> dict[str, Any]:
     """The schema of a present, non-empty value of `field`."""
     kind = field.kind
@@ -139,16 +144,13 @@ def _value_schema(field: Field) -> dict[str, Any]:
     if kind == "enums":
         one = {"type": "string", "enum": list(field.choices)}
         return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "uniqueItems": True}]}
-    if kind == "partial_date":
-        # A bare year is a number in YAML (date: 2020); the build reads it as the year it is.
+    if kind in _ALSO_A_NUMBER:
         pattern, message = _PATTERNS[kind]
-        text = {"type": "string", "pattern": pattern, "patternErrorMessage": message}
-        return {"anyOf": [text, {"type": "integer", "minimum": 1000, "maximum": 9999}]}
-    if kind == "phone":
-        # An editor's tools read 0470123456 as a number (YAML 1.2); the build reads it as written.
-        pattern, message = _PATTERNS[kind]
-        text = {"type": "string", "pattern": pattern, "patternErrorMessage": message, "maxLength": field.max_length}
-        return {"anyOf": [text, {"type": "integer", "minimum": 10_000_000, "maximum": 999_999_999_999_999}]}
+        text: dict[str, Any] = {"type": "string", "pattern": pattern, "patternErrorMessage": message}
+        if field.max_length:
+            text["maxLength"] = field.max_length
+        low, high = _ALSO_A_NUMBER[kind]
+        return {"anyOf": [text, {"type": "integer", "minimum": low, "maximum": high}]}
     schema: dict[str, Any] = {"type": "string"}
     if kind in ("text", "markdown"):
         # YAML reads e.g. a postcode 8500 as a number or a title 'true' as a boolean; the build
