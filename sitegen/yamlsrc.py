@@ -254,14 +254,14 @@ class _Converter:
         first, last = node.start_mark.line, min(node.end_mark.line, len(self.lines) - 1)
         if node.style or last <= first:
             return None
-        pieces = [(self.position(node), self.lines[first][node.start_mark.column :])]
+        pieces = [(self.position(node), _COMMENT.sub("", self.lines[first][node.start_mark.column :]))]
         for index in range(first + 1, last + 1):
             line = _COMMENT.sub("", self.lines[index])
             found = _DASH_LINE.match(line)
             if found is None:  # a text that goes on on the next line, as YAML allows
                 pieces[-1] = (pieces[-1][0], f"{pieces[-1][1]} {line.strip()}")
                 continue
-            above = _COMMENT.sub("", pieces[-1][1]).strip()
+            above = pieces[-1][1].strip()
             line_number = index + 1 + self.line_offset
             self.errors.append(
                 ContentError(
@@ -276,7 +276,7 @@ class _Converter:
             pieces.append(((line_number, found.end() + 1), line[found.end() :]))
         if len(pieces) == 1:
             return None
-        return [(position, _COMMENT.sub("", text).strip()) for position, text in pieces]
+        return [(position, text.strip()) for position, text in pieces]
 
     def convert_mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
