@@ -29,7 +29,7 @@ from .markup import RenderedMarkdown, render_markdown
 from .memo import BYTES, Codec, Memo, Space, json_codec
 from .pages import kind, story_lists
 from .schema import ARTICLE_TYPES, PROVINCES
-from .urls import out_path_of
+from .urls import address_label, out_path_of
 from .validate import ValidContent, partial_from_plain, restored_data
 
 T = TypeVar("T")
@@ -166,8 +166,7 @@ class Igs:
     def website_label(self) -> str | None:
         if not self.website:
             return None
-        parts = urlsplit(self.website)
-        return (parts.netloc + parts.path).removeprefix("www.").rstrip("/")
+        return address_label(self.website)
 
 
 @keyed_by_version

@@ -61,20 +61,26 @@ def tel_uri(phone: str) -> str:
     return f"tel:+{international}"
 
 
+def address_label(url: str) -> str:
+    """An address as a reader scans it: the host without a leading 'www.' and the path without the
+    scheme and a closing '/' ('zuidwest.be/word-vrijwilliger')."""
+    parts = urlsplit(url)
+    return parts.netloc.removeprefix("www.") + parts.path.rstrip("/")
+
+
 SOURCE_LABEL_LENGTH = 60
 
 
 def source_label(url: str) -> str:
-    """A source's address as a reader scans it: without the scheme and a leading 'www.', and with
-    the folders between the host and the last part left out ('…') where the whole would be longer
-    than SOURCE_LABEL_LENGTH. The link itself keeps the full address."""
+    """A source's address_label, with its query and fragment, and with the folders between the host
+    and the last part left out ('…') where the whole would be longer than SOURCE_LABEL_LENGTH. The
+    link itself keeps the full address."""
     parts = urlsplit(url)
-    host = parts.netloc.removeprefix("www.")
-    path = parts.path.rstrip("/")
+    label = address_label(url)
     rest = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
-    if len(host + path + rest) > SOURCE_LABEL_LENGTH and path.count("/") > 1:
-        path = "/…/" + path.rsplit("/", 1)[1]
-    return host + path + rest or url
+    if len(label + rest) > SOURCE_LABEL_LENGTH and label.count("/") > 1:
+        label = f"{label.split('/', 1)[0]}/…/{label.rsplit('/', 1)[1]}"
+    return label + rest or url
 
 
 BASE_URL_HINT = "bv. https://www.voorbeeld.be/ of https://org.github.io/repo/"
